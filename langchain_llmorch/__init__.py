@@ -1,0 +1,32 @@
+"""langchain-llmorch: plan-first, CPU-aware parallel tool orchestration for LangChain.
+
+An LLM writes the whole plan of tool calls once; the plan becomes a Function-call
+Relation Graph; a coordinator runs it with I/O-bound (`inout`) calls overlapping
+freely and CPU-bound (`compute`) calls on a process pool bounded by the machine's
+processors.
+"""
+
+from langchain_llmorch.errors import LLMOrchError, PlanSyntaxError, PlanValidationError
+from langchain_llmorch.events import RunResult, TraceRecord
+from langchain_llmorch.frg import FRG, build_frg
+from langchain_llmorch.orchestrator import Orchestrator
+from langchain_llmorch.plan import Call, Plan, parse_plan
+from langchain_llmorch.tools import compute, inout
+from langchain_llmorch.version import __version__
+
+__all__ = [
+    "FRG",
+    "Call",
+    "LLMOrchError",
+    "Orchestrator",
+    "Plan",
+    "PlanSyntaxError",
+    "PlanValidationError",
+    "RunResult",
+    "TraceRecord",
+    "__version__",
+    "build_frg",
+    "compute",
+    "inout",
+    "parse_plan",
+]

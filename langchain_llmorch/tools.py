@@ -1,0 +1,166 @@
+"""Tool kinds (`inout` / `compute`) and the built-in tools `self` and `join`.
+
+A tool's kind lives in its LangChain `tags`, so tagged tools stay ordinary
+`BaseTool`s that work everywhere else in LangChain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, overload
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import tool as as_tool
+
+ToolKind = Literal["inout", "compute"]
+
+INOUT: ToolKind = "inout"
+COMPUTE: ToolKind = "compute"
+SELF_TOOL = "self"
+JOIN_TOOL = "join"
+BUILTIN_TOOLS = frozenset({SELF_TOOL, JOIN_TOOL})
+
+
+def _tagged(obj: BaseTool | Callable[..., Any], kind: ToolKind) -> BaseTool:
+    base = obj if isinstance(obj, BaseTool) else as_tool(obj)
+    other = INOUT if kind == COMPUTE else COMPUTE
+    tags = [t for t in (base.tags or []) if t != other]
+    if kind not in tags:
+        tags.append(kind)
+    return base.model_copy(update={"tags": tags})
+
+
+@overload
+def compute(obj: BaseTool) -> BaseTool: ...
+@overload
+def compute(obj: Callable[..., Any]) -> BaseTool: ...
+def compute(obj: BaseTool | Callable[..., Any]) -> BaseTool:
+    """Mark a tool (or plain function) as CPU-bound: it runs on the worker-process pool.
+
+    Use it for calls that hold a processor until they finish (numerics, image
+    processing, a model running on this CPU). At most one compute call runs per
+    processor at a time.
+
+    Args:
+        obj: a LangChain tool, or a function with type hints and a docstring.
+
+    Returns:
+        A copy of the tool with `"compute"` in its tags.
+
+    Example:
+        ```python
+        from langchain_llmorch import compute
+
+        @compute
+        def fib(n: int) -> int:
+            \"\"\"The n-th Fibonacci number, slowly.\"\"\"
+            return n if n < 2 else fib.func(n - 1) + fib.func(n - 2)
+        ```
+    """
+    return _tagged(obj, COMPUTE)
+
+
+@overload
+def inout(obj: BaseTool) -> BaseTool: ...
+@overload
+def inout(obj: Callable[..., Any]) -> BaseTool: ...
+def inout(obj: BaseTool | Callable[..., Any]) -> BaseTool:
+    """Mark a tool (or plain function) as I/O-bound: it overlaps freely with other calls.
+
+    Async tools are awaited on the event loop; sync ones run in a bounded thread
+    pool. Untagged tools are `inout` too; tagging makes the intent explicit.
+
+    Args:
+        obj: a LangChain tool, or a function with type hints and a docstring.
+
+    Returns:
+        A copy of the tool with `"inout"` in its tags.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+
+        @inout
+        async def search(query: str) -> str:
+            \"\"\"Search the web.\"\"\"
+            return "..."
+        ```
+    """
+    return _tagged(obj, INOUT)
+
+
+def tool_kind(tool: BaseTool) -> ToolKind:
+    """The kind of a tool: `"compute"` when tagged so, else `"inout"`.
+
+    Example:
+        ```python
+        from langchain_llmorch import compute
+        from langchain_llmorch.tools import tool_kind
+
+        assert tool_kind(compute(lambda x: x)) == "compute"
+        ```
+    """
+    return COMPUTE if COMPUTE in (tool.tags or []) else INOUT
+
+
+def tools_by_name(tools: Sequence[BaseTool | Callable[..., Any]]) -> dict[str, BaseTool]:
+    """Index tools by name, converting plain functions into tools.
+
+    Raises:
+        ValueError: when two tools share a name or a tool uses a built-in name.
+    """
+    out: dict[str, BaseTool] = {}
+    for item in tools:
+        tool = item if isinstance(item, BaseTool) else as_tool(item)
+        if tool.name in out:
+            msg = f"two tools are named {tool.name!r}; tool names must be unique"
+            raise ValueError(msg)
+        out[tool.name] = tool
+    return out
+
+
+def _message_text(message: BaseMessage) -> str:
+    text = message.text
+    return text if isinstance(text, str) else str(text)
+
+
+def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
+    """The built-in `self(prompt)` tool: the agent's own model answering a prompt.
+
+    Args:
+        model: the chat model of the agent.
+        kind: `"inout"` for a remote model (default); `"compute"` when the model
+            runs on this machine's CPU and so occupies a processor.
+
+    Example:
+        ```python
+        from langchain_core.language_models.fake_chat_models import FakeListChatModel
+        from langchain_llmorch.tools import make_self_tool
+
+        tool = make_self_tool(FakeListChatModel(responses=["42"]))
+        assert tool.invoke({"prompt": "6 * 7?"}) == "42"
+        ```
+    """
+
+    def _self(prompt: str, config: RunnableConfig) -> str:
+        return _message_text(model.invoke(prompt, config))
+
+    async def _aself(prompt: str, config: RunnableConfig) -> str:
+        return _message_text(await model.ainvoke(prompt, config))
+
+    tool = StructuredTool.from_function(
+        func=_self,
+        coroutine=_aself,
+        name=SELF_TOOL,
+        description=(
+            "self(prompt: str) -> str: ask the assistant's own language model to answer, "
+            "summarise, compare or compute something from text. Reference earlier results "
+            "inside the prompt, e.g. self(prompt=\"Average of {s1} and {s2}\")."
+        ),
+    )
+    # `self` answers a prompt; when the model runs on this CPU it still runs in this
+    # process (a chat model does not pickle), so it is tagged for accounting only.
+    return tool.model_copy(update={"tags": [kind]})
