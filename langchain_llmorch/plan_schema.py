@@ -1,0 +1,98 @@
+"""Plans through structured output: a JSON schema built from the agent's tools.
+
+Models with JSON-schema constrained decoding (OpenAI, vLLM, llama.cpp) can plan
+through `with_structured_output` instead of text. The schema names only the
+given tools and, for each tool, only its arguments, so even a very small model
+yields plans that parse and validate. Either path ends in the same `Plan`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Literal, Union
+
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from langchain_llmorch.tools import SELF_TOOL
+
+_WHOLE_REF = re.compile(r"^\s*(?:\$\{?|\{)\s*([A-Za-z_][A-Za-z0-9_]*|\d+)\s*\}?\s*$")
+
+_REF_HELP = (
+    'To use an earlier result, write its id in braces: "{s1}" (alone: the result itself; '
+    "inside text: the result's text)."
+)
+
+
+def _step_model(name: str, tool: BaseTool | None) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    if tool is None:
+        fields["prompt"] = (str, Field(description="What to ask. " + _REF_HELP))
+    else:
+        for arg, spec in tool.args.items():
+            # Every argument may also be a reference string such as "{s1}".
+            kind: Any = {
+                "integer": Union[int, str],  # noqa: UP007 - pydantic needs a runtime union
+                "number": Union[float, str],  # noqa: UP007
+                "boolean": Union[bool, str],  # noqa: UP007
+                "array": list[Any],
+            }.get(str(spec.get("type")), str)
+            default = ... if "default" not in spec else spec["default"]
+            fields[arg] = (kind, Field(default, description=spec.get("description", _REF_HELP)))
+    args_model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
+    return create_model(
+        f"{name}_step",
+        __config__=ConfigDict(extra="forbid"),
+        id=(str, Field(description='Unique id of this call: "s1", "s2", ...')),
+        tool=(Literal[name], ...),  # type: ignore[valid-type]
+        args=(args_model, ...),
+    )
+
+
+def plan_schema(tools: Sequence[BaseTool]) -> type[BaseModel]:
+    """A pydantic model of a plan whose steps may only call `tools` (and `self`).
+
+    Example:
+        ```python
+        schema = plan_schema([search])
+        model.with_structured_output(schema, method="json_schema")
+        ```
+    """
+    steps = [_step_model(t.name, t) for t in tools if t.name != SELF_TOOL]
+    steps.append(_step_model(SELF_TOOL, None))
+    step_union: Any = Union[tuple(steps)]  # noqa: UP007
+    return create_model(
+        "Plan",
+        __config__=ConfigDict(extra="forbid"),
+        steps=(list[step_union], Field(description="The tool calls, in order. " + _REF_HELP)),
+    )
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, str):
+        match = _WHOLE_REF.match(value)
+        if match:
+            ref = match.group(1)
+            return ref if not ref.isdigit() else f"${ref}"
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_render_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k))}: {_render_value(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    return json.dumps(value)
+
+
+def structured_plan_text(plan: Any) -> str:
+    """Render a structured plan (the schema's model or a plain dict) as plan text."""
+    data = plan.model_dump(exclude_unset=True) if isinstance(plan, BaseModel) else plan
+    lines = []
+    for step in data.get("steps", []) if isinstance(data, dict) else []:
+        args = step.get("args") or {}
+        rendered = ", ".join(f"{k}={_render_value(v)}" for k, v in args.items())
+        lines.append(f"{step.get('id')}: {step.get('tool')}({rendered})")
+    return "\n".join(lines)
