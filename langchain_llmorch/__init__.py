@@ -8,7 +8,9 @@ processors.
 
 from langchain_llmorch.errors import LLMOrchError, PlanSyntaxError, PlanValidationError
 from langchain_llmorch.events import RunResult, TraceRecord
+from langchain_llmorch.executor import LLMOrchAgentExecutor
 from langchain_llmorch.frg import FRG, build_frg
+from langchain_llmorch.graph import build_llmorch_graph, create_llmorch_agent
 from langchain_llmorch.orchestrator import Orchestrator
 from langchain_llmorch.plan import Call, Plan, parse_plan
 from langchain_llmorch.tools import compute, inout
@@ -17,6 +19,7 @@ from langchain_llmorch.version import __version__
 __all__ = [
     "FRG",
     "Call",
+    "LLMOrchAgentExecutor",
     "LLMOrchError",
     "Orchestrator",
     "Plan",
@@ -26,7 +29,9 @@ __all__ = [
     "TraceRecord",
     "__version__",
     "build_frg",
+    "build_llmorch_graph",
     "compute",
+    "create_llmorch_agent",
     "inout",
     "parse_plan",
 ]

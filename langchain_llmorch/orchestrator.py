@@ -293,7 +293,14 @@ class _Run:
             self.running_compute -= 1
         if record.status == "finished":
             self.durations.observe(record.tool, record.duration)
-            self.emit("finished", record, started_at=record.started_at, ended_at=record.ended_at)
+            self.emit(
+                "finished",
+                record,
+                pid=record.pid,
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+                result=self.result.results.get(cid),
+            )
         else:
             self.emit("failed", record, error=record.error)
             self.skip_descendants(cid)
@@ -364,9 +371,12 @@ class _Run:
             record.started_at = record.ended_at = time.time()
             results[cid] = None
             return record
+        def on_started(record: TraceRecord) -> None:
+            self.emit("started", record, pid=record.pid, args=args)
+
         try:
             value = await self.runner.call(
-                record, args, priority=self.priority.get(cid, 0.0), on_start=self.on_started
+                record, args, priority=self.priority.get(cid, 0.0), on_start=on_started
             )
         except asyncio.CancelledError:
             raise
@@ -374,9 +384,6 @@ class _Run:
             return self.fail(record, err)
         results[cid] = value
         return record
-
-    def on_started(self, record: TraceRecord) -> None:
-        self.emit("started", record, pid=record.pid)
 
     def fail(self, record: TraceRecord, err: BaseException) -> TraceRecord:
         record.status = "failed"
