@@ -38,7 +38,9 @@ def _has_async_impl(tool: BaseTool) -> bool:
     return type(tool)._arun is not BaseTool._arun  # noqa: SLF001
 
 
-def compute_payload(tool: BaseTool, args: dict[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
+def compute_payload(
+    tool: BaseTool, args: dict[str, Any]
+) -> tuple[Callable[..., Any], dict[str, Any]]:
     """Validate `args` here with the tool's schema; return the function and plain kwargs.
 
     LangChain tools do not pickle (their schema is a class made at run time), so the
@@ -139,7 +141,9 @@ class CallRunner:
         manager = await self._tool_start(tool, args)
         future = None
         try:
-            future = self.executor.submit(fn, (), kwargs, priority=priority, timeout=self.call_timeout)
+            future = self.executor.submit(
+                fn, (), kwargs, priority=priority, timeout=self.call_timeout
+            )
             outcome = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
             if future is not None:
@@ -155,7 +159,9 @@ class CallRunner:
         await manager.on_tool_end(outcome.value)
         return outcome.value
 
-    async def _tool_start(self, tool: BaseTool, args: dict[str, Any]) -> AsyncCallbackManagerForToolRun:
+    async def _tool_start(
+        self, tool: BaseTool, args: dict[str, Any]
+    ) -> AsyncCallbackManagerForToolRun:
         config = self.config
         manager = AsyncCallbackManager.configure(
             config.get("callbacks"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.agents import AgentAction, AgentStep
 from langchain_core.callbacks import BaseCallbackHandler
@@ -18,19 +18,29 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, SystemMessagePromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
-from langchain_core.tools import BaseTool
 from langchain_core.runnables.utils import AddableDict
+from langchain_core.tools import BaseTool
+from langgraph.types import StreamMode
 
 from langchain_llmorch.graph import create_llmorch_agent
 from langchain_llmorch.plan import evaluate, parse_plan, render_expr
+from langchain_llmorch.state import LLMOrchState
 
+# The graph streams call events and state values; chunks are built from both.
+_MODES: list[StreamMode] = ["custom", "values"]
+# A plan, then up to two repairs or recoveries: fewer turns than this caps the defaults.
+_DEFAULT_TURNS = 3
 STOPPED = "Agent stopped due to iteration limit or time limit."
 """What `AgentExecutor` answers when `max_iterations` or `max_execution_time` is hit."""
 
 
+# Agents nest a few levels (wrapper -> sequence -> binding -> model); stop well past that.
+_MAX_DEPTH = 8
+
+
 def _walk(obj: Any, depth: int = 0) -> Iterator[Any]:
     """Every runnable nested in an agent (sequences, bindings, agent wrappers)."""
-    if obj is None or depth > 8:
+    if obj is None or depth > _MAX_DEPTH:
         return
     yield obj
     for attr in ("runnable", "bound", "first", "last", "llm_chain", "llm", "prompt"):
@@ -142,7 +152,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         self.metadata = metadata
         # With fewer turns than the default repairs and recoveries, running out of
         # them is hitting the iteration limit: answer with the stop message.
-        self._capped = max_iterations is not None and max_iterations < 3
+        self._capped = max_iterations is not None and max_iterations < _DEFAULT_TURNS
         options: dict[str, Any] = {
             "raise_on_failure": not handle_parsing_errors and not self._capped
         }
@@ -171,14 +181,14 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
 
     # -- shapes ------------------------------------------------------------------
 
-    def _state(self, inputs: dict[str, Any] | str) -> dict[str, Any]:
+    def _state(self, inputs: dict[str, Any] | str) -> LLMOrchState:
         if isinstance(inputs, str):
             inputs = {"input": inputs}
         if "input" not in inputs:
             msg = f"expected a dict with an 'input' key, got keys {sorted(inputs)}"
             raise ValueError(msg)
         history: list[AnyMessage] = list(inputs.get("chat_history") or [])
-        return {"messages": [*history, HumanMessage(str(inputs["input"]))]}
+        return LLMOrchState(messages=[*history, HumanMessage(str(inputs["input"]))])
 
     def _config(self, config: RunnableConfig | None) -> RunnableConfig:
         config = ensure_config(config)
@@ -212,7 +222,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
     ) -> dict[str, Any]:
         """Answer `{"input": ...}` with `{"input", "output"}` (sync, still parallel)."""
         if self.max_execution_time is None:
-            state = self.graph.invoke(self._state(input), self._config(config), **kwargs)
+            state = self.graph.invoke(self._state(input), self._config(config))
             return self._output(input, state)
         return asyncio.run(self.ainvoke(input, config, **kwargs))
 
@@ -220,7 +230,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         """Async `invoke`."""
-        call = self.graph.ainvoke(self._state(input), self._config(config), **kwargs)
+        call = self.graph.ainvoke(self._state(input), self._config(config))
         try:
             state = await asyncio.wait_for(call, self.max_execution_time)
         except TimeoutError:
@@ -232,12 +242,11 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
     ) -> Iterator[dict[str, Any]]:
         """Yield an actions chunk and a steps chunk per call, then the output chunk."""
         state: dict[str, Any] = {}
-        for mode, chunk in self.graph.stream(
-            self._state(input), self._config(config), stream_mode=["custom", "values"], **kwargs
-        ):
+        parts = self.graph.stream(self._state(input), self._config(config), stream_mode=_MODES)
+        for mode, chunk in parts:
             if mode == "values":
-                state = chunk
-            elif (item := _stream_chunk(chunk)) is not None:
+                state = cast("dict[str, Any]", chunk)
+            elif (item := _stream_chunk(cast("dict[str, Any]", chunk))) is not None:
                 yield item
         yield _final_chunk(self._output(input, state))
 
@@ -246,12 +255,11 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
     ) -> AsyncIterator[dict[str, Any]]:
         """Async `stream`."""
         state: dict[str, Any] = {}
-        async for mode, chunk in self.graph.astream(
-            self._state(input), self._config(config), stream_mode=["custom", "values"], **kwargs
-        ):
+        parts = self.graph.astream(self._state(input), self._config(config), stream_mode=_MODES)
+        async for mode, chunk in parts:
             if mode == "values":
-                state = chunk
-            elif (item := _stream_chunk(chunk)) is not None:
+                state = cast("dict[str, Any]", chunk)
+            elif (item := _stream_chunk(cast("dict[str, Any]", chunk))) is not None:
                 yield item
         yield _final_chunk(self._output(input, state))
 
@@ -286,7 +294,10 @@ def intermediate_steps(state: dict[str, Any]) -> list[tuple[AgentAction, Any]]:
         if call.tool == "join":
             continue
         args: dict[str, Any] = {}
-        for name, expr in [*((f"arg{i}", a) for i, a in enumerate(call.args)), *call.kwargs.items()]:
+        for name, expr in [
+            *((f"arg{i}", a) for i, a in enumerate(call.args)),
+            *call.kwargs.items(),
+        ]:
             try:
                 args[name] = evaluate(expr, results)
             except (KeyError, TypeError, ValueError, ArithmeticError):

@@ -115,18 +115,23 @@ def _bind(call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dic
         bound = dict(zip(names, call.args, strict=False))
         bound.update(call.kwargs)
         if call.tool == SELF_TOOL and "prompt" not in bound:
-            problems.append(PlanProblem(call.id, "self needs a prompt: self(prompt=\"...\")", call.line))
+            problems.append(
+                PlanProblem(call.id, 'self needs a prompt: self(prompt="...")', call.line)
+            )
         return bound
     fields = _schema_fields(tool)
     names = list(fields)
     bound = {}
     if len(call.args) > len(names):
-        msg = f"{call.tool} takes {len(names)} argument(s) ({', '.join(names)}), got {len(call.args)}"
+        msg = (
+            f"{call.tool} takes {len(names)} argument(s) ({', '.join(names)}), got {len(call.args)}"
+        )
         problems.append(PlanProblem(call.id, msg, call.line))
     bound.update(zip(names, call.args, strict=False))
     for name, expr in call.kwargs.items():
         if name not in fields:
-            msg = f"{call.tool} has no argument {name!r}; its arguments are {', '.join(names) or 'none'}"
+            known = ", ".join(names) or "none"
+            msg = f"{call.tool} has no argument {name!r}; its arguments are {known}"
             problems.append(PlanProblem(call.id, msg, call.line))
         elif name in bound:
             problems.append(PlanProblem(call.id, f"argument {name!r} given twice", call.line))
@@ -134,7 +139,9 @@ def _bind(call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dic
     for name, (annotation, required) in fields.items():
         if name not in bound:
             if required:
-                problems.append(PlanProblem(call.id, f"{call.tool} needs argument {name!r}", call.line))
+                problems.append(
+                    PlanProblem(call.id, f"{call.tool} needs argument {name!r}", call.line)
+                )
             continue
         expr = bound[name]
         if _is_constant(expr) and annotation is not None:
@@ -233,7 +240,8 @@ def build_frg(
                     msg += f" (if {ref!r} is meant as text, put it in quotes)"
                 problems.append(PlanProblem(call.id, msg, call.line))
             elif where > index:
-                msg = f"{ref!r} is defined later (line {plan.calls[where].line}); a call can only use results of calls above it"
+                later = plan.calls[where].line
+                msg = f"{ref!r} is defined later (line {later}); use only results of calls above"
                 problems.append(PlanProblem(call.id, msg, call.line))
             else:
                 good.append(ref)

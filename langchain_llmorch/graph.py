@@ -1,9 +1,9 @@
 """`create_llmorch_agent` and `build_llmorch_graph`: the LangGraph wiring.
 
-    START -> planner -> coordinator -> joiner -> END
-                │  ▲         │
-                ▼  │         ▼
-               repair ◄──────┘        (compile-time and run-time failures)
+START -> planner -> coordinator -> joiner -> END
+            │  ▲         │
+            ▼  │         ▼
+           repair ◄──────┘        (compile-time and run-time failures)
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from langchain_llmorch.nodes import (
+    NodeName,
     node,
     route_after_coordinator,
     route_after_planning,
@@ -101,7 +102,8 @@ def build_llmorch_graph(
 
     builder = StateGraph(LLMOrchState)
     # One node per stage; each runs sync or async, whichever way the graph is called.
-    for name in ("planner", "coordinator", "repair", "joiner"):
+    stages: tuple[NodeName, ...] = ("planner", "coordinator", "repair", "joiner")
+    for name in stages:
         sync, asynchronous = node(name, ctx)
         builder.add_node(name, RunnableLambda(sync, afunc=asynchronous, name=name))
     # planner -> coordinator -> joiner, with repair on every failure edge.

@@ -192,9 +192,7 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
     }
 
 
-def _checked_rewrite(
-    original: Any, reply: Any, plan: Plan, frg: FRG, ctx: AgentContext
-) -> Rewrite:
+def _checked_rewrite(original: Any, reply: Any, plan: Plan, frg: FRG, ctx: AgentContext) -> Rewrite:
     """The LLM's rewrite, or the original when the rewrite is unusable.
 
     A rewrite must parse, keep the plan valid and keep the call's kind: the paper
@@ -202,7 +200,9 @@ def _checked_rewrite(
     """
     unchanged = Rewrite(original=original, call=original)
     try:
-        rewrite = parse_rewrite(original, _reply_text(reply) if not isinstance(reply, str) else reply)
+        rewrite = parse_rewrite(
+            original, _reply_text(reply) if not isinstance(reply, str) else reply
+        )
     except PlanSyntaxError:
         return unchanged
     patched, _ = apply_rewrites(plan, frg, [rewrite], {})
@@ -222,7 +222,7 @@ def _repair(state: LLMOrchState, ctx: AgentContext) -> _Step:
 # ------------------------------------------------------------------------ joiner
 
 
-def _join(state: LLMOrchState, ctx: AgentContext) -> _Step:
+def _join(state: LLMOrchState, _ctx: AgentContext) -> _Step:
     plan = parse_plan(state["plan"])
     results = state.get("results", {})
     last = plan.calls[-1]

@@ -2,11 +2,11 @@
 
 How a call flows (one `_Run` per `arun`, all on one asyncio event loop):
 
-    FRG ──► scheduler ── inputs complete ──► coordinator ──┬─► inout, async tool ──► event loop
-             ▲  (R1: waiting parent counts)     │            ├─► inout, sync tool ──► thread pool (bounded)
-             │                                  │            └─► compute ──► ProcessPool (P workers,
-             │                                  │                 priority queue, one call per core)
-             └──────────── completion ◄─────────┴──────────────────── result / exception + trace record
+    FRG ─► scheduler ─ inputs ready ─► coordinator ─┬─► inout, async ─► event loop
+            ▲ (R1: waiting parents)          │        ├─► inout, sync ──► thread pool
+            │                                │        └─► compute ──► ProcessPool: P workers,
+            │                                │            priority queue, one call per core
+            └────────── completion ◄─────────┴──── result or exception + trace record
 
 - The scheduler (paper Algorithm 2) releases a call when all its data parents
   have finished; a failed call's descendants are skipped, never run.
@@ -134,7 +134,7 @@ class Orchestrator:
         self.durations = durations or _SHARED_DURATIONS
         self._executor = executor
         self._max_processors = max_processors
-        self._threads = ThreadPoolExecutor(max_threads, thread_name_prefix="llmorch-inout")
+        self.threads = ThreadPoolExecutor(max_threads, thread_name_prefix="llmorch-inout")
         self._lock = threading.Lock()
 
     @property
@@ -207,7 +207,7 @@ class Orchestrator:
         def target() -> None:
             try:
                 box["value"] = asyncio.run(coro)
-            except BaseException as err:  # noqa: BLE001 - re-raised in the caller
+            except BaseException as err:
                 box["error"] = err
 
         thread = threading.Thread(target=target, name="llmorch-run")
@@ -236,15 +236,13 @@ class _Run:
         self.policy = orch.policy
         self.executor = executor
         self.processors = executor.processors if executor else orch.processors
-        self.runner = CallRunner(orch.tools, orch._threads, executor, orch.call_timeout, config)
+        self.runner = CallRunner(orch.tools, orch.threads, executor, orch.call_timeout, config)
         self.durations = orch.durations
         self.attempts = attempts
         self.on_event = on_event
         self.result = RunResult(results=dict(kept), started_at=time.time())
         self.todo = [cid for cid in frg.calls if cid not in kept]
-        self.waiting = {
-            cid: sum(1 for p in frg.parents(cid) if p not in kept) for cid in self.todo
-        }
+        self.waiting = {cid: sum(1 for p in frg.parents(cid) if p not in kept) for cid in self.todo}
         self.tasks: dict[asyncio.Task[Any], str] = {}
         self.priority: Mapping[str, float] = {}
         self.sets: list[list[str]] = []  # paper policy: FIFO sets of scheduled calls
@@ -255,9 +253,11 @@ class _Run:
     async def execute(self) -> RunResult:
         if self.todo:
             choice = choose_order(self.frg, self.durations.durations(self.frg), self.processors)
-            self.priority = choice.priority if self.policy == "dataflow" else {
-                cid: float(i) for i, cid in enumerate(self.frg.calls)
-            }
+            self.priority = (
+                choice.priority
+                if self.policy == "dataflow"
+                else {cid: float(i) for i, cid in enumerate(self.frg.calls)}
+            )
             self.result.schedule = choice.name if self.policy == "dataflow" else "paper-fifo"
         self.release([cid for cid in self.todo if self.waiting[cid] == 0])
         try:
@@ -327,7 +327,9 @@ class _Run:
             current = self.sets.pop(0)
             compute = [c for c in current if self.frg.kind(c) == COMPUTE]
             exclusive = [
-                c for c in compute if any(frozenset({c, o}) in self.frg.mutex_pairs for o in compute)
+                c
+                for c in compute
+                if any(frozenset({c, o}) in self.frg.mutex_pairs for o in compute)
             ]
             for cid in current:
                 if cid not in exclusive:
@@ -371,6 +373,7 @@ class _Run:
             record.started_at = record.ended_at = time.time()
             results[cid] = None
             return record
+
         def on_started(record: TraceRecord) -> None:
             self.emit("started", record, pid=record.pid, args=args)
 
@@ -393,8 +396,11 @@ class _Run:
         self.result.errors[record.id] = err
         return record
 
-    def emit(self, name: Literal["scheduled", "started", "finished", "failed"],
-             record: TraceRecord, **fields: Any) -> None:
+    def emit(
+        self,
+        name: Literal["scheduled", "started", "finished", "failed"],
+        record: TraceRecord,
+        **fields: Any,
+    ) -> None:
         if self.on_event is not None:
             self.on_event(event(name, record, **fields))
-

@@ -367,8 +367,10 @@ class _Converter:
             tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
             msg = f"invalid call syntax ({err.msg}). {_FIX_FORMAT}"
-            node = ast.Constant(value=None, lineno=err.lineno or 1, col_offset=(err.offset or 1) - 1)
-            raise self.error(node, msg) from None
+            where = ast.Constant(
+                value=None, lineno=err.lineno or 1, col_offset=(err.offset or 1) - 1
+            )
+            raise self.error(where, msg) from None
         node = tree.body
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             raise self.error(node, f"expected `tool(...)` after `{self.raw.id}:`. {_FIX_FORMAT}")

@@ -39,14 +39,14 @@ def _step_model(name: str, tool: BaseTool | None) -> type[BaseModel]:
                 "boolean": Union[bool, str],  # noqa: UP007
                 "array": list[Any],
             }.get(str(spec.get("type")), str)
-            default = ... if "default" not in spec else spec["default"]
+            default = spec.get("default", ...)
             fields[arg] = (kind, Field(default, description=spec.get("description", _REF_HELP)))
     args_model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
     return create_model(
         f"{name}_step",
         __config__=ConfigDict(extra="forbid"),
         id=(str, Field(description='Unique id of this call: "s1", "s2", ...')),
-        tool=(Literal[name], ...),  # type: ignore[valid-type]
+        tool=(Literal[name], ...),  # type: ignore[arg-type]
         args=(args_model, ...),
     )
 

@@ -91,8 +91,10 @@ def lower_bound(frg: FRG, durations: Mapping[str, float], processors: int) -> fl
 def simulate(
     frg: FRG, durations: Mapping[str, float], processors: int, priority: Mapping[str, float]
 ) -> float:
-    """Makespan of list-scheduling the FRG: inout calls start when ready,
-    compute calls take the lowest-priority-value ready call whenever a processor frees.
+    """Makespan of list-scheduling the FRG with the given priorities.
+
+    Inout calls start when ready; whenever a processor frees, the ready compute
+    call with the lowest priority value takes it.
     """
     waiting = {cid: len(frg.parents(cid)) for cid in frg.calls}
     ready: list[tuple[float, int, str]] = []
@@ -178,7 +180,7 @@ def choose_order(
         "lpt": _rank_order(durations, order),
     }
     n = max(len(order), 1)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - seeded perturbations, not cryptography
     spread = max(levels.values(), default=1.0) * 0.25
     for k in range(min(MAX_PERTURBATIONS, SIMULATION_BUDGET // n - len(candidates))):
         noisy = {cid: levels[cid] + rng.uniform(-spread, spread) for cid in order}

@@ -158,7 +158,7 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
         description=(
             "self(prompt: str) -> str: ask the assistant's own language model to answer, "
             "summarise, compare or compute something from text. Reference earlier results "
-            "inside the prompt, e.g. self(prompt=\"Average of {s1} and {s2}\")."
+            'inside the prompt, e.g. self(prompt="Average of {s1} and {s2}").'
         ),
     )
     # `self` answers a prompt; when the model runs on this CPU it still runs in this

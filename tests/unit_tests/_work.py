@@ -42,7 +42,7 @@ def echo(value: object) -> str:
 @inout
 async def fetch(seconds: float = 0.2, tag: str = "") -> str:
     """An async I/O call."""
-    import asyncio  # noqa: PLC0415
+    import asyncio
 
     await asyncio.sleep(seconds)
     return tag or f"fetched {seconds}"

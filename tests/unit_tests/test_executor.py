@@ -9,8 +9,8 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch import PlanValidationError, inout
-from tests.unit_tests.fakes import planner_or
 from langchain_llmorch.executor import STOPPED, LLMOrchAgentExecutor, find_system_prompt
+from tests.unit_tests.fakes import planner_or
 
 
 class ToolCallingFake(FakeListChatModel):

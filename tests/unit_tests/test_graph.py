@@ -133,10 +133,7 @@ def test_exhausted_recovery_raises_when_asked() -> None:
 
 def test_stream_events_for_every_call_transition() -> None:
     graph = agent([PLAN, 's2: search(query="Florida", k=1000)', "done"])
-    events = [
-        chunk
-        for chunk in graph.stream({"messages": [("user", "q")]}, stream_mode="custom")
-    ]
+    events = list(graph.stream({"messages": [("user", "q")]}, stream_mode="custom"))
     names = [(e["event"], e["id"]) for e in events]
     assert names.count(("started", "s2")) == 2  # ran twice: before and after the repair
     assert names.count(("started", "s1")) == 1  # kept

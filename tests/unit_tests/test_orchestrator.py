@@ -67,7 +67,8 @@ def test_inout_calls_overlap_while_compute_calls_hold_every_processor() -> None:
     by_id = {r.id: r for r in result.trace}
     for io in ("s3", "s4"):
         assert by_id[io].processor is None
-        assert overlap(by_id[io], by_id["s1"]) and overlap(by_id[io], by_id["s2"])
+        assert overlap(by_id[io], by_id["s1"])
+        assert overlap(by_id[io], by_id["s2"])
 
 
 def test_results_flow_along_data_edges() -> None:
@@ -91,7 +92,11 @@ def test_paper_policy_holds_later_sets_while_no_processor_is_spare() -> None:
     # Algorithm 3 waits for a spare processor before coordinating the next set, so the
     # inout call released by s1 waits behind the re-queued exclusive calls.
     text = "\n".join(
-        ["s1: busy(seconds=0.05)", *(f"s{i}: busy(seconds=0.3)" for i in range(2, 6)), "s6: fetch(tag=s1, seconds=0.01)"]
+        [
+            "s1: busy(seconds=0.05)",
+            *(f"s{i}: busy(seconds=0.3)" for i in range(2, 6)),
+            "s6: fetch(tag=s1, seconds=0.01)",
+        ]
     )
     paper = {r.id: r for r in run(text, "paper").trace}
     dataflow = {r.id: r for r in run(text, "dataflow").trace}
@@ -100,7 +105,7 @@ def test_paper_policy_holds_later_sets_while_no_processor_is_spare() -> None:
     paper_order = sorted(compute_ids, key=lambda c: paper[c].started_at)
     assert set(paper_order[:2]) == {"s1", "s2"}  # dispatched together
     assert paper_order[2:] == ["s3", "s4", "s5"]  # the re-queued rest, FIFO
-    assert paper["s6"].started_at >= sorted(paper[c].started_at for c in compute_ids)[-1]
+    assert paper["s6"].started_at >= max(paper[c].started_at for c in compute_ids)
 
 
 def test_a_crashing_tool_fails_only_itself_and_its_dependants() -> None:
@@ -145,7 +150,7 @@ def test_kept_results_are_not_run_again() -> None:
 
 def test_events_for_each_transition() -> None:
     events: list[dict[str, object]] = []
-    frg = build_frg(parse_plan("s1: add(a=1)\ns2: fetch(tag=\"{s1}\", seconds=0)"), ALL)
+    frg = build_frg(parse_plan('s1: add(a=1)\ns2: fetch(tag="{s1}", seconds=0)'), ALL)
     Orchestrator(ALL, max_processors=P).run(frg, on_event=events.append, attempts={"s2": 2})
     assert [(e["event"], e["id"]) for e in events] == [
         ("scheduled", "s1"),
@@ -161,7 +166,9 @@ def test_events_for_each_transition() -> None:
 
 
 async def test_cancelling_a_run_kills_its_running_calls() -> None:
-    frg = build_frg(parse_plan("s1: busy(seconds=30)\ns2: busy(seconds=30)\ns3: busy(seconds=30)"), ALL)
+    frg = build_frg(
+        parse_plan("s1: busy(seconds=30)\ns2: busy(seconds=30)\ns3: busy(seconds=30)"), ALL
+    )
     orch = Orchestrator(ALL, max_processors=P)
     started: list[dict[str, object]] = []
     task = asyncio.create_task(orch.arun(frg, on_event=started.append))
@@ -171,7 +178,11 @@ async def test_cancelling_a_run_kills_its_running_calls() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     await asyncio.sleep(0.5)
-    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    alive = [
+        p
+        for p in pids
+        if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ]
     new = set(orch.executor.worker_pids())  # type: ignore[attr-defined]
     assert pids.isdisjoint(new)  # both busy workers were killed and replaced
     assert not [p for p in alive if p in pids]
@@ -196,8 +207,12 @@ def test_a_tool_defined_in_main_runs_on_the_pool(tmp_path: Path) -> None:
         )
     )
     out = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True,
-        cwd=os.getcwd(),
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=str(Path.cwd()),
     )
     assert out.stdout.split() == ["19683", "True"]
 
@@ -219,7 +234,7 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
             """
         )
     )
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
     proc = subprocess.Popen(
         [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env
     )
