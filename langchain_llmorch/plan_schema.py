@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from langchain_llmorch.tools import SELF_TOOL
 
 _WHOLE_REF = re.compile(r"^\s*(?:\$\{?|\{)\s*([A-Za-z_][A-Za-z0-9_]*|\d+)\s*\}?\s*$")
+
+# Small models run on in unbounded strings until max_tokens: bound every free string.
+MAX_STRING = 300
+_ID_PATTERN = r"^s[1-9][0-9]{0,2}$"
 
 _REF_HELP = (
     'To use an earlier result, write its id in braces: "{s1}" (alone: the result itself; '
@@ -29,23 +33,27 @@ _REF_HELP = (
 def _step_model(name: str, tool: BaseTool | None) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     if tool is None:
-        fields["prompt"] = (str, Field(description="What to ask. " + _REF_HELP))
+        fields["prompt"] = (
+            str,
+            Field(description="What to ask. " + _REF_HELP, max_length=MAX_STRING),
+        )
     else:
         for arg, spec in tool.args.items():
             # Every argument may also be a reference string such as "{s1}".
+            ref = Annotated[str, StringConstraints(max_length=MAX_STRING)]
             kind: Any = {
-                "integer": Union[int, str],  # noqa: UP007 - pydantic needs a runtime union
-                "number": Union[float, str],  # noqa: UP007
-                "boolean": Union[bool, str],  # noqa: UP007
+                "integer": Union[int, ref],  # noqa: UP007 - pydantic needs a runtime union
+                "number": Union[float, ref],  # noqa: UP007
+                "boolean": Union[bool, ref],  # noqa: UP007
                 "array": list[Any],
-            }.get(str(spec.get("type")), str)
+            }.get(str(spec.get("type")), ref)
             default = spec.get("default", ...)
             fields[arg] = (kind, Field(default, description=spec.get("description", _REF_HELP)))
     args_model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
     return create_model(
         f"{name}_step",
         __config__=ConfigDict(extra="forbid"),
-        id=(str, Field(description='Unique id of this call: "s1", "s2", ...')),
+        id=(str, Field(description='Unique id: "s1", "s2", ...', pattern=_ID_PATTERN)),
         tool=(Literal[name], ...),  # type: ignore[arg-type]
         args=(args_model, ...),
     )
