@@ -38,6 +38,12 @@ def _has_async_impl(tool: BaseTool) -> bool:
     return type(tool)._arun is not BaseTool._arun  # noqa: SLF001
 
 
+def _has_sync_impl(tool: BaseTool) -> bool:
+    if isinstance(tool, StructuredTool):
+        return tool.func is not None
+    return True
+
+
 def compute_payload(
     tool: BaseTool, args: dict[str, Any]
 ) -> tuple[Callable[..., Any], dict[str, Any]]:
@@ -73,7 +79,10 @@ class CallRunner:
         executor: ComputeExecutor | None,
         call_timeout: float | None,
         config: RunnableConfig,
+        *,
+        prefer_sync: bool = False,
     ) -> None:
+        self.prefer_sync = prefer_sync
         self.tools = tools
         self.threads = threads
         self.executor = executor
@@ -111,7 +120,7 @@ class CallRunner:
         record.started_at = time.time()
         on_start(record)
         try:
-            if _has_async_impl(tool):
+            if _has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
                 call = tool.ainvoke(args, self.config)
                 if self.call_timeout is not None:
                     return await asyncio.wait_for(call, self.call_timeout)

@@ -11,21 +11,24 @@ How a compute call flows (one pool per process, shared by every agent and run in
     +------------------------+  get  +------------------+  Request  +--------------------+
     | _queue: PriorityQueue  |------>| handler thread 0 |---------->| worker 0 on core 0 |
     | of (priority, seq,     |       | one call at a    |<----------| python -P          |
-    |     _Job)              |       | time; sets the   |   Reply   |   _worker.py       |
-    | lower priority first,  |  get  +------------------+           +--------------------+
-    | ties FIFO              |------>| handler thread 1 |---------->| worker 1 on core 1 |
+    |     _Job)              |       | time, waits for  |   Reply   |   _worker.py       |
+    | lower priority first,  |       | its Reply        |           +--------------------+
+    | ties FIFO              |  get  +------------------+           +--------------------+
+    |                        |------>| handler thread 1 |---------->| worker 1 on core 1 |
     +------------------------+       |                  |<----------|                    |
                                      +------------------+           +--------------------+
                                               | set_result / set_exception
                                               v
-    future.cancel(), abort(),        concurrent.futures.Future[CallOutcome]
-    timeout timer, shutdown() ---SIGKILL---> the worker's process group; its handler reads EOF,
-                                             reports the reason and starts a new worker
+                                     concurrent.futures.Future[CallOutcome]
 
-Who touches what: `submit` writes `_queue`; handler thread i alone reads `_queue` for worker
-i, owns worker i's pipes and restarts it. Other threads never touch a pipe: to stop a call
-they record why (`kill_reason`, under `_lock`) and kill the worker; the handler sees EOF and
-turns the reason into the future's outcome (`WorkerCrashedError` when nobody killed it).
+    future.cancel() / abort(), the timeout watchdog thread, shutdown():
+        record why (worker.kill_reason) and SIGKILL the worker's process group; its handler
+        reads EOF, turns the reason into the future's outcome and starts a new worker.
+
+Who touches what: `submit` puts jobs on `_queue` and every handler thread takes them from it;
+handler i alone owns worker i's pipes, reaps it and restarts it. Other threads never touch a
+pipe, they only kill. A worker that dies with no kill reason recorded crashed:
+`WorkerCrashedError`.
 
 A future stays cancellable while its call runs (it is never set "running"): cancelling it
 (`future.cancel()`, `abort()`, or cancelling an `asyncio.wrap_future` of it) kills the worker.
@@ -44,6 +47,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from enum import Enum
@@ -59,6 +63,8 @@ import psutil
 from langchain_llmorch._worker import (
     FUNCTION_CACHE_SIZE,
     ONE_THREAD_ENV,
+    PIPE_SIZE,
+    Buffer,
     LRUCache,
     Reply,
     Request,
@@ -73,6 +79,9 @@ from langchain_llmorch.errors import (
     UnpicklableCallError,
     WorkerCrashedError,
 )
+
+if sys.platform == "linux":
+    import fcntl
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -255,8 +264,8 @@ class _Job:
     future: Future[CallOutcome]
     name: str
     fn_digest: bytes
-    fn_pickle: bytes
-    args_pickle: bytes
+    fn_pickle: Buffer
+    args_pickle: Buffer
     timeout: float | None
     call_id: int
     state: _State = _State.QUEUED
@@ -278,6 +287,50 @@ class _Worker:
     thread: threading.Thread | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     start_error: BaseException | None = None
+
+
+class _Watchdog:
+    """One thread per pool that kills calls running past their timeout (started when needed).
+
+    A worker runs one call at a time, so it holds at most one deadline.
+    """
+
+    def __init__(self, expire: Callable[[_Worker, _Job], None]) -> None:
+        self._expire = expire
+        self._cond = threading.Condition()  # taken before the pool's lock, never after
+        self._deadlines: dict[_Worker, tuple[float, _Job]] = {}
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def arm(self, worker: _Worker, job: _Job, timeout: float) -> None:
+        with self._cond:
+            self._deadlines[worker] = (time.monotonic() + timeout, job)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="llmorch-pool-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, worker: _Worker) -> None:
+        with self._cond:
+            self._deadlines.pop(worker, None)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                now = time.monotonic()
+                for worker, (deadline, job) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[worker]
+                        self._expire(worker, job)
+                nearest = min((d for d, _ in self._deadlines.values()), default=None)
+                self._cond.wait(None if nearest is None else nearest - now)
 
 
 # (priority, seq, job); a job of None tells a handler thread to stop
@@ -315,6 +368,7 @@ class ProcessPool:
         self._shut = False
         self._n_queued = 0
         self._n_running = 0
+        self._watchdog = _Watchdog(self._expire)
 
     @property
     def processors(self) -> int:
@@ -477,6 +531,7 @@ class ProcessPool:
                     worker.kill_reason = worker.kill_reason or "shutdown"
                     self._kill_locked(worker)
         if first:
+            self._watchdog.stop()
             _live_pools.discard(self)
             for job in doomed:
                 _settle(job.future, error=BrokenPoolError("the pool shut down before the call ran"))
@@ -526,18 +581,16 @@ class ProcessPool:
             return True
 
     def _run(self, worker: _Worker, job: _Job) -> None:
-        timer = None
         if job.timeout is not None:
-            timer = threading.Timer(job.timeout, self._expire, (worker, job))
-            timer.daemon = True
-            timer.start()
+            self._watchdog.arm(worker, job, job.timeout)
         try:
             reply: Reply | None = self._exchange(worker, job)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # died or garbled
             reply = None
         finally:
-            if timer is not None:
-                timer.cancel()
+            if job.timeout is not None:
+                self._watchdog.disarm(worker)
+            job.fn_pickle = job.args_pickle = b""  # the caller's future keeps the job alive
         with self._lock:
             job.state, job.worker = _State.DONE, None
             worker.job = None
@@ -617,6 +670,10 @@ class ProcessPool:
         timer.start()
         try:
             to_worker, from_worker = _fds(proc)
+            if sys.platform == "linux":
+                for fd in (to_worker, from_worker):
+                    with contextlib.suppress(OSError):  # only a hint; the default works too
+                        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
             send_frame(to_worker, [pickle.dumps((sys.path, worker.core, worker.slot))])
             pid, processor = pickle.loads(recv_frame(from_worker)[0])  # noqa: S301
         except (OSError, EOFError) as exc:
@@ -673,12 +730,19 @@ def _fds(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and whatever it started (its process group)."""
-    with contextlib.suppress(OSError):
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
+    """SIGKILL the worker and whatever it started (its process group).
+
+    Callers make sure `proc` is not reaped yet, so its pid cannot belong to another process.
+    """
+    if not hasattr(os, "killpg"):  # Windows
+        with contextlib.suppress(OSError):
             proc.kill()
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:  # not a group leader after all: kill the worker alone
+        with contextlib.suppress(OSError):
+            os.kill(proc.pid, signal.SIGKILL)
 
 
 def _decode(

@@ -3,7 +3,7 @@
 A worker is a fresh interpreter that runs one call at a time. `langchain_llmorch._pool`
 starts it with `python -P <this file>` (fork+exec, safe from a threaded parent); run that
 way it imports only the standard library, cloudpickle and psutil, never the package's
-`__init__` (LangGraph alone costs a second and ~60 MB per worker) and never the user's
+`__init__` (LangGraph alone costs about a second and 60 MB per worker) and never the user's
 `__main__`. `python -m langchain_llmorch._worker` works too.
 
 Wire format: a *frame* is a 4-byte part count, one 8-byte length per part, then the parts.
@@ -57,9 +57,16 @@ FUNCTION_CACHE_SIZE = 256
 """Functions kept unpickled per worker. An agent has few tools, but a closure over per-call
 values pickles to new bytes each time, so the cache is bounded to bound memory."""
 
+PIPE_SIZE = 1 << 20
+"""Pipe capacity asked for (Linux): big arguments cross in fewer wake-ups than with the 64 KiB
+default; 1 MiB is the most an unprivileged process may ask for by default."""
+
 _COUNT = struct.Struct("!I")
 _LENGTH = struct.Struct("!Q")
-_READ_CHUNK = 1 << 20  # read big payloads a pipe-buffer's worth at a time, never all at once
+_SMALL_READ = 1 << 16  # up to this size one os.read usually gets a whole part; beyond, readv
+
+Buffer = bytes | bytearray
+"""A frame part: bytes we made, or a bytearray read from a pipe without another copy."""
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -86,18 +93,18 @@ class Request:
 
     call_id: int
     fn_digest: bytes
-    fn_pickle: bytes
+    fn_pickle: Buffer
     """cloudpickle of the function; empty when the worker already caches `fn_digest`."""
-    args_pickle: bytes
+    args_pickle: Buffer
     """cloudpickle of `(args, kwargs)`."""
 
-    def to_parts(self) -> list[bytes]:
+    def to_parts(self) -> list[Buffer]:
         """Encode as frame parts."""
         meta = pickle.dumps((self.call_id, self.fn_digest), pickle.HIGHEST_PROTOCOL)
         return [meta, self.fn_pickle, self.args_pickle]
 
     @classmethod
-    def from_parts(cls, parts: Sequence[bytes]) -> Request:
+    def from_parts(cls, parts: Sequence[Buffer]) -> Request:
         """Decode frame parts made by `to_parts`."""
         call_id, fn_digest = pickle.loads(parts[0])  # noqa: S301 -- our own parent's bytes
         return cls(call_id, fn_digest, parts[1], parts[2])
@@ -109,7 +116,7 @@ class Reply:
 
     call_id: int
     status: Status
-    payload: bytes = b""
+    payload: Buffer = b""
     started_at: float = 0.0
     """`time.time()` right before the function was called."""
     ended_at: float = 0.0
@@ -119,7 +126,7 @@ class Reply:
     summary: str = ""
     """`"ValueError: message"`, for when the exception itself does not survive the trip."""
 
-    def to_parts(self) -> list[bytes]:
+    def to_parts(self) -> list[Buffer]:
         """Encode as frame parts."""
         meta = (
             self.call_id,
@@ -132,7 +139,7 @@ class Reply:
         return [pickle.dumps(meta, pickle.HIGHEST_PROTOCOL), self.payload]
 
     @classmethod
-    def from_parts(cls, parts: Sequence[bytes]) -> Reply:
+    def from_parts(cls, parts: Sequence[Buffer]) -> Reply:
         """Decode frame parts made by `to_parts`."""
         call_id, status, started, ended, tb, summary = pickle.loads(parts[0])  # noqa: S301
         return cls(call_id, Status(status), parts[1], started, ended, tb, summary)
@@ -165,7 +172,7 @@ class LRUCache(Generic[K, V]):
         self._items.pop(key, None)
 
 
-def send_frame(fd: int, parts: Sequence[bytes]) -> None:
+def send_frame(fd: int, parts: Sequence[Buffer]) -> None:
     """Write one frame to `fd`, looping over partial writes."""
     header = _COUNT.pack(len(parts)) + b"".join(_LENGTH.pack(len(p)) for p in parts)
     views = [memoryview(header)] + [memoryview(p) for p in parts if p]
@@ -181,26 +188,40 @@ def send_frame(fd: int, parts: Sequence[bytes]) -> None:
                 written = 0
 
 
-def recv_frame(fd: int) -> list[bytes]:
+def recv_frame(fd: int) -> list[Buffer]:
     """Read one frame from `fd`; raise `EOFError` if the other side closed the pipe."""
     (count,) = _COUNT.unpack(_read_exact(fd, _COUNT.size))
     lengths = struct.unpack(f"!{count}Q", _read_exact(fd, _LENGTH.size * count))
     return [_read_exact(fd, n) if n else b"" for n in lengths]
 
 
-def _read_exact(fd: int, size: int) -> bytes:
-    chunk = os.read(fd, min(size, _READ_CHUNK))
-    if len(chunk) == size:  # the common case: a small frame that arrived whole
-        return chunk
-    buffer = bytearray()
-    while True:
+def _read_exact(fd: int, size: int) -> Buffer:
+    if size <= _SMALL_READ:
+        chunk = os.read(fd, size)
+        if len(chunk) == size:  # the common case: a small part that arrived whole
+            return chunk
         if not chunk:
-            msg = "the other end of the pipe is closed"
-            raise EOFError(msg)
-        buffer += chunk
-        if len(buffer) == size:
-            return bytes(buffer)
-        chunk = os.read(fd, min(size - len(buffer), _READ_CHUNK))
+            raise EOFError(_CLOSED)
+        buffer = bytearray(size)
+        buffer[: len(chunk)] = chunk
+        got = len(chunk)
+    else:
+        buffer, got = bytearray(size), 0
+    view = memoryview(buffer)
+    while got < size:  # read straight into place: no chunk objects, no joins
+        if hasattr(os, "readv"):
+            n = os.readv(fd, [view[got:]])
+        else:  # Windows
+            chunk = os.read(fd, size - got)
+            n = len(chunk)
+            view[got : got + n] = chunk
+        if not n:
+            raise EOFError(_CLOSED)
+        got += n
+    return buffer
+
+
+_CLOSED = "the other end of the pipe is closed"
 
 
 # --- the worker process ------------------------------------------------------------------
@@ -216,7 +237,7 @@ def main() -> None:
     processor = _pin(core, slot)
     send_frame(proto_out, [pickle.dumps((os.getpid(), processor))])
 
-    inbox: SimpleQueue[list[bytes]] = SimpleQueue()
+    inbox: SimpleQueue[list[Buffer]] = SimpleQueue()
     reader = threading.Thread(
         target=_read_requests, args=(proto_in, inbox), name="llmorch-worker-reader", daemon=True
     )
@@ -254,7 +275,7 @@ def _pin(core: int | None, slot: int) -> int:
     return core
 
 
-def _read_requests(proto_in: int, inbox: SimpleQueue[list[bytes]]) -> None:
+def _read_requests(proto_in: int, inbox: SimpleQueue[list[Buffer]]) -> None:
     try:
         while True:
             inbox.put(recv_frame(proto_in))

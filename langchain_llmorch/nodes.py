@@ -51,6 +51,10 @@ class _Run:
 _Step = Generator[_Ask | _Run, Any, dict[str, Any]]
 
 
+class _UnreadableReplyError(LLMOrchError):
+    """A structured-output reply that could not be read (cut off, invalid JSON)."""
+
+
 def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
     """Parse and validate plan text against the agent's tools."""
     plan = parse_plan(text)
@@ -63,7 +67,12 @@ def _question(state: LLMOrchState) -> str:
 
 
 def _planner_prompt(state: LLMOrchState, ctx: AgentContext) -> list[AnyMessage]:
-    return prompts.planner_messages(state["messages"], ctx.tools, system_prompt=ctx.system_prompt)
+    return prompts.planner_messages(
+        state["messages"],
+        ctx.tools,
+        system_prompt=ctx.system_prompt,
+        structured=ctx.planning == "structured",
+    )
 
 
 def _reply_text(reply: Any) -> str:
@@ -74,7 +83,10 @@ def _reply_text(reply: Any) -> str:
     return structured_plan_text(reply)
 
 
-def _compiled(text: str, ctx: AgentContext) -> dict[str, Any]:
+def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
+    if isinstance(reply, _UnreadableReplyError):
+        return {"plan": "", "compile_error": str(reply)}
+    text = _reply_text(reply)
     try:
         compile_plan(text, ctx)
     except (PlanSyntaxError, PlanValidationError) as err:
@@ -88,9 +100,7 @@ def _compiled(text: str, ctx: AgentContext) -> dict[str, Any]:
 def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
     reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
-    return {**fresh, "recoveries": 0, "trace": [], "failure": None} | _compiled(
-        _reply_text(reply), ctx
-    )
+    return {**fresh, "recoveries": 0, "trace": [], "failure": None} | _compiled(reply, ctx)
 
 
 # ------------------------------------------------------------------- coordinator
@@ -124,14 +134,14 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
     if repairs < ctx.max_repairs:
         prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
         reply = yield _Ask(prompt, structured=ctx.planning == "structured")
-        return {"repairs": repairs + 1} | _compiled(_reply_text(reply), ctx)
+        return {"repairs": repairs + 1} | _compiled(reply, ctx)
     if replans < ctx.max_replans:
         reply = yield _Ask(
             _planner_prompt(state, ctx),
             temperature=ctx.replan_temperature,
             structured=ctx.planning == "structured",
         )
-        return {"replans": replans + 1} | _compiled(_reply_text(reply), ctx)
+        return {"replans": replans + 1} | _compiled(reply, ctx)
     reason = (
         f"I could not make a valid plan for this request after {repairs} repair(s) and "
         f"{replans} fresh plan(s). The last error was:\n{error}"
@@ -246,8 +256,18 @@ def _ask_model(ctx: AgentContext, ask: _Ask) -> Any:
         elif not ask.structured:
             model = model.bind(temperature=ask.temperature)
     if ask.structured:
-        model = model.with_structured_output(plan_schema(ctx.tools), method="json_schema")
+        model = model.with_structured_output(
+            plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
+        )
     return model
+
+
+def _unreadable(request: _Ask, err: Exception) -> _UnreadableReplyError:
+    """A structured plan the model could not finish becomes a compile error to repair."""
+    if not request.structured:
+        raise err
+    msg = f"the model's plan could not be read ({type(err).__name__}: {err}); write a shorter plan"
+    return _UnreadableReplyError(msg)
 
 
 def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
@@ -259,7 +279,10 @@ def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, 
             update: dict[str, Any] = stop.value
             return update
         if isinstance(request, _Ask):
-            answer = _ask_model(ctx, request).invoke(request.messages, config)
+            try:
+                answer = _ask_model(ctx, request).invoke(request.messages, config)
+            except Exception as err:
+                answer = _unreadable(request, err)
         else:
             answer = ctx.orchestrator.run(
                 request.frg,
@@ -279,7 +302,10 @@ async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dic
             update: dict[str, Any] = stop.value
             return update
         if isinstance(request, _Ask):
-            answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
+            try:
+                answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
+            except Exception as err:
+                answer = _unreadable(request, err)
         else:
             answer = await ctx.orchestrator.arun(
                 request.frg,

@@ -181,9 +181,24 @@ class Orchestrator:
         Returns:
             Results, errors, skipped calls and the trace.
         """
+        return await self._arun(frg, results, attempts, on_event, config, prefer_sync=False)
+
+    async def _arun(
+        self,
+        frg: FRG,
+        results: Mapping[str, Any] | None,
+        attempts: Mapping[str, int] | None,
+        on_event: EventSink | None,
+        config: RunnableConfig | None,
+        *,
+        prefer_sync: bool,
+    ) -> RunResult:
         uses_compute = any(frg.kind(c) == COMPUTE for c in frg.calls if c not in (results or {}))
         executor = self.executor if uses_compute else None
         run = _Run(self, frg, executor, results or {}, attempts or {}, on_event, config or {})
+        # A sync run gets a fresh event loop: tools with a sync implementation run in
+        # threads, so clients bound to another loop (an async HTTP pool) are never reused.
+        run.runner.prefer_sync = prefer_sync
         return await run.execute()
 
     def run(
@@ -195,8 +210,11 @@ class Orchestrator:
         on_event: EventSink | None = None,
         config: RunnableConfig | None = None,
     ) -> RunResult:
-        """Synchronous `arun`: as parallel as the async one (see `arun` for arguments)."""
-        coro = self.arun(frg, results=results, attempts=attempts, on_event=on_event, config=config)
+        """Synchronous `arun`: as parallel as the async one (see `arun` for arguments).
+
+        Inout tools that have a sync implementation run it in the thread pool.
+        """
+        coro = self._arun(frg, results, attempts, on_event, config, prefer_sync=True)
         try:
             asyncio.get_running_loop()
         except RuntimeError:

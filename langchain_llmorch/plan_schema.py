@@ -23,6 +23,8 @@ _WHOLE_REF = re.compile(r"^\s*(?:\$\{?|\{)\s*([A-Za-z_][A-Za-z0-9_]*|\d+)\s*\}?\
 # Small models run on in unbounded strings until max_tokens: bound every free string.
 MAX_STRING = 300
 _ID_PATTERN = r"^s[1-9][0-9]{0,2}$"
+# A non-text argument is its own type or a whole reference to an earlier result.
+_REF_PATTERN = r"^\{s[1-9][0-9]{0,2}\}$"
 
 _REF_HELP = (
     'To use an earlier result, write its id in braces: "{s1}" (alone: the result itself; '
@@ -30,7 +32,7 @@ _REF_HELP = (
 )
 
 
-def _step_model(name: str, tool: BaseTool | None) -> type[BaseModel]:
+def _step_model(name: str, tool: BaseTool | None, *, scalar_refs: bool) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     if tool is None:
         fields["prompt"] = (
@@ -40,13 +42,12 @@ def _step_model(name: str, tool: BaseTool | None) -> type[BaseModel]:
     else:
         for arg, spec in tool.args.items():
             # Every argument may also be a reference string such as "{s1}".
-            ref = Annotated[str, StringConstraints(max_length=MAX_STRING)]
-            kind: Any = {
-                "integer": Union[int, ref],  # noqa: UP007 - pydantic needs a runtime union
-                "number": Union[float, ref],  # noqa: UP007
-                "boolean": Union[bool, ref],  # noqa: UP007
-                "array": list[Any],
-            }.get(str(spec.get("type")), ref)
+            text = Annotated[str, StringConstraints(max_length=MAX_STRING)]
+            ref = Annotated[str, StringConstraints(pattern=_REF_PATTERN)]
+            scalars: dict[str, Any] = {"integer": int, "number": float, "boolean": bool}
+            if scalar_refs:
+                scalars = {k: Union[v, ref] for k, v in scalars.items()}  # noqa: UP007
+            kind: Any = {**scalars, "array": list[Any]}.get(str(spec.get("type")), text)
             default = spec.get("default", ...)
             fields[arg] = (kind, Field(default, description=spec.get("description", _REF_HELP)))
     args_model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
@@ -59,8 +60,14 @@ def _step_model(name: str, tool: BaseTool | None) -> type[BaseModel]:
     )
 
 
-def plan_schema(tools: Sequence[BaseTool]) -> type[BaseModel]:
+def plan_schema(tools: Sequence[BaseTool], *, scalar_refs: bool = True) -> type[BaseModel]:
     """A pydantic model of a plan whose steps may only call `tools` (and `self`).
+
+    Args:
+        tools: the agent's tools.
+        scalar_refs: let number and boolean arguments be a reference (`"{s1}"`) as
+            well as a literal. Very small models misuse the choice (they refer a call
+            to itself); without it, results flow through text and list arguments only.
 
     Example:
         ```python
@@ -68,8 +75,8 @@ def plan_schema(tools: Sequence[BaseTool]) -> type[BaseModel]:
         model.with_structured_output(schema, method="json_schema")
         ```
     """
-    steps = [_step_model(t.name, t) for t in tools if t.name != SELF_TOOL]
-    steps.append(_step_model(SELF_TOOL, None))
+    steps = [_step_model(t.name, t, scalar_refs=scalar_refs) for t in tools if t.name != SELF_TOOL]
+    steps.append(_step_model(SELF_TOOL, None, scalar_refs=scalar_refs))
     step_union: Any = Union[tuple(steps)]  # noqa: UP007
     return create_model(
         "Plan",

@@ -44,6 +44,18 @@ s3: self(prompt="Write one arithmetic expression adding the two populations in m
 s4: math(expression=s3)
 """
 
+STRUCTURED_EXAMPLE = """\
+Question: Get the weather in Paris and Rome, then say which is warmer.
+Plan: {"steps": [{"id": "s1", "tool": "weather", "args": {"city": "Paris"}}, \
+{"id": "s2", "tool": "weather", "args": {"city": "Rome"}}, \
+{"id": "s3", "tool": "self", "args": {"prompt": "Which is warmer? {s1} {s2}"}}]}"""
+
+STRUCTURED_RULES = """\
+Answer with a JSON plan: a list of steps, each one tool call with a new id (s1, s2, ...).
+Use the numbers and names the question gives. Refer to an earlier step's result as "{s1}".
+Steps that do not need each other's results run at the same time.
+End with a self step that words the final answer."""
+
 PLAN_RULES = """\
 Write a plan: one tool call per line, exactly in this form:
 s1: tool_name(argument_name=value, ...)
@@ -77,14 +89,17 @@ def planner_messages(
     tools: Sequence[BaseTool],
     *,
     system_prompt: str | None = None,
+    structured: bool = False,
 ) -> list[AnyMessage]:
     """The planner's prompt: rules, tools and examples, then the conversation."""
+    rules, examples = (STRUCTURED_RULES, "") if structured else (PLAN_RULES, FEW_SHOT_EXAMPLES)
     parts = [
         system_prompt or "You are a helpful assistant that answers by planning tool calls.",
         "Tools you can call:\n" + describe_tools(tools),
-        PLAN_RULES,
-        "Examples (their tools are not yours):\n" + FEW_SHOT_EXAMPLES,
+        rules,
     ]
+    if examples:
+        parts.append("Examples (their tools are not yours):\n" + examples)
     return [SystemMessage("\n\n".join(parts)), *messages]
 
 

@@ -1,0 +1,224 @@
+"""The engine benchmark: scheduling quality and dispatch costs, measured in one run.
+
+`python -m langchain_llmorch.benchmarks engine` prints:
+
+- 8 equal compute calls on P processors: makespan / lower bound;
+- 6 CPU-bound calls through `langchain.agents.create_agent` and through this engine,
+  in units of one call's time (the ideal on P=2 is 3);
+- dispatch overhead per inout call and per compute call;
+- parse + FRG + schedule of a 1,000-call plan.
+
+Every number is a ratio or a cost taken in the same run, because the machines
+here are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
+from langchain_llmorch._pool import usable_cpus
+from langchain_llmorch.events import RunResult
+from langchain_llmorch.scheduling import choose_order
+
+
+def spin(loops: int) -> int:
+    """Pure-Python CPU work that holds the GIL for its whole run."""
+    total = 0
+    for i in range(loops):
+        total = (total + i * i) % 1_000_003
+    return total
+
+
+@compute
+def cpu_work(loops: int) -> int:
+    """Burn CPU for a while (holds the GIL when run in a thread)."""
+    return spin(loops)
+
+
+@inout
+async def noop_io(i: int = 0) -> int:
+    """An I/O call that returns at once."""
+    return i
+
+
+@compute
+def noop_compute(i: int = 0) -> int:
+    """A compute call that returns at once."""
+    return i
+
+
+@dataclass
+class EngineReport:
+    """The engine benchmark's numbers."""
+
+    processors: int
+    call_seconds: float
+    eight_calls_ratio: float
+    create_agent_calls: float
+    llmorch_calls: float
+    inout_overhead_ms: float
+    compute_overhead_ms: float
+    plan_1000_seconds: float
+
+    def table(self) -> str:
+        """The report as a markdown table."""
+        p = self.processors
+        ideal = 6 / p
+        rows = [
+            (
+                "8 equal compute calls, makespan / lower bound",
+                f"{self.eight_calls_ratio:.3f}",
+                "<= 1.08",
+            ),
+            (
+                "6 CPU-bound calls via `create_agent` (in call times)",
+                f"{self.create_agent_calls:.2f}",
+                f"ideal {ideal:.1f}",
+            ),
+            (
+                "6 CPU-bound calls via LLMOrch (in call times)",
+                f"{self.llmorch_calls:.2f}",
+                f"<= {1.1 * ideal:.2f}",
+            ),
+            ("dispatch overhead per inout call", f"{self.inout_overhead_ms:.2f} ms", "<= 1 ms"),
+            ("dispatch overhead per compute call", f"{self.compute_overhead_ms:.2f} ms", "<= 5 ms"),
+            ("parse + FRG + schedule, 1,000 calls", f"{self.plan_1000_seconds:.3f} s", "<= 1 s"),
+        ]
+        lines = [
+            f"Engine benchmark, P = {p}, one call = {self.call_seconds:.2f} s",
+            "",
+            "| measure | result | goal |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+        return "\n".join(lines)
+
+
+def _loops_for(seconds: float) -> int:
+    probe = 200_000
+    start = time.perf_counter()
+    spin(probe)
+    return max(1, int(probe * seconds / (time.perf_counter() - start)))
+
+
+def _mean_call(result: RunResult) -> float:
+    durations = [r.duration for r in result.trace if r.kind == "compute"]
+    return sum(durations) / len(durations)
+
+
+class _SixCallsModel(BaseChatModel):
+    """Scripted: first turn asks for 6 cpu_work calls at once, then answers."""
+
+    loops: int
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-six-calls"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if any(isinstance(m, ToolMessage) for m in messages):
+            message = AIMessage("done")
+        else:
+            calls = [
+                {"name": "cpu_work", "args": {"loops": self.loops}, "id": f"c{i}"} for i in range(6)
+            ]
+            message = AIMessage("", tool_calls=calls)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self
+
+
+def _create_agent_seconds(loops: int) -> float:
+    from langchain.agents import create_agent  # noqa: PLC0415 - optional benchmark dependency
+
+    agent: Any = create_agent(_SixCallsModel(loops=loops), [cpu_work])
+    start = time.perf_counter()
+    agent.invoke({"messages": [("user", "six calls")]})
+    return time.perf_counter() - start
+
+
+def run_engine_benchmark(
+    *, call_seconds: float = 0.5, processors: int | None = None
+) -> EngineReport:
+    """Measure the engine; `call_seconds` sizes the CPU-bound calls."""
+    p = processors or usable_cpus()
+    orch = Orchestrator([cpu_work, noop_io, noop_compute], max_processors=p)
+    orch.warm()
+    loops = _loops_for(call_seconds)
+    tools = [cpu_work, noop_io, noop_compute]
+
+    eight = build_frg(
+        parse_plan("\n".join(f"s{i}: cpu_work(loops={loops})" for i in range(8))), tools
+    )
+    result = orch.run(eight)
+    one = _mean_call(result)
+    eight_ratio = result.makespan / max(one, 8 * one / p)
+
+    six = build_frg(
+        parse_plan("\n".join(f"s{i}: cpu_work(loops={loops})" for i in range(6))), tools
+    )
+    six_result = orch.run(six)
+    one = _mean_call(six_result)
+    llmorch_calls = six_result.makespan / one
+    create_agent_calls = _create_agent_seconds(loops) / one
+
+    n_io = 1000
+    flat = build_frg(parse_plan("\n".join(f"s{i}: noop_io(i={i})" for i in range(n_io))), tools)
+    start = time.perf_counter()
+    orch.run(flat)
+    inout_ms = (time.perf_counter() - start) * 1000 / n_io
+
+    n_cpu = 200
+    chain = ["s0: noop_compute(i=0)"] + [
+        f"s{i}: noop_compute(i=s{i - 1})" for i in range(1, n_cpu)
+    ]
+    chain_frg = build_frg(parse_plan("\n".join(chain)), tools)
+    start = time.perf_counter()
+    orch.run(chain_frg)
+    compute_ms = (time.perf_counter() - start) * 1000 / n_cpu
+
+    big = "\n".join(
+        f"s{i}: cpu_work(loops=s{i - 7})" if i >= 7 and i % 3 else f"s{i}: cpu_work(loops=1)"
+        for i in range(1000)
+    )
+    start = time.perf_counter()
+    big_frg = build_frg(parse_plan(big), tools)
+    choose_order(big_frg, orch.durations.durations(big_frg), p)
+    plan_seconds = time.perf_counter() - start
+
+    return EngineReport(
+        processors=p,
+        call_seconds=one,
+        eight_calls_ratio=eight_ratio,
+        create_agent_calls=create_agent_calls,
+        llmorch_calls=llmorch_calls,
+        inout_overhead_ms=inout_ms,
+        compute_overhead_ms=compute_ms,
+        plan_1000_seconds=plan_seconds,
+    )
+
+
+def main(*, call_seconds: float = 0.5, processors: int | None = None) -> EngineReport:
+    """Run and print the engine benchmark."""
+    report = run_engine_benchmark(call_seconds=call_seconds, processors=processors)
+    print(report.table())
+    return report
+
+
+__all__ = ["EngineReport", "main", "run_engine_benchmark"]

@@ -1,0 +1,124 @@
+"""A scripted tool-calling chat model and tools that take measurable time."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
+from langchain_llmorch import compute, inout
+from langchain_llmorch.events import TraceRecord
+
+Script = Callable[[list[BaseMessage]], AIMessage]
+
+
+class ToolScriptChat(BaseChatModel):
+    """Replies with `script(messages)`; `bind_tools` returns itself and notes its options."""
+
+    script: Script
+    bind_options: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "tool-script"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self.script(messages))])
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        self.bind_options.append({"parallel_tool_calls": parallel_tool_calls, **kwargs})
+        return self
+
+
+def calls(*specs: tuple[str, dict[str, Any]], turn: int = 0) -> AIMessage:
+    """An AI message asking for tool calls (ids unique per turn)."""
+    tool_calls = [
+        ToolCall(name=name, args=args, id=f"call_{turn}_{i}", type="tool_call")
+        for i, (name, args) in enumerate(specs)
+    ]
+    return AIMessage(content="", tool_calls=tool_calls)
+
+
+def by_turn(*replies: AIMessage) -> ToolScriptChat:
+    """Reply number n (counted by the AI messages already in the conversation)."""
+
+    def script(messages: list[BaseMessage]) -> AIMessage:
+        turn = sum(isinstance(m, AIMessage) for m in messages)
+        return replies[min(turn, len(replies) - 1)]
+
+    return ToolScriptChat(script=script)
+
+
+def overlap(a: TraceRecord, b: TraceRecord) -> bool:
+    return a.started_at < b.ended_at and b.started_at < a.ended_at
+
+
+def one(trace: list[TraceRecord], tool: str, attempt: int = 1) -> TraceRecord:
+    (record,) = [r for r in trace if r.tool == tool and r.attempt == attempt]
+    return record
+
+
+LOOP_THREADS: list[int] = []
+SYNC_THREADS: list[int] = []
+
+
+@inout
+async def fetch(key: str, delay: float = 0.05) -> str:
+    """Fetch a page (async I/O)."""
+    await asyncio.sleep(delay)
+    return f"<{key}>"
+
+
+@inout
+async def fetch2(key: str, delay: float = 0.05) -> str:
+    """Fetch a page from a second site (async I/O)."""
+    await asyncio.sleep(delay)
+    return f"[{key}]"
+
+
+@inout
+def nap(seconds: float) -> str:
+    """Wait on a slow service (sync I/O)."""
+    SYNC_THREADS.append(threading.get_ident())
+    time.sleep(seconds)
+    return "rested"
+
+
+@compute
+def spin(ms: int) -> int:
+    """Busy CPU work for `ms` milliseconds, holding the GIL."""
+    end = time.perf_counter() + ms / 1000
+    count = 0
+    while time.perf_counter() < end:
+        count += 1
+    return count
+
+
+@inout
+def boom(key: str) -> str:
+    """A service that is down."""
+    msg = f"service down for {key}"
+    raise ConnectionError(msg)
+
+
+TOOLS = [fetch, fetch2, nap, spin, boom]
