@@ -22,7 +22,7 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field, SecretStr
 
-from langchain_llmorch import local
+from langchain_llmorch import _local_requirements, local
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.local import (
     DEFAULT_MODEL_FILE,
@@ -179,7 +179,7 @@ def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A model file and a present runtime, as far as the checks can tell."""
     model = tmp_path / "tiny.gguf"
     model.write_bytes(b"GGUF")
-    monkeypatch.setattr(local, "_runtime_problem", lambda: None)
+    monkeypatch.setattr(_local_requirements, "_runtime_problem", lambda: None)
     return model
 
 
