@@ -24,6 +24,8 @@ How a call flows (one `_Run` per `arun`, all on one asyncio event loop):
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import os
 import threading
 import time
@@ -265,6 +267,8 @@ class _Run:
         self.priority: Mapping[str, float] = {}
         self.sets: list[list[str]] = []  # paper policy: FIFO sets of scheduled calls
         self.running_compute = 0
+        self.ready_compute: list[tuple[float, int, str]] = []  # dataflow: heap by priority
+        self.arrivals = itertools.count()
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -283,8 +287,6 @@ class _Run:
                 done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     self.complete(self.tasks.pop(task), task.result())
-                if self.policy == "paper":
-                    self.coordinate()
         except BaseException:
             for task in self.tasks:
                 task.cancel()
@@ -296,14 +298,28 @@ class _Run:
 
     def release(self, ready: list[str]) -> None:
         """Hand calls whose inputs are complete to the coordinator."""
-        if not ready:
-            return
         if self.policy == "paper":
-            self.sets.append(ready)
+            if ready:
+                self.sets.append(ready)
             self.coordinate()
-        else:
-            for cid in ready:
+            return
+        for cid in ready:
+            if self.frg.kind(cid) == COMPUTE:
+                key = (self.priority.get(cid, 0.0), next(self.arrivals), cid)
+                heapq.heappush(self.ready_compute, key)
+            else:
                 self.start(cid)
+        self.dispatch()
+
+    def dispatch(self) -> None:
+        """Dataflow: hand the best ready compute calls to the pool, one per free processor.
+
+        Calls wait here, not in the pool's queue, so a call that becomes ready a moment
+        later can still go first when its priority is higher.
+        """
+        while self.ready_compute and self.running_compute < self.processors:
+            _, _, cid = heapq.heappop(self.ready_compute)
+            self.start(cid)
 
     def complete(self, cid: str, record: TraceRecord) -> None:
         self.result.trace.append(record)
@@ -322,6 +338,7 @@ class _Run:
         else:
             self.emit("failed", record, error=record.error)
             self.skip_descendants(cid)
+            self.release([])
             return
         ready = []
         for child in self.frg.children(cid):

@@ -1,0 +1,154 @@
+"""Running one query through one technique, and the lower bound it is measured against.
+
+Techniques (same tools, same scripted LLM, same latency model):
+
+| name | what runs |
+|---|---|
+| `react` | one tool call per LLM turn |
+| `parallel_fc` | one LLM turn per layer; the layer's calls together under asyncio |
+| `llmcompiler` | the whole plan; every ready call started at once on one event loop |
+| `create_agent` | `langchain.agents.create_agent`, the real one |
+| `llmorch_paper` | this project, `policy="paper"` (Algorithms 2-3 as written) |
+| `llmorch` | this project, `policy="dataflow"` (the default) |
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.baselines import (
+    arun_llmcompiler,
+    arun_parallel_fc,
+    arun_prebuilt,
+    arun_react,
+)
+from langchain_llmorch.benchmarks.suites import Query
+from langchain_llmorch.frg import build_frg
+from langchain_llmorch.graph import create_llmorch_agent
+from langchain_llmorch.plan import parse_plan
+from langchain_llmorch.scheduling import lower_bound
+from langchain_llmorch.tools import make_self_tool
+
+Technique = Literal["react", "parallel_fc", "llmcompiler", "create_agent", "llmorch_paper", "llmorch"]
+TECHNIQUES: tuple[Technique, ...] = (
+    "react",
+    "parallel_fc",
+    "llmcompiler",
+    "create_agent",
+    "llmorch_paper",
+    "llmorch",
+)
+
+
+@dataclass
+class Measurement:
+    """One query through one technique."""
+
+    technique: str
+    suite: str
+    qid: str
+    processors: int
+    seconds: float
+    answer: str = ""
+    ok: bool = True
+    """False when the run raised or gave up, or a call failed and was not recovered."""
+    error: str | None = None
+    llm_requests: int = 0
+    repairs: int = 0
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    lower_bound: float | None = None
+    """For LLMOrch runs: planning + max(critical path, compute work / P) + joining."""
+
+
+def _tools(query: Query, model: BaseChatModel) -> list[BaseTool]:
+    return [*query.tools, make_self_tool(model)]
+
+
+async def _llmorch(
+    query: Query, model: BaseChatModel, processors: int, policy: Literal["dataflow", "paper"]
+) -> tuple[str, dict[str, Any]]:
+    agent = create_llmorch_agent(model, _tools(query, model), max_processors=processors, policy=policy)
+    state = await agent.ainvoke({"messages": [HumanMessage(query.question)]})
+    return state["messages"][-1].text, state
+
+
+async def measure(
+    technique: Technique,
+    query: Query,
+    model: BaseChatModel,
+    *,
+    processors: int,
+    count_requests: Any = None,
+) -> Measurement:
+    """Run `query` with `technique` and time it end to end.
+
+    Args:
+        technique: one of `TECHNIQUES`.
+        query: the query, its tools and its scripted plan.
+        model: the chat model every technique uses.
+        processors: P for LLMOrch; baselines run on this process's cores.
+        count_requests: a callable returning how many LLM requests were served so far.
+    """
+    before = count_requests() if count_requests else 0
+    result = Measurement(technique, query.suite, query.qid, processors, 0.0)
+    start = time.time()
+    try:
+        if technique in ("llmorch", "llmorch_paper"):
+            policy: Literal["dataflow", "paper"] = "paper" if technique == "llmorch_paper" else "dataflow"
+            answer, state = await _llmorch(query, model, processors, policy)
+            result.trace = list(state.get("trace", []))
+            result.repairs = state.get("repairs", 0) + state.get("recoveries", 0)
+            result.ok = not state.get("failure") and not state.get("errors")
+            result.lower_bound = _lower_bound(query, state, start, time.time(), processors)
+        else:
+            run = {
+                "react": arun_react,
+                "parallel_fc": arun_parallel_fc,
+                "llmcompiler": arun_llmcompiler,
+                "create_agent": arun_prebuilt,
+            }[technique]
+            options: dict[str, Any] = {"max_replans": 1} if technique == "llmcompiler" else {}
+            outcome = await run(model, _tools(query, model), query.question, **options)
+            answer = outcome.answer
+            result.trace = [r.to_dict() for r in outcome.trace]
+            result.ok = all(r.status == "finished" for r in outcome.trace)
+    except Exception as err:  # a technique that crashes is a result, not a benchmark crash
+        answer, result.ok, result.error = "", False, f"{type(err).__name__}: {err}"
+    result.seconds = time.time() - start
+    result.answer = answer
+    result.llm_requests = (count_requests() - before) if count_requests else 0
+    return result
+
+
+def _lower_bound(
+    query: Query, state: dict[str, Any], start: float, end: float, processors: int
+) -> float | None:
+    """Planning and joining as LLMOrch paid them, plus the best possible execution."""
+    trace = state.get("trace") or []
+    if not trace or not state.get("plan"):
+        return None
+    frg = build_frg(parse_plan(state["plan"]), list(query.tools))
+    durations = dict.fromkeys(frg.calls, 0.0)
+    for record in trace:  # the last attempt of each call is the one that counts
+        durations[record["id"]] = record["ended_at"] - record["started_at"]
+    first = min(r["scheduled_at"] for r in trace)
+    last = max(r["ended_at"] for r in trace)
+    return (first - start) + lower_bound(frg, durations, processors) + (end - last)
+
+
+def techniques_for(names: Sequence[str] | None) -> tuple[Technique, ...]:
+    """Validate technique names (all of them when `names` is empty)."""
+    if not names:
+        return TECHNIQUES
+    unknown = [n for n in names if n not in TECHNIQUES]
+    if unknown:
+        msg = f"unknown technique(s) {unknown}; choose from {', '.join(TECHNIQUES)}"
+        raise ValueError(msg)
+    return tuple(n for n in TECHNIQUES if n in names)
