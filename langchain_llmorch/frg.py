@@ -18,7 +18,7 @@ from langchain_core.tools import BaseTool
 from pydantic import TypeAdapter, ValidationError
 
 from langchain_llmorch.errors import PlanProblem, PlanValidationError
-from langchain_llmorch.plan import Call, Expr, Plan, Ref, iter_refs
+from langchain_llmorch.plan import Call, Expr, Plan, Ref, evaluate, iter_refs, render_expr
 from langchain_llmorch.tools import (
     COMPUTE,
     INOUT,
@@ -146,10 +146,11 @@ def _bind(call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dic
         expr = bound[name]
         if _is_constant(expr) and annotation is not None:
             try:
-                TypeAdapter(annotation).validate_python(expr)
+                TypeAdapter(annotation).validate_python(evaluate(expr, {}))
             except ValidationError as err:
                 reason = err.errors()[0].get("msg", str(err))
-                msg = f"argument {name!r} of {call.tool} is invalid: {reason} (got {expr!r})"
+                shown = render_expr(expr)
+                msg = f"argument {name!r} of {call.tool} is invalid: {reason} (got {shown})"
                 problems.append(PlanProblem(call.id, msg, call.line))
     return bound
 

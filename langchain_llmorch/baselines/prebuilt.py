@@ -78,10 +78,10 @@ class ToolTraceHandler(BaseCallbackHandler):
 
     def on_llm_end(
         self,
-        response: LLMResult,  # noqa: ARG002
+        response: LLMResult,
         *,
-        run_id: UUID,  # noqa: ARG002
-        **kwargs: Any,  # noqa: ARG002
+        run_id: UUID,
+        **kwargs: Any,
     ) -> None:
         """Remember when the last LLM turn ended (the next calls' `scheduled_at`)."""
         self._last_llm_end = time.time()
@@ -89,7 +89,7 @@ class ToolTraceHandler(BaseCallbackHandler):
     def on_tool_start(
         self,
         serialized: dict[str, Any],
-        input_str: str,  # noqa: ARG002
+        input_str: str,
         *,
         run_id: UUID,
         tags: list[str] | None = None,
@@ -115,10 +115,10 @@ class ToolTraceHandler(BaseCallbackHandler):
 
     def on_tool_end(
         self,
-        output: Any,  # noqa: ARG002
+        output: Any,
         *,
         run_id: UUID,
-        **kwargs: Any,  # noqa: ARG002
+        **kwargs: Any,
     ) -> None:
         """Close the run's record."""
         with self._lock:
@@ -130,7 +130,7 @@ class ToolTraceHandler(BaseCallbackHandler):
         error: BaseException,
         *,
         run_id: UUID,
-        **kwargs: Any,  # noqa: ARG002
+        **kwargs: Any,
     ) -> None:
         """Close the run's record as failed."""
         with self._lock:

@@ -16,25 +16,26 @@ from dataclasses import dataclass
 from langchain_llmorch import Orchestrator, build_frg, compute, parse_plan
 from langchain_llmorch.scheduling import DurationModel, lower_bound
 
+
 def _hold(seconds: float) -> float:
     time.sleep(seconds)
     return seconds
 
 
 @compute
-def quick(after: list[float] | None = None) -> float:
+def quick(after: list[float] | None = None) -> float:  # noqa: ARG001 - the data edge
     """Hold one processor for 0.05 s."""
     return _hold(0.05)
 
 
 @compute
-def medium(after: list[float] | None = None) -> float:
+def medium(after: list[float] | None = None) -> float:  # noqa: ARG001
     """Hold one processor for 0.15 s."""
     return _hold(0.15)
 
 
 @compute
-def slow(after: list[float] | None = None) -> float:
+def slow(after: list[float] | None = None) -> float:  # noqa: ARG001
     """Hold one processor for 0.4 s."""
     return _hold(0.4)
 
@@ -45,7 +46,7 @@ TOOLS = {"quick": (quick, 0.05), "medium": (medium, 0.15), "slow": (slow, 0.4)}
 
 def random_plan(seed: int) -> str:
     """A seeded random DAG of 6-12 compute calls of three lengths."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible workloads, not cryptography
+    rng = random.Random(seed)
     lines = []
     for i in range(1, rng.randint(6, 12) + 1):
         parents = [f"s{j}" for j in range(1, i) if rng.random() < 2.0 / i]

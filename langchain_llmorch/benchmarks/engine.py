@@ -103,7 +103,8 @@ class EngineReport:
         return "\n".join(lines)
 
 
-def _loops_for(seconds: float) -> int:
+def loops_for(seconds: float) -> int:
+    """How many `spin` loops take about `seconds` here."""
     probe = 200_000
     start = time.perf_counter()
     spin(probe)
@@ -160,7 +161,7 @@ def run_engine_benchmark(
     p = processors or usable_cpus()
     orch = Orchestrator([cpu_work, noop_io, noop_compute], max_processors=p)
     orch.warm()
-    loops = _loops_for(call_seconds)
+    loops = loops_for(call_seconds)
     tools = [cpu_work, noop_io, noop_compute]
 
     eight = build_frg(
@@ -185,9 +186,7 @@ def run_engine_benchmark(
     inout_ms = (time.perf_counter() - start) * 1000 / n_io
 
     n_cpu = 200
-    chain = ["s0: noop_compute(i=0)"] + [
-        f"s{i}: noop_compute(i=s{i - 1})" for i in range(1, n_cpu)
-    ]
+    chain = ["s0: noop_compute(i=0)"] + [f"s{i}: noop_compute(i=s{i - 1})" for i in range(1, n_cpu)]
     chain_frg = build_frg(parse_plan("\n".join(chain)), tools)
     start = time.perf_counter()
     orch.run(chain_frg)

@@ -36,7 +36,9 @@ from langchain_llmorch.plan import parse_plan
 from langchain_llmorch.scheduling import lower_bound
 from langchain_llmorch.tools import make_self_tool
 
-Technique = Literal["react", "parallel_fc", "llmcompiler", "create_agent", "llmorch_paper", "llmorch"]
+Technique = Literal[
+    "react", "parallel_fc", "llmcompiler", "create_agent", "llmorch_paper", "llmorch"
+]
 TECHNIQUES: tuple[Technique, ...] = (
     "react",
     "parallel_fc",
@@ -74,7 +76,9 @@ def _tools(query: Query, model: BaseChatModel) -> list[BaseTool]:
 async def _llmorch(
     query: Query, model: BaseChatModel, processors: int, policy: Literal["dataflow", "paper"]
 ) -> tuple[str, dict[str, Any]]:
-    agent = create_llmorch_agent(model, _tools(query, model), max_processors=processors, policy=policy)
+    agent = create_llmorch_agent(
+        model, _tools(query, model), max_processors=processors, policy=policy
+    )
     state = await agent.ainvoke({"messages": [HumanMessage(query.question)]})
     return state["messages"][-1].text, state
 
@@ -101,14 +105,16 @@ async def measure(
     start = time.time()
     try:
         if technique in ("llmorch", "llmorch_paper"):
-            policy: Literal["dataflow", "paper"] = "paper" if technique == "llmorch_paper" else "dataflow"
+            policy: Literal["dataflow", "paper"] = (
+                "paper" if technique == "llmorch_paper" else "dataflow"
+            )
             answer, state = await _llmorch(query, model, processors, policy)
             result.trace = list(state.get("trace", []))
             result.repairs = state.get("repairs", 0) + state.get("recoveries", 0)
             result.ok = not state.get("failure") and not state.get("errors")
             result.lower_bound = _lower_bound(query, state, start, time.time(), processors)
         else:
-            run = {
+            run: Any = {
                 "react": arun_react,
                 "parallel_fc": arun_parallel_fc,
                 "llmcompiler": arun_llmcompiler,
@@ -138,8 +144,8 @@ def _lower_bound(
     durations = dict.fromkeys(frg.calls, 0.0)
     for record in trace:  # the last attempt of each call is the one that counts
         durations[record["id"]] = record["ended_at"] - record["started_at"]
-    first = min(r["scheduled_at"] for r in trace)
-    last = max(r["ended_at"] for r in trace)
+    first: float = min(r["scheduled_at"] for r in trace)
+    last: float = max(r["ended_at"] for r in trace)
     return (first - start) + lower_bound(frg, durations, processors) + (end - last)
 
 

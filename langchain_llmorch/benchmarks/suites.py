@@ -109,7 +109,7 @@ def hotpotqa_queries(n: int) -> list[Query]:
                 plan="\n".join(lines),
                 tools=tools,
                 label=label,
-                self_answer=lambda _p, label=label: label,
+                self_answer=_constant(label),
             )
         )
     return out
@@ -135,7 +135,7 @@ def movierec_queries(n: int) -> list[Query]:
                 plan="\n".join(lines),
                 tools=tools,
                 label=label,
-                self_answer=lambda _p, label=label: label,
+                self_answer=_constant(label),
             )
         )
     return out
@@ -157,6 +157,35 @@ def recovery_queries() -> list[Query]:
     ]
 
 
+def _constant(answer: str) -> Callable[[str], str]:
+    def reply(_prompt: str) -> str:
+        return answer
+
+    return reply
+
+
 def _quote(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return f'"{escaped}"'
+
+
+def case_queries(workdir: str, *, scale: float = 1.0, video_mb: float = 32) -> list[Query]:
+    """The RQ5 case studies: purchase-intent analysis and end-to-end encryption."""
+    from langchain_llmorch.benchmarks.workloads import cases, encryption  # noqa: PLC0415
+
+    return [
+        Query(
+            suite="cases",
+            qid="purchase-intent",
+            question=cases.PURCHASE_QUERY,
+            plan=cases.purchase_case(f"{workdir}/purchase", scale=scale),
+            tools=tools_from(cases.PURCHASE_TOOLS),
+        ),
+        Query(
+            suite="cases",
+            qid="e2e-encryption",
+            question=encryption.ENCRYPTION_QUERY,
+            plan=encryption.encryption_case(f"{workdir}/e2e", video_mb=video_mb),
+            tools=tools_from(encryption.ENCRYPTION_TOOLS),
+        ),
+    ]

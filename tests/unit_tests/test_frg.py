@@ -70,3 +70,17 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_descendants_follow_data_edges() -> None:
     frg = build_frg(parse_plan(SEO_PLAN), SEO_TOOLS)
     assert frg.descendants(["s1"]) == {"s3", "s4", "s5"}
+
+
+def test_constant_lists_and_dicts_are_checked_as_values() -> None:
+    from langchain_llmorch import compute
+
+    @compute
+    def run(files: list[str], options: dict[str, int]) -> str:
+        """Run on files."""
+        return ""
+
+    frg = build_frg(parse_plan('s1: run(files=["a", "b"], options={"n": 2 * 3})'), [run])
+    assert frg.calls["s1"].tool == "run"
+    with pytest.raises(PlanValidationError, match="files"):
+        build_frg(parse_plan('s1: run(files=[{"x": 1}], options={})'), [run])

@@ -1,0 +1,1 @@
+"""Benchmarks for langchain-llmorch: datasets, workloads, a scripted LLM server and runners."""

@@ -1,0 +1,73 @@
+"""The packaged datasets load offline and LLMCompiler's scorer behaves as documented."""
+
+import pytest
+
+from langchain_llmorch.benchmarks.datasets import (
+    load_hotpotqa,
+    load_movierec,
+    load_parallelqa,
+    load_wiki,
+    load_wiki_topics,
+    normalize_answer,
+    score_answer,
+)
+
+
+def test_every_dataset_has_its_documented_size() -> None:
+    assert len(load_parallelqa()) == 113
+    assert len(load_movierec()) == 500
+    assert len(load_hotpotqa()) == 250
+    assert len(load_wiki_topics()) == 10_033
+    assert len(load_wiki()) == 10_035  # the summaries plus the two-entry supplement
+
+
+def test_items_are_typed_and_ordered() -> None:
+    parallel = load_parallelqa()
+    assert [item.id for item in parallel[:3]] == ["1", "2", "3"]
+    assert {item.branch for item in parallel} == {2, 3, 4, 5}
+    assert parallel[82].answer == "488.19"
+    movie = load_movierec()[0]
+    assert movie.answer in movie.question.splitlines()
+    hotpot = load_hotpotqa()[0]
+    assert sum(p.is_supporting for p in hotpot.contexts) == 2
+
+
+def test_loaders_are_cached_and_read_only() -> None:
+    assert load_parallelqa() is load_parallelqa()
+    with pytest.raises(TypeError):
+        load_wiki()["Texas"] = "changed"  # type: ignore[index]
+
+
+def test_wiki_keeps_summaries_and_adds_the_83_supplement() -> None:
+    wiki = load_wiki()
+    assert wiki["Mariana Trench"].startswith("The Mariana Trench")
+    assert "9,288,994" in wiki["New Jersey"]
+    assert load_wiki_topics()["Mariana Trench"] == "Geography"
+
+
+@pytest.mark.parametrize(
+    ("answer", "label", "expected"),
+    [
+        ("5400", "5931.80", True),  # 9% low: inside the band
+        ("6500", "5931.80", True),
+        ("5300", "5931.80", False),  # 10.7% low
+        ("6600", "5931.80", False),
+        ("5338.62", "5931.80", False),  # exactly 0.9x: the band is strict
+        ("about 5931", "5931.80", False),  # a numeric label needs a numeric answer
+        ("488.0", "488.19", True),
+        ("the Mariana Trench", "Mariana Trench", True),
+        ("Mariana Trench!", "mariana  trench", True),
+        ("Puerto Rico Trench", "Mariana Trench", False),
+        ("yes", "Yes.", True),
+        ("no", "yes", False),
+        ("An Apple", "apple", True),
+        ("1964", "1964", True),
+    ],
+)
+def test_score_answer_matches_llmcompiler(answer: str, label: str, expected: bool) -> None:
+    assert score_answer(answer, label) is expected
+
+
+def test_normalize_answer_drops_case_punctuation_articles_and_spaces() -> None:
+    assert normalize_answer("  The  Quick, brown fox! ") == "quick brown fox"
+    assert normalize_answer("A theatre") == "theatre"

@@ -1,0 +1,52 @@
+"""AGNews*: labelled documents, real t-SNE and LDA at a tiny size, results written."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from langchain_llmorch.benchmarks.workloads import agnews
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, list[str]]:
+    return agnews.read_docs(agnews.TINY["n"])
+
+
+def test_read_docs_returns_labelled_texts(docs: dict[str, list[str]]) -> None:
+    assert len(docs["texts"]) == len(docs["labels"]) == len(docs["titles"]) == agnews.TINY["n"]
+    assert len(set(docs["labels"])) > 5
+    assert agnews.read_docs(3, start=1)["titles"][:2] == agnews.read_docs(4)["titles"][1:3]
+    assert len(agnews.read_docs(5, start=10_032)["texts"]) == 5  # wraps around
+    with pytest.raises(ValueError, match="n must be"):
+        agnews.read_docs(0)
+
+
+def test_tsne_and_lda_return_one_result_per_document(
+    docs: dict[str, list[str]], tmp_path: Path
+) -> None:
+    embedding = agnews.tsne(docs, max_iter=agnews.TINY["tsne_iter"])
+    assert len(embedding["points"]) == agnews.TINY["n"]
+    assert all(len(p) == 2 for p in embedding["points"])
+    topics = agnews.lda(docs, n_topics=4, max_iter=agnews.TINY["lda_iter"])
+    assert len(topics["topics"]) == 4
+    assert len(topics["doc_topic"]) == agnews.TINY["n"]
+    message = agnews.write(str(tmp_path / "out"), embedding, topics, guide="a guide")
+    assert "README.txt" in message
+    assert json.loads((tmp_path / "out" / "lda.json").read_text())["topics"] == topics["topics"]
+    assert "a guide" in (tmp_path / "out" / "README.txt").read_text()
+
+
+def test_miners_reject_what_read_docs_did_not_make() -> None:
+    with pytest.raises(ValueError, match="read_docs"):
+        agnews.lda({"texts": []})
+
+
+def test_plan_reads_then_mines_in_parallel_then_writes() -> None:
+    lines = agnews.plan(3, outdir="res", sizes=agnews.TINY).splitlines()
+    assert lines[1] == "s2: read_docs(n=80, start=240)"
+    assert lines[2].startswith("s3: tsne(docs=s2")
+    assert lines[3].startswith("s4: lda(docs=s2")
+    assert lines[4] == 's5: write(path="res/query-3", tsne=s3, lda=s4, guide=s1)'
+    assert {kind for _, kind, _ in agnews.TOOLS.values()} == {"compute"}
+    assert agnews.TOOLS["lda"][2].startswith("lda(docs: Docs, n_topics: int = 12")
