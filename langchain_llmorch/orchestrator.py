@@ -269,6 +269,7 @@ class _Run:
         self.running_compute = 0
         self.ready_compute: list[tuple[float, int, str]] = []  # dataflow: heap by priority
         self.arrivals = itertools.count()
+        self.records: dict[str, TraceRecord] = {}
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -297,7 +298,21 @@ class _Run:
         return self.result
 
     def release(self, ready: list[str]) -> None:
-        """Hand calls whose inputs are complete to the coordinator."""
+        """Hand calls whose inputs are complete to the coordinator (they are scheduled)."""
+        for cid in ready:
+            self.records[cid] = record = TraceRecord(
+                id=cid,
+                tool=self.frg.calls[cid].tool,
+                kind=self.frg.kind(cid),
+                processor=None,
+                pid=os.getpid(),
+                scheduled_at=time.time(),
+                started_at=0.0,
+                ended_at=0.0,
+                status="finished",
+                attempt=self.attempts.get(cid, 1),
+            )
+            self.emit("scheduled", record)
         if self.policy == "paper":
             if ready:
                 self.sets.append(ready)
@@ -377,22 +392,10 @@ class _Run:
                 return
 
     def start(self, cid: str) -> None:
-        call = self.frg.calls[cid]
-        record = TraceRecord(
-            id=cid,
-            tool=call.tool,
-            kind=self.frg.kind(cid),
-            processor=None,
-            pid=os.getpid(),
-            scheduled_at=time.time(),
-            started_at=0.0,
-            ended_at=0.0,
-            status="finished",
-            attempt=self.attempts.get(cid, 1),
-        )
+        """Coordinate one scheduled call onto the loop, a thread or the pool."""
+        record = self.records[cid]
         if record.kind == COMPUTE:
             self.running_compute += 1
-        self.emit("scheduled", record)
         task = asyncio.ensure_future(self.invoke(cid, record))
         self.tasks[task] = cid
 

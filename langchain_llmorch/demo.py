@@ -1,0 +1,139 @@
+"""`make demo`: the whole product on this machine, offline, with no API key.
+
+1. A real language model: SmolLM2-135M served on 127.0.0.1 plans a few queries
+   through `create_llmorch_agent` (structured output); we show the plan, the
+   schedule, the answer, and the repairs when its plan does not validate.
+2. The KITTI-like plan of the paper's Figure 3 with real CPU work: which call ran
+   on which processor, when, and the makespan against the lower bound.
+3. The benchmark: every technique side by side on a compute-heavy and an
+   I/O-heavy suite (scripted LLM, seeded latencies), with Gantt charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.tools import StructuredTool
+
+from langchain_llmorch import Orchestrator, build_frg, compute, create_llmorch_agent, parse_plan
+from langchain_llmorch._cpus import usable_cpus
+from langchain_llmorch.benchmarks.harness import Options, run_benchmark
+from langchain_llmorch.benchmarks.workloads import kitti
+from langchain_llmorch.scheduling import lower_bound
+from langchain_llmorch.tools import inout
+from langchain_llmorch.viz import gantt, schedule_table
+
+LOCAL_QUERIES = (
+    "Detect the steering angle of scene 3 and of scene 4.",
+    "Get the steering angles of scenes 1, 2 and 5, then say which one is the largest.",
+    "What is the word count of the sentence 'plans run in parallel'?",
+)
+
+
+@compute
+def steering_angle(scene: int) -> float:
+    """Detect the steering angle (degrees) of the stereo scene with this number."""
+    return kitti.steering_angle(scene, kitti.TINY_SCALE)
+
+
+@inout
+def word_count(text: str) -> int:
+    """Count the words of a text."""
+    return len(text.split())
+
+
+def _banner(title: str) -> None:
+    print(f"\n{'=' * 78}\n{title}\n{'=' * 78}")
+
+
+def local_model_section() -> None:
+    """Plan and run a few queries with the embedded local model."""
+    _banner("1. A real LLM on this CPU: SmolLM2-135M via llama.cpp on 127.0.0.1")
+    from langchain_llmorch.local import (  # noqa: PLC0415 - optional dependency
+        LocalModelNotAvailableError,
+        local_chat_model,
+    )
+
+    try:
+        start = time.time()
+        model = local_chat_model(max_tokens=400, timeout=120)
+        print(f"local server ready in {time.time() - start:.1f} s")
+    except LocalModelNotAvailableError as err:
+        print(f"skipped: {err}")
+        return
+    agent = create_llmorch_agent(
+        model, [steering_angle, word_count], planning="structured", max_repairs=1, max_replans=1
+    )
+    for question in LOCAL_QUERIES:
+        print(f"\nQ: {question}")
+        start = time.time()
+        events: list[dict[str, Any]] = []
+        state: dict[str, Any] = {}
+        for mode, chunk in agent.stream(
+            {"messages": [("user", question)]}, stream_mode=["custom", "values"]
+        ):
+            if mode == "custom":
+                events.append(chunk)
+            else:
+                state = chunk
+        print("plan:\n  " + (state.get("plan") or "(none)").replace("\n", "\n  "))
+        repairs = state.get("repairs", 0) + state.get("replans", 0) + state.get("recoveries", 0)
+        if repairs:
+            print(f"repairs: {repairs} (the plan or a call failed and the LLM fixed it)")
+        if state.get("trace"):
+            print(schedule_table(state["trace"]))
+        answer = state["messages"][-1].text if state.get("messages") else ""
+        print(f"A ({time.time() - start:.1f} s): {answer[:300]}")
+
+
+def kitti_section(processors: int) -> None:
+    """The paper's Figure 3 plan with real stereo matching on this machine."""
+    _banner(f"2. KITTI-like plan (paper, Figure 3) with real CPU work on P = {processors}")
+    steering = compute(kitti.steering_angle)
+    # `self` answers like the model would: the average or the difference of the numbers.
+    self_tool = inout(StructuredTool.from_function(kitti.answer_self, name="self"))
+    orchestrator = Orchestrator([steering, self_tool], max_processors=processors)
+    warm = "\n".join(f"s{i}: steering_angle(scene={i}, scale=0.3)" for i in range(processors))
+    orchestrator.run(build_frg(parse_plan(warm), [steering]))  # workers import OpenCV once
+    plan = kitti.plan(0, scale=0.9)
+    print(plan)
+    frg = build_frg(parse_plan(plan), [steering, self_tool])
+    result = orchestrator.run(frg)
+    print(schedule_table(result.trace))
+    bound = lower_bound(frg, {r.id: r.duration for r in result.trace}, processors)
+    print(
+        f"makespan {result.makespan:.2f} s; lower bound max(critical path, work / P) "
+        f"{bound:.2f} s; ratio {result.makespan / bound:.3f} (order: {result.schedule}); "
+        f"answer s11 = {result.results['s11']}"
+    )
+    gantt(result.trace, title="KITTI* query 0 (LLMOrch, dataflow)", path="kitti_schedule.png")
+    print("Gantt chart: kitti_schedule.png")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo."""
+    parser = argparse.ArgumentParser(prog="python -m langchain_llmorch.demo")
+    parser.add_argument("--skip-local", action="store_true", help="skip the local model")
+    parser.add_argument("--size", default="small", choices=["tiny", "small", "default"])
+    parser.add_argument("--out", default="benchmark_results")
+    args = parser.parse_args(argv)
+    processors = usable_cpus()
+    if not args.skip_local:
+        local_model_section()
+    kitti_section(processors)
+    _banner("3. Benchmark: every technique, same tools, same scripted LLM and latencies")
+    options = Options(
+        suites=("kitti", "agnews", "movierec", "recovery"),
+        processors=processors,
+        size=args.size,
+        out=args.out,
+    )
+    print(run_benchmark(options))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
