@@ -148,10 +148,19 @@ class CallRunner:
             raise LLMOrchError(msg)
         fn, kwargs = compute_payload(tool, args)
         manager = await self._tool_start(tool, args)
+        loop = asyncio.get_running_loop()
+
+        def started(pid: int, processor: int) -> None:  # on a pool thread
+            def announce() -> None:
+                record.pid, record.processor, record.started_at = pid, processor, time.time()
+                on_start(record)
+
+            loop.call_soon_threadsafe(announce)
+
         future = None
         try:
             future = self.executor.submit(
-                fn, (), kwargs, priority=priority, timeout=self.call_timeout
+                fn, (), kwargs, priority=priority, timeout=self.call_timeout, on_start=started
             )
             outcome = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -164,7 +173,6 @@ class CallRunner:
             raise
         record.processor, record.pid = outcome.processor, outcome.pid
         record.started_at, record.ended_at = outcome.started_at, outcome.ended_at
-        on_start(record)
         await manager.on_tool_end(outcome.value)
         return outcome.value
 

@@ -181,6 +181,7 @@ class ProcessPool(_PoolWorkers):
         *,
         priority: float = 0.0,
         timeout: float | None = None,
+        on_start: Callable[[int, int], None] | None = None,
     ) -> Future[CallOutcome]:
         """Queue `fn(*args, **kwargs)` for a worker and return its future.
 
@@ -191,6 +192,8 @@ class ProcessPool(_PoolWorkers):
             kwargs: keyword arguments.
             priority: lower runs first when calls wait for a worker; ties run in submit order.
             timeout: seconds the call may run before it is killed with its worker.
+            on_start: called with `(pid, processor)` from a pool thread when a worker
+                takes the call.
 
         Returns:
             A future of the `CallOutcome`. Its exception is the function's own (with the
@@ -230,6 +233,7 @@ class ProcessPool(_PoolWorkers):
             args_pickle=args_pickle,
             timeout=timeout,
             call_id=next(self._seq),
+            on_start=on_start,
         )
         future.add_done_callback(partial(self._on_future_done, job))
         with self._lock:

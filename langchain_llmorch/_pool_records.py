@@ -12,6 +12,7 @@ import contextlib
 import signal
 import subprocess
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from enum import Enum
@@ -108,6 +109,7 @@ class _Job:
     args_pickle: Buffer
     timeout: float | None
     call_id: int
+    on_start: Callable[[int, int], None] | None = None
     state: _State = _State.QUEUED
     worker: _Worker | None = None
 

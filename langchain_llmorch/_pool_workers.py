@@ -158,6 +158,11 @@ class _PoolWorkers:
     def _run(self, worker: _Worker, job: _Job) -> None:
         if job.timeout is not None:
             self._watchdog.arm(worker, job, job.timeout)
+        if job.on_start is not None:
+            try:
+                job.on_start(worker.pid or 0, worker.processor)
+            except Exception:  # a listener's bug must not lose the call
+                logger.exception("on_start callback of %s failed", job.name)
         try:
             reply: Reply | None = self._exchange(worker, job)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # died or garbled

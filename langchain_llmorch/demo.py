@@ -64,7 +64,7 @@ def local_model_section() -> None:
     except LocalModelNotAvailableError as err:
         print(f"skipped: {err}")
         return
-    agent = create_llmorch_agent(
+    agent: Any = create_llmorch_agent(
         model, [steering_angle, word_count], planning="structured", max_repairs=1, max_replans=1
     )
     for question in LOCAL_QUERIES:

@@ -108,12 +108,12 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
 
 def _coordinate(state: LLMOrchState, ctx: AgentContext) -> _Step:
     _, frg = compile_plan(state["plan"], ctx)
-    attempts = dict(state.get("attempts", {}))
+    before = state.get("attempts", {})
     results = state.get("results", {})
-    for cid in frg.calls:
-        if cid not in results:
-            attempts[cid] = attempts.get(cid, 0) + 1
-    run: RunResult = yield _Run(frg, results, attempts)
+    upcoming = {cid: before.get(cid, 0) + 1 for cid in frg.calls if cid not in results}
+    run: RunResult = yield _Run(frg, results, upcoming)
+    # Only calls that ran count as attempts; skipped ones did not start.
+    attempts = {**before, **{r.id: r.attempt for r in run.trace}}
     errors = {cid: f"{type(e).__name__}: {e}" for cid, e in run.errors.items()}
     trace = [*state.get("trace", []), *(r.to_dict() for r in run.trace)]
     return {"results": run.results, "errors": errors, "attempts": attempts, "trace": trace}

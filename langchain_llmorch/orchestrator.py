@@ -71,8 +71,9 @@ class ComputeExecutor(Protocol):
         *,
         priority: float = 0.0,
         timeout: float | None = None,
+        on_start: Callable[[int, int], None] | None = None,
     ) -> Future[_pool.CallOutcome]:
-        """Queue one call; lower priority runs first."""
+        """Queue one call; lower priority runs first; `on_start(pid, processor)` when it runs."""
         ...
 
     def abort(self, future: Future[_pool.CallOutcome]) -> None:

@@ -102,20 +102,24 @@ def _lane(lanes: list[float], begin: float, end: float) -> int:
     return len(lanes) - 1
 
 
-def _rows(calls: list[_Call]) -> tuple[list[str], dict[str, int]]:
-    """Row labels, top to bottom, and the row of every call that started."""
+def _rows(calls: list[_Call]) -> tuple[list[str], dict[int, int]]:
+    """Row labels, top to bottom, and the row of every call that started.
+
+    Rows are keyed by each record's identity: a call that ran twice (after a repair)
+    has two records and two bars.
+    """
     ran = sorted((c for c in calls if c.started is not None), key=lambda c: (c.started, c.id))
     pinned = [c for c in ran if c.kind == "compute" and c.processor is not None]
     processors = sorted({c.processor for c in pinned if c.processor is not None})
     labels = [f"CPU {p}" for p in processors]
-    row_of = {c.id: processors.index(c.processor) for c in pinned if c.processor is not None}
+    row_of = {id(c): processors.index(c.processor) for c in pinned if c.processor is not None}
     for kind, label in (("compute", "compute"), ("inout", "I/O")):
         lanes: list[float] = []  # when each lane's last call ends
         first = len(labels)
         for call in ran:
-            if call.id not in row_of and (call.kind == "compute") == (kind == "compute"):
+            if id(call) not in row_of and (call.kind == "compute") == (kind == "compute"):
                 begin = call.started or 0.0
-                row_of[call.id] = first + _lane(lanes, begin, call.ended or begin)
+                row_of[id(call)] = first + _lane(lanes, begin, call.ended or begin)
         labels += [f"{label} {i + 1}" for i in range(len(lanes))]
     return labels, row_of
 
@@ -186,8 +190,8 @@ def gantt(
         msg = "gantt: the axes must belong to a matplotlib Figure"
         raise TypeError(msg)
     for call in calls:
-        if call.id in row_of and call.started is not None:
-            _draw(ax, call, row_of[call.id], origin)
+        if id(call) in row_of and call.started is not None:
+            _draw(ax, call, row_of[id(call)], origin)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlabel("seconds since the run started")

@@ -90,3 +90,33 @@ def test_schedule_table_lists_calls_in_start_order_relative_to_the_run() -> None
     assert lines[-1].split()[-4:] == ["-", "-", "-", "cancelled"]
     shifted = schedule_table(TRACE, start=T0 - 1.0).splitlines()[1].split()
     assert shifted[5] == "1.000"
+
+
+def test_a_call_that_ran_twice_gets_two_bars() -> None:
+    from langchain_llmorch.viz import gantt
+
+    twice = [
+        {
+            "id": "s1",
+            "tool": "t",
+            "kind": "inout",
+            "processor": None,
+            "scheduled_at": 0.0,
+            "started_at": 0.0,
+            "ended_at": 1.0,
+            "status": "failed",
+        },
+        {
+            "id": "s1",
+            "tool": "t",
+            "kind": "inout",
+            "processor": None,
+            "scheduled_at": 1.0,
+            "started_at": 1.0,
+            "ended_at": 2.0,
+            "status": "finished",
+        },
+    ]
+    fig = gantt(twice)
+    bars = [p for p in fig.axes[0].patches if (p.get_gid() or "").startswith("call:")]
+    assert len(bars) == 2

@@ -23,7 +23,7 @@ async def test_calls_of_one_turn_overlap_and_turns_do_not() -> None:
 
 async def test_sync_tools_of_one_turn_run_in_threads_together() -> None:
     model = by_turn(
-        calls(("spin", {"ms": 60}), ("spin", {"ms": 60}), ("nap", {"seconds": 0.1})),
+        calls(("spin", {"ms": 250}), ("spin", {"ms": 250}), ("nap", {"seconds": 0.1})),
         AIMessage("answer"),
     )
     result = await arun_parallel_fc(model, TOOLS, "q")
