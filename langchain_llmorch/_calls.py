@@ -83,6 +83,9 @@ class CallRunner:
         prefer_sync: bool = False,
     ) -> None:
         self.prefer_sync = prefer_sync
+        # RunnableConfig's max_concurrency bounds the inout calls running at once.
+        limit = config.get("max_concurrency")
+        self.inout_limit = asyncio.Semaphore(limit) if limit else None
         self.tools = tools
         self.threads = threads
         self.executor = executor
@@ -111,6 +114,18 @@ class CallRunner:
         return await self._inout(tool, record, args, on_start)
 
     async def _inout(
+        self,
+        tool: BaseTool,
+        record: TraceRecord,
+        args: dict[str, Any],
+        on_start: Callable[[TraceRecord], None],
+    ) -> Any:
+        if self.inout_limit is not None:
+            async with self.inout_limit:
+                return await self._inout_now(tool, record, args, on_start)
+        return await self._inout_now(tool, record, args, on_start)
+
+    async def _inout_now(
         self,
         tool: BaseTool,
         record: TraceRecord,

@@ -35,16 +35,19 @@ def _by(rows: Sequence[Measurement], *keys: str) -> dict[tuple[Any, ...], list[M
     return groups
 
 
-def suite_table(rows: Sequence[Measurement]) -> str:
-    """One suite: latency, speedup over ReAct, ratio to the lower bound, LLM requests."""
+def suite_table(rows: Sequence[Measurement], *, accuracy: bool = False) -> str:
+    """One suite: latency, speedup over ReAct, ratio to the lower bound, LLM requests.
+
+    With `accuracy` (a real model), also the share of answers LLMCompiler's scorer accepts.
+    """
     bounds = {r.qid: r.lower_bound for r in rows if r.technique == "llmorch" and r.lower_bound}
     groups = _by(rows, "technique")
     react = groups.get(("react",))
     react_mean = fmean(r.seconds for r in react) if react else None
-    lines = [
-        "| technique | latency (s) | speedup over ReAct | / lower bound | LLM requests | ok |",
-        "|---|---|---|---|---|---|",
-    ]
+    head = "| technique | latency (s) | speedup over ReAct | / lower bound | LLM requests | ok |"
+    lines = [head + (" accuracy |" if accuracy else ""), "|---|---|---|---|---|---|"]
+    if accuracy:
+        lines[1] += "---|"
     for technique in TECHNIQUES:
         group = groups.get((technique,))
         if not group:
@@ -55,10 +58,14 @@ def suite_table(rows: Sequence[Measurement]) -> str:
         ratio = f"{fmean(ratios):.2f}" if ratios else "-"
         requests = fmean(r.llm_requests for r in group)
         ok = sum(r.ok for r in group)
-        lines.append(
+        line = (
             f"| {technique_name(technique)} | {mean:.2f} | {speedup} | {ratio} | "
             f"{requests:.1f} | {ok}/{len(group)} |"
         )
+        scored = [r.correct for r in group if r.correct is not None]
+        if accuracy:
+            line += f" {100 * sum(scored) / len(scored):.1f}% |" if scored else " - |"
+        lines.append(line)
     return "\n".join(lines)
 
 

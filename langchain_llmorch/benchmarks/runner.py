@@ -29,6 +29,7 @@ from langchain_llmorch.baselines import (
     arun_prebuilt,
     arun_react,
 )
+from langchain_llmorch.benchmarks.datasets import score_answer
 from langchain_llmorch.benchmarks.suites import Query
 from langchain_llmorch.frg import build_frg
 from langchain_llmorch.graph import create_llmorch_agent
@@ -65,6 +66,8 @@ class Measurement:
     llm_requests: int = 0
     repairs: int = 0
     trace: list[dict[str, Any]] = field(default_factory=list)
+    correct: bool | None = None
+    """LLMCompiler's scorer against the label, when the query has one."""
     lower_bound: float | None = None
     """For LLMOrch runs: planning + max(critical path, compute work / P) + joining."""
 
@@ -129,6 +132,8 @@ async def measure(
         answer, result.ok, result.error = "", False, f"{type(err).__name__}: {err}"
     result.seconds = time.time() - start
     result.answer = answer
+    if query.label is not None:
+        result.correct = score_answer(answer, query.label)
     result.llm_requests = (count_requests() - before) if count_requests else 0
     return result
 

@@ -250,3 +250,36 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
     while time.time() < deadline and any(psutil.pid_exists(p) for p in pids):
         time.sleep(0.1)
     assert not [p for p in pids if psutil.pid_exists(p)]
+
+
+def test_max_concurrency_bounds_inout_calls() -> None:
+    frg = build_frg(parse_plan("\n".join(f"s{i}: fetch(seconds=0.1)" for i in range(6))), ALL)
+    result = Orchestrator(ALL, max_processors=P).run(frg, config={"max_concurrency": 2})
+    assert max_concurrent(result.trace) == 2
+
+
+def test_tool_callbacks_fire_for_compute_calls_with_their_tags() -> None:
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Recorder(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, str, list[str]]] = []
+
+        def on_tool_start(self, serialized, input_str, *, tags=None, **kwargs):  # type: ignore[no-untyped-def]
+            self.seen.append(("start", serialized["name"], list(tags or [])))
+
+        def on_tool_end(self, output, **kwargs):  # type: ignore[no-untyped-def]
+            self.seen.append(("end", str(output), []))
+
+        def on_tool_error(self, error, **kwargs):  # type: ignore[no-untyped-def]
+            self.seen.append(("error", type(error).__name__, []))
+
+    recorder = Recorder()
+    frg = build_frg(parse_plan("s1: add(a=1, b=2)\ns2: explode()"), ALL)
+    config = {"callbacks": [recorder], "tags": ["run-tag"]}
+    Orchestrator(ALL, max_processors=P).run(frg, config=config)  # type: ignore[arg-type]
+    starts = [s for s in recorder.seen if s[0] == "start"]
+    assert {s[1] for s in starts} == {"add", "explode"}
+    assert all({"compute", "run-tag"} <= set(s[2]) for s in starts)
+    assert ("end", "3.0", []) in recorder.seen
+    assert ("error", "ValueError", []) in recorder.seen
