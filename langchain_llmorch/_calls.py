@@ -164,13 +164,14 @@ class CallRunner:
         fn, kwargs = compute_payload(tool, args)
         manager = await self._tool_start(tool, args)
         loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()  # listeners (a graph's stream writer) need it
 
         def started(pid: int, processor: int) -> None:  # on a pool thread
             def announce() -> None:
                 record.pid, record.processor, record.started_at = pid, processor, time.time()
                 on_start(record)
 
-            loop.call_soon_threadsafe(announce)
+            loop.call_soon_threadsafe(announce, context=context)
 
         future = None
         try:

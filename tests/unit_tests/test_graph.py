@@ -174,3 +174,21 @@ def test_graph_drawing_pins_the_topology() -> None:
         "repair -.-> coordinator;",
         "repair -.-> repair;",
     ]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_compute_calls_stream_their_start_inside_the_graph(mode: str) -> None:
+    from tests.unit_tests._work import add
+
+    model = FakeListChatModel(responses=["s1: add(a=1, b=2)\ns2: add(a=s1, b=1)", "4"])
+    graph = create_llmorch_agent(model, [add], max_processors=2)
+    inputs = {"messages": [("user", "q")]}
+    if mode == "sync":
+        events = list(graph.stream(inputs, stream_mode="custom"))
+    else:
+        events = [e async for e in graph.astream(inputs, stream_mode="custom")]
+    started = [e for e in events if e["event"] == "started"]
+    assert [e["id"] for e in started] == ["s1", "s2"]
+    assert all(e["kind"] == "compute" and e["processor"] is not None for e in started)
+    names = [(e["event"], e["id"]) for e in events]
+    assert names.index(("started", "s1")) < names.index(("finished", "s1"))
