@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-local", action="store_true", help="skip the local model")
     parser.add_argument("--size", default="small", choices=["tiny", "small", "default"])
     parser.add_argument("--out", default="benchmark_results")
+    parser.add_argument("--queries", type=int, default=2, help="queries per benchmark suite")
     args = parser.parse_args(argv)
     processors = usable_cpus()
     if not args.skip_local:
@@ -126,9 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     kitti_section(processors)
     _banner("3. Benchmark: every technique, same tools, same scripted LLM and latencies")
     options = Options(
-        suites=("kitti", "agnews", "movierec", "recovery"),
+        suites=("kitti", "movierec"),
         processors=processors,
         size=args.size,
+        queries=args.queries,
         out=args.out,
     )
     print(run_benchmark(options))

@@ -7,8 +7,9 @@ messages we tell which query it belongs to and what is asked:
   and joiner: answered from the query's plan;
 - a `self(prompt)` call: answered by the query's `self_answer`;
 - a tool-calling turn (ReAct, parallel function calling, `create_agent`): the next
-  ready calls of the plan, all of them, or one when the request asks for no
-  parallel tool calls; the final answer once every call has a result.
+  ready calls of the plan, all of them, or one for ReAct; the final answer once
+  every call has a result. The plan's `self` steps are the agent's own reasoning
+  there: no tool call, the turn that follows does them.
 """
 
 from __future__ import annotations
@@ -131,10 +132,15 @@ class ScriptedBrain:
             if m.get("role") == "assistant"
             for call in m.get("tool_calls") or []
         }
+        # A tool-calling agent does the plan's `self` steps in its own turns: it reads the
+        # results and writes the answer, so they are not tool calls here.
+        done = set(results) | {c for c, call in frg.calls.items() if call.tool == SELF_TOOL}
         ready = [
             cid
             for cid in frg.calls
-            if cid not in asked and all(p in results for p in frg.parents(cid))
+            if cid not in asked
+            and frg.calls[cid].tool != SELF_TOOL
+            and all(p in done for p in _tool_ancestors(frg, cid))
         ]
         if not ready:
             return self._final(query, results)
@@ -143,6 +149,17 @@ class ScriptedBrain:
             args = {k: _arg(v, results) for k, v in frg.bound_args[cid].items()}
             calls.append({"id": cid, "name": frg.calls[cid].tool, "args": args})
         return {"tool_calls": calls}
+
+
+def _tool_ancestors(frg: FRG, cid: str) -> list[str]:
+    """The nearest non-`self` ancestors of a call (through `self` steps)."""
+    out: list[str] = []
+    for parent in frg.parents(cid):
+        if frg.calls[parent].tool == SELF_TOOL:
+            out += _tool_ancestors(frg, parent)
+        else:
+            out.append(parent)
+    return out
 
 
 def _arg(expr: Any, results: Mapping[str, Any]) -> Any:

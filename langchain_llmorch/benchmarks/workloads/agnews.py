@@ -28,6 +28,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from langchain_llmorch.benchmarks.datasets import load_wiki, load_wiki_topics
 from langchain_llmorch.benchmarks.workloads import describe_tool
 
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT", "TINY", "TOOLS", "lda", "plan", "query", "read_docs", "tsne", "write"]
 
-Docs = dict[str, list[str]]
+Docs = dict[str, Any]
 
 DEFAULT: dict[str, int] = {"n": 1000, "tsne_iter": 1000, "lda_iter": 50}
 """The paper's size: 1,000 documents per query; ~4.5 s t-SNE and ~4 s LDA on one core."""
@@ -59,6 +61,10 @@ def _order() -> tuple[str, ...]:
 def read_docs(n: int = 1000, start: int = 0) -> Docs:
     """Read n labelled news-like documents (short Wikipedia articles) from the dataset.
 
+    Returns a small handle on the batch (dataset, start, n and a few titles), the way a
+    data-loading tool hands a dataset to analysis scripts: every technique can pass it
+    through an LLM's tool calls, and the miners load the texts themselves.
+
     Args:
         n: how many documents.
         start: where to start in the (fixed, shuffled) dataset; wraps around.
@@ -67,13 +73,23 @@ def read_docs(n: int = 1000, start: int = 0) -> Docs:
     if not 1 <= n <= len(order):
         msg = f"read_docs: n must be in [1, {len(order)}], got {n}"
         raise ValueError(msg)
-    wiki, topics = load_wiki(), load_wiki_topics()
-    titles = [order[(start + i) % len(order)] for i in range(n)]
-    return {
-        "titles": titles,
-        "texts": [wiki[t] for t in titles],
-        "labels": [topics[t] for t in titles],
-    }
+    titles = [order[(start + i) % len(order)] for i in range(min(n, 3))]
+    return {"dataset": "wiki-offline", "start": start, "n": n, "first_titles": titles}
+
+
+def _load(docs: Docs) -> Docs:
+    """The documents of a handle from read_docs (a dict with texts passes through)."""
+    if isinstance(docs, dict) and "texts" not in docs and "n" in docs:
+        order = _order()
+        wiki, topics = load_wiki(), load_wiki_topics()
+        start, n = int(docs.get("start", 0)), int(docs["n"])
+        titles = [order[(start + i) % len(order)] for i in range(n)]
+        return {
+            "titles": titles,
+            "texts": [wiki[t] for t in titles],
+            "labels": [topics[t] for t in titles],
+        }
+    return docs
 
 
 def _texts(docs: Docs) -> list[str]:
@@ -97,6 +113,7 @@ def tsne(docs: Docs, max_iter: int = 1000, perplexity: float = 30.0) -> dict[str
     from sklearn.manifold import TSNE  # noqa: PLC0415
     from sklearn.metrics import silhouette_score  # noqa: PLC0415
 
+    docs = _load(docs)
     texts = _texts(docs)
     matrix = TfidfVectorizer(stop_words="english", max_features=5000, sublinear_tf=True)
     features = matrix.fit_transform(texts)
@@ -116,8 +133,8 @@ def tsne(docs: Docs, max_iter: int = 1000, perplexity: float = 30.0) -> dict[str
         float(silhouette_score(points, labels)) if 1 < len(set(labels)) < len(texts) else 0.0
     )
     return {
-        "points": [[round(float(x), 3), round(float(y), 3)] for x, y in points],
-        "labels": list(labels),
+        "n": len(texts),
+        "points_sample": [[round(float(x), 3), round(float(y), 3)] for x, y in points[:5]],
         "kl_divergence": round(float(model.kl_divergence_), 4),
         "silhouette": round(separation, 4),
     }
@@ -134,7 +151,7 @@ def lda(docs: Docs, n_topics: int = 12, max_iter: int = 50) -> dict[str, Any]:
     from sklearn.decomposition import LatentDirichletAllocation  # noqa: PLC0415 - heavy
     from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
 
-    texts = _texts(docs)
+    texts = _texts(_load(docs))
     vectorizer = CountVectorizer(stop_words="english", max_features=5000, min_df=2)
     try:
         counts = vectorizer.fit_transform(texts)
@@ -155,7 +172,7 @@ def lda(docs: Docs, n_topics: int = 12, max_iter: int = 50) -> dict[str, Any]:
     ]
     return {
         "topics": topics,
-        "doc_topic": [int(i) for i in weights.argmax(axis=1)],
+        "topic_sizes": [int(c) for c in np.bincount(weights.argmax(axis=1), minlength=n_topics)],
         "perplexity": round(float(model.perplexity(counts)), 2),
     }
 
@@ -175,7 +192,7 @@ def write(path: str, tsne: dict[str, Any], lda: dict[str, Any], guide: str = "")
     (folder / "lda.json").write_text(json.dumps(lda), encoding="utf-8")
     topics = "\n".join(f"topic {i}: {' '.join(words)}" for i, words in enumerate(lda["topics"]))
     summary = (
-        f"{len(tsne['points'])} documents; t-SNE KL divergence {tsne['kl_divergence']}, "
+        f"{tsne.get('n', '?')} documents; t-SNE KL divergence {tsne['kl_divergence']}, "
         f"topic-label silhouette {tsne['silhouette']}; LDA perplexity {lda['perplexity']}.\n"
         f"{topics}\n\n{guide}\n"
     )
