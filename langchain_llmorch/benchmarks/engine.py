@@ -15,19 +15,16 @@ here are shared and noisy.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
 from langchain_llmorch._pool import usable_cpus
 from langchain_llmorch.events import RunResult
 from langchain_llmorch.scheduling import choose_order
+from langchain_llmorch.testing import ScriptedChatModel
 
 
 def spin(loops: int) -> int:
@@ -116,39 +113,24 @@ def _mean_call(result: RunResult) -> float:
     return sum(durations) / len(durations)
 
 
-class _SixCallsModel(BaseChatModel):
-    """Scripted: first turn asks for 6 cpu_work calls at once, then answers."""
+def _six_calls(loops: int) -> ScriptedChatModel:
+    """Scripted: the first turn asks for 6 cpu_work calls at once, then it answers."""
 
-    loops: int
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted-six-calls"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
+    def script(messages: list[BaseMessage]) -> AIMessage:
         if any(isinstance(m, ToolMessage) for m in messages):
-            message = AIMessage("done")
-        else:
-            calls = [
-                {"name": "cpu_work", "args": {"loops": self.loops}, "id": f"c{i}"} for i in range(6)
-            ]
-            message = AIMessage("", tool_calls=calls)
-        return ChatResult(generations=[ChatGeneration(message=message)])
+            return AIMessage("done")
+        calls = [
+            {"name": "cpu_work", "args": {"loops": loops}, "id": f"c{i}"} for i in range(6)
+        ]
+        return AIMessage("", tool_calls=calls)
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
-        return self
+    return ScriptedChatModel(script)
 
 
 def _create_agent_seconds(loops: int) -> float:
     from langchain.agents import create_agent  # noqa: PLC0415 - optional benchmark dependency
 
-    agent: Any = create_agent(_SixCallsModel(loops=loops), [cpu_work])
+    agent: Any = create_agent(_six_calls(loops), [cpu_work])
     start = time.perf_counter()
     agent.invoke({"messages": [("user", "six calls")]})
     return time.perf_counter() - start

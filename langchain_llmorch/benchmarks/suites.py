@@ -92,53 +92,42 @@ def agnews_queries(n: int, *, sizes: dict[str, int] | None = None) -> list[Query
 
 def hotpotqa_queries(n: int) -> list[Query]:
     """HotpotQA comparison (RQ1): search both entities at once, then compare."""
-    tools = tools_from(search.HOTPOTQA_TOOLS)
-    out = []
-    for item in datasets.load_hotpotqa()[:n]:
-        titles = [c.title for c in item.contexts if c.is_supporting][:2]
-        lines = [f"s{i}: search(entity={_quote(t)})" for i, t in enumerate(titles, start=1)]
-        refs = " ".join(f"{{s{i}}}" for i in range(1, len(titles) + 1))
-        prompt = _quote(f"{item.question} Facts: {refs}")
-        lines.append(f"s{len(titles) + 1}: self(prompt={prompt})")
-        label = item.answer
-        out.append(
-            Query(
-                suite="hotpotqa",
-                qid=f"hotpotqa-{item.id}",
-                question=item.question,
-                plan="\n".join(lines),
-                tools=tools,
-                label=label,
-                self_answer=_constant(label),
-            )
+    return [
+        _search_then_answer(
+            "hotpotqa",
+            item.id,
+            item.question,
+            [c.title for c in item.contexts if c.is_supporting][:2],
+            item.answer,
         )
-    return out
+        for item in datasets.load_hotpotqa()[:n]
+    ]
 
 
 def movierec_queries(n: int) -> list[Query]:
     """MovieRec (RQ1): search the four liked movies at once, then choose an option."""
-    tools = tools_from(search.HOTPOTQA_TOOLS)
     out = []
     for item in datasets.load_movierec()[:n]:
         first = item.question.splitlines()[0].removeprefix("Find a movie similar to ")
         movies = [m.strip() for m in first.split(",") if m.strip()][:4]
-        lines = [f"s{i}: search(entity={_quote(m)})" for i, m in enumerate(movies, start=1)]
-        refs = " ".join(f"{{s{i}}}" for i in range(1, len(movies) + 1))
-        prompt = _quote(f"{item.question.strip()} Facts: {refs}")
-        lines.append(f"s{len(movies) + 1}: self(prompt={prompt})")
-        label = item.answer
-        out.append(
-            Query(
-                suite="movierec",
-                qid=f"movierec-{item.id}",
-                question=item.question,
-                plan="\n".join(lines),
-                tools=tools,
-                label=label,
-                self_answer=_constant(label),
-            )
-        )
+        out.append(_search_then_answer("movierec", item.id, item.question, movies, item.answer))
     return out
+
+
+def _search_then_answer(
+    suite: str, qid: str, question: str, entities: list[str], label: str
+) -> Query:
+    """Search every entity at once; the joiner answers from the facts (as LLMCompiler's do)."""
+    lines = [f"s{i}: search(entity={_quote(e)})" for i, e in enumerate(entities, start=1)]
+    return Query(
+        suite=suite,
+        qid=f"{suite}-{qid}",
+        question=question,
+        plan="\n".join(lines),
+        tools=tools_from(search.HOTPOTQA_TOOLS),
+        label=label,
+        self_answer=_constant(label),
+    )
 
 
 def recovery_queries() -> list[Query]:

@@ -10,7 +10,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch import PlanValidationError, inout
 from langchain_llmorch.executor import STOPPED, LLMOrchAgentExecutor, find_system_prompt
-from tests.unit_tests.fakes import planner_or
+from langchain_llmorch.testing import planner_or
 
 
 class ToolCallingFake(FakeListChatModel):
