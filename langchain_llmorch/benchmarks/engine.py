@@ -119,9 +119,7 @@ def _six_calls(loops: int) -> ScriptedChatModel:
     def script(messages: list[BaseMessage]) -> AIMessage:
         if any(isinstance(m, ToolMessage) for m in messages):
             return AIMessage("done")
-        calls = [
-            {"name": "cpu_work", "args": {"loops": loops}, "id": f"c{i}"} for i in range(6)
-        ]
+        calls = [{"name": "cpu_work", "args": {"loops": loops}, "id": f"c{i}"} for i in range(6)]
         return AIMessage("", tool_calls=calls)
 
     return ScriptedChatModel(script)
