@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
@@ -89,7 +90,7 @@ def local_model_section() -> None:
         print(f"A ({time.time() - start:.1f} s): {answer[:300]}")
 
 
-def kitti_section(processors: int) -> None:
+def kitti_section(processors: int, out: str) -> None:
     """The paper's Figure 3 plan with real stereo matching on this machine."""
     _banner(f"2. KITTI-like plan (paper, Figure 3) with real CPU work on P = {processors}")
     steering = compute(kitti.steering_angle)
@@ -109,8 +110,10 @@ def kitti_section(processors: int) -> None:
         f"{bound:.2f} s; ratio {result.makespan / bound:.3f} (order: {result.schedule}); "
         f"answer s11 = {result.results['s11']}"
     )
-    gantt(result.trace, title="KITTI* query 0 (LLMOrch, dataflow)", path="kitti_schedule.png")
-    print("Gantt chart: kitti_schedule.png")
+    chart = Path(out) / "kitti_schedule.png"
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    gantt(result.trace, title="KITTI* query 0 (LLMOrch, dataflow)", path=str(chart))
+    print(f"Gantt chart: {chart}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     processors = usable_cpus()
     if not args.skip_local:
         local_model_section()
-    kitti_section(processors)
+    kitti_section(processors, args.out)
     _banner("3. Benchmark: every technique, same tools, same scripted LLM and latencies")
     options = Options(
         suites=("kitti", "movierec"),
