@@ -12,13 +12,20 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.runnables import RunnableConfig
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 
 from langchain_llmorch.events import TraceRecord
@@ -267,3 +274,52 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     with ThreadPoolExecutor(1, thread_name_prefix="llmorch-baseline") as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+RunCalls = Callable[
+    [Sequence[ToolCall], Mapping[str, BaseTool], list[TraceRecord], RunnableConfig | None],
+    Awaitable[list[ToolOutcome]],
+]
+"""How a technique runs one turn's tool calls (one after another, or together)."""
+
+
+async def tool_calling_loop(
+    bound: Runnable[Any, Any],
+    messages: list[BaseMessage],
+    by_name: Mapping[str, BaseTool],
+    run_calls: RunCalls,
+    *,
+    max_turns: int,
+    stopped: str,
+    config: RunnableConfig | None = None,
+    pick: Callable[[AIMessage], AIMessage] | None = None,
+) -> tuple[str, list[TraceRecord], int]:
+    """Ask the model, run the tool calls it asks for, repeat until it answers.
+
+    Args:
+        bound: the model with the tools bound.
+        messages: the conversation so far (extended in place).
+        by_name: the tools by name.
+        run_calls: runs one turn's calls and returns their outcomes, in order.
+        max_turns: the most LLM turns before giving up with `stopped`.
+        stopped: the answer when the turns run out (`{turns}` is filled in).
+        config: passed on to the model and the tools.
+        pick: may trim a turn's calls before they run (ReAct's one call per turn).
+
+    Returns:
+        The answer, the trace and the number of LLM turns.
+    """
+    trace: list[TraceRecord] = []
+    turns = 0
+    while turns < max_turns:
+        reply = await bound.ainvoke(messages, config)
+        turns += 1
+        ai = reply if isinstance(reply, AIMessage) else AIMessage(message_text(reply))
+        if not ai.tool_calls:
+            return message_text(ai), trace, turns
+        if pick is not None:
+            ai = pick(ai)
+        outcomes = await run_calls(ai.tool_calls, by_name, trace, config)
+        messages.append(ai)
+        messages += [tool_message(o, c) for o, c in zip(outcomes, ai.tool_calls, strict=True)]
+    return stopped.format(turns=turns), trace, turns

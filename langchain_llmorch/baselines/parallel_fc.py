@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, ToolCall
+from langchain_core.messages import ToolCall
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
@@ -27,10 +27,9 @@ from langchain_llmorch.baselines.common import (
     ToolsArg,
     first_messages,
     invoke_tool,
-    message_text,
     run_sync,
+    tool_calling_loop,
     tool_list,
-    tool_message,
     unknown_tool,
 )
 from langchain_llmorch.baselines.react import STOPPED
@@ -39,7 +38,7 @@ from langchain_llmorch.events import TraceRecord
 
 async def gather_tool_calls(
     tool_calls: Sequence[ToolCall],
-    tools: dict[str, BaseTool],
+    tools: Mapping[str, BaseTool],
     trace: list[TraceRecord],
     config: RunnableConfig | None,
 ) -> list[ToolOutcome]:
@@ -110,23 +109,15 @@ async def arun_parallel_fc(
     """
     start = time.perf_counter()
     by_name = {t.name: t for t in tool_list(tools)}
-    bound = model.bind_tools(list(by_name.values()))
-    messages = first_messages(question, system_prompt)
-    trace: list[TraceRecord] = []
-    turns = 0
-    answer = ""
-    while turns < max_turns:
-        reply = await bound.ainvoke(messages, config)
-        turns += 1
-        ai = reply if isinstance(reply, AIMessage) else AIMessage(message_text(reply))
-        if not ai.tool_calls:
-            answer = message_text(ai)
-            break
-        outcomes = await gather_tool_calls(ai.tool_calls, by_name, trace, config)
-        messages.append(ai)
-        messages += [tool_message(o, c) for o, c in zip(outcomes, ai.tool_calls, strict=True)]
-    else:
-        answer = STOPPED.format(turns=turns)
+    answer, trace, turns = await tool_calling_loop(
+        model.bind_tools(list(by_name.values())),
+        first_messages(question, system_prompt),
+        by_name,
+        gather_tool_calls,
+        max_turns=max_turns,
+        stopped=STOPPED,
+        config=config,
+    )
     return BaselineResult(answer, trace, turns, time.perf_counter() - start)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -34,10 +34,9 @@ from langchain_llmorch.baselines.common import (
     ToolsArg,
     first_messages,
     invoke_tool,
-    message_text,
     run_sync,
+    tool_calling_loop,
     tool_list,
-    tool_message,
     unknown_tool,
 )
 from langchain_llmorch.events import TraceRecord
@@ -66,7 +65,7 @@ def bind_one_call_per_turn(
 
 async def run_tool_calls(
     tool_calls: Sequence[ToolCall],
-    tools: dict[str, BaseTool],
+    tools: Mapping[str, BaseTool],
     trace: list[TraceRecord],
     config: RunnableConfig | None,
 ) -> list[ToolOutcome]:
@@ -128,26 +127,22 @@ async def arun_react(
     start = time.perf_counter()
     by_name = {t.name: t for t in tool_list(tools)}
     bound = bind_one_call_per_turn(model, list(by_name.values()))
-    messages = first_messages(question, system_prompt)
-    trace: list[TraceRecord] = []
-    turns = 0
-    answer = ""
-    while turns < max_turns:
-        reply = await bound.ainvoke(messages, config)
-        turns += 1
-        ai = reply if isinstance(reply, AIMessage) else AIMessage(message_text(reply))
-        if not ai.tool_calls:
-            answer = message_text(ai)
-            break
-        calls = list(ai.tool_calls)
-        if multiple_calls == "first" and len(calls) > 1:
-            calls = calls[:1]
-            ai = ai.model_copy(update={"tool_calls": calls})
-        outcomes = await run_tool_calls(calls, by_name, trace, config)
-        messages.append(ai)
-        messages += [tool_message(o, c) for o, c in zip(outcomes, calls, strict=True)]
-    else:
-        answer = STOPPED.format(turns=turns)
+
+    def first_only(ai: AIMessage) -> AIMessage:
+        if multiple_calls == "first" and len(ai.tool_calls) > 1:
+            return ai.model_copy(update={"tool_calls": ai.tool_calls[:1]})
+        return ai
+
+    answer, trace, turns = await tool_calling_loop(
+        bound,
+        first_messages(question, system_prompt),
+        by_name,
+        run_tool_calls,
+        max_turns=max_turns,
+        stopped=STOPPED,
+        config=config,
+        pick=first_only,
+    )
     return BaselineResult(answer, trace, turns, time.perf_counter() - start)
 
 
