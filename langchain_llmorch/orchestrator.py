@@ -38,6 +38,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch import _pool
 from langchain_llmorch._calls import CallRunner
+from langchain_llmorch._load import LoadMonitor
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.events import RunResult, TraceRecord, event
 from langchain_llmorch.frg import FRG
@@ -94,6 +95,10 @@ class Orchestrator:
             killed with its worker).
         max_threads: threads for sync inout tools.
         durations: the per-tool duration model used to choose the order.
+        respect_load: hold compute calls back while other programs occupy
+            processors (the paper's `spareprocs()`); one call always runs, so a
+            busy machine slows a plan down but never stalls it. Off by default:
+            see the README's benchmark of it.
 
     Example:
         ```python
@@ -120,6 +125,7 @@ class Orchestrator:
         *,
         max_threads: int = DEFAULT_MAX_THREADS,
         durations: DurationModel | None = None,
+        respect_load: bool = False,
     ) -> None:
         """Create an orchestrator; the worker pool starts on first use."""
         if policy not in ("dataflow", "paper"):
@@ -135,6 +141,8 @@ class Orchestrator:
         self.policy: Policy = policy
         self.call_timeout = call_timeout
         self.durations = durations or _SHARED_DURATIONS
+        self.respect_load = respect_load
+        self._load: LoadMonitor | None = None
         self._executor = executor
         self._max_processors = max_processors
         self.threads = ThreadPoolExecutor(max_threads, thread_name_prefix="llmorch-inout")
@@ -154,6 +162,14 @@ class Orchestrator:
             if self._executor is None:
                 self._executor = _pool.get_pool(self.processors)
             return self._executor
+
+    @property
+    def load(self) -> LoadMonitor | None:
+        """The load monitor when `respect_load` is on."""
+        if self.respect_load and self._load is None:
+            pids = getattr(self.executor, "worker_pids", list)
+            self._load = LoadMonitor(pids)
+        return self._load
 
     def warm(self) -> None:
         """Start the worker processes now, before the first compute call is due."""
@@ -257,6 +273,7 @@ class _Run:
         self.policy = orch.policy
         self.executor = executor
         self.processors = executor.processors if executor else orch.processors
+        self.load = orch.load if executor else None
         self.runner = CallRunner(orch.tools, orch.threads, executor, orch.call_timeout, config)
         self.durations = orch.durations
         self.attempts = attempts
@@ -327,13 +344,19 @@ class _Run:
                 self.start(cid)
         self.dispatch()
 
+    def capacity(self) -> int:
+        """Processors compute calls may hold now: P, or what other programs leave free."""
+        if self.load is None:
+            return self.processors
+        return max(self.load.spare(self.processors), 1 if self.running_compute == 0 else 0)
+
     def dispatch(self) -> None:
         """Dataflow: hand the best ready compute calls to the pool, one per free processor.
 
         Calls wait here, not in the pool's queue, so a call that becomes ready a moment
         later can still go first when its priority is higher.
         """
-        while self.ready_compute and self.running_compute < self.processors:
+        while self.ready_compute and self.running_compute < self.capacity():
             _, _, cid = heapq.heappop(self.ready_compute)
             self.start(cid)
 
@@ -374,7 +397,7 @@ class _Run:
 
     def coordinate(self) -> None:
         """Algorithm 3: dispatch FIFO sets while processors are spare."""
-        while self.sets and self.processors - self.running_compute > 0:
+        while self.sets and self.capacity() - self.running_compute > 0:
             current = self.sets.pop(0)
             compute = [c for c in current if self.frg.kind(c) == COMPUTE]
             exclusive = [
@@ -385,7 +408,7 @@ class _Run:
             for cid in current:
                 if cid not in exclusive:
                     self.start(cid)
-            spare = max(self.processors - self.running_compute, 0)
+            spare = max(self.capacity() - self.running_compute, 0)
             for cid in exclusive[:spare]:
                 self.start(cid)
             if rest := exclusive[spare:]:

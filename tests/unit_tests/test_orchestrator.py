@@ -283,3 +283,41 @@ def test_tool_callbacks_fire_for_compute_calls_with_their_tags() -> None:
     assert all({"compute", "run-tag"} <= set(s[2]) for s in starts)
     assert ("end", "3.0", []) in recorder.seen
     assert ("error", "ValueError", []) in recorder.seen
+
+
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_respect_load_holds_compute_calls_while_other_programs_take_processors(
+    policy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langchain_llmorch._load import LoadMonitor
+
+    # Another program holds one of the two processors for the whole run.
+    monkeypatch.setattr(LoadMonitor, "external_cores", lambda self: 1.0)
+    frg = build_frg(parse_plan(EIGHT.replace("0.15", "0.05")), ALL)
+    orch = Orchestrator(ALL, max_processors=P, policy=policy, respect_load=True)  # type: ignore[arg-type]
+    result = orch.run(frg)
+    assert len(result.trace) == 8
+    assert max_concurrent(result.trace) == 1
+
+
+def test_respect_load_never_stalls_when_every_processor_is_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langchain_llmorch._load import LoadMonitor
+
+    monkeypatch.setattr(LoadMonitor, "external_cores", lambda self: 5.0)
+    frg = build_frg(parse_plan("s1: add(a=1)\ns2: add(a=s1)\ns3: add(a=2)"), ALL)
+    result = Orchestrator(ALL, max_processors=P, respect_load=True).run(frg)
+    assert result.results == {"s1": 1.0, "s2": 1.0, "s3": 2.0}
+    assert max_concurrent(result.trace) == 1
+
+
+def test_load_monitor_reads_a_non_negative_number_of_cores() -> None:
+    from langchain_llmorch._load import LoadMonitor
+
+    monitor = LoadMonitor(list)
+    import time
+
+    time.sleep(0.15)
+    assert monitor.external_cores() >= 0.0
+    assert 0 <= monitor.spare(2) <= 2
