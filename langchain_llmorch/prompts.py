@@ -158,10 +158,21 @@ def joiner_messages(
 _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
 
 
+_STEP = re.compile(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*:(?!=)|\d+\s*[.:)]|Thought\s*:)")
+
+
 def extract_plan_text(reply: str) -> str:
-    """The plan inside a reply: the first fenced block when there is one."""
+    """The plan inside a reply: the first fenced block when there is one.
+
+    Prose before the first step and after the last one ("Here is the plan:") is
+    dropped; prose between steps stays, so the parser reports it.
+    """
     match = _FENCE.search(reply)
-    return (match.group(1) if match else reply).strip()
+    lines = (match.group(1) if match else reply).strip().splitlines()
+    steps = [i for i, line in enumerate(lines) if _STEP.match(line)]
+    if not steps:
+        return "\n".join(lines).strip()
+    return "\n".join(lines[steps[0] : steps[-1] + 1]).strip()
 
 
 def _short(value: Any, limit: int = 400) -> str:

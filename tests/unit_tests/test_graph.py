@@ -192,3 +192,14 @@ async def test_compute_calls_stream_their_start_inside_the_graph(mode: str) -> N
     assert all(e["kind"] == "compute" and e["processor"] is not None for e in started)
     names = [(e["event"], e["id"]) for e in events]
     assert names.index(("started", "s1")) < names.index(("finished", "s1"))
+
+
+def test_prose_around_a_plan_is_dropped_but_prose_inside_is_reported() -> None:
+    from langchain_llmorch.prompts import extract_plan_text
+
+    reply = "Sure! Here is my plan:\n\ns1: search(query='x')\ns2: density(text=s1)\nHope it helps."
+    assert extract_plan_text(reply) == "s1: search(query='x')\ns2: density(text=s1)"
+    inside = "s1: search(query='x')\nthen I will compute\ns2: density(text=s1)"
+    assert "then I will compute" in extract_plan_text(inside)
+    fenced = "Plan:\n```\n1. search('x')\n2. join()\n```\nDone."
+    assert extract_plan_text(fenced) == "1. search('x')\n2. join()"
