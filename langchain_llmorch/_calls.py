@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.events import TraceRecord
-from langchain_llmorch.tools import COMPUTE
+from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
 if TYPE_CHECKING:
     from langchain_llmorch.orchestrator import ComputeExecutor
@@ -109,7 +109,7 @@ class CallRunner:
         on_start: Callable[[TraceRecord], None],
     ) -> Any:
         tool = self.tool(record.tool)
-        if record.kind == COMPUTE:
+        if record.kind == COMPUTE and not (tool.metadata or {}).get(IN_PROCESS):
             return await self._compute(tool, record, args, priority, on_start)
         return await self._inout(tool, record, args, on_start)
 

@@ -22,6 +22,8 @@ COMPUTE: ToolKind = "compute"
 SELF_TOOL = "self"
 JOIN_TOOL = "join"
 BUILTIN_TOOLS = frozenset({SELF_TOOL, JOIN_TOOL})
+IN_PROCESS = "llmorch_in_process"
+"""Tool metadata key: a compute tool that must run in this process (it does not pickle)."""
 
 
 def _tagged(obj: BaseTool | Callable[..., Any], kind: ToolKind) -> BaseTool:
@@ -161,6 +163,6 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
             'inside the prompt, e.g. self(prompt="Average of {s1} and {s2}").'
         ),
     )
-    # `self` answers a prompt; when the model runs on this CPU it still runs in this
-    # process (a chat model does not pickle), so it is tagged for accounting only.
-    return tool.model_copy(update={"tags": [kind]})
+    # A chat model does not pickle: `self` always runs in this process. As a compute
+    # call it still takes one of the run's P processors while it runs.
+    return tool.model_copy(update={"tags": [kind], "metadata": {IN_PROCESS: True}})

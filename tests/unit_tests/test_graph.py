@@ -203,3 +203,22 @@ def test_prose_around_a_plan_is_dropped_but_prose_inside_is_reported() -> None:
     assert "then I will compute" in extract_plan_text(inside)
     fenced = "Plan:\n```\n1. search('x')\n2. join()\n```\nDone."
     assert extract_plan_text(fenced) == "1. search('x')\n2. join()"
+
+
+def test_self_as_a_compute_call_runs_here_and_holds_a_processor() -> None:
+    from tests.unit_tests._work import busy
+
+    plan = 's1: busy(seconds=0.3)\ns2: busy(seconds=0.3)\ns3: self(prompt="go")\ns4: self(prompt="{s3}")'
+    model = FakeListChatModel(responses=[plan, "a", "b"])
+    graph = create_llmorch_agent(model, [busy], max_processors=2, self_kind="compute")
+    out = graph.invoke({"messages": [("user", "q")]})
+    by_id = {r["id"]: r for r in out["trace"]}
+    assert by_id["s3"]["kind"] == "compute"
+    assert by_id["s3"]["processor"] is None  # in this process, not on the pool
+    # s1, s2 and s3 are mutually exclusive: never all three at once on P=2.
+    first, second, third = (by_id[c] for c in ("s1", "s2", "s3"))
+    together = max(r["started_at"] for r in (first, second, third)) < min(
+        r["ended_at"] for r in (first, second, third)
+    )
+    assert not together
+    assert out["messages"][-1].content == "b"
