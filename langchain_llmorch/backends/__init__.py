@@ -1,0 +1,1 @@
+"""Compute backends beyond this machine's worker pool (`Orchestrator(executor=...)`)."""
