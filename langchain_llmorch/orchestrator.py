@@ -56,6 +56,21 @@ DEFAULT_MAX_THREADS = 32
 _SHARED_DURATIONS = DurationModel()
 
 
+_THREAD_POOLS: dict[int, ThreadPoolExecutor] = {}
+_THREAD_POOLS_LOCK = threading.Lock()
+
+
+def _thread_pool(size: int) -> ThreadPoolExecutor:
+    """One thread pool per size for the whole process: agents come and go, threads stay few."""
+    if size < 1:
+        msg = f"max_threads must be at least 1, not {size}"
+        raise ValueError(msg)
+    with _THREAD_POOLS_LOCK:
+        if size not in _THREAD_POOLS:
+            _THREAD_POOLS[size] = ThreadPoolExecutor(size, thread_name_prefix="llmorch-inout")
+        return _THREAD_POOLS[size]
+
+
 class ComputeExecutor(Protocol):
     """What the coordinator needs from a compute backend (the process pool, Dask, Ray)."""
 
@@ -145,7 +160,7 @@ class Orchestrator:
         self._load: LoadMonitor | None = None
         self._executor = executor
         self._max_processors = max_processors
-        self.threads = ThreadPoolExecutor(max_threads, thread_name_prefix="llmorch-inout")
+        self.threads = _thread_pool(max_threads)
         self._lock = threading.Lock()
 
     @property

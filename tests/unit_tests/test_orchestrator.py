@@ -321,3 +321,11 @@ def test_load_monitor_reads_a_non_negative_number_of_cores() -> None:
     time.sleep(0.15)
     assert monitor.external_cores() >= 0.0
     assert 0 <= monitor.spare(2) <= 2
+
+
+def test_orchestrators_share_their_inout_threads() -> None:
+    first = Orchestrator(ALL, max_processors=P)
+    second = Orchestrator(ALL, max_processors=P)
+    assert first.threads is second.threads
+    with pytest.raises(ValueError, match="max_threads"):
+        Orchestrator(ALL, max_threads=0)
