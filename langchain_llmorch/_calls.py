@@ -25,7 +25,7 @@ from langchain_llmorch.events import TraceRecord
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
 if TYPE_CHECKING:
-    from langchain_llmorch.orchestrator import ComputeExecutor
+    from langchain_llmorch._backend import ComputeExecutor
 
 
 class ToolArgumentsError(LLMOrchError):

@@ -18,13 +18,14 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
+from langchain_llmorch._backend import ComputeExecutor
 from langchain_llmorch.nodes import (
     NodeName,
     node,
     route_after_coordinator,
     route_after_planning,
 )
-from langchain_llmorch.orchestrator import ComputeExecutor, Orchestrator, Policy
+from langchain_llmorch.orchestrator import Orchestrator, Policy
 from langchain_llmorch.state import AgentContext, LLMOrchState, Planning
 from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
 

@@ -30,13 +30,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch import _pool
+from langchain_llmorch._backend import DEFAULT_MAX_THREADS, ComputeExecutor, thread_pool
 from langchain_llmorch._calls import CallRunner
 from langchain_llmorch._load import LoadMonitor
 from langchain_llmorch.errors import DependencyFailedError
@@ -49,52 +49,8 @@ from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
 Policy = Literal["dataflow", "paper"]
 EventSink = Callable[[dict[str, Any]], None]
 
-# Sync inout tools run in threads; 32 keeps a burst of blocking HTTP calls overlapping
-# without letting a huge plan spawn hundreds of threads.
-DEFAULT_MAX_THREADS = 32
 # One model of tool durations for the whole process, so every agent learns from every run.
 _SHARED_DURATIONS = DurationModel()
-
-
-_THREAD_POOLS: dict[int, ThreadPoolExecutor] = {}
-_THREAD_POOLS_LOCK = threading.Lock()
-
-
-def _thread_pool(size: int) -> ThreadPoolExecutor:
-    """One thread pool per size for the whole process: agents come and go, threads stay few."""
-    if size < 1:
-        msg = f"max_threads must be at least 1, not {size}"
-        raise ValueError(msg)
-    with _THREAD_POOLS_LOCK:
-        if size not in _THREAD_POOLS:
-            _THREAD_POOLS[size] = ThreadPoolExecutor(size, thread_name_prefix="llmorch-inout")
-        return _THREAD_POOLS[size]
-
-
-class ComputeExecutor(Protocol):
-    """What the coordinator needs from a compute backend (the process pool, Dask, Ray)."""
-
-    @property
-    def processors(self) -> int:
-        """How many compute calls may run at once."""
-        ...
-
-    def submit(
-        self,
-        fn: Callable[..., Any],
-        args: tuple[Any, ...] = (),
-        kwargs: dict[str, Any] | None = None,
-        *,
-        priority: float = 0.0,
-        timeout: float | None = None,
-        on_start: Callable[[int, int], None] | None = None,
-    ) -> Future[_pool.CallOutcome]:
-        """Queue one call; lower priority runs first; `on_start(pid, processor)` when it runs."""
-        ...
-
-    def abort(self, future: Future[_pool.CallOutcome]) -> None:
-        """Cancel a queued call or kill a running one."""
-        ...
 
 
 class Orchestrator:
@@ -160,7 +116,7 @@ class Orchestrator:
         self._load: LoadMonitor | None = None
         self._executor = executor
         self._max_processors = max_processors
-        self.threads = _thread_pool(max_threads)
+        self.threads = thread_pool(max_threads)
         self._lock = threading.Lock()
 
     @property
