@@ -1,11 +1,12 @@
-"""Where calls run: the compute-backend protocol and the shared inout thread pools."""
+"""Where calls run: the compute-backend protocol, the shared inout thread pools, sync runs."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from langchain_llmorch._pool_records import CallOutcome
 
@@ -53,3 +54,25 @@ class ComputeExecutor(Protocol):
     def abort(self, future: Future[CallOutcome]) -> None:
         """Cancel a queued call or kill a running one."""
         ...
+
+
+T = TypeVar("T")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even under a running loop.
+
+    Without a running loop this is `asyncio.run`; inside one (a notebook, an async
+    app), the coroutine runs on a fresh loop in a helper thread.
+
+    Example:
+        ```python
+        result = run_sync(orchestrator.arun(frg))
+        ```
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1, thread_name_prefix="llmorch-run") as helper:
+        return helper.submit(asyncio.run, coro).result()

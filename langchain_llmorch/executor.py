@@ -22,6 +22,7 @@ from langchain_core.runnables.utils import AddableDict
 from langchain_core.tools import BaseTool
 from langgraph.types import StreamMode
 
+from langchain_llmorch._backend import run_sync
 from langchain_llmorch.graph import create_llmorch_agent
 from langchain_llmorch.plan import evaluate, parse_plan, render_expr
 from langchain_llmorch.state import LLMOrchState
@@ -224,7 +225,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         if self.max_execution_time is None:
             state = self.graph.invoke(self._state(input), self._config(config))
             return self._output(input, state)
-        return asyncio.run(self.ainvoke(input, config, **kwargs))
+        return run_sync(self.ainvoke(input, config, **kwargs))
 
     async def ainvoke(
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any

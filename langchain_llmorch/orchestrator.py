@@ -36,7 +36,12 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch import _pool
-from langchain_llmorch._backend import DEFAULT_MAX_THREADS, ComputeExecutor, thread_pool
+from langchain_llmorch._backend import (
+    DEFAULT_MAX_THREADS,
+    ComputeExecutor,
+    run_sync,
+    thread_pool,
+)
 from langchain_llmorch._calls import CallRunner
 from langchain_llmorch._load import LoadMonitor
 from langchain_llmorch.errors import DependencyFailedError
@@ -204,27 +209,7 @@ class Orchestrator:
 
         Inout tools that have a sync implementation run it in the thread pool.
         """
-        coro = self._arun(frg, results, attempts, on_event, config, prefer_sync=True)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(coro)
-        # Called from inside an event loop (a notebook, an async app): use a private loop.
-        box: dict[str, Any] = {}
-
-        def target() -> None:
-            try:
-                box["value"] = asyncio.run(coro)
-            except BaseException as err:
-                box["error"] = err
-
-        thread = threading.Thread(target=target, name="llmorch-run")
-        thread.start()
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        result: RunResult = box["value"]
-        return result
+        return run_sync(self._arun(frg, results, attempts, on_event, config, prefer_sync=True))
 
 
 class _Run:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -255,25 +254,6 @@ def message_text(message: BaseMessage) -> str:
     """
     text = message.text
     return text if isinstance(text, str) else str(text)
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code, even under a running loop.
-
-    Without a running loop this is `asyncio.run`; inside one (a notebook), the
-    coroutine runs on a fresh loop in a helper thread.
-
-    Example:
-        ```python
-        result = run_sync(arun_react(model, tools, question))
-        ```
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(1, thread_name_prefix="llmorch-baseline") as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 RunCalls = Callable[

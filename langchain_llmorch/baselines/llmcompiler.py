@@ -35,13 +35,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolOutcome,
     ToolsArg,
     invoke_tool,
     message_text,
-    run_sync,
     tool_list,
 )
 from langchain_llmorch.errors import LLMOrchError

@@ -21,13 +21,13 @@ from langchain_core.messages import ToolCall
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolOutcome,
     ToolsArg,
     first_messages,
     invoke_tool,
-    run_sync,
     tool_calling_loop,
     tool_list,
     unknown_tool,

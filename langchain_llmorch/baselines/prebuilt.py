@@ -35,11 +35,11 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolsArg,
     message_text,
-    run_sync,
     tool_list,
 )
 from langchain_llmorch.events import TraceRecord

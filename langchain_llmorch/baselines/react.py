@@ -28,13 +28,13 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolCall
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolOutcome,
     ToolsArg,
     first_messages,
     invoke_tool,
-    run_sync,
     tool_calling_loop,
     tool_list,
     unknown_tool,
