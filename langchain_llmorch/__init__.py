@@ -6,13 +6,10 @@ freely and CPU-bound (`compute`) calls on a process pool bounded by the machine'
 processors.
 """
 
+from langchain_llmorch.agent import LLMOrchAgentExecutor, build_llmorch_graph, create_llmorch_agent
+from langchain_llmorch.engine import Orchestrator, RunResult, TraceRecord
 from langchain_llmorch.errors import LLMOrchError, PlanSyntaxError, PlanValidationError
-from langchain_llmorch.events import RunResult, TraceRecord
-from langchain_llmorch.executor import LLMOrchAgentExecutor
-from langchain_llmorch.frg import FRG, build_frg
-from langchain_llmorch.graph import build_llmorch_graph, create_llmorch_agent
-from langchain_llmorch.orchestrator import Orchestrator
-from langchain_llmorch.plan import Call, Plan, parse_plan
+from langchain_llmorch.plan import FRG, Call, Plan, build_frg, parse_plan
 from langchain_llmorch.tools import compute, inout
 from langchain_llmorch.version import __version__
 

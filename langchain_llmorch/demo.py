@@ -20,10 +20,10 @@ from typing import Any
 from langchain_core.tools import StructuredTool
 
 from langchain_llmorch import Orchestrator, build_frg, compute, create_llmorch_agent, parse_plan
-from langchain_llmorch._cpus import usable_cpus
 from langchain_llmorch.benchmarks.harness import Options, run_benchmark
 from langchain_llmorch.benchmarks.workloads import kitti
-from langchain_llmorch.scheduling import lower_bound
+from langchain_llmorch.engine.scheduling import lower_bound
+from langchain_llmorch.processes.cpus import usable_cpus
 from langchain_llmorch.tools import inout
 from langchain_llmorch.viz import gantt, schedule_table
 

@@ -59,7 +59,7 @@ Script = Callable[[list[BaseMessage]], Reply]
 Answer = str | Callable[[str], str]
 """A fixed answer, or a function of the request's text (all its messages, joined)."""
 
-# Phrases of LLMOrch's own prompts (langchain_llmorch.prompts) that tell requests apart.
+# Phrases of LLMOrch's own prompts (langchain_llmorch.agent.prompts) that tell requests apart.
 PLANNER_MARK = "Tools you can call"
 REPAIR_MARK = "This plan has an error"
 RECOVERY_MARK = "You repair a plan of tool calls"
@@ -154,7 +154,7 @@ def request_kind(messages: Sequence[BaseMessage]) -> str:
     Example:
         ```python
         from langchain_core.messages import HumanMessage
-        from langchain_llmorch.prompts import planner_messages
+        from langchain_llmorch.agent.prompts import planner_messages
         from langchain_llmorch.testing import request_kind
 
         assert request_kind(planner_messages([HumanMessage("q")], [])) == "plan"

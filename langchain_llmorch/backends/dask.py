@@ -24,8 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from langchain_llmorch._pool_records import CallOutcome
 from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.processes.records import CallOutcome
 
 
 def _timed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallOutcome:

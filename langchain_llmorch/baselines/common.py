@@ -27,8 +27,8 @@ from langchain_core.messages import (
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 
-from langchain_llmorch.events import TraceRecord
-from langchain_llmorch.plan import result_text
+from langchain_llmorch.engine.events import TraceRecord
+from langchain_llmorch.plan.language import result_text
 from langchain_llmorch.tools import INOUT, tool_kind, tools_by_name
 
 T = TypeVar("T")

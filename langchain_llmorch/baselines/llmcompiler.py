@@ -35,7 +35,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolOutcome,
@@ -44,10 +43,11 @@ from langchain_llmorch.baselines.common import (
     message_text,
     tool_list,
 )
+from langchain_llmorch.engine.backend import run_sync
+from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.errors import LLMOrchError
-from langchain_llmorch.events import TraceRecord
-from langchain_llmorch.frg import FRG, build_frg
-from langchain_llmorch.plan import Plan, evaluate, parse_plan, result_text
+from langchain_llmorch.plan.frg import FRG, build_frg
+from langchain_llmorch.plan.language import Plan, evaluate, parse_plan, result_text
 from langchain_llmorch.tools import JOIN_TOOL, SELF_TOOL, make_self_tool
 
 PLANNER_PROMPT = """\

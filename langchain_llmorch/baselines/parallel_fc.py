@@ -21,7 +21,6 @@ from langchain_core.messages import ToolCall
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolOutcome,
@@ -33,7 +32,8 @@ from langchain_llmorch.baselines.common import (
     unknown_tool,
 )
 from langchain_llmorch.baselines.react import STOPPED
-from langchain_llmorch.events import TraceRecord
+from langchain_llmorch.engine.backend import run_sync
+from langchain_llmorch.engine.events import TraceRecord
 
 
 async def gather_tool_calls(

@@ -35,14 +35,14 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolsArg,
     message_text,
     tool_list,
 )
-from langchain_llmorch.events import TraceRecord
+from langchain_llmorch.engine.backend import run_sync
+from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.tools import COMPUTE, INOUT, ToolKind, tool_kind
 
 

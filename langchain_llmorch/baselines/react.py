@@ -28,7 +28,6 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolCall
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch._backend import run_sync
 from langchain_llmorch.baselines.common import (
     BaselineResult,
     ToolOutcome,
@@ -39,7 +38,8 @@ from langchain_llmorch.baselines.common import (
     tool_list,
     unknown_tool,
 )
-from langchain_llmorch.events import TraceRecord
+from langchain_llmorch.engine.backend import run_sync
+from langchain_llmorch.engine.events import TraceRecord
 
 MultipleCalls = Literal["sequential", "first"]
 

@@ -13,9 +13,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from langchain_llmorch._cpus import usable_cpus
 from langchain_llmorch.benchmarks import engine
 from langchain_llmorch.benchmarks.harness import SUITES, Options, run_benchmark
+from langchain_llmorch.processes.cpus import usable_cpus
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

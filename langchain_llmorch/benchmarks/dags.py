@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from langchain_llmorch import Orchestrator, build_frg, compute, parse_plan
-from langchain_llmorch.scheduling import DurationModel, lower_bound
+from langchain_llmorch.engine.scheduling import DurationModel, lower_bound
 
 
 def _hold(seconds: float) -> float:

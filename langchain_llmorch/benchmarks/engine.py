@@ -23,9 +23,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
-from langchain_llmorch._pool import usable_cpus
-from langchain_llmorch.events import RunResult
-from langchain_llmorch.scheduling import choose_order
+from langchain_llmorch.engine.events import RunResult
+from langchain_llmorch.engine.scheduling import choose_order
+from langchain_llmorch.processes.pool import usable_cpus
 from langchain_llmorch.testing import ScriptedChatModel
 
 

@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.baselines import (
     arun_llmcompiler,
     arun_parallel_fc,
@@ -31,10 +32,9 @@ from langchain_llmorch.baselines import (
 )
 from langchain_llmorch.benchmarks.datasets import score_answer
 from langchain_llmorch.benchmarks.suites import Query
-from langchain_llmorch.frg import build_frg
-from langchain_llmorch.graph import create_llmorch_agent
-from langchain_llmorch.plan import parse_plan
-from langchain_llmorch.scheduling import lower_bound
+from langchain_llmorch.engine.scheduling import lower_bound
+from langchain_llmorch.plan.frg import build_frg
+from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.tools import make_self_tool
 
 Technique = Literal[

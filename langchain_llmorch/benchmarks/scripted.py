@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_llmorch.benchmarks.suites import Query
-from langchain_llmorch.frg import FRG, build_frg
-from langchain_llmorch.plan import Template, evaluate, parse_plan
+from langchain_llmorch.plan.frg import FRG, build_frg
+from langchain_llmorch.plan.language import Template, evaluate, parse_plan
 from langchain_llmorch.tools import SELF_TOOL
 
 Reply = str | dict[str, Any]

@@ -20,7 +20,7 @@ from jupyter_client.manager import AsyncKernelManager
 from langchain_core.messages import AIMessage, HumanMessage
 from nbclient import NotebookClient
 
-from langchain_llmorch import prompts
+from langchain_llmorch.agent import prompts
 from langchain_llmorch.testing import ScriptedChatModel, planner_or, request_kind
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from langchain_llmorch import compute, inout
-from langchain_llmorch.events import TraceRecord
+from langchain_llmorch.engine.events import TraceRecord
 
 Script = Callable[[list[BaseMessage]], AIMessage]
 

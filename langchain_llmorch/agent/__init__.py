@@ -1,0 +1,11 @@
+"""The agent: a LangGraph graph (planner -> coordinator -> joiner, with repair).
+
+`graph` wires it (`create_llmorch_agent`, `build_llmorch_graph`), `nodes` holds the
+nodes, `state` the graph's state and run context, `prompts` the prompts, `recovery`
+the run-time recovery of failed calls, and `executor` the `AgentExecutor` drop-in.
+"""
+
+from langchain_llmorch.agent.executor import LLMOrchAgentExecutor
+from langchain_llmorch.agent.graph import build_llmorch_graph, create_llmorch_agent
+
+__all__ = ["LLMOrchAgentExecutor", "build_llmorch_graph", "create_llmorch_agent"]

@@ -1,0 +1,190 @@
+"""`create_llmorch_agent` and `build_llmorch_graph`: the LangGraph wiring.
+
+START -> planner -> coordinator -> joiner -> END
+            │  ▲         │
+            ▼  │         ▼
+           repair ◄──────┘        (compile-time and run-time failures)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableLambda
+from langchain_core.tools import BaseTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from langchain_llmorch.agent.nodes import (
+    NodeName,
+    node,
+    route_after_coordinator,
+    route_after_planning,
+)
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState, Planning
+from langchain_llmorch.engine.backend import ComputeExecutor
+from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
+from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
+
+
+def _chat_model(model: str | BaseChatModel, base_url: str | None) -> BaseChatModel:
+    if isinstance(model, BaseChatModel):
+        return model
+    if not isinstance(model, str):
+        msg = f"model must be a chat model or a model name, not {type(model).__name__}"
+        raise TypeError(msg)
+    from langchain_openai import ChatOpenAI  # noqa: PLC0415 - only when given a name
+
+    return ChatOpenAI(model=model, base_url=base_url, temperature=0)
+
+
+def build_llmorch_graph(
+    model: str | BaseChatModel,
+    tools: Sequence[BaseTool | Callable[..., Any]],
+    *,
+    max_processors: int | None = None,
+    policy: Policy = "dataflow",
+    system_prompt: str | None = None,
+    self_kind: ToolKind = "inout",
+    planning: Planning = "text",
+    max_repairs: int = 2,
+    max_replans: int = 1,
+    max_recoveries: int = 2,
+    replan_temperature: float = 0.7,
+    call_timeout: float | None = None,
+    executor: ComputeExecutor | None = None,
+    raise_on_failure: bool = False,
+    base_url: str | None = None,
+) -> StateGraph[LLMOrchState]:
+    """The uncompiled LLMOrch graph, to add nodes or compile with your own options.
+
+    Takes the same arguments as `create_llmorch_agent` except `checkpointer`.
+
+    Example:
+        ```python
+        builder = build_llmorch_graph(model, tools)
+        graph = builder.compile(checkpointer=InMemorySaver())
+        ```
+    """
+    for name, value in (
+        ("max_repairs", max_repairs),
+        ("max_replans", max_replans),
+        ("max_recoveries", max_recoveries),
+    ):
+        if value < 0:
+            msg = f"{name} must be >= 0, not {value}"
+            raise ValueError(msg)
+    chat = _chat_model(model, base_url)
+    given = tools_by_name(tools)
+    if SELF_TOOL not in given:
+        given[SELF_TOOL] = make_self_tool(chat, kind=self_kind)
+    ctx = AgentContext(
+        model=chat,
+        tools=list(given.values()),
+        orchestrator=Orchestrator(
+            given,
+            max_processors=max_processors,
+            policy=policy,
+            executor=executor,
+            call_timeout=call_timeout,
+        ),
+        system_prompt=system_prompt,
+        self_kind=self_kind,
+        planning=planning,
+        max_repairs=max_repairs,
+        max_replans=max_replans,
+        max_recoveries=max_recoveries,
+        replan_temperature=replan_temperature,
+        raise_on_failure=raise_on_failure,
+    )
+
+    builder = StateGraph(LLMOrchState)
+    # One node per stage; each runs sync or async, whichever way the graph is called.
+    stages: tuple[NodeName, ...] = ("planner", "coordinator", "repair", "joiner")
+    for name in stages:
+        sync, asynchronous = node(name, ctx)
+        builder.add_node(name, RunnableLambda(sync, afunc=asynchronous, name=name))
+    # planner -> coordinator -> joiner, with repair on every failure edge.
+    builder.add_edge(START, "planner")
+    builder.add_conditional_edges("planner", route_after_planning, ["coordinator", "repair", END])
+    builder.add_conditional_edges("coordinator", route_after_coordinator, ["joiner", "repair"])
+    builder.add_conditional_edges("repair", route_after_planning, ["coordinator", "repair", END])
+    builder.add_edge("joiner", END)
+    return builder
+
+
+def create_llmorch_agent(
+    model: str | BaseChatModel,
+    tools: Sequence[BaseTool | Callable[..., Any]],
+    *,
+    max_processors: int | None = None,
+    policy: Policy = "dataflow",
+    checkpointer: Checkpointer = None,
+    system_prompt: str | None = None,
+    self_kind: ToolKind = "inout",
+    planning: Planning = "text",
+    max_repairs: int = 2,
+    max_replans: int = 1,
+    max_recoveries: int = 2,
+    replan_temperature: float = 0.7,
+    call_timeout: float | None = None,
+    executor: ComputeExecutor | None = None,
+    raise_on_failure: bool = False,
+    base_url: str | None = None,
+    name: str = "llmorch",
+) -> CompiledStateGraph[LLMOrchState]:
+    """Build an agent that plans all tool calls at once and runs them in parallel.
+
+    Args:
+        model: a LangChain chat model, or a model name for `ChatOpenAI`.
+        tools: the tools; tag CPU-bound ones with `compute`, I/O-bound ones with `inout`.
+        max_processors: compute calls allowed at once (default: this process's usable CPUs).
+        policy: `"dataflow"` (default) or `"paper"` (the paper's Algorithms 2-3).
+        checkpointer: a LangGraph checkpointer, to resume a thread.
+        system_prompt: put before the planner's instructions.
+        self_kind: `"compute"` when the model runs on this machine's CPU.
+        planning: `"text"` (plan language) or `"structured"` (JSON-schema output).
+        max_repairs: compile-time repairs of a faulty plan.
+        max_replans: fresh plans at `replan_temperature` after the repairs.
+        max_recoveries: run-time recoveries of failed calls.
+        replan_temperature: the temperature of fresh plans.
+        call_timeout: seconds after which a call fails.
+        executor: a compute backend (default: the process-wide worker pool).
+        raise_on_failure: raise `PlanValidationError` / `RecoveryExhaustedError`
+            instead of answering with the reason.
+        base_url: for a model name: an OpenAI-compatible server (vLLM, Ollama, llama.cpp).
+        name: the graph's name.
+
+    Returns:
+        A compiled graph: `{"messages": [...]}` in, the answer as the last AI message.
+
+    Example:
+        ```python
+        from langchain_llmorch import compute, create_llmorch_agent, inout
+
+        agent = create_llmorch_agent("gpt-4o-mini", [inout(search), compute(render)])
+        out = agent.invoke({"messages": [("user", "Render the top result for 'llmorch'")]})
+        print(out["messages"][-1].content)
+        ```
+    """
+    builder = build_llmorch_graph(
+        model,
+        tools,
+        max_processors=max_processors,
+        policy=policy,
+        system_prompt=system_prompt,
+        self_kind=self_kind,
+        planning=planning,
+        max_repairs=max_repairs,
+        max_replans=max_replans,
+        max_recoveries=max_recoveries,
+        replan_temperature=replan_temperature,
+        call_timeout=call_timeout,
+        executor=executor,
+        raise_on_failure=raise_on_failure,
+        base_url=base_url,
+    )
+    return builder.compile(checkpointer=checkpointer, name=name)

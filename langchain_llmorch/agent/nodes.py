@@ -1,0 +1,350 @@
+"""The agent's nodes: planner, coordinator, repair and joiner (sync and async twins).
+
+Each node's logic is written once, as a generator that yields what it needs
+done (`_Ask` a model, `_Run` an FRG) and returns the state update; `_drive` and
+`_adrive` serve those requests with `invoke` or `ainvoke`, so the sync graph is
+as parallel as the async one and the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_stream_writer
+
+from langchain_llmorch.agent import prompts
+from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.engine.events import RunResult, event
+from langchain_llmorch.errors import (
+    LLMOrchError,
+    PlanSyntaxError,
+    PlanValidationError,
+    RecoveryExhaustedError,
+)
+from langchain_llmorch.plan.frg import FRG, build_frg
+from langchain_llmorch.plan.language import Plan, parse_plan, result_text
+from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
+from langchain_llmorch.tools import SELF_TOOL
+
+
+@dataclass
+class _Ask:
+    """Ask the model; `structured` asks for a plan through structured output."""
+
+    messages: list[AnyMessage]
+    temperature: float | None = None
+    structured: bool = False
+
+
+@dataclass
+class _Run:
+    frg: FRG
+    results: Mapping[str, Any]
+    attempts: Mapping[str, int] = field(default_factory=dict)
+
+
+_Step = Generator[_Ask | _Run, Any, dict[str, Any]]
+
+
+class _UnreadableReplyError(LLMOrchError):
+    """A structured-output reply that could not be read (cut off, invalid JSON)."""
+
+
+def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
+    """Parse and validate plan text against the agent's tools."""
+    plan = parse_plan(text)
+    return plan, build_frg(plan, ctx.tools, self_kind=ctx.self_kind)
+
+
+def _question(state: LLMOrchState) -> str:
+    humans = [m for m in state["messages"] if isinstance(m, HumanMessage)]
+    return humans[-1].text if humans else ""
+
+
+def _planner_prompt(state: LLMOrchState, ctx: AgentContext) -> list[AnyMessage]:
+    return prompts.planner_messages(
+        state["messages"],
+        ctx.tools,
+        system_prompt=ctx.system_prompt,
+        structured=ctx.planning == "structured",
+    )
+
+
+def _reply_text(reply: Any) -> str:
+    if isinstance(reply, str):
+        return reply
+    if isinstance(reply, AIMessage):
+        return prompts.extract_plan_text(reply.text)
+    return structured_plan_text(reply)
+
+
+def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
+    if isinstance(reply, _UnreadableReplyError):
+        return {"plan": "", "compile_error": str(reply)}
+    text = _reply_text(reply)
+    try:
+        compile_plan(text, ctx)
+    except (PlanSyntaxError, PlanValidationError) as err:
+        return {"plan": text, "compile_error": str(err)}
+    return {"plan": text, "compile_error": None}
+
+
+# ----------------------------------------------------------------------- planner
+
+
+def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
+    reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
+    fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
+    return {**fresh, "recoveries": 0, "trace": [], "failure": None} | _compiled(reply, ctx)
+
+
+# ------------------------------------------------------------------- coordinator
+
+
+def _coordinate(state: LLMOrchState, ctx: AgentContext) -> _Step:
+    _, frg = compile_plan(state["plan"], ctx)
+    before = state.get("attempts", {})
+    results = state.get("results", {})
+    upcoming = {cid: before.get(cid, 0) + 1 for cid in frg.calls if cid not in results}
+    run: RunResult = yield _Run(frg, results, upcoming)
+    # Only calls that ran count as attempts; skipped ones did not start.
+    attempts = {**before, **{r.id: r.attempt for r in run.trace}}
+    errors = {cid: f"{type(e).__name__}: {e}" for cid, e in run.errors.items()}
+    trace = [*state.get("trace", []), *(r.to_dict() for r in run.trace)]
+    return {"results": run.results, "errors": errors, "attempts": attempts, "trace": trace}
+
+
+# ------------------------------------------------------------------------ repair
+
+
+def _give_up(ctx: AgentContext, reason: str, error: LLMOrchError) -> dict[str, Any]:
+    if ctx.raise_on_failure:
+        raise error
+    return {"failure": reason, "messages": [AIMessage(reason)]}
+
+
+def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
+    error = state.get("compile_error") or ""
+    repairs, replans = state.get("repairs", 0), state.get("replans", 0)
+    if repairs < ctx.max_repairs:
+        prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
+        reply = yield _Ask(prompt, structured=ctx.planning == "structured")
+        return {"repairs": repairs + 1} | _compiled(reply, ctx)
+    if replans < ctx.max_replans:
+        reply = yield _Ask(
+            _planner_prompt(state, ctx),
+            temperature=ctx.replan_temperature,
+            structured=ctx.planning == "structured",
+        )
+        return {"replans": replans + 1} | _compiled(reply, ctx)
+    reason = (
+        f"I could not make a valid plan for this request after {repairs} repair(s) and "
+        f"{replans} fresh plan(s). The last error was:\n{error}"
+    )
+    try:
+        compile_plan(state.get("plan", ""), ctx)
+    except (PlanSyntaxError, PlanValidationError) as err:
+        return _give_up(ctx, reason, err)
+    return _give_up(ctx, reason, LLMOrchError(reason))  # pragma: no cover - defensive
+
+
+def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
+    plan, frg = compile_plan(state["plan"], ctx)
+    errors = state.get("errors", {})
+    recoveries = state.get("recoveries", 0)
+    if recoveries >= ctx.max_recoveries:
+        listed = "\n".join(f"- {cid}: {msg}" for cid, msg in errors.items())
+        reason = (
+            f"I could not complete the plan: calls still failed after {recoveries} "
+            f"recovery attempt(s):\n{listed}"
+        )
+        return _give_up(ctx, reason, RecoveryExhaustedError(reason))
+    results = state.get("results", {})
+    failed = {frg.calls[c].render(): msg for c, msg in errors.items()}
+    writer = get_stream_writer()
+    rewrites: list[Rewrite] = []
+    for point in recovery_points(frg, errors):
+        original = frg.calls[point]
+        reply = yield _Ask(
+            prompts.recovery_messages(
+                question=_question(state),
+                tools=ctx.tools,
+                recovery_call=original.render(),
+                failed_calls=failed,
+                results=results,
+            )
+        )
+        rewrite = _checked_rewrite(original, reply, plan, frg, ctx)
+        rewrites.append(rewrite)
+        writer(
+            event(
+                "repaired",
+                None,
+                id=point,
+                tool=rewrite.call.tool,
+                kind=frg.kind(point),
+                attempt=recoveries + 1,
+                changed=rewrite.changed,
+                call=rewrite.call.render(),
+            )
+        )
+    new_plan, kept = apply_rewrites(plan, frg, rewrites, results)
+    return {
+        "plan": new_plan.source,
+        "results": kept,
+        "errors": {},
+        "recoveries": recoveries + 1,
+    }
+
+
+def _checked_rewrite(original: Any, reply: Any, plan: Plan, frg: FRG, ctx: AgentContext) -> Rewrite:
+    """The LLM's rewrite, or the original when the rewrite is unusable.
+
+    A rewrite must parse, keep the plan valid and keep the call's kind: the paper
+    forbids switching between inout and compute during recovery.
+    """
+    unchanged = Rewrite(original=original, call=original)
+    try:
+        rewrite = parse_rewrite(
+            original, _reply_text(reply) if not isinstance(reply, str) else reply
+        )
+    except PlanSyntaxError:
+        return unchanged
+    patched, _ = apply_rewrites(plan, frg, [rewrite], {})
+    try:
+        new_frg = build_frg(patched, ctx.tools, self_kind=ctx.self_kind)
+    except PlanValidationError:
+        return unchanged
+    return rewrite if new_frg.kind(original.id) == frg.kind(original.id) else unchanged
+
+
+def _repair(state: LLMOrchState, ctx: AgentContext) -> _Step:
+    if state.get("compile_error"):
+        return (yield from _repair_compile(state, ctx))
+    return (yield from _repair_runtime(state, ctx))
+
+
+# ------------------------------------------------------------------------ joiner
+
+
+def _join(state: LLMOrchState, _ctx: AgentContext) -> _Step:
+    plan = parse_plan(state["plan"])
+    results = state.get("results", {})
+    last = plan.calls[-1]
+    if last.tool == "join" and len(plan.calls) > 1:
+        last = plan.calls[-2]
+    if last.tool == SELF_TOOL and last.id in results:
+        return {"messages": [AIMessage(result_text(results[last.id]))]}
+    reply = yield _Ask(prompts.joiner_messages(state["messages"], state["plan"], results))
+    text = reply.text if isinstance(reply, AIMessage) else str(reply)
+    return {"messages": [AIMessage(text)]}
+
+
+# ---------------------------------------------------------------- drive the steps
+
+
+def _ask_model(ctx: AgentContext, ask: _Ask) -> Any:
+    model: Any = ctx.model
+    if ask.temperature is not None:
+        if "temperature" in type(model).model_fields:
+            model = model.model_copy(update={"temperature": ask.temperature})
+        elif not ask.structured:
+            model = model.bind(temperature=ask.temperature)
+    if ask.structured:
+        model = model.with_structured_output(
+            plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
+        )
+    return model
+
+
+def _unreadable(request: _Ask, err: Exception) -> _UnreadableReplyError:
+    """A structured plan the model could not finish becomes a compile error to repair."""
+    if not request.structured:
+        raise err
+    msg = f"the model's plan could not be read ({type(err).__name__}: {err}); write a shorter plan"
+    return _UnreadableReplyError(msg)
+
+
+def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
+    answer: Any = None
+    while True:
+        try:
+            request = step.send(answer)
+        except StopIteration as stop:
+            update: dict[str, Any] = stop.value
+            return update
+        if isinstance(request, _Ask):
+            try:
+                answer = _ask_model(ctx, request).invoke(request.messages, config)
+            except Exception as err:
+                answer = _unreadable(request, err)
+        else:
+            answer = ctx.orchestrator.run(
+                request.frg,
+                results=request.results,
+                attempts=request.attempts,
+                on_event=get_stream_writer(),
+                config=config,
+            )
+
+
+async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
+    answer: Any = None
+    while True:
+        try:
+            request = step.send(answer)
+        except StopIteration as stop:
+            update: dict[str, Any] = stop.value
+            return update
+        if isinstance(request, _Ask):
+            try:
+                answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
+            except Exception as err:
+                answer = _unreadable(request, err)
+        else:
+            answer = await ctx.orchestrator.arun(
+                request.frg,
+                results=request.results,
+                attempts=request.attempts,
+                on_event=get_stream_writer(),
+                config=config,
+            )
+
+
+NodeName = Literal["planner", "coordinator", "repair", "joiner"]
+_STEPS = {"planner": _plan, "coordinator": _coordinate, "repair": _repair, "joiner": _join}
+
+
+def node(name: NodeName, ctx: AgentContext) -> tuple[Any, Any]:
+    """The sync and async functions of node `name`, bound to `ctx`."""
+    make = _STEPS[name]
+
+    def sync(state: LLMOrchState, config: RunnableConfig) -> dict[str, Any]:
+        return _drive(make(state, ctx), ctx, config)
+
+    async def asynchronous(state: LLMOrchState, config: RunnableConfig) -> dict[str, Any]:
+        return await _adrive(make(state, ctx), ctx, config)
+
+    sync.__name__ = name
+    asynchronous.__name__ = f"a{name}"
+    return sync, asynchronous
+
+
+# ----------------------------------------------------------------------- routing
+
+
+def route_after_planning(state: LLMOrchState) -> Literal["coordinator", "repair", "__end__"]:
+    """A plan that compiles runs; one that does not goes to repair."""
+    if state.get("failure"):
+        return "__end__"
+    return "repair" if state.get("compile_error") else "coordinator"
+
+
+def route_after_coordinator(state: LLMOrchState) -> Literal["joiner", "repair"]:
+    """Failed calls go to repair; a clean run to the joiner."""
+    return "repair" if state.get("errors") else "joiner"

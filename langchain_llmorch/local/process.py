@@ -1,0 +1,85 @@
+"""The local llama.cpp server's child process, seen from the parent: probe, port and stop.
+
+`LocalLLMServer` (in `langchain_llmorch.local.server`) runs
+`langchain_llmorch.local.server_main` in a child process on a free loopback port (`_free_port`),
+polls it over HTTP without any proxy (`_probe`) until the model answers, and stops it with
+`_shutdown`: close its standard input (the child then exits on its own), then terminate, then
+kill. `LocalServerError` is re-exported by `langchain_llmorch.local`; import it from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import subprocess
+import urllib.error
+import urllib.request
+from typing import IO
+
+from langchain_llmorch.errors import LLMOrchError
+
+_LOOPBACK = "127.0.0.1"
+_PROBE_TIMEOUT = 2.0
+_STOP_GRACE = 2.0
+
+
+class LocalServerError(LLMOrchError):
+    """The local llama.cpp server did not start, did not get ready in time, or is not running.
+
+    Example:
+        ```python
+        from langchain_llmorch.local import LocalLLMServer, LocalServerError
+
+        try:
+            LocalLLMServer(startup_timeout=0.001).start()
+        except LocalServerError as err:
+            print(err)
+        ```
+    """
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+# Loopback traffic must never go through an HTTP proxy from the environment.
+_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _probe(url: str) -> int | None:
+    """HTTP status of `GET url`, or None when nothing answers yet."""
+    try:
+        with _NO_PROXY_OPENER.open(url, timeout=_PROBE_TIMEOUT) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+    except (urllib.error.URLError, http.client.HTTPException, OSError):
+        return None
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((_LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- stopping
+
+
+def _shutdown(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    """Stop the child: close its stdin, then terminate, then kill. Never raises."""
+    with contextlib.suppress(OSError, ValueError):
+        if process.stdin is not None:
+            process.stdin.close()
+    for action in (None, process.terminate, process.kill):
+        if action is not None:
+            with contextlib.suppress(OSError):
+                action()
+        try:
+            process.wait(timeout=_STOP_GRACE)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(OSError, ValueError):
+        log.close()

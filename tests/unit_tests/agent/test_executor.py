@@ -1,0 +1,112 @@
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
+from langchain_core.agents import AgentAction
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch import PlanValidationError, inout
+from langchain_llmorch.agent.executor import STOPPED, LLMOrchAgentExecutor, find_system_prompt
+from langchain_llmorch.testing import planner_or
+
+
+class ToolCallingFake(FakeListChatModel):
+    """A scripted chat model that accepts bind_tools, as create_tool_calling_agent needs."""
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self
+
+
+@inout
+def weather(city: str) -> str:
+    """The weather in a city."""
+    return {"SF": "fog", "LA": "sun"}.get(city, "unknown")
+
+
+PROMPT = ChatPromptTemplate.from_messages(
+    [
+        ("system", "You are WeatherBot. Answer briefly."),
+        ("placeholder", "{chat_history}"),
+        ("human", "{input}"),
+        ("placeholder", "{agent_scratchpad}"),
+    ]
+)
+PLAN = 's1: weather(city="SF")\ns2: weather(city="LA")\ns3: self(prompt="SF {s1}, LA {s2}")'
+
+
+def executor(responses: list[str], tools: list[BaseTool] | None = None, **kw: Any) -> Any:
+    llm = ToolCallingFake(responses=responses)
+    agent = create_tool_calling_agent(llm, tools or [weather], PROMPT)
+    return LLMOrchAgentExecutor(agent=agent, tools=tools or [weather], **kw)
+
+
+def test_used_like_an_agent_executor_app() -> None:
+    # The app's only change: AgentExecutor -> LLMOrchAgentExecutor.
+    assert "agent" in AgentExecutor.model_fields
+    run = executor([PLAN, "SF is foggy, LA is sunny."])
+    out = run.invoke({"input": "Weather in SF and LA?"})
+    assert out == {"input": "Weather in SF and LA?", "output": "SF is foggy, LA is sunny."}
+
+
+def test_finds_the_system_prompt_inside_the_agent() -> None:
+    agent = create_tool_calling_agent(ToolCallingFake(responses=["x"]), [weather], PROMPT)
+    assert find_system_prompt(agent) == "You are WeatherBot. Answer briefly."
+
+
+def test_intermediate_steps_are_action_observation_pairs() -> None:
+    run = executor([PLAN, "done"], return_intermediate_steps=True)
+    out = run.invoke({"input": "q"})
+    steps = out["intermediate_steps"]
+    assert [(a.tool, a.tool_input, o) for a, o in steps[:2]] == [
+        ("weather", {"city": "SF"}, "fog"),
+        ("weather", {"city": "LA"}, "sun"),
+    ]
+    assert all(isinstance(a, AgentAction) for a, _ in steps)
+
+
+def test_stream_ends_with_the_output_chunk() -> None:
+    chunks = list(executor([PLAN, "done"]).stream({"input": "q"}))
+    assert chunks[-1]["output"] == "done"
+    assert any("actions" in c for c in chunks)
+    assert any("steps" in c for c in chunks)
+
+
+async def test_ainvoke_and_astream() -> None:
+    run = executor([PLAN, "a", PLAN, "b"])
+    assert (await run.ainvoke({"input": "q"}))["output"] == "a"
+    chunks = [c async for c in run.astream({"input": "q"})]
+    assert chunks[-1]["output"] == "b"
+
+
+def test_batch_answers_every_input() -> None:
+    run = LLMOrchAgentExecutor(llm=planner_or(PLAN, "same"), tools=[weather])
+    outs = run.batch([{"input": "a"}, {"input": "b"}, {"input": "c"}])
+    assert outs == [{"input": i, "output": "same"} for i in "abc"]
+
+
+def test_iteration_limit_gives_the_agent_executor_stop_message() -> None:
+    run = executor(["s1: nosuch()"], max_iterations=1)
+    assert run.invoke({"input": "q"})["output"] == STOPPED
+
+
+def test_unrepairable_plan_raises_unless_parsing_errors_are_handled() -> None:
+    with pytest.raises(PlanValidationError):
+        executor(["s1: nosuch()"]).invoke({"input": "q"})
+    out = executor(["s1: nosuch()"], handle_parsing_errors=True).invoke({"input": "q"})
+    assert out["output"].startswith("I could not make a valid plan")
+
+
+def test_from_agent_and_tools() -> None:
+    agent = create_tool_calling_agent(ToolCallingFake(responses=[PLAN, "ok"]), [weather], PROMPT)
+    run = LLMOrchAgentExecutor.from_agent_and_tools(agent=agent, tools=[weather])
+    assert run.invoke({"input": "q"})["output"] == "ok"
+
+
+def test_rejects_what_agent_executor_rejects() -> None:
+    with pytest.raises(ValueError, match="early_stopping_method"):
+        executor(["x"], early_stopping_method="generate")
+    with pytest.raises(ValueError, match="no chat model"):
+        LLMOrchAgentExecutor(agent=None, tools=[weather])
