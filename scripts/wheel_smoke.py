@@ -1,0 +1,53 @@
+"""Run a scripted LLMOrch agent from an installed wheel: no extras, no key, no network.
+
+`make wheel-check` builds the wheel, installs it into a fresh virtual environment with only
+its runtime dependencies, and runs this file there. It checks that the core wheel works on
+its own: an inout and a compute call planned, run in parallel and answered.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import langchain_llmorch
+from langchain_llmorch import compute, create_llmorch_agent, inout
+from langchain_llmorch.testing import planner_or
+
+
+@inout
+def lookup(city: str) -> int:
+    """The population of a city, in thousands."""
+    return {"Paris": 2103, "Rome": 2749}[city]
+
+
+@compute
+def square(n: int) -> int:
+    """The square of n (CPU-bound)."""
+    return n * n
+
+
+def main() -> int:
+    """Plan, run and answer once; exit non-zero on any surprise."""
+    here = Path(langchain_llmorch.__file__).resolve()
+    if "site-packages" not in here.parts:
+        print(f"langchain_llmorch came from {here}, not from the installed wheel")
+        return 1
+    model = planner_or(
+        's1: lookup(city="Paris")\ns2: lookup(city="Rome")\ns3: square(n=s1)',
+        answer=lambda prompt: "answered",
+    )
+    agent = create_llmorch_agent(model, [lookup, square])
+    out = agent.invoke({"messages": [("user", "Paris and Rome, and Paris squared?")]})
+    results = dict(out.get("results", {}))
+    print(f"langchain-llmorch {langchain_llmorch.__version__} from {here.parent}")
+    print(f"results: {results}; answer: {out['messages'][-1].content!r}")
+    expected = {"s1": 2103, "s2": 2749, "s3": 2103 * 2103}
+    if {key: results.get(key) for key in expected} != expected:
+        print(f"expected {expected}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
