@@ -14,6 +14,24 @@ class LLMOrchError(Exception):
     """Base class of every error raised by langchain-llmorch."""
 
 
+class MissingExtraError(LLMOrchError, ImportError):
+    """An optional part of the package needs packages that are not installed.
+
+    The message names the `pip install` line that brings them (an extra of
+    `langchain-llmorch`). It is an `ImportError` too, so `except ImportError` still works.
+
+    Example:
+        ```python
+        from langchain_llmorch.errors import MissingExtraError
+
+        try:
+            from langchain_llmorch.viz import gantt
+        except MissingExtraError as err:
+            print(err)  # ... pip install "langchain-llmorch[bench]"
+        ```
+    """
+
+
 class PlanSyntaxError(LLMOrchError):
     """A plan's text does not follow the plan language.
 

@@ -20,11 +20,15 @@ Example:
     ```
 """
 
-from langchain_llmorch.baselines.common import BaselineResult
-from langchain_llmorch.baselines.llmcompiler import arun_llmcompiler, run_llmcompiler
-from langchain_llmorch.baselines.parallel_fc import arun_parallel_fc, run_parallel_fc
-from langchain_llmorch.baselines.prebuilt import arun_prebuilt, run_prebuilt
-from langchain_llmorch.baselines.react import arun_react, run_react
+from langchain_llmorch._extras import require_extra
+
+require_extra("bench", "langchain", feature="The baselines")
+
+from langchain_llmorch.baselines.common import BaselineResult  # noqa: E402
+from langchain_llmorch.baselines.llmcompiler import arun_llmcompiler, run_llmcompiler  # noqa: E402
+from langchain_llmorch.baselines.parallel_fc import arun_parallel_fc, run_parallel_fc  # noqa: E402
+from langchain_llmorch.baselines.prebuilt import arun_prebuilt, run_prebuilt  # noqa: E402
+from langchain_llmorch.baselines.react import arun_react, run_react  # noqa: E402
 
 __all__ = [
     "BaselineResult",
