@@ -16,7 +16,9 @@ from langchain_llmorch.errors import CallTimeoutError, UnpicklableCallError, Wor
 from langchain_llmorch.processes.records import RemoteTraceback
 from tests.unit_tests._work import ALL
 
-ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'langchain-llmorch[ray]')")
+ray = pytest.importorskip(
+    "ray", reason="ray is not installed (pip install 'langchain-llmorch[ray]')"
+)
 
 from langchain_llmorch.backends.ray import RayCallOutcome, RayExecutor, capacity  # noqa: E402
 
