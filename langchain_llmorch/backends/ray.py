@@ -83,6 +83,11 @@ class RayCallOutcome(CallOutcome):
     worker_id: str = ""
     """The Ray worker that ran the call."""
 
+    @property
+    def node(self) -> str:
+        """Where the call ran, for people: the node's IP address (`node_id` is exact)."""
+        return self.node_ip
+
 
 @dataclass(eq=False)
 class _RayCall:

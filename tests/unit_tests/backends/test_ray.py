@@ -175,3 +175,16 @@ def test_a_closed_executor_takes_no_calls(cluster: None) -> None:
     ex.close()
     with pytest.raises(LLMOrchError, match="closed"):
         ex.submit(sum, ([1],))
+
+
+@pytest.mark.skipif(
+    "node" not in TraceRecord.__dataclass_fields__,
+    reason="TraceRecord has no node field yet (the engine copies it from the outcome)",
+)
+def test_trace_records_name_the_node_and_worker(executor: RayExecutor) -> None:
+    frg = build_frg(parse_plan("s1: add(a=1, b=1)\ns2: add(a=s1, b=1)"), ALL)
+    result = Orchestrator(ALL, executor=executor).run(frg)
+    assert result.ok, result.errors
+    node_ip = ray.util.get_node_ip_address()
+    assert [r.node for r in result.trace] == [node_ip, node_ip]
+    assert all(r.pid not in {0, os.getpid()} for r in result.trace)
