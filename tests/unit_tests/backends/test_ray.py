@@ -132,8 +132,13 @@ def test_a_failing_tool_raises_its_own_error_with_the_remote_traceback(
 
 
 def test_call_timeout_kills_a_hung_call_and_only_it(executor: RayExecutor) -> None:
+    # The clock starts at dispatch: warm both workers first (an earlier test killed one),
+    # so a worker's start-up on a loaded machine is not what times out.
+    warm = [executor.submit(time.sleep, (0.3,)) for _ in range(executor.processors)]
+    for future in warm:
+        future.result(timeout=60)
     frg = build_frg(parse_plan("s1: busy(seconds=600)\ns2: add(a=1)"), ALL)
-    result = Orchestrator(ALL, executor=executor, call_timeout=2.0).run(frg)
+    result = Orchestrator(ALL, executor=executor, call_timeout=3.0).run(frg)
     assert isinstance(result.errors["s1"], CallTimeoutError)
     assert result.results["s2"] == 1.0
     assert executor.submit(sum, ([1, 1],)).result(timeout=60).value == 2
