@@ -37,9 +37,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, field
 from itertools import count
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 try:
     import ray
@@ -49,13 +48,15 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError(msg) from err
 
 from langchain_llmorch.backends import _ray_task
-from langchain_llmorch.errors import (
-    CallTimeoutError,
-    LLMOrchError,
-    UnpicklableCallError,
-    WorkerCrashedError,
+from langchain_llmorch.backends._ray_records import (
+    RayCall,
+    RayCallOutcome,
+    Slots,
+    capacity,
+    task_error,
 )
-from langchain_llmorch.processes.records import CallOutcome, RemoteCallError, RemoteTraceback
+from langchain_llmorch.errors import LLMOrchError, UnpicklableCallError, WorkerCrashedError
+from langchain_llmorch.processes.records import CallOutcome
 from langchain_llmorch.processes.worker import LRUCache
 
 # Ray inlines task arguments up to 100 KiB (its max_direct_call_object_size) and copies
@@ -66,70 +67,7 @@ FUNCTION_REFS = _ray_task.FUNCTION_CACHE_SIZE
 
 cloudpickle.register_pickle_by_value(_ray_task)  # type: ignore[no-untyped-call]
 
-__all__ = ["RayCallOutcome", "RayExecutor"]
-
-
-@dataclass(frozen=True)
-class RayCallOutcome(CallOutcome):
-    """A `CallOutcome` that also says where on the cluster the call ran.
-
-    `processor` is the executor's slot (0..P-1), `pid` the Ray worker's process id.
-    """
-
-    node_id: str = ""
-    """The Ray node that ran the call (`ray.get_runtime_context().get_node_id()`)."""
-    node_ip: str = ""
-    """That node's IP address."""
-    worker_id: str = ""
-    """The Ray worker that ran the call."""
-
-    @property
-    def node(self) -> str:
-        """Where the call ran, for people: the node's IP address (`node_id` is exact)."""
-        return self.node_ip
-
-
-@dataclass(eq=False)
-class _RayCall:
-    """A call in the driver: queued, then on the cluster in one slot. Holds the future."""
-
-    future: Future[CallOutcome]
-    name: str
-    digest: bytes
-    fn_ref: Any
-    payload: Any
-    timeout: float | None
-    on_start: Callable[[int, int], None] | None
-    slot: int | None = None
-    ref: Any = None
-    deadline: float = math.inf
-    kill: Literal["timeout", "cancelled"] | None = None
-
-
-@dataclass
-class _Slots:
-    """The dispatcher's shared state, guarded by `cond`."""
-
-    free: list[int]
-    cond: threading.Condition = field(default_factory=threading.Condition)
-    queue: list[tuple[float, int, _RayCall]] = field(default_factory=list)
-    running: set[_RayCall] = field(default_factory=set)
-    closed: bool = False
-
-
-def capacity(total: Mapping[str, float], demand: Mapping[str, float]) -> int:
-    """How many calls asking for `demand` fit at once in a cluster holding `total`.
-
-    Example:
-        ```python
-        capacity({"CPU": 8.0, "GPU": 2.0}, {"CPU": 1.0, "GPU": 1.0})  # 2
-        ```
-    """
-    fits = [math.floor(total.get(name, 0.0) / amount + 1e-9) for name, amount in demand.items()]
-    if not fits:
-        msg = "each call must ask for some resource (num_cpus, num_gpus or resources)"
-        raise ValueError(msg)
-    return min(fits)
+__all__ = ["RayCallOutcome", "RayExecutor", "capacity"]
 
 
 class RayExecutor:
@@ -184,7 +122,7 @@ class RayExecutor:
         }
         self._functions: LRUCache[bytes, Any] = LRUCache(FUNCTION_REFS)
         self._functions_lock = threading.Lock()
-        self._slots = _Slots(free=list(range(fits - 1, -1, -1)))
+        self._slots = Slots(free=list(range(fits - 1, -1, -1)))
         self._seq = count()
         self._thread = threading.Thread(target=self._dispatch, name="llmorch-ray", daemon=True)
         self._thread.start()
@@ -232,7 +170,7 @@ class RayExecutor:
             payload = ray.put(payload)
         future: Future[CallOutcome] = Future()
         fn_ref = self._function_ref(digest, fn_pickle)
-        call = _RayCall(future, name, digest, fn_ref, payload, timeout, on_start)
+        call = RayCall(future, name, digest, fn_ref, payload, timeout, on_start)
         future.add_done_callback(lambda done: self._on_cancel(call) if done.cancelled() else None)
         slots = self._slots
         with slots.cond:
@@ -305,7 +243,7 @@ class RayExecutor:
             for call in ready:
                 self._launch(call)
 
-    def _launch(self, call: _RayCall) -> None:
+    def _launch(self, call: RayCall) -> None:
         slot = call.slot if call.slot is not None else -1
         if call.on_start is not None:
             call.on_start(0, slot)
@@ -326,7 +264,7 @@ class RayExecutor:
             ray.cancel(ref, force=True)
         ref.future().add_done_callback(lambda done: self._on_done(call, done))
 
-    def _on_cancel(self, call: _RayCall) -> None:
+    def _on_cancel(self, call: RayCall) -> None:
         """The caller cancelled the future: drop the call, or kill its worker."""
         with self._slots.cond:
             ref = call.ref if call.kill is None and call in self._slots.running else None
@@ -335,12 +273,12 @@ class RayExecutor:
         if ref is not None:
             ray.cancel(ref, force=True)
 
-    def _on_done(self, call: _RayCall, done: Future[Any]) -> None:
+    def _on_done(self, call: RayCall, done: Future[Any]) -> None:
         """Ray's callback thread: turn the task's end into the call's outcome."""
         try:
             value, pid, started, ended, node_id, node_ip, worker_id = done.result()
         except Exception as err:
-            self._finish(call, error=_task_error(call, err))
+            self._finish(call, error=task_error(call, err))
         else:
             slot = call.slot if call.slot is not None else -1
             outcome = RayCallOutcome(value, slot, pid, started, ended, node_id, node_ip, worker_id)
@@ -348,7 +286,7 @@ class RayExecutor:
 
     def _finish(
         self,
-        call: _RayCall,
+        call: RayCall,
         outcome: CallOutcome | None = None,
         error: BaseException | None = None,
     ) -> None:
@@ -366,20 +304,3 @@ class RayExecutor:
                 call.future.set_result(outcome)
         except InvalidStateError:  # cancelled meanwhile
             pass
-
-
-def _task_error(call: _RayCall, err: Exception) -> BaseException:
-    """What a call's future raises when its Ray task failed."""
-    if isinstance(err, ray.exceptions.RayTaskError):  # the tool raised: its own exception
-        cause = getattr(err, "cause", None)
-        error = cause if isinstance(cause, Exception) else RemoteCallError(str(err))
-        text = getattr(err, "traceback_str", None) or str(err)
-        error.__cause__ = RemoteTraceback(text, getattr(err, "pid", None))
-        return error
-    if call.kill == "timeout":
-        msg = f"{call.name} ran past its {call.timeout:g} s timeout; its Ray worker was killed"
-        failure: LLMOrchError = CallTimeoutError(msg)
-    else:  # the worker, its node or an object died, or someone else cancelled the task
-        failure = WorkerCrashedError(f"the Ray task running {call.name} failed: {err}")
-    failure.__cause__ = err
-    return failure
