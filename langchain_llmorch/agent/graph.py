@@ -18,6 +18,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
+from langchain_llmorch.agent.models import resolve_chat_model
 from langchain_llmorch.agent.nodes import (
     NodeName,
     node,
@@ -28,17 +29,6 @@ from langchain_llmorch.agent.state import AgentContext, LLMOrchState, Planning
 from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
 from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
-
-
-def _chat_model(model: str | BaseChatModel, base_url: str | None) -> BaseChatModel:
-    if isinstance(model, BaseChatModel):
-        return model
-    if not isinstance(model, str):
-        msg = f"model must be a chat model or a model name, not {type(model).__name__}"
-        raise TypeError(msg)
-    from langchain_openai import ChatOpenAI  # noqa: PLC0415 - only when given a name
-
-    return ChatOpenAI(model=model, base_url=base_url, temperature=0)
 
 
 def build_llmorch_graph(
@@ -77,7 +67,7 @@ def build_llmorch_graph(
         if value < 0:
             msg = f"{name} must be >= 0, not {value}"
             raise ValueError(msg)
-    chat = _chat_model(model, base_url)
+    chat = resolve_chat_model(model, base_url=base_url)
     given = tools_by_name(tools)
     if SELF_TOOL not in given:
         given[SELF_TOOL] = make_self_tool(chat, kind=self_kind)

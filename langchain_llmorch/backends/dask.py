@@ -24,7 +24,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from langchain_llmorch.errors import LLMOrchError
+from distributed import KilledWorker
+
+from langchain_llmorch.errors import LLMOrchError, WorkerCrashedError
 from langchain_llmorch.processes.records import CallOutcome
 
 
@@ -41,7 +43,9 @@ class DaskExecutor:
     """A compute backend over a `distributed.Client`.
 
     `timeout` is not enforced by Dask; `on_start` fires when the call is handed to
-    the cluster.
+    the cluster. A call that kills its worker is tried again on other workers up to
+    Dask's `distributed.scheduler.allowed-failures` (3), then fails with
+    `WorkerCrashedError`; set that option to 0 for a crash to fail at once.
     """
 
     def __init__(self, client: Any) -> None:
@@ -78,10 +82,16 @@ class DaskExecutor:
         future.remote = remote  # type: ignore[attr-defined]
 
         def done(finished: Any) -> None:
+            # Let go of the key: a result still held on a worker that later dies is recomputed.
+            future.__dict__.pop("remote", None)
             if future.cancelled():
                 return
             try:
                 future.set_result(finished.result())
+            except KilledWorker as err:  # the call killed every worker it was tried on
+                crash = WorkerCrashedError(f"the Dask workers running {fn!r} died: {err}")
+                crash.__cause__ = err
+                future.set_exception(crash)
             except BaseException as err:  # the tool's own exception, re-raised here
                 future.set_exception(err)
 

@@ -13,12 +13,16 @@ distributed = pytest.importorskip("distributed", reason="dask distributed is not
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    import dask
+
+    # A call that kills its worker fails at once instead of being tried on 3 more workers.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        with distributed.Client(cluster) as c:
+            yield c
+        cluster.close()
 
 
 @pytest.mark.timeout(120)
@@ -48,3 +52,16 @@ def test_a_failing_call_on_dask_fails_only_itself(client: Any) -> None:
     result = Orchestrator(ALL, executor=DaskExecutor(client)).run(frg)
     assert isinstance(result.errors["s1"], ValueError)
     assert result.results["s2"] == 1.0
+
+
+@pytest.mark.timeout(120)
+def test_a_crashing_call_on_dask_fails_only_itself_as_a_worker_crash(client: Any) -> None:
+    from langchain_llmorch.backends.dask import DaskExecutor
+    from langchain_llmorch.errors import WorkerCrashedError
+
+    executor = DaskExecutor(client)
+    frg = build_frg(parse_plan("s1: add(a=1)\ns2: crash(code=3)\ns3: add(a=s1, b=1)"), ALL)
+    result = Orchestrator(ALL, executor=executor).run(frg)
+    assert isinstance(result.errors["s2"], WorkerCrashedError)
+    assert set(result.errors) == {"s2"}
+    assert result.results == {"s1": 1.0, "s3": 2.0}

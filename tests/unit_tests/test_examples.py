@@ -1,0 +1,97 @@
+"""The LangGraph server example: the graph `langgraph.json` names loads and answers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.graph.state import CompiledStateGraph
+
+from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
+from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
+from langchain_llmorch.testing import PLANNER_MARK
+
+SERVER_DIR = Path(__file__).parents[2] / "examples" / "langgraph_server"
+CONFIG = SERVER_DIR / "langgraph.json"
+
+
+def _primes_below(limit: int) -> int:
+    return sum(all(n % d for d in range(2, math.isqrt(n) + 1)) for n in range(2, limit))
+
+
+@pytest.fixture
+def load_graph() -> Iterator[Any]:
+    """Load a `./path.py:variable` spec the way LangGraph server does (made-up module name)."""
+    loaded: list[str] = []
+
+    def load(spec: str) -> Any:
+        path, _, variable = spec.rpartition(":")
+        name = path.replace("/", "__").removesuffix(".py").lstrip(".") + f"_{len(loaded)}"
+        module_spec = importlib.util.spec_from_file_location(name, SERVER_DIR / path)
+        assert module_spec is not None
+        assert module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        loaded.append(name)
+        module_spec.loader.exec_module(module)
+        return getattr(module, variable)
+
+    yield load
+    for name in loaded:
+        sys.modules.pop(name, None)
+
+
+def test_langgraph_json_names_a_python_graph() -> None:
+    config = json.loads(CONFIG.read_text())
+    assert config["dependencies"] == ["."]
+    assert (SERVER_DIR / "requirements.txt").read_text().startswith("langchain-llmorch")
+    (spec,) = config["graphs"].values()
+    path, _, variable = spec.rpartition(":")
+    assert (SERVER_DIR / path).is_file()
+    assert variable.isidentifier()
+
+
+@pytest.mark.timeout(120)
+def test_the_served_graph_answers_with_a_scripted_model(
+    load_graph: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LLMORCH_MODEL", raising=False)
+    (spec,) = json.loads(CONFIG.read_text())["graphs"].values()
+    graph = load_graph(spec)
+    assert isinstance(graph, CompiledStateGraph)
+    out = graph.invoke({"messages": [("user", "Populations of Paris and Rome, and primes?")]})
+    results = out["results"]
+    assert results["s1"] == 2_102_650
+    assert results["s3"] == _primes_below(100_000)
+    assert results["s4"] == _primes_below(200_000)
+    answer = out["messages"][-1].content
+    assert f"s3 = {results['s3']}" in answer
+    assert "s2 = 2748109" in answer
+
+
+@pytest.mark.timeout(120)
+def test_the_served_graph_takes_its_model_string_from_the_environment(
+    load_graph: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def script(messages: list[dict[str, Any]]) -> str:
+        if PLANNER_MARK in messages[0]["content"]:
+            return 's1: population(city="Berlin")\ns2: count_primes(limit=50)'
+        return "Berlin is large; 15 primes."
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("LLMORCH_MODEL", "openai:scripted")
+    (spec,) = json.loads(CONFIG.read_text())["graphs"].values()
+    with ScriptedLLMServer(script, LatencyModel(scale=0.0)) as server:
+        monkeypatch.setenv("LLMORCH_BASE_URL", server.base_url)
+        graph = load_graph(spec)
+        out = graph.invoke({"messages": [("user", "Berlin, and primes below 50?")]})
+        served = len(server.requests)
+    assert out["results"] == {"s1": 3_596_999, "s2": _primes_below(50)}
+    assert out["messages"][-1].content == "Berlin is large; 15 primes."
+    assert served == 2
