@@ -1,0 +1,503 @@
+"""Machine-wide compute slots: at most P compute calls at once in all of a user's processes.
+
+Each of the P slots is a file, `slot-<i>.lock`, in a per-user directory, one directory per
+group of processes. A process holds a slot while it holds an exclusive `flock` on that file.
+The kernel drops the lock when the process ends, `kill -9` included, so a crashed holder gives
+its slots back at once: there is no daemon to start and nothing to clean up.
+
+    process A                          <dir>/<group>/                        process B
+    ---------                          --------------                        ---------
+    request(grant, priority, limit)    slot-0.lock   flock held by A         waiters, by
+      -> waiters, by priority          slot-1.lock   flock held by B         priority
+      -> try LOCK_NB on each free      waiting       lockf read locks of     poller thread:
+         slot -> grant(slot)                         processes with          every POLL_SECONDS
+    release(slot)                                    waiters                 try free slots again
+      -> next waiter here, unless another process waits (then the file is unlocked)
+
+Inside a process, waiting requests are served lowest priority first, ties in arrival order,
+and each respects its `Limit` (the cap of the pool or orchestrator it comes from). Across
+processes a freed slot goes to whichever waiting process asks first: a releasing process
+hands a slot straight to its own next waiter only while no other process is waiting (the
+`waiting` file tells), so a busy process cannot starve the others.
+
+Why `fcntl` and not `filelock`: "take any one of P slots" is a non-blocking try over P files,
+and waiting must follow the priorities and cancellations of many callers of one process;
+filelock offers one blocking lock per path with its own polling loop and re-entrant counts,
+so it would add a layer without removing any of this code. The module uses the standard
+library only.
+
+`LLMORCH_SLOT_GROUP` names the group (default `default`; `off` turns machine-wide slots off)
+and `LLMORCH_SLOT_DIR` moves the directory (e.g. to a volume shared by containers). Without
+`fcntl` (Windows) the slots bound this process only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import itertools
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: slots bound this process only
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+SLOT_GROUP_ENV = "LLMORCH_SLOT_GROUP"
+"""Environment variable naming the group of processes that share the slots; `off` disables."""
+SLOT_DIR_ENV = "LLMORCH_SLOT_DIR"
+"""Environment variable: the directory that holds the groups' slot files."""
+DEFAULT_GROUP = "default"
+OFF = "off"
+
+# A waiting process looks for a slot freed by another process this often. Each look is a
+# few non-blocking syscalls (~20 us), so 5 ms costs well under 1% of a core while waiting,
+# and adds at most 5 ms to a hand-over between processes; within a process there is no wait.
+POLL_SECONDS = 0.005
+
+_GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class Limit:
+    """A cap below the machine's: at most `size` slots held through it at once."""
+
+    __slots__ = ("held", "size")
+
+    def __init__(self, size: int) -> None:
+        """Allow `size` slots at once."""
+        self.size = size
+        self.held = 0
+
+    def __repr__(self) -> str:
+        """Show the use."""
+        return f"Limit({self.held}/{self.size})"
+
+
+@dataclass(eq=False)
+class Slot:
+    """One held slot; give it back with `SlotGroup.release`."""
+
+    index: int
+    """Which of the group's P slots (0-based)."""
+    limit: Limit | None
+    released: bool = False
+
+
+@dataclass(eq=False)
+class Ticket:
+    """A request waiting for a slot; `SlotGroup.cancel` withdraws it."""
+
+    priority: float
+    seq: int
+    grant: Callable[[Slot], None] = field(repr=False)
+    limit: Limit | None
+    waiting: bool = True
+
+    def __lt__(self, other: Ticket) -> bool:
+        """Lower priority first, then arrival order."""
+        return (self.priority, self.seq) < (other.priority, other.seq)
+
+
+class SlotGroup:
+    """P slots shared by every process that uses the same directory (in-process without one).
+
+    Example:
+        ```python
+        group = SlotGroup(2, Path("/tmp/my-slots"))
+        slot = await group.acquire(priority=1.0)
+        try:
+            ...  # at most 2 of these run at once across processes
+        finally:
+            group.release(slot)
+        ```
+    """
+
+    def __init__(self, size: int, directory: Path | None) -> None:
+        """Make a group of `size` slots whose files live in `directory` (None: this process)."""
+        if size < 1:
+            msg = f"a slot group needs at least 1 slot, not {size}"
+            raise ValueError(msg)
+        self._size = size
+        self._dir = directory if fcntl is not None else None
+        self._lock = threading.Lock()
+        self._fds: list[int | None] = [None] * size
+        self._held: set[int] = set()
+        self._waiters: list[Ticket] = []  # sorted
+        self._seq = itertools.count()
+        self._marker: int | None = None
+        self._marked = False
+        self._poller: threading.Thread | None = None
+        self._limits: dict[int, Limit] = {}
+        if self._dir is not None:
+            self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _all_groups.add(self)
+
+    @property
+    def size(self) -> int:
+        """P: how many slots the group has."""
+        return self._size
+
+    @property
+    def directory(self) -> Path | None:
+        """Where the slot files are (`None`: the slots bound this process only)."""
+        return self._dir
+
+    def holding(self) -> int:
+        """How many slots this process holds now."""
+        return len(self._held)
+
+    def limit(self, size: int) -> Limit:
+        """The process-wide cap of `size` slots (one per size, like the pools)."""
+        with self._lock:
+            return self._limits.setdefault(size, Limit(size))
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        grant: Callable[[Slot], None],
+        *,
+        priority: float = 0.0,
+        limit: Limit | None = None,
+    ) -> Ticket:
+        """Ask for a slot; `grant(slot)` is called once one is held (maybe before returning).
+
+        `grant` runs on whichever thread frees or finds the slot, outside the group's lock; it
+        must be quick and must not block.
+        """
+        ticket = Ticket(priority, next(self._seq), grant, limit)
+        with self._lock:
+            bisect.insort(self._waiters, ticket)
+            grants = self._pump()
+        self._deliver(grants)
+        return ticket
+
+    def cancel(self, ticket: Ticket) -> bool:
+        """Withdraw a waiting request; False when it was granted already."""
+        with self._lock:
+            if not ticket.waiting:
+                return False
+            ticket.waiting = False
+            self._waiters.remove(ticket)
+            self._update_marker()
+            return True
+
+    def release(self, slot: Slot) -> None:
+        """Give a slot back (a second release of the same slot does nothing)."""
+        with self._lock:
+            if slot.released:
+                return
+            slot.released = True
+            if slot.limit is not None:
+                slot.limit.held -= 1
+            following = self._first_eligible()
+            if following is not None and not self._others_waiting():
+                grants = [self._assign(following, slot.index)]  # keep the file locked
+                self._update_marker()
+            else:
+                self._held.discard(slot.index)
+                self._unlock(slot.index)
+                grants = []  # a waiter here gets a slot from the poller, like the others
+        self._deliver(grants)
+
+    async def acquire(self, *, priority: float = 0.0, limit: Limit | None = None) -> Slot:
+        """Wait for a slot on the running event loop; cancelling the wait withdraws it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Slot] = loop.create_future()
+
+        def settle(slot: Slot) -> None:
+            if future.done():  # the wait was cancelled meanwhile
+                self.release(slot)
+            else:
+                future.set_result(slot)
+
+        def grant(slot: Slot) -> None:  # any thread
+            loop.call_soon_threadsafe(settle, slot)
+
+        ticket = self.request(grant, priority=priority, limit=limit)
+        try:
+            return await future
+        except BaseException:
+            if not self.cancel(ticket) and future.done() and not future.cancelled():
+                self.release(future.result())
+            raise
+
+    # --- under the lock -----------------------------------------------------------------------
+
+    def _first_eligible(self) -> Ticket | None:
+        for ticket in self._waiters:
+            if ticket.limit is None or ticket.limit.held < ticket.limit.size:
+                return ticket
+        return None
+
+    def _assign(self, ticket: Ticket, index: int) -> tuple[Ticket, Slot]:
+        self._waiters.remove(ticket)
+        ticket.waiting = False
+        self._held.add(index)
+        if ticket.limit is not None:
+            ticket.limit.held += 1
+        return ticket, Slot(index, ticket.limit)
+
+    def _pump(self) -> list[tuple[Ticket, Slot]]:
+        """Give free slots to the best eligible waiters; poll for the rest."""
+        grants = []
+        while (ticket := self._first_eligible()) is not None:
+            index = self._take_free()
+            if index is None:
+                break
+            grants.append(self._assign(ticket, index))
+        self._update_marker()
+        return grants
+
+    def _take_free(self) -> int | None:
+        for index in range(self._size):
+            if index in self._held:
+                continue
+            if self._dir is None or self._try_lock(index):
+                return index
+        return None
+
+    def _try_lock(self, index: int) -> bool:
+        assert fcntl is not None
+        try:
+            fcntl.flock(self._fd(index), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:
+            logger.exception("cannot lock compute slot file %s", self._path(index))
+            return False
+        return True
+
+    def _unlock(self, index: int) -> None:
+        fd = self._fds[index]
+        if fd is not None and fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _path(self, index: int) -> Path:
+        assert self._dir is not None
+        return self._dir / f"slot-{index}.lock"
+
+    def _fd(self, index: int) -> int:
+        """The slot file, opened once; reopened if it was deleted or replaced meanwhile."""
+        path = self._path(index)
+        fd = self._fds[index]
+        if fd is not None:
+            try:
+                same = os.stat(path).st_ino == os.fstat(fd).st_ino
+            except OSError:
+                same = False
+            if same:
+                return fd
+            os.close(fd)  # not held here (callers check), so no lock is lost
+            self._fds[index] = None
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by children
+        self._fds[index] = fd
+        return fd
+
+    def _update_marker(self) -> None:
+        """Say (in the `waiting` file) whether this process waits; poll while it does."""
+        waiting = self._first_eligible() is not None
+        if waiting and self._poller is None:
+            self._poller = threading.Thread(
+                target=self._poll, name="llmorch-slots-poller", daemon=True
+            )
+            self._poller.start()
+        if waiting == self._marked or self._dir is None or fcntl is None:
+            return
+        try:
+            # POSIX read locks: shared between processes, released when the process dies.
+            fcntl.lockf(self._marker_fd(), fcntl.LOCK_SH if waiting else fcntl.LOCK_UN)
+            self._marked = waiting
+        except OSError:
+            logger.exception("cannot mark the wait for a compute slot in %s", self._dir)
+
+    def _others_waiting(self) -> bool:
+        """Whether another process waits for a slot of this group (a hint)."""
+        if self._dir is None or fcntl is None:
+            return False
+        try:  # our own POSIX locks never conflict: this fails only on another's read lock
+            marker = self._marker_fd()
+            fcntl.lockf(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(marker, fcntl.LOCK_SH if self._marked else fcntl.LOCK_UN)
+        return False
+
+    def _marker_fd(self) -> int:
+        if self._marker is None:
+            assert self._dir is not None
+            self._marker = os.open(self._dir / "waiting", os.O_RDWR | os.O_CREAT, 0o600)
+        return self._marker
+
+    # --- outside the lock ---------------------------------------------------------------------
+
+    def _deliver(self, grants: list[tuple[Ticket, Slot]]) -> None:
+        for ticket, slot in grants:
+            try:
+                ticket.grant(slot)
+            except Exception:  # a broken listener must not keep the slot
+                logger.exception("a compute slot could not be handed over")
+                self.release(slot)
+
+    def _poll(self) -> None:
+        """While requests wait here, try for slots freed by other processes."""
+        while True:
+            time.sleep(POLL_SECONDS)
+            with self._lock:
+                grants = self._pump()
+                done = self._first_eligible() is None
+                if done:
+                    self._poller = None
+            self._deliver(grants)
+            if done:
+                return
+
+    def _reset_in_child(self) -> None:
+        """After `os.fork()`: the child shares the parent's open files, so it reopens them."""
+        self._lock = threading.Lock()
+        for fd in [*self._fds, self._marker]:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)  # closes the child's copy only; the parent keeps its locks
+        self._fds = [None] * self._size
+        self._marker, self._marked = None, False
+        self._held.clear()
+        self._waiters.clear()
+        self._poller = None
+        for limit in self._limits.values():
+            limit.held = 0
+
+
+# --- the process-wide groups --------------------------------------------------------------
+
+_all_groups: weakref.WeakSet[SlotGroup] = weakref.WeakSet()
+_groups: dict[tuple[Path | None, int], SlotGroup] = {}
+_groups_lock = threading.Lock()
+
+
+def slot_directory(group: str) -> Path:
+    """Where a group's slot files live: `$LLMORCH_SLOT_DIR/<group>`, else a per-user dir.
+
+    The per-user directory is `$XDG_RUNTIME_DIR/langchain-llmorch` when that is set, else
+    `<tmp>/langchain-llmorch-<uid>`; `machine_slots` makes it private to the user (mode 700).
+    """
+    base = os.environ.get(SLOT_DIR_ENV, "").strip()
+    if base:
+        return Path(base) / group
+    return _user_directory() / group
+
+
+def _user_directory() -> Path:
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "").strip()
+    if runtime and os.access(runtime, os.W_OK):
+        return Path(runtime) / "langchain-llmorch"
+    return Path(tempfile.gettempdir()) / f"langchain-llmorch-{os.getuid()}"
+
+
+def group_name(group: str | None = None) -> str:
+    """The slot group in effect: `group`, else `$LLMORCH_SLOT_GROUP`, else `default`.
+
+    Raises:
+        ValueError: the name is not 1-64 letters, digits, `.`, `_` or `-`.
+    """
+    name = (group if group is not None else os.environ.get(SLOT_GROUP_ENV, "")).strip()
+    name = name or DEFAULT_GROUP
+    if name.lower() == OFF:
+        return OFF
+    if not _GROUP_NAME.fullmatch(name):
+        msg = f"a slot group name is 1-64 letters, digits, '.', '_' or '-', not {name!r}"
+        raise ValueError(msg)
+    return name
+
+
+def machine_slots(group: str | None = None, size: int | None = None) -> SlotGroup | None:
+    """The process-wide slots of `group` (see `group_name`); `None` when the group is `off`.
+
+    Args:
+        group: the group's name; `None` reads `LLMORCH_SLOT_GROUP`.
+        size: P; `None` means `usable_cpus()` (which honours `LLMORCH_MAX_PROCESSORS`).
+
+    Example:
+        ```python
+        slots = machine_slots()
+        print(slots.size, slots.directory)  # e.g. 2 /run/user/1000/langchain-llmorch/default
+        ```
+    """
+    name = group_name(group)
+    if name == OFF:
+        return None
+    if size is None:
+        # Imported here so this module loads alone (psutil is only needed for the default P).
+        from langchain_llmorch.processes.cpus import usable_cpus  # noqa: PLC0415
+
+        size = usable_cpus()
+    directory = slot_directory(name) if fcntl is not None else None
+    key = (directory, size)
+    with _groups_lock:
+        found = _groups.get(key)
+        if found is None:
+            try:
+                if directory is not None and not os.environ.get(SLOT_DIR_ENV, "").strip():
+                    _make_private(directory.parent)
+                found = SlotGroup(size, directory)
+            except OSError as err:
+                logger.warning(
+                    "compute slots in %s are unusable (%s): they bound this process only",
+                    directory,
+                    err,
+                )
+                found = SlotGroup(size, None)
+            _groups[key] = found
+        return found
+
+
+def _make_private(directory: Path) -> None:
+    """Create the per-user directory (mode 700); refuse one another user could write to.
+
+    Another user who owns it, or may write to it, could hold or replace our slot files.
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = directory.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        msg = f"{directory} is not private to this user (owner {info.st_uid}, mode {info.st_mode:o})"
+        raise PermissionError(msg)
+
+
+def _reset_groups_in_child() -> None:
+    global _groups_lock  # noqa: PLW0603 -- the parent's lock may have been held at the fork
+    _groups_lock = threading.Lock()
+    for group in list(_all_groups):
+        group._reset_in_child()  # noqa: SLF001 -- same module
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_groups_in_child)
+
+
+__all__ = [
+    "DEFAULT_GROUP",
+    "OFF",
+    "POLL_SECONDS",
+    "SLOT_DIR_ENV",
+    "SLOT_GROUP_ENV",
+    "Limit",
+    "Slot",
+    "SlotGroup",
+    "Ticket",
+    "group_name",
+    "machine_slots",
+    "slot_directory",
+]
