@@ -32,10 +32,10 @@ Only calls holding a machine-wide slot are on `_queue`, so the workers of every 
 process run at most P calls at once; each pool keeps its own warm workers. A call gives its
 slot back when it ends, is cancelled or dropped, before its future is settled.
 
-Who touches what: `submit` (or the slot grant) puts jobs on `_queue`; every handler thread takes them from it;
-handler i alone owns worker i's pipes, reaps it and restarts it. Other threads never touch a
-pipe, they only kill. A worker that dies with no kill reason recorded crashed:
-`WorkerCrashedError`.
+Who touches what: the slot grant (often inside `submit`) puts jobs on `_queue`; every handler
+thread takes them from it; handler i alone owns worker i's pipes, reaps it and restarts it.
+Other threads never touch a pipe, they only kill. A worker that dies with no kill reason
+recorded crashed: `WorkerCrashedError`.
 
 A future stays cancellable while its call runs (it is never set "running"): cancelling it
 (`future.cancel()`, `abort()`, or cancelling an `asyncio.wrap_future` of it) kills the worker.

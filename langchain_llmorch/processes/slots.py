@@ -295,7 +295,7 @@ class SlotGroup:
         fd = self._fds[index]
         if fd is not None:
             try:
-                same = os.stat(path).st_ino == os.fstat(fd).st_ino
+                same = path.stat().st_ino == os.fstat(fd).st_ino
             except OSError:
                 same = False
             if same:
@@ -472,7 +472,9 @@ def _make_private(directory: Path) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = directory.stat()
     if info.st_uid != os.getuid() or info.st_mode & 0o022:
-        msg = f"{directory} is not private to this user (owner {info.st_uid}, mode {info.st_mode:o})"
+        msg = (
+            f"{directory} is not private to this user (owner {info.st_uid}, mode {info.st_mode:o})"
+        )
         raise PermissionError(msg)
 
 
