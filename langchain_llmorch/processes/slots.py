@@ -28,19 +28,17 @@ library only.
 
 `LLMORCH_SLOT_GROUP` names the group (default `default`; `off` turns machine-wide slots off)
 and `LLMORCH_SLOT_DIR` moves the directory (e.g. to a volume shared by containers). Without
-`fcntl` (Windows) the slots bound this process only.
+`fcntl` (Windows) the slots bound this process only. The files and their locks are in
+`processes.slot_files`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import itertools
 import logging
 import os
-import re
-import tempfile
 import threading
 import time
 import weakref
@@ -48,26 +46,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: slots bound this process only
-    fcntl = None  # type: ignore[assignment]
+from langchain_llmorch.processes.slot_files import (
+    DEFAULT_GROUP,
+    HAVE_FILE_LOCKS,
+    OFF,
+    SLOT_DIR_ENV,
+    SLOT_GROUP_ENV,
+    SlotFiles,
+    group_name,
+    make_private,
+    slot_directory,
+)
 
 logger = logging.getLogger(__name__)
-
-SLOT_GROUP_ENV = "LLMORCH_SLOT_GROUP"
-"""Environment variable naming the group of processes that share the slots; `off` disables."""
-SLOT_DIR_ENV = "LLMORCH_SLOT_DIR"
-"""Environment variable: the directory that holds the groups' slot files."""
-DEFAULT_GROUP = "default"
-OFF = "off"
 
 # A waiting process looks for a slot freed by another process this often. Each look is a
 # few non-blocking syscalls (~20 us), so 5 ms costs well under 1% of a core while waiting,
 # and adds at most 5 ms to a hand-over between processes; within a process there is no wait.
 POLL_SECONDS = 0.005
-
-_GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class Limit:
@@ -130,18 +126,14 @@ class SlotGroup:
             msg = f"a slot group needs at least 1 slot, not {size}"
             raise ValueError(msg)
         self._size = size
-        self._dir = directory if fcntl is not None else None
+        usable = directory is not None and HAVE_FILE_LOCKS
+        self._files = SlotFiles(directory, size) if usable and directory else None
         self._lock = threading.Lock()
-        self._fds: list[int | None] = [None] * size
         self._held: set[int] = set()
         self._waiters: list[Ticket] = []  # sorted
         self._seq = itertools.count()
-        self._marker: int | None = None
-        self._marked = False
         self._poller: threading.Thread | None = None
         self._limits: dict[int, Limit] = {}
-        if self._dir is not None:
-            self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         _all_groups.add(self)
 
     @property
@@ -152,7 +144,7 @@ class SlotGroup:
     @property
     def directory(self) -> Path | None:
         """Where the slot files are (`None`: the slots bound this process only)."""
-        return self._dir
+        return None if self._files is None else self._files.directory
 
     def holding(self) -> int:
         """How many slots this process holds now."""
@@ -203,12 +195,14 @@ class SlotGroup:
             if slot.limit is not None:
                 slot.limit.held -= 1
             following = self._first_eligible()
-            if following is not None and not self._others_waiting():
+            files = self._files
+            if following is not None and (files is None or not files.others_waiting()):
                 grants = [self._assign(following, slot.index)]  # keep the file locked
                 self._update_marker()
             else:
                 self._held.discard(slot.index)
-                self._unlock(slot.index)
+                if files is not None:
+                    files.unlock(slot.index)
                 grants = []  # a waiter here gets a slot from the poller, like the others
         self._deliver(grants)
 
@@ -265,82 +259,20 @@ class SlotGroup:
         for index in range(self._size):
             if index in self._held:
                 continue
-            if self._dir is None or self._try_lock(index):
+            if self._files is None or self._files.try_lock(index):
                 return index
         return None
 
-    def _try_lock(self, index: int) -> bool:
-        assert fcntl is not None
-        try:
-            fcntl.flock(self._fd(index), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        except OSError:
-            logger.exception("cannot lock compute slot file %s", self._path(index))
-            return False
-        return True
-
-    def _unlock(self, index: int) -> None:
-        fd = self._fds[index]
-        if fd is not None and fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-    def _path(self, index: int) -> Path:
-        assert self._dir is not None
-        return self._dir / f"slot-{index}.lock"
-
-    def _fd(self, index: int) -> int:
-        """The slot file, opened once; reopened if it was deleted or replaced meanwhile."""
-        path = self._path(index)
-        fd = self._fds[index]
-        if fd is not None:
-            try:
-                same = path.stat().st_ino == os.fstat(fd).st_ino
-            except OSError:
-                same = False
-            if same:
-                return fd
-            os.close(fd)  # not held here (callers check), so no lock is lost
-            self._fds[index] = None
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by children
-        self._fds[index] = fd
-        return fd
-
     def _update_marker(self) -> None:
-        """Say (in the `waiting` file) whether this process waits; poll while it does."""
+        """Poll, and say so in the `waiting` file, while a request here waits for a slot."""
         waiting = self._first_eligible() is not None
         if waiting and self._poller is None:
             self._poller = threading.Thread(
                 target=self._poll, name="llmorch-slots-poller", daemon=True
             )
             self._poller.start()
-        if waiting == self._marked or self._dir is None or fcntl is None:
-            return
-        try:
-            # POSIX read locks: shared between processes, released when the process dies.
-            fcntl.lockf(self._marker_fd(), fcntl.LOCK_SH if waiting else fcntl.LOCK_UN)
-            self._marked = waiting
-        except OSError:
-            logger.exception("cannot mark the wait for a compute slot in %s", self._dir)
-
-    def _others_waiting(self) -> bool:
-        """Whether another process waits for a slot of this group (a hint)."""
-        if self._dir is None or fcntl is None:
-            return False
-        try:  # our own POSIX locks never conflict: this fails only on another's read lock
-            marker = self._marker_fd()
-            fcntl.lockf(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.lockf(marker, fcntl.LOCK_SH if self._marked else fcntl.LOCK_UN)
-        return False
-
-    def _marker_fd(self) -> int:
-        if self._marker is None:
-            assert self._dir is not None
-            self._marker = os.open(self._dir / "waiting", os.O_RDWR | os.O_CREAT, 0o600)
-        return self._marker
+        if self._files is not None:
+            self._files.mark_waiting(waiting)
 
     # --- outside the lock ---------------------------------------------------------------------
 
@@ -368,12 +300,8 @@ class SlotGroup:
     def _reset_in_child(self) -> None:
         """After `os.fork()`: the child shares the parent's open files, so it reopens them."""
         self._lock = threading.Lock()
-        for fd in [*self._fds, self._marker]:
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)  # closes the child's copy only; the parent keeps its locks
-        self._fds = [None] * self._size
-        self._marker, self._marked = None, False
+        if self._files is not None:
+            self._files.forget_after_fork()
         self._held.clear()
         self._waiters.clear()
         self._poller = None
@@ -388,41 +316,6 @@ _groups: dict[tuple[Path | None, int], SlotGroup] = {}
 _groups_lock = threading.Lock()
 
 
-def slot_directory(group: str) -> Path:
-    """Where a group's slot files live: `$LLMORCH_SLOT_DIR/<group>`, else a per-user dir.
-
-    The per-user directory is `$XDG_RUNTIME_DIR/langchain-llmorch` when that is set, else
-    `<tmp>/langchain-llmorch-<uid>`; `machine_slots` makes it private to the user (mode 700).
-    """
-    base = os.environ.get(SLOT_DIR_ENV, "").strip()
-    if base:
-        return Path(base) / group
-    return _user_directory() / group
-
-
-def _user_directory() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "").strip()
-    if runtime and os.access(runtime, os.W_OK):
-        return Path(runtime) / "langchain-llmorch"
-    return Path(tempfile.gettempdir()) / f"langchain-llmorch-{os.getuid()}"
-
-
-def group_name(group: str | None = None) -> str:
-    """The slot group in effect: `group`, else `$LLMORCH_SLOT_GROUP`, else `default`.
-
-    Raises:
-        ValueError: the name is not 1-64 letters, digits, `.`, `_` or `-`.
-    """
-    name = (group if group is not None else os.environ.get(SLOT_GROUP_ENV, "")).strip()
-    name = name or DEFAULT_GROUP
-    if name.lower() == OFF:
-        return OFF
-    if not _GROUP_NAME.fullmatch(name):
-        msg = f"a slot group name is 1-64 letters, digits, '.', '_' or '-', not {name!r}"
-        raise ValueError(msg)
-    return name
-
-
 def machine_slots(group: str | None = None, size: int | None = None) -> SlotGroup | None:
     """The process-wide slots of `group` (see `group_name`); `None` when the group is `off`.
 
@@ -433,7 +326,7 @@ def machine_slots(group: str | None = None, size: int | None = None) -> SlotGrou
     Example:
         ```python
         slots = machine_slots()
-        print(slots.size, slots.directory)  # e.g. 2 /run/user/1000/langchain-llmorch/default
+        print(slots.size, slots.directory)  # e.g. 2 /tmp/langchain-llmorch-1000/default
         ```
     """
     name = group_name(group)
@@ -444,14 +337,14 @@ def machine_slots(group: str | None = None, size: int | None = None) -> SlotGrou
         from langchain_llmorch.processes.cpus import usable_cpus  # noqa: PLC0415
 
         size = usable_cpus()
-    directory = slot_directory(name) if fcntl is not None else None
+    directory = slot_directory(name) if HAVE_FILE_LOCKS else None
     key = (directory, size)
     with _groups_lock:
         found = _groups.get(key)
         if found is None:
             try:
                 if directory is not None and not os.environ.get(SLOT_DIR_ENV, "").strip():
-                    _make_private(directory.parent)
+                    make_private(directory.parent)
                 found = SlotGroup(size, directory)
             except OSError as err:
                 logger.warning(
@@ -462,20 +355,6 @@ def machine_slots(group: str | None = None, size: int | None = None) -> SlotGrou
                 found = SlotGroup(size, None)
             _groups[key] = found
         return found
-
-
-def _make_private(directory: Path) -> None:
-    """Create the per-user directory (mode 700); refuse one another user could write to.
-
-    Another user who owns it, or may write to it, could hold or replace our slot files.
-    """
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = directory.stat()
-    if info.st_uid != os.getuid() or info.st_mode & 0o022:
-        msg = (
-            f"{directory} is not private to this user (owner {info.st_uid}, mode {info.st_mode:o})"
-        )
-        raise PermissionError(msg)
 
 
 def _reset_groups_in_child() -> None:

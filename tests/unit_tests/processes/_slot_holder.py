@@ -2,8 +2,8 @@
 """A small process that takes machine-wide slots, for the cross-process slot tests.
 
 Run by path (`python _slot_holder.py MODE DIR SIZE ...`): it loads
-`langchain_llmorch/processes/slots.py` alone (the module needs only the standard library),
-so it starts in a few milliseconds instead of importing LangChain.
+`langchain_llmorch/processes/slot_files.py` and `slots.py` alone (they need only the standard
+library), so it starts in a few milliseconds instead of importing LangChain.
 
 Modes:
 - `hold DIR SIZE K`: take K slots, print `held`, then sleep until killed.
@@ -22,17 +22,24 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-SLOTS_FILE = Path(__file__).resolve().parents[3] / "langchain_llmorch" / "processes" / "slots.py"
+PROCESSES = Path(__file__).resolve().parents[3] / "langchain_llmorch" / "processes"
 
 
-def load_slots() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("llmorch_slots_alone", SLOTS_FILE)
+def load(name: str) -> ModuleType:
+    """Load `langchain_llmorch.processes.<name>` from its file, without the package."""
+    full = f"langchain_llmorch.processes.{name}"
+    spec = importlib.util.spec_from_file_location(full, PROCESSES / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
+    sys.modules[full] = module  # found there by the next module's import, and by dataclasses
     spec.loader.exec_module(module)
     return module
+
+
+def load_slots() -> ModuleType:
+    load("slot_files")
+    return load("slots")
 
 
 def take(group, *, priority: float = 0.0):

@@ -10,6 +10,10 @@ every result was right.
 `--processes 3` drives: it starts 3 such processes with one gate, opens the gate when all are
 ready, and prints the peak number of compute calls running at once across them (from the
 calls' own timestamps), and whether every run was right.
+
+`--kill-after 1.0` measures crash safety: a first process runs P long calls (holding every
+slot), a second one asks for a slot, then the first is killed with SIGKILL; prints how long
+after the kill the second process's call started.
 """
 
 from __future__ import annotations
@@ -95,7 +99,12 @@ def main() -> None:
     parser.add_argument("--gate", default="")
     parser.add_argument("--max-processors", type=int, default=0)
     parser.add_argument("--processes", type=int, default=0)
+    parser.add_argument("--kill-after", type=float, default=0.0)
     args = parser.parse_args()
+    if args.kill_after:
+        with tempfile.TemporaryDirectory() as folder:
+            print(json.dumps(measure_kill(Path(folder), args.kill_after)))
+        return
     if args.processes:
         with tempfile.TemporaryDirectory() as folder:
             summary = drive(args.processes, _child_options(args), Path(folder) / "go")
@@ -131,6 +140,41 @@ def main() -> None:
     out = {"pid": os.getpid(), "ok": ok, "processors": orch.processors, "records": records}
     print(json.dumps(out), flush=True)
     sys.exit(0 if ok else 1)
+
+
+def measure_kill(folder: Path, wait: float) -> dict[str, float]:
+    """Seconds from `kill -9` of a process holding every slot to the next process's call."""
+    command = [sys.executable, "-m", "tests.unit_tests.processes._slot_run"]
+    holder = subprocess.Popen(
+        [*command, "--calls=8", "--seconds=60", f"--gate={folder / 'a'}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    waiter = subprocess.Popen(
+        [*command, "--calls=1", f"--gate={folder / 'b'}"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for proc in (holder, waiter):
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+        (folder / "a").touch()
+        time.sleep(wait)  # the holder's calls take every slot
+        (folder / "b").touch()
+        time.sleep(wait)  # the waiter waits for a slot
+        if waiter.poll() is not None:
+            msg = "the second process did not wait: the first did not hold the slots"
+            raise RuntimeError(msg)
+        killed_at = time.time()
+        holder.kill()
+        holder.wait()
+        run = json.loads(waiter.communicate(timeout=120)[0])
+    finally:
+        for proc in (holder, waiter):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    started = min(r["started_at"] for r in run["records"])
+    return {"seconds_from_kill_to_next_call": started - killed_at, "ok": run["ok"]}
 
 
 def _child_options(args: argparse.Namespace) -> list[str]:

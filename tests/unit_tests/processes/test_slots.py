@@ -13,6 +13,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -165,12 +166,12 @@ def test_the_default_directory_is_private_to_the_user(
 ) -> None:
     """Without LLMORCH_SLOT_DIR the slots live in a per-user directory of mode 700."""
     monkeypatch.delenv(SLOT_DIR_ENV, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     slots = machine_slots(f"private-{os.getpid()}", size=2)
     assert slots is not None
-    assert slots.directory == tmp_path / "langchain-llmorch" / f"private-{os.getpid()}"
-    mode = stat.S_IMODE((tmp_path / "langchain-llmorch").stat().st_mode)
-    assert mode == 0o700
+    user_dir = tmp_path / f"langchain-llmorch-{os.getuid()}"
+    assert slots.directory == user_dir / f"private-{os.getpid()}"
+    assert stat.S_IMODE(user_dir.stat().st_mode) == 0o700
 
 
 def test_a_directory_others_may_write_is_refused(
@@ -178,8 +179,8 @@ def test_a_directory_others_may_write_is_refused(
 ) -> None:
     """A per-user directory others can write to is not trusted: the slots stay in-process."""
     monkeypatch.delenv(SLOT_DIR_ENV, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    shared = tmp_path / "langchain-llmorch"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"langchain-llmorch-{os.getuid()}"
     shared.mkdir(mode=0o777)
     shared.chmod(0o777)
     slots = machine_slots(f"open-{os.getpid()}", size=2)
