@@ -12,7 +12,9 @@ How a call flows (one `_Run` per `arun`, all on one asyncio event loop):
   have finished; a failed call's descendants are skipped, never run.
 - The coordinator (Algorithm 3) starts inout calls at once. Compute calls go to
   the process-wide `ProcessPool`, which never runs more than P at a time, so
-  mutually exclusive calls (R2) always sit on distinct processors.
+  mutually exclusive calls (R2) always sit on distinct processors. Every compute
+  call, in every pool and process of the user, also holds one of P machine-wide
+  slots while it runs (`processes.slots`); `max_processors` only lowers P.
   `policy="dataflow"` hands every ready compute call to the pool with the
   priority chosen by `scheduling.choose_order`; `policy="paper"` follows
   Algorithm 3 as written: FIFO sets, inout first, the first |spare| mutually

@@ -95,29 +95,43 @@ class SlotFiles:
         self._fds: list[int | None] = [None] * size
         self._marker: int | None = None
         self._marked = False
+        self._broken = False
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def try_lock(self, index: int) -> bool:
-        """Take slot `index` if no other holder has it (never blocks)."""
-        assert fcntl is not None
+        """Take slot `index` if no other holder has it (never blocks).
+
+        If the files cannot be used (the directory was removed and cannot be made again, say),
+        every slot counts as free: the slots then bound this process only, and calls never
+        wait for a lock nobody can release.
+        """
+        if self._broken or fcntl is None:
+            return True
         try:
             fcntl.flock(self._fd(index), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
-        except OSError:
-            logger.exception("cannot lock compute slot file %s", self._path(index))
-            return False
+        except OSError as err:
+            self._broken = True
+            logger.warning(
+                "compute slot files in %s are unusable (%s): they bound this process only",
+                self.directory,
+                err,
+            )
         return True
 
     def unlock(self, index: int) -> None:
         """Give slot `index` back to every process."""
         fd = self._fds[index]
         if fd is not None and fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except OSError:  # pragma: no cover - an open file can always be unlocked
+                logger.exception("cannot unlock compute slot file %s", self._path(index))
 
     def mark_waiting(self, waiting: bool) -> None:  # noqa: FBT001 -- a setter
         """Say whether this process waits for a slot (a shared lock on `waiting`)."""
-        if waiting == self._marked or fcntl is None:
+        if waiting == self._marked or self._broken or fcntl is None:
             return
         try:
             fcntl.lockf(self._marker_fd(), fcntl.LOCK_SH if waiting else fcntl.LOCK_UN)
@@ -127,7 +141,7 @@ class SlotFiles:
 
     def others_waiting(self) -> bool:
         """Whether another process waits for a slot of this group (a hint)."""
-        if fcntl is None:
+        if self._broken or fcntl is None:
             return False
         try:  # our own POSIX locks never conflict: this fails only on another's read lock
             marker = self._marker_fd()

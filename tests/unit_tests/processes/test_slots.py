@@ -140,6 +140,37 @@ def test_two_groups_on_one_directory_share_the_slots(tmp_path: Path) -> None:
     assert got[0].index == 1
 
 
+def test_a_slot_file_deleted_meanwhile_is_reopened(tmp_path: Path) -> None:
+    """A slot file removed (a temp cleaner) and made again by another process still excludes."""
+    a, b = SlotGroup(1, tmp_path), SlotGroup(1, tmp_path)
+    first: list[Slot] = []
+    a.request(first.append)
+    a.release(first[0])  # a keeps the old file open
+    (tmp_path / "slot-0.lock").unlink()
+    held: list[Slot] = []
+    b.request(held.append)  # b makes a new file and locks it
+    assert len(held) == 1
+    late: list[Slot] = []
+    ticket = a.request(late.append)
+    assert late == []
+    a.cancel(ticket)
+    b.release(held[0])
+
+
+def test_unusable_slot_files_bound_this_process_only(tmp_path: Path) -> None:
+    """If the directory cannot be used any more, calls are not stalled: the bound is local."""
+    directory = tmp_path / "gone"
+    group = SlotGroup(1, directory)
+    directory.rmdir()
+    directory.write_text("not a directory")
+    held: list[Slot] = []
+    group.request(held.append)
+    group.request(held.append)
+    assert len(held) == 1
+    group.release(held[0])
+    assert len(held) == 2
+
+
 def test_group_names_and_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The env var names the group; `off` turns the slots off; names cannot escape the dir."""
     monkeypatch.setenv(SLOT_DIR_ENV, str(tmp_path))
