@@ -138,8 +138,7 @@ class CallRunner:
         if self.slots is None:
             return await self._inout(tool, record, args, on_start)
         slot = await self.slots.acquire(priority=priority, limit=self.slot_limit)
-        try:
-            record.processor = slot.index
+        try:  # `processor` stays None: no pool worker, no pinned core
             return await self._inout_now(tool, record, args, on_start)
         finally:
             self.slots.release(slot)
