@@ -151,9 +151,11 @@ class Orchestrator:
 
     @property
     def slot_limit(self) -> Limit | None:
-        """This orchestrator's cap within the slots (shared by orchestrators of its size)."""
-        slots = self.slots
-        return None if slots is None else slots.limit(self.processors)
+        """This orchestrator's cap within the slots: its pool's (shared by its size)."""
+        limit: Limit | None = getattr(self._executor, "slot_limit", None)
+        if limit is not None or self.slots is None:
+            return limit
+        return self.slots.limit(self.processors)  # a remote backend: in-process calls only
 
     @property
     def executor(self) -> ComputeExecutor:

@@ -81,7 +81,7 @@ from langchain_llmorch.processes.records import (
     _State,
     _Worker,
 )
-from langchain_llmorch.processes.slots import Slot, SlotGroup, machine_slots
+from langchain_llmorch.processes.slots import Limit, Slot, SlotGroup, machine_slots
 from langchain_llmorch.processes.workers import _PoolWorkers, _Watchdog
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class ProcessPool(_PoolWorkers):
             raise ValueError(msg)
         self._processors = processors
         self._slots = machine_slots(slot_group)
-        self._limit = self._slots.limit(processors) if self._slots is not None else None
+        self._limit = Limit(processors) if self._slots is not None else None
         self._wanting: set[_Job] = set()  # waiting for a machine-wide slot
         self._queue: PriorityQueue[_QueueItem] = PriorityQueue()
         self._seq = count()
@@ -150,6 +150,11 @@ class ProcessPool(_PoolWorkers):
     def slots(self) -> SlotGroup | None:
         """The machine-wide slots its calls take (`None` when they are off)."""
         return self._slots
+
+    @property
+    def slot_limit(self) -> Limit | None:
+        """Its share of the slots: never more held than it has workers."""
+        return self._limit
 
     def __enter__(self) -> Self:
         """Start the pool."""

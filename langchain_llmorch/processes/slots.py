@@ -151,7 +151,7 @@ class SlotGroup:
         return len(self._held)
 
     def limit(self, size: int) -> Limit:
-        """The process-wide cap of `size` slots (one per size, like the pools)."""
+        """A process-wide cap of `size` slots, one per size (for callers without a pool)."""
         with self._lock:
             return self._limits.setdefault(size, Limit(size))
 

@@ -112,6 +112,17 @@ async def test_pool_and_in_process_compute_calls_share_the_slots() -> None:
     assert peak(compute_spans(results)) == P
 
 
+async def test_max_processors_1_caps_pool_and_in_process_calls_together() -> None:
+    """With max_processors=1, a pool call and an in-process compute call never overlap."""
+    plan = plan_of_naps(2) + '\ns2: self(prompt="x")\ns3: self(prompt="y")'
+    frg = build_frg(parse_plan(plan), [nap, local_self], self_kind=COMPUTE)
+    orch = Orchestrator([nap, local_self], max_processors=1)
+    orch.warm()
+    results = await asyncio.gather(*(orch.arun(frg) for _ in range(2)))
+    assert all(not res.errors for res in results)
+    assert peak(compute_spans(results)) == 1
+
+
 def test_three_processes_with_default_settings_peak_at_p(tmp_path: Path) -> None:
     """3 processes, each its own orchestrator and warm pool, 4 compute calls each: peak P."""
     env = {**os.environ, MAX_PROCESSORS_ENV: str(P), "PYTHONPATH": os.pathsep.join(sys.path)}
