@@ -8,6 +8,7 @@ library), so it starts in a few milliseconds instead of importing LangChain.
 Modes:
 - `hold DIR SIZE K`: take K slots, print `held`, then sleep until killed.
 - `wait DIR SIZE`: ask for one slot, print `waiting`, print `granted` once it holds it, exit.
+- `fork DIR 1`: fork, take the slot, and print whether the child could take it too (`0`: no).
 - `cycle DIR SIZE N SECONDS GATE`: wait for the file GATE, then run N threads that each take a
   slot, sleep SECONDS and give it back; print the (start, end) of each hold as JSON.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import threading
 import time
@@ -71,6 +73,21 @@ def main() -> None:
         print("granted" if granted.is_set() else "waiting", flush=True)
         granted.wait()
         print(f"granted {time.time()!r}", flush=True)
+    elif mode == "fork":
+        group.release(take(group))  # the slot file is open, unlocked, when we fork
+        go_read, go_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child asks once the parent holds the slot again
+            os.read(go_read, 1)
+            got: list[object] = []
+            group.request(got.append)
+            os.write(answer_write, b"1" if got else b"0")
+            os._exit(0)
+        take(group)
+        os.write(go_write, b"!")
+        print(os.read(answer_read, 1).decode(), flush=True)
+        os.waitpid(pid, 0)
     elif mode == "cycle":
         count, seconds, gate = int(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6])
         spans: list[tuple[float, float]] = []
