@@ -11,13 +11,19 @@ compute calls running at once (from the trace timestamps):
   process (a local model).
 
 Run it with `LLMORCH_SLOT_GROUP=off` to see the per-pool bound alone.
+
+`python -m tests.unit_tests.engine._inprocess_peak overhead` prints instead the dispatch
+overhead per compute call as the engine benchmark measures it (a 200-call chain of calls that
+return at once), with the slots on and off, alternating, five times each, in ms per call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
+import time
 from typing import Any
 
 from langchain_llmorch import Orchestrator, build_frg, create_llmorch_agent, parse_plan
@@ -74,7 +80,29 @@ def agents() -> dict[str, Any]:
     return {"peak": peak(spans), "compute_calls": len(spans), "all_ok": ok}
 
 
+def overhead() -> dict[str, list[float]]:
+    from langchain_llmorch.benchmarks.engine import noop_compute
+
+    chain = ["s0: noop_compute(i=0)"] + [f"s{i}: noop_compute(i=s{i - 1})" for i in range(1, 200)]
+    frg = build_frg(parse_plan("\n".join(chain)), [noop_compute])
+    orchs = {"on": Orchestrator([noop_compute], max_processors=2)}
+    orchs["off"] = Orchestrator([noop_compute], max_processors=2, slot_group="off")
+    for orch in orchs.values():
+        orch.warm()
+        orch.run(frg)
+    out: dict[str, list[float]] = {"on": [], "off": []}
+    for _ in range(5):
+        for name, orch in orchs.items():
+            start = time.perf_counter()
+            orch.run(frg)
+            out[name].append(round((time.perf_counter() - start) * 1000 / len(chain), 3))
+    return out
+
+
 def main() -> None:
+    if sys.argv[1:] == ["overhead"]:
+        print(json.dumps(overhead()))
+        return
     slots = machine_slots()
     print(
         json.dumps(
