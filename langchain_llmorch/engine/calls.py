@@ -1,5 +1,9 @@
 """Running one call: an inout tool on the loop or in a thread, a compute tool on the pool.
 
+A compute call holds one of the machine-wide slots (`processes.slots`) while it runs: the
+pool takes it for calls it runs, `_compute_here` for compute calls that run in this process
+(the built-in `self` over a local model), so both count against one bound.
+
 Every call, compute ones included, fires the tool callbacks (start, end, error)
 in this process with the tool's tags and metadata, so LangSmith and any
 callback handler see it.
@@ -26,6 +30,7 @@ from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
 if TYPE_CHECKING:
     from langchain_llmorch.engine.backend import ComputeExecutor
+    from langchain_llmorch.processes.slots import Limit, SlotGroup
 
 
 class ToolArgumentsError(LLMOrchError):
@@ -81,8 +86,12 @@ class CallRunner:
         config: RunnableConfig,
         *,
         prefer_sync: bool = False,
+        slots: SlotGroup | None = None,
+        slot_limit: Limit | None = None,
     ) -> None:
         self.prefer_sync = prefer_sync
+        self.slots = slots
+        self.slot_limit = slot_limit
         # RunnableConfig's max_concurrency bounds the inout calls running at once.
         limit = config.get("max_concurrency")
         self.inout_limit = asyncio.Semaphore(limit) if limit else None
@@ -111,9 +120,28 @@ class CallRunner:
     ) -> Any:
         """Run one call (in a worker process when it is compute) and return its result."""
         tool = self.tool(record.tool)
-        if record.kind == COMPUTE and not (tool.metadata or {}).get(IN_PROCESS):
+        if record.kind == COMPUTE:
+            if (tool.metadata or {}).get(IN_PROCESS):
+                return await self._compute_here(tool, record, args, priority, on_start)
             return await self._compute(tool, record, args, priority, on_start)
         return await self._inout(tool, record, args, on_start)
+
+    async def _compute_here(
+        self,
+        tool: BaseTool,
+        record: TraceRecord,
+        args: dict[str, Any],
+        priority: float,
+        on_start: Callable[[TraceRecord], None],
+    ) -> Any:
+        """A compute call that runs in this process: it waits for a machine-wide slot first."""
+        if self.slots is None:
+            return await self._inout(tool, record, args, on_start)
+        slot = await self.slots.acquire(priority=priority, limit=self.slot_limit)
+        try:  # `processor` stays None: no pool worker, no pinned core
+            return await self._inout_now(tool, record, args, on_start)
+        finally:
+            self.slots.release(slot)
 
     async def _inout(
         self,

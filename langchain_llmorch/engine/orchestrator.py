@@ -12,7 +12,9 @@ How a call flows (one `_Run` per `arun`, all on one asyncio event loop):
   have finished; a failed call's descendants are skipped, never run.
 - The coordinator (Algorithm 3) starts inout calls at once. Compute calls go to
   the process-wide `ProcessPool`, which never runs more than P at a time, so
-  mutually exclusive calls (R2) always sit on distinct processors.
+  mutually exclusive calls (R2) always sit on distinct processors. Every compute
+  call, in every pool and process of the user, also holds one of P machine-wide
+  slots while it runs (`processes.slots`); `max_processors` only lowers P.
   `policy="dataflow"` hands every ready compute call to the pool with the
   priority chosen by `scheduling.choose_order`; `policy="paper"` follows
   Algorithm 3 as written: FIFO sets, inout first, the first |spare| mutually
@@ -49,6 +51,7 @@ from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import evaluate
 from langchain_llmorch.processes import pool as _pool
+from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
 from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
 
 Policy = Literal["dataflow", "paper"]
@@ -64,7 +67,8 @@ class Orchestrator:
     Args:
         tools: the tools the plan may call (`self` is one of them when the plan uses it).
         max_processors: P, the compute calls allowed at once. `None`: the processors
-            this process may use (affinity, cgroup quota, physical cores).
+            this process may use (affinity, cgroup quota, physical cores). It caps this
+            orchestrator below the machine-wide bound, never above it.
         policy: `"dataflow"` (default) or `"paper"` (Algorithms 2-3 as written).
         executor: a compute backend; default the process-wide worker pool.
         call_timeout: seconds after which a call is failed (a compute call is
@@ -75,6 +79,10 @@ class Orchestrator:
             processors (the paper's `spareprocs()`); one call always runs, so a
             busy machine slows a plan down but never stalls it. Off by default:
             see the README's benchmark of it.
+        slot_group: the group of processes whose compute calls share the machine's P
+            slots (`langchain_llmorch.processes.slots`). `None` reads `LLMORCH_SLOT_GROUP`
+            (default `"default"`: every process of the user); `"off"` bounds only this
+            process's pool.
 
     Example:
         ```python
@@ -102,6 +110,7 @@ class Orchestrator:
         max_threads: int = DEFAULT_MAX_THREADS,
         durations: DurationModel | None = None,
         respect_load: bool = False,
+        slot_group: str | None = None,
     ) -> None:
         """Create an orchestrator; the worker pool starts on first use."""
         if policy not in ("dataflow", "paper"):
@@ -121,6 +130,8 @@ class Orchestrator:
         self._load: LoadMonitor | None = None
         self._executor = executor
         self._max_processors = max_processors
+        self._slot_group = slot_group
+        self._slots = machine_slots(slot_group)  # a bad group name fails here, not later
         self.threads = thread_pool(max_threads)
         self._lock = threading.Lock()
 
@@ -129,14 +140,29 @@ class Orchestrator:
         """P: how many compute calls run at once."""
         if self._executor is not None:
             return self._executor.processors
-        return self._max_processors or _pool.usable_cpus()
+        wanted = self._max_processors or _pool.usable_cpus()
+        slots = self.slots
+        return wanted if slots is None else min(wanted, slots.size)
+
+    @property
+    def slots(self) -> SlotGroup | None:
+        """The machine-wide slots compute calls run in (`None` when off)."""
+        return self._slots
+
+    @property
+    def slot_limit(self) -> Limit | None:
+        """This orchestrator's cap within the slots: its pool's (shared by its size)."""
+        limit: Limit | None = getattr(self._executor, "slot_limit", None)
+        if limit is not None or self.slots is None:
+            return limit
+        return self.slots.limit(self.processors)  # a remote backend: in-process calls only
 
     @property
     def executor(self) -> ComputeExecutor:
         """The compute backend (the shared process pool unless one was given)."""
         with self._lock:
             if self._executor is None:
-                self._executor = _pool.get_pool(self.processors)
+                self._executor = _pool.get_pool(self.processors, slot_group=self._slot_group)
             return self._executor
 
     @property
@@ -230,7 +256,15 @@ class _Run:
         self.executor = executor
         self.processors = executor.processors if executor else orch.processors
         self.load = orch.load if executor else None
-        self.runner = CallRunner(orch.tools, orch.threads, executor, orch.call_timeout, config)
+        self.runner = CallRunner(
+            orch.tools,
+            orch.threads,
+            executor,
+            orch.call_timeout,
+            config,
+            slots=orch.slots,
+            slot_limit=orch.slot_limit,
+        )
         self.durations = orch.durations
         self.attempts = attempts
         self.on_event = on_event

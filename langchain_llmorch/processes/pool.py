@@ -1,6 +1,6 @@
 """The CPU-bounded worker pool: at most P compute calls run at once, machine-wide.
 
-How a compute call flows (one pool per process, shared by every agent and run in it):
+How a compute call flows (one pool per process and size, shared by every agent and run in it):
 
     callers (threads, event loops)      parent process                      worker processes
     ------------------------------      --------------                      ----------------
@@ -8,6 +8,9 @@ How a compute call flows (one pool per process, shared by every agent and run in
       | cloudpickle fn and args HERE:
       | unpicklable -> UnpicklableCallError, no slot taken
       v
+    machine-wide slots (processes.slots): wait, by priority, for one of the P slots that
+      | every process of the user shares, and for room under this pool's size
+      v granted
     +------------------------+  get  +------------------+  Request  +--------------------+
     | _queue: PriorityQueue  |------>| handler thread 0 |---------->| worker 0 on core 0 |
     | of (priority, seq,     |       | one call at a    |<----------| python -P          |
@@ -25,10 +28,14 @@ How a compute call flows (one pool per process, shared by every agent and run in
         record why (worker.kill_reason) and SIGKILL the worker's process group; its handler
         reads EOF, turns the reason into the future's outcome and starts a new worker.
 
-Who touches what: `submit` puts jobs on `_queue` and every handler thread takes them from it;
-handler i alone owns worker i's pipes, reaps it and restarts it. Other threads never touch a
-pipe, they only kill. A worker that dies with no kill reason recorded crashed:
-`WorkerCrashedError`.
+Only calls holding a machine-wide slot are on `_queue`, so the workers of every pool in every
+process run at most P calls at once; each pool keeps its own warm workers. A call gives its
+slot back when it ends, is cancelled or dropped, before its future is settled.
+
+Who touches what: the slot grant (often inside `submit`) puts jobs on `_queue`; every handler
+thread takes them from it; handler i alone owns worker i's pipes, reaps it and restarts it.
+Other threads never touch a pipe, they only kill. A worker that dies with no kill reason
+recorded crashed: `WorkerCrashedError`.
 
 A future stays cancellable while its call runs (it is never set "running"): cancelling it
 (`future.cancel()`, `abort()`, or cancelling an `asyncio.wrap_future` of it) kills the worker.
@@ -74,6 +81,7 @@ from langchain_llmorch.processes.records import (
     _State,
     _Worker,
 )
+from langchain_llmorch.processes.slots import Limit, Slot, SlotGroup, machine_slots
 from langchain_llmorch.processes.workers import _PoolWorkers, _Watchdog
 
 if TYPE_CHECKING:
@@ -109,12 +117,19 @@ class ProcessPool(_PoolWorkers):
         ```
     """
 
-    def __init__(self, processors: int) -> None:
-        """Make a pool of `processors` workers; they start on `start()` or the first submit."""
+    def __init__(self, processors: int, *, slot_group: str | None = None) -> None:
+        """Make a pool of `processors` workers; they start on `start()` or the first submit.
+
+        Its calls also take machine-wide slots of `slot_group` (`None`: `LLMORCH_SLOT_GROUP`,
+        default `default`; `"off"`: this pool's workers are the only bound).
+        """
         if isinstance(processors, bool) or not isinstance(processors, int) or processors < 1:
             msg = f"processors must be a positive integer, not {processors!r}"
             raise ValueError(msg)
         self._processors = processors
+        self._slots = machine_slots(slot_group)
+        self._limit = Limit(processors) if self._slots is not None else None
+        self._wanting: set[_Job] = set()  # waiting for a machine-wide slot
         self._queue: PriorityQueue[_QueueItem] = PriorityQueue()
         self._seq = count()
         self._lock = threading.Lock()  # guards job states, counters, kill reasons, w.proc
@@ -130,6 +145,16 @@ class ProcessPool(_PoolWorkers):
     def processors(self) -> int:
         """How many workers, hence how many calls at most run at once."""
         return self._processors
+
+    @property
+    def slots(self) -> SlotGroup | None:
+        """The machine-wide slots its calls take (`None` when they are off)."""
+        return self._slots
+
+    @property
+    def slot_limit(self) -> Limit | None:
+        """Its share of the slots: never more held than it has workers."""
+        return self._limit
 
     def __enter__(self) -> Self:
         """Start the pool."""
@@ -239,6 +264,7 @@ class ProcessPool(_PoolWorkers):
             timeout=timeout,
             call_id=next(self._seq),
             on_start=on_start,
+            priority=priority,
         )
         future.add_done_callback(partial(self._on_future_done, job))
         with self._lock:
@@ -246,8 +272,32 @@ class ProcessPool(_PoolWorkers):
                 msg = "the pool was shut down; get a new one with get_pool()"
                 raise BrokenPoolError(msg)
             self._n_queued += 1
-            self._queue.put((priority, job.call_id, job))
+            if self._slots is None:
+                self._queue.put((priority, job.call_id, job))
+                return future
+            self._wanting.add(job)
+        ticket = self._slots.request(
+            partial(self._granted, job), priority=priority, limit=self._limit
+        )
+        with self._lock:
+            wanted = job in self._wanting
+            if wanted:
+                job.ticket = ticket
+        if not wanted:  # cancelled or shut down while asking: withdraw
+            self._slots.cancel(ticket)
         return future
+
+    def _granted(self, job: _Job, slot: Slot) -> None:
+        """The job holds a machine-wide slot now: queue it for a worker (any thread)."""
+        with self._lock:
+            self._wanting.discard(job)
+            job.ticket = None
+            wanted = job.state is _State.QUEUED and not self._shut
+            if wanted:
+                job.slot = slot
+                self._queue.put((job.priority, job.call_id, job))
+        if not wanted and self._slots is not None:  # cancelled or shut down meanwhile
+            self._slots.release(slot)
 
     def abort(self, future: Future[CallOutcome]) -> None:
         """Stop a call: cancel it if queued, kill its worker if running (the worker is replaced).
@@ -287,6 +337,14 @@ class ProcessPool(_PoolWorkers):
                             job.state = _State.DONE
                             self._n_queued -= 1
                             doomed.append(job)
+                        elif job is not None:  # cancelled: its handler will not see it now
+                            doomed.append(job)
+                for job in self._wanting:
+                    if job.state is _State.QUEUED:
+                        job.state = _State.DONE
+                        self._n_queued -= 1
+                        doomed.append(job)
+                self._wanting.clear()
                 for worker in self._workers:
                     worker.kill_reason = worker.kill_reason or "shutdown"
                     self._kill_locked(worker)
@@ -294,6 +352,7 @@ class ProcessPool(_PoolWorkers):
             self._watchdog.stop()
             _live_pools.discard(self)
             for job in doomed:
+                self._drop_slot(job)
                 _settle(job.future, error=BrokenPoolError("the pool shut down before the call ran"))
             for _ in self._workers:
                 self._queue.put((-math.inf, next(self._seq), None))
@@ -305,21 +364,25 @@ class ProcessPool(_PoolWorkers):
 
 # --- the process-wide pools ---------------------------------------------------------------
 
-_pools: dict[int, ProcessPool] = {}
+_pools: dict[tuple[int, SlotGroup | None], ProcessPool] = {}
 _pools_lock = threading.Lock()
 _live_pools: set[ProcessPool] = set()
 
 
-def get_pool(processors: int | None = None) -> ProcessPool:
+def get_pool(processors: int | None = None, *, slot_group: str | None = None) -> ProcessPool:
     """Return the process-wide pool, started warm on first use.
 
-    Every agent and run in the process shares it, so the bound of P concurrent compute calls
-    is machine-wide. Pools are cached by size: asking for another size returns a separate pool
-    of that size (the two then share the machine without a common bound). A pool that was
-    shut down is replaced by a new one. All pools are shut down at interpreter exit.
+    Every agent and run in the process shares it. Pools are cached by size (and slot group):
+    asking for another size returns a separate pool with its own warm workers, and every pool
+    draws from the same machine-wide slots, so all of them together, in every process of the
+    user, run at most P compute calls at once (see `langchain_llmorch.processes.slots`). A
+    pool that was shut down is replaced by a new one. All pools are shut down at interpreter
+    exit.
 
     Args:
         processors: number of workers; `None` means `usable_cpus()`.
+        slot_group: the machine-wide slot group; `None` reads `LLMORCH_SLOT_GROUP`, `"off"`
+            leaves each pool bounded by its own workers only.
 
     Example:
         ```python
@@ -331,10 +394,11 @@ def get_pool(processors: int | None = None) -> ProcessPool:
         ```
     """
     size = usable_cpus() if processors is None else processors
+    key = (size, machine_slots(slot_group))
     with _pools_lock:
-        pool = _pools.get(size)
+        pool = _pools.get(key)
         if pool is None or pool._shut:  # noqa: SLF001 -- same module
-            pool = _pools[size] = ProcessPool(size)
+            pool = _pools[key] = ProcessPool(size, slot_group=slot_group)
         pool.start()
     return pool
 

@@ -27,6 +27,7 @@ from langchain_llmorch.errors import (
     UnpicklableCallError,
     WorkerCrashedError,
 )
+from langchain_llmorch.processes.slots import Slot, Ticket
 from langchain_llmorch.processes.worker import FUNCTION_CACHE_SIZE, Buffer, LRUCache, Reply, Status
 
 KillReason = Literal["timeout", "cancelled", "shutdown"]
@@ -112,6 +113,11 @@ class _Job:
     on_start: Callable[[int, int], None] | None = None
     state: _State = _State.QUEUED
     worker: _Worker | None = None
+    priority: float = 0.0
+    ticket: Ticket | None = None
+    """Its request for a machine-wide slot, while it waits for one."""
+    slot: Slot | None = None
+    """The machine-wide slot it holds from the grant until it ends or is dropped."""
 
 
 @dataclass(eq=False)

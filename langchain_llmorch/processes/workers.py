@@ -32,6 +32,7 @@ from langchain_llmorch.processes.records import (
     _State,
     _Worker,
 )
+from langchain_llmorch.processes.slots import SlotGroup
 from langchain_llmorch.processes.worker import (
     FUNCTION_CACHE_SIZE,
     ONE_THREAD_ENV,
@@ -116,6 +117,8 @@ class _PoolWorkers:
     _n_queued: int
     _n_running: int
     _watchdog: _Watchdog
+    _slots: SlotGroup | None
+    _wanting: set[_Job]
 
     # --- handler thread, one per worker ----------------------------------------------------
 
@@ -135,10 +138,25 @@ class _PoolWorkers:
                 self._restart(worker, "died while idle")
             claimed = self._claim(worker, job)
             if isinstance(claimed, BrokenPoolError):
+                self._drop_slot(job)
                 _settle(job.future, error=claimed)
             elif claimed:
                 self._run(worker, job)
+            else:  # cancelled after it got its slot
+                self._drop_slot(job)
         self._retire(worker)
+
+    def _drop_slot(self, job: _Job) -> None:
+        """Give back the job's machine-wide slot, or withdraw its request for one."""
+        with self._lock:
+            slot, job.slot = job.slot, None
+            ticket, job.ticket = job.ticket, None
+            self._wanting.discard(job)
+        if self._slots is not None:
+            if ticket is not None:
+                self._slots.cancel(ticket)
+            if slot is not None:
+                self._slots.release(slot)
 
     def _claim(self, worker: _Worker, job: _Job) -> bool | BrokenPoolError:
         """Make `job` the worker's call; False if it was cancelled, an error if it can't run."""
@@ -176,6 +194,7 @@ class _PoolWorkers:
             worker.job = None
             self._n_running -= 1
             reason = worker.kill_reason
+        self._drop_slot(job)  # before the caller hears of it, and before any restart
         pid, processor = worker.pid or 0, worker.processor
         if reply is not None:
             _settle(job.future, *_decode(reply, job, pid, processor))
@@ -218,12 +237,15 @@ class _PoolWorkers:
         if not future.cancelled():
             return
         with self._lock:
+            waiting = job.state is _State.QUEUED and job in self._wanting
             if job.state is _State.QUEUED:
                 job.state = _State.CANCELLED
                 self._n_queued -= 1
             elif job.worker is not None and job.worker.kill_reason is None:
                 job.worker.kill_reason = "cancelled"
                 self._kill_locked(job.worker)
+        if waiting:  # still waiting for a slot: withdraw (a grant racing this is given back)
+            self._drop_slot(job)
         future.set_running_or_notify_cancel()  # wakes concurrent.futures.wait() and friends
 
     # --- worker processes (spawned and reaped by their handler thread only) -----------------
