@@ -1,4 +1,4 @@
-"""Tests here take machine-wide compute slots in a private directory.
+"""Every test takes machine-wide compute slots in a private directory.
 
 Other test runs and programs on a shared machine then never hold the slots these tests
 count on (each session gets its own slots, under pytest's temporary directory).
