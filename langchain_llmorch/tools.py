@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
+from langchain_core.callbacks import BaseCallbackManager
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
-from langchain_core.callbacks import Callbacks
 from langchain_core.runnables import RunnableConfig, patch_config
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.tools import tool as as_tool
@@ -150,10 +150,14 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
 
     # The tool's run hands its child callbacks in `callbacks`: the model's run nests
     # under the tool's run, with the call's tags and metadata from `config`.
-    def _self(prompt: str, config: RunnableConfig, callbacks: Callbacks = None) -> str:
+    def _self(
+        prompt: str, config: RunnableConfig, callbacks: BaseCallbackManager | None = None
+    ) -> str:
         return _message_text(model.invoke(prompt, patch_config(config, callbacks=callbacks)))
 
-    async def _aself(prompt: str, config: RunnableConfig, callbacks: Callbacks = None) -> str:
+    async def _aself(
+        prompt: str, config: RunnableConfig, callbacks: BaseCallbackManager | None = None
+    ) -> str:
         reply = await model.ainvoke(prompt, patch_config(config, callbacks=callbacks))
         return _message_text(reply)
 

@@ -92,9 +92,7 @@ def _empty_scratchpad(prompt: ChatPromptTemplate) -> list[Any] | str:
     return [] if any(m.variable_name == SCRATCHPAD for m in placeholders) else ""
 
 
-def conversation(
-    inputs: Mapping[str, Any], prompt: ChatPromptTemplate | None
-) -> list[BaseMessage]:
+def conversation(inputs: Mapping[str, Any], prompt: ChatPromptTemplate | None) -> list[BaseMessage]:
     """The messages the agent's prompt makes of `inputs`, with an empty scratchpad.
 
     Without a chat prompt (an agent on a text prompt, or `llm=`), the conversation is

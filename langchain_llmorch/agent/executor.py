@@ -12,47 +12,26 @@ variables and messages reach the model, `verbose=True` prints the same lines, an
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any
 
-from langchain_core.agents import AgentFinish
-from langchain_core.callbacks import (
-    AsyncCallbackManager,
-    AsyncCallbackManagerForChainRun,
-    BaseCallbackHandler,
-    CallbackManager,
-    CallbackManagerForChainRun,
-)
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableConfig, ensure_config, patch_config
-from langchain_core.runnables.utils import AddableDict
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
-from langgraph.types import StreamMode
 
 from langchain_llmorch.agent._executor_inputs import (
-    conversation,
     find_chat_model,
     find_chat_prompt,
     find_system_prompt,
 )
-from langchain_llmorch.agent._executor_run import (
-    ACTION_COLOR,
-    ExecutorRun,
-    VerbosePrinter,
-    finish,
-    tool_colors,
-)
+from langchain_llmorch.agent._executor_stream import STOPPED, aiterate, inputs_of, iterate
 from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.engine.backend import run_sync
 from langchain_llmorch.engine.orchestrator import Orchestrator
 
-# The graph streams call events and state values; chunks are built from both.
-_MODES: list[StreamMode] = ["custom", "values"]
 # A plan, then up to two repairs or recoveries: fewer turns than this caps the defaults.
 _DEFAULT_TURNS = 3
-STOPPED = "Agent stopped due to iteration limit or time limit."
-"""What `AgentExecutor` answers when `max_iterations` or `max_execution_time` is hit."""
 
 
 class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
@@ -139,9 +118,9 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         self.metadata = metadata
         # With fewer turns than the default repairs and recoveries, running out of
         # them is hitting the iteration limit: answer with the stop message.
-        self._capped = max_iterations is not None and max_iterations < _DEFAULT_TURNS
+        self.capped = max_iterations is not None and max_iterations < _DEFAULT_TURNS
         options: dict[str, Any] = {
-            "raise_on_failure": not handle_parsing_errors and not self._capped
+            "raise_on_failure": not handle_parsing_errors and not self.capped
         }
         if max_iterations is not None:
             # One turn plans; the rest may go to repairs and recoveries.
@@ -190,154 +169,35 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
 
     # -- one run -------------------------------------------------------------------
 
-    def _inputs(self, input: dict[str, Any] | str) -> dict[str, Any]:  # noqa: A002
-        inputs = {"input": input} if isinstance(input, str) else dict(input)
-        if "input" not in inputs:
-            msg = f"expected a dict with an 'input' key, got keys {sorted(inputs)}"
-            raise ValueError(msg)
-        return inputs
-
-    def _run(self, *, asynchronous: bool) -> ExecutorRun:
-        names = [tool.name for tool in self.tools]
-        colors = tool_colors(names, asynchronous=asynchronous)
-        return ExecutorRun(names, colors, VerbosePrinter() if self.verbose else None)
-
-    def _configure(self, manager: Any, config: RunnableConfig, run: ExecutorRun) -> Any:
-        # As a Chain: the call's callbacks and tags reach every inner run; the
-        # constructor's only this run.
-        configured = manager.configure(
-            config.get("callbacks"),
-            self.callbacks,
-            False,  # noqa: FBT003 - verbose printing is the run's own printer
-            config.get("tags"),
-            self.tags,
-            config.get("metadata"),
-            self.metadata,
-        )
-        if run.printer is not None:
-            configured.add_handler(run.printer, inherit=False)
-        return configured
-
-    def _finish(self, state: dict[str, Any] | None) -> AgentFinish:
-        if state is None or (state.get("failure") and self._capped):
-            return AgentFinish(return_values={"output": STOPPED}, log="")
-        return finish(state["messages"][-1].text)
-
-    def _outputs(self, done: AgentFinish, run: ExecutorRun, *, streaming: bool) -> AddableDict:
-        outputs = AddableDict(done.return_values)
-        if self.return_intermediate_steps:
-            outputs["intermediate_steps"] = list(run.steps)
-        if streaming:
-            outputs["messages"] = done.messages
-        return outputs
-
-    def _iterate(
-        self, input: dict[str, Any], config: RunnableConfig | None, *, streaming: bool  # noqa: A002
-    ) -> Iterator[AddableDict]:
-        config = ensure_config(config)
-        inputs = self._inputs(input)
-        run = self._run(asynchronous=False)
-        manager = self._configure(CallbackManager, config, run)
-        run_manager: CallbackManagerForChainRun = manager.on_chain_start(
-            None, inputs, config.get("run_id"), name=config.get("run_name") or self.get_name()
-        )
-        try:
-            state: dict[str, Any] | None = None
-            start = {"messages": conversation(inputs, self.prompt)}
-            inner = patch_config(config, callbacks=run_manager.get_child())
-            for mode, part in self.graph.stream(start, inner, stream_mode=_MODES):
-                if mode == "values":
-                    state = cast("dict[str, Any]", part)
-                    continue
-                action, chunk = run.on_event(cast("dict[str, Any]", part))
-                if action is not None:
-                    run_manager.on_agent_action(action, color=ACTION_COLOR)
-                if chunk is not None:
-                    yield chunk
-            done = self._finish(state)
-        except BaseException as err:
-            run_manager.on_chain_error(err)
-            raise
-        run_manager.on_agent_finish(done, color=ACTION_COLOR, verbose=self.verbose)
-        outputs = self._outputs(done, run, streaming=streaming)
-        run_manager.on_chain_end(outputs)
-        yield outputs
-
-    async def _aiterate(
-        self, input: dict[str, Any], config: RunnableConfig | None, *, streaming: bool  # noqa: A002
-    ) -> AsyncIterator[AddableDict]:
-        config = ensure_config(config)
-        inputs = self._inputs(input)
-        run = self._run(asynchronous=True)
-        manager = self._configure(AsyncCallbackManager, config, run)
-        run_manager: AsyncCallbackManagerForChainRun = await manager.on_chain_start(
-            None, inputs, config.get("run_id"), name=config.get("run_name") or self.get_name()
-        )
-        loop = asyncio.get_running_loop()
-        deadline = None if self.max_execution_time is None else loop.time() + self.max_execution_time
-        try:
-            state: dict[str, Any] | None = None
-            start = {"messages": conversation(inputs, self.prompt)}
-            inner = patch_config(config, callbacks=run_manager.get_child())
-            parts = self.graph.astream(start, inner, stream_mode=_MODES)
-            try:
-                while True:
-                    remaining = None if deadline is None else max(deadline - loop.time(), 0)
-                    try:
-                        mode, part = await asyncio.wait_for(anext(parts), remaining)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        state = None  # AgentExecutor's stop message, with the steps so far
-                        break
-                    if mode == "values":
-                        state = cast("dict[str, Any]", part)
-                        continue
-                    action, chunk = run.on_event(cast("dict[str, Any]", part))
-                    if action is not None:
-                        await run_manager.on_agent_action(action, color=ACTION_COLOR)
-                    if chunk is not None:
-                        yield chunk
-            finally:
-                await parts.aclose()
-            done = self._finish(state)
-        except BaseException as err:
-            await run_manager.on_chain_error(err)
-            raise
-        await run_manager.on_agent_finish(done, color=ACTION_COLOR, verbose=self.verbose)
-        outputs = self._outputs(done, run, streaming=streaming)
-        await run_manager.on_chain_end(outputs)
-        yield outputs
-
     # -- Runnable ------------------------------------------------------------------
 
     def invoke(
         self,
-        input: dict[str, Any],  # noqa: A002
+        input: dict[str, Any],
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Answer `{"input": ...}` with `{"input", "output"}` (sync, still parallel)."""
         if self.max_execution_time is not None:
             return run_sync(self.ainvoke(input, config, **kwargs))
-        *_, outputs = self._iterate(input, config, streaming=False)
-        return {**self._inputs(input), **outputs}
+        *_, outputs = iterate(self, input, config, streaming=False)
+        return {**inputs_of(input), **outputs}
 
     async def ainvoke(
         self,
-        input: dict[str, Any],  # noqa: A002
+        input: dict[str, Any],
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Async `invoke`."""
         outputs: dict[str, Any] = {}
-        async for outputs in self._aiterate(input, config, streaming=False):  # noqa: B007
+        async for outputs in aiterate(self, input, config, streaming=False):  # noqa: B007
             pass
-        return {**self._inputs(input), **outputs}
+        return {**inputs_of(input), **outputs}
 
     def stream(
         self,
-        input: dict[str, Any],  # noqa: A002
+        input: dict[str, Any],
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> Iterator[dict[str, Any]]:
@@ -345,16 +205,16 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
 
         The last chunk has `output`, `messages`, and `intermediate_steps` when asked for.
         """
-        yield from self._iterate(input, config, streaming=True)
+        yield from iterate(self, input, config, streaming=True)
 
     async def astream(
         self,
-        input: dict[str, Any],  # noqa: A002
+        input: dict[str, Any],
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[dict[str, Any]]:
         """Async `stream`."""
-        async for chunk in self._aiterate(input, config, streaming=True):
+        async for chunk in aiterate(self, input, config, streaming=True):
             yield chunk
 
 

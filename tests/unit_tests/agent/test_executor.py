@@ -122,7 +122,9 @@ def test_self_tools_model_run_nests_under_its_tool_run() -> None:
         def on_tool_start(self, serialized: Any, input_str: str, *, run_id: Any, **kw: Any) -> None:
             runs[run_id] = (serialized["name"], kw.get("parent_run_id"))
 
-        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any, **kw: Any) -> None:
+        def on_chat_model_start(
+            self, serialized: Any, messages: Any, *, run_id: Any, **kw: Any
+        ) -> None:
             runs[run_id] = (messages[0][-1].text, kw.get("parent_run_id"))
 
     run = LLMOrchAgentExecutor(llm=planner_or(PLAN, "SF fog, LA sun"), tools=[weather])
@@ -143,7 +145,9 @@ async def test_time_limit_answers_with_the_stop_message_and_the_steps_so_far() -
 
     plan = 's1: weather(city="SF")\ns2: slow(city=s1)'
     run = LLMOrchAgentExecutor(
-        llm=planner_or(plan), tools=[weather, slow], max_execution_time=0.5,
+        llm=planner_or(plan),
+        tools=[weather, slow],
+        max_execution_time=0.5,
         return_intermediate_steps=True,
     )
     out = await run.ainvoke({"input": "q"})

@@ -26,7 +26,7 @@ from langchain_core.tools import tool
 from pydantic import Field
 
 from langchain_llmorch import LLMOrchAgentExecutor
-from langchain_llmorch.testing import PLANNER_MARK, ScriptedChatModel, planner_or, request_kind
+from langchain_llmorch.testing import ScriptedChatModel, planner_or, request_kind
 
 
 @tool
@@ -140,7 +140,9 @@ class Runs(BaseCallbackHandler):
     def on_tool_start(self, serialized: Any, input_str: str, *, run_id: UUID, **kw: Any) -> None:
         self._start("tool", run_id, kw, serialized)
 
-    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any) -> None:
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any
+    ) -> None:
         self._start("chat_model", run_id, kw, serialized)
 
     def on_agent_action(self, action: Any, **kw: Any) -> None:
@@ -156,13 +158,21 @@ class Runs(BaseCallbackHandler):
             self.events.append((f"{kind}_start", kw.get("name")))
 
 
-def test_message_history_stores_what_agent_executor_stores(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning"
+)  # RunnableWithMessageHistory: deprecated, used
+def test_message_history_stores_what_agent_executor_stores(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """RunnableWithMessageHistory keeps both turns, and turn 2's model sees turn 1."""
     stores, turn_two = [], []
     for executor, seen in both():
         history = InMemoryChatMessageHistory()
         app = RunnableWithMessageHistory(
-            executor, lambda _: history, input_messages_key="input", history_messages_key="chat_history"
+            executor,
+            lambda _, history=history: history,
+            input_messages_key="input",
+            history_messages_key="chat_history",
         )
         config: Any = {"configurable": {"session_id": "s"}}
         outputs = [app.invoke({**INPUT, "input": q}, config) for q in ("Wear in SF?", "And now?")]
@@ -173,12 +183,16 @@ def test_message_history_stores_what_agent_executor_stores(caplog: pytest.LogCap
             turn_two.append(texts(seen[3]))
         else:
             turn_two.append(texts([m for m in seen if request_kind(m) == "plan"][1][1:]))
-    assert stores[0] == stores[1] == [
-        ("human", "Wear in SF?"),
-        ("ai", ANSWERS[0]),
-        ("human", "And now?"),
-        ("ai", ANSWERS[1]),
-    ]
+    assert (
+        stores[0]
+        == stores[1]
+        == [
+            ("human", "Wear in SF?"),
+            ("ai", ANSWERS[0]),
+            ("human", "And now?"),
+            ("ai", ANSWERS[1]),
+        ]
+    )
     assert turn_two[0] == turn_two[1]
     assert ("ai", ANSWERS[0]) in turn_two[1]
     assert "Error in RootListenersTracer" not in caplog.text
@@ -212,7 +226,9 @@ def test_planner_sees_the_prompt_as_agent_executor_model_does() -> None:
 def test_repair_and_joiner_see_the_conversation_too() -> None:
     seen: list[list[BaseMessage]] = []
     llm = recording(planner_or("s1: weather(town=1)", answer=ANSWERS[0], repair=CHAIN_PLAN), seen)
-    executor = LLMOrchAgentExecutor(agent=create_tool_calling_agent(llm, TOOLS, PROMPT), tools=TOOLS)
+    executor = LLMOrchAgentExecutor(
+        agent=create_tool_calling_agent(llm, TOOLS, PROMPT), tools=TOOLS
+    )
     assert executor.invoke(INPUT)["output"] == ANSWERS[0]
     conversation = texts(PROMPT.format_messages(**INPUT, agent_scratchpad=[]))
     kinds = [request_kind(m) for m in seen]
@@ -309,8 +325,14 @@ def test_intermediate_steps_list_the_users_tools_only() -> None:
     )
     mine, _ = ours(plan, ["SF fog, LA sun"], return_intermediate_steps=True)
     outs = [ex.invoke(INPUT) for ex in (ref, mine)]
-    listed = [sorted((a.tool, str(a.tool_input), o) for a, o in out["intermediate_steps"]) for out in outs]
-    assert listed[0] == listed[1] == [("weather", "{'city': 'LA'}", "sun"), ("weather", "{'city': 'SF'}", "fog")]
+    listed = [
+        sorted((a.tool, str(a.tool_input), o) for a, o in out["intermediate_steps"]) for out in outs
+    ]
+    assert (
+        listed[0]
+        == listed[1]
+        == [("weather", "{'city': 'LA'}", "sun"), ("weather", "{'city': 'SF'}", "fog")]
+    )
     assert outs[0]["output"] == outs[1]["output"]
 
 
@@ -324,12 +346,16 @@ def test_constructor_callbacks_see_only_the_executor_run() -> None:
         executor.callbacks = [runs]
         executor.invoke(INPUT)
         seen.append(runs.events)
-    assert seen[0][1:] == seen[1][1:] == [
-        ("agent_action", "weather"),
-        ("agent_action", "advice"),
-        ("agent_finish", ANSWERS[0]),
-        ("chain_end", None),
-    ]
+    assert (
+        seen[0][1:]
+        == seen[1][1:]
+        == [
+            ("agent_action", "weather"),
+            ("agent_action", "advice"),
+            ("agent_finish", ANSWERS[0]),
+            ("chain_end", None),
+        ]
+    )
     assert seen[0][0][0] == seen[1][0][0] == "chain_start"
 
 
@@ -341,6 +367,7 @@ def test_call_callbacks_see_the_tool_runs_under_the_root() -> None:
         tools = [r for r, name in runs.names.items() if name in ("weather", "advice")]
         assert len(tools) == 2
         for run in tools:  # each tool run descends from the executor's root run
-            while runs.parents[run] is not None:
-                run = runs.parents[run]  # type: ignore[assignment]
-            assert run == root
+            ancestor: UUID | None = run
+            while runs.parents[ancestor] is not None:  # type: ignore[index]
+                ancestor = runs.parents[ancestor]  # type: ignore[index]
+            assert ancestor == root
