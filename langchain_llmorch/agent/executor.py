@@ -29,6 +29,7 @@ from langchain_llmorch.agent._executor_stream import STOPPED, aiterate, inputs_o
 from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.engine.backend import run_sync
 from langchain_llmorch.engine.orchestrator import Orchestrator
+from langchain_llmorch.processes.warm import needs_workers
 
 # A plan, then up to two repairs or recoveries: fewer turns than this caps the defaults.
 _DEFAULT_TURNS = 3
@@ -157,7 +158,8 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         """Start the worker processes for `compute` tools now and wait until they are ready.
 
         Building the executor already starts them in the background; call this to be
-        sure the first call finds them warm (e.g. before timing it).
+        sure the first call finds them warm (e.g. before timing it). Without `compute`
+        tools there is nothing to start.
 
         Example:
             ```python
@@ -165,7 +167,8 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
             executor.warm()
             ```
         """
-        Orchestrator(self.tools, **self._pool_options).warm()
+        if needs_workers(self.tools):
+            Orchestrator(self.tools, **self._pool_options).warm()
 
     # -- one run -------------------------------------------------------------------
 

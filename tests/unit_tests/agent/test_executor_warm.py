@@ -64,6 +64,7 @@ def test_no_warming_without_compute_tools_or_when_turned_off(
     warms: Warms, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     create_llmorch_agent(planner_or("s1: echo(text='a')"), [echo])
+    LLMOrchAgentExecutor(llm=planner_or("s1: echo(text='a')"), tools=[echo]).warm()
     assert not needs_workers([echo, make_self_tool(planner_or("x"), kind="compute")])
     monkeypatch.setenv(WARM_ENV, "0")
     assert warm_in_background(Orchestrator([square]), [square]) is None
