@@ -146,7 +146,8 @@ async def aiterate(
     """Async `iterate`; past `max_execution_time` the output is `STOPPED`."""
     config = ensure_config(config)
     inputs = inputs_of(input)
-    run = _new_run(ex, asynchronous=True)
+    # AgentExecutor's ainvoke colors tools as its async loop does; its astream as its sync one.
+    run = _new_run(ex, asynchronous=not streaming)
     manager = _configure(ex, AsyncCallbackManager, config, run)
     run_manager: AsyncCallbackManagerForChainRun = await manager.on_chain_start(
         None, inputs, config.get("run_id"), name=config.get("run_name") or ex.get_name()

@@ -41,7 +41,26 @@ def advice(sky: str) -> str:
     return {"fog": "a jacket", "sun": "a hat"}.get(sky, "anything")
 
 
-TOOLS = [weather, advice]
+@tool
+def humidity(city: str) -> str:
+    """The humidity in a city."""
+    return "80%"
+
+
+@tool
+def wind(city: str) -> str:
+    """The wind in a city."""
+    return "calm"
+
+
+@tool
+def pollen(city: str) -> str:
+    """The pollen count in a city."""
+    return "low"
+
+
+# Unused tools first: the verbose colors of the used ones depend on their place in the list.
+TOOLS = [humidity, wind, pollen, weather, advice]
 PROMPT = ChatPromptTemplate.from_messages(
     [
         ("system", "You are WeatherBot, helping {user_name}. Answer briefly."),
