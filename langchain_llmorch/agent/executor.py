@@ -170,8 +170,6 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         if needs_workers(self.tools):
             Orchestrator(self.tools, **self._pool_options).warm()
 
-    # -- one run -------------------------------------------------------------------
-
     # -- Runnable ------------------------------------------------------------------
 
     def invoke(
