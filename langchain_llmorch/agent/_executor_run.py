@@ -16,7 +16,7 @@ they are left out, as `AgentExecutor` shows no step for its model's turns.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from langchain_core.agents import AgentAction, AgentActionMessageLog, AgentFinish, AgentStep
@@ -92,8 +92,19 @@ class ExecutorRun:
         self.tool_names = frozenset(tool_names)
         self.colors = dict(colors)
         self.printer = printer
-        self.steps: list[tuple[AgentAction, Any]] = []
+        self._steps: list[tuple[str, AgentAction, Any]] = []
         self._actions: dict[str, AgentActionMessageLog] = {}
+
+    def steps(self, plan_order: Sequence[str] = ()) -> list[tuple[AgentAction, Any]]:
+        """`(action, observation)` per finished call, in plan order.
+
+        As `AgentExecutor` lists steps in the order its model asked for them. A call
+        run again after a recovery follows its earlier attempt; calls not in
+        `plan_order` come last, in the order they ended.
+        """
+        place = {call_id: i for i, call_id in enumerate(plan_order)}
+        ordered = sorted(self._steps, key=lambda s: place.get(s[0], len(place)))
+        return [(action, observation) for _, action, observation in ordered]
 
     def on_event(self, event: Mapping[str, Any]) -> tuple[AgentAction | None, AddableDict | None]:
         """The action to announce (on `started`) and the chunk to stream for an event."""
@@ -109,7 +120,7 @@ class ExecutorRun:
             action = self._actions.get(call_id) or tool_action(call_id, str(tool), {})
             observation = event.get("error") if name == "failed" else event.get("result")
             step = AgentStep(action=action, observation=observation)
-            self.steps.append((action, observation))
+            self._steps.append((call_id, action, observation))
             if self.printer is not None:
                 self.printer.step(step, self.colors.get(str(tool)))
             return None, AddableDict(steps=[step], messages=step.messages)

@@ -10,6 +10,9 @@ conversation the agent's prompt makes of the input, turn the graph's call events
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import queue
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -34,6 +37,8 @@ from langchain_llmorch.agent._executor_run import (
     tool_colors,
 )
 from langchain_llmorch.agent.state import LLMOrchState
+from langchain_llmorch.errors import PlanSyntaxError
+from langchain_llmorch.plan.language import parse_plan
 
 if TYPE_CHECKING:
     from langchain_llmorch.agent.executor import LLMOrchAgentExecutor
@@ -88,12 +93,24 @@ def _finish(ex: LLMOrchAgentExecutor, state: dict[str, Any] | None) -> AgentFini
     return finish(state["messages"][-1].text)
 
 
+def _plan_order(state: dict[str, Any] | None) -> list[str]:
+    try:
+        return [call.id for call in parse_plan((state or {}).get("plan") or "").calls]
+    except PlanSyntaxError:  # a plan that never compiled ran no calls
+        return []
+
+
 def _outputs(
-    ex: LLMOrchAgentExecutor, done: AgentFinish, run: ExecutorRun, *, streaming: bool
+    ex: LLMOrchAgentExecutor,
+    done: AgentFinish,
+    run: ExecutorRun,
+    state: dict[str, Any] | None,
+    *,
+    streaming: bool,
 ) -> AddableDict:
     outputs = AddableDict(done.return_values)
     if ex.return_intermediate_steps:
-        outputs["intermediate_steps"] = list(run.steps)
+        outputs["intermediate_steps"] = run.steps(_plan_order(state))
     if streaming:
         outputs["messages"] = done.messages
     return outputs
@@ -131,7 +148,7 @@ def iterate(
         run_manager.on_chain_error(err)
         raise
     run_manager.on_agent_finish(done, color=ACTION_COLOR, verbose=ex.verbose)
-    outputs = _outputs(ex, done, run, streaming=streaming)
+    outputs = _outputs(ex, done, run, state, streaming=streaming)
     run_manager.on_chain_end(outputs)
     yield outputs
 
@@ -157,6 +174,7 @@ async def aiterate(
     deadline = None if limit is None else loop.time() + limit
     try:
         state: dict[str, Any] | None = None
+        stopped = False
         inner = patch_config(config, callbacks=run_manager.get_child())
         parts = cast(
             "AsyncGenerator[Any, None]",
@@ -170,7 +188,7 @@ async def aiterate(
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
-                    state = None  # AgentExecutor's stop message, with the steps so far
+                    stopped = True  # AgentExecutor's stop message, with the steps so far
                     break
                 if mode == "values":
                     state = cast("dict[str, Any]", part)
@@ -182,14 +200,57 @@ async def aiterate(
                     yield chunk
         finally:
             await parts.aclose()
-        done = _finish(ex, state)
+        done = _finish(ex, None if stopped else state)
     except BaseException as err:
         await run_manager.on_chain_error(err)
         raise
     await run_manager.on_agent_finish(done, color=ACTION_COLOR, verbose=ex.verbose)
-    outputs = _outputs(ex, done, run, streaming=streaming)
+    outputs = _outputs(ex, done, run, state, streaming=streaming)
     await run_manager.on_chain_end(outputs)
     yield outputs
 
 
-__all__ = ["STOPPED", "aiterate", "inputs_of", "iterate"]
+def iterate_in_thread(
+    ex: LLMOrchAgentExecutor,
+    input: dict[str, Any] | str,
+    config: RunnableConfig | None,
+    *,
+    streaming: bool,
+) -> Iterator[AddableDict]:
+    """`aiterate` from sync code, on its own loop in a helper thread.
+
+    Only the async run can be cut short at `max_execution_time`; this gives the sync
+    `stream` the same limit. The chunks come through a queue, in order.
+    """
+    chunks: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    async def pump() -> None:
+        try:
+            async for chunk in aiterate(ex, input, config, streaming=streaming):
+                chunks.put((True, chunk))
+                if stop.is_set():  # the caller stopped reading
+                    return
+        except BaseException as err:
+            chunks.put((False, err))
+        else:
+            chunks.put((False, None))
+
+    context = contextvars.copy_context()  # tracing and config context, as in the caller
+    helper = threading.Thread(
+        target=context.run, args=(asyncio.run, pump()), name="llmorch-stream", daemon=True
+    )
+    helper.start()
+    try:
+        while True:
+            ok, item = chunks.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+
+
+__all__ = ["STOPPED", "aiterate", "inputs_of", "iterate", "iterate_in_thread"]

@@ -25,7 +25,13 @@ from langchain_llmorch.agent._executor_inputs import (
     find_chat_prompt,
     find_system_prompt,
 )
-from langchain_llmorch.agent._executor_stream import STOPPED, aiterate, inputs_of, iterate
+from langchain_llmorch.agent._executor_stream import (
+    STOPPED,
+    aiterate,
+    inputs_of,
+    iterate,
+    iterate_in_thread,
+)
 from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.engine.backend import run_sync
 from langchain_llmorch.engine.orchestrator import Orchestrator
@@ -47,8 +53,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
             user's tools (not the built-in `self`) to the output.
         max_iterations: LLM turns allowed (plan, repairs, recoveries); then
             `AgentExecutor`'s stop message is the output.
-        max_execution_time: seconds (`invoke`, `ainvoke`, `astream`); then the stop
-            message is the output.
+        max_execution_time: seconds; then the stop message is the output.
         early_stopping_method: only `"force"`, as for `AgentExecutor` with runnable agents.
         handle_parsing_errors: when false, a plan that cannot be repaired or calls
             that cannot be recovered raise; otherwise the reason is the output.
@@ -206,7 +211,10 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
 
         The last chunk has `output`, `messages`, and `intermediate_steps` when asked for.
         """
-        yield from iterate(self, input, config, streaming=True)
+        if self.max_execution_time is not None:
+            yield from iterate_in_thread(self, input, config, streaming=True)
+        else:
+            yield from iterate(self, input, config, streaming=True)
 
     async def astream(
         self,

@@ -134,15 +134,16 @@ def test_self_tools_model_run_nests_under_its_tool_run() -> None:
     assert runs[model_run][1] == self_run
 
 
-async def test_time_limit_answers_with_the_stop_message_and_the_steps_so_far() -> None:
+@inout
+async def slow(city: str) -> str:
+    """Slow weather."""
+    await asyncio.sleep(30)
+    return "late"
+
+
+@pytest.mark.parametrize("way", ["ainvoke", "invoke", "stream", "astream"])
+async def test_time_limit_answers_with_the_stop_message_and_the_steps_so_far(way: str) -> None:
     """As AgentExecutor: past max_execution_time the output is the stop message."""
-
-    @inout
-    async def slow(city: str) -> str:
-        """Slow weather."""
-        await asyncio.sleep(30)
-        return "late"
-
     plan = 's1: weather(city="SF")\ns2: slow(city=s1)'
     run = LLMOrchAgentExecutor(
         llm=planner_or(plan),
@@ -150,6 +151,13 @@ async def test_time_limit_answers_with_the_stop_message_and_the_steps_so_far() -
         max_execution_time=0.5,
         return_intermediate_steps=True,
     )
-    out = await run.ainvoke({"input": "q"})
+    if way == "ainvoke":
+        out = await run.ainvoke({"input": "q"})
+    elif way == "invoke":
+        out = await asyncio.to_thread(run.invoke, {"input": "q"})
+    elif way == "stream":
+        out = (await asyncio.to_thread(list, run.stream({"input": "q"})))[-1]
+    else:
+        out = [c async for c in run.astream({"input": "q"})][-1]
     assert out["output"] == STOPPED
     assert [(a.tool, o) for a, o in out["intermediate_steps"]] == [("weather", "fog")]
