@@ -159,12 +159,16 @@ async def aiterate(
     config: RunnableConfig | None,
     *,
     streaming: bool,
+    sync_caller: bool = False,
 ) -> AsyncIterator[AddableDict]:
-    """Async `iterate`; past `max_execution_time` the output is `STOPPED`."""
+    """Async `iterate`; past `max_execution_time` the output is `STOPPED`.
+
+    `sync_caller`: run for a sync method (`invoke`, `stream` with a time limit).
+    """
     config = ensure_config(config)
     inputs = inputs_of(input)
     # AgentExecutor's ainvoke colors tools as its async loop does; its astream as its sync one.
-    run = _new_run(ex, asynchronous=not streaming)
+    run = _new_run(ex, asynchronous=not (streaming or sync_caller))
     manager = _configure(ex, AsyncCallbackManager, config, run)
     run_manager: AsyncCallbackManagerForChainRun = await manager.on_chain_start(
         None, inputs, config.get("run_id"), name=config.get("run_name") or ex.get_name()
@@ -219,15 +223,15 @@ def iterate_in_thread(
 ) -> Iterator[AddableDict]:
     """`aiterate` from sync code, on its own loop in a helper thread.
 
-    Only the async run can be cut short at `max_execution_time`; this gives the sync
-    `stream` the same limit. The chunks come through a queue, in order.
+    Only the async run can be cut short at `max_execution_time`; this gives `invoke`
+    and `stream` the same limit. The chunks come through a queue, in order.
     """
     chunks: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
     stop = threading.Event()
 
     async def pump() -> None:
         try:
-            async for chunk in aiterate(ex, input, config, streaming=streaming):
+            async for chunk in aiterate(ex, input, config, streaming=streaming, sync_caller=True):
                 chunks.put((True, chunk))
                 if stop.is_set():  # the caller stopped reading
                     return

@@ -33,7 +33,6 @@ from langchain_llmorch.agent._executor_stream import (
     iterate_in_thread,
 )
 from langchain_llmorch.agent.graph import create_llmorch_agent
-from langchain_llmorch.engine.backend import run_sync
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.processes.warm import needs_workers
 
@@ -185,8 +184,9 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
     ) -> dict[str, Any]:
         """Answer `{"input": ...}` with `{"input", "output"}` (sync, still parallel)."""
         if self.max_execution_time is not None:
-            return run_sync(self.ainvoke(input, config, **kwargs))
-        *_, outputs = iterate(self, input, config, streaming=False)
+            *_, outputs = iterate_in_thread(self, input, config, streaming=False)
+        else:
+            *_, outputs = iterate(self, input, config, streaming=False)
         return {**inputs_of(input), **outputs}
 
     async def ainvoke(
