@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
+from langchain_core.callbacks import BaseCallbackManager
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableConfig, patch_config
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.tools import tool as as_tool
 
@@ -147,11 +148,18 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
         ```
     """
 
-    def _self(prompt: str, config: RunnableConfig) -> str:
-        return _message_text(model.invoke(prompt, config))
+    # The tool's run hands its child callbacks in `callbacks`: the model's run nests
+    # under the tool's run, with the call's tags and metadata from `config`.
+    def _self(
+        prompt: str, config: RunnableConfig, callbacks: BaseCallbackManager | None = None
+    ) -> str:
+        return _message_text(model.invoke(prompt, patch_config(config, callbacks=callbacks)))
 
-    async def _aself(prompt: str, config: RunnableConfig) -> str:
-        return _message_text(await model.ainvoke(prompt, config))
+    async def _aself(
+        prompt: str, config: RunnableConfig, callbacks: BaseCallbackManager | None = None
+    ) -> str:
+        reply = await model.ainvoke(prompt, patch_config(config, callbacks=callbacks))
+        return _message_text(reply)
 
     tool = StructuredTool.from_function(
         func=_self,

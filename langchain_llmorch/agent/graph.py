@@ -28,6 +28,7 @@ from langchain_llmorch.agent.nodes import (
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState, Planning
 from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
+from langchain_llmorch.processes.warm import warm_in_background
 from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
 
 
@@ -90,6 +91,7 @@ def build_llmorch_graph(
         replan_temperature=replan_temperature,
         raise_on_failure=raise_on_failure,
     )
+    warm_in_background(ctx.orchestrator, ctx.tools)  # compute workers start while we wire
 
     builder = StateGraph(LLMOrchState)
     # One node per stage; each runs sync or async, whichever way the graph is called.

@@ -1,9 +1,11 @@
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
 from langchain_core.agents import AgentAction
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import BaseTool
@@ -110,3 +112,52 @@ def test_rejects_what_agent_executor_rejects() -> None:
         executor(["x"], early_stopping_method="generate")
     with pytest.raises(ValueError, match="no chat model"):
         LLMOrchAgentExecutor(agent=None, tools=[weather])
+
+
+def test_self_tools_model_run_nests_under_its_tool_run() -> None:
+    """The chat model run of a `self` call is a child of the `self` tool run."""
+    runs: dict[Any, tuple[str, Any]] = {}
+
+    class Tree(BaseCallbackHandler):
+        def on_tool_start(self, serialized: Any, input_str: str, *, run_id: Any, **kw: Any) -> None:
+            runs[run_id] = (serialized["name"], kw.get("parent_run_id"))
+
+        def on_chat_model_start(
+            self, serialized: Any, messages: Any, *, run_id: Any, **kw: Any
+        ) -> None:
+            runs[run_id] = (messages[0][-1].text, kw.get("parent_run_id"))
+
+    run = LLMOrchAgentExecutor(llm=planner_or(PLAN, "SF fog, LA sun"), tools=[weather])
+    assert run.invoke({"input": "q"}, {"callbacks": [Tree()]})["output"] == "SF fog, LA sun"
+    (self_run,) = [r for r, (name, _) in runs.items() if name == "self"]
+    (model_run,) = [r for r, (text, _) in runs.items() if text == "SF fog, LA sun"]
+    assert runs[model_run][1] == self_run
+
+
+@inout
+async def slow(city: str) -> str:
+    """Slow weather."""
+    await asyncio.sleep(30)
+    return "late"
+
+
+@pytest.mark.parametrize("way", ["ainvoke", "invoke", "stream", "astream"])
+async def test_time_limit_answers_with_the_stop_message_and_the_steps_so_far(way: str) -> None:
+    """As AgentExecutor: past max_execution_time the output is the stop message."""
+    plan = 's1: weather(city="SF")\ns2: slow(city=s1)'
+    run = LLMOrchAgentExecutor(
+        llm=planner_or(plan),
+        tools=[weather, slow],
+        max_execution_time=0.5,
+        return_intermediate_steps=True,
+    )
+    if way == "ainvoke":
+        out = await run.ainvoke({"input": "q"})
+    elif way == "invoke":
+        out = await asyncio.to_thread(run.invoke, {"input": "q"})
+    elif way == "stream":
+        out = (await asyncio.to_thread(list, run.stream({"input": "q"})))[-1]
+    else:
+        out = [c async for c in run.astream({"input": "q"})][-1]
+    assert out["output"] == STOPPED
+    assert [(a.tool, o) for a, o in out["intermediate_steps"]] == [("weather", "fog")]

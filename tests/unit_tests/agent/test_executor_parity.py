@@ -1,0 +1,398 @@
+"""LLMOrchAgentExecutor next to the real AgentExecutor: the same app, observed the same way.
+
+Each test runs one app (a tool-calling agent on a prompt with a system message, a
+`{chat_history}` placeholder and variables besides `input`) on both executors, with
+scripted models that make the same tool calls, and compares what the app sees. A
+LangChain release that changes AgentExecutor's behaviour makes these fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+import pytest
+from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.chat_history import InMemoryChatMessageHistory
+from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable
+from langchain_core.runnables.history import RunnableWithMessageHistory
+from langchain_core.tools import tool
+from pydantic import Field
+
+from langchain_llmorch import LLMOrchAgentExecutor
+from langchain_llmorch.testing import ScriptedChatModel, planner_or, request_kind
+
+
+@tool
+def weather(city: str) -> str:
+    """The weather in a city."""
+    return {"SF": "fog", "LA": "sun"}.get(city, "unknown")
+
+
+@tool
+def advice(sky: str) -> str:
+    """What to wear under a sky."""
+    return {"fog": "a jacket", "sun": "a hat"}.get(sky, "anything")
+
+
+@tool
+def humidity(city: str) -> str:
+    """The humidity in a city."""
+    return "80%"
+
+
+@tool
+def wind(city: str) -> str:
+    """The wind in a city."""
+    return "calm"
+
+
+@tool
+def pollen(city: str) -> str:
+    """The pollen count in a city."""
+    return "low"
+
+
+# Unused tools first: the verbose colors of the used ones depend on their place in the list.
+TOOLS = [humidity, wind, pollen, weather, advice]
+PROMPT = ChatPromptTemplate.from_messages(
+    [
+        ("system", "You are WeatherBot, helping {user_name}. Answer briefly."),
+        ("human", "Give temperatures in {units}."),
+        ("ai", "I will use {units}."),
+        ("placeholder", "{chat_history}"),
+        ("human", "{input}"),
+        ("placeholder", "{agent_scratchpad}"),
+    ]
+)
+INPUT = {"input": "What should I wear in SF?", "user_name": "Ann", "units": "Celsius"}
+ANSWERS = ["Wear a jacket, Ann.", "Still a jacket."]
+# The same work both ways: weather, then advice on its result.
+CHAIN_PLAN = 's1: weather(city="SF")\ns2: advice(sky=s1)'
+
+
+def call(name: str, call_id: str, **args: Any) -> AIMessage:
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id}])
+
+
+def chain_turn(answer: str) -> list[BaseMessage]:
+    """AgentExecutor's three model turns for CHAIN_PLAN."""
+    return [call("weather", "c1", city="SF"), call("advice", "c2", sky="fog"), AIMessage(answer)]
+
+
+class ToolCallingFake(FakeMessagesListChatModel):
+    """AgentExecutor's scripted model: replies in order and keeps every request."""
+
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        self.seen.append(list(messages))
+        return super()._generate(messages, *args, **kwargs)
+
+
+def recording(model: ScriptedChatModel, seen: list[list[BaseMessage]]) -> ScriptedChatModel:
+    def script(messages: list[BaseMessage]) -> Any:
+        seen.append(list(messages))
+        return model.script(messages)
+
+    return ScriptedChatModel(script)
+
+
+def reference(replies: list[BaseMessage], **options: Any) -> tuple[AgentExecutor, ToolCallingFake]:
+    llm = ToolCallingFake(responses=replies)
+    agent = create_tool_calling_agent(llm, TOOLS, PROMPT)
+    return AgentExecutor(agent=agent, tools=TOOLS, **options), llm
+
+
+def ours(
+    plan: str = CHAIN_PLAN, answers: Sequence[str] = ANSWERS, **options: Any
+) -> tuple[LLMOrchAgentExecutor, list[list[BaseMessage]]]:
+    seen: list[list[BaseMessage]] = []
+    replies = iter(answers)
+    llm = recording(planner_or(plan, answer=lambda _: next(replies)), seen)
+    agent = create_tool_calling_agent(llm, TOOLS, PROMPT)
+    return LLMOrchAgentExecutor(agent=agent, tools=TOOLS, **options), seen
+
+
+def both(**options: Any) -> Iterator[tuple[Runnable[Any, Any], list[list[BaseMessage]]]]:
+    """The chain app on AgentExecutor, then on LLMOrchAgentExecutor (two turns each)."""
+    ref, llm = reference([*chain_turn(ANSWERS[0]), *chain_turn(ANSWERS[1])], **options)
+    yield ref, llm.seen
+    yield ours(**options)
+
+
+def texts(messages: Sequence[BaseMessage]) -> list[tuple[str, str]]:
+    return [(m.type, m.text) for m in messages]
+
+
+# -- 1. the root run: memory, traces -------------------------------------------------
+
+
+class Runs(BaseCallbackHandler):
+    """Records every run: its kind, name, parent, inputs and outputs."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.roots: dict[UUID, dict[str, Any]] = {}
+        self.parents: dict[UUID, UUID | None] = {}
+        self.names: dict[UUID, str] = {}
+
+    def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: UUID, **kw: Any) -> None:
+        self._start("chain", run_id, kw, serialized)
+        if kw.get("parent_run_id") is None:
+            self.roots[run_id] = {"inputs": inputs}
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kw: Any) -> None:
+        if run_id in self.roots:
+            self.roots[run_id]["outputs"] = outputs
+            self.events.append(("chain_end", None))
+
+    def on_tool_start(self, serialized: Any, input_str: str, *, run_id: UUID, **kw: Any) -> None:
+        self._start("tool", run_id, kw, serialized)
+
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any
+    ) -> None:
+        self._start("chat_model", run_id, kw, serialized)
+
+    def on_agent_action(self, action: Any, **kw: Any) -> None:
+        self.events.append(("agent_action", action.tool))
+
+    def on_agent_finish(self, finish: Any, **kw: Any) -> None:
+        self.events.append(("agent_finish", finish.return_values["output"]))
+
+    def _start(self, kind: str, run_id: UUID, kw: dict[str, Any], serialized: Any) -> None:
+        self.parents[run_id] = kw.get("parent_run_id")
+        self.names[run_id] = kw.get("name") or (serialized or {}).get("name") or kind
+        if kind != "chain" or kw.get("parent_run_id") is None:
+            self.events.append((f"{kind}_start", kw.get("name")))
+
+
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning"
+)  # RunnableWithMessageHistory: deprecated, used
+@pytest.mark.parametrize("way", ["invoke", "ainvoke"])
+async def test_message_history_stores_what_agent_executor_stores(
+    way: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """RunnableWithMessageHistory keeps both turns, and turn 2's model sees turn 1."""
+    stores, turn_two = [], []
+    for executor, seen in both():
+        history = InMemoryChatMessageHistory()
+        app = RunnableWithMessageHistory(
+            executor,
+            lambda _, history=history: history,
+            input_messages_key="input",
+            history_messages_key="chat_history",
+        )
+        config: Any = {"configurable": {"session_id": "s"}}
+        outputs = []
+        for question in ("Wear in SF?", "And now?"):
+            turn = {**INPUT, "input": question}
+            if way == "invoke":
+                outputs.append(app.invoke(turn, config))
+            else:
+                outputs.append(await app.ainvoke(turn, config))
+        assert [o["output"] for o in outputs] == ANSWERS
+        stores.append(texts(history.messages))
+        # The model's first request of turn 2 (LLMOrch's: its planner's, past its own rules).
+        if isinstance(executor, AgentExecutor):
+            turn_two.append(texts(seen[3]))
+        else:
+            turn_two.append(texts([m for m in seen if request_kind(m) == "plan"][1][1:]))
+    assert (
+        stores[0]
+        == stores[1]
+        == [
+            ("human", "Wear in SF?"),
+            ("ai", ANSWERS[0]),
+            ("human", "And now?"),
+            ("ai", ANSWERS[1]),
+        ]
+    )
+    assert turn_two[0] == turn_two[1]
+    assert ("ai", ANSWERS[0]) in turn_two[1]
+    assert "RootListenersTracer" not in caplog.text
+
+
+@pytest.mark.parametrize("steps", [False, True])
+def test_root_run_has_the_input_and_output_dicts(steps: bool) -> None:
+    """The root run starts with the input dict and ends with {output(, intermediate_steps)}."""
+    roots = []
+    for executor, _ in both(return_intermediate_steps=steps):
+        runs = Runs()
+        executor.invoke(INPUT, {"callbacks": [runs]})
+        (root,) = runs.roots.values()
+        roots.append((root["inputs"], sorted(root["outputs"])))
+    assert roots[0] == roots[1]
+    assert roots[1][0] == INPUT
+
+
+# -- 2. the prompt: every message, every variable ------------------------------------
+
+
+def test_planner_sees_the_prompt_as_agent_executor_model_does() -> None:
+    (ref, ref_seen), (mine, seen) = both()
+    ref.invoke(INPUT)
+    mine.invoke(INPUT)
+    planner = next(m for m in seen if request_kind(m) == "plan")
+    assert texts(planner[1:]) == texts(ref_seen[0])
+    assert texts(planner[1:])[0] == ("system", "You are WeatherBot, helping Ann. Answer briefly.")
+
+
+def test_repair_and_joiner_see_the_conversation_too() -> None:
+    seen: list[list[BaseMessage]] = []
+    llm = recording(planner_or("s1: weather(town=1)", answer=ANSWERS[0], repair=CHAIN_PLAN), seen)
+    executor = LLMOrchAgentExecutor(
+        agent=create_tool_calling_agent(llm, TOOLS, PROMPT), tools=TOOLS
+    )
+    assert executor.invoke(INPUT)["output"] == ANSWERS[0]
+    conversation = texts(PROMPT.format_messages(**INPUT, agent_scratchpad=[]))
+    kinds = [request_kind(m) for m in seen]
+    assert kinds == ["plan", "repair", "other"]  # planner, repair, joiner
+    for request in seen:
+        shown = texts(request)
+        at = shown.index(conversation[0])
+        assert shown[at : at + len(conversation)] == conversation
+
+
+def test_missing_prompt_variable_fails_as_in_agent_executor() -> None:
+    for executor, _ in both():
+        with pytest.raises(KeyError, match="user_name"):
+            executor.invoke({"input": "q", "units": "K"})
+
+
+# -- 3. verbose ------------------------------------------------------------------------
+
+
+def _same_name(text: str) -> str:
+    return re.sub(r"> Entering new \w+ chain", "> Entering new chain", text)
+
+
+@pytest.mark.parametrize("way", ["invoke", "ainvoke", "stream", "astream"])
+async def test_verbose_prints_what_agent_executor_prints(
+    way: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    printed = []
+    for executor, _ in both(verbose=True):
+        if way == "invoke":
+            executor.invoke(INPUT)
+        elif way == "ainvoke":
+            await executor.ainvoke(INPUT)
+        elif way == "stream":
+            list(executor.stream(INPUT))
+        else:
+            [c async for c in executor.astream(INPUT)]
+        printed.append(_same_name(capsys.readouterr().out))
+    assert printed[0] == printed[1]
+    assert "Invoking: `advice` with `{'sky': 'fog'}`" in printed[1]
+
+
+# -- 4. stream chunks ----------------------------------------------------------------
+
+
+def _message(m: BaseMessage) -> tuple[Any, ...]:
+    calls = [(c["name"], c["args"]) for c in getattr(m, "tool_calls", [])]
+    return (type(m).__name__, m.content, getattr(m, "name", None), calls)
+
+
+def shape(chunk: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A chunk with the run-specific parts (call ids, message ids) left out."""
+    parts: dict[str, Callable[[Any], Any]] = {
+        "actions": lambda v: [(a.tool, a.tool_input, a.log) for a in v],
+        "steps": lambda v: [(s.action.tool, s.action.tool_input, s.observation) for s in v],
+        "messages": lambda v: [_message(m) for m in v],
+        "intermediate_steps": lambda v: [(a.tool, a.tool_input, o) for a, o in v],
+        "output": lambda v: v,
+    }
+    return [(key, parts[key](value)) for key, value in chunk.items()]
+
+
+@pytest.mark.parametrize("steps", [False, True])
+async def test_stream_chunks_have_agent_executor_keys_and_shapes(steps: bool) -> None:
+    shapes = []
+    for executor, _ in both(return_intermediate_steps=steps):
+        sync = [shape(c) for c in executor.stream(INPUT)]
+        asynchronous = [shape(c) async for c in executor.astream(INPUT)]
+        assert sync[:-1] == asynchronous[:-1]
+        shapes.append(sync)
+    assert shapes[0] == shapes[1]
+    assert [k for k, _ in shapes[1][-1]] == (
+        ["output", "intermediate_steps", "messages"] if steps else ["output", "messages"]
+    )
+
+
+# -- 5. intermediate steps: the user's tools only ------------------------------------
+
+
+def test_intermediate_steps_list_the_users_tools_only() -> None:
+    plan = 's1: weather(city="SF")\ns2: weather(city="LA")\ns3: self(prompt="SF {s1}, LA {s2}")'
+    ref, _ = reference(
+        [
+            AIMessage(
+                "",
+                tool_calls=[
+                    {"name": "weather", "args": {"city": "SF"}, "id": "c1"},
+                    {"name": "weather", "args": {"city": "LA"}, "id": "c2"},
+                ],
+            ),
+            AIMessage("SF fog, LA sun"),
+        ],
+        return_intermediate_steps=True,
+    )
+    mine, _ = ours(plan, ["SF fog, LA sun"], return_intermediate_steps=True)
+    outs = [ex.invoke(INPUT) for ex in (ref, mine)]
+    # In the order the model asked for the calls, though LLMOrch ran them at once.
+    listed = [[(a.tool, a.tool_input, o) for a, o in out["intermediate_steps"]] for out in outs]
+    assert (
+        listed[0]
+        == listed[1]
+        == [("weather", {"city": "SF"}, "fog"), ("weather", {"city": "LA"}, "sun")]
+    )
+    assert outs[0]["output"] == outs[1]["output"]
+
+
+# -- callbacks: scoped as AgentExecutor scopes them ----------------------------------
+
+
+def test_constructor_callbacks_see_only_the_executor_run() -> None:
+    seen = []
+    for executor, _ in both():
+        runs = Runs()
+        executor.callbacks = [runs]
+        executor.invoke(INPUT)
+        seen.append(runs.events)
+    assert (
+        seen[0][1:]
+        == seen[1][1:]
+        == [
+            ("agent_action", "weather"),
+            ("agent_action", "advice"),
+            ("agent_finish", ANSWERS[0]),
+            ("chain_end", None),
+        ]
+    )
+    assert seen[0][0][0] == seen[1][0][0] == "chain_start"
+
+
+def test_call_callbacks_see_the_tool_runs_under_the_root() -> None:
+    for executor, _ in both():
+        runs = Runs()
+        executor.invoke(INPUT, {"callbacks": [runs]})
+        (root,) = runs.roots
+        tools = [r for r, name in runs.names.items() if name in ("weather", "advice")]
+        assert len(tools) == 2
+        for run in tools:  # each tool run descends from the executor's root run
+            ancestor: UUID | None = run
+            while runs.parents[ancestor] is not None:  # type: ignore[index]
+                ancestor = runs.parents[ancestor]  # type: ignore[index]
+            assert ancestor == root
