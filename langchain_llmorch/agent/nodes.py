@@ -17,6 +17,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
+from langchain_llmorch.agent.durable import CallLedger, settle
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.engine.events import RunResult, event
@@ -107,7 +108,11 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
 
 
 def _coordinate(state: LLMOrchState, ctx: AgentContext) -> _Step:
-    _, frg = compile_plan(state["plan"], ctx)
+    try:
+        _, frg = compile_plan(state["plan"], ctx)
+    except (PlanSyntaxError, PlanValidationError) as err:
+        # A plan edited with `update_state` is validated here and repaired if faulty.
+        return {"compile_error": str(err)}
     before = state.get("attempts", {})
     results = state.get("results", {})
     upcoming = {cid: before.get(cid, 0) + 1 for cid in frg.calls if cid not in results}
@@ -270,6 +275,61 @@ def _unreadable(request: _Ask, err: Exception) -> _UnreadableReplyError:
     return _UnreadableReplyError(msg)
 
 
+def _restored_events(request: _Run, restored: Mapping[str, Any]) -> None:
+    writer = get_stream_writer()
+    for cid in restored:
+        call = request.frg.calls[cid]
+        writer(
+            {
+                "event": "restored",
+                "id": cid,
+                "tool": call.tool,
+                "kind": request.frg.kind(cid),
+                "processor": None,
+                "attempt": request.attempts.get(cid, 1),
+            }
+        )
+
+
+def _run(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
+    """Run an FRG; with a checkpointer, each finished call is saved as it ends."""
+    ledger = CallLedger.open(config, request.frg, request.results)
+    restored = ledger.issue() if ledger else {}
+    _restored_events(request, restored)
+    try:
+        run = ctx.orchestrator.run(
+            request.frg,
+            results={**request.results, **restored},
+            attempts=request.attempts,
+            on_event=get_stream_writer(),
+            config=config,
+            on_result=ledger.save if ledger else None,
+        )
+    finally:
+        if ledger:
+            ledger.close()
+    return settle(run, request.frg)
+
+
+async def _arun(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
+    ledger = CallLedger.open(config, request.frg, request.results)
+    restored = await ledger.aissue() if ledger else {}
+    _restored_events(request, restored)
+    try:
+        run = await ctx.orchestrator.arun(
+            request.frg,
+            results={**request.results, **restored},
+            attempts=request.attempts,
+            on_event=get_stream_writer(),
+            config=config,
+            on_result=ledger.save if ledger else None,
+        )
+    finally:
+        if ledger:
+            ledger.close()
+    return settle(run, request.frg)
+
+
 def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
     answer: Any = None
     while True:
@@ -284,13 +344,7 @@ def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, 
             except Exception as err:
                 answer = _unreadable(request, err)
         else:
-            answer = ctx.orchestrator.run(
-                request.frg,
-                results=request.results,
-                attempts=request.attempts,
-                on_event=get_stream_writer(),
-                config=config,
-            )
+            answer = _run(request, ctx, config)
 
 
 async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
@@ -307,13 +361,7 @@ async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dic
             except Exception as err:
                 answer = _unreadable(request, err)
         else:
-            answer = await ctx.orchestrator.arun(
-                request.frg,
-                results=request.results,
-                attempts=request.attempts,
-                on_event=get_stream_writer(),
-                config=config,
-            )
+            answer = await _arun(request, ctx, config)
 
 
 NodeName = Literal["planner", "coordinator", "repair", "joiner"]
@@ -346,5 +394,5 @@ def route_after_planning(state: LLMOrchState) -> Literal["coordinator", "repair"
 
 
 def route_after_coordinator(state: LLMOrchState) -> Literal["joiner", "repair"]:
-    """Failed calls go to repair; a clean run to the joiner."""
-    return "repair" if state.get("errors") else "joiner"
+    """Failed calls, or a plan edited into an invalid one, go to repair; else the joiner."""
+    return "repair" if state.get("errors") or state.get("compile_error") else "joiner"

@@ -53,6 +53,8 @@ from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
 
 Policy = Literal["dataflow", "paper"]
 EventSink = Callable[[dict[str, Any]], None]
+ResultHook = Callable[[str, Any], None]
+"""Called with `(call id, result)` as each call finishes; raising fails that call."""
 
 # One model of tool durations for the whole process, so every agent learns from every run.
 _SHARED_DURATIONS = DurationModel()
@@ -162,6 +164,7 @@ class Orchestrator:
         attempts: Mapping[str, int] | None = None,
         on_event: EventSink | None = None,
         config: RunnableConfig | None = None,
+        on_result: ResultHook | None = None,
     ) -> RunResult:
         """Run every call of `frg` that has no result yet.
 
@@ -172,11 +175,16 @@ class Orchestrator:
             on_event: receives one dict per call transition (`scheduled`, `started`,
                 `finished`, `failed`).
             config: passed to every tool, so callbacks, tags and metadata apply.
+            on_result: called with `(call id, result)` as each call finishes, before
+                its children start (e.g. to save the result); if it raises, the call
+                fails with that error.
 
         Returns:
             Results, errors, skipped calls and the trace.
         """
-        return await self._arun(frg, results, attempts, on_event, config, prefer_sync=False)
+        return await self._arun(
+            frg, results, attempts, on_event, config, prefer_sync=False, on_result=on_result
+        )
 
     async def _arun(
         self,
@@ -187,6 +195,7 @@ class Orchestrator:
         config: RunnableConfig | None,
         *,
         prefer_sync: bool,
+        on_result: ResultHook | None = None,
     ) -> RunResult:
         uses_compute = any(frg.kind(c) == COMPUTE for c in frg.calls if c not in (results or {}))
         executor = self.executor if uses_compute else None
@@ -194,6 +203,7 @@ class Orchestrator:
         # A sync run gets a fresh event loop: tools with a sync implementation run in
         # threads, so clients bound to another loop (an async HTTP pool) are never reused.
         run.runner.prefer_sync = prefer_sync
+        run.on_result = on_result
         return await run.execute()
 
     def run(
@@ -204,12 +214,17 @@ class Orchestrator:
         attempts: Mapping[str, int] | None = None,
         on_event: EventSink | None = None,
         config: RunnableConfig | None = None,
+        on_result: ResultHook | None = None,
     ) -> RunResult:
         """Synchronous `arun`: as parallel as the async one (see `arun` for arguments).
 
         Inout tools that have a sync implementation run it in the thread pool.
         """
-        return run_sync(self._arun(frg, results, attempts, on_event, config, prefer_sync=True))
+        return run_sync(
+            self._arun(
+                frg, results, attempts, on_event, config, prefer_sync=True, on_result=on_result
+            )
+        )
 
 
 class _Run:
@@ -234,6 +249,7 @@ class _Run:
         self.durations = orch.durations
         self.attempts = attempts
         self.on_event = on_event
+        self.on_result: ResultHook | None = None
         self.result = RunResult(results=dict(kept), started_at=time.time())
         self.todo = [cid for cid in frg.calls if cid not in kept]
         self.waiting = {cid: sum(1 for p in frg.parents(cid) if p not in kept) for cid in self.todo}
@@ -403,6 +419,11 @@ class _Run:
             raise
         except Exception as err:
             return self.fail(record, err)
+        if self.on_result is not None:
+            try:
+                self.on_result(cid, value)
+            except Exception as err:  # the hook's error fails this call only
+                return self.fail(record, err)
         results[cid] = value
         return record
 
