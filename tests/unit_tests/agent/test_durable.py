@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -169,3 +176,55 @@ def test_graph_drawing_with_plan_approval() -> None:
         "repair -.-> approve;",
         "repair -.-> repair;",
     ]
+
+
+def _saved_calls(db: Path) -> int:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    with SqliteSaver.from_conn_string(str(db)) as saver:
+        saved = saver.get_tuple({"configurable": {"thread_id": "killable"}})
+    writes = saved.pending_writes if saved and saved.pending_writes else []
+    return sum(1 for _, channel, value in writes if channel == "__return__" and value)
+
+
+def test_a_run_killed_with_sigkill_resumes_without_redoing_finished_calls(tmp_path: Path) -> None:
+    db, log, go = tmp_path / "state.sqlite", tmp_path / "calls.log", tmp_path / "go"
+    root = Path(__file__).resolve().parents[3]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "tests.unit_tests.agent._killable_run",
+        str(db),
+        str(log),
+        str(go),
+    ]
+    first = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while _saved_calls(db) < 3 if db.exists() else True:
+            assert first.poll() is None, "the first run ended before it was killed"
+            assert time.monotonic() < deadline, "calls 1-3 were not saved in time"
+            time.sleep(0.05)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert first.returncode == -signal.SIGKILL
+    lines = log.read_text().splitlines()
+    assert sorted(line for line in lines if line.startswith("done")) == [
+        "done 1",
+        "done 2",
+        "done 3",
+    ]
+
+    go.touch()
+    second = subprocess.run(
+        command, env=env, cwd=root, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert second.stdout.strip() == "[1][2][3][4][5][6]"
+    runs = Counter(log.read_text().splitlines())
+    # Finished calls ran once; the calls cut short by the kill started again.
+    assert {n: runs[f"start {n}"] for n in range(1, 7)} == {1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 6: 2}
