@@ -228,3 +228,20 @@ def test_a_run_killed_with_sigkill_resumes_without_redoing_finished_calls(tmp_pa
     runs = Counter(log.read_text().splitlines())
     # Finished calls ran once; the calls cut short by the kill started again.
     assert {n: runs[f"start {n}"] for n in range(1, 7)} == {1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 6: 2}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_recovery_works_the_same_with_a_checkpointer(mode: str) -> None:
+    from tests.unit_tests.agent.test_graph import CALLS, PLAN, agent
+
+    graph = agent(
+        [PLAN, 's2: search(query="Florida", k=1000)', "done"], checkpointer=InMemorySaver()
+    )
+    config = {"configurable": {"thread_id": mode}}
+    out = await _invoke(graph, {"messages": [("user", "Densities?")]}, config, mode)
+    assert out["messages"][-1].content == "done"
+    assert out["recoveries"] == 1
+    assert CALLS["search:Texas:5"] == 1
+    assert CALLS["search:Florida:1000"] == 1
+    assert out["results"]["s4"] == 2.0
+    assert graph.get_state(config).next == ()
