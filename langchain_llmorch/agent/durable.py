@@ -7,7 +7,7 @@ call that has no result yet, **in plan order**, before any call starts. A task's
 id depends on the order tasks are issued, so the same plan issues the same ids
 every time the node runs again in the same step.
 
-- A task waits for its call and returns `{"id": ..., "result": ...}`; LangGraph
+- A task waits for its call and returns `{"id": ..., "call": ..., "result": ...}`; LangGraph
   writes that return value to the checkpointer (a *pending write* of the step) as
   soon as the task ends.
 - When the node runs again in the same step (resumed after a crash, or after an
@@ -88,51 +88,63 @@ _record: Any = task(name=TASK_NAME)(cast("Any", _wait))
 _arecord: Any = task(name=TASK_NAME)(cast("Any", _await))
 
 
-def _saved(value: Any, cid: str) -> tuple[bool, Any]:
-    """`(True, result)` when `value` is what the task of `cid` saved."""
-    if isinstance(value, Mapping) and value.get("id") == cid and "result" in value:
-        return True, value["result"]
+def _saved(value: Any, cid: str, call: str) -> tuple[bool, Any]:
+    """`(True, result)` when `value` is what the task of call `cid` (rendered `call`) saved."""
+    if isinstance(value, Mapping) and (value.get("id"), value.get("call")) == (cid, call):
+        return True, value.get("result")
     return False, None
 
 
 class CallLedger:
-    """The saved results of one coordinator run, through the graph's checkpointer.
+    """The saved results of one run of calls, through the graph's checkpointer.
 
-    Use `CallLedger.open(config, frg, kept)`: `None` when the graph has no checkpointer.
+    Use `CallLedger.open(config)`: `None` when the graph has no checkpointer. Calls are
+    issued with `issue` / `aissue` in plan order (all at once, or line by line while a
+    plan streams); a saved result counts only for the same call (same id, tool and
+    arguments), so a plan written again differently never gets another call's result.
     """
 
-    def __init__(self, serde: Any, frg: FRG, kept: Mapping[str, Any]) -> None:
-        """Track the calls of `frg` that have no result in `kept`."""
+    def __init__(self, serde: Any) -> None:
+        """A ledger that checks results with `serde` (the checkpointer's serializer)."""
         self.serde = serde
-        self.frg = frg
-        self.slots = {cid: _Slot(cid) for cid in frg.calls if cid not in kept}
+        self.calls: dict[str, str] = {}
+        self.slots: dict[str, _Slot] = {}
         self.futures: dict[str, Any] = {}
 
     @classmethod
-    def open(cls, config: RunnableConfig, frg: FRG, kept: Mapping[str, Any]) -> CallLedger | None:
+    def open(cls, config: RunnableConfig) -> CallLedger | None:
         """A ledger when the node runs in a graph with a checkpointer, else `None`."""
         checkpointer = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
         if checkpointer is None or checkpointer is True or checkpointer is False:
             return None
-        return cls(getattr(checkpointer, "serde", None), frg, kept)
+        return cls(getattr(checkpointer, "serde", None))
 
-    def issue(self) -> dict[str, Any]:
-        """Issue every call's task in plan order; return the results saved earlier."""
-        for cid, slot in self.slots.items():
-            self.futures[cid] = _record(slot)
-        return self._restored(cid for cid, fut in self.futures.items() if fut.done())
+    def _slots(self, frg: FRG, ids: Iterable[str]) -> list[_Slot]:
+        new = [_Slot(cid) for cid in ids if cid not in self.calls]
+        for slot in new:
+            self.calls[slot.id] = frg.calls[slot.id].render()
+            self.slots[slot.id] = slot
+        return new
 
-    async def aissue(self) -> dict[str, Any]:
+    def issue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
+        """Issue the tasks of calls `ids` of `frg` in order; return the results saved earlier."""
+        new = self._slots(frg, ids)
+        for slot in new:
+            self.futures[slot.id] = _record(slot)
+        return self._restored(slot.id for slot in new if self.futures[slot.id].done())
+
+    async def aissue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
         """`issue` in an async graph: a task either returns its saved value or starts."""
-        for cid, slot in self.slots.items():
+        new = self._slots(frg, ids)
+        for slot in new:
             slot.started = asyncio.Event()
-            self.futures[cid] = _arecord(slot)
-        for cid, slot in self.slots.items():
-            fut = self.futures[cid]
+            self.futures[slot.id] = _arecord(slot)
+        for slot in new:
+            fut = self.futures[slot.id]
             started = asyncio.ensure_future(slot.started.wait())  # type: ignore[union-attr]
             await asyncio.wait([fut, started], return_when=asyncio.FIRST_COMPLETED)
             started.cancel()
-        return self._restored(cid for cid, fut in self.futures.items() if fut.done())
+        return self._restored(slot.id for slot in new if self.futures[slot.id].done())
 
     def _restored(self, done: Iterable[str]) -> dict[str, Any]:
         restored = {}
@@ -140,7 +152,7 @@ class CallLedger:
             fut = self.futures[cid]
             if fut.exception() is not None:
                 continue
-            ok, value = _saved(fut.result(), cid)
+            ok, value = _saved(fut.result(), cid, self.calls[cid])
             if ok:
                 restored[cid] = value
                 self.slots.pop(cid)
@@ -155,12 +167,12 @@ class CallLedger:
         slot = self.slots.get(cid)
         if slot is None:  # pragma: no cover - every call that runs has a slot
             return
-        payload = {"id": cid, "result": value}
+        payload = {"id": cid, "call": self.calls[cid], "result": value}
         if self.serde is not None:
             try:
                 self.serde.dumps_typed(payload)
             except Exception as err:
-                tool = self.frg.calls[cid].tool
+                tool = self.calls[cid].split(":", 1)[-1].split("(", 1)[0].strip()
                 msg = (
                     f"the result of {cid} ({tool}) cannot be saved by the checkpointer: "
                     f"{type(err).__name__}: {err}. Return plain data, or opt in to pickling "

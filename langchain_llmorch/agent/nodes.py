@@ -293,8 +293,9 @@ def _restored_events(request: _Run, restored: Mapping[str, Any]) -> None:
 
 def _run(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
     """Run an FRG; with a checkpointer, each finished call is saved as it ends."""
-    ledger = CallLedger.open(config, request.frg, request.results)
-    restored = ledger.issue() if ledger else {}
+    ledger = CallLedger.open(config)
+    todo = [cid for cid in request.frg.calls if cid not in request.results]
+    restored = ledger.issue(request.frg, todo) if ledger else {}
     _restored_events(request, restored)
     try:
         run = ctx.orchestrator.run(
@@ -312,8 +313,9 @@ def _run(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
 
 
 async def _arun(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
-    ledger = CallLedger.open(config, request.frg, request.results)
-    restored = await ledger.aissue() if ledger else {}
+    ledger = CallLedger.open(config)
+    todo = [cid for cid in request.frg.calls if cid not in request.results]
+    restored = await ledger.aissue(request.frg, todo) if ledger else {}
     _restored_events(request, restored)
     try:
         run = await ctx.orchestrator.arun(
