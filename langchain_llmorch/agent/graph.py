@@ -64,6 +64,7 @@ def build_llmorch_graph(
     raise_on_failure: bool = False,
     base_url: str | None = None,
     approve_plan: bool = False,
+    stream_plan: bool = False,
 ) -> StateGraph[LLMOrchState]:
     """The uncompiled LLMOrch graph, to add nodes or compile with your own options.
 
@@ -105,6 +106,7 @@ def build_llmorch_graph(
         max_recoveries=max_recoveries,
         replan_temperature=replan_temperature,
         raise_on_failure=raise_on_failure,
+        stream_plan=stream_plan,
     )
 
     builder = StateGraph(LLMOrchState)
@@ -152,6 +154,7 @@ def create_llmorch_agent(
     raise_on_failure: bool = False,
     base_url: str | None = None,
     approve_plan: bool = False,
+    stream_plan: bool = False,
     name: str = "llmorch",
 ) -> CompiledStateGraph[LLMOrchState]:
     """Build an agent that plans all tool calls at once and runs them in parallel.
@@ -177,6 +180,9 @@ def create_llmorch_agent(
         approve_plan: pause with the plan (LangGraph `interrupt()`) before any call
             runs; resume with `Command(resume=True | False | edited plan text)`.
             Needs a checkpointer.
+        stream_plan: start calls while the model is still writing the plan: each
+            plan line is validated and handed over as it arrives (text planning,
+            models that stream; others plan as usual).
         name: the graph's name.
 
     Returns:
@@ -208,5 +214,6 @@ def create_llmorch_agent(
         raise_on_failure=raise_on_failure,
         base_url=base_url,
         approve_plan=approve_plan,
+        stream_plan=stream_plan,
     )
     return builder.compile(checkpointer=checkpointer, name=name)

@@ -8,7 +8,10 @@ as parallel as the async one and the two never drift apart.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Generator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,7 +23,16 @@ from langchain_llmorch.agent import prompts
 from langchain_llmorch.agent.durable import CallLedger, settle
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.streaming import (
+    Feed,
+    PlanLines,
+    PlanningSink,
+    kept_results,
+    newest,
+    streams,
+)
 from langchain_llmorch.engine.events import RunResult, event
+from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import (
     LLMOrchError,
     PlanSyntaxError,
@@ -43,13 +55,30 @@ class _Ask:
 
 
 @dataclass
+class _StreamPlan:
+    """Ask for the plan, streamed: calls start as their lines arrive (`stream_plan=True`)."""
+
+    messages: list[AnyMessage]
+
+
+@dataclass
+class _Streamed:
+    """A streamed plan's reply, and the run of the calls handed over while it streamed."""
+
+    reply: Any
+    run: RunResult | None = None
+    ran: FRG | None = None
+    error: str | None = None
+
+
+@dataclass
 class _Run:
     frg: FRG
     results: Mapping[str, Any]
     attempts: Mapping[str, int] = field(default_factory=dict)
 
 
-_Step = Generator[_Ask | _Run, Any, dict[str, Any]]
+_Step = Generator[_Ask | _StreamPlan | _Run, Any, dict[str, Any]]
 
 
 class _UnreadableReplyError(LLMOrchError):
@@ -99,9 +128,37 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
 
 
 def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
-    reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
-    return {**fresh, "recoveries": 0, "trace": [], "failure": None} | _compiled(reply, ctx)
+    fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
+    if ctx.stream_plan and ctx.planning == "text":
+        streamed: _Streamed = yield _StreamPlan(_planner_prompt(state, ctx))
+        return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
+    reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
+    return fresh | _compiled(reply, ctx)
+
+
+def _after_streaming(streamed: _Streamed, ctx: AgentContext) -> dict[str, Any]:
+    """Keep what ran while the plan streamed: valid results, whatever the plan became."""
+    run = streamed.run
+    if run is None or streamed.ran is None:
+        return {}
+    trace = [r.to_dict() for r in run.trace]
+    attempts = {r.id: r.attempt for r in run.trace}
+    update: dict[str, Any] = {"trace": trace, "attempts": attempts}
+    try:
+        _, final = compile_plan(_reply_text(streamed.reply), ctx)
+    except (PlanSyntaxError, PlanValidationError):
+        # To repair; the results are checked against the repaired plan.
+        source = "\n".join(c.render() for c in streamed.ran.calls.values())
+        return update | {"results": dict(run.results), "streamed": source}
+    results = kept_results(streamed.ran, final, run.results)
+    kept_ids = {cid for cid in final.calls if cid in streamed.ran.calls}
+    errors = {
+        cid: f"{type(e).__name__}: {e}"
+        for cid, e in run.errors.items()
+        if cid in kept_ids and final.calls[cid].render() == streamed.ran.calls[cid].render()
+    }
+    return update | {"results": results, "errors": errors}
 
 
 # ------------------------------------------------------------------- coordinator
@@ -139,14 +196,16 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
     if repairs < ctx.max_repairs:
         prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
         reply = yield _Ask(prompt, structured=ctx.planning == "structured")
-        return {"repairs": repairs + 1} | _compiled(reply, ctx)
+        compiled = _compiled(reply, ctx)
+        return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     if replans < ctx.max_replans:
         reply = yield _Ask(
             _planner_prompt(state, ctx),
             temperature=ctx.replan_temperature,
             structured=ctx.planning == "structured",
         )
-        return {"replans": replans + 1} | _compiled(reply, ctx)
+        compiled = _compiled(reply, ctx)
+        return {"replans": replans + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     reason = (
         f"I could not make a valid plan for this request after {repairs} repair(s) and "
         f"{replans} fresh plan(s). The last error was:\n{error}"
@@ -156,6 +215,19 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
     except (PlanSyntaxError, PlanValidationError) as err:
         return _give_up(ctx, reason, err)
     return _give_up(ctx, reason, LLMOrchError(reason))  # pragma: no cover - defensive
+
+
+def _kept_after_repair(
+    state: LLMOrchState, compiled: dict[str, Any], ctx: AgentContext
+) -> dict[str, Any]:
+    """Results of calls that ran while a faulty plan streamed, if the new plan keeps them."""
+    streamed = state.get("streamed")
+    if not streamed or compiled.get("compile_error"):
+        return {}
+    ran = compile_plan(streamed, ctx)[1]
+    plan = compile_plan(compiled["plan"], ctx)[1]
+    results = kept_results(ran, plan, state.get("results", {}))
+    return {"results": results, "errors": {}, "streamed": None}
 
 
 def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
@@ -332,6 +404,95 @@ async def _arun(request: _Run, ctx: AgentContext, config: RunnableConfig) -> Run
     return settle(run, request.frg)
 
 
+def _extension(frg: FRG, ledger: CallLedger | None) -> Extension:
+    return frg, ledger.issue(frg, newest(frg)) if ledger else {}
+
+
+def _stream_plan(request: _StreamPlan, ctx: AgentContext, config: RunnableConfig) -> _Streamed:
+    """Stream the plan and run its calls as they arrive (see `agent.streaming`)."""
+    if not streams(ctx.model):
+        return _Streamed(ctx.model.invoke(request.messages, config))
+    lines, feed, ledger = PlanLines(ctx), Feed(), CallLedger.open(config)
+    sink = PlanningSink(get_stream_writer())
+    failure: Exception | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="llmorch-plan-run") as helper:
+        running = helper.submit(
+            contextvars.copy_context().run,  # the stream writer reads the graph's config
+            ctx.orchestrator.run_streaming,
+            feed,
+            on_event=sink,
+            config=config,
+            on_result=ledger.save if ledger else None,
+        )
+        try:
+            for chunk in ctx.model.stream(request.messages, config):
+                for frg in lines.add(chunk.text):
+                    feed.put(_extension(frg, ledger))
+            sink.plan_done()
+            for frg in lines.finish():
+                feed.put(_extension(frg, ledger))
+        except Exception as err:
+            failure = err
+        finally:
+            sink.plan_done()
+            feed.close()
+            try:
+                run = running.result()
+            finally:
+                if ledger:
+                    ledger.close()
+    return _streamed(lines, run, sink, failure)
+
+
+async def _astream_plan(
+    request: _StreamPlan, ctx: AgentContext, config: RunnableConfig
+) -> _Streamed:
+    if not streams(ctx.model):
+        return _Streamed(await ctx.model.ainvoke(request.messages, config))
+    lines, feed, ledger = PlanLines(ctx), Feed(), CallLedger.open(config)
+    sink = PlanningSink(get_stream_writer())
+    failures: list[Exception] = []
+
+    async def extension(frg: FRG) -> Extension:
+        return frg, await ledger.aissue(frg, newest(frg)) if ledger else {}
+
+    async def produce() -> None:
+        try:
+            async for chunk in ctx.model.astream(request.messages, config):
+                for frg in lines.add(chunk.text):
+                    feed.put(await extension(frg))
+            sink.plan_done()
+            for frg in lines.finish():
+                feed.put(await extension(frg))
+        except Exception as err:
+            failures.append(err)
+        finally:
+            sink.plan_done()
+            feed.close()
+
+    producer = asyncio.create_task(produce())
+    try:
+        run = await ctx.orchestrator.arun_streaming(
+            feed, on_event=sink, config=config, on_result=ledger.save if ledger else None
+        )
+    finally:
+        await producer
+        if ledger:
+            ledger.close()
+    return _streamed(lines, run, sink, failures[0] if failures else None)
+
+
+def _streamed(
+    lines: PlanLines, run: RunResult, sink: PlanningSink, failure: Exception | None
+) -> _Streamed:
+    if failure is not None:
+        raise failure
+    if lines.frg is not None:
+        settle(run, lines.frg)
+    sink.planned(run, lines)
+    return _Streamed(AIMessage(lines.text), run, lines.frg, lines.error)
+
+
 def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
     answer: Any = None
     while True:
@@ -345,6 +506,8 @@ def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, 
                 answer = _ask_model(ctx, request).invoke(request.messages, config)
             except Exception as err:
                 answer = _unreadable(request, err)
+        elif isinstance(request, _StreamPlan):
+            answer = _stream_plan(request, ctx, config)
         else:
             answer = _run(request, ctx, config)
 
@@ -362,6 +525,8 @@ async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dic
                 answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
             except Exception as err:
                 answer = _unreadable(request, err)
+        elif isinstance(request, _StreamPlan):
+            answer = await _astream_plan(request, ctx, config)
         else:
             answer = await _arun(request, ctx, config)
 
@@ -389,10 +554,10 @@ def node(name: NodeName, ctx: AgentContext) -> tuple[Any, Any]:
 
 
 def route_after_planning(state: LLMOrchState) -> Literal["coordinator", "repair", "__end__"]:
-    """A plan that compiles runs; one that does not goes to repair."""
+    """A plan that compiles runs; a faulty one, or calls failed while it streamed, to repair."""
     if state.get("failure"):
         return "__end__"
-    return "repair" if state.get("compile_error") else "coordinator"
+    return "repair" if state.get("compile_error") or state.get("errors") else "coordinator"
 
 
 def route_after_coordinator(state: LLMOrchState) -> Literal["joiner", "repair"]:
