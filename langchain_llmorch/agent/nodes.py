@@ -1,17 +1,15 @@
 """The agent's nodes: planner, coordinator, repair and joiner (sync and async twins).
 
 Each node's logic is written once, as a generator that yields what it needs
-done (`_Ask` a model, `_Run` an FRG) and returns the state update; `_drive` and
-`_adrive` serve those requests with `invoke` or `ainvoke`, so the sync graph is
-as parallel as the async one and the two never drift apart.
+done (`_Ask` a model, `StreamPlan` a plan while running its calls, `_Run` an
+FRG) and returns the state update; `_drive` and `_adrive` serve those requests
+with `invoke` or `ainvoke` (runs and streamed plans: `agent.running`), so the sync
+graph is as parallel as the async one and the two never drift apart.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 from collections.abc import Generator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,19 +18,18 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
-from langchain_llmorch.agent.durable import CallLedger, settle
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
-from langchain_llmorch.agent.state import AgentContext, LLMOrchState
-from langchain_llmorch.agent.streaming import (
-    Feed,
-    PlanLines,
-    PlanningSink,
-    kept_results,
-    newest,
-    streams,
+from langchain_llmorch.agent.running import (
+    Streamed,
+    StreamPlan,
+    arun_plan,
+    astream_plan,
+    run_plan,
+    stream_plan,
 )
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.streaming import kept_results
 from langchain_llmorch.engine.events import RunResult, event
-from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import (
     LLMOrchError,
     PlanSyntaxError,
@@ -55,30 +52,13 @@ class _Ask:
 
 
 @dataclass
-class _StreamPlan:
-    """Ask for the plan, streamed: calls start as their lines arrive (`stream_plan=True`)."""
-
-    messages: list[AnyMessage]
-
-
-@dataclass
-class _Streamed:
-    """A streamed plan's reply, and the run of the calls handed over while it streamed."""
-
-    reply: Any
-    run: RunResult | None = None
-    ran: FRG | None = None
-    error: str | None = None
-
-
-@dataclass
 class _Run:
     frg: FRG
     results: Mapping[str, Any]
     attempts: Mapping[str, int] = field(default_factory=dict)
 
 
-_Step = Generator[_Ask | _StreamPlan | _Run, Any, dict[str, Any]]
+_Step = Generator[_Ask | StreamPlan | _Run, Any, dict[str, Any]]
 
 
 class _UnreadableReplyError(LLMOrchError):
@@ -131,13 +111,13 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
     if ctx.stream_plan and ctx.planning == "text":
-        streamed: _Streamed = yield _StreamPlan(_planner_prompt(state, ctx))
+        streamed: Streamed = yield StreamPlan(_planner_prompt(state, ctx))
         return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
     reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
     return fresh | _compiled(reply, ctx)
 
 
-def _after_streaming(streamed: _Streamed, ctx: AgentContext) -> dict[str, Any]:
+def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:
     """Keep what ran while the plan streamed: valid results, whatever the plan became."""
     run = streamed.run
     if run is None or streamed.ran is None:
@@ -347,152 +327,6 @@ def _unreadable(request: _Ask, err: Exception) -> _UnreadableReplyError:
     return _UnreadableReplyError(msg)
 
 
-def _restored_events(request: _Run, restored: Mapping[str, Any]) -> None:
-    writer = get_stream_writer()
-    for cid in restored:
-        call = request.frg.calls[cid]
-        writer(
-            {
-                "event": "restored",
-                "id": cid,
-                "tool": call.tool,
-                "kind": request.frg.kind(cid),
-                "processor": None,
-                "attempt": request.attempts.get(cid, 1),
-            }
-        )
-
-
-def _run(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
-    """Run an FRG; with a checkpointer, each finished call is saved as it ends."""
-    ledger = CallLedger.open(config)
-    todo = [cid for cid in request.frg.calls if cid not in request.results]
-    restored = ledger.issue(request.frg, todo) if ledger else {}
-    _restored_events(request, restored)
-    try:
-        run = ctx.orchestrator.run(
-            request.frg,
-            results={**request.results, **restored},
-            attempts=request.attempts,
-            on_event=get_stream_writer(),
-            config=config,
-            on_result=ledger.save if ledger else None,
-        )
-    finally:
-        if ledger:
-            ledger.close()
-    return settle(run, request.frg)
-
-
-async def _arun(request: _Run, ctx: AgentContext, config: RunnableConfig) -> RunResult:
-    ledger = CallLedger.open(config)
-    todo = [cid for cid in request.frg.calls if cid not in request.results]
-    restored = await ledger.aissue(request.frg, todo) if ledger else {}
-    _restored_events(request, restored)
-    try:
-        run = await ctx.orchestrator.arun(
-            request.frg,
-            results={**request.results, **restored},
-            attempts=request.attempts,
-            on_event=get_stream_writer(),
-            config=config,
-            on_result=ledger.save if ledger else None,
-        )
-    finally:
-        if ledger:
-            ledger.close()
-    return settle(run, request.frg)
-
-
-def _extension(frg: FRG, ledger: CallLedger | None) -> Extension:
-    return frg, ledger.issue(frg, newest(frg)) if ledger else {}
-
-
-def _stream_plan(request: _StreamPlan, ctx: AgentContext, config: RunnableConfig) -> _Streamed:
-    """Stream the plan and run its calls as they arrive (see `agent.streaming`)."""
-    if not streams(ctx.model):
-        return _Streamed(ctx.model.invoke(request.messages, config))
-    lines, feed, ledger = PlanLines(ctx), Feed(), CallLedger.open(config)
-    sink = PlanningSink(get_stream_writer())
-    failure: Exception | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix="llmorch-plan-run") as helper:
-        running = helper.submit(
-            contextvars.copy_context().run,  # the stream writer reads the graph's config
-            ctx.orchestrator.run_streaming,
-            feed,
-            on_event=sink,
-            config=config,
-            on_result=ledger.save if ledger else None,
-        )
-        try:
-            for chunk in ctx.model.stream(request.messages, config):
-                for frg in lines.add(chunk.text):
-                    feed.put(_extension(frg, ledger))
-            sink.plan_done()
-            for frg in lines.finish():
-                feed.put(_extension(frg, ledger))
-        except Exception as err:
-            failure = err
-        finally:
-            sink.plan_done()
-            feed.close()
-            try:
-                run = running.result()
-            finally:
-                if ledger:
-                    ledger.close()
-    return _streamed(lines, run, sink, failure)
-
-
-async def _astream_plan(
-    request: _StreamPlan, ctx: AgentContext, config: RunnableConfig
-) -> _Streamed:
-    if not streams(ctx.model):
-        return _Streamed(await ctx.model.ainvoke(request.messages, config))
-    lines, feed, ledger = PlanLines(ctx), Feed(), CallLedger.open(config)
-    sink = PlanningSink(get_stream_writer())
-    failures: list[Exception] = []
-
-    async def extension(frg: FRG) -> Extension:
-        return frg, await ledger.aissue(frg, newest(frg)) if ledger else {}
-
-    async def produce() -> None:
-        try:
-            async for chunk in ctx.model.astream(request.messages, config):
-                for frg in lines.add(chunk.text):
-                    feed.put(await extension(frg))
-            sink.plan_done()
-            for frg in lines.finish():
-                feed.put(await extension(frg))
-        except Exception as err:
-            failures.append(err)
-        finally:
-            sink.plan_done()
-            feed.close()
-
-    producer = asyncio.create_task(produce())
-    try:
-        run = await ctx.orchestrator.arun_streaming(
-            feed, on_event=sink, config=config, on_result=ledger.save if ledger else None
-        )
-    finally:
-        await producer
-        if ledger:
-            ledger.close()
-    return _streamed(lines, run, sink, failures[0] if failures else None)
-
-
-def _streamed(
-    lines: PlanLines, run: RunResult, sink: PlanningSink, failure: Exception | None
-) -> _Streamed:
-    if failure is not None:
-        raise failure
-    if lines.frg is not None:
-        settle(run, lines.frg)
-    sink.planned(run, lines)
-    return _Streamed(AIMessage(lines.text), run, lines.frg, lines.error)
-
-
 def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
     answer: Any = None
     while True:
@@ -506,10 +340,10 @@ def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, 
                 answer = _ask_model(ctx, request).invoke(request.messages, config)
             except Exception as err:
                 answer = _unreadable(request, err)
-        elif isinstance(request, _StreamPlan):
-            answer = _stream_plan(request, ctx, config)
+        elif isinstance(request, StreamPlan):
+            answer = stream_plan(request, ctx, config)
         else:
-            answer = _run(request, ctx, config)
+            answer = run_plan(request, ctx, config)
 
 
 async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
@@ -525,10 +359,10 @@ async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dic
                 answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
             except Exception as err:
                 answer = _unreadable(request, err)
-        elif isinstance(request, _StreamPlan):
-            answer = await _astream_plan(request, ctx, config)
+        elif isinstance(request, StreamPlan):
+            answer = await astream_plan(request, ctx, config)
         else:
-            answer = await _arun(request, ctx, config)
+            answer = await arun_plan(request, ctx, config)
 
 
 NodeName = Literal["planner", "coordinator", "repair", "joiner"]
