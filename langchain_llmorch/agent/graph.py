@@ -84,6 +84,12 @@ def build_llmorch_graph(
         if value < 0:
             msg = f"{name} must be >= 0, not {value}"
             raise ValueError(msg)
+    if stream_plan and approve_plan:
+        msg = (
+            "stream_plan starts calls while the plan is written, approve_plan runs nothing "
+            "before a human approves the plan: choose one"
+        )
+        raise ValueError(msg)
     chat = _chat_model(model, base_url)
     given = tools_by_name(tools)
     if SELF_TOOL not in given:

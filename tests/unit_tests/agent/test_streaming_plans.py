@@ -188,3 +188,8 @@ async def test_streamed_calls_are_checkpointed_and_an_interrupt_resumes(mode: st
     out = await out if mode == "async" else out
     assert out["messages"][-1].content == "<a> go? -> yes"
     assert RUNS == {"fetch:a": 1, "ask:go?": 2}  # s1 restored, not run again
+
+
+def test_streaming_and_plan_approval_do_not_mix() -> None:
+    with pytest.raises(ValueError, match="choose one"):
+        _agent(LineStreamer(plan=PLAN), approve_plan=True, checkpointer=InMemorySaver())
