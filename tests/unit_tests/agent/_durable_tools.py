@@ -44,3 +44,13 @@ def handle(key: str) -> object:
 def compute_ask(question: str) -> str:
     """A compute tool that (wrongly) asks a human."""
     return str(interrupt(question))
+
+
+@inout
+def flaky(key: str) -> str:
+    """Fails on its first run for each key, then works."""
+    count(f"flaky:{key}")
+    if RUNS[f"flaky:{key}"] == 1:
+        msg = f"{key} is not ready yet"
+        raise RuntimeError(msg)
+    return f"({key})"

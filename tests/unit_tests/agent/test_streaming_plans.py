@@ -193,3 +193,15 @@ async def test_streamed_calls_are_checkpointed_and_an_interrupt_resumes(mode: st
 def test_streaming_and_plan_approval_do_not_mix() -> None:
     with pytest.raises(ValueError, match="choose one"):
         _agent(LineStreamer(plan=PLAN), approve_plan=True, checkpointer=InMemorySaver())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_call_failing_while_the_plan_streams_goes_to_recovery(mode: str) -> None:
+    plan = 's1: fetch(key="a")\ns2: flaky(key="b")\ns3: self(prompt="{s1} {s2}")'
+    RUNS.clear()
+    model = LineStreamer(plan=plan, gate=_after_first_call)
+    graph = create_llmorch_agent(model, [tools.fetch, tools.flaky], stream_plan=True)
+    out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
+    assert out["recoveries"] == 1
+    assert out["messages"][-1].content == "<a> (b)"
+    assert RUNS == {"fetch:a": 1, "flaky:b": 2}  # s1 kept through the recovery
