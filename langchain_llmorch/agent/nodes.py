@@ -28,7 +28,7 @@ from langchain_llmorch.agent.running import (
     stream_plan,
 )
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
-from langchain_llmorch.agent.streaming import kept_results
+from langchain_llmorch.agent.streaming import kept_results, plan_source
 from langchain_llmorch.engine.events import RunResult, event
 from langchain_llmorch.errors import (
     LLMOrchError,
@@ -110,7 +110,7 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
 def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
-    if ctx.stream_plan and ctx.planning == "text":
+    if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
         streamed: Streamed = yield StreamPlan(_planner_prompt(state, ctx))
         return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
     reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")

@@ -21,7 +21,7 @@ from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent.durable import CallLedger, settle
 from langchain_llmorch.agent.state import AgentContext
-from langchain_llmorch.agent.streaming import Feed, PlanLines, PlanningSink, newest, streams
+from langchain_llmorch.agent.streaming import Feed, PlanLines, PlanningSink, newest, plan_source
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.plan.frg import FRG
@@ -116,7 +116,8 @@ def _extension(frg: FRG, ledger: CallLedger | None) -> Extension:
 
 def stream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableConfig) -> Streamed:
     """Stream the plan and run its calls as they arrive (see `agent.streaming`)."""
-    if not streams(ctx.model):
+    source = plan_source(ctx)
+    if source is None:
         return Streamed(ctx.model.invoke(request.messages, config))
     lines, feed, ledger = PlanLines(ctx), Feed(), CallLedger.open(config)
     sink = PlanningSink(get_stream_writer())
@@ -131,11 +132,11 @@ def stream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableConfig) 
             on_result=ledger.save if ledger else None,
         )
         try:
-            for chunk in ctx.model.stream(request.messages, config):
-                for frg in lines.add(chunk.text):
+            for chunk in source.runnable.stream(request.messages, config):
+                for frg in lines.add(source.add(chunk.text)):
                     feed.put(_extension(frg, ledger))
             sink.plan_done()
-            for frg in lines.finish():
+            for frg in [*lines.add(source.finish()), *lines.finish()]:
                 feed.put(_extension(frg, ledger))
         except Exception as err:
             failure = err
@@ -152,7 +153,8 @@ def stream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableConfig) 
 
 async def astream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableConfig) -> Streamed:
     """`stream_plan` in an async graph."""
-    if not streams(ctx.model):
+    source = plan_source(ctx)
+    if source is None:
         return Streamed(await ctx.model.ainvoke(request.messages, config))
     lines, feed, ledger = PlanLines(ctx), Feed(), CallLedger.open(config)
     sink = PlanningSink(get_stream_writer())
@@ -163,11 +165,11 @@ async def astream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableC
 
     async def produce() -> None:
         try:
-            async for chunk in ctx.model.astream(request.messages, config):
-                for frg in lines.add(chunk.text):
+            async for chunk in source.runnable.astream(request.messages, config):
+                for frg in lines.add(source.add(chunk.text)):
                     feed.put(await extension(frg))
             sink.plan_done()
-            for frg in lines.finish():
+            for frg in [*lines.add(source.finish()), *lines.finish()]:
                 feed.put(await extension(frg))
         except Exception as err:
             failures.append(err)

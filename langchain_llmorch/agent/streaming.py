@@ -14,6 +14,12 @@ is compiled as before:
 
 Once a line fails, no later line is handed over. Models that do not stream
 (no `_stream`/`_astream`, or `disable_streaming=True`) take the usual path.
+
+Structured planning streams the model's JSON: a step is complete when the next
+one begins (or the reply ends); each complete step is rendered as a plan line
+and handled like one. This needs `with_structured_output` to be the usual
+"model bound to a response format, then a parser" sequence; other models plan
+as usual.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableSequence
+from langchain_core.utils.json import parse_partial_json
 
 from langchain_llmorch.agent.state import AgentContext
 from langchain_llmorch.engine.events import RunResult
@@ -34,6 +42,7 @@ from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
+from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
 
 _CALL_LINE = re.compile(r"^\s*\w+\s*:\s*\w+\s*\(")
 _END = object()
@@ -45,6 +54,72 @@ def streams(model: BaseChatModel) -> bool:
         return False
     cls = type(model)
     return cls._stream is not BaseChatModel._stream or cls._astream is not BaseChatModel._astream  # noqa: SLF001
+
+
+class PlanText:
+    """Text planning: the model's reply is the plan text."""
+
+    def __init__(self, model: BaseChatModel) -> None:
+        """Stream `model`'s reply."""
+        self.runnable: Runnable[Any, Any] = model
+
+    def add(self, chunk: str) -> str:
+        """Plan text in this chunk."""
+        return chunk
+
+    def finish(self) -> str:
+        """Plan text held back until the reply ends (none)."""
+        return ""
+
+
+class JsonSteps:
+    """Structured planning: plan lines from the model's JSON, one per completed step."""
+
+    def __init__(self, runnable: Runnable[Any, Any]) -> None:
+        """Stream `runnable`'s raw reply (the model bound to the plan's JSON schema)."""
+        self.runnable = runnable
+        self._raw = ""
+        self._done = 0
+
+    def add(self, chunk: str) -> str:
+        """Plan lines of the steps this chunk completes (every step but the last begun)."""
+        self._raw += chunk
+        return self._lines(_steps(self._raw)[:-1])
+
+    def finish(self) -> str:
+        """Plan lines of the remaining steps."""
+        return self._lines(_steps(self._raw))
+
+    def _lines(self, steps: list[Any]) -> str:
+        new = steps[self._done :]
+        self._done += len(new)
+        return "".join(structured_plan_text({"steps": [step]}) + "\n" for step in new)
+
+
+def _steps(raw: str) -> list[Any]:
+    try:
+        data = parse_partial_json(raw)
+    except ValueError:
+        return []
+    steps = data.get("steps") if isinstance(data, dict) else None
+    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+
+def plan_source(ctx: AgentContext) -> PlanText | JsonSteps | None:
+    """How to stream the plan from `ctx.model`; `None`: it cannot stream."""
+    if not streams(ctx.model):
+        return None
+    if ctx.planning == "text":
+        return PlanText(ctx.model)
+    try:
+        structured = ctx.model.with_structured_output(
+            plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
+        )
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if isinstance(structured, RunnableSequence):
+        return JsonSteps(structured.first)
+    return None
 
 
 class PlanLines:
@@ -175,4 +250,14 @@ def kept_results(ran: FRG | None, plan: FRG, results: Mapping[str, Any]) -> dict
     return kept
 
 
-__all__ = ["Feed", "PlanLines", "PlanningSink", "kept_results", "newest", "streams"]
+__all__ = [
+    "Feed",
+    "JsonSteps",
+    "PlanLines",
+    "PlanText",
+    "PlanningSink",
+    "kept_results",
+    "newest",
+    "plan_source",
+    "streams",
+]

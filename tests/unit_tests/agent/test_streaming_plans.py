@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import PydanticOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -205,3 +207,47 @@ async def test_a_call_failing_while_the_plan_streams_goes_to_recovery(mode: str)
     assert out["recoveries"] == 1
     assert out["messages"][-1].content == "<a> (b)"
     assert RUNS == {"fetch:a": 1, "flaky:b": 2}  # s1 kept through the recovery
+
+
+JSON_PLAN = json.dumps(
+    {
+        "steps": [
+            {"id": "s1", "tool": "fetch", "args": {"key": "a"}},
+            {"id": "s2", "tool": "fetch", "args": {"key": "b"}},
+            {"id": "s3", "tool": "self", "args": {"prompt": "{s1} {s2}"}},
+        ]
+    }
+)
+
+
+class JsonStreamer(LineStreamer):
+    """Structured output the usual way (bound model | parser); the JSON streams in pieces."""
+
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+        return self.bind() | PydanticOutputParser(pydantic_object=schema)
+
+
+def _json_gate(i: int) -> bool:
+    # Piece 2 starts step s2, so step s1 is complete after it; wait for s1 before piece 3.
+    return i < 3 or RUNS["fetch:a"] == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_structured_plans_stream_step_by_step(mode: str) -> None:
+    start, cut = JSON_PLAN.index("["), JSON_PLAN.index('{"id": "s2"')
+    # Cut between JSON tokens (the streamer puts a newline, i.e. whitespace, between pieces).
+    pieces = [
+        JSON_PLAN[: start + 1],
+        JSON_PLAN[start + 1 : cut],
+        JSON_PLAN[cut : cut + 12],
+        JSON_PLAN[cut + 12 :],
+    ]
+    model = JsonStreamer(plan="\n".join(pieces), gate=_json_gate)
+    RUNS.clear()
+    graph = create_llmorch_agent(model, [tools.fetch], stream_plan=True, planning="structured")
+    events = await _events(graph, QUESTION, mode)
+    scheduled = {e["id"]: e["while_planning"] for e in events if e["event"] == "scheduled"}
+    assert scheduled["s1"] is True
+    (planned,) = [e for e in events if e["event"] == "planned"]
+    assert planned["lines"] == 3
+    assert RUNS == {"fetch:a": 1, "fetch:b": 1}
