@@ -4,11 +4,15 @@ START -> planner -> coordinator -> joiner -> END
             │  ▲         │
             ▼  │         ▼
            repair ◄──────┘        (compile-time and run-time failures)
+
+With `approve_plan=True` an `approve` node sits in front of the coordinator:
+planner / repair -> approve -> coordinator (it pauses with the plan for a human).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -18,6 +22,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
+from langchain_llmorch.agent.approval import approve, route_to_approval
 from langchain_llmorch.agent.models import resolve_chat_model
 from langchain_llmorch.agent.nodes import (
     NodeName,
@@ -49,6 +54,8 @@ def build_llmorch_graph(
     executor: ComputeExecutor | None = None,
     raise_on_failure: bool = False,
     base_url: str | None = None,
+    approve_plan: bool = False,
+    stream_plan: bool = False,
 ) -> StateGraph[LLMOrchState]:
     """The uncompiled LLMOrch graph, to add nodes or compile with your own options.
 
@@ -68,6 +75,12 @@ def build_llmorch_graph(
         if value < 0:
             msg = f"{name} must be >= 0, not {value}"
             raise ValueError(msg)
+    if stream_plan and approve_plan:
+        msg = (
+            "stream_plan starts calls while the plan is written, approve_plan runs nothing "
+            "before a human approves the plan: choose one"
+        )
+        raise ValueError(msg)
     chat = resolve_chat_model(model, base_url=base_url)
     given = tools_by_name(tools)
     if SELF_TOOL not in given:
@@ -90,6 +103,7 @@ def build_llmorch_graph(
         max_recoveries=max_recoveries,
         replan_temperature=replan_temperature,
         raise_on_failure=raise_on_failure,
+        stream_plan=stream_plan,
     )
     warm_in_background(ctx.orchestrator, ctx.tools)  # compute workers start while we wire
 
@@ -101,10 +115,21 @@ def build_llmorch_graph(
         builder.add_node(name, RunnableLambda(sync, afunc=asynchronous, name=name))
     # planner -> coordinator -> joiner, with repair on every failure edge.
     builder.add_edge(START, "planner")
-    builder.add_conditional_edges("planner", route_after_planning, ["coordinator", "repair", END])
     builder.add_conditional_edges("coordinator", route_after_coordinator, ["joiner", "repair"])
-    builder.add_conditional_edges("repair", route_after_planning, ["coordinator", "repair", END])
     builder.add_edge("joiner", END)
+    if not approve_plan:
+        builder.add_conditional_edges(
+            "planner", route_after_planning, ["coordinator", "repair", END]
+        )
+        builder.add_conditional_edges(
+            "repair", route_after_planning, ["coordinator", "repair", END]
+        )
+        return builder
+    # With approval, every plan about to run (new, repaired or recovered) is shown first.
+    builder.add_node("approve", RunnableLambda(partial(approve, ctx=ctx), name="approve"))
+    builder.add_conditional_edges("planner", route_to_approval, ["approve", "repair", END])
+    builder.add_conditional_edges("repair", route_to_approval, ["approve", "repair", END])
+    builder.add_conditional_edges("approve", route_after_planning, ["coordinator", "repair", END])
     return builder
 
 
@@ -126,6 +151,8 @@ def create_llmorch_agent(
     executor: ComputeExecutor | None = None,
     raise_on_failure: bool = False,
     base_url: str | None = None,
+    approve_plan: bool = False,
+    stream_plan: bool = False,
     name: str = "llmorch",
 ) -> CompiledStateGraph[LLMOrchState]:
     """Build an agent that plans all tool calls at once and runs them in parallel.
@@ -148,6 +175,12 @@ def create_llmorch_agent(
         raise_on_failure: raise `PlanValidationError` / `RecoveryExhaustedError`
             instead of answering with the reason.
         base_url: for a model name: an OpenAI-compatible server (vLLM, Ollama, llama.cpp).
+        approve_plan: pause with the plan (LangGraph `interrupt()`) before any call
+            runs; resume with `Command(resume=True | False | edited plan text)`.
+            Needs a checkpointer.
+        stream_plan: start calls while the model is still writing the plan: each
+            plan line is validated and handed over as it arrives (text planning,
+            models that stream; others plan as usual).
         name: the graph's name.
 
     Returns:
@@ -178,5 +211,7 @@ def create_llmorch_agent(
         executor=executor,
         raise_on_failure=raise_on_failure,
         base_url=base_url,
+        approve_plan=approve_plan,
+        stream_plan=stream_plan,
     )
     return builder.compile(checkpointer=checkpointer, name=name)

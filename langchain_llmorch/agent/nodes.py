@@ -1,9 +1,10 @@
 """The agent's nodes: planner, coordinator, repair and joiner (sync and async twins).
 
 Each node's logic is written once, as a generator that yields what it needs
-done (`_Ask` a model, `_Run` an FRG) and returns the state update; `_drive` and
-`_adrive` serve those requests with `invoke` or `ainvoke`, so the sync graph is
-as parallel as the async one and the two never drift apart.
+done (`_Ask` a model, `StreamPlan` a plan while running its calls, `_Run` an
+FRG) and returns the state update; `_drive` and `_adrive` serve those requests
+with `invoke` or `ainvoke` (runs and streamed plans: `agent.running`), so the sync
+graph is as parallel as the async one and the two never drift apart.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
+from langchain_llmorch.agent.running import (
+    Streamed,
+    StreamPlan,
+    arun_plan,
+    astream_plan,
+    run_plan,
+    stream_plan,
+)
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.streaming import kept_results, plan_source
 from langchain_llmorch.engine.events import RunResult, event
 from langchain_llmorch.errors import (
     LLMOrchError,
@@ -48,7 +58,7 @@ class _Run:
     attempts: Mapping[str, int] = field(default_factory=dict)
 
 
-_Step = Generator[_Ask | _Run, Any, dict[str, Any]]
+_Step = Generator[_Ask | StreamPlan | _Run, Any, dict[str, Any]]
 
 
 class _UnreadableReplyError(LLMOrchError):
@@ -98,16 +108,48 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
 
 
 def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
-    reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
-    return {**fresh, "recoveries": 0, "trace": [], "failure": None} | _compiled(reply, ctx)
+    fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
+    if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
+        streamed: Streamed = yield StreamPlan(_planner_prompt(state, ctx))
+        return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
+    reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
+    return fresh | _compiled(reply, ctx)
+
+
+def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:
+    """Keep what ran while the plan streamed: valid results, whatever the plan became."""
+    run = streamed.run
+    if run is None or streamed.ran is None:
+        return {}
+    trace = [r.to_dict() for r in run.trace]
+    attempts = {r.id: r.attempt for r in run.trace}
+    update: dict[str, Any] = {"trace": trace, "attempts": attempts}
+    try:
+        _, final = compile_plan(_reply_text(streamed.reply), ctx)
+    except (PlanSyntaxError, PlanValidationError):
+        # To repair; the results are checked against the repaired plan.
+        source = "\n".join(c.render() for c in streamed.ran.calls.values())
+        return update | {"results": dict(run.results), "streamed": source}
+    results = kept_results(streamed.ran, final, run.results)
+    kept_ids = {cid for cid in final.calls if cid in streamed.ran.calls}
+    errors = {
+        cid: f"{type(e).__name__}: {e}"
+        for cid, e in run.errors.items()
+        if cid in kept_ids and final.calls[cid].render() == streamed.ran.calls[cid].render()
+    }
+    return update | {"results": results, "errors": errors}
 
 
 # ------------------------------------------------------------------- coordinator
 
 
 def _coordinate(state: LLMOrchState, ctx: AgentContext) -> _Step:
-    _, frg = compile_plan(state["plan"], ctx)
+    try:
+        _, frg = compile_plan(state["plan"], ctx)
+    except (PlanSyntaxError, PlanValidationError) as err:
+        # A plan edited with `update_state` is validated here and repaired if faulty.
+        return {"compile_error": str(err)}
     before = state.get("attempts", {})
     results = state.get("results", {})
     upcoming = {cid: before.get(cid, 0) + 1 for cid in frg.calls if cid not in results}
@@ -134,14 +176,16 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
     if repairs < ctx.max_repairs:
         prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
         reply = yield _Ask(prompt, structured=ctx.planning == "structured")
-        return {"repairs": repairs + 1} | _compiled(reply, ctx)
+        compiled = _compiled(reply, ctx)
+        return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     if replans < ctx.max_replans:
         reply = yield _Ask(
             _planner_prompt(state, ctx),
             temperature=ctx.replan_temperature,
             structured=ctx.planning == "structured",
         )
-        return {"replans": replans + 1} | _compiled(reply, ctx)
+        compiled = _compiled(reply, ctx)
+        return {"replans": replans + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     reason = (
         f"I could not make a valid plan for this request after {repairs} repair(s) and "
         f"{replans} fresh plan(s). The last error was:\n{error}"
@@ -151,6 +195,19 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
     except (PlanSyntaxError, PlanValidationError) as err:
         return _give_up(ctx, reason, err)
     return _give_up(ctx, reason, LLMOrchError(reason))  # pragma: no cover - defensive
+
+
+def _kept_after_repair(
+    state: LLMOrchState, compiled: dict[str, Any], ctx: AgentContext
+) -> dict[str, Any]:
+    """Results of calls that ran while a faulty plan streamed, if the new plan keeps them."""
+    streamed = state.get("streamed")
+    if not streamed or compiled.get("compile_error"):
+        return {}
+    ran = compile_plan(streamed, ctx)[1]
+    plan = compile_plan(compiled["plan"], ctx)[1]
+    results = kept_results(ran, plan, state.get("results", {}))
+    return {"results": results, "errors": {}, "streamed": None}
 
 
 def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
@@ -283,14 +340,10 @@ def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, 
                 answer = _ask_model(ctx, request).invoke(request.messages, config)
             except Exception as err:
                 answer = _unreadable(request, err)
+        elif isinstance(request, StreamPlan):
+            answer = stream_plan(request, ctx, config)
         else:
-            answer = ctx.orchestrator.run(
-                request.frg,
-                results=request.results,
-                attempts=request.attempts,
-                on_event=get_stream_writer(),
-                config=config,
-            )
+            answer = run_plan(request, ctx, config)
 
 
 async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
@@ -306,14 +359,10 @@ async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dic
                 answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
             except Exception as err:
                 answer = _unreadable(request, err)
+        elif isinstance(request, StreamPlan):
+            answer = await astream_plan(request, ctx, config)
         else:
-            answer = await ctx.orchestrator.arun(
-                request.frg,
-                results=request.results,
-                attempts=request.attempts,
-                on_event=get_stream_writer(),
-                config=config,
-            )
+            answer = await arun_plan(request, ctx, config)
 
 
 NodeName = Literal["planner", "coordinator", "repair", "joiner"]
@@ -339,12 +388,12 @@ def node(name: NodeName, ctx: AgentContext) -> tuple[Any, Any]:
 
 
 def route_after_planning(state: LLMOrchState) -> Literal["coordinator", "repair", "__end__"]:
-    """A plan that compiles runs; one that does not goes to repair."""
+    """A plan that compiles runs; a faulty one, or calls failed while it streamed, to repair."""
     if state.get("failure"):
         return "__end__"
-    return "repair" if state.get("compile_error") else "coordinator"
+    return "repair" if state.get("compile_error") or state.get("errors") else "coordinator"
 
 
 def route_after_coordinator(state: LLMOrchState) -> Literal["joiner", "repair"]:
-    """Failed calls go to repair; a clean run to the joiner."""
-    return "repair" if state.get("errors") else "joiner"
+    """Failed calls, or a plan edited into an invalid one, go to repair; else the joiner."""
+    return "repair" if state.get("errors") or state.get("compile_error") else "joiner"

@@ -41,6 +41,9 @@ class LLMOrchState(TypedDict):
     """One record per executed call, across every run of this question."""
     failure: NotRequired[str | None]
     """Set when the agent gives up; the reason is also the answer."""
+    streamed: NotRequired[str | None]
+    """The valid lines of a streamed plan that did not compile: the calls its kept
+    results belong to, checked against the repaired plan."""
 
 
 @dataclass
@@ -59,3 +62,5 @@ class AgentContext:
     max_recoveries: int = 2
     replan_temperature: float = 0.7
     raise_on_failure: bool = False
+    stream_plan: bool = False
+    """Start calls while the plan streams (text planning, models that stream)."""

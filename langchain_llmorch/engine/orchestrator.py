@@ -31,7 +31,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -52,10 +52,15 @@ from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import evaluate
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
-from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
+from langchain_llmorch.tools import COMPUTE, IN_PROCESS, JOIN_TOOL, tool_kind, tools_by_name
 
 Policy = Literal["dataflow", "paper"]
 EventSink = Callable[[dict[str, Any]], None]
+ResultHook = Callable[[str, Any], None]
+"""Called with `(call id, result)` as each call finishes; raising fails that call."""
+Extension = tuple[FRG, Mapping[str, Any]]
+"""A plan streamed so far (each FRG extends the previous one: same calls first) and
+results already known for its new calls (restored from a checkpoint)."""
 
 # One model of tool durations for the whole process, so every agent learns from every run.
 _SHARED_DURATIONS = DurationModel()
@@ -188,6 +193,7 @@ class Orchestrator:
         attempts: Mapping[str, int] | None = None,
         on_event: EventSink | None = None,
         config: RunnableConfig | None = None,
+        on_result: ResultHook | None = None,
     ) -> RunResult:
         """Run every call of `frg` that has no result yet.
 
@@ -198,11 +204,16 @@ class Orchestrator:
             on_event: receives one dict per call transition (`scheduled`, `started`,
                 `finished`, `failed`).
             config: passed to every tool, so callbacks, tags and metadata apply.
+            on_result: called with `(call id, result)` as each call finishes, before
+                its children start (e.g. to save the result); if it raises, the call
+                fails with that error.
 
         Returns:
             Results, errors, skipped calls and the trace.
         """
-        return await self._arun(frg, results, attempts, on_event, config, prefer_sync=False)
+        return await self._arun(
+            frg, results, attempts, on_event, config, prefer_sync=False, on_result=on_result
+        )
 
     async def _arun(
         self,
@@ -213,6 +224,7 @@ class Orchestrator:
         config: RunnableConfig | None,
         *,
         prefer_sync: bool,
+        on_result: ResultHook | None = None,
     ) -> RunResult:
         uses_compute = any(frg.kind(c) == COMPUTE for c in frg.calls if c not in (results or {}))
         executor = self.executor if uses_compute else None
@@ -220,7 +232,76 @@ class Orchestrator:
         # A sync run gets a fresh event loop: tools with a sync implementation run in
         # threads, so clients bound to another loop (an async HTTP pool) are never reused.
         run.runner.prefer_sync = prefer_sync
+        run.on_result = on_result
         return await run.execute()
+
+    async def arun_streaming(
+        self,
+        graphs: AsyncIterable[Extension],
+        *,
+        attempts: Mapping[str, int] | None = None,
+        on_event: EventSink | None = None,
+        config: RunnableConfig | None = None,
+        on_result: ResultHook | None = None,
+    ) -> RunResult:
+        """Run a plan while it is being written: calls start as their lines arrive.
+
+        Args:
+            graphs: the plan so far, growing: each FRG has the previous one's calls
+                first, then new ones, with results already known for the new ones.
+            attempts: see `arun`.
+            on_event: see `arun`.
+            config: see `arun`.
+            on_result: see `arun`.
+
+        Returns:
+            The run of every call received, once `graphs` ends and they are done.
+        """
+        return await self._arun_streaming(
+            graphs, attempts, on_event, config, prefer_sync=False, on_result=on_result
+        )
+
+    def run_streaming(
+        self,
+        graphs: AsyncIterable[Extension],
+        *,
+        attempts: Mapping[str, int] | None = None,
+        on_event: EventSink | None = None,
+        config: RunnableConfig | None = None,
+        on_result: ResultHook | None = None,
+    ) -> RunResult:
+        """Synchronous `arun_streaming` (tools with a sync implementation run in threads)."""
+        return run_sync(
+            self._arun_streaming(
+                graphs, attempts, on_event, config, prefer_sync=True, on_result=on_result
+            )
+        )
+
+    async def _arun_streaming(
+        self,
+        graphs: AsyncIterable[Extension],
+        attempts: Mapping[str, int] | None,
+        on_event: EventSink | None,
+        config: RunnableConfig | None,
+        *,
+        prefer_sync: bool,
+        on_result: ResultHook | None,
+    ) -> RunResult:
+        feed = aiter(graphs)
+        first = await anext(feed, None)
+        if first is None:
+            return RunResult(results={}, started_at=time.time())
+        frg, known = first
+        # The calls to come are unknown: the pool is needed if any tool may need it.
+        uses_pool = any(
+            tool_kind(t) == COMPUTE and not (t.metadata or {}).get(IN_PROCESS)
+            for t in self.tools.values()
+        )
+        executor = self.executor if uses_pool else None
+        run = _Run(self, frg, executor, known, attempts or {}, on_event, config or {})
+        run.runner.prefer_sync = prefer_sync
+        run.on_result = on_result
+        return await run.execute(more=feed)
 
     def run(
         self,
@@ -230,12 +311,17 @@ class Orchestrator:
         attempts: Mapping[str, int] | None = None,
         on_event: EventSink | None = None,
         config: RunnableConfig | None = None,
+        on_result: ResultHook | None = None,
     ) -> RunResult:
         """Synchronous `arun`: as parallel as the async one (see `arun` for arguments).
 
         Inout tools that have a sync implementation run it in the thread pool.
         """
-        return run_sync(self._arun(frg, results, attempts, on_event, config, prefer_sync=True))
+        return run_sync(
+            self._arun(
+                frg, results, attempts, on_event, config, prefer_sync=True, on_result=on_result
+            )
+        )
 
 
 class _Run:
@@ -268,6 +354,7 @@ class _Run:
         self.durations = orch.durations
         self.attempts = attempts
         self.on_event = on_event
+        self.on_result: ResultHook | None = None
         self.result = RunResult(results=dict(kept), started_at=time.time())
         self.todo = [cid for cid in frg.calls if cid not in kept]
         self.waiting = {cid: sum(1 for p in frg.parents(cid) if p not in kept) for cid in self.todo}
@@ -281,29 +368,70 @@ class _Run:
 
     # -- scheduler -----------------------------------------------------------------
 
-    async def execute(self) -> RunResult:
+    def choose_priorities(self) -> None:
+        choice = choose_order(self.frg, self.durations.durations(self.frg), self.processors)
+        self.priority = (
+            choice.priority
+            if self.policy == "dataflow"
+            else {cid: float(i) for i, cid in enumerate(self.frg.calls)}
+        )
+        self.result.schedule = choice.name if self.policy == "dataflow" else "paper-fifo"
+
+    async def execute(self, more: AsyncIterable[Extension] | None = None) -> RunResult:
         if self.todo:
-            choice = choose_order(self.frg, self.durations.durations(self.frg), self.processors)
-            self.priority = (
-                choice.priority
-                if self.policy == "dataflow"
-                else {cid: float(i) for i, cid in enumerate(self.frg.calls)}
-            )
-            self.result.schedule = choice.name if self.policy == "dataflow" else "paper-fifo"
+            self.choose_priorities()
         self.release([cid for cid in self.todo if self.waiting[cid] == 0])
+        feeder = asyncio.create_task(self.follow(more)) if more is not None else None
         try:
-            while self.tasks:
-                done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
+            while self.tasks or (feeder is not None and not feeder.done()):
+                waiting: set[asyncio.Task[Any]] = set(self.tasks)
+                if feeder is not None and not feeder.done():
+                    waiting.add(feeder)
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    self.complete(self.tasks.pop(task), task.result())
+                    if task is feeder:
+                        task.result()  # the plan's stream failed: stop the run
+                    else:
+                        self.complete(self.tasks.pop(task), task.result())
         except BaseException:
-            for task in self.tasks:
+            for task in [*self.tasks, *([feeder] if feeder else [])]:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
             raise
         ends = [r.ended_at for r in self.result.trace]
         self.result.makespan = max(ends, default=self.result.started_at) - self.result.started_at
         return self.result
+
+    async def follow(self, more: AsyncIterable[Extension]) -> None:
+        """Take in calls as the plan streams (see `Orchestrator.arun_streaming`)."""
+        async for frg, known in more:
+            self.extend(frg, known)
+
+    def extend(self, frg: FRG, known: Mapping[str, Any]) -> None:
+        """Add the new calls of `frg` (a longer version of this run's plan)."""
+        new = [cid for cid in frg.calls if cid not in self.frg.calls]
+        self.frg = frg
+        # A call whose task has not been completed yet still counts as waited for,
+        # even when its result is in: `complete` will count it down.
+        running = set(self.tasks.values())
+        ready = []
+        for cid in new:
+            if cid in known:
+                self.result.results[cid] = known[cid]
+                continue
+            parents = frg.parents(cid)
+            if any(p in self.result.errors or p in self.result.skipped for p in parents):
+                self.result.skipped.append(cid)
+                continue
+            self.todo.append(cid)
+            self.waiting[cid] = sum(
+                1 for p in parents if p not in self.result.results or p in running
+            )
+            if self.waiting[cid] == 0:
+                ready.append(cid)
+        if new:
+            self.choose_priorities()
+        self.release(ready)
 
     def release(self, ready: list[str]) -> None:
         """Hand calls whose inputs are complete to the coordinator (they are scheduled)."""
@@ -437,6 +565,11 @@ class _Run:
             raise
         except Exception as err:
             return self.fail(record, err)
+        if self.on_result is not None:
+            try:
+                self.on_result(cid, value)
+            except Exception as err:  # the hook's error fails this call only
+                return self.fail(record, err)
         results[cid] = value
         return record
 

@@ -1,0 +1,225 @@
+"""Durable calls: each finished call is saved through the graph's own checkpointer.
+
+The coordinator is one graph node, and LangGraph saves a node's update only when
+the node returns. To save each call as it finishes, the coordinator issues one
+LangGraph task (the functional API's `@task`, called from inside the node) per
+call that has no result yet, **in plan order**, before any call starts. A task's
+id depends on the order tasks are issued, so the same plan issues the same ids
+every time the node runs again in the same step.
+
+- A task waits for its call and returns `{"id": ..., "call": ..., "result": ...}`; LangGraph
+  writes that return value to the checkpointer (a *pending write* of the step) as
+  soon as the task ends.
+- When the node runs again in the same step (resumed after a crash, or after an
+  `interrupt()`), LangGraph hands a task that already returned its saved value
+  without running it: those calls are *restored*, and the orchestrator runs
+  only the others.
+- A call that does not finish (failed, skipped, paused, cut short) ends its task
+  with an error. LangGraph does not replay failed tasks, so on resume that task
+  runs again and can save the call's next result.
+
+Results go through the checkpointer's serializer before a call counts as
+finished: a result it cannot store fails that call with `ResultNotStorableError`
+(never a crash when the checkpoint is saved).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER
+from langgraph.errors import GraphInterrupt
+from langgraph.func import task
+
+from langchain_llmorch.engine.events import RunResult
+from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.plan.frg import FRG
+from langchain_llmorch.tools import COMPUTE
+
+TASK_NAME = "llmorch_call"
+"""The name of the LangGraph task that saves one call's result."""
+
+
+class ResultNotStorableError(LLMOrchError):
+    """A call's result cannot be saved by the graph's checkpointer.
+
+    Return plain data (str, numbers, lists, dicts, pydantic models, dataclasses),
+    or opt in to pickling: `SqliteSaver(conn, serde=JsonPlusSerializer(pickle_fallback=True))`.
+    """
+
+
+class InterruptInComputeError(LLMOrchError):
+    """A compute tool called `interrupt()`: it runs in a worker process, outside the graph."""
+
+
+class _NotFinishedError(Exception):
+    """Ends the task of a call that did not finish; the task runs again on resume."""
+
+
+@dataclass
+class _Slot:
+    """Where a call's task waits for the call's result."""
+
+    id: str
+    future: concurrent.futures.Future[dict[str, Any]] = field(
+        default_factory=concurrent.futures.Future
+    )
+    started: asyncio.Event | None = None
+
+
+def _wait(slot: _Slot) -> dict[str, Any]:
+    return slot.future.result()
+
+
+async def _await(slot: _Slot) -> dict[str, Any]:
+    if slot.started is not None:
+        slot.started.set()  # tells `aissue` the task runs: it had nothing saved
+    return await asyncio.wrap_future(slot.future)
+
+
+# The same name in both, so a run that crashed under `invoke` resumes under `ainvoke`.
+# (Typed `Any`: mypy cannot solve `task`'s overloads when a name is given.)
+_record: Any = task(name=TASK_NAME)(cast("Any", _wait))
+_arecord: Any = task(name=TASK_NAME)(cast("Any", _await))
+
+
+def _saved(value: Any, cid: str, call: str) -> tuple[bool, Any]:
+    """`(True, result)` when `value` is what the task of call `cid` (rendered `call`) saved."""
+    if isinstance(value, Mapping) and (value.get("id"), value.get("call")) == (cid, call):
+        return True, value.get("result")
+    return False, None
+
+
+class CallLedger:
+    """The saved results of one run of calls, through the graph's checkpointer.
+
+    Use `CallLedger.open(config)`: `None` when the graph has no checkpointer. Calls are
+    issued with `issue` / `aissue` in plan order (all at once, or line by line while a
+    plan streams); a saved result counts only for the same call (same id, tool and
+    arguments), so a plan written again differently never gets another call's result.
+    """
+
+    def __init__(self, serde: Any) -> None:
+        """A ledger that checks results with `serde` (the checkpointer's serializer)."""
+        self.serde = serde
+        self.calls: dict[str, str] = {}
+        self.slots: dict[str, _Slot] = {}
+        self.futures: dict[str, Any] = {}
+
+    @classmethod
+    def open(cls, config: RunnableConfig) -> CallLedger | None:
+        """A ledger when the node runs in a graph with a checkpointer, else `None`."""
+        checkpointer = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
+        if checkpointer is None or checkpointer is True or checkpointer is False:
+            return None
+        return cls(getattr(checkpointer, "serde", None))
+
+    def _slots(self, frg: FRG, ids: Iterable[str]) -> list[_Slot]:
+        new = [_Slot(cid) for cid in ids if cid not in self.calls]
+        for slot in new:
+            self.calls[slot.id] = frg.calls[slot.id].render()
+            self.slots[slot.id] = slot
+        return new
+
+    def issue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
+        """Issue the tasks of calls `ids` of `frg` in order; return the results saved earlier."""
+        new = self._slots(frg, ids)
+        for slot in new:
+            self.futures[slot.id] = _record(slot)
+        return self._restored(slot.id for slot in new if self.futures[slot.id].done())
+
+    async def aissue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
+        """`issue` in an async graph: a task either returns its saved value or starts."""
+        new = self._slots(frg, ids)
+        for slot in new:
+            slot.started = asyncio.Event()
+            self.futures[slot.id] = _arecord(slot)
+        for slot in new:
+            fut = self.futures[slot.id]
+            started = asyncio.ensure_future(slot.started.wait())  # type: ignore[union-attr]
+            await asyncio.wait([fut, started], return_when=asyncio.FIRST_COMPLETED)
+            started.cancel()
+        return self._restored(slot.id for slot in new if self.futures[slot.id].done())
+
+    def _restored(self, done: Iterable[str]) -> dict[str, Any]:
+        restored = {}
+        for cid in done:
+            fut = self.futures[cid]
+            if fut.exception() is not None:
+                continue
+            ok, value = _saved(fut.result(), cid, self.calls[cid])
+            if ok:
+                restored[cid] = value
+                self.slots.pop(cid)
+        return restored
+
+    def save(self, cid: str, value: Any) -> None:
+        """Hand a finished call's result to its task, which saves it.
+
+        Raises:
+            ResultNotStorableError: the checkpointer's serializer cannot store it.
+        """
+        slot = self.slots.get(cid)
+        if slot is None:  # pragma: no cover - every call that runs has a slot
+            return
+        payload = {"id": cid, "call": self.calls[cid], "result": value}
+        if self.serde is not None:
+            try:
+                self.serde.dumps_typed(payload)
+            except Exception as err:
+                tool = self.calls[cid].split(":", 1)[-1].split("(", 1)[0].strip()
+                msg = (
+                    f"the result of {cid} ({tool}) cannot be saved by the checkpointer: "
+                    f"{type(err).__name__}: {err}. Return plain data, or opt in to pickling "
+                    "with serde=JsonPlusSerializer(pickle_fallback=True)"
+                )
+                raise ResultNotStorableError(msg) from err
+        slot.future.set_result(payload)
+
+    def close(self) -> None:
+        """End the tasks of calls that did not finish, so the node can return."""
+        for slot in self.slots.values():
+            if not slot.future.done():
+                slot.future.set_exception(_NotFinishedError(slot.id))
+        for fut in self.futures.values():
+            # Retrieve the errors: they are expected, not worth a warning.
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+
+def settle(run: RunResult, frg: FRG) -> RunResult:
+    """Raise a tool's `interrupt()` the LangGraph way; explain a compute tool's attempt.
+
+    Raises:
+        GraphInterrupt: an inout call paused the graph (the first one in plan order).
+    """
+    for cid in frg.calls:
+        err = run.errors.get(cid)
+        if isinstance(err, GraphInterrupt):
+            raise err
+        if err is not None and frg.kind(cid) == COMPUTE and _outside_graph(err):
+            msg = (
+                f"{cid}: compute tool {frg.calls[cid].tool!r} called interrupt() (or read the "
+                "graph's config) in a worker process, outside the graph: only inout tools can "
+                "pause a run. Make the tool inout, or ask before the plan runs "
+                "(approve_plan=True)."
+            )
+            run.errors[cid] = InterruptInComputeError(msg)
+    return run
+
+
+def _outside_graph(err: BaseException) -> bool:
+    return isinstance(err, RuntimeError) and "outside of a runnable context" in str(err)
+
+
+__all__ = [
+    "TASK_NAME",
+    "CallLedger",
+    "InterruptInComputeError",
+    "ResultNotStorableError",
+    "settle",
+]

@@ -1,0 +1,263 @@
+"""Streaming plans: calls start while the model is still writing the plan.
+
+With `stream_plan=True` the planner streams the model's reply. Each complete line
+that looks like a call (`sN: tool(...)`) is parsed and validated with the lines
+before it (ids it refers to, the tool, the arguments against the tool's schema),
+and handed to the orchestrator at once, so a call whose inputs are ready starts
+while later lines are still being generated. When the stream ends the whole plan
+is compiled as before:
+
+- it compiles: the calls that ran are kept (those whose line, and whose inputs'
+  lines, are unchanged in the final plan) and the coordinator runs the rest;
+- it does not: the plan goes to repair with the finished calls kept, under the
+  same rule against the repaired plan.
+
+Once a line fails, no later line is handed over. Models that do not stream
+(no `_stream`/`_astream`, or `disable_streaming=True`) take the usual path.
+
+Structured planning streams the model's JSON: a step is complete when the next
+one begins (or the reply ends); each complete step is rendered as a plan line
+and handled like one. This needs `with_structured_output` to be the usual
+"model bound to a response format, then a parser" sequence; other models plan
+as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableSequence
+from langchain_core.utils.json import parse_partial_json
+
+from langchain_llmorch.agent.state import AgentContext
+from langchain_llmorch.engine.events import RunResult
+from langchain_llmorch.engine.orchestrator import Extension
+from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
+from langchain_llmorch.plan.frg import FRG, build_frg
+from langchain_llmorch.plan.language import parse_plan
+from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
+
+_CALL_LINE = re.compile(r"^\s*\w+\s*:\s*\w+\s*\(")
+_END = object()
+
+
+def streams(model: BaseChatModel) -> bool:
+    """Whether `model` streams its replies (else the planner waits for the whole plan)."""
+    if getattr(model, "disable_streaming", False) is True:
+        return False
+    cls = type(model)
+    return cls._stream is not BaseChatModel._stream or cls._astream is not BaseChatModel._astream  # noqa: SLF001
+
+
+class PlanText:
+    """Text planning: the model's reply is the plan text."""
+
+    def __init__(self, model: BaseChatModel) -> None:
+        """Stream `model`'s reply."""
+        self.runnable: Runnable[Any, Any] = model
+
+    def add(self, chunk: str) -> str:
+        """Plan text in this chunk."""
+        return chunk
+
+    def finish(self) -> str:
+        """Plan text held back until the reply ends (none)."""
+        return ""
+
+
+class JsonSteps:
+    """Structured planning: plan lines from the model's JSON, one per completed step."""
+
+    def __init__(self, runnable: Runnable[Any, Any]) -> None:
+        """Stream `runnable`'s raw reply (the model bound to the plan's JSON schema)."""
+        self.runnable = runnable
+        self._raw = ""
+        self._done = 0
+
+    def add(self, chunk: str) -> str:
+        """Plan lines of the steps this chunk completes (every step but the last begun)."""
+        self._raw += chunk
+        return self._lines(_steps(self._raw)[:-1])
+
+    def finish(self) -> str:
+        """Plan lines of the remaining steps."""
+        return self._lines(_steps(self._raw))
+
+    def _lines(self, steps: list[Any]) -> str:
+        new = steps[self._done :]
+        self._done += len(new)
+        return "".join(structured_plan_text({"steps": [step]}) + "\n" for step in new)
+
+
+def _steps(raw: str) -> list[Any]:
+    try:
+        data = parse_partial_json(raw)
+    except ValueError:
+        return []
+    steps = data.get("steps") if isinstance(data, dict) else None
+    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+
+def plan_source(ctx: AgentContext) -> PlanText | JsonSteps | None:
+    """How to stream the plan from `ctx.model`; `None`: it cannot stream."""
+    if not streams(ctx.model):
+        return None
+    if ctx.planning == "text":
+        return PlanText(ctx.model)
+    try:
+        structured = ctx.model.with_structured_output(
+            plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
+        )
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if isinstance(structured, RunnableSequence):
+        return JsonSteps(structured.first)
+    return None
+
+
+class PlanLines:
+    """Cuts a streamed plan into lines; validates each call line with those before it."""
+
+    def __init__(self, ctx: AgentContext) -> None:
+        """Validate against the agent's tools."""
+        self.ctx = ctx
+        self.text = ""
+        self._buffer = ""
+        self.accepted: list[str] = []
+        self.frg: FRG | None = None
+        self.error: str | None = None
+        """Why the first failing line failed; no line after it is handed over."""
+
+    def add(self, chunk: str) -> list[FRG]:
+        """Take a chunk of the reply; return the plan grown by each new valid line."""
+        self.text += chunk
+        self._buffer += chunk
+        grown = []
+        while "\n" in self._buffer:
+            line, self._buffer = self._buffer.split("\n", 1)
+            if (frg := self._line(line)) is not None:
+                grown.append(frg)
+        return grown
+
+    def finish(self) -> list[FRG]:
+        """The reply is complete: take its last line."""
+        line, self._buffer = self._buffer, ""
+        frg = self._line(line)
+        return [frg] if frg is not None else []
+
+    def _line(self, line: str) -> FRG | None:
+        if self.error is not None or not _CALL_LINE.match(line):
+            return None  # after a failure, or prose, a fence, a blank line
+        source = "\n".join([*self.accepted, line.strip()])
+        try:
+            frg = build_frg(parse_plan(source), self.ctx.tools, self_kind=self.ctx.self_kind)
+        except (PlanSyntaxError, PlanValidationError) as err:
+            self.error = str(err)
+            return None
+        self.accepted.append(line.strip())
+        self.frg = frg
+        return frg
+
+
+class Feed:
+    """A growing plan handed from the planner (any thread) to the orchestrator's loop."""
+
+    def __init__(self) -> None:
+        """An empty feed; `close` it when the plan is complete."""
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def put(self, extension: Extension) -> None:
+        """Hand over the plan grown by new calls."""
+        self._queue.put(extension)
+
+    def close(self) -> None:
+        """No more calls will come."""
+        self._queue.put(_END)
+
+    def __aiter__(self) -> AsyncIterator[Extension]:
+        """Iterate on the orchestrator's loop, waiting without blocking it."""
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[Extension]:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                item = await asyncio.to_thread(self._queue.get)
+            if item is _END:
+                return
+            yield item
+
+
+@dataclass
+class PlanningSink:
+    """Wraps the stream writer: events say whether the plan was still being written."""
+
+    writer: Callable[[dict[str, Any]], None]
+    started_at: float = field(default_factory=time.time)
+    ended_at: float | None = None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        """Forward an orchestrator event, marked `while_planning`."""
+        self.writer({**event, "while_planning": self.ended_at is None})
+
+    def plan_done(self) -> None:
+        """The model finished writing the plan."""
+        if self.ended_at is None:
+            self.ended_at = time.time()
+
+    def planned(self, run: RunResult, lines: PlanLines) -> None:
+        """One `planned` event: when the plan ended, and each call's lead on that end."""
+        end = self.ended_at or time.time()
+        ahead = {r.id: round(end - r.scheduled_at, 4) for r in run.trace}
+        self.writer(
+            {
+                "event": "planned",
+                "id": None,
+                "tool": None,
+                "kind": None,
+                "processor": None,
+                "attempt": None,
+                "plan_seconds": round(end - self.started_at, 4),
+                "lines": len(lines.accepted),
+                "error": lines.error,
+                "scheduled_before_end": ahead,
+            }
+        )
+
+
+def newest(frg: FRG) -> list[str]:
+    """The call a plan line adds: the last one (each valid line adds one call)."""
+    return list(frg.calls)[-1:]
+
+
+def kept_results(ran: FRG | None, plan: FRG, results: Mapping[str, Any]) -> dict[str, Any]:
+    """Results of `ran`'s calls that `plan` has unchanged, and whose inputs are kept too."""
+    if ran is None:
+        return {}
+    kept: dict[str, Any] = {}
+    for cid, call in plan.calls.items():
+        same = cid in ran.calls and ran.calls[cid].render() == call.render()
+        if same and cid in results and all(p in kept for p in plan.parents(cid)):
+            kept[cid] = results[cid]
+    return kept
+
+
+__all__ = [
+    "Feed",
+    "JsonSteps",
+    "PlanLines",
+    "PlanText",
+    "PlanningSink",
+    "kept_results",
+    "newest",
+    "plan_source",
+    "streams",
+]

@@ -1,0 +1,51 @@
+"""A durable agent run in its own process, for the kill -9 test.
+
+    python -m tests.unit_tests.agent._killable_run DB LOG GO
+
+Runs a 6-call plan on thread "killable" with a `SqliteSaver` at DB, or resumes it
+when the thread already has a checkpoint. Every call appends `start N` and `done N`
+to LOG; calls 4-6 wait until the file GO exists. Prints the answer.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from langchain_llmorch import create_llmorch_agent, inout
+from langchain_llmorch.testing import planner_or
+
+PLAN = "\n".join(
+    [*(f"s{n}: work(n={n})" for n in range(1, 7)), 's7: self(prompt="{s1}{s2}{s3}{s4}{s5}{s6}")']
+)
+CONFIG = {"configurable": {"thread_id": "killable"}}
+
+
+def main(db: str, log: str, go: str) -> None:
+    def note(line: str) -> None:
+        with Path(log).open("a") as f:
+            f.write(line + "\n")
+
+    @inout
+    def work(n: int) -> str:
+        """Work on item n."""
+        note(f"start {n}")
+        while n > 3 and not Path(go).exists():
+            time.sleep(0.02)
+        note(f"done {n}")
+        return f"[{n}]"
+
+    model = planner_or(PLAN, answer=lambda text: text.rsplit("\n", 1)[-1])
+    with SqliteSaver.from_conn_string(db) as saver:
+        agent = create_llmorch_agent(model, [work], checkpointer=saver)
+        resuming = agent.get_state(CONFIG).next
+        inputs = None if resuming else {"messages": [("user", "work on 1-6")]}
+        out = agent.invoke(inputs, CONFIG)
+    print(out["messages"][-1].content)  # noqa: T201 - the test reads it
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

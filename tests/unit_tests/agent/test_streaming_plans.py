@@ -1,0 +1,253 @@
+"""Streaming plans: calls start while the plan is still being written."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import PydanticOutputParser
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from langchain_llmorch.agent.graph import create_llmorch_agent
+from langchain_llmorch.agent.streaming import kept_results
+from langchain_llmorch.plan.frg import build_frg
+from langchain_llmorch.plan.language import parse_plan
+from langchain_llmorch.testing import planner_or, request_kind
+from tests.unit_tests.agent import _durable_tools as tools
+from tests.unit_tests.agent._durable_tools import RUNS
+
+Gate = Callable[[int], bool]
+"""Before plan line i is streamed: True when the test's condition holds (polled)."""
+
+
+class LineStreamer(BaseChatModel):
+    """Streams the plan line by line; before line i it waits (up to 5 s) until `gate(i)`."""
+
+    plan: str
+    repair: str | None = None
+    gate: Any = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "line-streamer"
+
+    def _script(self) -> BaseChatModel:
+        return planner_or(self.plan, answer=lambda t: t.rsplit("\n", 1)[-1], repair=self.repair)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        reply = self._script().invoke(messages)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply.content))])
+
+    def _wait(self, i: int) -> None:
+        deadline = time.monotonic() + 5
+        while self.gate is not None and not self.gate(i) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: Any = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kw: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        if request_kind(messages) != "plan":
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(self._generate(messages).generations[0].text)
+            )
+            return
+        for i, line in enumerate(self.plan.splitlines(keepends=True)):
+            self._wait(i)
+            yield ChatGenerationChunk(message=AIMessageChunk(line))
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        if request_kind(messages) != "plan":
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(self._generate(messages).generations[0].text)
+            )
+            return
+        for i, line in enumerate(self.plan.splitlines(keepends=True)):
+            await asyncio.to_thread(self._wait, i)
+            yield ChatGenerationChunk(message=AIMessageChunk(line))
+
+
+PLAN = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: self(prompt="{s1} {s2}")'
+QUESTION = {"messages": [("user", "q")]}
+
+
+def _after_first_call(i: int) -> bool:
+    return i == 0 or RUNS["fetch:a"] == 1
+
+
+def _agent(model: BaseChatModel, **kwargs: Any) -> Any:
+    RUNS.clear()
+    return create_llmorch_agent(model, [tools.fetch, tools.ask_human], stream_plan=True, **kwargs)
+
+
+async def _events(graph: Any, inputs: Any, mode: str, config: Any = None) -> list[dict[str, Any]]:
+    if mode == "sync":
+        return list(graph.stream(inputs, config, stream_mode="custom"))
+    return [e async for e in graph.astream(inputs, config, stream_mode="custom")]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_calls_start_while_the_plan_streams(mode: str) -> None:
+    graph = _agent(LineStreamer(plan=PLAN, gate=_after_first_call))
+    events = await _events(graph, QUESTION, mode)
+    scheduled = {e["id"]: e["while_planning"] for e in events if e["event"] == "scheduled"}
+    # s1 was scheduled (and finished: the model waited for it) before s2's line existed;
+    # s3, the last line, is complete only when the stream ends.
+    assert scheduled["s1"] is True
+    assert scheduled["s3"] is False
+    (planned,) = [e for e in events if e["event"] == "planned"]
+    assert planned["lines"] == 3
+    assert planned["error"] is None
+    ahead = planned["scheduled_before_end"]
+    assert ahead["s1"] > 0
+    assert ahead["s1"] > ahead["s2"]
+    assert RUNS == {"fetch:a": 1, "fetch:b": 1}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_the_answer_is_the_same_and_nothing_runs_twice(mode: str) -> None:
+    graph = _agent(LineStreamer(plan=PLAN, gate=_after_first_call))
+    out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
+    assert out["messages"][-1].content == "<a> <b>"
+    assert out["results"] == {"s1": "<a>", "s2": "<b>", "s3": "<a> <b>"}
+    assert [r["id"] for r in out["trace"]] == ["s1", "s2", "s3"]  # no call ran twice
+    assert RUNS == {"fetch:a": 1, "fetch:b": 1}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_failing_line_sends_the_plan_to_repair_with_finished_calls_kept(mode: str) -> None:
+    faulty = 's1: fetch(key="a")\ns2: nosuchtool(key="b")\ns3: self(prompt="{s1} {s2}")'
+    repaired = 's1: fetch(key="a")\ns2: fetch(key="c")\ns3: self(prompt="{s1} {s2}")'
+    graph = _agent(LineStreamer(plan=faulty, repair=repaired, gate=_after_first_call))
+    events = await _events(graph, QUESTION, mode)
+    (planned,) = [e for e in events if e["event"] == "planned"]
+    assert "nosuchtool" in planned["error"]
+    assert planned["lines"] == 1  # nothing after the failing line was handed over
+    started = [e["id"] for e in events if e["event"] == "started"]
+    assert started == ["s1", "s2", "s3"]  # s1 once, before the repair; then s2 and s3
+    assert RUNS == {"fetch:a": 1, "fetch:c": 1}
+
+
+def test_a_repair_that_changes_a_call_runs_it_again() -> None:
+    faulty = 's1: fetch(key="a")\ns2: nosuchtool(key="b")'
+    repaired = 's1: fetch(key="z")\ns2: self(prompt="{s1}")'
+    out = _agent(LineStreamer(plan=faulty, repair=repaired, gate=_after_first_call)).invoke(
+        QUESTION
+    )
+    assert out["messages"][-1].content == "<z>"
+    assert RUNS == {"fetch:a": 1, "fetch:z": 1}
+
+
+def test_kept_results_need_the_same_line_and_kept_inputs() -> None:
+    tool_list = [tools.fetch]
+    ran = build_frg(
+        parse_plan('s1: fetch(key="a")\ns2: fetch(key="b")\ns3: self(prompt="{s1}")'), tool_list
+    )
+    plan = build_frg(
+        parse_plan('s1: fetch(key="A")\ns2: fetch(key="b")\ns3: self(prompt="{s1}")'), tool_list
+    )
+    results = {"s1": "<a>", "s2": "<b>", "s3": "x"}
+    assert kept_results(ran, plan, results) == {"s2": "<b>"}  # s3's input changed
+    assert kept_results(None, plan, results) == {}
+
+
+def test_a_model_that_does_not_stream_plans_as_usual() -> None:
+    graph = _agent(planner_or(PLAN, answer=lambda t: t.rsplit("\n", 1)[-1]))
+    events = list(graph.stream(QUESTION, stream_mode="custom"))
+    assert not [e for e in events if e["event"] == "planned"]
+    assert all(not e.get("while_planning") for e in events)
+    out = graph.invoke(QUESTION)
+    assert out["messages"][-1].content == "<a> <b>"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_streamed_calls_are_checkpointed_and_an_interrupt_resumes(mode: str) -> None:
+    plan = 's1: fetch(key="a")\ns2: ask_human(question="go?")\ns3: self(prompt="{s1} {s2}")'
+    graph = _agent(LineStreamer(plan=plan, gate=_after_first_call), checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": mode}}
+    run = graph.invoke if mode == "sync" else graph.ainvoke
+    out = run(QUESTION, config)
+    out = await out if mode == "async" else out
+    assert [i.value for i in out["__interrupt__"]] == ["go?"]
+    assert graph.get_state(config).next == ("planner",)
+    out = run(Command(resume="yes"), config)
+    out = await out if mode == "async" else out
+    assert out["messages"][-1].content == "<a> go? -> yes"
+    assert RUNS == {"fetch:a": 1, "ask:go?": 2}  # s1 restored, not run again
+
+
+def test_streaming_and_plan_approval_do_not_mix() -> None:
+    with pytest.raises(ValueError, match="choose one"):
+        _agent(LineStreamer(plan=PLAN), approve_plan=True, checkpointer=InMemorySaver())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_call_failing_while_the_plan_streams_goes_to_recovery(mode: str) -> None:
+    plan = 's1: fetch(key="a")\ns2: flaky(key="b")\ns3: self(prompt="{s1} {s2}")'
+    RUNS.clear()
+    model = LineStreamer(plan=plan, gate=_after_first_call)
+    graph = create_llmorch_agent(model, [tools.fetch, tools.flaky], stream_plan=True)
+    out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
+    assert out["recoveries"] == 1
+    assert out["messages"][-1].content == "<a> (b)"
+    assert RUNS == {"fetch:a": 1, "flaky:b": 2}  # s1 kept through the recovery
+
+
+JSON_PLAN = json.dumps(
+    {
+        "steps": [
+            {"id": "s1", "tool": "fetch", "args": {"key": "a"}},
+            {"id": "s2", "tool": "fetch", "args": {"key": "b"}},
+            {"id": "s3", "tool": "self", "args": {"prompt": "{s1} {s2}"}},
+        ]
+    }
+)
+
+
+class JsonStreamer(LineStreamer):
+    """Structured output the usual way (bound model | parser); the JSON streams in pieces."""
+
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+        return self.bind() | PydanticOutputParser(pydantic_object=schema)
+
+
+def _json_gate(i: int) -> bool:
+    # Piece 2 starts step s2, so step s1 is complete after it; wait for s1 before piece 3.
+    return i < 3 or RUNS["fetch:a"] == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_structured_plans_stream_step_by_step(mode: str) -> None:
+    start, cut = JSON_PLAN.index("["), JSON_PLAN.index('{"id": "s2"')
+    # Cut between JSON tokens (the streamer puts a newline, i.e. whitespace, between pieces).
+    pieces = [
+        JSON_PLAN[: start + 1],
+        JSON_PLAN[start + 1 : cut],
+        JSON_PLAN[cut : cut + 12],
+        JSON_PLAN[cut + 12 :],
+    ]
+    model = JsonStreamer(plan="\n".join(pieces), gate=_json_gate)
+    RUNS.clear()
+    graph = create_llmorch_agent(model, [tools.fetch], stream_plan=True, planning="structured")
+    events = await _events(graph, QUESTION, mode)
+    scheduled = {e["id"]: e["while_planning"] for e in events if e["event"] == "scheduled"}
+    assert scheduled["s1"] is True
+    (planned,) = [e for e in events if e["event"] == "planned"]
+    assert planned["lines"] == 3
+    assert RUNS == {"fetch:a": 1, "fetch:b": 1}
