@@ -17,6 +17,7 @@ _NAMES = {
     "react": "ReAct",
     "parallel_fc": "Parallel FC",
     "llmcompiler": "LLMCompiler-style",
+    "llmcompiler_stream": "LLMCompiler-style, streaming",
     "create_agent": "create_agent",
     "llmorch_paper": "LLMOrch (paper policy)",
     "llmorch": "LLMOrch (dataflow)",
