@@ -25,6 +25,7 @@ from langchain_llmorch.benchmarks.runner import Measurement, Technique, measure,
 from langchain_llmorch.benchmarks.scripted import ScriptedBrain
 from langchain_llmorch.benchmarks.workloads import agnews, kitti, search
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
+from langchain_llmorch.viz import require_matplotlib
 
 SUITES = ("kitti", "agnews", "movierec", "hotpotqa", "recovery", "scaling", "cases", "dags")
 # Per size: KITTI image scale, AGNews sizes, case-study scale, queries per suite (compute, I/O).
@@ -145,6 +146,8 @@ def run_benchmark(options: Options) -> str:
     """Run the benchmark and return the report (markdown); results go to `options.out`."""
     # Baselines run the stereo tool in threads, where its own warning filter is not reliable.
     warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+    if options.charts:
+        require_matplotlib()  # before the run, not after it
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     latency = LatencyModel(seed=options.seed, scale=options.latency_scale)
