@@ -46,7 +46,7 @@ __all__ = ["gantt", "require_matplotlib", "schedule_table"]
 
 _COLORS = {"llm": "#55A868", "compute": "#4C72B0", "inout": "#DD8452"}
 _OTHER = "#8C8C8C"
-_WAIT = {"color": _OTHER, "alpha": 0.3}
+_WAIT_ALPHA = 0.3
 _LEGEND = {"llm": "LLM request", "compute": "compute call", "inout": "I/O call"}
 _INSTALL = 'pip install "langchain-llmorch[bench]"'
 _FAILED = frozenset({"failed", "error", "crashed", "timeout", "cancelled"})
@@ -121,11 +121,11 @@ def _rows(calls: list[_Call]) -> tuple[list[str], dict[int, int]]:
     ran = sorted((c for c in calls if c.started is not None), key=lambda c: (c.started, c.id))
     labels: list[str] = []
     row_of: dict[int, int] = {}
-    lanes: list[float] = []  # when each lane's last request ends
+    llm_lanes: list[float] = []  # when each lane's last request ends
     for call in (c for c in ran if c.kind == "llm"):
         begin = call.started or 0.0
-        row_of[id(call)] = _lane(lanes, begin, call.ended or begin)
-    labels += [f"LLM {i + 1}" for i in range(len(lanes))]
+        row_of[id(call)] = _lane(llm_lanes, begin, call.ended or begin)
+    labels += [f"LLM {i + 1}" for i in range(len(llm_lanes))]
     pinned = [c for c in ran if c.kind == "compute" and c.processor is not None]
     processors = sorted({c.processor for c in pinned if c.processor is not None})
     first = len(labels)
@@ -153,7 +153,9 @@ def _draw(ax: Axes, call: _Call, y: int, origin: float) -> None:
     end = (call.ended or call.started or 0.0) - origin
     if call.scheduled is not None and call.scheduled - origin < begin:
         since = call.scheduled - origin
-        wait = ax.barh(y, begin - since, left=since, height=_WAIT_HEIGHT, **_WAIT)
+        wait = ax.barh(
+            y, begin - since, left=since, height=_WAIT_HEIGHT, color=_OTHER, alpha=_WAIT_ALPHA
+        )
         wait.patches[0].set_gid(f"wait:{call.id}")
     failed = call.status in _FAILED
     bar = ax.barh(
@@ -183,7 +185,7 @@ def require_matplotlib() -> None:
         ```
     """
     try:
-        import matplotlib  # noqa: F401, PLC0415 - optional dependency
+        import matplotlib as mpl  # noqa: F401, PLC0415 - optional dependency
     except ImportError as err:
         msg = f"Gantt charts need matplotlib, which is not installed: {_INSTALL}"
         raise ImportError(msg, name="matplotlib") from err
@@ -250,7 +252,7 @@ def gantt(
         if k in shown
     ]
     handles += [
-        Patch(**_WAIT, label="waiting"),
+        Patch(color=_OTHER, alpha=_WAIT_ALPHA, label="waiting"),
         Patch(facecolor="white", edgecolor="#C44E52", hatch="//", label="failed"),
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)

@@ -226,6 +226,35 @@ def _answer(text: str) -> str:
     return match["answer"].strip().strip("\"'") if match else text.strip()
 
 
+async def _plan_round(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    unit: TaskFetchingUnit,
+    tools: dict[str, BaseTool],
+    stream: bool,  # noqa: FBT001 - private helper
+    config: RunnableConfig | None,
+) -> LLMOrchError | None:
+    """Ask for a plan (streamed into `unit` or whole) and hand it all to `unit`.
+
+    Returns why the plan cannot be used, or None.
+    """
+    if stream:
+        try:
+            plan_text = await stream_plan(model, messages, unit, tools, config)
+        except BaseException:
+            await unit.cancel()
+            raise
+    else:
+        plan_text = message_text(await model.ainvoke(messages, config))
+    messages.append(AIMessage(plan_text))
+    try:
+        unit.round.plan = parse_compiler_plan(plan_text)
+        unit.add(build_frg(unit.round.plan, tools))
+    except LLMOrchError as err:
+        return err
+    return None
+
+
 async def arun_llmcompiler(
     model: BaseChatModel,
     tools: ToolsArg,
@@ -277,7 +306,7 @@ async def arun_llmcompiler(
     turns = 0
     last: PlanRound | None = None
     for attempt in range(1, max_replans + 2):
-        round_ = PlanRound(Plan([]))
+        round_ = PlanRound(Plan(()))
         unit = TaskFetchingUnit(
             by_name,
             round_,
@@ -286,29 +315,18 @@ async def arun_llmcompiler(
             attempt=attempt,
             config=config,
         )
-        if stream:
-            try:
-                plan_text = await stream_plan(model, messages, unit, by_name, config)
-            except BaseException:
-                await unit.cancel()
-                raise
-        else:
-            plan_text = message_text(await model.ainvoke(messages, config))
+        problem = await _plan_round(model, messages, unit, by_name, stream, config)
         turns += 1
-        messages.append(AIMessage(plan_text))
-        try:
-            round_.plan = parse_compiler_plan(plan_text)
-            unit.add(build_frg(round_.plan, by_name))
-        except LLMOrchError as err:
+        if problem is not None:
             await unit.drain()  # calls the stream started still count
             trace += round_.trace
-            problem = f"The plan could not be used: {err}"
-            messages.append(HumanMessage(REPLAN_PROMPT.format(report=problem)))
+            used = f"The plan could not be used: {problem}"
+            messages.append(HumanMessage(REPLAN_PROMPT.format(report=used)))
             if attempt <= max_replans:
                 continue
             if last is not None:  # answer from the last plan that ran
                 break
-            answer = f"LLMCompiler could not make a valid plan: {err}"
+            answer = f"LLMCompiler could not make a valid plan: {problem}"
             return BaselineResult(answer, trace, turns, time.perf_counter() - start)
         unit.finish()
         await unit.drain()

@@ -175,9 +175,7 @@ def _planner(plans: dict[str, str]) -> ScriptedChatModel:
     return ScriptedChatModel(script)
 
 
-def agent_measures(
-    loops: int, processors: int, *, repeats: int = 15
-) -> tuple[float, float, float]:
+def agent_measures(loops: int, processors: int, *, repeats: int = 15) -> tuple[float, float, float]:
     """The agent's numbers: (6 CPU-bound calls in call times, invoke overhead ms, engine ms).
 
     The agent is warmed first (worker processes started, modules imported), as a

@@ -140,7 +140,7 @@ class LLMSpans(BaseCallbackHandler):
 
     def _inside_tool(self, run_id: UUID | None) -> bool:
         seen = 0
-        while run_id is not None and seen < 100:  # noqa: PLR2004 - a cycle guard
+        while run_id is not None and seen < 100:  # a cycle guard
             if run_id in self._tools:
                 return True
             run_id = self._parents.get(run_id)

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from langchain_llmorch.viz import gantt, schedule_table
 
@@ -149,7 +149,7 @@ def test_legend_colours_are_the_bars_colours() -> None:
     colours = {
         t.get_text(): h.get_facecolor()
         for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)
-        if h is not None
+        if isinstance(h, Patch)
     }
     bars = {str(p.get_gid()): p.get_facecolor() for p in ax.patches}
     assert colours["LLM request"] == bars["call:planner"]
