@@ -149,7 +149,8 @@ def test_streaming_costs_the_same_tokens_and_latency_but_text_arrives_early() ->
                 first_line_at = time.time()
         batch, streamed = server.requests
     assert text == whole.content
-    assert streamed.stream and not batch.stream
+    assert streamed.stream
+    assert not batch.stream
     assert streamed.completion_tokens == batch.completion_tokens
     assert streamed.latency == batch.latency  # the same seeded draw for the same reply
     assert first_line_at is not None
