@@ -6,10 +6,16 @@ A trace is a sequence of records, objects with attributes or dicts with keys: `i
 `RunResult`. Times are shown relative to the run's start, the earliest scheduled or started call
 unless you pass `start`.
 
-The chart has one row per processor for compute calls, then lanes for compute calls without a
-processor (a technique that runs them on its event loop) and lanes for overlapping inout calls.
-Each call is a bar from start to end labelled with its id; the wait from scheduled to started is
-drawn lightly before it, and failed calls are hatched.
+Records of kind `"llm"` are the run's own LLM requests (plan, repair, joiner; the benchmark
+records them with a callback handler): they get their own lanes at the top, so the time axis
+covers the whole query, not only its tool calls.
+
+The chart has the LLM lanes, one row per processor for compute calls, then lanes for compute
+calls without a processor (a technique that runs them on its event loop) and lanes for
+overlapping inout calls. Each call is a bar from start to end labelled with its id; the wait
+from scheduled to started is drawn lightly (grey) before it, and failed calls are hatched.
+
+Drawing needs matplotlib: `pip install "langchain-llmorch[bench]"`.
 
 Example:
     ```python
@@ -36,9 +42,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["gantt", "schedule_table"]
+__all__ = ["gantt", "require_matplotlib", "schedule_table"]
 
-_COLORS = {"compute": "#4C72B0", "inout": "#DD8452"}
+_COLORS = {"llm": "#55A868", "compute": "#4C72B0", "inout": "#DD8452"}
+_OTHER = "#8C8C8C"
+_WAIT_ALPHA = 0.3
+_LEGEND = {"llm": "LLM request", "compute": "compute call", "inout": "I/O call"}
+_INSTALL = 'pip install "langchain-llmorch[bench]"'
 _FAILED = frozenset({"failed", "error", "crashed", "timeout", "cancelled"})
 _BAR_HEIGHT = 0.6
 _WAIT_HEIGHT = 0.15  # thin, so a wait that spans earlier calls on the row does not hide them
@@ -109,15 +119,27 @@ def _rows(calls: list[_Call]) -> tuple[list[str], dict[int, int]]:
     has two records and two bars.
     """
     ran = sorted((c for c in calls if c.started is not None), key=lambda c: (c.started, c.id))
+    labels: list[str] = []
+    row_of: dict[int, int] = {}
+    llm_lanes: list[float] = []  # when each lane's last request ends
+    for call in (c for c in ran if c.kind == "llm"):
+        begin = call.started or 0.0
+        row_of[id(call)] = _lane(llm_lanes, begin, call.ended or begin)
+    labels += [f"LLM {i + 1}" for i in range(len(llm_lanes))]
     pinned = [c for c in ran if c.kind == "compute" and c.processor is not None]
     processors = sorted({c.processor for c in pinned if c.processor is not None})
-    labels = [f"CPU {p}" for p in processors]
-    row_of = {id(c): processors.index(c.processor) for c in pinned if c.processor is not None}
+    first = len(labels)
+    labels += [f"CPU {p}" for p in processors]
+    row_of |= {
+        id(c): first + processors.index(c.processor) for c in pinned if c.processor is not None
+    }
     for kind, label in (("compute", "compute"), ("inout", "I/O")):
         lanes: list[float] = []  # when each lane's last call ends
         first = len(labels)
         for call in ran:
-            if id(call) not in row_of and (call.kind == "compute") == (kind == "compute"):
+            if call.kind == "llm" or id(call) in row_of:
+                continue
+            if (call.kind == "compute") == (kind == "compute"):
                 begin = call.started or 0.0
                 row_of[id(call)] = first + _lane(lanes, begin, call.ended or begin)
         labels += [f"{label} {i + 1}" for i in range(len(lanes))]
@@ -126,12 +148,14 @@ def _rows(calls: list[_Call]) -> tuple[list[str], dict[int, int]]:
 
 def _draw(ax: Axes, call: _Call, y: int, origin: float) -> None:
     """One call: its wait (scheduled -> started) lightly, then its run, labelled with its id."""
-    color = _COLORS.get(call.kind, "#8C8C8C")
+    color = _COLORS.get(call.kind, _OTHER)
     begin = (call.started or 0.0) - origin
     end = (call.ended or call.started or 0.0) - origin
     if call.scheduled is not None and call.scheduled - origin < begin:
         since = call.scheduled - origin
-        wait = ax.barh(y, begin - since, left=since, height=_WAIT_HEIGHT, color=color, alpha=0.3)
+        wait = ax.barh(
+            y, begin - since, left=since, height=_WAIT_HEIGHT, color=_OTHER, alpha=_WAIT_ALPHA
+        )
         wait.patches[0].set_gid(f"wait:{call.id}")
     failed = call.status in _FAILED
     bar = ax.barh(
@@ -147,6 +171,24 @@ def _draw(ax: Axes, call: _Call, y: int, origin: float) -> None:
     bar.patches[0].set_gid(f"call:{call.id}")
     middle = begin + (end - begin) / 2
     ax.text(middle, y, call.id, ha="center", va="center", fontsize=8, color="w", zorder=3)
+
+
+def require_matplotlib() -> None:
+    """Fail early, with the install command, when matplotlib is missing.
+
+    Raises:
+        ImportError: matplotlib is not installed (`pip install "langchain-llmorch[bench]"`).
+
+    Example:
+        ```python
+        require_matplotlib()  # before a long benchmark that ends with charts
+        ```
+    """
+    try:
+        import matplotlib as mpl  # noqa: F401, PLC0415 - optional dependency
+    except ImportError as err:
+        msg = f"Gantt charts need matplotlib, which is not installed: {_INSTALL}"
+        raise ImportError(msg, name="matplotlib") from err
 
 
 def gantt(
@@ -169,11 +211,15 @@ def gantt(
     Returns:
         The figure drawn on. Bars carry `gid`s `"call:<id>"` and `"wait:<id>"`.
 
+    Raises:
+        ImportError: matplotlib is not installed (`pip install "langchain-llmorch[bench]"`).
+
     Example:
         ```python
         fig = gantt(result.trace, title="KITTI* query 0, 2 processors", path="kitti.png")
         ```
     """
+    require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - optional
     from matplotlib.figure import Figure  # noqa: PLC0415
     from matplotlib.patches import Patch  # noqa: PLC0415
@@ -194,11 +240,19 @@ def gantt(
             _draw(ax, call, row_of[id(call)], origin)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
+    ends = [c.ended for c in calls if c.ended is not None and id(c) in row_of]
+    if ends:
+        ax.set_xlim(0.0, (max(ends) - origin) * 1.02 or 1.0)
     ax.set_xlabel("seconds since the run started")
     ax.grid(axis="x", alpha=0.3)
-    handles = [Patch(color=c, label=k) for k, c in _COLORS.items()]
+    shown = {c.kind for c in calls if id(c) in row_of}
+    handles = [
+        Patch(facecolor=c, edgecolor="white", label=_LEGEND[k])
+        for k, c in _COLORS.items()
+        if k in shown
+    ]
     handles += [
-        Patch(color="#8C8C8C", alpha=0.3, label="waiting"),
+        Patch(color=_OTHER, alpha=_WAIT_ALPHA, label="waiting"),
         Patch(facecolor="white", edgecolor="#C44E52", hatch="//", label="failed"),
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)

@@ -6,28 +6,32 @@
 
 The plan uses LLMCompiler's format (`1. search("Texas")`, `2. math("...", ["$1"])`,
 ..., `N. join()`) and is parsed by `parse_plan`; the dependencies come from
-`build_frg`. The task fetching unit starts every call whose dependencies are
-done, all at once, as tasks on one event loop, and fills their arguments from
-earlier results with `plan.evaluate`. There is no process pool and no bound on
-processors, and the tools' `compute`/`inout` tags are ignored: async tools are
-awaited, and sync tools are called directly inside their task, so a sync tool
-blocks the loop (and every other call) until it returns -- LLMCompiler's
-executor runs its tools in one thread the same way. Two CPU-bound sync calls
-that are ready together therefore run one after the other.
+`build_frg`. The task fetching unit (`task_fetching.py`) starts every call whose
+dependencies are done, all at once, as tasks on one event loop, and fills their
+arguments from earlier results with `plan.evaluate`. There is no process pool
+and no bound on processors, and the tools' `compute`/`inout` tags are ignored:
+async tools are awaited; a sync tool is called directly inside its task by
+default (`sync_tools="inline"`), blocking the loop until it returns, or run in
+a thread with `sync_tools="thread"` (what `tool.ainvoke` does for a sync
+LangChain tool). Inline, two CPU-bound sync calls that are ready together run
+one after the other; in threads, they share the GIL.
+
+With `stream=True` (LLMCompiler's headline mode) the planner's reply is
+streamed and every complete line goes to the task fetching unit at once, so the
+first calls run while the planner is still writing the rest of the plan.
 
 A failed call's dependants are skipped. With `max_replans > 0`, a plan with a
 failed call (or one that does not parse) is thrown away and the planner is
 asked for a whole new plan given what happened (static replanning); nothing of
 the failed round is reused. The joiner is one plain `model.ainvoke` with the
-question and the results.
+question and the results; with `fold_self_steps=True` it also does the plan's
+`self` steps that feed no tool call, instead of running them as calls.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -37,17 +41,17 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch.baselines.common import (
     BaselineResult,
-    ToolOutcome,
+    SyncMode,
     ToolsArg,
-    invoke_tool,
     message_text,
     tool_list,
 )
+from langchain_llmorch.baselines.task_fetching import PlanRound, TaskFetchingUnit
 from langchain_llmorch.engine.backend import run_sync
 from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.plan.frg import FRG, build_frg
-from langchain_llmorch.plan.language import Plan, evaluate, parse_plan, result_text
+from langchain_llmorch.plan.language import Plan, parse_plan, result_text
 from langchain_llmorch.tools import JOIN_TOOL, SELF_TOOL, make_self_tool
 
 PLANNER_PROMPT = """\
@@ -89,17 +93,6 @@ answer only."""
 
 _FINISH = re.compile(r"Action:\s*Finish\((?P<answer>.*)\)\s*$", re.DOTALL)
 _STEP_LINE = re.compile(r"^\s*(?:\d+\s*[.:)]|Thought\s*:)", re.IGNORECASE)
-
-
-@dataclass
-class PlanRound:
-    """One plan and what executing it produced."""
-
-    plan: Plan
-    results: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, BaseException] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-    trace: list[TraceRecord] = field(default_factory=list)
 
 
 def describe_tools(tools: list[BaseTool]) -> str:
@@ -145,11 +138,14 @@ async def execute_plan(
     *,
     attempt: int = 1,
     config: RunnableConfig | None = None,
+    sync_mode: SyncMode = "inline",
+    fold_self: bool = False,
 ) -> None:
-    """The task fetching unit: start every ready call at once on this event loop.
+    """The task fetching unit on a whole plan: start every ready call at once on this loop.
 
     Sync tools run inline and block the loop while they run (see the module
-    docstring). Fills `round_` with results, errors, skipped calls and the trace.
+    docstring) unless `sync_mode="thread"`. Fills `round_` with results, errors,
+    skipped calls, folded `self` steps and the trace.
 
     Example:
         ```python
@@ -157,54 +153,47 @@ async def execute_plan(
         await execute_plan(build_frg(plan, tools), {t.name: t for t in tools}, round_)
         ```
     """
-    waiting = {cid: set(frg.parents(cid)) for cid in frg.calls}
-    running: dict[asyncio.Task[ToolOutcome | None], str] = {}
+    unit = TaskFetchingUnit(
+        tools, round_, sync_mode=sync_mode, fold_self=fold_self, attempt=attempt, config=config
+    )
+    unit.add(frg)
+    unit.finish()
+    await unit.drain()
 
-    async def run_call(cid: str, scheduled_at: float) -> ToolOutcome | None:
-        call = frg.calls[cid]
-        if call.tool == JOIN_TOOL:
-            return None
-        args = {k: evaluate(v, round_.results) for k, v in frg.bound_args[cid].items()}
-        return await invoke_tool(
-            tools[call.tool],
-            args,
-            call_id=cid,
-            sync_mode="inline",
-            scheduled_at=scheduled_at,
-            config=config,
-            attempt=attempt,
-        )
 
-    def launch_ready() -> None:
-        for cid in [c for c, parents in waiting.items() if not parents]:
-            del waiting[cid]
-            running[asyncio.create_task(run_call(cid, time.time()))] = cid
+async def stream_plan(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    unit: TaskFetchingUnit,
+    tools: dict[str, BaseTool],
+    config: RunnableConfig | None = None,
+) -> str:
+    """Stream the planner's reply, handing the unit each complete line's plan so far.
 
-    launch_ready()
-    while running:
-        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            cid = running.pop(task)
-            try:
-                outcome = task.result()
-            except Exception as err:  # arguments that could not be computed
-                round_.errors[cid] = err
-                outcome = None
-            if outcome is not None:
-                round_.trace.append(outcome.record)
-                if outcome.ok:
-                    round_.results[cid] = outcome.value
-                else:
-                    round_.errors[cid] = outcome.error or RuntimeError(cid)
-            if cid in round_.errors:
-                for lost in sorted(frg.descendants([cid]) & waiting.keys()):
-                    del waiting[lost]
-                    round_.skipped.append(lost)
-                continue
-            round_.results.setdefault(cid, None)
-            for child in frg.children(cid):
-                waiting.get(child, set()).discard(cid)
-        launch_ready()
+    After every chunk that completes a line, the plan up to that line is parsed and
+    its FRG handed to `unit.add`, so ready calls start while the planner is still
+    writing. A prefix that does not parse (yet) is skipped: the next line retries.
+
+    Returns:
+        The whole plan text (the caller parses it once more, as a whole).
+
+    Example:
+        ```python
+        text = await stream_plan(model, messages, unit, {t.name: t for t in tools})
+        ```
+    """
+    text, parsed_upto = "", 0
+    async for chunk in model.astream(messages, config):
+        text += message_text(chunk)
+        cut = text.rfind("\n")
+        if cut <= parsed_upto:
+            continue
+        parsed_upto = cut
+        try:
+            unit.add(build_frg(parse_compiler_plan(text[:cut]), tools))
+        except LLMOrchError:
+            continue
+    return text
 
 
 def report(round_: PlanRound) -> str:
@@ -224,6 +213,8 @@ def report(round_: PlanRound) -> str:
             outcome = f"failed: {type(err).__name__}: {err}"
         elif call.id in round_.results:
             outcome = result_text(round_.results[call.id])
+        elif call.id in round_.folded:
+            outcome = "not run: do this step yourself in the answer"
         else:
             outcome = "skipped (a step it needs failed)"
         lines.append(f"{call.id}. {call.source} -> {outcome}")
@@ -235,12 +226,44 @@ def _answer(text: str) -> str:
     return match["answer"].strip().strip("\"'") if match else text.strip()
 
 
+async def _plan_round(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    unit: TaskFetchingUnit,
+    tools: dict[str, BaseTool],
+    stream: bool,  # noqa: FBT001 - private helper
+    config: RunnableConfig | None,
+) -> LLMOrchError | None:
+    """Ask for a plan (streamed into `unit` or whole) and hand it all to `unit`.
+
+    Returns why the plan cannot be used, or None.
+    """
+    if stream:
+        try:
+            plan_text = await stream_plan(model, messages, unit, tools, config)
+        except BaseException:
+            await unit.cancel()
+            raise
+    else:
+        plan_text = message_text(await model.ainvoke(messages, config))
+    messages.append(AIMessage(plan_text))
+    try:
+        unit.round.plan = parse_compiler_plan(plan_text)
+        unit.add(build_frg(unit.round.plan, tools))
+    except LLMOrchError as err:
+        return err
+    return None
+
+
 async def arun_llmcompiler(
     model: BaseChatModel,
     tools: ToolsArg,
     question: str,
     *,
     max_replans: int = 0,
+    stream: bool = False,
+    sync_tools: SyncMode = "inline",
+    fold_self_steps: bool = False,
     config: RunnableConfig | None = None,
 ) -> BaselineResult:
     """Answer a question LLMCompiler-style: plan once, run everything ready at once, join.
@@ -253,6 +276,12 @@ async def arun_llmcompiler(
         question: the user's question.
         max_replans: how many whole new plans to ask for after a round with a
             failed call or an unparsable plan (0: none, answer from what ran).
+        stream: stream the plan and start each call as soon as its line is
+            complete and its dependencies are done (LLMCompiler's headline mode).
+        sync_tools: `"inline"` runs a sync tool on the loop, blocking it;
+            `"thread"` runs it with `asyncio.to_thread`, as `tool.ainvoke` does.
+        fold_self_steps: leave the `self` steps that feed no tool call to the
+            joiner's request instead of running them as calls.
         config: passed on to the model and the tools.
 
     Returns:
@@ -261,7 +290,7 @@ async def arun_llmcompiler(
 
     Example:
         ```python
-        result = await arun_llmcompiler(model, [search, compute(fib)], question, max_replans=1)
+        result = await arun_llmcompiler(model, [search, compute(fib)], question, stream=True)
         ```
     """
     if max_replans < 0:
@@ -277,24 +306,31 @@ async def arun_llmcompiler(
     turns = 0
     last: PlanRound | None = None
     for attempt in range(1, max_replans + 2):
-        reply = await model.ainvoke(messages, config)
+        round_ = PlanRound(Plan(()))
+        unit = TaskFetchingUnit(
+            by_name,
+            round_,
+            sync_mode=sync_tools,
+            fold_self=fold_self_steps,
+            attempt=attempt,
+            config=config,
+        )
+        problem = await _plan_round(model, messages, unit, by_name, stream, config)
         turns += 1
-        plan_text = message_text(reply)
-        messages.append(AIMessage(plan_text))
-        try:
-            plan = parse_compiler_plan(plan_text)
-            frg = build_frg(plan, by_name)
-        except LLMOrchError as err:
-            problem = f"The plan could not be used: {err}"
-            messages.append(HumanMessage(REPLAN_PROMPT.format(report=problem)))
+        if problem is not None:
+            await unit.drain()  # calls the stream started still count
+            trace += round_.trace
+            used = f"The plan could not be used: {problem}"
+            messages.append(HumanMessage(REPLAN_PROMPT.format(report=used)))
             if attempt <= max_replans:
                 continue
             if last is not None:  # answer from the last plan that ran
                 break
-            answer = f"LLMCompiler could not make a valid plan: {err}"
+            answer = f"LLMCompiler could not make a valid plan: {problem}"
             return BaselineResult(answer, trace, turns, time.perf_counter() - start)
-        last = PlanRound(plan)
-        await execute_plan(frg, by_name, last, attempt=attempt, config=config)
+        unit.finish()
+        await unit.drain()
+        last = round_
         trace += last.trace
         if not (last.errors or last.skipped) or attempt > max_replans:
             break

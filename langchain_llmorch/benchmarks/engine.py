@@ -3,8 +3,12 @@
 `python -m langchain_llmorch.benchmarks engine` prints:
 
 - 8 equal compute calls on P processors: makespan / lower bound;
-- 6 CPU-bound calls through `langchain.agents.create_agent` and through this engine,
-  in units of one call's time (the ideal on P=2 is 3);
+- 6 CPU-bound calls through `langchain.agents.create_agent`, through this engine and
+  through the LLMOrch agent (scripted model, no latency), in units of one call's time
+  (the ideal on P=2 is 3);
+- the fixed overhead of an agent invoke on a 6-call plan: graph, planner and joiner
+  requests to a scripted model, parsing, ordering and dispatching 6 calls that return
+  at once (and, for comparison, the engine's run of those calls alone);
 - dispatch overhead per inout call and per compute call;
 - parse + FRG + schedule of a 1,000-call plan.
 
@@ -14,15 +18,24 @@ here are shared and noisy.
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
+from langchain_llmorch import (
+    Orchestrator,
+    build_frg,
+    compute,
+    create_llmorch_agent,
+    inout,
+    parse_plan,
+)
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.processes.pool import usable_cpus
@@ -67,6 +80,12 @@ class EngineReport:
     inout_overhead_ms: float
     compute_overhead_ms: float
     plan_1000_seconds: float
+    agent_calls: float = 0.0
+    """6 CPU-bound calls through `create_llmorch_agent`, in call times."""
+    agent_overhead_ms: float = 0.0
+    """Median wall time of an agent invoke on a plan of 6 calls that return at once."""
+    engine_overhead_ms: float = 0.0
+    """Median wall time of the engine alone running those 6 calls."""
     busy_neighbour: tuple[float, float] = (0.0, 0.0)
     """Makespan of the 8 calls while another program burns a core: (ignore it, respect it)."""
 
@@ -86,9 +105,19 @@ class EngineReport:
                 f"ideal {ideal:.1f}",
             ),
             (
-                "6 CPU-bound calls via LLMOrch (in call times)",
+                "6 CPU-bound calls via the LLMOrch engine (in call times)",
                 f"{self.llmorch_calls:.2f}",
                 f"<= {1.1 * ideal:.2f}",
+            ),
+            (
+                "6 GIL-bound calls through the agent (in call times)",
+                f"{self.agent_calls:.2f} ({self.agent_calls / ideal:.3f}x ideal)",
+                f"<= {1.12 * ideal:.2f} (1.12x)",
+            ),
+            (
+                "fixed overhead of an agent invoke on a 6-call plan",
+                f"{self.agent_overhead_ms:.1f} ms (engine alone {self.engine_overhead_ms:.1f} ms)",
+                "measured",
             ),
             ("dispatch overhead per inout call", f"{self.inout_overhead_ms:.2f} ms", "<= 1 ms"),
             ("dispatch overhead per compute call", f"{self.compute_overhead_ms:.2f} ms", "<= 5 ms"),
@@ -134,6 +163,53 @@ def _six_calls(loops: int) -> ScriptedChatModel:
     return ScriptedChatModel(script)
 
 
+def _planner(plans: dict[str, str]) -> ScriptedChatModel:
+    """Scripted: the planner writes `plans[question]`; any other request gets "done"."""
+
+    def script(messages: list[BaseMessage]) -> AIMessage:
+        if any(isinstance(m, SystemMessage) and "Tools you can call" in m.text for m in messages):
+            question = next(m.text for m in messages[::-1] if isinstance(m, HumanMessage))
+            return AIMessage(plans[question])
+        return AIMessage("done")
+
+    return ScriptedChatModel(script)
+
+
+def agent_measures(loops: int, processors: int, *, repeats: int = 15) -> tuple[float, float, float]:
+    """The agent's numbers: (6 CPU-bound calls in call times, invoke overhead ms, engine ms).
+
+    The agent is warmed first (worker processes started, modules imported), as a
+    long-lived agent is; the overheads are medians of `repeats` invokes.
+    """
+    tools = [cpu_work, noop_compute]
+    six = "\n".join(f"s{i}: cpu_work(loops={loops})" for i in range(1, 7))
+    noop = "\n".join(f"s{i}: noop_compute(i={i})" for i in range(1, 7))
+    warm = "\n".join(f"s{i}: cpu_work(loops=1)" for i in range(1, processors + 1))
+    model = _planner({"six": six, "noop": noop, "warm": warm})
+    agent = create_llmorch_agent(model, tools, max_processors=processors)
+    for question in ("warm", "noop", "noop"):
+        agent.invoke({"messages": [HumanMessage(question)]})
+    start = time.perf_counter()
+    state = agent.invoke({"messages": [HumanMessage("six")]})
+    wall = time.perf_counter() - start
+    durations = [r["ended_at"] - r["started_at"] for r in state["trace"]]
+    agent_calls = wall / (sum(durations) / len(durations))
+    overhead = statistics.median(
+        _timed(lambda: agent.invoke({"messages": [HumanMessage("noop")]})) for _ in range(repeats)
+    )
+    orch = Orchestrator(tools, max_processors=processors)
+    frg = build_frg(parse_plan(noop), tools)
+    orch.run(frg)
+    engine = statistics.median(_timed(lambda: orch.run(frg)) for _ in range(repeats))
+    return agent_calls, overhead * 1000, engine * 1000
+
+
+def _timed(job: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    job()
+    return time.perf_counter() - start
+
+
 def _create_agent_seconds(loops: int) -> float:
     from langchain.agents import create_agent  # noqa: PLC0415 - optional benchmark dependency
 
@@ -170,6 +246,7 @@ def run_engine_benchmark(
     one = _mean_call(six_result)
     llmorch_calls = six_result.makespan / one
     create_agent_calls = _create_agent_seconds(loops) / one
+    agent_calls, agent_ms, engine_ms = agent_measures(loops, p)
 
     n_io = 1000
     flat = build_frg(parse_plan("\n".join(f"s{i}: noop_io(i={i})" for i in range(n_io))), tools)
@@ -203,6 +280,9 @@ def run_engine_benchmark(
         inout_overhead_ms=inout_ms,
         compute_overhead_ms=compute_ms,
         plan_1000_seconds=plan_seconds,
+        agent_calls=agent_calls,
+        agent_overhead_ms=agent_ms,
+        engine_overhead_ms=engine_ms,
         busy_neighbour=busy,
     )
 
@@ -231,4 +311,4 @@ def main(*, call_seconds: float = 0.5, processors: int | None = None) -> EngineR
     return report
 
 
-__all__ = ["EngineReport", "main", "run_engine_benchmark"]
+__all__ = ["EngineReport", "agent_measures", "main", "run_engine_benchmark"]

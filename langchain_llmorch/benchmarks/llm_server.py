@@ -334,10 +334,10 @@ class _Handler(BaseHTTPRequestHandler):
         deltas += [{"tool_calls": [{"index": i, **call}]} for i, call in enumerate(calls)]
         deltas.append({})
         gap = max(0.0, total - first) / max(1, len(deltas) - 1)
-        time.sleep(first)
+        begin = time.perf_counter()
         for i, delta in enumerate(deltas):
-            if i:
-                time.sleep(gap)
+            # Deadlines from the start, so the chunks' sleeps do not add up to more than `total`.
+            time.sleep(max(0.0, begin + first + i * gap - time.perf_counter()))
             last = i == len(deltas) - 1
             choice = {"index": 0, "delta": delta, "logprobs": None}
             self._event(

@@ -17,6 +17,7 @@ _NAMES = {
     "react": "ReAct",
     "parallel_fc": "Parallel FC",
     "llmcompiler": "LLMCompiler-style",
+    "llmcompiler_stream": "LLMCompiler-style, streaming",
     "create_agent": "create_agent",
     "llmorch_paper": "LLMOrch (paper policy)",
     "llmorch": "LLMOrch (dataflow)",
@@ -127,7 +128,11 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 
 
 def write_gantts(rows: Sequence[Measurement], folder: Path) -> list[Path]:
-    """A Gantt chart per technique for the first query of each suite."""
+    """A Gantt chart per technique for the first query of each suite.
+
+    Each chart shows the technique's LLM requests on their own lane above its tool calls,
+    from the moment the run started to its end.
+    """
     from langchain_llmorch.viz import gantt  # noqa: PLC0415 - matplotlib is optional
 
     written = []
@@ -135,12 +140,13 @@ def write_gantts(rows: Sequence[Measurement], folder: Path) -> list[Path]:
     for row in rows:
         firsts.setdefault(row.suite, row.qid)
     for row in rows:
-        if row.qid != firsts[row.suite] or not row.trace:
+        if row.qid != firsts[row.suite] or not (row.trace or row.llm_spans):
             continue
         path = folder / f"gantt-{row.suite}-P{row.processors}-{row.technique}.png"
         title = (
             f"{row.qid}: {technique_name(row.technique)}, P={row.processors}, {row.seconds:.2f} s"
         )
-        gantt(row.trace, title=title, path=str(path))
+        start = row.started_at or None
+        gantt([*row.llm_spans, *row.trace], title=title, path=str(path), start=start)
         written.append(path)
     return written

@@ -7,6 +7,7 @@ Techniques (same tools, same scripted LLM, same latency model):
 | `react` | one tool call per LLM turn |
 | `parallel_fc` | one LLM turn per layer; the layer's calls together under asyncio |
 | `llmcompiler` | the whole plan; every ready call started at once on one event loop |
+| `llmcompiler_stream` | LLMCompiler's headline mode: calls start as the plan streams |
 | `create_agent` | `langchain.agents.create_agent`, the real one |
 | `llmorch_paper` | this project, `policy="paper"` (Algorithms 2-3 as written) |
 | `llmorch` | this project, `policy="dataflow"` (the default) |
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.graph import create_llmorch_agent
@@ -31,6 +33,7 @@ from langchain_llmorch.baselines import (
     arun_react,
 )
 from langchain_llmorch.benchmarks.datasets import score_answer
+from langchain_llmorch.benchmarks.llm_spans import LLMSpans
 from langchain_llmorch.benchmarks.suites import Query
 from langchain_llmorch.engine.scheduling import lower_bound
 from langchain_llmorch.plan.frg import build_frg
@@ -38,16 +41,36 @@ from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.tools import make_self_tool
 
 Technique = Literal[
-    "react", "parallel_fc", "llmcompiler", "create_agent", "llmorch_paper", "llmorch"
+    "react",
+    "parallel_fc",
+    "llmcompiler",
+    "llmcompiler_stream",
+    "create_agent",
+    "llmorch_paper",
+    "llmorch",
 ]
 TECHNIQUES: tuple[Technique, ...] = (
     "react",
     "parallel_fc",
     "llmcompiler",
+    "llmcompiler_stream",
     "create_agent",
     "llmorch_paper",
     "llmorch",
 )
+
+
+BASELINE_OPTIONS: dict[str, dict[str, Any]] = {
+    # Like the real LLMCompiler, the joiner does the reasoning steps that feed no tool.
+    "llmcompiler": {"max_replans": 1, "fold_self_steps": True},
+    "llmcompiler_stream": {
+        "max_replans": 1,
+        "fold_self_steps": True,
+        "stream": True,
+        "sync_tools": "thread",  # what `tool.ainvoke` does for a sync tool
+    },
+}
+"""Options each baseline runs with (the strongest setting of its real counterpart)."""
 
 
 @dataclass
@@ -70,6 +93,10 @@ class Measurement:
     """LLMCompiler's scorer against the label, when the query has one."""
     lower_bound: float | None = None
     """For LLMOrch runs: planning + max(critical path, compute work / P) + joining."""
+    llm_spans: list[dict[str, Any]] = field(default_factory=list)
+    """The technique's own LLM requests, as trace-shaped records of kind `"llm"`."""
+    started_at: float = 0.0
+    """When the run started (epoch seconds): the origin of its Gantt chart."""
 
 
 def _tools(query: Query, model: BaseChatModel) -> list[BaseTool]:
@@ -77,12 +104,16 @@ def _tools(query: Query, model: BaseChatModel) -> list[BaseTool]:
 
 
 async def _llmorch(
-    query: Query, model: BaseChatModel, processors: int, policy: Literal["dataflow", "paper"]
+    query: Query,
+    model: BaseChatModel,
+    processors: int,
+    policy: Literal["dataflow", "paper"],
+    config: RunnableConfig,
 ) -> tuple[str, dict[str, Any]]:
     agent = create_llmorch_agent(
         model, _tools(query, model), max_processors=processors, policy=policy
     )
-    state = await agent.ainvoke({"messages": [HumanMessage(query.question)]})
+    state = await agent.ainvoke({"messages": [HumanMessage(query.question)]}, config)
     return state["messages"][-1].text, state
 
 
@@ -105,13 +136,15 @@ async def measure(
     """
     before = count_requests() if count_requests else 0
     result = Measurement(technique, query.suite, query.qid, processors, 0.0)
-    start = time.time()
+    spans = LLMSpans()
+    config: RunnableConfig = {"callbacks": [spans]}
+    start = result.started_at = time.time()
     try:
         if technique in ("llmorch", "llmorch_paper"):
             policy: Literal["dataflow", "paper"] = (
                 "paper" if technique == "llmorch_paper" else "dataflow"
             )
-            answer, state = await _llmorch(query, model, processors, policy)
+            answer, state = await _llmorch(query, model, processors, policy, config)
             result.trace = list(state.get("trace", []))
             result.repairs = state.get("repairs", 0) + state.get("recoveries", 0)
             result.ok = not state.get("failure") and not state.get("errors")
@@ -121,16 +154,20 @@ async def measure(
                 "react": arun_react,
                 "parallel_fc": arun_parallel_fc,
                 "llmcompiler": arun_llmcompiler,
+                "llmcompiler_stream": arun_llmcompiler,
                 "create_agent": arun_prebuilt,
             }[technique]
-            options: dict[str, Any] = {"max_replans": 1} if technique == "llmcompiler" else {}
-            outcome = await run(model, _tools(query, model), query.question, **options)
+            options = BASELINE_OPTIONS.get(technique, {})
+            outcome = await run(
+                model, _tools(query, model), query.question, config=config, **options
+            )
             answer = outcome.answer
             result.trace = [r.to_dict() for r in outcome.trace]
             result.ok = all(r.status == "finished" for r in outcome.trace)
     except Exception as err:  # a technique that crashes is a result, not a benchmark crash
         answer, result.ok, result.error = "", False, f"{type(err).__name__}: {err}"
     result.seconds = time.time() - start
+    result.llm_spans = spans.records()
     result.answer = answer
     if query.label is not None:
         result.correct = score_answer(answer, query.label)

@@ -13,6 +13,12 @@ and keep the one with the shortest simulated makespan:
 
 Critical path alone loses to FIFO on some DAGs (Graham's anomalies); the best
 of the simulated candidates never does, since FIFO is one of them.
+
+The simulation runs on every agent invoke, so its cost is capped by the plan's
+size: nothing is simulated when every compute call can have a processor, the
+search stops at an order that reaches the lower bound, orders equal to one
+already tried are skipped, and there are at most twice as many perturbations
+as compute calls.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import heapq
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_llmorch.plan.frg import FRG
@@ -34,7 +40,7 @@ DEFAULT_INOUT_SECONDS = 0.1
 # Weight of a new observation in the per-tool moving average.
 EMA_WEIGHT = 0.3
 # Simulated candidate orders cost O(n log n) each; spend at most about this many
-# call-simulations per plan (a 1,000-call plan gets only the deterministic ones).
+# call-simulations per plan.
 SIMULATION_BUDGET = 20_000
 MAX_PERTURBATIONS = 16
 
@@ -81,9 +87,19 @@ def bottom_levels(frg: FRG, durations: Mapping[str, float]) -> dict[str, float]:
     return level
 
 
-def lower_bound(frg: FRG, durations: Mapping[str, float], processors: int) -> float:
-    """No schedule beats `max(critical path, total compute work / P)`."""
-    critical = max(bottom_levels(frg, durations).values(), default=0.0)
+def lower_bound(
+    frg: FRG,
+    durations: Mapping[str, float],
+    processors: int,
+    *,
+    levels: Mapping[str, float] | None = None,
+) -> float:
+    """No schedule beats `max(critical path, total compute work / P)`.
+
+    `levels` (the `bottom_levels`, when already computed) saves recomputing them.
+    """
+    levels = bottom_levels(frg, durations) if levels is None else levels
+    critical = max(levels.values(), default=0.0)
     work = sum(d for cid, d in durations.items() if frg.kind(cid) == COMPUTE)
     return max(critical, work / max(processors, 1))
 
@@ -157,6 +173,11 @@ def choose_order(
 ) -> ScheduleChoice:
     """Simulate candidate orders of the compute calls and keep the fastest.
 
+    The work is capped by the plan's size: with no more compute calls than
+    processors the order cannot matter (nothing is simulated); FIFO is simulated
+    first and the search stops at the first order that reaches the lower bound;
+    there are at most twice as many perturbed orders as compute calls.
+
     Example:
         ```python
         from langchain_llmorch import build_frg, compute, parse_plan
@@ -173,24 +194,50 @@ def choose_order(
         ```
     """
     order = list(frg.calls)
+    fifo = {cid: float(i) for i, cid in enumerate(order)}
     levels = bottom_levels(frg, durations)
-    candidates: dict[str, dict[str, float]] = {
-        "critical_path": _rank_order(levels, order),
-        "fifo": {cid: float(i) for i, cid in enumerate(order)},
-        "lpt": _rank_order(durations, order),
-    }
-    n = max(len(order), 1)
-    rng = random.Random(seed)  # noqa: S311 - seeded perturbations, not cryptography
-    spread = max(levels.values(), default=1.0) * 0.25
-    for k in range(min(MAX_PERTURBATIONS, SIMULATION_BUDGET // n - len(candidates))):
-        noisy = {cid: levels[cid] + rng.uniform(-spread, spread) for cid in order}
-        candidates[f"perturbed-{k}"] = _rank_order(noisy, order)
-    results = {name: simulate(frg, durations, processors, p) for name, p in candidates.items()}
+    bound = lower_bound(frg, durations, processors, levels=levels)
+    n_compute = sum(1 for cid in order if frg.kind(cid) == COMPUTE)
+    if n_compute <= max(processors, 1):  # a processor is free for every compute call
+        critical = max(levels.values(), default=0.0)
+        return ScheduleChoice("fifo", fifo, critical, bound, {"fifo": critical})
+    results: dict[str, float] = {}
+    tried: dict[tuple[str, ...], str] = {}
+    priorities: dict[str, Mapping[str, float]] = {}
+    for name, priority in _candidates(order, levels, durations, n_compute, seed, fifo):
+        ranking = tuple(sorted(order, key=priority.__getitem__))
+        if ranking in tried:  # the same order as an earlier candidate: same makespan
+            continue
+        tried[ranking] = name
+        priorities[name] = priority
+        results[name] = simulate(frg, durations, processors, priority)
+        if results[name] <= bound * (1 + 1e-9):  # optimal: nothing can do better
+            break
     best = min(results, key=lambda name: (results[name], name != "fifo"))
     return ScheduleChoice(
         name=best,
-        priority=candidates[best],
+        priority=priorities[best],
         makespan=results[best],
-        lower_bound=lower_bound(frg, durations, processors),
+        lower_bound=bound,
         candidates=results,
     )
+
+
+def _candidates(
+    order: list[str],
+    levels: Mapping[str, float],
+    durations: Mapping[str, float],
+    n_compute: int,
+    seed: int,
+    fifo: dict[str, float],
+) -> Iterator[tuple[str, Mapping[str, float]]]:
+    """FIFO, critical path, LPT, then seeded perturbations of the critical path."""
+    yield "fifo", fifo
+    yield "critical_path", _rank_order(levels, order)
+    yield "lpt", _rank_order(durations, order)
+    rng = random.Random(seed)  # noqa: S311 - seeded perturbations, not cryptography
+    spread = max(levels.values(), default=1.0) * 0.25
+    budget = SIMULATION_BUDGET // max(len(order), 1) - 3
+    for k in range(min(MAX_PERTURBATIONS, 2 * n_compute, budget)):
+        noisy = {cid: levels[cid] + rng.uniform(-spread, spread) for cid in order}
+        yield f"perturbed-{k}", _rank_order(noisy, order)

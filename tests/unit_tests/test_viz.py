@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from langchain_llmorch.viz import gantt, schedule_table
 
@@ -120,3 +120,48 @@ def test_a_call_that_ran_twice_gets_two_bars() -> None:
     fig = gantt(twice)
     bars = [p for p in fig.axes[0].patches if (p.get_gid() or "").startswith("call:")]
     assert len(bars) == 2
+
+
+def test_llm_requests_get_their_own_lane_and_the_axis_covers_the_whole_query() -> None:
+    spans = [
+        record("planner", "llm", None, (0.0, 0.0, 1.0), tool="llm"),
+        record("joiner", "llm", None, (4.0, 4.0, 4.8), tool="llm"),
+    ]
+    shifted = [{**r, "started_at": r["started_at"] + 1.0, "ended_at": r["ended_at"] + 1.0}
+               for r in TRACE[:2]]  # fmt: skip
+    fig = gantt([*spans, *shifted], start=T0)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["LLM 1", "I/O 1", "I/O 2"]
+    bars = {str(p.get_gid()): p for p in ax.patches if isinstance(p, Rectangle)}
+    assert bars["call:planner"].get_y() < 0.5 < bars["call:s1"].get_y()  # top lane
+    assert bars["call:joiner"].get_x() == pytest.approx(4.0)
+    left, right = ax.get_xlim()
+    assert left == 0.0
+    assert right >= 4.8
+
+
+def test_legend_colours_are_the_bars_colours() -> None:
+    spans = [record("planner", "llm", None, (0.0, 0.0, 0.5), tool="llm")]
+    fig = gantt([*spans, *TRACE])
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None
+    colours = {
+        t.get_text(): h.get_facecolor()
+        for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)
+        if isinstance(h, Patch)
+    }
+    bars = {str(p.get_gid()): p.get_facecolor() for p in ax.patches}
+    assert colours["LLM request"] == bars["call:planner"]
+    assert colours["compute call"] == bars["call:s3"]
+    assert colours["I/O call"] == bars["call:s1"]
+    assert colours["waiting"] == bars["wait:s3"]
+
+
+def test_without_matplotlib_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r'pip install "langchain-llmorch\[bench\]"'):
+        gantt(TRACE)

@@ -10,7 +10,7 @@ from langchain_llmorch.benchmarks.harness import Options, run_benchmark
 def test_tiny_benchmark_reports_every_technique_and_recovers_83(tmp_path: Path) -> None:
     options = Options(
         suites=("kitti", "recovery"),
-        techniques=("react", "llmcompiler", "llmorch"),
+        techniques=("react", "llmcompiler", "llmcompiler_stream", "llmorch"),
         processors=2,
         queries=1,
         size="tiny",
@@ -21,7 +21,12 @@ def test_tiny_benchmark_reports_every_technique_and_recovers_83(tmp_path: Path) 
     assert "## kitti" in text
     assert "## recovery" in text
     kitti = text.split("## kitti")[1].split("##")[0]
-    for name in ("ReAct", "LLMCompiler-style", "LLMOrch (dataflow)"):
+    for name in (
+        "ReAct",
+        "LLMCompiler-style",
+        "LLMCompiler-style, streaming",
+        "LLMOrch (dataflow)",
+    ):
         assert f"| {name} |" in kitti
     recovery = text.split("## recovery")[1]
     assert "| LLMOrch (dataflow) |" in recovery
@@ -31,10 +36,24 @@ def test_tiny_benchmark_reports_every_technique_and_recovers_83(tmp_path: Path) 
     assert "| no" in compiler_row  # static replanning repeats the failing plan
     results = json.loads((tmp_path / "results.json").read_text())
     rows = results["measurements"]
-    assert {r["technique"] for r in rows} == {"react", "llmcompiler", "llmorch"}
+    assert {r["technique"] for r in rows} == {
+        "react",
+        "llmcompiler",
+        "llmcompiler_stream",
+        "llmorch",
+    }
     react = next(r for r in rows if r["technique"] == "react" and r["suite"] == "kitti")
     assert react["llm_requests"] == 9  # one turn per steering call, then the answer
     assert list(tmp_path.glob("gantt-kitti-*.png"))
+    for row in (r for r in rows if r["suite"] == "kitti"):  # the charts' LLM lane
+        spans = row["llm_spans"]
+        assert spans
+        assert all(s["kind"] == "llm" for s in spans)
+        assert row["started_at"] <= spans[0]["started_at"]
+        assert len(spans) <= row["llm_requests"]  # `self` prompts are calls, not spans
+    stream = next(r for r in rows if r["technique"] == "llmcompiler_stream")
+    assert stream["ok"]
+    assert stream["llm_requests"] == 2  # plan and joiner: the averages fold into the joiner
 
 
 def test_random_dags_run_under_both_policies() -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import httpx
@@ -131,3 +132,27 @@ def test_models_endpoint_and_lifecycle() -> None:
     assert missing.status_code == 404
     with pytest.raises(RuntimeError):
         _ = server.base_url
+
+
+def test_streaming_costs_the_same_tokens_and_latency_but_text_arrives_early() -> None:
+    def plan(_messages: list[dict[str, Any]]) -> Reply:
+        return "s1: search(query='a')\ns2: search(query='b')\ns3: search(query='c')"
+
+    model = LatencyModel(seed=1, ttft=0.02, per_token=0.03, llm_jitter=0.0)
+    with ScriptedLLMServer(plan, model) as server:
+        whole = llm(server).invoke("plan")
+        first_line_at = None
+        text = ""
+        for chunk in llm(server).stream("plan"):
+            text += str(chunk.content)
+            if first_line_at is None and "\n" in text:
+                first_line_at = time.time()
+        batch, streamed = server.requests
+    assert text == whole.content
+    assert streamed.stream
+    assert not batch.stream
+    assert streamed.completion_tokens == batch.completion_tokens
+    assert streamed.latency == batch.latency  # the same seeded draw for the same reply
+    assert first_line_at is not None
+    assert first_line_at < streamed.replied_at  # the first line came before the reply ended
+    assert streamed.replied_at - streamed.received_at >= streamed.latency

@@ -55,3 +55,29 @@ def test_duration_model_learns_a_moving_average() -> None:
     model.observe("t", 2.0)
     model.observe("t", 4.0)
     assert 2.0 < model.estimate("t", "compute") < 4.0
+
+
+def test_no_simulation_when_every_compute_call_gets_a_processor() -> None:
+    frg = build_frg(parse_plan("s1: work()\ns2: work(n=s1)\ns3: work()"), [work])
+    choice = choose_order(frg, {"s1": 1.0, "s2": 2.0, "s3": 1.0}, processors=3)
+    assert choice.name == "fifo"
+    assert choice.candidates == {"fifo": 3.0}  # the critical path s1 -> s2
+    assert choice.makespan == choice.lower_bound == 3.0
+
+
+def test_the_search_stops_at_an_order_that_reaches_the_lower_bound() -> None:
+    frg = build_frg(parse_plan("\n".join(f"s{i}: work()" for i in range(6))), [work])
+    choice = choose_order(frg, dict.fromkeys(frg.calls, 1.0), processors=2)
+    assert choice.candidates == {"fifo": 3.0}  # FIFO is optimal: nothing else simulated
+
+
+def test_perturbed_orders_are_capped_by_the_number_of_compute_calls() -> None:
+    rng = random.Random(3)
+    for _ in range(20):
+        text, durations = random_plan(rng, rng.randint(4, 9))
+        frg = build_frg(parse_plan(text), [work])
+        choice = choose_order(frg, durations, processors=2)
+        perturbed = [n for n in choice.candidates if n.startswith("perturbed")]
+        assert len(perturbed) <= 2 * len(frg.calls)
+        assert choice.makespan <= choice.candidates["fifo"]
+        assert choice.makespan >= choice.lower_bound - 1e-9
