@@ -11,7 +11,7 @@ question's 8 distractors by TF-IDF similarity to it, so a question's ~10 paragra
 subject. That makes ~100 small groups per 1,000 documents instead of AG News' 4 coarse classes:
 the t-SNE silhouette says whether a question's paragraphs land together, not whether news
 topics separate. The questions are shuffled (seeded) and their paragraphs kept together, so a
-batch of 1,000 holds whole groups.
+batch of 1,000 holds whole groups (but for the two at its ends).
 
 Timings on a 2-core AMD EPYC VM, 1,000 documents (measured on the earlier corpus of
 Wikipedia lead paragraphs, 10% shorter on average): `tsne` ~4.3-4.8 s, `lda` ~4 s, `read_docs`
