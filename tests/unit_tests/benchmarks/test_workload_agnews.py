@@ -1,10 +1,12 @@
 """AGNews*: labelled documents, real t-SNE and LDA at a tiny size, results written."""
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 
+from langchain_llmorch.benchmarks.datasets import load_hotpotqa
 from langchain_llmorch.benchmarks.workloads import agnews
 
 
@@ -20,9 +22,26 @@ def test_read_docs_returns_a_small_handle_on_labelled_texts(docs: dict[str, list
     assert len(set(loaded["labels"])) > 5
     second = agnews._load(agnews.read_docs(3, start=1))["titles"]
     assert second[:2] == agnews._load(agnews.read_docs(4))["titles"][1:3]
-    assert len(agnews._load(agnews.read_docs(5, start=10_032))["texts"]) == 5  # wraps around
+    last = len(agnews._corpus()) - 1
+    assert len(agnews._load(agnews.read_docs(5, start=last))["texts"]) == 5  # wraps around
     with pytest.raises(ValueError, match="n must be"):
         agnews.read_docs(0)
+
+
+def test_documents_are_hotpotqa_paragraphs_labelled_by_their_question() -> None:
+    corpus = agnews._corpus()
+    assert len(corpus) == len({title for title, _, _ in corpus}) == 4_858
+    questions = {
+        item.id: {p.title for p in item.contexts}
+        for kind in ("comparison", "bridge")
+        for item in load_hotpotqa(kind=kind)
+    }
+    assert len({label for _, _, label in corpus}) == 500
+    assert all(title in questions[label] for title, _, label in corpus)
+    loaded = agnews._load(agnews.read_docs(1000))
+    runs = sum(a != b for a, b in itertools.pairwise(loaded["labels"])) + 1
+    assert runs == len(set(loaded["labels"]))  # a question's paragraphs come together
+    assert 90 <= runs <= 110  # ~10 paragraphs a question
 
 
 def test_tsne_and_lda_return_one_result_per_document(
