@@ -38,6 +38,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_llmorch._extras import require_extra
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -48,7 +50,6 @@ _COLORS = {"llm": "#55A868", "compute": "#4C72B0", "inout": "#DD8452"}
 _OTHER = "#8C8C8C"
 _WAIT_ALPHA = 0.3
 _LEGEND = {"llm": "LLM request", "compute": "compute call", "inout": "I/O call"}
-_INSTALL = 'pip install "langchain-llmorch[bench]"'
 _FAILED = frozenset({"failed", "error", "crashed", "timeout", "cancelled"})
 _BAR_HEIGHT = 0.6
 _WAIT_HEIGHT = 0.15  # thin, so a wait that spans earlier calls on the row does not hide them
@@ -177,18 +178,15 @@ def require_matplotlib() -> None:
     """Fail early, with the install command, when matplotlib is missing.
 
     Raises:
-        ImportError: matplotlib is not installed (`pip install "langchain-llmorch[bench]"`).
+        MissingExtraError: matplotlib is not installed (an `ImportError` naming
+            `pip install "langchain-llmorch[bench]"`).
 
     Example:
         ```python
         require_matplotlib()  # before a long benchmark that ends with charts
         ```
     """
-    try:
-        import matplotlib as mpl  # noqa: F401, PLC0415 - optional dependency
-    except ImportError as err:
-        msg = f"Gantt charts need matplotlib, which is not installed: {_INSTALL}"
-        raise ImportError(msg, name="matplotlib") from err
+    require_extra("bench", "matplotlib", feature="Gantt charts")
 
 
 def gantt(
@@ -212,7 +210,8 @@ def gantt(
         The figure drawn on. Bars carry `gid`s `"call:<id>"` and `"wait:<id>"`.
 
     Raises:
-        ImportError: matplotlib is not installed (`pip install "langchain-llmorch[bench]"`).
+        MissingExtraError: matplotlib is not installed (an `ImportError` naming
+            `pip install "langchain-llmorch[bench]"`).
 
     Example:
         ```python

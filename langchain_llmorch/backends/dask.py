@@ -24,7 +24,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from distributed import KilledWorker
+from langchain_llmorch._extras import require_extra
+
+try:
+    from distributed import KilledWorker
+except ImportError:  # pragma: no cover - the extra is installed in the tests
+    require_extra("dask", "distributed", feature="The Dask backend")
+    raise
 
 from langchain_llmorch.errors import LLMOrchError, WorkerCrashedError
 from langchain_llmorch.processes.records import CallOutcome

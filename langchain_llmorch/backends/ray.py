@@ -40,12 +40,14 @@ from concurrent.futures import Future, InvalidStateError
 from itertools import count
 from typing import Any, Self
 
+from langchain_llmorch._extras import require_extra
+
 try:
     import ray
     from ray import cloudpickle
-except ImportError as err:  # pragma: no cover - depends on the environment
-    msg = "RayExecutor needs Ray: pip install 'langchain-llmorch[ray]'"
-    raise ImportError(msg) from err
+except ImportError:  # pragma: no cover - depends on the environment
+    require_extra("ray", "ray", feature="The Ray backend")
+    raise
 
 from langchain_llmorch.backends import _ray_task
 from langchain_llmorch.backends._ray_records import (

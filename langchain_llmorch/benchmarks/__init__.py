@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.errors import MissingExtraError
 
 __all__ = [
     "BENCH_INSTALL",
@@ -42,7 +42,7 @@ BENCH_PACKAGES: dict[str, str] = {
 """The `bench` extra: import name -> distribution name."""
 
 
-class BenchExtraMissingError(LLMOrchError, ImportError):
+class BenchExtraMissingError(MissingExtraError):
     """A package of the `bench` extra is not installed.
 
     The message names the missing distributions and `BENCH_INSTALL`.

@@ -70,6 +70,7 @@ TECHNIQUE_HELP: dict[str, str] = {
     "react": "one tool call per LLM turn",
     "parallel_fc": "one LLM turn per layer; the layer's calls together under asyncio",
     "llmcompiler": "the whole plan; every ready call started at once on one event loop",
+    "llmcompiler_stream": "LLMCompiler's headline mode: calls start as the plan streams",
     "create_agent": "langchain.agents.create_agent, the real one",
     "llmorch_paper": 'this project, policy="paper" (the paper\'s Algorithms 2-3 as written)',
     "llmorch": 'this project, policy="dataflow" (the default)',
