@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from langchain_llmorch.errors import LLMOrchError
+
 # --------------------------------------------------------------------------- model
 
 
@@ -132,29 +134,169 @@ def _number(value: Any) -> Any:
     return value
 
 
-def evaluate(expr: Expr, results: Mapping[str, Any]) -> Any:
+MAX_DEPTH = 32
+"""Deepest nesting of an argument: brackets, operators, and results put into text."""
+MAX_VALUE_SIZE = 10_000_000
+"""Characters plus items one call's arguments may build with `+`, lists and `{id}` text."""
+MAX_INT_BITS = 1024
+"""Largest integer (in bits, about 308 digits) a plan may write or compute."""
+
+
+class ExpressionError(LLMOrchError):
+    """A call's arguments cannot be built: over a limit, or operands that do not combine."""
+
+
+def expr_depth(expr: Expr) -> int:
+    """Nesting depth of an expression (a constant is 1), without recursion."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in _children(node))
+    return deepest
+
+
+def _children(expr: Expr) -> tuple[Expr, ...]:
+    if isinstance(expr, BinOp):
+        return (expr.left, expr.right)
+    if isinstance(expr, Neg):
+        return (expr.operand,)
+    if isinstance(expr, ListExpr):
+        return expr.items
+    if isinstance(expr, DictExpr):
+        return tuple(v for _, v in expr.items)
+    return ()
+
+
+def text_size(value: Any, limit: int) -> int:
+    """About how many characters `result_text(value)` makes, counting at most past `limit`.
+
+    Walks the value without building text, shared references counted every time
+    they are met (as JSON writes them out), so a small value that expands into a
+    huge text is caught before it is rendered.
+
+    Raises:
+        ExpressionError: when the value is nested deeper than `MAX_DEPTH`.
+    """
+    total, stack = 0, [(value, 1)]
+    while stack and total <= limit:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            msg = f"a result nested deeper than {MAX_DEPTH} levels cannot be put into text"
+            raise ExpressionError(msg)
+        if isinstance(item, str | bytes):
+            total += len(item) + 2
+        elif isinstance(item, Mapping):
+            total += 2 + 4 * len(item)
+            for key, child in item.items():
+                stack.extend(((key, depth + 1), (child, depth + 1)))
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 2 + 2 * len(item)
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += item.bit_length() // 3 + 2
+        else:
+            total += 24
+    return total
+
+
+class _Evaluator:
+    """Evaluates expressions for one call, charging what they build to one budget."""
+
+    def __init__(self, results: Mapping[str, Any], budget: int) -> None:
+        self.results = results
+        self.budget = budget
+
+    def charge(self, size: int, what: str) -> None:
+        self.budget -= size
+        if self.budget < 0:
+            msg = (
+                f"{what} would go over the size budget of a call's arguments "
+                f"({MAX_VALUE_SIZE:,} characters or items); pass results by id instead "
+                "of copying them into larger values"
+            )
+            raise ExpressionError(msg)
+
+    def text(self, value: Any) -> str:
+        if not isinstance(value, str):
+            self.charge(text_size(value, self.budget), "putting a result into text")
+            value = result_text(value)
+        self.charge(len(value), "putting a result into text")
+        return value
+
+    def number(self, value: Any, op: str) -> int | float:
+        value = _number(value)
+        if isinstance(value, int | float):
+            return value
+        msg = f"`{op}` works on numbers only, not on {type(value).__name__}"
+        if op == "*":
+            msg += " (the plan language has no repetition of text or lists)"
+        raise ExpressionError(msg)
+
+    def binop(self, op: str, left: Any, right: Any) -> Any:
+        if op == "+" and isinstance(left, str) and isinstance(right, str):
+            self.charge(len(left) + len(right), "joining text with `+`")
+            return left + right
+        if op == "+" and isinstance(left, list | tuple) and isinstance(right, list | tuple):
+            self.charge(len(left) + len(right), "joining lists with `+`")
+            return [*left, *right]
+        a, b = self.number(left, op), self.number(right, op)
+        bits = _bits(a) + _bits(b) if op == "*" else max(_bits(a), _bits(b)) + 1
+        if op != "/" and bits > MAX_INT_BITS:
+            msg = f"`{op}` would make a number over {MAX_INT_BITS} bits"
+            raise ExpressionError(msg)
+        try:
+            return _ARITH[op](a, b)
+        except ArithmeticError as err:  # division by zero, float overflow
+            msg = f"`{op}` failed: {err}"
+            raise ExpressionError(msg) from err
+
+    def eval(self, expr: Expr, depth: int = 1) -> Any:
+        if depth > MAX_DEPTH:
+            msg = f"the argument is nested deeper than {MAX_DEPTH} levels"
+            raise ExpressionError(msg)
+        if isinstance(expr, Ref):
+            return self.results[expr.id]
+        if isinstance(expr, Template):
+            return "".join(p if isinstance(p, str) else self.text(self.results[p.id]) for p in expr.parts)
+        if isinstance(expr, BinOp):
+            left = self.eval(expr.left, depth + 1)
+            right = self.eval(expr.right, depth + 1)
+            return self.binop(expr.op, left, right)
+        if isinstance(expr, Neg):
+            return -self.number(self.eval(expr.operand, depth + 1), "-")
+        if isinstance(expr, ListExpr):
+            self.charge(len(expr.items), "a list")
+            return [self.eval(i, depth + 1) for i in expr.items]
+        if isinstance(expr, DictExpr):
+            self.charge(len(expr.items), "a dict")
+            return {k: self.eval(v, depth + 1) for k, v in expr.items}
+        if isinstance(expr, int) and not isinstance(expr, bool) and expr.bit_length() > MAX_INT_BITS:
+            msg = f"a number over {MAX_INT_BITS} bits"
+            raise ExpressionError(msg)
+        return expr
+
+
+def _bits(value: float) -> int:
+    return value.bit_length() if isinstance(value, int) else 0
+
+
+def evaluate(expr: Expr, results: Mapping[str, Any], *, budget: int = MAX_VALUE_SIZE) -> Any:
     """Compute an argument's value from the results of earlier calls.
 
     A whole-argument reference keeps the result's structure; references inside
-    strings put in the result's text.
+    strings put in the result's text. What the expression builds (text, lists,
+    numbers, nesting) is checked against the limits before it is allocated.
 
     Raises:
         KeyError: when a referenced result is missing.
-        TypeError: when `+ - * /` meet values they cannot combine.
+        ExpressionError: when `+ - * /` meet values they cannot combine, or the
+            value would go over `MAX_VALUE_SIZE`, `MAX_INT_BITS` or `MAX_DEPTH`.
     """
-    if isinstance(expr, Ref):
-        return results[expr.id]
-    if isinstance(expr, Template):
-        return "".join(p if isinstance(p, str) else result_text(results[p.id]) for p in expr.parts)
-    if isinstance(expr, BinOp):
-        left, right = evaluate(expr.left, results), evaluate(expr.right, results)
-        if expr.op != "+" or not (isinstance(left, str) and isinstance(right, str)):
-            left, right = _number(left), _number(right)
-        return _ARITH[expr.op](left, right)
-    if isinstance(expr, Neg):
-        return -_number(evaluate(expr.operand, results))
-    if isinstance(expr, ListExpr):
-        return [evaluate(i, results) for i in expr.items]
-    if isinstance(expr, DictExpr):
-        return {k: evaluate(v, results) for k, v in expr.items}
-    return expr
+    return _Evaluator(results, budget).eval(expr)
+
+
+def evaluate_args(exprs: Mapping[str, Expr], results: Mapping[str, Any]) -> dict[str, Any]:
+    """Every argument of one call, sharing one `MAX_VALUE_SIZE` budget (see `evaluate`)."""
+    evaluator = _Evaluator(results, MAX_VALUE_SIZE)
+    return {name: evaluator.eval(expr) for name, expr in exprs.items()}

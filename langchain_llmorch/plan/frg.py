@@ -10,15 +10,29 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from langchain_core.tools import BaseTool
 from pydantic import TypeAdapter, ValidationError
 
 from langchain_llmorch.errors import PlanProblem, PlanValidationError
-from langchain_llmorch.plan.language import Call, Expr, Plan, Ref, evaluate, iter_refs, render_expr
+from langchain_llmorch.plan.expressions import (
+    MAX_DEPTH,
+    BinOp,
+    DictExpr,
+    ExpressionError,
+    ListExpr,
+    Neg,
+    evaluate,
+    expr_depth,
+    iter_refs,
+    render_expr,
+)
+from langchain_llmorch.plan.language import Call, Expr, Plan
 from langchain_llmorch.tools import (
     COMPUTE,
     INOUT,
@@ -57,12 +71,32 @@ class FRG:
     """Each call's arguments by parameter name (positional ones bound to the schema)."""
     data_edges: frozenset[tuple[str, str]]
     """R1: `(parent_id, child_id)` def-use relations."""
-    mutex_pairs: frozenset[frozenset[str]]
-    """R2: pairs of compute calls of equal rank."""
     ranks: Mapping[str, int]
     """Rank of every call (1-based)."""
+    rank_groups: Mapping[int, tuple[str, ...]]
+    """R2 as groups: rank -> its compute calls, in plan order (every two of a group are
+    mutually exclusive). Linear in the number of calls, unlike `mutex_pairs`."""
     _parents: Mapping[str, tuple[str, ...]] = field(repr=False)
     _children: Mapping[str, tuple[str, ...]] = field(repr=False)
+
+    @cached_property
+    def mutex_pairs(self) -> frozenset[frozenset[str]]:
+        """R2 as pairs of compute calls of equal rank (built on first use: quadratic)."""
+        return frozenset(
+            frozenset({a, b})
+            for group in self.rank_groups.values()
+            for i, a in enumerate(group)
+            for b in group[i + 1 :]
+        )
+
+    def mutually_exclusive(self, a: str, b: str) -> bool:
+        """Whether R2 relates `a` and `b`: distinct compute calls of equal rank."""
+        return (
+            a != b
+            and self.kinds[a] == COMPUTE
+            and self.kinds[b] == COMPUTE
+            and self.ranks[a] == self.ranks[b]
+        )
 
     def rank(self, call_id: str) -> int:
         """Rank of a call (Algorithm 1)."""
@@ -108,54 +142,124 @@ def assign_ranks(order: Sequence[str], parents: Mapping[str, Sequence[str]]) -> 
     return ranks
 
 
-def _bind(call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dict[str, Expr]:
-    """Bind positional arguments to parameter names and check them against the schema."""
-    if tool is None:  # `self` and `join`: take what was written
-        names = ["prompt"] if call.tool == SELF_TOOL else [f"arg{i}" for i in range(len(call.args))]
-        bound = dict(zip(names, call.args, strict=False))
-        bound.update(call.kwargs)
-        if call.tool == SELF_TOOL and "prompt" not in bound:
+class _Binder:
+    """Binds calls' arguments to their tools' schemas, caching per tool and per type."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[str, tuple[Any, bool]]] = {}
+        self.adapters: dict[Any, TypeAdapter[Any]] = {}
+
+    def bind(self, call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dict[str, Expr]:
+        """Bind positional arguments to parameter names and check them against the schema."""
+        if tool is None:  # `self`: a prompt and nothing else
+            return self._bind_builtin(call, problems)
+        if tool.name not in self.fields:
+            self.fields[tool.name] = _schema_fields(tool)
+        fields = self.fields[tool.name]
+        names = list(fields)
+        bound: dict[str, Expr] = {}
+        if len(call.args) > len(names):
+            msg = (
+                f"{call.tool} takes {len(names)} argument(s) ({', '.join(names)}), "
+                f"got {len(call.args)}"
+            )
+            problems.append(PlanProblem(call.id, msg, call.line))
+        bound.update(zip(names, call.args, strict=False))
+        for name, expr in call.kwargs.items():
+            if name not in fields:
+                known = ", ".join(names) or "none"
+                msg = f"{call.tool} has no argument {name!r}; its arguments are {known}"
+                problems.append(PlanProblem(call.id, msg, call.line))
+            elif name in bound:
+                problems.append(PlanProblem(call.id, f"argument {name!r} given twice", call.line))
+            bound[name] = expr
+        for name, (annotation, required) in fields.items():
+            if name not in bound:
+                if required:
+                    msg = f"{call.tool} needs argument {name!r}"
+                    problems.append(PlanProblem(call.id, msg, call.line))
+                continue
+            self._check_value(call, name, bound[name], annotation, problems)
+        return bound
+
+    def _bind_builtin(self, call: Call, problems: list[PlanProblem]) -> dict[str, Expr]:
+        bound = dict(zip(["prompt"], call.args, strict=False)) | dict(call.kwargs)
+        extra = [k for k in call.kwargs if k != "prompt"]
+        if len(call.args) > 1 or extra or (call.args and "prompt" in call.kwargs):
+            msg = 'self takes only a prompt: self(prompt="...")'
+            problems.append(PlanProblem(call.id, msg, call.line))
+        elif "prompt" not in bound:
             problems.append(
                 PlanProblem(call.id, 'self needs a prompt: self(prompt="...")', call.line)
             )
+        for name, expr in bound.items():
+            self._check_value(call, name, expr, None, problems)
         return bound
-    fields = _schema_fields(tool)
-    names = list(fields)
-    bound = {}
-    if len(call.args) > len(names):
-        msg = (
-            f"{call.tool} takes {len(names)} argument(s) ({', '.join(names)}), got {len(call.args)}"
-        )
-        problems.append(PlanProblem(call.id, msg, call.line))
-    bound.update(zip(names, call.args, strict=False))
-    for name, expr in call.kwargs.items():
-        if name not in fields:
-            known = ", ".join(names) or "none"
-            msg = f"{call.tool} has no argument {name!r}; its arguments are {known}"
+
+    def _check_value(
+        self,
+        call: Call,
+        name: str,
+        expr: Expr,
+        annotation: Any,
+        problems: list[PlanProblem],
+    ) -> None:
+        """Limits first (without building anything large), then the type of a constant."""
+        try:
+            value = _constant_value(expr)
+        except ExpressionError as err:
+            msg = f"argument {name!r} of {call.tool}: {err}"
             problems.append(PlanProblem(call.id, msg, call.line))
-        elif name in bound:
-            problems.append(PlanProblem(call.id, f"argument {name!r} given twice", call.line))
-        bound[name] = expr
-    for name, (annotation, required) in fields.items():
-        if name not in bound:
-            if required:
-                problems.append(
-                    PlanProblem(call.id, f"{call.tool} needs argument {name!r}", call.line)
-                )
-            continue
-        expr = bound[name]
-        if _is_constant(expr) and annotation is not None:
-            try:
-                TypeAdapter(annotation).validate_python(evaluate(expr, {}))
-            except ValidationError as err:
-                reason = err.errors()[0].get("msg", str(err))
-                shown = render_expr(expr)
-                msg = f"argument {name!r} of {call.tool} is invalid: {reason} (got {shown})"
-                problems.append(PlanProblem(call.id, msg, call.line))
-    return bound
+            return
+        if value is _NOT_CONSTANT or annotation is None:
+            return
+        try:
+            adapter = self.adapters.get(annotation)
+        except TypeError:  # an unhashable annotation
+            adapter = None
+        if adapter is None:
+            adapter = TypeAdapter(annotation)
+            with contextlib.suppress(TypeError):
+                self.adapters[annotation] = adapter
+        try:
+            adapter.validate_python(value)
+        except ValidationError as err:
+            reason = err.errors()[0].get("msg", str(err))
+            shown = render_expr(expr)
+            shown = shown if len(shown) <= _SHOWN else shown[: _SHOWN - 3] + "..."
+            msg = f"argument {name!r} of {call.tool} is invalid: {reason} (got {shown})"
+            problems.append(PlanProblem(call.id, msg, call.line))
 
 
+_SHOWN = 80
+_NOT_CONSTANT = object()
 _INJECTED = frozenset({"config", "callbacks", "run_manager"})
+
+
+def _constant_value(expr: Expr) -> Any:
+    """The value of a constant expression, `_NOT_CONSTANT` otherwise; every constant
+    part is built under the limits of `evaluate`, so a small text cannot build a huge value.
+
+    Raises:
+        ExpressionError: over a limit, or operands that do not combine.
+    """
+    if expr_depth(expr) > MAX_DEPTH:
+        msg = f"the argument is nested deeper than {MAX_DEPTH} levels; split it into calls"
+        raise ExpressionError(msg)
+    if next(iter_refs(expr), None) is None:
+        return evaluate(expr, {})
+    if isinstance(expr, BinOp):
+        _constant_value(expr.left)
+        _constant_value(expr.right)
+    elif isinstance(expr, Neg):
+        _constant_value(expr.operand)
+    elif isinstance(expr, ListExpr):
+        for item in expr.items:
+            _constant_value(item)
+    elif isinstance(expr, DictExpr):
+        for _, item in expr.items:
+            _constant_value(item)
+    return _NOT_CONSTANT
 
 
 def _schema_fields(tool: BaseTool) -> dict[str, tuple[Any, bool]]:
@@ -170,10 +274,6 @@ def _schema_fields(tool: BaseTool) -> dict[str, tuple[Any, bool]]:
         for name, prop in tool.args.items():
             out[name] = (None, "default" not in prop)
     return out
-
-
-def _is_constant(expr: Expr) -> bool:
-    return next(iter_refs(expr), None) is None and not isinstance(expr, Ref)
 
 
 def build_frg(
@@ -216,6 +316,7 @@ def build_frg(
         else:
             position[call.id] = index
 
+    binder = _Binder()
     calls: dict[str, Call] = {}
     kinds: dict[str, ToolKind] = {}
     bound: dict[str, Mapping[str, Expr]] = {}
@@ -229,7 +330,16 @@ def build_frg(
             msg = f"unknown tool {call.tool!r}; the tools are: {known}"
             problems.append(PlanProblem(call.id, msg, call.line))
         kinds[call.id] = _kind_of(call, tool, self_kind)
-        bound[call.id] = _bind(call, tool, problems) if tool or call.tool == SELF_TOOL else {}
+        too_deep = [e for e in (*call.args, *call.kwargs.values()) if expr_depth(e) > MAX_DEPTH]
+        if too_deep:  # from a structured plan: nothing else about it can be checked safely
+            msg = f"an argument is nested deeper than {MAX_DEPTH} levels; split it into calls"
+            problems.append(PlanProblem(call.id, msg, call.line))
+            parents[call.id], calls[call.id] = (), call
+            continue
+        if tool is not None or call.tool == SELF_TOOL:
+            bound[call.id] = binder.bind(call, tool, problems)
+        else:
+            bound[call.id] = {}
         good: list[str] = []
         for ref in call.references():
             where = position.get(ref)
@@ -257,20 +367,17 @@ def build_frg(
         for p in ps:
             children[p].append(cid)
     ranks = assign_ranks(list(calls), parents)
-    compute_calls = [cid for cid in calls if kinds[cid] == COMPUTE]
-    mutex = frozenset(
-        frozenset({a, b})
-        for i, a in enumerate(compute_calls)
-        for b in compute_calls[i + 1 :]
-        if ranks[a] == ranks[b]
-    )
+    groups: dict[int, list[str]] = {}
+    for cid in calls:
+        if kinds[cid] == COMPUTE:
+            groups.setdefault(ranks[cid], []).append(cid)
     return FRG(
         calls=calls,
         kinds=kinds,
         bound_args=bound,
         data_edges=frozenset((p, c) for c, ps in parents.items() for p in ps),
-        mutex_pairs=mutex,
         ranks=ranks,
+        rank_groups={rank: tuple(ids) for rank, ids in sorted(groups.items())},
         _parents=parents,
         _children={k: tuple(v) for k, v in children.items()},
     )

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.expressions import (
+    MAX_DEPTH,
+    MAX_INT_BITS,
     BinOp,
     Constant,
     DictExpr,
@@ -118,6 +120,8 @@ _IGNORED = re.compile(r"^\s*(?:#.*|<END_OF_PLAN>|```\w*|Plan:?|Action:?)\s*$")
 _DOLLAR = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 _BRACE = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*|\$?\d+)\s*\}")
 _REF_PREFIX = "__llmorch_ref_"
+MAX_PLAN_CHARS = 1_000_000
+"""Longest plan text `parse_plan` accepts (about 1 MB); longer is a `PlanSyntaxError`."""
 _FIX_FORMAT = (
     'Write one call per line as `s1: tool(name=value, ...)`, e.g. `s2: search(query="x")`.'
 )
@@ -132,23 +136,35 @@ class _RawCall:
     thought: str | None
 
 
-def _bracket_depth(text: str) -> int:
-    depth, quote, escaped = 0, "", False
-    for ch in text:
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-    return depth
+_BRACKET_CHARS = re.compile(r"[()\[\]{}\"'\\]")
+
+
+@dataclass
+class _Brackets:
+    """Open brackets and the open quote, carried from line to line of one call."""
+
+    depth: int = 0
+    quote: str = ""
+
+    def scan(self, text: str) -> int:
+        """Update with `text` (only its brackets, quotes and backslashes are visited)."""
+        skip = -1
+        for m in _BRACKET_CHARS.finditer(text):
+            pos, ch = m.start(), m[0]
+            if pos == skip:
+                continue
+            if self.quote:
+                if ch == "\\":
+                    skip = pos + 1
+                elif ch == self.quote:
+                    self.quote = ""
+            elif ch in "\"'":
+                self.quote = ch
+            elif ch in "([{":
+                self.depth += 1
+            elif ch in ")]}":
+                self.depth -= 1
+        return self.depth
 
 
 def _split(text: str) -> list[_RawCall]:
@@ -168,50 +184,40 @@ def _split(text: str) -> list[_RawCall]:
         if m is None:
             msg = f"expected a call here, found {line.strip()[:60]!r}. {_FIX_FORMAT}"
             raise PlanSyntaxError(msg, line=i, column=len(line) - len(line.lstrip()) + 1, text=line)
-        start, body = i, m["expr"]
+        start, body = i, [m["expr"]]
+        brackets = _Brackets()
         # A call may continue over several lines while brackets are open.
         while (
-            _bracket_depth(body) > 0
+            brackets.scan(body[-1]) > 0
             and i < len(lines)
             and not _CALL_LINE.match(lines[i])
             and not _THOUGHT.match(lines[i])
         ):
-            body += "\n" + lines[i]
+            body.append(lines[i])
             i += 1
-        if _bracket_depth(body) > 0:
+        if brackets.depth > 0:
             msg = "a bracket is opened and never closed; end the call with `)` on its line"
-            raise PlanSyntaxError(msg, line=start, column=len(line.rstrip()) + 1, text=line)
+            raise PlanSyntaxError(msg, line=start, column=len(line.rstrip()) + 1, text=line[:200])
         call_id = m["num"] if m["num"] is not None else m["id"]
-        raw.append(_RawCall(call_id, start, m.start("expr") + 1, body.strip(), thought))
+        text_ = "\n".join(body).strip()
+        raw.append(_RawCall(call_id, start, m.start("expr") + 1, text_, thought))
         thought = None
     return raw
 
 
+_MASKABLE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\$\{(\d+)\}|\$(\d+)")
+
+
 def _mask_dollar_refs(text: str) -> str:
     """Replace `$1`/`${1}` outside string literals by identifiers Python can parse."""
-    out: list[str] = []
-    quote, escaped, i = "", False, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            out.append(ch)
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-            i += 1
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch == "$" and (m := _DOLLAR.match(text, i)):
-            out.append(_REF_PREFIX + (m[1] or m[2]))
-            i = m.end()
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    if "$" not in text:
+        return text
+
+    def mask(m: re.Match[str]) -> str:
+        number = m[1] or m[2]
+        return m[0] if number is None else _REF_PREFIX + number
+
+    return _MASKABLE.sub(mask, text)
 
 
 _BIN_OPS: dict[type[ast.operator], str] = {
@@ -266,10 +272,19 @@ class _Converter:
             return parts[0]  # "$1" alone is the structured result, as in LLMCompiler
         return Template(tuple(parts))
 
-    def expr(self, node: ast.expr) -> Expr:
+    def expr(self, node: ast.expr, depth: int = 1) -> Expr:
+        if depth > MAX_DEPTH:
+            msg = (
+                f"the argument is nested deeper than {MAX_DEPTH} levels (brackets and "
+                "operators); split it into several calls"
+            )
+            raise self.error(node, msg)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
                 return self.string(node.value)
+            if isinstance(node.value, int) and node.value.bit_length() > MAX_INT_BITS:
+                msg = f"the number is too large (over {MAX_INT_BITS} bits)"
+                raise self.error(node, msg)
             if node.value is None or isinstance(node.value, bool | int | float):
                 return node.value
             raise self.error(node, f"unsupported literal {node.value!r}; use numbers or strings")
@@ -277,18 +292,19 @@ class _Converter:
             name = node.id.removeprefix(_REF_PREFIX)
             return Ref(name)
         if isinstance(node, ast.List | ast.Tuple):
-            return ListExpr(tuple(self.expr(e) for e in node.elts))
+            return ListExpr(tuple(self.expr(e, depth + 1) for e in node.elts))
         if isinstance(node, ast.Dict):
             items: list[tuple[str, Expr]] = []
             for key, value in zip(node.keys, node.values, strict=True):
                 if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
                     raise self.error(node, "dict keys must be quoted strings")
-                items.append((key.value, self.expr(value)))
+                items.append((key.value, self.expr(value, depth + 1)))
             return DictExpr(tuple(items))
         if isinstance(node, ast.BinOp) and type(node.op) in _BIN_OPS:
-            return BinOp(_BIN_OPS[type(node.op)], self.expr(node.left), self.expr(node.right))
+            left, right = self.expr(node.left, depth + 1), self.expr(node.right, depth + 1)
+            return BinOp(_BIN_OPS[type(node.op)], left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            operand = self.expr(node.operand)
+            operand = self.expr(node.operand, depth + 1)
             if isinstance(node.op, ast.UAdd):
                 return operand
             if isinstance(operand, int | float) and not isinstance(operand, bool):
@@ -313,6 +329,12 @@ class _Converter:
                 value=None, lineno=err.lineno or 1, col_offset=(err.offset or 1) - 1
             )
             raise self.error(where, msg) from None
+        except (MemoryError, RecursionError):  # CPython's parser stack overflowed
+            msg = f"the call is nested too deeply to read; keep arguments under {MAX_DEPTH} levels"
+            raise self.error(None, msg) from None
+        except ValueError as err:  # null bytes, unencodable characters, huge literals
+            msg = f"the call cannot be read ({err}); write plain text and numbers"
+            raise self.error(None, msg) from None
         node = tree.body
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             raise self.error(node, f"expected `tool(...)` after `{self.raw.id}:`. {_FIX_FORMAT}")
@@ -362,10 +384,28 @@ def parse_plan(text: str) -> Plan:
         assert plan.calls[1].references() == ["s1"]
         ```
     """
+    if len(text) > MAX_PLAN_CHARS:
+        msg = (
+            f"the plan is {len(text):,} characters long, over the limit of {MAX_PLAN_CHARS:,}; "
+            "write fewer, shorter calls and pass results by id"
+        )
+        raise PlanSyntaxError(msg, line=1, column=1)
     raw_calls = _split(text)
     if not raw_calls:
         msg = f"the plan has no calls. {_FIX_FORMAT}"
         raise PlanSyntaxError(msg, line=1, column=1)
     ids = {raw.id for raw in raw_calls}
-    calls = tuple(_Converter(ids, raw).call() for raw in raw_calls)
+    calls = tuple(_convert(ids, raw) for raw in raw_calls)
     return Plan(calls=calls, source=text)
+
+
+def _convert(ids: set[str], raw: _RawCall) -> Call:
+    converter = _Converter(ids, raw)
+    try:
+        return converter.call()
+    except PlanSyntaxError:
+        raise
+    except (MemoryError, RecursionError, ValueError, TypeError, ArithmeticError) as err:
+        # Defensive: whatever the text does to `ast`, the caller sees a plan error.
+        msg = f"the call cannot be read ({type(err).__name__}); write it more simply"
+        raise converter.error(None, msg) from None
