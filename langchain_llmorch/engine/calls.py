@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForToolRun
@@ -21,11 +19,11 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from langchain_llmorch.engine.events import TraceRecord
-from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.errors import CallFailedError, CallTimeoutError, LLMOrchError
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
 if TYPE_CHECKING:
-    from langchain_llmorch.engine.backend import ComputeExecutor
+    from langchain_llmorch.engine.backend import ComputeExecutor, InoutThreads
 
 
 class ToolArgumentsError(LLMOrchError):
@@ -75,7 +73,7 @@ class CallRunner:
     def __init__(
         self,
         tools: dict[str, BaseTool],
-        threads: ThreadPoolExecutor,
+        threads: InoutThreads,
         executor: ComputeExecutor | None,
         call_timeout: float | None,
         config: RunnableConfig,
@@ -138,19 +136,38 @@ class CallRunner:
         on_start(record)
         try:
             if _has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
-                call = tool.ainvoke(args, self.config)
-                if self.call_timeout is not None:
-                    return await asyncio.wait_for(call, self.call_timeout)
-                return await call
-            loop = asyncio.get_running_loop()
+                return await self._in_time(tool.ainvoke(args, self.config), record)
             ctx = contextvars.copy_context()
-            job = functools.partial(ctx.run, tool.invoke, args, self.config)
-            future = loop.run_in_executor(self.threads, job)
-            if self.call_timeout is not None:
-                return await asyncio.wait_for(future, self.call_timeout)
-            return await future
+            future = self.threads.submit(ctx.run, tool.invoke, args, self.config)
+            try:
+                return await self._in_time(asyncio.wrap_future(future), record)
+            except BaseException:
+                if not future.done():  # timed out or cancelled: the thread is given up
+                    self.threads.abandon(future)
+                raise
+        except (KeyboardInterrupt, SystemExit, GeneratorExit) as err:
+            # Raised by the tool's code. A real Ctrl-C reaches a run as a cancellation
+            # (asyncio.run turns SIGINT into one), and then the run's task is cancelling.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            msg = f"the tool raised {type(err).__name__}({err})"
+            raise CallFailedError(record.id, record.tool, msg) from err
         finally:
             record.ended_at = time.time()
+
+    async def _in_time(self, awaitable: Awaitable[Any], record: TraceRecord) -> Any:
+        """Await a call, failing it with `CallTimeoutError` past `call_timeout`."""
+        if self.call_timeout is None:
+            return await awaitable
+        try:
+            async with asyncio.timeout(self.call_timeout) as scope:
+                return await awaitable
+        except TimeoutError as err:
+            if not scope.expired():  # the tool's own TimeoutError
+                raise
+            msg = f"{record.id} ({record.tool}) ran past call_timeout={self.call_timeout}s"
+            raise CallTimeoutError(msg) from err
 
     async def _compute(
         self,

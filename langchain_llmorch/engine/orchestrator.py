@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+from collections import Counter
 import itertools
 import os
 import threading
@@ -47,7 +48,7 @@ from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel, choose_order
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.frg import FRG
-from langchain_llmorch.plan.language import evaluate
+from langchain_llmorch.plan.expressions import ExpressionError, evaluate_args
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
 
@@ -244,6 +245,8 @@ class _Run:
         self.ready_compute: list[tuple[float, int, str]] = []  # dataflow: heap by priority
         self.arrivals = itertools.count()
         self.records: dict[str, TraceRecord] = {}
+        self.finished: asyncio.Queue[asyncio.Task[TraceRecord]] = asyncio.Queue()
+        self.position = {cid: i for i, cid in enumerate(frg.calls)}
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -258,10 +261,11 @@ class _Run:
             self.result.schedule = choice.name if self.policy == "dataflow" else "paper-fifo"
         self.release([cid for cid in self.todo if self.waiting[cid] == 0])
         try:
+            # Finished calls arrive on a queue (not `asyncio.wait` over every task, whose
+            # cost grows with the number of calls in flight).
             while self.tasks:
-                done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    self.complete(self.tasks.pop(task), task.result())
+                task = await self.finished.get()
+                self.complete(self.tasks.pop(task), task.result())
         except BaseException:
             for task in self.tasks:
                 task.cancel()
@@ -344,7 +348,7 @@ class _Run:
         self.release(ready)
 
     def skip_descendants(self, cid: str) -> None:
-        for child in sorted(self.frg.descendants([cid]), key=list(self.frg.calls).index):
+        for child in sorted(self.frg.descendants([cid]), key=self.position.__getitem__):
             if child in self.waiting and child not in self.result.skipped:
                 self.waiting.pop(child)
                 self.result.skipped.append(child)
@@ -356,11 +360,10 @@ class _Run:
         while self.sets and self.capacity() - self.running_compute > 0:
             current = self.sets.pop(0)
             compute = [c for c in current if self.frg.kind(c) == COMPUTE]
-            exclusive = [
-                c
-                for c in compute
-                if any(frozenset({c, o}) in self.frg.mutex_pairs for o in compute)
-            ]
+            # R2 by rank groups: a compute call is exclusive when another of the set
+            # has its rank.
+            per_rank = Counter(self.frg.rank(c) for c in compute)
+            exclusive = [c for c in compute if per_rank[self.frg.rank(c)] > 1]
             for cid in current:
                 if cid not in exclusive:
                     self.start(cid)
@@ -378,13 +381,20 @@ class _Run:
             self.running_compute += 1
         task = asyncio.ensure_future(self.invoke(cid, record))
         self.tasks[task] = cid
+        task.add_done_callback(self.finished.put_nowait)
 
     async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
         results = self.result.results
         try:
-            args = {k: evaluate(v, results) for k, v in self.frg.bound_args[cid].items()}
-        except (KeyError, TypeError, ValueError, ZeroDivisionError, ArithmeticError) as err:
+            args = evaluate_args(self.frg.bound_args[cid], results)
+        except KeyError as err:
             failure = DependencyFailedError(f"could not compute the arguments of {cid}: {err!r}")
+            failure.__cause__ = err
+            return self.fail(record, failure)
+        except ExpressionError as err:
+            return self.fail(record, err)
+        except Exception as err:  # noqa: BLE001 - MemoryError, RecursionError: the call's error
+            failure = ExpressionError(f"could not compute the arguments of {cid}: {err!r}")
             failure.__cause__ = err
             return self.fail(record, failure)
         if record.tool == JOIN_TOOL:
