@@ -122,6 +122,12 @@ _BRACE = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*|\$?\d+)\s*\}")
 _REF_PREFIX = "__llmorch_ref_"
 MAX_PLAN_CHARS = 1_000_000
 """Longest plan text `parse_plan` accepts (about 1 MB); longer is a `PlanSyntaxError`."""
+MAX_PLAN_CALLS = 10_000
+"""Most calls in one plan."""
+MAX_PLAN_ITEMS = 50_000
+"""Most items (counted as `, : ( [ { + - * /` in the calls) a plan may hold: this bounds
+the syntax tree Python's parser builds, hence the time and memory of parsing."""
+_ITEM_CHARS = ",:([{+-*/"
 _FIX_FORMAT = (
     'Write one call per line as `s1: tool(name=value, ...)`, e.g. `s2: search(query="x")`.'
 )
@@ -394,6 +400,18 @@ def parse_plan(text: str) -> Plan:
     if not raw_calls:
         msg = f"the plan has no calls. {_FIX_FORMAT}"
         raise PlanSyntaxError(msg, line=1, column=1)
+    if len(raw_calls) > MAX_PLAN_CALLS:
+        msg = f"the plan has {len(raw_calls):,} calls, over the limit of {MAX_PLAN_CALLS:,}"
+        raise PlanSyntaxError(msg, line=raw_calls[MAX_PLAN_CALLS].line, column=1)
+    items = 0
+    for raw in raw_calls:
+        items += sum(raw.text.count(c) for c in _ITEM_CHARS)
+        if items > MAX_PLAN_ITEMS:
+            msg = (
+                f"the plan is too large: over {MAX_PLAN_ITEMS:,} items (calls, arguments, "
+                "list entries, operators) by this line; write fewer calls and shorter lists"
+            )
+            raise PlanSyntaxError(msg, line=raw.line, column=1)
     ids = {raw.id for raw in raw_calls}
     calls = tuple(_convert(ids, raw) for raw in raw_calls)
     return Plan(calls=calls, source=text)

@@ -1,0 +1,91 @@
+"""The long fuzz campaign (the suite's `test_fuzz.py` is its CI-sized sibling).
+
+    PYTHONPATH=. python -m tests.unit_tests.plan.fuzz_campaign --cases 3000 --seed 1
+
+Every case is a mutated plan (`_fuzz.case`). Each goes through `parse_plan` +
+`build_frg` + evaluation of every call's arguments, timed and with its peak traced
+memory; with `--run`, every plan that validates is also run by an `Orchestrator`
+(`call_timeout` 5 s), which must return, never raise. Prints cases outside the
+contract (goal 0), the slowest case and the largest peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+
+from langchain_llmorch import Orchestrator, PlanSyntaxError, PlanValidationError
+from tests.unit_tests.plan._fuzz import TOOLS, case, compile_text, evaluate_all
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    rejected: int = 0
+    validated: int = 0
+    ran: int = 0
+    outside: list[tuple[str, str]] = field(default_factory=list)
+    max_seconds: float = 0.0
+    slowest: str = ""
+    max_mb: float = 0.0
+    largest: str = ""
+    max_run_seconds: float = 0.0
+
+
+def one(text: str, tally: Tally, orch: Orchestrator | None) -> None:
+    tally.cases += 1
+    tracemalloc.start()
+    start = time.perf_counter()
+    frg = None
+    try:
+        frg = compile_text(text)
+        evaluate_all(frg)
+        tally.validated += 1
+    except (PlanSyntaxError, PlanValidationError):
+        tally.rejected += 1
+    except BaseException as err:  # noqa: BLE001 - what the campaign looks for
+        tally.outside.append((f"{type(err).__name__}: {str(err)[:100]}", text[:300]))
+    finally:
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    if seconds > tally.max_seconds:
+        tally.max_seconds, tally.slowest = seconds, text[:200]
+    if peak > tally.max_mb:
+        tally.max_mb, tally.largest = peak, text[:200]
+    if orch is not None and frg is not None:
+        start = time.perf_counter()
+        try:
+            orch.run(frg)
+            tally.ran += 1
+        except BaseException as err:  # noqa: BLE001
+            tally.outside.append((f"run: {type(err).__name__}: {str(err)[:100]}", text[:300]))
+        tally.max_run_seconds = max(tally.max_run_seconds, time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--run", action="store_true", help="also run validated plans")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    orch = Orchestrator(TOOLS, max_processors=1, call_timeout=5) if args.run else None
+    tally = Tally()
+    for _ in range(args.cases):
+        one(case(rng), tally, orch)
+    print(f"cases {tally.cases}: rejected {tally.rejected}, validated {tally.validated}, ran {tally.ran}")  # noqa: T201
+    print(f"outside the contract: {len(tally.outside)}")  # noqa: T201
+    for what, text in tally.outside[:20]:
+        print(f"  {what}\n    {text!r}")  # noqa: T201
+    print(f"max seconds (parse+FRG+evaluate, traced): {tally.max_seconds:.3f}  {tally.slowest[:80]!r}")  # noqa: T201
+    print(f"max peak MB: {tally.max_mb:.1f}  {tally.largest[:80]!r}")  # noqa: T201
+    if args.run:
+        print(f"max run seconds: {tally.max_run_seconds:.3f}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
