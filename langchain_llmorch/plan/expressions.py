@@ -9,6 +9,7 @@ argument from results without ever handing text to Python.
 from __future__ import annotations
 
 import json
+import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -246,10 +247,14 @@ class _Evaluator:
             msg = f"`{op}` would make a number over {MAX_INT_BITS} bits"
             raise ExpressionError(msg)
         try:
-            return _ARITH[op](a, b)
+            value = _ARITH[op](a, b)
         except ArithmeticError as err:  # division by zero, float overflow
             msg = f"`{op}` failed: {err}"
             raise ExpressionError(msg) from err
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"`{op}` made a number too large for a float ({value})"
+            raise ExpressionError(msg)
+        return value
 
     def eval(self, expr: Expr, depth: int = 1) -> Any:
         if depth > MAX_DEPTH:

@@ -15,6 +15,7 @@ Python. References are bare ids (`s1`), `$1` / `${1}`, and `{s1}` inside strings
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -288,6 +289,8 @@ class _Converter:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
                 return self.string(node.value)
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                raise self.error(node, "the number is too large for a float")
             if isinstance(node.value, int) and node.value.bit_length() > MAX_INT_BITS:
                 msg = f"the number is too large (over {MAX_INT_BITS} bits)"
                 raise self.error(node, msg)
