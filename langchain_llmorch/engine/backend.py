@@ -132,12 +132,11 @@ class InoutThreads(Executor):
                 future = job.future
                 self._running[future] = me
             try:
-                result = job.fn(*job.args, **job.kwargs)
+                future.set_result(job.fn(*job.args, **job.kwargs))
             except BaseException as exc:  # noqa: BLE001 - the caller decides; the thread goes on
                 future.set_exception(exc)
-            else:
-                future.set_result(result)
-            del job, result  # nothing of the call stays alive while the thread waits
+                del exc
+            del job  # nothing of the call stays alive while the thread waits
             with self._lock:
                 self._running.pop(future, None)
                 if me in self._abandoned:  # replaced while stuck: end here

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,32 @@ def compute_payload(
     return tool._run, kwargs  # noqa: SLF001 - a custom BaseTool: its bound _run must pickle
 
 
+class _ToolRaisedBaseError(Exception):
+    """Carries a `KeyboardInterrupt` / `SystemExit` raised by an async tool's code."""
+
+
+def _guard(coroutine: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wrap an async tool's function so `KeyboardInterrupt`/`SystemExit` it raises stay its own.
+
+    LangChain runs the coroutine in a task of its own, and asyncio lets those two
+    escape a task and stop the whole event loop: caught here, inside that task,
+    they become an ordinary exception of the call. While the run is being
+    cancelled (a real Ctrl-C under `asyncio.run`) they pass through.
+    """
+
+    @functools.wraps(coroutine)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await coroutine(*args, **kwargs)
+        except (KeyboardInterrupt, SystemExit) as err:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise _ToolRaisedBaseError from err
+
+    return guarded
+
+
 class CallRunner:
     """Runs single calls for a `_Run`, filling in their trace records."""
 
@@ -89,6 +116,7 @@ class CallRunner:
         self.executor = executor
         self.call_timeout = call_timeout
         self.config = config
+        self._guarded_tools: dict[str, BaseTool] = {}
 
     def tool(self, name: str) -> BaseTool:
         """The tool named `name` (the built-in `join` included)."""
@@ -136,7 +164,8 @@ class CallRunner:
         on_start(record)
         try:
             if _has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
-                return await self._in_time(tool.ainvoke(args, self.config), record)
+                guarded = self._guarded(tool)
+                return await self._in_time(guarded.ainvoke(args, self.config), record)
             ctx = contextvars.copy_context()
             future = self.threads.submit(ctx.run, tool.invoke, args, self.config)
             try:
@@ -145,6 +174,9 @@ class CallRunner:
                 if not future.done():  # timed out or cancelled: the thread is given up
                     self.threads.abandon(future)
                 raise
+        except _ToolRaisedBaseError as err:
+            msg = f"the tool raised {type(err.__cause__).__name__}({err.__cause__})"
+            raise CallFailedError(record.id, record.tool, msg) from err.__cause__
         except (KeyboardInterrupt, SystemExit, GeneratorExit) as err:
             # Raised by the tool's code. A real Ctrl-C reaches a run as a cancellation
             # (asyncio.run turns SIGINT into one), and then the run's task is cancelling.
@@ -155,6 +187,15 @@ class CallRunner:
             raise CallFailedError(record.id, record.tool, msg) from err
         finally:
             record.ended_at = time.time()
+
+    def _guarded(self, tool: BaseTool) -> BaseTool:
+        """The tool with its coroutine guarded (see `_guard`), made once per run."""
+        if not isinstance(tool, StructuredTool) or tool.coroutine is None:
+            return tool
+        if tool.name not in self._guarded_tools:
+            update = {"coroutine": _guard(tool.coroutine)}
+            self._guarded_tools[tool.name] = tool.model_copy(update=update)
+        return self._guarded_tools[tool.name]
 
     async def _in_time(self, awaitable: Awaitable[Any], record: TraceRecord) -> Any:
         """Await a call, failing it with `CallTimeoutError` past `call_timeout`."""

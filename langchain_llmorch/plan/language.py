@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -125,7 +126,7 @@ MAX_PLAN_CHARS = 1_000_000
 """Longest plan text `parse_plan` accepts (about 1 MB); longer is a `PlanSyntaxError`."""
 MAX_PLAN_CALLS = 10_000
 """Most calls in one plan."""
-MAX_PLAN_ITEMS = 50_000
+MAX_PLAN_ITEMS = 30_000
 """Most items (counted as `, : ( [ { + - * /` in the calls) a plan may hold: this bounds
 the syntax tree Python's parser builds, hence the time and memory of parsing."""
 _ITEM_CHARS = ",:([{+-*/"
@@ -331,7 +332,9 @@ class _Converter:
     def call(self) -> Call:
         source = _mask_dollar_refs(self.raw.text)
         try:
-            tree = ast.parse(source, mode="eval")
+            with warnings.catch_warnings():  # LLM text must not print to stderr
+                warnings.simplefilter("ignore", SyntaxWarning)
+                tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
             msg = f"invalid call syntax ({err.msg}). {_FIX_FORMAT}"
             where = ast.Constant(
