@@ -133,7 +133,7 @@ class InoutThreads(Executor):
                 self._running[future] = me
             try:
                 future.set_result(job.fn(*job.args, **job.kwargs))
-            except BaseException as exc:  # noqa: BLE001 - the caller decides; the thread goes on
+            except BaseException as exc:
                 future.set_exception(exc)
                 del exc
             del job  # nothing of the call stays alive while the thread waits

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from collections import Counter
 import itertools
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -47,8 +47,8 @@ from langchain_llmorch.engine.events import RunResult, TraceRecord, event
 from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel, choose_order
 from langchain_llmorch.errors import DependencyFailedError
-from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.expressions import ExpressionError, evaluate_args
+from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
 
@@ -393,10 +393,10 @@ class _Run:
             return self.fail(record, failure)
         except ExpressionError as err:
             return self.fail(record, err)
-        except Exception as err:  # noqa: BLE001 - MemoryError, RecursionError: the call's error
-            failure = ExpressionError(f"could not compute the arguments of {cid}: {err!r}")
-            failure.__cause__ = err
-            return self.fail(record, failure)
+        except Exception as err:  # MemoryError, RecursionError...: still only this call's
+            broken = ExpressionError(f"could not compute the arguments of {cid}: {err!r}")
+            broken.__cause__ = err
+            return self.fail(record, broken)
         if record.tool == JOIN_TOOL:
             record.started_at = record.ended_at = time.time()
             results[cid] = None

@@ -143,8 +143,11 @@ MAX_INT_BITS = 1024
 """Largest integer (in bits, about 308 digits) a plan may write or compute."""
 
 
-class ExpressionError(LLMOrchError):
-    """A call's arguments cannot be built: over a limit, or operands that do not combine."""
+class ExpressionError(LLMOrchError, ValueError):
+    """A call's arguments cannot be built: over a limit, or operands that do not combine.
+
+    Also a `ValueError`, so code that caught what `evaluate` raised before keeps working.
+    """
 
 
 def expr_depth(expr: Expr) -> int:
@@ -221,9 +224,9 @@ class _Evaluator:
     def text(self, value: Any) -> str:
         if not isinstance(value, str):
             self.charge(text_size(value, self.budget), "putting a result into text")
-            value = result_text(value)
-        self.charge(len(value), "putting a result into text")
-        return value
+        text = result_text(value)
+        self.charge(len(text), "putting a result into text")
+        return text
 
     def number(self, value: Any, op: str) -> int | float:
         value = _number(value)
@@ -263,7 +266,9 @@ class _Evaluator:
         if isinstance(expr, Ref):
             return self.results[expr.id]
         if isinstance(expr, Template):
-            return "".join(p if isinstance(p, str) else self.text(self.results[p.id]) for p in expr.parts)
+            return "".join(
+                p if isinstance(p, str) else self.text(self.results[p.id]) for p in expr.parts
+            )
         if isinstance(expr, BinOp):
             left = self.eval(expr.left, depth + 1)
             right = self.eval(expr.right, depth + 1)
@@ -276,7 +281,11 @@ class _Evaluator:
         if isinstance(expr, DictExpr):
             self.charge(len(expr.items), "a dict")
             return {k: self.eval(v, depth + 1) for k, v in expr.items}
-        if isinstance(expr, int) and not isinstance(expr, bool) and expr.bit_length() > MAX_INT_BITS:
+        if (
+            isinstance(expr, int)
+            and not isinstance(expr, bool)
+            and expr.bit_length() > MAX_INT_BITS
+        ):
             msg = f"a number over {MAX_INT_BITS} bits"
             raise ExpressionError(msg)
         return expr

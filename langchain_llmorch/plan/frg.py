@@ -149,7 +149,9 @@ class _Binder:
         self.fields: dict[str, dict[str, tuple[Any, bool]]] = {}
         self.adapters: dict[Any, TypeAdapter[Any]] = {}
 
-    def bind(self, call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dict[str, Expr]:
+    def bind(
+        self, call: Call, tool: BaseTool | None, problems: list[PlanProblem]
+    ) -> dict[str, Expr]:
         """Bind positional arguments to parameter names and check them against the schema."""
         if tool is None:  # `self`: a prompt and nothing else
             return self._bind_builtin(call, problems)
@@ -237,8 +239,10 @@ _INJECTED = frozenset({"config", "callbacks", "run_manager"})
 
 
 def _constant_value(expr: Expr) -> Any:
-    """The value of a constant expression, `_NOT_CONSTANT` otherwise; every constant
-    part is built under the limits of `evaluate`, so a small text cannot build a huge value.
+    """The value of a constant expression, `_NOT_CONSTANT` otherwise.
+
+    Every constant part is built under the limits of `evaluate`, so a small text
+    cannot build a huge value.
 
     Raises:
         ExpressionError: over a limit, or operands that do not combine.
@@ -340,28 +344,44 @@ def build_frg(
             bound[call.id] = binder.bind(call, tool, problems)
         else:
             bound[call.id] = {}
-        good: list[str] = []
-        for ref in call.references():
-            where = position.get(ref)
-            if ref == call.id:
-                problems.append(PlanProblem(call.id, f"{call.id} refers to itself", call.line))
-            elif where is None:
-                msg = f"{ref!r} is not the id of any call; refer only to ids defined above"
-                if not ref[:1].isdigit():
-                    msg += f" (if {ref!r} is meant as text, put it in quotes)"
-                problems.append(PlanProblem(call.id, msg, call.line))
-            elif where > index:
-                later = plan.calls[where].line
-                msg = f"{ref!r} is defined later (line {later}); use only results of calls above"
-                problems.append(PlanProblem(call.id, msg, call.line))
-            else:
-                good.append(ref)
-        parents[call.id] = tuple(good)
+        parents[call.id] = _parents_of(call, index, plan, position, problems)
         calls[call.id] = call
 
     if problems:
         raise PlanValidationError(problems)
+    return _graph(calls, kinds, bound, parents)
 
+
+def _parents_of(
+    call: Call, index: int, plan: Plan, position: Mapping[str, int], problems: list[PlanProblem]
+) -> tuple[str, ...]:
+    """The calls `call` refers to, each problem (self, undefined, later) reported."""
+    good: list[str] = []
+    for ref in call.references():
+        where = position.get(ref)
+        if ref == call.id:
+            problems.append(PlanProblem(call.id, f"{call.id} refers to itself", call.line))
+        elif where is None:
+            msg = f"{ref!r} is not the id of any call; refer only to ids defined above"
+            if not ref[:1].isdigit():
+                msg += f" (if {ref!r} is meant as text, put it in quotes)"
+            problems.append(PlanProblem(call.id, msg, call.line))
+        elif where > index:
+            later = plan.calls[where].line
+            msg = f"{ref!r} is defined later (line {later}); use only results of calls above"
+            problems.append(PlanProblem(call.id, msg, call.line))
+        else:
+            good.append(ref)
+    return tuple(good)
+
+
+def _graph(
+    calls: dict[str, Call],
+    kinds: dict[str, ToolKind],
+    bound: dict[str, Mapping[str, Expr]],
+    parents: dict[str, tuple[str, ...]],
+) -> FRG:
+    """R1, ranks and R2 (as rank groups) of validated calls."""
     children: dict[str, list[str]] = {cid: [] for cid in calls}
     for cid, ps in parents.items():
         for p in ps:

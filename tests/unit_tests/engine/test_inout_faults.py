@@ -153,7 +153,12 @@ def test_a_stuck_sync_tool_does_not_block_interpreter_exit(tmp_path: Path) -> No
     )
     env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
     done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env, check=False
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['CallTimeoutError', 'CallTimeoutError']"
@@ -225,7 +230,9 @@ def test_ctrl_c_stops_a_run_with_a_stuck_sync_tool_and_leaves_no_worker(tmp_path
         )
     )
     env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout is not None
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert len(pids) == 2
@@ -272,7 +279,7 @@ def test_a_deep_result_put_into_text_fails_only_that_call() -> None:
 def test_any_failure_while_filling_arguments_is_the_calls_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from langchain_llmorch.engine import orchestrator  # noqa: PLC0415
+    from langchain_llmorch.engine import orchestrator
 
     real = orchestrator.evaluate_args
 

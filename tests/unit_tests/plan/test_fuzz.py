@@ -25,10 +25,13 @@ SETTINGS = settings(
 
 
 def _holds(text: str) -> None:
+    error: Exception | None = None
     try:
         frg = compile_text(text)
     except (PlanSyntaxError, PlanValidationError) as err:
-        assert str(err)  # a message the LLM can read
+        error = err
+    if error is not None:
+        assert str(error)  # a message the LLM can read
         return
     evaluate_all(frg)
 

@@ -53,7 +53,9 @@ CORPUS = [
     "s1: echo(x=[[[1]*1000]*1000]*1000)",
     's1: echo(x="a" * 600000000)',
     's1: echo(x=["a"] * 10)',
-    "s1: echo(x=99999999999999999999 * 99999999999999999999 * " + "99999999999999999999 * " * 60 + "1)",
+    "s1: echo(x=99999999999999999999 * 99999999999999999999 * "
+    + "99999999999999999999 * " * 60
+    + "1)",
     # arithmetic that raises in Python
     "s1: echo(x=1/0)",
     "s1: echo(x=1e308 * 10 - 1e308 * 10)",
@@ -175,9 +177,9 @@ def test_r2_is_held_as_rank_groups_and_pairs_are_built_only_when_asked() -> None
 
 
 def test_a_structured_plan_nested_too_deep_is_a_validation_error() -> None:
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from langchain_llmorch.plan.expressions import ListExpr  # noqa: PLC0415
+    from langchain_llmorch.plan.expressions import ListExpr
 
     deep: Any = 1
     for _ in range(10_000):  # as a JSON plan could build it, without the parser
