@@ -216,3 +216,14 @@ def test_an_untyped_compile_failure_goes_to_repair(monkeypatch: pytest.MonkeyPat
     out = create_llmorch_agent(model, [echo]).invoke({"messages": [("user", "go")]})
     assert out["repairs"] == 1
     assert out["results"]["s1"] == 2
+
+
+def test_the_self_tool_takes_only_a_prompt_when_invoked_directly() -> None:
+    from pydantic import ValidationError
+
+    from langchain_llmorch.tools import make_self_tool
+
+    tool = make_self_tool(FakeListChatModel(responses=["42"]))
+    with pytest.raises(ValidationError):
+        tool.invoke({"prompt": "6 * 7?", "temperature": 2})
+    assert tool.invoke({"prompt": "6 * 7?"}) == "42"
