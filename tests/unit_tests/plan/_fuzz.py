@@ -154,6 +154,42 @@ def case(rng: random.Random) -> str:
     return text
 
 
+def hostile(rng: random.Random) -> str:
+    """A plan that validates but tries to blow up at run time: chains that double
+    text, lists or numbers, shared references rendered into text, division by a
+    zero result, nesting at the limit, large constants.
+    """
+    n = rng.choice([5, 20, 40, 80])
+    first = rng.choice(['"' + "ab" * rng.choice([1, 1000]) + '"', "[1, 2]", "99999999", "0"])
+    lines = [f"h0: echo(x={first})"]
+    pure = rng.random() < 0.5  # one operator all along: the value doubles every line
+    for i in range(1, n):
+        a, b = f"h{rng.randrange(i)}", f"h{i - 1}"
+        if pure and i > 1:
+            lines.append(lines[-1].replace(f"h{i - 2}", b).replace(f"h{i - 1}:", f"h{i}:", 1))
+            continue
+        expr = rng.choice(
+            [
+                f"{b} + {b}",
+                f"{a} + {b}",
+                f"{b} * {b}",
+                f"[{b}, {b}]",
+                f'"{{{b}}}{{{b}}}"',
+                f"1 / {b}",
+                "{" + f'"k": {b}, "j": [{a}, {b}]' + "}",
+                f"-{b}",
+                f"{b} - 1",
+            ]
+        )
+        lines.append(f"h{i}: echo(x={expr})")
+    if rng.random() < 0.3:
+        depth = rng.choice([10, 31])
+        lines.append(f"z: echo(x={'[' * depth}h{n - 1}{']' * depth})")
+    if rng.random() < 0.3:
+        lines.append(f'p: self(prompt="summarise {{h{n - 1}}} and $1")')
+    return "\n".join(lines)
+
+
 def compile_text(text: str) -> FRG:
     """Parse and validate against `TOOLS`."""
     return build_frg(parse_plan(text), TOOLS)

@@ -1,8 +1,10 @@
 """The long fuzz campaign (the suite's `test_fuzz.py` is its CI-sized sibling).
 
     PYTHONPATH=. python -m tests.unit_tests.plan.fuzz_campaign --cases 3000 --seed 1
+    PYTHONPATH=. python -m tests.unit_tests.plan.fuzz_campaign --cases 2000 --hostile --run
 
-Every case is a mutated plan (`_fuzz.case`). Each goes through `parse_plan` +
+Every case is a mutated plan (`_fuzz.case`), or with `--hostile` a plan that
+validates and attacks at run time (`_fuzz.hostile`). Each goes through `parse_plan` +
 `build_frg` + evaluation of every call's arguments, timed and with its peak traced
 memory; with `--run`, every plan that validates is also run by an `Orchestrator`
 (`call_timeout` 5 s), which must return, never raise. Prints cases outside the
@@ -21,7 +23,7 @@ import tracemalloc
 from dataclasses import dataclass, field
 
 from langchain_llmorch import Orchestrator, PlanSyntaxError, PlanValidationError
-from tests.unit_tests.plan._fuzz import TOOLS, case, compile_text, evaluate_all
+from tests.unit_tests.plan._fuzz import TOOLS, case, compile_text, evaluate_all, hostile
 
 
 @dataclass
@@ -75,12 +77,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--run", action="store_true", help="also run validated plans")
+    parser.add_argument(
+        "--hostile", action="store_true", help="plans that validate and attack at run time"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     orch = Orchestrator(TOOLS, max_processors=1, call_timeout=5) if args.run else None
     tally = Tally()
     for _ in range(args.cases):
-        one(case(rng), tally, orch)
+        one(hostile(rng) if args.hostile else case(rng), tally, orch)
     print(
         f"cases {tally.cases}: rejected {tally.rejected}, validated {tally.validated}, ran {tally.ran}"
     )
