@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import time
 import tracemalloc
@@ -168,7 +169,7 @@ def inout_measures(calls: int = 10_000, repeat: int = 2) -> list[Measure]:
         own = direct / calls * 1e3
         small = max(calls // 5, 1)
         few = build_frg(parse_plan("\n".join(text.splitlines()[:small])), [tool])
-        ratio = total / (_best(lambda few=few, orch=orch: orch.run(few), repeat) / small * 1e3)
+        ratio = total / (_best(functools.partial(orch.run, few), repeat) / small * 1e3)
         out += [
             Measure(f"{calls:,} {kind} inout calls, run time per call", total, "ms", None),
             Measure(f"  per call, {calls:,} vs {small:,} calls (1 = linear)", ratio, "x", None),

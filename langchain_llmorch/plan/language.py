@@ -38,6 +38,13 @@ from langchain_llmorch.plan.expressions import (
     render_expr,
     result_text,
 )
+from langchain_llmorch.plan.lines import (
+    FIX_FORMAT,
+    REF_PREFIX,
+    RawCall,
+    mask_dollar_refs,
+    split_calls,
+)
 
 __all__ = [
     "BinOp",
@@ -114,14 +121,8 @@ class Plan:
 
 # ------------------------------------------------------------------------- parsing
 
-_CALL_LINE = re.compile(
-    r"^\s*(?:(?P<num>\d+)\s*[.:)]|(?P<id>[A-Za-z_][A-Za-z0-9_]*)\s*:(?!=))\s*(?P<expr>.*)$"
-)
-_THOUGHT = re.compile(r"^\s*Thought\s*:\s*(?P<text>.*)$", re.IGNORECASE)
-_IGNORED = re.compile(r"^\s*(?:#.*|<END_OF_PLAN>|```\w*|Plan:?|Action:?)\s*$")
 _DOLLAR = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 _BRACE = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*|\$?\d+)\s*\}")
-_REF_PREFIX = "__llmorch_ref_"
 MAX_PLAN_CHARS = 1_000_000
 """Longest plan text `parse_plan` accepts (about 1 MB); longer is a `PlanSyntaxError`."""
 MAX_PLAN_CALLS = 10_000
@@ -130,102 +131,6 @@ MAX_PLAN_ITEMS = 30_000
 """Most items (counted as `, : ( [ { + - * /` in the calls) a plan may hold: this bounds
 the syntax tree Python's parser builds, hence the time and memory of parsing."""
 _ITEM_CHARS = ",:([{+-*/"
-_FIX_FORMAT = (
-    'Write one call per line as `s1: tool(name=value, ...)`, e.g. `s2: search(query="x")`.'
-)
-
-
-@dataclass
-class _RawCall:
-    id: str
-    line: int
-    column: int
-    text: str
-    thought: str | None
-
-
-_BRACKET_CHARS = re.compile(r"[()\[\]{}\"'\\]")
-
-
-@dataclass
-class _Brackets:
-    """Open brackets and the open quote, carried from line to line of one call."""
-
-    depth: int = 0
-    quote: str = ""
-
-    def scan(self, text: str) -> int:
-        """Update with `text` (only its brackets, quotes and backslashes are visited)."""
-        skip = -1
-        for m in _BRACKET_CHARS.finditer(text):
-            pos, ch = m.start(), m[0]
-            if pos == skip:
-                continue
-            if self.quote:
-                if ch == "\\":
-                    skip = pos + 1
-                elif ch == self.quote:
-                    self.quote = ""
-            elif ch in "\"'":
-                self.quote = ch
-            elif ch in "([{":
-                self.depth += 1
-            elif ch in ")]}":
-                self.depth -= 1
-        return self.depth
-
-
-def _split(text: str) -> list[_RawCall]:
-    lines = text.splitlines()
-    raw: list[_RawCall] = []
-    thought: str | None = None
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip() or _IGNORED.match(line):
-            continue
-        if m := _THOUGHT.match(line):
-            thought = m["text"].strip() or None
-            continue
-        m = _CALL_LINE.match(line)
-        if m is None:
-            msg = f"expected a call here, found {line.strip()[:60]!r}. {_FIX_FORMAT}"
-            raise PlanSyntaxError(msg, line=i, column=len(line) - len(line.lstrip()) + 1, text=line)
-        start, body = i, [m["expr"]]
-        brackets = _Brackets()
-        # A call may continue over several lines while brackets are open.
-        while (
-            brackets.scan(body[-1]) > 0
-            and i < len(lines)
-            and not _CALL_LINE.match(lines[i])
-            and not _THOUGHT.match(lines[i])
-        ):
-            body.append(lines[i])
-            i += 1
-        if brackets.depth > 0:
-            msg = "a bracket is opened and never closed; end the call with `)` on its line"
-            raise PlanSyntaxError(msg, line=start, column=len(line.rstrip()) + 1, text=line[:200])
-        call_id = m["num"] if m["num"] is not None else m["id"]
-        text_ = "\n".join(body).strip()
-        raw.append(_RawCall(call_id, start, m.start("expr") + 1, text_, thought))
-        thought = None
-    return raw
-
-
-_MASKABLE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\$\{(\d+)\}|\$(\d+)")
-
-
-def _mask_dollar_refs(text: str) -> str:
-    """Replace `$1`/`${1}` outside string literals by identifiers Python can parse."""
-    if "$" not in text:
-        return text
-
-    def mask(m: re.Match[str]) -> str:
-        number = m[1] or m[2]
-        return m[0] if number is None else _REF_PREFIX + number
-
-    return _MASKABLE.sub(mask, text)
 
 
 _BIN_OPS: dict[type[ast.operator], str] = {
@@ -248,7 +153,7 @@ _NODE_NAMES: dict[type[ast.AST], str] = {
 class _Converter:
     """Turns a whitelisted Python AST into plan expressions."""
 
-    def __init__(self, ids: set[str], raw: _RawCall) -> None:
+    def __init__(self, ids: set[str], raw: RawCall) -> None:
         self.ids = ids
         self.raw = raw
 
@@ -299,7 +204,7 @@ class _Converter:
                 return node.value
             raise self.error(node, f"unsupported literal {node.value!r}; use numbers or strings")
         if isinstance(node, ast.Name):
-            name = node.id.removeprefix(_REF_PREFIX)
+            name = node.id.removeprefix(REF_PREFIX)
             return Ref(name)
         if isinstance(node, ast.List | ast.Tuple):
             return ListExpr(tuple(self.expr(e, depth + 1) for e in node.elts))
@@ -330,13 +235,13 @@ class _Converter:
         raise self.error(node, msg)
 
     def call(self) -> Call:
-        source = _mask_dollar_refs(self.raw.text)
+        source = mask_dollar_refs(self.raw.text)
         try:
             with warnings.catch_warnings():  # LLM text must not print to stderr
                 warnings.simplefilter("ignore", SyntaxWarning)
                 tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
-            msg = f"invalid call syntax ({err.msg}). {_FIX_FORMAT}"
+            msg = f"invalid call syntax ({err.msg}). {FIX_FORMAT}"
             where = ast.Constant(
                 value=None, lineno=err.lineno or 1, col_offset=(err.offset or 1) - 1
             )
@@ -349,7 +254,7 @@ class _Converter:
             raise self.error(None, msg) from None
         node = tree.body
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-            raise self.error(node, f"expected `tool(...)` after `{self.raw.id}:`. {_FIX_FORMAT}")
+            raise self.error(node, f"expected `tool(...)` after `{self.raw.id}:`. {FIX_FORMAT}")
         kwargs: dict[str, Expr] = {}
         for kw in node.keywords:
             if kw.arg is None:
@@ -402,9 +307,9 @@ def parse_plan(text: str) -> Plan:
             "write fewer, shorter calls and pass results by id"
         )
         raise PlanSyntaxError(msg, line=1, column=1)
-    raw_calls = _split(text)
+    raw_calls = split_calls(text)
     if not raw_calls:
-        msg = f"the plan has no calls. {_FIX_FORMAT}"
+        msg = f"the plan has no calls. {FIX_FORMAT}"
         raise PlanSyntaxError(msg, line=1, column=1)
     if len(raw_calls) > MAX_PLAN_CALLS:
         msg = f"the plan has {len(raw_calls):,} calls, over the limit of {MAX_PLAN_CALLS:,}"
@@ -423,7 +328,7 @@ def parse_plan(text: str) -> Plan:
     return Plan(calls=calls, source=text)
 
 
-def _convert(ids: set[str], raw: _RawCall) -> Call:
+def _convert(ids: set[str], raw: RawCall) -> Call:
     converter = _Converter(ids, raw)
     try:
         return converter.call()
