@@ -47,7 +47,7 @@ from langchain_llmorch.engine.events import RunResult, TraceRecord, event
 from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel, choose_order
 from langchain_llmorch.errors import DependencyFailedError
-from langchain_llmorch.plan.expressions import ExpressionError, evaluate_args
+from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.tools import COMPUTE, JOIN_TOOL, tools_by_name
@@ -247,6 +247,7 @@ class _Run:
         self.records: dict[str, TraceRecord] = {}
         self.finished: asyncio.Queue[asyncio.Task[TraceRecord]] = asyncio.Queue()
         self.position = {cid: i for i, cid in enumerate(frg.calls)}
+        self.budget = RunBudget()  # what the calls' arguments may build, all together
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -386,7 +387,7 @@ class _Run:
     async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
         results = self.result.results
         try:
-            args = evaluate_args(self.frg.bound_args[cid], results)
+            args = evaluate_args(self.frg.bound_args[cid], results, run=self.budget)
         except KeyError as err:
             failure = DependencyFailedError(f"could not compute the arguments of {cid}: {err!r}")
             failure.__cause__ = err

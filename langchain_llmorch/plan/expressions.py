@@ -139,6 +139,8 @@ MAX_DEPTH = 32
 """Deepest nesting of an argument: brackets, operators, and results put into text."""
 MAX_VALUE_SIZE = 10_000_000
 """Characters plus items one call's arguments may build with `+`, lists and `{id}` text."""
+MAX_RUN_VALUE_SIZE = 50_000_000
+"""Characters plus items all the calls of one run may build together."""
 MAX_INT_BITS = 1024
 """Largest integer (in bits, about 308 digits) a plan may write or compute."""
 
@@ -204,26 +206,50 @@ def text_size(value: Any, limit: int) -> int:
     return total
 
 
-class _Evaluator:
-    """Evaluates expressions for one call, charging what they build to one budget."""
+@dataclass
+class RunBudget:
+    """What all the calls of one run may still build together (see `MAX_RUN_VALUE_SIZE`)."""
 
-    def __init__(self, results: Mapping[str, Any], budget: int) -> None:
+    remaining: int = MAX_RUN_VALUE_SIZE
+
+
+class _Evaluator:
+    """Evaluates expressions for one call, charging what they build to its budgets."""
+
+    def __init__(
+        self, results: Mapping[str, Any], budget: int, run: RunBudget | None = None
+    ) -> None:
         self.results = results
         self.budget = budget
+        self.run = run
+
+    def room(self) -> int:
+        return min(self.budget, self.run.remaining) if self.run else self.budget
 
     def charge(self, size: int, what: str) -> None:
-        self.budget -= size
-        if self.budget < 0:
-            msg = (
-                f"{what} would go over the size budget of a call's arguments "
-                f"({MAX_VALUE_SIZE:,} characters or items); pass results by id instead "
-                "of copying them into larger values"
-            )
+        if size > self.room():
+            if size > self.budget:
+                msg = (
+                    f"{what} would go over the size budget of a call's arguments "
+                    f"({MAX_VALUE_SIZE:,} characters or items); pass results by id instead "
+                    "of copying them into larger values"
+                )
+            else:
+                msg = (
+                    f"{what} would go over the size budget of the whole run "
+                    f"({MAX_RUN_VALUE_SIZE:,} characters or items built by all its calls); "
+                    "pass results by id instead of copying them"
+                )
             raise ExpressionError(msg)
+        self.budget -= size
+        if self.run is not None:
+            self.run.remaining -= size
 
     def text(self, value: Any) -> str:
         if not isinstance(value, str):
-            self.charge(text_size(value, self.budget), "putting a result into text")
+            room = self.room()
+            if text_size(value, room) > room:  # before rendering it
+                self.charge(room + 1, "putting a result into text")
         text = result_text(value)
         self.charge(len(text), "putting a result into text")
         return text
@@ -310,7 +336,15 @@ def evaluate(expr: Expr, results: Mapping[str, Any], *, budget: int = MAX_VALUE_
     return _Evaluator(results, budget).eval(expr)
 
 
-def evaluate_args(exprs: Mapping[str, Expr], results: Mapping[str, Any]) -> dict[str, Any]:
-    """Every argument of one call, sharing one `MAX_VALUE_SIZE` budget (see `evaluate`)."""
-    evaluator = _Evaluator(results, MAX_VALUE_SIZE)
+def evaluate_args(
+    exprs: Mapping[str, Expr], results: Mapping[str, Any], *, run: RunBudget | None = None
+) -> dict[str, Any]:
+    """Every argument of one call, sharing one `MAX_VALUE_SIZE` budget (see `evaluate`).
+
+    Args:
+        exprs: the call's arguments by name.
+        results: the results of earlier calls.
+        run: the budget of the whole run, when the call is one of many.
+    """
+    evaluator = _Evaluator(results, MAX_VALUE_SIZE, run)
     return {name: evaluator.eval(expr) for name, expr in exprs.items()}

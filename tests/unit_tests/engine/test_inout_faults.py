@@ -259,6 +259,21 @@ def test_doubling_results_fail_one_call_and_keep_the_finished_ones() -> None:
     assert len(result.skipped) == 25 - int(failed[1:])
 
 
+def test_the_calls_of_one_run_share_a_value_budget() -> None:
+    @inout
+    def big() -> str:
+        """Nine million characters."""
+        return "x" * 9_000_000
+
+    tools = [*TOOLS, big]
+    copies = "\n".join(f"c{i}: echo(x=s1 + '')" for i in range(6))
+    result = Orchestrator(tools).run(build_frg(parse_plan(f"s1: big()\n{copies}"), tools))
+    assert len(result.results) == 6  # s1 and five copies: 45 M of the 50 M budget
+    (failed,) = result.errors.values()
+    assert isinstance(failed, ExpressionError)
+    assert "whole run" in str(failed)
+
+
 def test_a_deep_result_put_into_text_fails_only_that_call() -> None:
     @inout
     def deep() -> Any:
@@ -283,10 +298,10 @@ def test_any_failure_while_filling_arguments_is_the_calls_error(
 
     real = orchestrator.evaluate_args
 
-    def failing(exprs: Any, results: Any) -> Any:
+    def failing(exprs: Any, results: Any, **kwargs: Any) -> Any:
         if "x" in exprs and results:
             raise MemoryError
-        return real(exprs, results)
+        return real(exprs, results, **kwargs)
 
     monkeypatch.setattr(orchestrator, "evaluate_args", failing)
     result = Orchestrator(TOOLS).run(frg_of("s1: quick(tag='a')\ns2: echo(x=s1)"))
