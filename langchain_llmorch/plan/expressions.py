@@ -177,32 +177,41 @@ def _children(expr: Expr) -> tuple[Expr, ...]:
 def text_size(value: Any, limit: int) -> int:
     """About how many characters `result_text(value)` makes, counting at most past `limit`.
 
-    Walks the value without building text, shared references counted every time
-    they are met (as JSON writes them out), so a small value that expands into a
-    huge text is caught before it is rendered.
+    Walks the value without building text. Shared references count every time they
+    are met (as JSON writes them out), yet each distinct object is walked once, so
+    a small value that expands into a huge text is measured quickly and caught
+    before it is rendered. A cycle counts as over the limit.
 
     Raises:
         ExpressionError: when the value is nested deeper than `MAX_DEPTH`.
     """
-    total, stack = 0, [(value, 1)]
-    while stack and total <= limit:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            msg = f"a result nested deeper than {MAX_DEPTH} levels cannot be put into text"
-            raise ExpressionError(msg)
-        if isinstance(item, str | bytes):
-            total += len(item) + 2
-        elif isinstance(item, Mapping):
-            total += 2 + 4 * len(item)
-            for key, child in item.items():
-                stack.extend(((key, depth + 1), (child, depth + 1)))
-        elif isinstance(item, list | tuple | set | frozenset):
-            total += 2 + 2 * len(item)
-            stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, int) and not isinstance(item, bool):
-            total += item.bit_length() // 3 + 2
-        else:
-            total += 24
+    return _size(value, 1, limit, {}, set())
+
+
+def _size(item: Any, depth: int, limit: int, memo: dict[int, int], active: set[int]) -> int:
+    if isinstance(item, str | bytes):
+        return len(item) + 2
+    if isinstance(item, int) and not isinstance(item, bool):
+        return item.bit_length() // 3 + 2
+    if not isinstance(item, Mapping | list | tuple | set | frozenset):
+        return 24
+    key = id(item)
+    if key in memo:
+        return memo[key]
+    if key in active:  # a cycle: endless as text
+        return limit + 1
+    if depth > MAX_DEPTH:
+        msg = f"a result nested deeper than {MAX_DEPTH} levels cannot be put into text"
+        raise ExpressionError(msg)
+    active.add(key)
+    children = (c for kv in item.items() for c in kv) if isinstance(item, Mapping) else item
+    total = 2
+    for child in children:
+        total += _size(child, depth + 1, limit, memo, active) + 2
+        if total > limit:
+            break
+    active.discard(key)
+    memo[key] = total = min(total, limit + 1)
     return total
 
 
@@ -254,6 +263,25 @@ class _Evaluator:
         self.charge(len(text), "putting a result into text")
         return text
 
+    def expanded(self, value: Any, what: str) -> int:
+        """The size `value` has written out, shared references counted each time."""
+        room = self.room()
+        size = text_size(value, room)
+        if size > room:
+            self.charge(size, what)  # raises
+        return size
+
+    def item(self, expr: Expr, depth: int, what: str) -> Any:
+        """An entry of a list or dict.
+
+        A result put in one counts at its written-out size, so `[s1, s1]` chains
+        cannot double a value with every call.
+        """
+        value = self.eval(expr, depth)
+        if isinstance(expr, Ref):
+            self.charge(self.expanded(value, what), what)
+        return value
+
     def number(self, value: Any, op: str) -> int | float:
         value = _number(value)
         if isinstance(value, int | float):
@@ -268,7 +296,8 @@ class _Evaluator:
             self.charge(len(left) + len(right), "joining text with `+`")
             return left + right
         if op == "+" and isinstance(left, list | tuple) and isinstance(right, list | tuple):
-            self.charge(len(left) + len(right), "joining lists with `+`")
+            what = "joining lists with `+`"
+            self.charge(self.expanded(left, what) + self.expanded(right, what), what)
             return [*left, *right]
         a, b = self.number(left, op), self.number(right, op)
         bits = _bits(a) + _bits(b) if op == "*" else max(_bits(a), _bits(b)) + 1
@@ -303,10 +332,10 @@ class _Evaluator:
             return -self.number(self.eval(expr.operand, depth + 1), "-")
         if isinstance(expr, ListExpr):
             self.charge(len(expr.items), "a list")
-            return [self.eval(i, depth + 1) for i in expr.items]
+            return [self.item(i, depth + 1, "a list") for i in expr.items]
         if isinstance(expr, DictExpr):
             self.charge(len(expr.items), "a dict")
-            return {k: self.eval(v, depth + 1) for k, v in expr.items}
+            return {k: self.item(v, depth + 1, "a dict") for k, v in expr.items}
         if (
             isinstance(expr, int)
             and not isinstance(expr, bool)

@@ -86,6 +86,8 @@ def main() -> None:
     tally = Tally()
     for _ in range(args.cases):
         one(hostile(rng) if args.hostile else case(rng), tally, orch)
+        if tally.cases % 250 == 0:
+            print(f"... {tally.cases} cases, {len(tally.outside)} outside", flush=True)
     print(
         f"cases {tally.cases}: rejected {tally.rejected}, validated {tally.validated}, ran {tally.ran}"
     )

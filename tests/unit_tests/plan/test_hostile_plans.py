@@ -227,3 +227,12 @@ def test_the_self_tool_takes_only_a_prompt_when_invoked_directly() -> None:
     with pytest.raises(ValidationError):
         tool.invoke({"prompt": "6 * 7?", "temperature": 2})
     assert tool.invoke({"prompt": "6 * 7?"}) == "42"
+
+
+def test_lists_of_a_shared_result_count_at_their_written_out_size() -> None:
+    frg = build_frg(parse_plan("s1: echo()\ns2: echo(x=[s1, s1])"), TOOLS)
+    value: Any = ["x" * 1000] * 1000  # a million characters written out
+    for _ in range(3):  # 8 M characters fit in the 10 M budget
+        value = evaluate_args(frg.bound_args["s2"], {"s1": value})["x"]
+    with pytest.raises(ExpressionError, match="size budget"):  # 16 M do not
+        evaluate_args(frg.bound_args["s2"], {"s1": value})
