@@ -15,6 +15,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig, patch_config
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.tools import tool as as_tool
+from pydantic import BaseModel, ConfigDict
 
 ToolKind = Literal["inout", "compute"]
 
@@ -130,6 +131,13 @@ def _message_text(message: BaseMessage) -> str:
     return text if isinstance(text, str) else str(text)
 
 
+class _SelfInput(BaseModel):
+    """`self` takes a prompt and nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+    prompt: str
+
+
 def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
     """The built-in `self(prompt)` tool: the agent's own model answering a prompt.
 
@@ -165,6 +173,7 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
         func=_self,
         coroutine=_aself,
         name=SELF_TOOL,
+        args_schema=_SelfInput,
         description=(
             "self(prompt: str) -> str: ask the assistant's own language model to answer, "
             "summarise, compare or compute something from text. Reference earlier results "

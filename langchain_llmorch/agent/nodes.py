@@ -101,6 +101,8 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
         compile_plan(text, ctx)
     except (PlanSyntaxError, PlanValidationError) as err:
         return {"plan": text, "compile_error": str(err)}
+    except Exception as err:  # whatever a plan does to the compiler, it goes to repair
+        return {"plan": text, "compile_error": f"the plan could not be compiled: {err!r}"}
     return {"plan": text, "compile_error": None}
 
 
@@ -194,6 +196,8 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
         compile_plan(state.get("plan", ""), ctx)
     except (PlanSyntaxError, PlanValidationError) as err:
         return _give_up(ctx, reason, err)
+    except Exception:  # an untyped compile failure: give up with the reason
+        return _give_up(ctx, reason, LLMOrchError(reason))
     return _give_up(ctx, reason, LLMOrchError(reason))  # pragma: no cover - defensive
 
 

@@ -15,8 +15,7 @@ import asyncio
 import contextvars
 import functools
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForToolRun
@@ -25,11 +24,11 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from langchain_llmorch.engine.events import TraceRecord
-from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.errors import CallFailedError, CallTimeoutError, LLMOrchError
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
 if TYPE_CHECKING:
-    from langchain_llmorch.engine.backend import ComputeExecutor
+    from langchain_llmorch.engine.backend import ComputeExecutor, InoutThreads
     from langchain_llmorch.processes.slots import Limit, SlotGroup
 
 
@@ -74,13 +73,39 @@ def compute_payload(
     return tool._run, kwargs  # noqa: SLF001 - a custom BaseTool: its bound _run must pickle
 
 
+class _ToolRaisedBaseError(Exception):
+    """Carries a `KeyboardInterrupt` / `SystemExit` raised by an async tool's code."""
+
+
+def _guard(coroutine: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wrap an async tool's function so `KeyboardInterrupt`/`SystemExit` it raises stay its own.
+
+    LangChain runs the coroutine in a task of its own, and asyncio lets those two
+    escape a task and stop the whole event loop: caught here, inside that task,
+    they become an ordinary exception of the call. While the run is being
+    cancelled (a real Ctrl-C under `asyncio.run`) they pass through.
+    """
+
+    @functools.wraps(coroutine)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await coroutine(*args, **kwargs)
+        except (KeyboardInterrupt, SystemExit) as err:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise _ToolRaisedBaseError from err
+
+    return guarded
+
+
 class CallRunner:
     """Runs single calls for a `_Run`, filling in their trace records."""
 
     def __init__(
         self,
         tools: dict[str, BaseTool],
-        threads: ThreadPoolExecutor,
+        threads: InoutThreads,
         executor: ComputeExecutor | None,
         call_timeout: float | None,
         config: RunnableConfig,
@@ -100,6 +125,7 @@ class CallRunner:
         self.executor = executor
         self.call_timeout = call_timeout
         self.config = config
+        self._guarded_tools: dict[str, BaseTool] = {}
 
     def tool(self, name: str) -> BaseTool:
         """The tool named `name` (the built-in `join` included)."""
@@ -166,19 +192,51 @@ class CallRunner:
         on_start(record)
         try:
             if _has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
-                call = tool.ainvoke(args, self.config)
-                if self.call_timeout is not None:
-                    return await asyncio.wait_for(call, self.call_timeout)
-                return await call
-            loop = asyncio.get_running_loop()
+                guarded = self._guarded(tool)
+                return await self._in_time(guarded.ainvoke(args, self.config), record)
             ctx = contextvars.copy_context()
-            job = functools.partial(ctx.run, tool.invoke, args, self.config)
-            future = loop.run_in_executor(self.threads, job)
-            if self.call_timeout is not None:
-                return await asyncio.wait_for(future, self.call_timeout)
-            return await future
+            future = self.threads.submit(ctx.run, tool.invoke, args, self.config)
+            try:
+                return await self._in_time(asyncio.wrap_future(future), record)
+            except BaseException:
+                if not future.done():  # timed out or cancelled: the thread is given up
+                    self.threads.abandon(future)
+                raise
+        except _ToolRaisedBaseError as err:
+            msg = f"the tool raised {type(err.__cause__).__name__}({err.__cause__})"
+            raise CallFailedError(record.id, record.tool, msg) from err.__cause__
+        except (KeyboardInterrupt, SystemExit, GeneratorExit) as err:
+            # Raised by the tool's code. A real Ctrl-C reaches a run as a cancellation
+            # (asyncio.run turns SIGINT into one), and then the run's task is cancelling.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            msg = f"the tool raised {type(err).__name__}({err})"
+            raise CallFailedError(record.id, record.tool, msg) from err
         finally:
             record.ended_at = time.time()
+
+    def _guarded(self, tool: BaseTool) -> BaseTool:
+        """The tool with its coroutine guarded (see `_guard`), made once per run."""
+        if not isinstance(tool, StructuredTool) or tool.coroutine is None:
+            return tool
+        if tool.name not in self._guarded_tools:
+            update = {"coroutine": _guard(tool.coroutine)}
+            self._guarded_tools[tool.name] = tool.model_copy(update=update)
+        return self._guarded_tools[tool.name]
+
+    async def _in_time(self, awaitable: Awaitable[Any], record: TraceRecord) -> Any:
+        """Await a call, failing it with `CallTimeoutError` past `call_timeout`."""
+        if self.call_timeout is None:
+            return await awaitable
+        try:
+            async with asyncio.timeout(self.call_timeout) as scope:
+                return await awaitable
+        except TimeoutError as err:
+            if not scope.expired():  # the tool's own TimeoutError
+                raise
+            msg = f"{record.id} ({record.tool}) ran past call_timeout={self.call_timeout}s"
+            raise CallTimeoutError(msg) from err
 
     async def _compute(
         self,

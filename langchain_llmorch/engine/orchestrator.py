@@ -31,6 +31,7 @@ import itertools
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -48,8 +49,8 @@ from langchain_llmorch.engine.events import RunResult, TraceRecord, event
 from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel, choose_order
 from langchain_llmorch.errors import DependencyFailedError
+from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
 from langchain_llmorch.plan.frg import FRG
-from langchain_llmorch.plan.language import evaluate
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS, JOIN_TOOL, tool_kind, tools_by_name
@@ -365,6 +366,9 @@ class _Run:
         self.ready_compute: list[tuple[float, int, str]] = []  # dataflow: heap by priority
         self.arrivals = itertools.count()
         self.records: dict[str, TraceRecord] = {}
+        self.finished: asyncio.Queue[asyncio.Task[Any]] = asyncio.Queue()
+        self.position = {cid: i for i, cid in enumerate(frg.calls)}
+        self.budget = RunBudget()  # what the calls' arguments may build, all together
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -382,17 +386,19 @@ class _Run:
             self.choose_priorities()
         self.release([cid for cid in self.todo if self.waiting[cid] == 0])
         feeder = asyncio.create_task(self.follow(more)) if more is not None else None
+        if feeder is not None:
+            feeder.add_done_callback(self.finished.put_nowait)
         try:
+            # Finished calls (and the plan's stream, when it ends) arrive on a queue, not
+            # `asyncio.wait` over every task, whose cost grows with the calls in flight.
             while self.tasks or (feeder is not None and not feeder.done()):
-                waiting: set[asyncio.Task[Any]] = set(self.tasks)
-                if feeder is not None and not feeder.done():
-                    waiting.add(feeder)
-                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    if task is feeder:
-                        task.result()  # the plan's stream failed: stop the run
-                    else:
-                        self.complete(self.tasks.pop(task), task.result())
+                task = await self.finished.get()
+                if task is feeder:
+                    task.result()  # the plan's stream failed: stop the run
+                else:
+                    self.complete(self.tasks.pop(task), task.result())
+            if feeder is not None:
+                feeder.result()
         except BaseException:
             for task in [*self.tasks, *([feeder] if feeder else [])]:
                 task.cancel()
@@ -411,6 +417,8 @@ class _Run:
         """Add the new calls of `frg` (a longer version of this run's plan)."""
         new = [cid for cid in frg.calls if cid not in self.frg.calls]
         self.frg = frg
+        for cid in new:
+            self.position[cid] = len(self.position)
         # A call whose task has not been completed yet still counts as waited for,
         # even when its result is in: `complete` will count it down.
         running = set(self.tasks.values())
@@ -506,7 +514,7 @@ class _Run:
         self.release(ready)
 
     def skip_descendants(self, cid: str) -> None:
-        for child in sorted(self.frg.descendants([cid]), key=list(self.frg.calls).index):
+        for child in sorted(self.frg.descendants([cid]), key=self.position.__getitem__):
             if child in self.waiting and child not in self.result.skipped:
                 self.waiting.pop(child)
                 self.result.skipped.append(child)
@@ -518,11 +526,10 @@ class _Run:
         while self.sets and self.capacity() - self.running_compute > 0:
             current = self.sets.pop(0)
             compute = [c for c in current if self.frg.kind(c) == COMPUTE]
-            exclusive = [
-                c
-                for c in compute
-                if any(frozenset({c, o}) in self.frg.mutex_pairs for o in compute)
-            ]
+            # R2 by rank groups: a compute call is exclusive when another of the set
+            # has its rank.
+            per_rank = Counter(self.frg.rank(c) for c in compute)
+            exclusive = [c for c in compute if per_rank[self.frg.rank(c)] > 1]
             for cid in current:
                 if cid not in exclusive:
                     self.start(cid)
@@ -540,15 +547,22 @@ class _Run:
             self.running_compute += 1
         task = asyncio.ensure_future(self.invoke(cid, record))
         self.tasks[task] = cid
+        task.add_done_callback(self.finished.put_nowait)
 
     async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
         results = self.result.results
         try:
-            args = {k: evaluate(v, results) for k, v in self.frg.bound_args[cid].items()}
-        except (KeyError, TypeError, ValueError, ZeroDivisionError, ArithmeticError) as err:
+            args = evaluate_args(self.frg.bound_args[cid], results, run=self.budget)
+        except KeyError as err:
             failure = DependencyFailedError(f"could not compute the arguments of {cid}: {err!r}")
             failure.__cause__ = err
             return self.fail(record, failure)
+        except ExpressionError as err:
+            return self.fail(record, err)
+        except Exception as err:  # MemoryError, RecursionError...: still only this call's
+            broken = ExpressionError(f"could not compute the arguments of {cid}: {err!r}")
+            broken.__cause__ = err
+            return self.fail(record, broken)
         if record.tool == JOIN_TOOL:
             record.started_at = record.ended_at = time.time()
             results[cid] = None

@@ -9,10 +9,13 @@ argument from results without ever handing text to Python.
 from __future__ import annotations
 
 import json
+import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
+
+from langchain_llmorch.errors import LLMOrchError
 
 # --------------------------------------------------------------------------- model
 
@@ -132,29 +135,245 @@ def _number(value: Any) -> Any:
     return value
 
 
-def evaluate(expr: Expr, results: Mapping[str, Any]) -> Any:
+MAX_DEPTH = 32
+"""Deepest nesting of an argument: brackets, operators, and results put into text."""
+MAX_VALUE_SIZE = 10_000_000
+"""Characters plus items one call's arguments may build with `+`, lists and `{id}` text."""
+MAX_RUN_VALUE_SIZE = 50_000_000
+"""Characters plus items all the calls of one run may build together."""
+MAX_INT_BITS = 1024
+"""Largest integer (in bits, about 308 digits) a plan may write or compute."""
+
+
+class ExpressionError(LLMOrchError, ValueError):
+    """A call's arguments cannot be built: over a limit, or operands that do not combine.
+
+    Also a `ValueError`, so code that caught what `evaluate` raised before keeps working.
+    """
+
+
+def expr_depth(expr: Expr) -> int:
+    """Nesting depth of an expression (a constant is 1), without recursion."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in _children(node))
+    return deepest
+
+
+def _children(expr: Expr) -> tuple[Expr, ...]:
+    if isinstance(expr, BinOp):
+        return (expr.left, expr.right)
+    if isinstance(expr, Neg):
+        return (expr.operand,)
+    if isinstance(expr, ListExpr):
+        return expr.items
+    if isinstance(expr, DictExpr):
+        return tuple(v for _, v in expr.items)
+    return ()
+
+
+def text_size(value: Any, limit: int) -> int:
+    """About how many characters `result_text(value)` makes, counting at most past `limit`.
+
+    Walks the value without building text. Shared references count every time they
+    are met (as JSON writes them out), yet each distinct object is walked once, so
+    a small value that expands into a huge text is measured quickly and caught
+    before it is rendered. A cycle counts as over the limit.
+
+    Raises:
+        ExpressionError: when the value is nested deeper than `MAX_DEPTH`.
+    """
+    return _size(value, 1, limit, {}, set())
+
+
+def _size(item: Any, depth: int, limit: int, memo: dict[int, int], active: set[int]) -> int:
+    if isinstance(item, str | bytes):
+        return len(item) + 2
+    if isinstance(item, int) and not isinstance(item, bool):
+        return item.bit_length() // 3 + 2
+    if not isinstance(item, Mapping | list | tuple | set | frozenset):
+        return 24
+    key = id(item)
+    if key in memo:
+        return memo[key]
+    if key in active:  # a cycle: endless as text
+        return limit + 1
+    if depth > MAX_DEPTH:
+        msg = f"a result nested deeper than {MAX_DEPTH} levels cannot be put into text"
+        raise ExpressionError(msg)
+    active.add(key)
+    children = (c for kv in item.items() for c in kv) if isinstance(item, Mapping) else item
+    total = 2
+    for child in children:
+        total += _size(child, depth + 1, limit, memo, active) + 2
+        if total > limit:
+            break
+    active.discard(key)
+    memo[key] = total = min(total, limit + 1)
+    return total
+
+
+@dataclass
+class RunBudget:
+    """What all the calls of one run may still build together (see `MAX_RUN_VALUE_SIZE`)."""
+
+    remaining: int = MAX_RUN_VALUE_SIZE
+
+
+class _Evaluator:
+    """Evaluates expressions for one call, charging what they build to its budgets."""
+
+    def __init__(
+        self, results: Mapping[str, Any], budget: int, run: RunBudget | None = None
+    ) -> None:
+        self.results = results
+        self.budget = budget
+        self.run = run
+
+    def room(self) -> int:
+        return min(self.budget, self.run.remaining) if self.run else self.budget
+
+    def charge(self, size: int, what: str) -> None:
+        if size > self.room():
+            if size > self.budget:
+                msg = (
+                    f"{what} would go over the size budget of a call's arguments "
+                    f"({MAX_VALUE_SIZE:,} characters or items); pass results by id instead "
+                    "of copying them into larger values"
+                )
+            else:
+                msg = (
+                    f"{what} would go over the size budget of the whole run "
+                    f"({MAX_RUN_VALUE_SIZE:,} characters or items built by all its calls); "
+                    "pass results by id instead of copying them"
+                )
+            raise ExpressionError(msg)
+        self.budget -= size
+        if self.run is not None:
+            self.run.remaining -= size
+
+    def text(self, value: Any) -> str:
+        if not isinstance(value, str):
+            room = self.room()
+            if text_size(value, room) > room:  # before rendering it
+                self.charge(room + 1, "putting a result into text")
+        text = result_text(value)
+        self.charge(len(text), "putting a result into text")
+        return text
+
+    def expanded(self, value: Any, what: str) -> int:
+        """The size `value` has written out, shared references counted each time."""
+        room = self.room()
+        size = text_size(value, room)
+        if size > room:
+            self.charge(size, what)  # raises
+        return size
+
+    def item(self, expr: Expr, depth: int, what: str) -> Any:
+        """An entry of a list or dict.
+
+        A result put in one counts at its written-out size, so `[s1, s1]` chains
+        cannot double a value with every call.
+        """
+        value = self.eval(expr, depth)
+        if isinstance(expr, Ref):
+            self.charge(self.expanded(value, what), what)
+        return value
+
+    def number(self, value: Any, op: str) -> int | float:
+        value = _number(value)
+        if isinstance(value, int | float):
+            return value
+        msg = f"`{op}` works on numbers only, not on {type(value).__name__}"
+        if op == "*":
+            msg += " (the plan language has no repetition of text or lists)"
+        raise ExpressionError(msg)
+
+    def binop(self, op: str, left: Any, right: Any) -> Any:
+        if op == "+" and isinstance(left, str) and isinstance(right, str):
+            self.charge(len(left) + len(right), "joining text with `+`")
+            return left + right
+        if op == "+" and isinstance(left, list | tuple) and isinstance(right, list | tuple):
+            what = "joining lists with `+`"
+            self.charge(self.expanded(left, what) + self.expanded(right, what), what)
+            return [*left, *right]
+        a, b = self.number(left, op), self.number(right, op)
+        bits = _bits(a) + _bits(b) if op == "*" else max(_bits(a), _bits(b)) + 1
+        if op != "/" and bits > MAX_INT_BITS:
+            msg = f"`{op}` would make a number over {MAX_INT_BITS} bits"
+            raise ExpressionError(msg)
+        try:
+            value = _ARITH[op](a, b)
+        except ArithmeticError as err:  # division by zero, float overflow
+            msg = f"`{op}` failed: {err}"
+            raise ExpressionError(msg) from err
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"`{op}` made a number too large for a float ({value})"
+            raise ExpressionError(msg)
+        return value
+
+    def eval(self, expr: Expr, depth: int = 1) -> Any:
+        if depth > MAX_DEPTH:
+            msg = f"the argument is nested deeper than {MAX_DEPTH} levels"
+            raise ExpressionError(msg)
+        if isinstance(expr, Ref):
+            return self.results[expr.id]
+        if isinstance(expr, Template):
+            return "".join(
+                p if isinstance(p, str) else self.text(self.results[p.id]) for p in expr.parts
+            )
+        if isinstance(expr, BinOp):
+            left = self.eval(expr.left, depth + 1)
+            right = self.eval(expr.right, depth + 1)
+            return self.binop(expr.op, left, right)
+        if isinstance(expr, Neg):
+            return -self.number(self.eval(expr.operand, depth + 1), "-")
+        if isinstance(expr, ListExpr):
+            self.charge(len(expr.items), "a list")
+            return [self.item(i, depth + 1, "a list") for i in expr.items]
+        if isinstance(expr, DictExpr):
+            self.charge(len(expr.items), "a dict")
+            return {k: self.item(v, depth + 1, "a dict") for k, v in expr.items}
+        if (
+            isinstance(expr, int)
+            and not isinstance(expr, bool)
+            and expr.bit_length() > MAX_INT_BITS
+        ):
+            msg = f"a number over {MAX_INT_BITS} bits"
+            raise ExpressionError(msg)
+        return expr
+
+
+def _bits(value: float) -> int:
+    return value.bit_length() if isinstance(value, int) else 0
+
+
+def evaluate(expr: Expr, results: Mapping[str, Any], *, budget: int = MAX_VALUE_SIZE) -> Any:
     """Compute an argument's value from the results of earlier calls.
 
     A whole-argument reference keeps the result's structure; references inside
-    strings put in the result's text.
+    strings put in the result's text. What the expression builds (text, lists,
+    numbers, nesting) is checked against the limits before it is allocated.
 
     Raises:
         KeyError: when a referenced result is missing.
-        TypeError: when `+ - * /` meet values they cannot combine.
+        ExpressionError: when `+ - * /` meet values they cannot combine, or the
+            value would go over `MAX_VALUE_SIZE`, `MAX_INT_BITS` or `MAX_DEPTH`.
     """
-    if isinstance(expr, Ref):
-        return results[expr.id]
-    if isinstance(expr, Template):
-        return "".join(p if isinstance(p, str) else result_text(results[p.id]) for p in expr.parts)
-    if isinstance(expr, BinOp):
-        left, right = evaluate(expr.left, results), evaluate(expr.right, results)
-        if expr.op != "+" or not (isinstance(left, str) and isinstance(right, str)):
-            left, right = _number(left), _number(right)
-        return _ARITH[expr.op](left, right)
-    if isinstance(expr, Neg):
-        return -_number(evaluate(expr.operand, results))
-    if isinstance(expr, ListExpr):
-        return [evaluate(i, results) for i in expr.items]
-    if isinstance(expr, DictExpr):
-        return {k: evaluate(v, results) for k, v in expr.items}
-    return expr
+    return _Evaluator(results, budget).eval(expr)
+
+
+def evaluate_args(
+    exprs: Mapping[str, Expr], results: Mapping[str, Any], *, run: RunBudget | None = None
+) -> dict[str, Any]:
+    """Every argument of one call, sharing one `MAX_VALUE_SIZE` budget (see `evaluate`).
+
+    Args:
+        exprs: the call's arguments by name.
+        results: the results of earlier calls.
+        run: the budget of the whole run, when the call is one of many.
+    """
+    evaluator = _Evaluator(results, MAX_VALUE_SIZE, run)
+    return {name: evaluator.eval(expr) for name, expr in exprs.items()}

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from langchain_core.tools import BaseTool
-from pydantic import TypeAdapter, ValidationError
 
 from langchain_llmorch.errors import PlanProblem, PlanValidationError
-from langchain_llmorch.plan.language import Call, Expr, Plan, Ref, evaluate, iter_refs, render_expr
+from langchain_llmorch.plan.binding import Binder
+from langchain_llmorch.plan.expressions import (
+    MAX_DEPTH,
+    expr_depth,
+)
+from langchain_llmorch.plan.language import Call, Expr, Plan
 from langchain_llmorch.tools import (
     COMPUTE,
     INOUT,
@@ -57,12 +62,32 @@ class FRG:
     """Each call's arguments by parameter name (positional ones bound to the schema)."""
     data_edges: frozenset[tuple[str, str]]
     """R1: `(parent_id, child_id)` def-use relations."""
-    mutex_pairs: frozenset[frozenset[str]]
-    """R2: pairs of compute calls of equal rank."""
     ranks: Mapping[str, int]
     """Rank of every call (1-based)."""
+    rank_groups: Mapping[int, tuple[str, ...]]
+    """R2 as groups: rank -> its compute calls, in plan order (every two of a group are
+    mutually exclusive). Linear in the number of calls, unlike `mutex_pairs`."""
     _parents: Mapping[str, tuple[str, ...]] = field(repr=False)
     _children: Mapping[str, tuple[str, ...]] = field(repr=False)
+
+    @cached_property
+    def mutex_pairs(self) -> frozenset[frozenset[str]]:
+        """R2 as pairs of compute calls of equal rank (built on first use: quadratic)."""
+        return frozenset(
+            frozenset({a, b})
+            for group in self.rank_groups.values()
+            for i, a in enumerate(group)
+            for b in group[i + 1 :]
+        )
+
+    def mutually_exclusive(self, a: str, b: str) -> bool:
+        """Whether R2 relates `a` and `b`: distinct compute calls of equal rank."""
+        return (
+            a != b
+            and self.kinds[a] == COMPUTE
+            and self.kinds[b] == COMPUTE
+            and self.ranks[a] == self.ranks[b]
+        )
 
     def rank(self, call_id: str) -> int:
         """Rank of a call (Algorithm 1)."""
@@ -108,74 +133,6 @@ def assign_ranks(order: Sequence[str], parents: Mapping[str, Sequence[str]]) -> 
     return ranks
 
 
-def _bind(call: Call, tool: BaseTool | None, problems: list[PlanProblem]) -> dict[str, Expr]:
-    """Bind positional arguments to parameter names and check them against the schema."""
-    if tool is None:  # `self` and `join`: take what was written
-        names = ["prompt"] if call.tool == SELF_TOOL else [f"arg{i}" for i in range(len(call.args))]
-        bound = dict(zip(names, call.args, strict=False))
-        bound.update(call.kwargs)
-        if call.tool == SELF_TOOL and "prompt" not in bound:
-            problems.append(
-                PlanProblem(call.id, 'self needs a prompt: self(prompt="...")', call.line)
-            )
-        return bound
-    fields = _schema_fields(tool)
-    names = list(fields)
-    bound = {}
-    if len(call.args) > len(names):
-        msg = (
-            f"{call.tool} takes {len(names)} argument(s) ({', '.join(names)}), got {len(call.args)}"
-        )
-        problems.append(PlanProblem(call.id, msg, call.line))
-    bound.update(zip(names, call.args, strict=False))
-    for name, expr in call.kwargs.items():
-        if name not in fields:
-            known = ", ".join(names) or "none"
-            msg = f"{call.tool} has no argument {name!r}; its arguments are {known}"
-            problems.append(PlanProblem(call.id, msg, call.line))
-        elif name in bound:
-            problems.append(PlanProblem(call.id, f"argument {name!r} given twice", call.line))
-        bound[name] = expr
-    for name, (annotation, required) in fields.items():
-        if name not in bound:
-            if required:
-                problems.append(
-                    PlanProblem(call.id, f"{call.tool} needs argument {name!r}", call.line)
-                )
-            continue
-        expr = bound[name]
-        if _is_constant(expr) and annotation is not None:
-            try:
-                TypeAdapter(annotation).validate_python(evaluate(expr, {}))
-            except ValidationError as err:
-                reason = err.errors()[0].get("msg", str(err))
-                shown = render_expr(expr)
-                msg = f"argument {name!r} of {call.tool} is invalid: {reason} (got {shown})"
-                problems.append(PlanProblem(call.id, msg, call.line))
-    return bound
-
-
-_INJECTED = frozenset({"config", "callbacks", "run_manager"})
-
-
-def _schema_fields(tool: BaseTool) -> dict[str, tuple[Any, bool]]:
-    """Parameter name -> (annotation or None, required), from the tool's args schema."""
-    schema = tool.get_input_schema()
-    out: dict[str, tuple[Any, bool]] = {}
-    for name, info in getattr(schema, "model_fields", {}).items():
-        if name in _INJECTED:
-            continue
-        out[info.alias or name] = (info.annotation, info.is_required())
-    if not out and not getattr(schema, "model_fields", None):
-        for name, prop in tool.args.items():
-            out[name] = (None, "default" not in prop)
-    return out
-
-
-def _is_constant(expr: Expr) -> bool:
-    return next(iter_refs(expr), None) is None and not isinstance(expr, Ref)
-
-
 def build_frg(
     plan: Plan,
     tools: Sequence[BaseTool | Callable[..., Any]] | Mapping[str, BaseTool],
@@ -216,6 +173,7 @@ def build_frg(
         else:
             position[call.id] = index
 
+    binder = Binder()
     calls: dict[str, Call] = {}
     kinds: dict[str, ToolKind] = {}
     bound: dict[str, Mapping[str, Expr]] = {}
@@ -229,48 +187,70 @@ def build_frg(
             msg = f"unknown tool {call.tool!r}; the tools are: {known}"
             problems.append(PlanProblem(call.id, msg, call.line))
         kinds[call.id] = _kind_of(call, tool, self_kind)
-        bound[call.id] = _bind(call, tool, problems) if tool or call.tool == SELF_TOOL else {}
-        good: list[str] = []
-        for ref in call.references():
-            where = position.get(ref)
-            if ref == call.id:
-                problems.append(PlanProblem(call.id, f"{call.id} refers to itself", call.line))
-            elif where is None:
-                msg = f"{ref!r} is not the id of any call; refer only to ids defined above"
-                if not ref[:1].isdigit():
-                    msg += f" (if {ref!r} is meant as text, put it in quotes)"
-                problems.append(PlanProblem(call.id, msg, call.line))
-            elif where > index:
-                later = plan.calls[where].line
-                msg = f"{ref!r} is defined later (line {later}); use only results of calls above"
-                problems.append(PlanProblem(call.id, msg, call.line))
-            else:
-                good.append(ref)
-        parents[call.id] = tuple(good)
+        too_deep = [e for e in (*call.args, *call.kwargs.values()) if expr_depth(e) > MAX_DEPTH]
+        if too_deep:  # from a structured plan: nothing else about it can be checked safely
+            msg = f"an argument is nested deeper than {MAX_DEPTH} levels; split it into calls"
+            problems.append(PlanProblem(call.id, msg, call.line))
+            parents[call.id], calls[call.id] = (), call
+            continue
+        if tool is not None or call.tool == SELF_TOOL:
+            bound[call.id] = binder.bind(call, tool, problems)
+        else:
+            bound[call.id] = {}
+        parents[call.id] = _parents_of(call, index, plan, position, problems)
         calls[call.id] = call
 
     if problems:
         raise PlanValidationError(problems)
+    return _graph(calls, kinds, bound, parents)
 
+
+def _parents_of(
+    call: Call, index: int, plan: Plan, position: Mapping[str, int], problems: list[PlanProblem]
+) -> tuple[str, ...]:
+    """The calls `call` refers to, each problem (self, undefined, later) reported."""
+    good: list[str] = []
+    for ref in call.references():
+        where = position.get(ref)
+        if ref == call.id:
+            problems.append(PlanProblem(call.id, f"{call.id} refers to itself", call.line))
+        elif where is None:
+            msg = f"{ref!r} is not the id of any call; refer only to ids defined above"
+            if not ref[:1].isdigit():
+                msg += f" (if {ref!r} is meant as text, put it in quotes)"
+            problems.append(PlanProblem(call.id, msg, call.line))
+        elif where > index:
+            later = plan.calls[where].line
+            msg = f"{ref!r} is defined later (line {later}); use only results of calls above"
+            problems.append(PlanProblem(call.id, msg, call.line))
+        else:
+            good.append(ref)
+    return tuple(good)
+
+
+def _graph(
+    calls: dict[str, Call],
+    kinds: dict[str, ToolKind],
+    bound: dict[str, Mapping[str, Expr]],
+    parents: dict[str, tuple[str, ...]],
+) -> FRG:
+    """R1, ranks and R2 (as rank groups) of validated calls."""
     children: dict[str, list[str]] = {cid: [] for cid in calls}
     for cid, ps in parents.items():
         for p in ps:
             children[p].append(cid)
     ranks = assign_ranks(list(calls), parents)
-    compute_calls = [cid for cid in calls if kinds[cid] == COMPUTE]
-    mutex = frozenset(
-        frozenset({a, b})
-        for i, a in enumerate(compute_calls)
-        for b in compute_calls[i + 1 :]
-        if ranks[a] == ranks[b]
-    )
+    groups: dict[int, list[str]] = {}
+    for cid in calls:
+        if kinds[cid] == COMPUTE:
+            groups.setdefault(ranks[cid], []).append(cid)
     return FRG(
         calls=calls,
         kinds=kinds,
         bound_args=bound,
         data_edges=frozenset((p, c) for c, ps in parents.items() for p in ps),
-        mutex_pairs=mutex,
         ranks=ranks,
+        rank_groups={rank: tuple(ids) for rank, ids in sorted(groups.items())},
         _parents=parents,
         _children={k: tuple(v) for k, v in children.items()},
     )

@@ -15,12 +15,16 @@ Python. References are bare ids (`s1`), `$1` / `${1}`, and `{s1}` inside strings
 from __future__ import annotations
 
 import ast
+import math
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.expressions import (
+    MAX_DEPTH,
+    MAX_INT_BITS,
     BinOp,
     Constant,
     DictExpr,
@@ -33,6 +37,13 @@ from langchain_llmorch.plan.expressions import (
     iter_refs,
     render_expr,
     result_text,
+)
+from langchain_llmorch.plan.lines import (
+    FIX_FORMAT,
+    REF_PREFIX,
+    RawCall,
+    mask_dollar_refs,
+    split_calls,
 )
 
 __all__ = [
@@ -110,108 +121,16 @@ class Plan:
 
 # ------------------------------------------------------------------------- parsing
 
-_CALL_LINE = re.compile(
-    r"^\s*(?:(?P<num>\d+)\s*[.:)]|(?P<id>[A-Za-z_][A-Za-z0-9_]*)\s*:(?!=))\s*(?P<expr>.*)$"
-)
-_THOUGHT = re.compile(r"^\s*Thought\s*:\s*(?P<text>.*)$", re.IGNORECASE)
-_IGNORED = re.compile(r"^\s*(?:#.*|<END_OF_PLAN>|```\w*|Plan:?|Action:?)\s*$")
 _DOLLAR = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 _BRACE = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*|\$?\d+)\s*\}")
-_REF_PREFIX = "__llmorch_ref_"
-_FIX_FORMAT = (
-    'Write one call per line as `s1: tool(name=value, ...)`, e.g. `s2: search(query="x")`.'
-)
-
-
-@dataclass
-class _RawCall:
-    id: str
-    line: int
-    column: int
-    text: str
-    thought: str | None
-
-
-def _bracket_depth(text: str) -> int:
-    depth, quote, escaped = 0, "", False
-    for ch in text:
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-    return depth
-
-
-def _split(text: str) -> list[_RawCall]:
-    lines = text.splitlines()
-    raw: list[_RawCall] = []
-    thought: str | None = None
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip() or _IGNORED.match(line):
-            continue
-        if m := _THOUGHT.match(line):
-            thought = m["text"].strip() or None
-            continue
-        m = _CALL_LINE.match(line)
-        if m is None:
-            msg = f"expected a call here, found {line.strip()[:60]!r}. {_FIX_FORMAT}"
-            raise PlanSyntaxError(msg, line=i, column=len(line) - len(line.lstrip()) + 1, text=line)
-        start, body = i, m["expr"]
-        # A call may continue over several lines while brackets are open.
-        while (
-            _bracket_depth(body) > 0
-            and i < len(lines)
-            and not _CALL_LINE.match(lines[i])
-            and not _THOUGHT.match(lines[i])
-        ):
-            body += "\n" + lines[i]
-            i += 1
-        if _bracket_depth(body) > 0:
-            msg = "a bracket is opened and never closed; end the call with `)` on its line"
-            raise PlanSyntaxError(msg, line=start, column=len(line.rstrip()) + 1, text=line)
-        call_id = m["num"] if m["num"] is not None else m["id"]
-        raw.append(_RawCall(call_id, start, m.start("expr") + 1, body.strip(), thought))
-        thought = None
-    return raw
-
-
-def _mask_dollar_refs(text: str) -> str:
-    """Replace `$1`/`${1}` outside string literals by identifiers Python can parse."""
-    out: list[str] = []
-    quote, escaped, i = "", False, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            out.append(ch)
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-            i += 1
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch == "$" and (m := _DOLLAR.match(text, i)):
-            out.append(_REF_PREFIX + (m[1] or m[2]))
-            i = m.end()
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+MAX_PLAN_CHARS = 1_000_000
+"""Longest plan text `parse_plan` accepts (about 1 MB); longer is a `PlanSyntaxError`."""
+MAX_PLAN_CALLS = 10_000
+"""Most calls in one plan."""
+MAX_PLAN_ITEMS = 30_000
+"""Most items (counted as `, : ( [ { + - * /` in the calls) a plan may hold: this bounds
+the syntax tree Python's parser builds, hence the time and memory of parsing."""
+_ITEM_CHARS = ",:([{+-*/"
 
 
 _BIN_OPS: dict[type[ast.operator], str] = {
@@ -234,7 +153,7 @@ _NODE_NAMES: dict[type[ast.AST], str] = {
 class _Converter:
     """Turns a whitelisted Python AST into plan expressions."""
 
-    def __init__(self, ids: set[str], raw: _RawCall) -> None:
+    def __init__(self, ids: set[str], raw: RawCall) -> None:
         self.ids = ids
         self.raw = raw
 
@@ -266,29 +185,41 @@ class _Converter:
             return parts[0]  # "$1" alone is the structured result, as in LLMCompiler
         return Template(tuple(parts))
 
-    def expr(self, node: ast.expr) -> Expr:
+    def expr(self, node: ast.expr, depth: int = 1) -> Expr:
+        if depth > MAX_DEPTH:
+            msg = (
+                f"the argument is nested deeper than {MAX_DEPTH} levels (brackets and "
+                "operators); split it into several calls"
+            )
+            raise self.error(node, msg)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
                 return self.string(node.value)
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                raise self.error(node, "the number is too large for a float")
+            if isinstance(node.value, int) and node.value.bit_length() > MAX_INT_BITS:
+                msg = f"the number is too large (over {MAX_INT_BITS} bits)"
+                raise self.error(node, msg)
             if node.value is None or isinstance(node.value, bool | int | float):
                 return node.value
             raise self.error(node, f"unsupported literal {node.value!r}; use numbers or strings")
         if isinstance(node, ast.Name):
-            name = node.id.removeprefix(_REF_PREFIX)
+            name = node.id.removeprefix(REF_PREFIX)
             return Ref(name)
         if isinstance(node, ast.List | ast.Tuple):
-            return ListExpr(tuple(self.expr(e) for e in node.elts))
+            return ListExpr(tuple(self.expr(e, depth + 1) for e in node.elts))
         if isinstance(node, ast.Dict):
             items: list[tuple[str, Expr]] = []
             for key, value in zip(node.keys, node.values, strict=True):
                 if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
                     raise self.error(node, "dict keys must be quoted strings")
-                items.append((key.value, self.expr(value)))
+                items.append((key.value, self.expr(value, depth + 1)))
             return DictExpr(tuple(items))
         if isinstance(node, ast.BinOp) and type(node.op) in _BIN_OPS:
-            return BinOp(_BIN_OPS[type(node.op)], self.expr(node.left), self.expr(node.right))
+            left, right = self.expr(node.left, depth + 1), self.expr(node.right, depth + 1)
+            return BinOp(_BIN_OPS[type(node.op)], left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            operand = self.expr(node.operand)
+            operand = self.expr(node.operand, depth + 1)
             if isinstance(node.op, ast.UAdd):
                 return operand
             if isinstance(operand, int | float) and not isinstance(operand, bool):
@@ -304,18 +235,26 @@ class _Converter:
         raise self.error(node, msg)
 
     def call(self) -> Call:
-        source = _mask_dollar_refs(self.raw.text)
+        source = mask_dollar_refs(self.raw.text)
         try:
-            tree = ast.parse(source, mode="eval")
+            with warnings.catch_warnings():  # LLM text must not print to stderr
+                warnings.simplefilter("ignore", SyntaxWarning)
+                tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
-            msg = f"invalid call syntax ({err.msg}). {_FIX_FORMAT}"
+            msg = f"invalid call syntax ({err.msg}). {FIX_FORMAT}"
             where = ast.Constant(
                 value=None, lineno=err.lineno or 1, col_offset=(err.offset or 1) - 1
             )
             raise self.error(where, msg) from None
+        except (MemoryError, RecursionError):  # CPython's parser stack overflowed
+            msg = f"the call is nested too deeply to read; keep arguments under {MAX_DEPTH} levels"
+            raise self.error(None, msg) from None
+        except ValueError as err:  # null bytes, unencodable characters, huge literals
+            msg = f"the call cannot be read ({err}); write plain text and numbers"
+            raise self.error(None, msg) from None
         node = tree.body
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-            raise self.error(node, f"expected `tool(...)` after `{self.raw.id}:`. {_FIX_FORMAT}")
+            raise self.error(node, f"expected `tool(...)` after `{self.raw.id}:`. {FIX_FORMAT}")
         kwargs: dict[str, Expr] = {}
         for kw in node.keywords:
             if kw.arg is None:
@@ -362,10 +301,40 @@ def parse_plan(text: str) -> Plan:
         assert plan.calls[1].references() == ["s1"]
         ```
     """
-    raw_calls = _split(text)
-    if not raw_calls:
-        msg = f"the plan has no calls. {_FIX_FORMAT}"
+    if len(text) > MAX_PLAN_CHARS:
+        msg = (
+            f"the plan is {len(text):,} characters long, over the limit of {MAX_PLAN_CHARS:,}; "
+            "write fewer, shorter calls and pass results by id"
+        )
         raise PlanSyntaxError(msg, line=1, column=1)
+    raw_calls = split_calls(text)
+    if not raw_calls:
+        msg = f"the plan has no calls. {FIX_FORMAT}"
+        raise PlanSyntaxError(msg, line=1, column=1)
+    if len(raw_calls) > MAX_PLAN_CALLS:
+        msg = f"the plan has {len(raw_calls):,} calls, over the limit of {MAX_PLAN_CALLS:,}"
+        raise PlanSyntaxError(msg, line=raw_calls[MAX_PLAN_CALLS].line, column=1)
+    items = 0
+    for raw in raw_calls:
+        items += sum(raw.text.count(c) for c in _ITEM_CHARS)
+        if items > MAX_PLAN_ITEMS:
+            msg = (
+                f"the plan is too large: over {MAX_PLAN_ITEMS:,} items (calls, arguments, "
+                "list entries, operators) by this line; write fewer calls and shorter lists"
+            )
+            raise PlanSyntaxError(msg, line=raw.line, column=1)
     ids = {raw.id for raw in raw_calls}
-    calls = tuple(_Converter(ids, raw).call() for raw in raw_calls)
+    calls = tuple(_convert(ids, raw) for raw in raw_calls)
     return Plan(calls=calls, source=text)
+
+
+def _convert(ids: set[str], raw: RawCall) -> Call:
+    converter = _Converter(ids, raw)
+    try:
+        return converter.call()
+    except PlanSyntaxError:
+        raise
+    except (MemoryError, RecursionError, ValueError, TypeError, ArithmeticError) as err:
+        # Defensive: whatever the text does to `ast`, the caller sees a plan error.
+        msg = f"the call cannot be read ({type(err).__name__}); write it more simply"
+        raise converter.error(None, msg) from None
