@@ -276,6 +276,7 @@ class CallRunner:
             await manager.on_tool_error(err)
             raise
         record.processor, record.pid = outcome.processor, outcome.pid
+        record.node = getattr(outcome, "node", None)
         record.started_at, record.ended_at = outcome.started_at, outcome.ended_at
         await manager.on_tool_end(outcome.value)
         return outcome.value

@@ -28,6 +28,8 @@ class TraceRecord:
     status: CallStatus
     attempt: int = 1
     error: str | None = None
+    node: str | None = None
+    """The cluster node that ran a compute call (Ray: its IP); `None` on this machine."""
 
     @property
     def duration(self) -> float:

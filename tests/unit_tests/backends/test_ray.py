@@ -182,10 +182,6 @@ def test_a_closed_executor_takes_no_calls(cluster: None) -> None:
         ex.submit(sum, ([1],))
 
 
-@pytest.mark.skipif(
-    "node" not in TraceRecord.__dataclass_fields__,
-    reason="TraceRecord has no node field yet (the engine copies it from the outcome)",
-)
 def test_trace_records_name_the_node_and_worker(executor: RayExecutor) -> None:
     frg = build_frg(parse_plan("s1: add(a=1, b=1)\ns2: add(a=s1, b=1)"), ALL)
     result = Orchestrator(ALL, executor=executor).run(frg)
