@@ -79,8 +79,9 @@ def _tools(query: Query, model: BaseChatModel) -> list[BaseTool]:
 async def _llmorch(
     query: Query, model: BaseChatModel, processors: int, policy: Literal["dataflow", "paper"]
 ) -> tuple[str, dict[str, Any]]:
+    # The scripted server writes plan text; `auto` would ask a ChatOpenAI for JSON.
     agent = create_llmorch_agent(
-        model, _tools(query, model), max_processors=processors, policy=policy
+        model, _tools(query, model), max_processors=processors, policy=policy, planning="text"
     )
     state = await agent.ainvoke({"messages": [HumanMessage(query.question)]})
     return state["messages"][-1].text, state
