@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -164,7 +165,11 @@ def planner_messages(
     examples = example_plans(tools, structured=structured)
     if examples:
         parts.append(examples)
-    return [SystemMessage("\n\n".join(parts)), *messages]
+    conversation = list(messages)
+    if conversation and isinstance(conversation[-1], HumanMessage):
+        # The question in the examples' own form: a small model then writes the plan.
+        conversation[-1] = HumanMessage(f"Question: {conversation[-1].text}\nPlan:")
+    return [SystemMessage("\n\n".join(parts)), *conversation]
 
 
 def _tool_list(planner_prompt: Sequence[AnyMessage]) -> str:
@@ -175,12 +180,24 @@ def _tool_list(planner_prompt: Sequence[AnyMessage]) -> str:
     return system.split(TOOLS_HEADER, 1)[1].split("\n\n", 1)[0].strip()
 
 
+_GENERIC_EXAMPLE = re.compile(r"e\.g\. `s2: search\(query=\"x\"\)`")
+
+
+def _first_example_call(planner_prompt: Sequence[AnyMessage]) -> str:
+    system = planner_prompt[0].text if planner_prompt else ""
+    match = re.search(r"^s1: .*$", system, re.MULTILINE)
+    return match.group(0) if match else ""
+
+
 def repair_messages(
     planner_prompt: list[AnyMessage], faulty_plan: str, error: str
 ) -> list[AnyMessage]:
     """Compile-time repair: the faulty plan, its error and the tool list go back to the model."""
     tools = _tool_list(planner_prompt)
     listed = f"\n\nThe only tools you can call:\n{tools}" if tools else ""
+    own = _first_example_call(planner_prompt)
+    if own:  # the parser's generic example names a tool the agent may lack
+        error = _GENERIC_EXAMPLE.sub(f"e.g. `{own}`", error)
     request = (
         f"This plan has an error:\n\n{faulty_plan}\n\nThe error:\n{error}{listed}\n\n"
         "Write the whole plan again with the error fixed, in the same form as the "
@@ -256,6 +273,7 @@ def joiner_messages(
 _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
 
 
+_MAX_SAME_CALL = 2
 _CALL_ID = re.compile(r"^\s*(s\d+|\d+)\s*[.:)]")
 _STEP = re.compile(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*:(?!=)|\d+\s*[.:)]|Thought\s*:)")
 
@@ -266,21 +284,25 @@ def extract_plan_text(reply: str) -> str:
     Prose before the first step and after the last one ("Here is the plan:") is
     dropped; prose between steps stays, so the parser reports it. The plan ends at
     `END_OF_PLAN`, and a plan written twice (small models repeat themselves) is read
-    once: the text stops where an id comes back.
+    once: the text stops where an id comes back, or a call comes a third time.
     """
     match = _FENCE.search(reply)
     lines = (match.group(1) if match else reply).strip().splitlines()
-    seen: set[str] = set()
+    ids: set[str] = set()
+    bodies: Counter[str] = Counter()
     for i, line in enumerate(lines):
         if line.strip() == END_OF_PLAN:
             lines = lines[:i]
             break
         call = _CALL_ID.match(line)
         if call:
-            if call.group(1) in seen:
+            body = line[call.end() :].strip()
+            # A third identical call is a model repeating itself, not a plan.
+            if call.group(1) in ids or bodies[body] >= _MAX_SAME_CALL:
                 lines = lines[:i]
                 break
-            seen.add(call.group(1))
+            ids.add(call.group(1))
+            bodies[body] += 1
     steps = [i for i, line in enumerate(lines) if _STEP.match(line)]
     if not steps:
         return "\n".join(lines).strip()
