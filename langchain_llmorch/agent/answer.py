@@ -30,6 +30,8 @@ from typing import Any
 from langchain_llmorch.plan.language import Plan
 from langchain_llmorch.tools import SELF_TOOL
 
+# Below this size a number written without decimals must be the value itself.
+_ROUND_TO_INT = 100
 _FOLDABLE = frozenset({SELF_TOOL, "join"})
 # A number as people and models write it: optional sign, thousands commas, decimals.
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
@@ -118,8 +120,9 @@ def mentions(text: str, value: float) -> bool:
         number = abs(float(written.replace(",", "")))
         places = _decimals(written)
         if abs(abs(value) - number) <= 0.5 * 10.0**-places + 1e-9:
-            if places == 0 and not float(abs(value)).is_integer() and abs(value) < 10:  # noqa: PLR2004
-                continue  # "3" is not a mention of 3.4 for small values
+            if places == 0 and not float(value).is_integer() and abs(value) < _ROUND_TO_INT:
+                continue  # "24" is not a mention of 24.1; "522,250" is one of 522250.4
+
             return True
     return False
 
@@ -132,9 +135,9 @@ def holds_results(answer: str, results: Mapping[str, Any]) -> bool:
 
 __all__ = [
     "answer_steps",
-    "numbers_of",
     "holds_results",
     "mentions",
     "numbers_in",
+    "numbers_of",
     "runnable_plan",
 ]

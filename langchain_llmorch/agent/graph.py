@@ -29,7 +29,6 @@ from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
 from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
 
-
 DEFAULT_CALL_TIMEOUT = 120.0
 """Seconds a planned call may run: a small model once planned a compute call that ran for
 16 minutes. Generous for real tools; override with `call_timeout=` (`None`: no limit)."""

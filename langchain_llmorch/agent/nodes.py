@@ -27,8 +27,8 @@ from langchain_llmorch.errors import (
     PlanValidationError,
     RecoveryExhaustedError,
 )
-from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.expressions import evaluate
+from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import Call, Plan, parse_plan, result_text
 from langchain_llmorch.plan.schema import plan_response_format, structured_plan_text
 from langchain_llmorch.tools import SELF_TOOL
@@ -303,9 +303,7 @@ def _ask_model(ctx: AgentContext, ask: _Ask) -> Any:
         elif not ask.structured:
             model = model.bind(temperature=ask.temperature)
     if ask.structured:
-        model = model.with_structured_output(
-            plan_response_format(ctx.tools), method="json_schema"
-        )
+        model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
     elif ask.stop:
         model = model.bind(stop=ask.stop)
     return model

