@@ -83,7 +83,11 @@ def numbers_of(value: Any) -> list[float]:
     if isinstance(value, bool):
         return []
     if isinstance(value, int | float):
-        return [float(value)] if math.isfinite(value) else []
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range: no one writes it out anyway
+            return []
+        return [number] if math.isfinite(number) else []
     if isinstance(value, str):
         return numbers_in(value) if len(value) <= 200 else []  # noqa: PLR2004 - a short text
     if isinstance(value, Mapping):

@@ -42,6 +42,8 @@ class _Ask:
     temperature: float | None = None
     structured: bool = False
     stop: list[str] | None = None
+    tolerant: bool = False
+    """A failed request answers with its exception instead of raising."""
 
 
 @dataclass
@@ -263,10 +265,14 @@ def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> _Step:
     numeric = {call: v for call, v in finished.items() if numbers_of(v)}
     steps = [_folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
     reply = yield _Ask(
-        prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed)
+        prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed),
+        tolerant=True,
     )
-    text = (reply.text if isinstance(reply, AIMessage) else str(reply)).strip()
-    if not holds_results(text, numeric):
+    # A joiner that fails (context too small, server down) still leaves the results.
+    text = reply.text.strip() if isinstance(reply, AIMessage) else ""
+    if not text:
+        numeric = finished
+    if not holds_results(text, numeric) or not text:
         shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in numeric.items())
         text = f"{text}\n\n(Results: {shown}.)" if text else f"Results: {shown}."
     if failed:
@@ -309,8 +315,10 @@ def _ask_model(ctx: AgentContext, ask: _Ask) -> Any:
     return model
 
 
-def _unreadable(request: _Ask, err: Exception) -> _UnreadableReplyError:
+def _unreadable(request: _Ask, err: Exception) -> Exception:
     """A structured plan the model could not finish becomes a compile error to repair."""
+    if request.tolerant:
+        return err
     if not request.structured:
         raise err
     msg = f"the model's plan could not be read ({type(err).__name__}: {err}); write a shorter plan"

@@ -37,17 +37,15 @@ s1: tool_name(argument_name=value, ...)
   and "{{s1}}" inside a string puts the result's text there. Never refer to the
   call's own id or to a later one.
 - Calls that do not depend on each other run at the same time: do not chain them.
-- self(prompt="...") asks you, the assistant, to work on results, when a tool needs
-  that work as input. Do not add a call for the final answer: it is written from the
-  results after the plan runs.
+- self(prompt="...") asks you, the assistant, to work on results. End with a self
+  call that words the final answer from the results it needs.
 - Write the plan once, then the line {END_OF_PLAN} and nothing else."""
 
 STRUCTURED_RULES = """\
 Answer with a JSON plan: a list of steps, each one tool call with a new id (s1, s2, ...).
-Call only the tools listed above. Copy the numbers and names from the question exactly.
-Refer to an earlier step's result as "{s1}". Steps that do not need each other's results
-run at the same time. Do not add a step for the final answer: it is written from the
-results after the plan runs."""
+Call only the tools the question needs, with the numbers and names it gives, copied
+exactly. Refer to an earlier step's result as "{s1}". Steps that do not need each other's
+results run at the same time. End with a self step that words the final answer."""
 
 # Example argument values: two of each type, unlike any question's own values.
 _SAMPLES: dict[str, tuple[Any, Any]] = {
@@ -87,25 +85,25 @@ def _render(step: _Step) -> str:
     return f"{call_id}: {tool}({', '.join(f'{k}={json.dumps(v)}' for k, v in args.items())})"
 
 
+# Examples per tool: a small model copies the example nearest its question, so every tool
+# gets its own (a single example pulled every question towards its tool). Six at most.
+_MAX_EXAMPLES = 6
+
+
 def _example_cases(tools: Sequence[BaseTool]) -> list[tuple[str, list[_Step]]]:
-    """(question, plan steps) pairs that use only `tools`."""
+    """(question, plan steps) pairs that use only `tools`: two parallel calls per tool."""
     own = [t for t in tools if t.name != SELF_TOOL and _first_argument(t) is not None]
     cases: list[tuple[str, list[_Step]]] = []
-    if own:
-        tool = own[0]
+    for tool in own[:_MAX_EXAMPLES]:
         arg, spec = _first_argument(tool) or ("", {})
         one, two = (json.dumps(_sample(arg, spec, i)) for i in (0, 1))
         question = f"What does {tool.name} give for {arg} {one} and for {arg} {two}?"
-        cases.append((question, [_call("s1", tool, 0), _call("s2", tool, 1)]))
-    if len(own) > 1:
-        first, second = own[1], own[0]
-        a1, s1 = _first_argument(first) or ("", {})
-        a2, s2 = _first_argument(second) or ("", {})
-        question = (
-            f"Run {first.name} with {a1} {json.dumps(_sample(a1, s1, 1))} and "
-            f"{second.name} with {a2} {json.dumps(_sample(a2, s2, 0))}, then compare them."
+        answer = (
+            "s3",
+            SELF_TOOL,
+            {"prompt": "Answer the question from {s1} and {s2}"},
         )
-        cases.append((question, [_call("s1", first, 1), _call("s2", second, 0)]))
+        cases.append((question, [_call("s1", tool, 0), _call("s2", tool, 1), answer]))
     return cases
 
 
@@ -254,7 +252,7 @@ def joiner_messages(
         failed: each failed call, rendered -> why it failed.
     """
     question = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
-    lines = [f"- {call} = {_short(value, 2000)}" for call, value in results.items()]
+    lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
     if failed:
         parts.append(

@@ -143,7 +143,7 @@ def local_chat_model(
     model_path: str | Path | None = None,
     *,
     n_threads: int = 1,
-    n_ctx: int = 2048,
+    n_ctx: int = 4096,
     startup_timeout: float = 120.0,
     temperature: float = 0.0,
     max_tokens: int = 256,

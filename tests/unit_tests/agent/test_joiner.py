@@ -124,6 +124,7 @@ def test_numbers_are_recognised_as_people_write_them() -> None:
     assert mentions("minus 3.5", -3.5)
     assert mentions("522,250 people", 522250)
     assert holds_results("no numbers", {"s1": "text only"})
+    assert holds_results("no numbers", {"s1": 10**400})  # beyond float range: ignored
     assert not holds_results("no numbers", {"s1": 2.5})
 
 
