@@ -33,7 +33,7 @@ def _tool_names(text: str) -> set[str]:
 
 def test_examples_use_only_the_agents_tools_and_their_arguments() -> None:
     text = prompts.example_plans(TOOLS)
-    assert _tool_names(text) == {"steering_angle", "word_count"}
+    assert _tool_names(text) == {"steering_angle", "word_count", "self"}
     assert "search" not in text
     for block in text.split("\n\n"):
         plan = block.split("Plan:\n", 1)[1]
@@ -48,8 +48,9 @@ def test_structured_examples_are_valid_plans_too() -> None:
         build_frg(parse_plan(structured_plan_text(steps)), TOOLS)
 
 
-def test_an_agent_with_one_tool_gets_one_example_and_none_without_tools() -> None:
+def test_every_tool_gets_an_example_and_none_without_tools() -> None:
     assert prompts.example_plans([steering_angle]).count("Example") == 1
+    assert prompts.example_plans(TOOLS).count("Example") == 2
     assert prompts.example_plans([]) == ""
 
 
