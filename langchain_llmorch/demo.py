@@ -1,8 +1,9 @@
 """`make demo`: the whole product on this machine, offline, with no API key.
 
-1. A real language model: SmolLM2-135M served on 127.0.0.1 plans a few queries
-   through `create_llmorch_agent` (structured output); we show the plan, the
-   schedule, the answer, and the repairs when its plan does not validate.
+1. A real language model: Qwen2.5-Coder-0.5B-Instruct (Q4_K_M) served on 127.0.0.1
+   answers a few questions through `create_llmorch_agent` with its defaults
+   (`planning="auto"`: structured output here); we show the plan, the schedule, the
+   answer and its time, and check each answer: [OK] or [WRONG] with the reason.
 2. The KITTI-like plan of the paper's Figure 3 with real CPU work: which call ran
    on which processor, when, and the makespan against the lower bound.
 3. The benchmark: every technique side by side on a compute-heavy and an
@@ -14,30 +15,55 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import StructuredTool
 
 from langchain_llmorch import Orchestrator, build_frg, compute, create_llmorch_agent, parse_plan
+from langchain_llmorch.agent.answer import mentions
 from langchain_llmorch.benchmarks.harness import Options, run_benchmark
+from langchain_llmorch.benchmarks.local_questions import ran_calls
 from langchain_llmorch.benchmarks.workloads import kitti
 from langchain_llmorch.engine.scheduling import lower_bound
 from langchain_llmorch.processes.cpus import usable_cpus
 from langchain_llmorch.tools import inout
 from langchain_llmorch.viz import gantt, schedule_table
 
-LOCAL_QUERIES = (
-    "Detect the steering angle of scene 3 and of scene 4.",
-    "Get the steering angles of scenes 1, 2 and 5, then say which one is the largest.",
-    "What is the word count of the sentence 'plans run in parallel'?",
+
+@dataclass(frozen=True)
+class LocalQuestion:
+    """A demo question, the calls that answer it, and what the answer must say."""
+
+    text: str
+    calls: frozenset[tuple[str, str, Any]]
+    """(tool, argument, value) of each expected call."""
+    largest: bool = False
+    """The answer must give the largest of the results (else: every result)."""
+
+
+LOCAL_QUESTIONS = (
+    LocalQuestion(
+        "Detect the steering angle of scene 3 and of scene 4.",
+        frozenset({("steering_angle", "scene", 3), ("steering_angle", "scene", 4)}),
+    ),
+    LocalQuestion(
+        "Get the steering angles of scenes 1, 2 and 5, then say which one is the largest.",
+        frozenset({("steering_angle", "scene", n) for n in (1, 2, 5)}),
+        largest=True,
+    ),
+    LocalQuestion(
+        "What is the word count of the sentence 'plans run in parallel'?",
+        frozenset({("word_count", "text", "plans run in parallel")}),
+    ),
 )
 
 
 @compute
 def steering_angle(scene: int) -> float:
     """Detect the steering angle (degrees) of the stereo scene with this number."""
-    return kitti.steering_angle(scene, kitti.TINY_SCALE)
+    return round(kitti.steering_angle(scene, kitti.TINY_SCALE), 2)
 
 
 @inout
@@ -50,9 +76,24 @@ def _banner(title: str) -> None:
     print(f"\n{'=' * 78}\n{title}\n{'=' * 78}")
 
 
-def local_model_section() -> None:
-    """Plan and run a few queries with the embedded local model."""
-    _banner("1. A real LLM on this CPU: SmolLM2-135M via llama.cpp on 127.0.0.1")
+def check_answer(question: LocalQuestion, state: dict[str, Any]) -> str | None:
+    """None when the plan made the expected calls and the answer holds their results."""
+    ran = ran_calls(state)
+    if ran != {(t, a, v.lower() if isinstance(v, str) else v) for t, a, v in question.calls}:
+        wanted = sorted(f"{t}({a}={v!r})" for t, a, v in question.calls)
+        return f"wrong calls: ran {sorted(f'{t}({a}={v!r})' for t, a, v in ran)}, wanted {wanted}"
+    plan = {c.id: c for c in parse_plan(state["plan"]).calls}
+    values = [v for cid, v in state.get("results", {}).items() if plan[cid].tool != "self"]
+    numbers = [float(v) for v in values if isinstance(v, int | float)]
+    needed = [max(numbers)] if question.largest and numbers else numbers
+    answer = state["messages"][-1].text if state.get("messages") else ""
+    missing = [n for n in needed if not mentions(answer, n)]
+    return f"the answer lacks {missing}" if missing else None
+
+
+def local_model_section() -> tuple[int, int]:
+    """Plan and run a few questions with the embedded model; return (right, asked)."""
+    _banner("1. A real LLM on this CPU: Qwen2.5-Coder-0.5B-Instruct via llama.cpp on 127.0.0.1")
     from langchain_llmorch.local import (  # noqa: PLC0415 - optional dependency
         LocalModelNotAvailableError,
         local_chat_model,
@@ -60,34 +101,39 @@ def local_model_section() -> None:
 
     try:
         start = time.time()
-        model = local_chat_model(max_tokens=400, timeout=120)
-        print(f"local server ready in {time.time() - start:.1f} s")
+        model = local_chat_model(max_tokens=400, timeout=180)
+        print(f"local server ready in {time.time() - start:.1f} s (weights checked: size, sha256)")
     except LocalModelNotAvailableError as err:
         print(f"skipped: {err}")
-        return
-    agent: Any = create_llmorch_agent(
-        model, [steering_angle, word_count], planning="structured", max_repairs=1, max_replans=1
-    )
-    for question in LOCAL_QUERIES:
-        print(f"\nQ: {question}")
+        return 0, 0
+    # The agent's defaults: planning="auto" (structured output here), a call time limit.
+    agent: Any = create_llmorch_agent(model, [steering_angle, word_count])
+    right = 0
+    for question in LOCAL_QUESTIONS:
+        print(f"\nQ: {question.text}")
         start = time.time()
-        events: list[dict[str, Any]] = []
         state: dict[str, Any] = {}
-        for mode, chunk in agent.stream(
-            {"messages": [("user", question)]}, stream_mode=["custom", "values"]
-        ):
-            if mode == "custom":
-                events.append(chunk)
-            else:
-                state = chunk
-        print("plan:\n  " + (state.get("plan") or "(none)").replace("\n", "\n  "))
+        for chunk in agent.stream({"messages": [("user", question.text)]}, stream_mode="values"):
+            state = chunk
+        seconds = time.time() - start
+        print(f"plan ({state.get('planning', '?')} planning):")
+        print("  " + (state.get("plan") or "(none)").replace("\n", "\n  "))
         repairs = state.get("repairs", 0) + state.get("replans", 0) + state.get("recoveries", 0)
         if repairs:
             print(f"repairs: {repairs} (the plan or a call failed and the LLM fixed it)")
         if state.get("trace"):
             print(schedule_table(state["trace"]))
         answer = state["messages"][-1].text if state.get("messages") else ""
-        print(f"A ({time.time() - start:.1f} s): {answer[:300]}")
+        print(f"A ({seconds:.1f} s): {answer[:400]}")
+        problem = check_answer(question, state)
+        right += problem is None
+        print(
+            "[OK] right calls, and the answer holds their results"
+            if problem is None
+            else f"[WRONG] {problem}"
+        )
+    print(f"\nlocal model: {right}/{len(LOCAL_QUESTIONS)} answers right")
+    return right, len(LOCAL_QUESTIONS)
 
 
 def kitti_section(processors: int, out: str) -> None:
@@ -125,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=2, help="queries per benchmark suite")
     args = parser.parse_args(argv)
     processors = usable_cpus()
+    began = time.time()
     if not args.skip_local:
         local_model_section()
     kitti_section(processors, args.out)
@@ -137,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out=args.out,
     )
     print(run_benchmark(options))
+    print(f"\ndemo total: {time.time() - began:.0f} s")
     return 0
 
 

@@ -36,6 +36,10 @@ from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
 from langchain_llmorch.processes.warm import warm_in_background
 from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
 
+DEFAULT_CALL_TIMEOUT = 120.0
+"""Seconds a planned call may run: a small model once planned a compute call that ran for
+16 minutes. Generous for real tools; override with `call_timeout=` (`None`: no limit)."""
+
 
 def build_llmorch_graph(
     model: str | BaseChatModel,
@@ -45,12 +49,12 @@ def build_llmorch_graph(
     policy: Policy = "dataflow",
     system_prompt: str | None = None,
     self_kind: ToolKind = "inout",
-    planning: Planning = "text",
+    planning: Planning = "auto",
     max_repairs: int = 2,
     max_replans: int = 1,
     max_recoveries: int = 2,
     replan_temperature: float = 0.7,
-    call_timeout: float | None = None,
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     executor: ComputeExecutor | None = None,
     raise_on_failure: bool = False,
     base_url: str | None = None,
@@ -142,12 +146,12 @@ def create_llmorch_agent(
     checkpointer: Checkpointer = None,
     system_prompt: str | None = None,
     self_kind: ToolKind = "inout",
-    planning: Planning = "text",
+    planning: Planning = "auto",
     max_repairs: int = 2,
     max_replans: int = 1,
     max_recoveries: int = 2,
     replan_temperature: float = 0.7,
-    call_timeout: float | None = None,
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     executor: ComputeExecutor | None = None,
     raise_on_failure: bool = False,
     base_url: str | None = None,
@@ -165,12 +169,17 @@ def create_llmorch_agent(
         checkpointer: a LangGraph checkpointer, to resume a thread.
         system_prompt: put before the planner's instructions.
         self_kind: `"compute"` when the model runs on this machine's CPU.
-        planning: `"text"` (plan language) or `"structured"` (JSON-schema output).
+        planning: `"auto"` (default: `"structured"` for models with JSON-schema constrained
+            decoding, i.e. `ChatOpenAI` and OpenAI-compatible servers, else `"text"`; the
+            choice is logged once and kept in the state's `planning`), `"text"` (plan
+            language) or `"structured"` (JSON-schema output).
         max_repairs: compile-time repairs of a faulty plan.
         max_replans: fresh plans at `replan_temperature` after the repairs.
         max_recoveries: run-time recoveries of failed calls.
         replan_temperature: the temperature of fresh plans.
-        call_timeout: seconds after which a call fails.
+        call_timeout: seconds after which a planned call fails into recovery (default
+            `DEFAULT_CALL_TIMEOUT`, 120 s, so that a confused plan cannot hang the agent;
+            `None` lets calls run for as long as they take).
         executor: a compute backend (default: the process-wide worker pool).
         raise_on_failure: raise `PlanValidationError` / `RecoveryExhaustedError`
             instead of answering with the reason.

@@ -18,6 +18,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
+from langchain_llmorch.agent.answer import answer_steps, holds_results, numbers_of, runnable_plan
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.running import (
     Streamed,
@@ -36,9 +37,10 @@ from langchain_llmorch.errors import (
     PlanValidationError,
     RecoveryExhaustedError,
 )
+from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG, build_frg
-from langchain_llmorch.plan.language import Plan, parse_plan, result_text
-from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
+from langchain_llmorch.plan.language import Call, Plan, parse_plan, result_text
+from langchain_llmorch.plan.schema import plan_response_format, structured_plan_text
 from langchain_llmorch.tools import SELF_TOOL
 
 
@@ -49,6 +51,9 @@ class _Ask:
     messages: list[AnyMessage]
     temperature: float | None = None
     structured: bool = False
+    stop: list[str] | None = None
+    tolerant: bool = False
+    """A failed request answers with its exception instead of raising."""
 
 
 @dataclass
@@ -66,9 +71,16 @@ class _UnreadableReplyError(LLMOrchError):
 
 
 def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
-    """Parse and validate plan text against the agent's tools."""
+    """Parse and validate plan text against the agent's tools.
+
+    The FRG leaves out the plan's answer steps (`answer_steps`): the joiner does them.
+    """
     plan = parse_plan(text)
-    return plan, build_frg(plan, ctx.tools, self_kind=ctx.self_kind)
+    frg = build_frg(plan, ctx.tools, self_kind=ctx.self_kind)
+    folded = answer_steps(plan)
+    if folded:
+        frg = build_frg(runnable_plan(plan, folded), ctx.tools, self_kind=ctx.self_kind)
+    return plan, frg
 
 
 def _question(state: LLMOrchState) -> str:
@@ -112,10 +124,13 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
 def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
+    fresh |= {"planning": ctx.planning}
     if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
         streamed: Streamed = yield StreamPlan(_planner_prompt(state, ctx))
         return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
-    reply = yield _Ask(_planner_prompt(state, ctx), structured=ctx.planning == "structured")
+    structured = ctx.planning == "structured"
+    stop = None if structured else [prompts.END_OF_PLAN]
+    reply = yield _Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
     return fresh | _compiled(reply, ctx)
 
 
@@ -224,7 +239,11 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
             f"I could not complete the plan: calls still failed after {recoveries} "
             f"recovery attempt(s):\n{listed}"
         )
-        return _give_up(ctx, reason, RecoveryExhaustedError(reason))
+        if ctx.raise_on_failure:
+            raise RecoveryExhaustedError(reason)
+        # Answer from the calls that finished, and name the ones that failed.
+        update = yield from _join(state, ctx, after=recoveries)
+        return update | {"failure": reason}
     results = state.get("results", {})
     failed = {frg.calls[c].render(): msg for c, msg in errors.items()}
     writer = get_stream_writer()
@@ -293,17 +312,51 @@ def _repair(state: LLMOrchState, ctx: AgentContext) -> _Step:
 # ------------------------------------------------------------------------ joiner
 
 
-def _join(state: LLMOrchState, _ctx: AgentContext) -> _Step:
-    plan = parse_plan(state["plan"])
+def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> _Step:
+    """One request answers from the results and does the folded answer steps.
+
+    An answer that holds none of the numbers it was given is not trusted alone: the
+    results are added to it. Failed calls are named after the answer.
+    """
+    plan, frg = compile_plan(state["plan"], ctx)
     results = state.get("results", {})
-    last = plan.calls[-1]
-    if last.tool == "join" and len(plan.calls) > 1:
-        last = plan.calls[-2]
-    if last.tool == SELF_TOOL and last.id in results:
-        return {"messages": [AIMessage(result_text(results[last.id]))]}
-    reply = yield _Ask(prompts.joiner_messages(state["messages"], state["plan"], results))
-    text = reply.text if isinstance(reply, AIMessage) else str(reply)
+    errors = state.get("errors", {})
+    finished = {_described(c): results[cid] for cid, c in frg.calls.items() if cid in results}
+    failed = {_described(frg.calls[cid]): why for cid, why in errors.items() if cid in frg.calls}
+    numeric = {call: v for call, v in finished.items() if numbers_of(v)}
+    steps = [_folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
+    reply = yield _Ask(
+        prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed),
+        tolerant=True,
+    )
+    # A joiner that fails (context too small, server down) still leaves the results.
+    text = reply.text.strip() if isinstance(reply, AIMessage) else ""
+    if not text:
+        numeric = finished
+    if not holds_results(text, numeric) or not text:
+        shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in numeric.items())
+        text = f"{text}\n\n(Results: {shown}.)" if text else f"Results: {shown}."
+    if failed:
+        names = "; ".join(f"{call} ({why[:160]})" for call, why in failed.items())
+        text = f"{text}\n\nNot available after {after} recovery attempt(s): {names}."
     return {"messages": [AIMessage(text)]}
+
+
+def _described(call: Call) -> str:
+    """A call as the joiner shows it: `tool(arg=value)`, without its id."""
+    return call.render().split(": ", 1)[1]
+
+
+def _folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:
+    """The text a folded `self` step asks for, with the results filled in where known."""
+    call = next(c for c in plan.calls if c.id == call_id)
+    exprs = [*call.args, *call.kwargs.values()]
+    if call.tool != SELF_TOOL or not exprs:
+        return "answer the question"
+    try:
+        return result_text(evaluate(exprs[0], results))
+    except (KeyError, TypeError, ValueError):
+        return _described(call)
 
 
 # ---------------------------------------------------------------- drive the steps
@@ -317,14 +370,16 @@ def _ask_model(ctx: AgentContext, ask: _Ask) -> Any:
         elif not ask.structured:
             model = model.bind(temperature=ask.temperature)
     if ask.structured:
-        model = model.with_structured_output(
-            plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
-        )
+        model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
+    elif ask.stop:
+        model = model.bind(stop=ask.stop)
     return model
 
 
-def _unreadable(request: _Ask, err: Exception) -> _UnreadableReplyError:
+def _unreadable(request: _Ask, err: Exception) -> Exception:
     """A structured plan the model could not finish becomes a compile error to repair."""
+    if request.tolerant:
+        return err
     if not request.structured:
         raise err
     msg = f"the model's plan could not be read ({type(err).__name__}: {err}); write a shorter plan"

@@ -1,13 +1,17 @@
-"""Planner, repair, recovery and joiner prompts, with few-shot examples of our own.
+"""Planner, repair, recovery and joiner prompts, with few-shot examples made from the tools.
 
 The paper found few-shot examples far more reliable than a grammar (over 85%
-valid plans against under 20%), so every prompt that asks for plan text shows
-examples rather than rules alone.
+valid plans against under 20%), so every prompt that asks for a plan shows
+examples. Small models copy what the examples show, tool names included, so the
+examples are written with the agent's own tools and argument shapes, never with
+tools it lacks; a text plan ends with `END_OF_PLAN`, where generation stops.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,60 +19,116 @@ from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.plan.language import result_text
+from langchain_llmorch.tools import SELF_TOOL
 
-FEW_SHOT_EXAMPLES = """\
-Example 1
-Question: Which is taller, the Eiffel Tower or the Statue of Liberty, and by how much?
-Tools: search(query: str), self(prompt: str)
-Plan:
-Thought: Look both up at once, then compare.
-s1: search(query="Eiffel Tower height")
-s2: search(query="Statue of Liberty height")
-s3: self(prompt="From these facts: {s1} / {s2}. Which is taller and by how many metres?")
+TOOLS_HEADER = "Tools you can call:"
 
-Example 2
-Question: Resize photos a.png and b.png to 512px, then make a contact sheet of both.
-Tools: resize(path: str, width: int), contact_sheet(images: list)
-Plan:
-s1: resize(path="a.png", width=512)
-s2: resize(path="b.png", width=512)
-s3: contact_sheet(images=[s1, s2])
+END_OF_PLAN = "<END_OF_PLAN>"
+"""The line that ends a text plan; the planner stops generating there."""
 
-Example 3
-Question: What is the combined population of France and Spain in millions?
-Tools: search(query: str), math(expression: str)
-Plan:
-s1: search(query="France population")
-s2: search(query="Spain population")
-s3: self(prompt="Write one arithmetic expression adding the two populations in millions: {s1} {s2}")
-s4: math(expression=s3)
-"""
-
-STRUCTURED_EXAMPLE = """\
-Question: Get the weather in Paris and Rome, then say which is warmer.
-Plan: {"steps": [{"id": "s1", "tool": "weather", "args": {"city": "Paris"}}, \
-{"id": "s2", "tool": "weather", "args": {"city": "Rome"}}, \
-{"id": "s3", "tool": "self", "args": {"prompt": "Which is warmer? {s1} {s2}"}}]}"""
+PLAN_RULES = f"""\
+Write a plan: one tool call per line, exactly in this form:
+s1: tool_name(argument_name=value, ...)
+- Call only the tools listed above, with their argument names.
+- Copy the numbers and names from the question exactly.
+- Give every call a new id: s1, s2, s3, ... in order.
+- Values are numbers, "strings", [lists] or {{"dicts"}}.
+- Use the result of an earlier call by its id: `text=s1` passes the result itself,
+  and "{{s1}}" inside a string puts the result's text there. Never refer to the
+  call's own id or to a later one.
+- Calls that do not depend on each other run at the same time: do not chain them.
+- self(prompt="...") asks you, the assistant, to work on results. End with a self
+  call that words the final answer from the results it needs.
+- Write the plan once, then the line {END_OF_PLAN} and nothing else."""
 
 STRUCTURED_RULES = """\
 Answer with a JSON plan: a list of steps, each one tool call with a new id (s1, s2, ...).
-Use the numbers and names the question gives. Refer to an earlier step's result as "{s1}".
-Steps that do not need each other's results run at the same time.
-End with a self step that words the final answer."""
+Call only the tools the question needs, with the numbers and names it gives, copied
+exactly. Refer to an earlier step's result as "{s1}". Steps that do not need each other's
+results run at the same time. End with a self step that words the final answer."""
 
-PLAN_RULES = """\
-Write a plan: one tool call per line, exactly in this form:
-s1: tool_name(argument_name=value, ...)
-- Give every call a new id: s1, s2, s3, ... in order.
-- Values are numbers, "strings", [lists] or {"dicts"}.
-- Use the result of an earlier call by its id: `text=s1` passes the result itself,
-  and "{s1}" inside a string puts the result's text there.
-- Only refer to calls written above the current line. Calls that do not depend on each
-  other run at the same time, so do not chain calls that need not wait for each other.
-- self(prompt="...") asks you, the assistant, to reason over results; end with a self
-  call that writes the final answer when the answer needs any wording or arithmetic.
-- A line starting with `Thought:` may explain the next call.
-- Output only the plan: no prose before or after it."""
+# Example argument values: two of each type, unlike any question's own values.
+_SAMPLES: dict[str, tuple[Any, Any]] = {
+    "integer": (7, 12),
+    "number": (2.5, 4.0),
+    "boolean": (True, False),
+    "array": ([1, 2], [3, 4]),
+}
+
+
+def _sample(name: str, spec: Mapping[str, Any], which: int) -> Any:
+    kind = str(spec.get("type") or "string")
+    if kind in _SAMPLES:
+        return _SAMPLES[kind][which]
+    return ("first", "second")[which] + " " + name.replace("_", " ")
+
+
+def _first_argument(tool: BaseTool) -> tuple[str, Mapping[str, Any]] | None:
+    required = [(n, s) for n, s in tool.args.items() if "default" not in s]
+    return required[0] if required else None
+
+
+_Step = tuple[str, str, dict[str, Any]]
+
+
+def _call(call_id: str, tool: BaseTool, which: int) -> _Step:
+    args = {
+        name: _sample(name, spec, which)
+        for name, spec in tool.args.items()
+        if "default" not in spec
+    }
+    return (call_id, tool.name, args)
+
+
+def _render(step: _Step) -> str:
+    call_id, tool, args = step
+    return f"{call_id}: {tool}({', '.join(f'{k}={json.dumps(v)}' for k, v in args.items())})"
+
+
+# Examples per tool: a small model copies the example nearest its question, so every tool
+# gets its own (a single example pulled every question towards its tool). Six at most.
+_MAX_EXAMPLES = 6
+
+
+def _example_cases(tools: Sequence[BaseTool]) -> list[tuple[str, list[_Step]]]:
+    """(question, plan steps) pairs that use only `tools`: two parallel calls per tool."""
+    own = [t for t in tools if t.name != SELF_TOOL and _first_argument(t) is not None]
+    cases: list[tuple[str, list[_Step]]] = []
+    for tool in own[:_MAX_EXAMPLES]:
+        arg, spec = _first_argument(tool) or ("", {})
+        one, two = (json.dumps(_sample(arg, spec, i)) for i in (0, 1))
+        question = f"What does {tool.name} give for {arg} {one} and for {arg} {two}?"
+        answer = (
+            "s3",
+            SELF_TOOL,
+            {"prompt": "Answer the question from {s1} and {s2}"},
+        )
+        cases.append((question, [_call("s1", tool, 0), _call("s2", tool, 1), answer]))
+    return cases
+
+
+def example_plans(tools: Sequence[BaseTool], *, structured: bool = False) -> str:
+    """Few-shot examples built from the agent's own tools and argument shapes.
+
+    Example:
+        ```python
+        print(example_plans([steering_angle]))
+        # Example 1
+        # Question: What does steering_angle give for scene 7 and for scene 12?
+        # Plan:
+        # s1: steering_angle(scene=7)
+        # s2: steering_angle(scene=12)
+        # <END_OF_PLAN>
+        ```
+    """
+    blocks = []
+    for number, (question, steps) in enumerate(_example_cases(tools), start=1):
+        if structured:
+            plan = json.dumps({"steps": [{"id": i, "tool": t, "args": a} for i, t, a in steps]})
+        else:
+            plan = "\n".join([*(_render(step) for step in steps), END_OF_PLAN])
+        blocks.append(f"Example {number}\nQuestion: {question}\nPlan:\n{plan}")
+    return "\n\n".join(blocks)
 
 
 def describe_tools(tools: Sequence[BaseTool]) -> str:
@@ -91,24 +151,52 @@ def planner_messages(
     system_prompt: str | None = None,
     structured: bool = False,
 ) -> list[AnyMessage]:
-    """The planner's prompt: rules, tools and examples, then the conversation."""
-    rules, examples = (STRUCTURED_RULES, "") if structured else (PLAN_RULES, FEW_SHOT_EXAMPLES)
+    """The planner's prompt: tools, rules, examples made from the tools, then the conversation."""
+    rules = STRUCTURED_RULES if structured else PLAN_RULES
     parts = [
         system_prompt or "You are a helpful assistant that answers by planning tool calls.",
-        "Tools you can call:\n" + describe_tools(tools),
+        TOOLS_HEADER + "\n" + describe_tools(tools),
         rules,
     ]
+    examples = example_plans(tools, structured=structured)
     if examples:
-        parts.append("Examples (their tools are not yours):\n" + examples)
-    return [SystemMessage("\n\n".join(parts)), *messages]
+        parts.append(examples)
+    conversation = list(messages)
+    if conversation and isinstance(conversation[-1], HumanMessage):
+        # The question in the examples' own form: a small model then writes the plan.
+        conversation[-1] = HumanMessage(f"Question: {conversation[-1].text}\nPlan:")
+    return [SystemMessage("\n\n".join(parts)), *conversation]
+
+
+def _tool_list(planner_prompt: Sequence[AnyMessage]) -> str:
+    """The tool list of a planner prompt (its section after `TOOLS_HEADER`)."""
+    system = planner_prompt[0].text if planner_prompt else ""
+    if TOOLS_HEADER not in system:
+        return ""
+    return system.split(TOOLS_HEADER, 1)[1].split("\n\n", 1)[0].strip()
+
+
+_GENERIC_EXAMPLE = re.compile(r"e\.g\. `s2: search\(query=\"x\"\)`")
+
+
+def _first_example_call(planner_prompt: Sequence[AnyMessage]) -> str:
+    system = planner_prompt[0].text if planner_prompt else ""
+    examples = system.split("\nExample 1\n", 1)[-1] if "\nExample 1\n" in system else ""
+    match = re.search(r"^s1: .*$", examples, re.MULTILINE)
+    return match.group(0) if match else ""
 
 
 def repair_messages(
     planner_prompt: list[AnyMessage], faulty_plan: str, error: str
 ) -> list[AnyMessage]:
-    """Compile-time repair: the faulty plan and its error go back with the examples."""
+    """Compile-time repair: the faulty plan, its error and the tool list go back to the model."""
+    tools = _tool_list(planner_prompt)
+    listed = f"\n\nThe only tools you can call:\n{tools}" if tools else ""
+    own = _first_example_call(planner_prompt)
+    if own:  # the parser's generic example names a tool the agent may lack
+        error = _GENERIC_EXAMPLE.sub(f"e.g. `{own}`", error)
     request = (
-        f"This plan has an error:\n\n{faulty_plan}\n\nThe error:\n{error}\n\n"
+        f"This plan has an error:\n\n{faulty_plan}\n\nThe error:\n{error}{listed}\n\n"
         "Write the whole plan again with the error fixed, in the same form as the "
         "examples. Output only the plan."
     )
@@ -142,33 +230,74 @@ def recovery_messages(
     return [SystemMessage(system), HumanMessage(human)]
 
 
+JOINER_RULES = """\
+Answer the user's last question from the results of the tool calls below, in one or two
+sentences. Write every number you use exactly as the results give it. Do not mention the
+tools, the plan or call ids."""
+
+
 def joiner_messages(
-    messages: Sequence[AnyMessage], plan: str, results: Mapping[str, Any]
+    messages: Sequence[AnyMessage],
+    results: Mapping[str, str],
+    *,
+    steps: Sequence[str] = (),
+    failed: Mapping[str, str] | None = None,
 ) -> list[AnyMessage]:
-    """One LLM call that words the answer from the plan's results."""
-    lines = "\n".join(f"{k} = {_short(v, 2000)}" for k, v in results.items())
-    system = (
-        "Answer the user's last question from the results of the tool calls below. "
-        "Be concise and do not mention the tools.\n\n"
-        f"Plan:\n{plan}\n\nResults:\n{lines}"
-    )
-    return [SystemMessage(system), *messages]
+    """The joiner's single request: the question, the results, and the folded answer steps.
+
+    Args:
+        messages: the conversation; its last human message is the question.
+        results: each finished call, rendered (`steering_angle(scene=3)`) -> its result's text.
+        steps: the plan's folded `self` prompts, with the results filled in.
+        failed: each failed call, rendered -> why it failed.
+    """
+    question = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+    lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
+    parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
+    if failed:
+        parts.append(
+            "These calls failed; say that their results are missing:\n"
+            + "\n".join(f"- {call}: {why}" for call, why in failed.items())
+        )
+    if steps:
+        parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in steps))
+    parts.append("Answer:")
+    return [SystemMessage(JOINER_RULES), *messages[:-1], HumanMessage("\n\n".join(parts))]
 
 
 _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
 
 
+_MAX_SAME_CALL = 2
+_CALL_ID = re.compile(r"^\s*(s\d+|\d+)\s*[.:)]")
 _STEP = re.compile(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*:(?!=)|\d+\s*[.:)]|Thought\s*:)")
 
 
 def extract_plan_text(reply: str) -> str:
-    """The plan inside a reply: the first fenced block when there is one.
+    """The plan inside a reply: the first fenced block when there is one, read once.
 
     Prose before the first step and after the last one ("Here is the plan:") is
-    dropped; prose between steps stays, so the parser reports it.
+    dropped; prose between steps stays, so the parser reports it. The plan ends at
+    `END_OF_PLAN`, and a plan written twice (small models repeat themselves) is read
+    once: the text stops where an id comes back, or a call comes a third time.
     """
     match = _FENCE.search(reply)
     lines = (match.group(1) if match else reply).strip().splitlines()
+    ids: set[str] = set()
+    bodies: Counter[str] = Counter()
+    for i, line in enumerate(lines):
+        if line.strip() == END_OF_PLAN:
+            lines = lines[:i]
+            break
+        call = _CALL_ID.match(line)
+        if call:
+            body = line[call.end() :].strip()
+            # A third identical call is a model repeating itself, not a plan.
+            if call.group(1) in ids or bodies[body] >= _MAX_SAME_CALL:
+                lines = lines[:i]
+                break
+            ids.add(call.group(1))
+            bodies[body] += 1
     steps = [i for i, line in enumerate(lines) if _STEP.match(line)]
     if not steps:
         return "\n".join(lines).strip()
@@ -181,9 +310,13 @@ def _short(value: Any, limit: int = 400) -> str:
 
 
 __all__ = [
-    "FEW_SHOT_EXAMPLES",
+    "END_OF_PLAN",
+    "JOINER_RULES",
     "PLAN_RULES",
+    "STRUCTURED_RULES",
+    "TOOLS_HEADER",
     "describe_tools",
+    "example_plans",
     "extract_plan_text",
     "joiner_messages",
     "planner_messages",

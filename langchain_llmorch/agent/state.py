@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
@@ -13,7 +14,35 @@ from langgraph.graph.message import add_messages
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.tools import ToolKind
 
-Planning = Literal["text", "structured"]
+Planning = Literal["auto", "text", "structured"]
+"""How the planner asks for a plan: plan-language text, JSON-schema output, or `auto`."""
+PlanningMode = Literal["text", "structured"]
+"""What `auto` resolves to."""
+
+_logger = logging.getLogger("langchain_llmorch.agent")
+
+
+def choose_planning(model: Any) -> tuple[PlanningMode, str]:
+    """The planning mode for `model` under `planning="auto"`, and why.
+
+    Structured output where the model supports JSON-schema constrained decoding: OpenAI's
+    chat models and every OpenAI-compatible server reached through them (the embedded
+    llama.cpp server, vLLM, Ollama) accept `response_format: json_schema`. Text otherwise.
+
+    Example:
+        ```python
+        from langchain_openai import ChatOpenAI
+
+        mode, why = choose_planning(ChatOpenAI(model="gpt-4o-mini"))
+        assert mode == "structured"
+        ```
+    """
+    from langchain_openai.chat_models.base import BaseChatOpenAI  # noqa: PLC0415
+
+    name = type(model).__name__
+    if isinstance(model, BaseChatOpenAI):
+        return "structured", f"{name} accepts response_format json_schema"
+    return "text", f"{name} is not known to support JSON-schema constrained decoding"
 
 
 class LLMOrchState(TypedDict):
@@ -40,10 +69,12 @@ class LLMOrchState(TypedDict):
     trace: NotRequired[list[dict[str, Any]]]
     """One record per executed call, across every run of this question."""
     failure: NotRequired[str | None]
-    """Set when the agent gives up; the reason is also the answer."""
+    """Set when the agent gives up, or answers without some calls; names what failed."""
     streamed: NotRequired[str | None]
     """The valid lines of a streamed plan that did not compile: the calls its kept
     results belong to, checked against the repaired plan."""
+    planning: NotRequired[PlanningMode]
+    """How this plan was asked for (what `planning="auto"` chose)."""
 
 
 @dataclass
@@ -56,7 +87,8 @@ class AgentContext:
     orchestrator: Orchestrator
     system_prompt: str | None = None
     self_kind: ToolKind = "inout"
-    planning: Planning = "text"
+    planning: Planning = "auto"
+    """Resolved at construction: `auto` becomes `text` or `structured` (logged once)."""
     max_repairs: int = 2
     max_replans: int = 1
     max_recoveries: int = 2
@@ -64,3 +96,9 @@ class AgentContext:
     raise_on_failure: bool = False
     stream_plan: bool = False
     """Start calls while the plan streams (text planning, models that stream)."""
+
+    def __post_init__(self) -> None:
+        """Resolve `planning="auto"` for this model, once, and log the choice."""
+        if self.planning == "auto":
+            self.planning, why = choose_planning(self.model)
+            _logger.info("planning='auto' chose %s planning: %s", self.planning, why)

@@ -43,6 +43,7 @@ from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
+from langchain_llmorch.tools import SELF_TOOL
 
 _CALL_LINE = re.compile(r"^\s*\w+\s*:\s*\w+\s*\(")
 _END = object()
@@ -123,7 +124,12 @@ def plan_source(ctx: AgentContext) -> PlanText | JsonSteps | None:
 
 
 class PlanLines:
-    """Cuts a streamed plan into lines; validates each call line with those before it."""
+    """Cuts a streamed plan into lines; validates each call line with those before it.
+
+    `self` steps and the calls that depend on them are held back: a plan's trailing `self`
+    steps fold into the joiner's request, which only the whole plan can tell, so they are
+    left to the coordinator (which runs those that feed a tool) once the plan is complete.
+    """
 
     def __init__(self, ctx: AgentContext) -> None:
         """Validate against the agent's tools."""
@@ -131,6 +137,9 @@ class PlanLines:
         self.text = ""
         self._buffer = ""
         self.accepted: list[str] = []
+        self.handed: list[str] = []
+        """The accepted lines handed over to run: none holds or depends on a `self` step."""
+        self.held: set[str] = set()
         self.frg: FRG | None = None
         self.error: str | None = None
         """Why the first failing line failed; no line after it is handed over."""
@@ -162,6 +171,15 @@ class PlanLines:
             self.error = str(err)
             return None
         self.accepted.append(line.strip())
+        cid = list(frg.calls)[-1]
+        if frg.calls[cid].tool == SELF_TOOL or any(p in self.held for p in frg.parents(cid)):
+            self.held.add(cid)
+            return None
+        self.handed.append(line.strip())
+        if self.held:  # the same calls without the held ones (none of which they need)
+            frg = build_frg(
+                parse_plan("\n".join(self.handed)), self.ctx.tools, self_kind=self.ctx.self_kind
+            )
         self.frg = frg
         return frg
 

@@ -110,8 +110,9 @@ async def _llmorch(
     policy: Literal["dataflow", "paper"],
     config: RunnableConfig,
 ) -> tuple[str, dict[str, Any]]:
+    # The scripted server writes plan text; `auto` would ask a ChatOpenAI for JSON.
     agent = create_llmorch_agent(
-        model, _tools(query, model), max_processors=processors, policy=policy
+        model, _tools(query, model), max_processors=processors, policy=policy, planning="text"
     )
     state = await agent.ainvoke({"messages": [HumanMessage(query.question)]}, config)
     return state["messages"][-1].text, state

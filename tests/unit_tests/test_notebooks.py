@@ -115,7 +115,7 @@ def test_scripted_model_tells_llmorchs_requests_apart() -> None:
         results={"s1": "ok"},
     )
     assert request_kind(recovery) == "recover"
-    assert request_kind(prompts.joiner_messages([HumanMessage("q")], "s1: x()", {})) == "other"
+    assert request_kind(prompts.joiner_messages([HumanMessage("q")], {})) == "other"
     assert request_kind([HumanMessage("a self(prompt) call")]) == "other"
     assert request_kind([]) == "other"
 

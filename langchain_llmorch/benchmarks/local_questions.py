@@ -1,0 +1,249 @@
+"""Held-out questions for the embedded model: right tool calls, right numbers, seconds.
+
+Eight questions of the ordinary kind (two or three look-ups or CPU-bound computations that
+can run in parallel, then an answer), asked through `create_llmorch_agent` with the
+embedded model. A question scores a right plan when the calls that ran are exactly the
+expected tool calls, and a right answer when the answer writes every expected number
+(rounded as it likes, commas allowed). None of these questions or tools appears in the
+prompts, the demo or the tests.
+
+Run it (about 15-30 s a question on one llama.cpp thread):
+
+    python -m langchain_llmorch.benchmarks.local_questions --planning auto text
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.agent.answer import mentions
+from langchain_llmorch.tools import compute, inout
+
+POPULATION = {"Lyon": 522_250, "Porto": 231_800, "Graz": 291_072, "Turku": 201_863}
+TEMPERATURE = {"Oslo": -3.5, "Cairo": 24.1, "Lima": 18.6}
+
+
+@compute
+def prime_count(limit: int) -> int:
+    """Count the prime numbers below `limit` (CPU-bound)."""
+    if limit < 3:
+        return 0
+    sieve = bytearray([1]) * limit
+    sieve[0:2] = b"\x00\x00"
+    for n in range(2, int(limit**0.5) + 1):
+        if sieve[n]:
+            sieve[n * n :: n] = bytearray(len(range(n * n, limit, n)))
+    return sum(sieve)
+
+
+@compute
+def fibonacci(n: int) -> int:
+    """Return the n-th Fibonacci number (the first two are 1 and 1)."""
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+@inout
+def population(city: str) -> int:
+    """Look up the population of a city."""
+    time.sleep(0.2)  # a web API
+    return POPULATION[city.strip().title()]
+
+
+@inout
+def temperature(city: str) -> float:
+    """Look up the current temperature of a city, in degrees Celsius."""
+    time.sleep(0.2)
+    return TEMPERATURE[city.strip().title()]
+
+
+@inout
+def word_count(text: str) -> int:
+    """Count the words of a text."""
+    return len(text.split())
+
+
+TOOLS: list[BaseTool] = [prime_count, fibonacci, population, temperature, word_count]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question, the tool calls that answer it, and the numbers the answer must hold."""
+
+    text: str
+    calls: frozenset[tuple[str, str, Any]]
+    """(tool, argument, value) of every expected call."""
+    numbers: tuple[float, ...]
+
+
+def _q(text: str, *calls: tuple[str, str, Any]) -> Question:
+    values = {
+        "prime_count": prime_count.func,  # type: ignore[attr-defined]
+        "fibonacci": fibonacci.func,  # type: ignore[attr-defined]
+        "population": lambda v: POPULATION[v],
+        "temperature": lambda v: TEMPERATURE[v],
+        "word_count": lambda v: len(v.split()),
+    }
+    numbers = tuple(float(values[tool](value)) for tool, _, value in calls)
+    return Question(text, frozenset(calls), numbers)
+
+
+QUESTIONS: tuple[Question, ...] = (
+    _q(
+        "How many primes are there below 10000, and how many below 20000?",
+        ("prime_count", "limit", 10000),
+        ("prime_count", "limit", 20000),
+    ),
+    _q(
+        "What are the populations of Lyon and Porto, and which city is larger?",
+        ("population", "city", "Lyon"),
+        ("population", "city", "Porto"),
+    ),
+    _q(
+        "Give me the 30th and the 35th Fibonacci numbers.",
+        ("fibonacci", "n", 30),
+        ("fibonacci", "n", 35),
+    ),
+    _q(
+        "What is the temperature in Oslo, in Cairo and in Lima right now?",
+        ("temperature", "city", "Oslo"),
+        ("temperature", "city", "Cairo"),
+        ("temperature", "city", "Lima"),
+    ),
+    _q(
+        "Count the primes below 5000, and look up the population of Graz.",
+        ("prime_count", "limit", 5000),
+        ("population", "city", "Graz"),
+    ),
+    _q(
+        "How many words are in 'the quick brown fox jumps' and in "
+        "'plans run in parallel on two cores'?",
+        ("word_count", "text", "the quick brown fox jumps"),
+        ("word_count", "text", "plans run in parallel on two cores"),
+    ),
+    _q(
+        "Which is warmer right now, Cairo or Oslo?",
+        ("temperature", "city", "Cairo"),
+        ("temperature", "city", "Oslo"),
+    ),
+    _q(
+        "What is the 25th Fibonacci number, and how many primes are below 1000?",
+        ("fibonacci", "n", 25),
+        ("prime_count", "limit", 1000),
+    ),
+)
+
+
+@dataclass
+class Score:
+    """One question's outcome."""
+
+    question: str
+    calls_right: bool
+    answer_right: bool
+    seconds: float
+    plan: str = ""
+    answer: str = ""
+    ran: list[str] = field(default_factory=list)
+
+
+def _normal(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
+    """The tool calls that finished (not `self`), as (tool, argument, value)."""
+    from langchain_llmorch.errors import PlanSyntaxError  # noqa: PLC0415
+    from langchain_llmorch.plan.language import parse_plan  # noqa: PLC0415
+
+    finished = set(state.get("results", {}))
+    try:
+        plan = parse_plan(state.get("plan") or "")
+    except PlanSyntaxError:
+        return set()
+    calls = set()
+    for call in plan.calls:
+        if call.tool in {"self", "join"} or call.id not in finished:
+            continue
+        for name, expr in call.kwargs.items():
+            calls.add((call.tool, name, _normal(expr)))
+    return calls
+
+
+def score(question: Question, state: dict[str, Any], seconds: float) -> Score:
+    """Right calls: exactly the expected ones ran. Right answer: every expected number."""
+    answer = state["messages"][-1].text if state.get("messages") else ""
+    expected = {(t, a, _normal(v)) for t, a, v in question.calls}
+    ran = ran_calls(state)
+    return Score(
+        question=question.text,
+        calls_right=ran == expected,
+        answer_right=all(mentions(answer, n) for n in question.numbers),
+        seconds=seconds,
+        plan=state.get("plan") or "",
+        answer=answer,
+        ran=sorted(f"{t}({a}={v!r})" for t, a, v in ran),
+    )
+
+
+def run(model: Any, planning: str, questions: Sequence[Question] = QUESTIONS) -> list[Score]:
+    """Ask every question through a fresh agent with `planning`; score each answer."""
+    from langchain_llmorch.agent.graph import create_llmorch_agent  # noqa: PLC0415
+
+    agent: Any = create_llmorch_agent(model, TOOLS, planning=planning)  # type: ignore[arg-type]
+    scores = []
+    for question in questions:
+        start = time.perf_counter()
+        state = agent.invoke({"messages": [("user", question.text)]})
+        scores.append(score(question, state, time.perf_counter() - start))
+    return scores
+
+
+def report(planning: str, scores: Sequence[Score]) -> str:
+    """A table of one run: each question, then the totals."""
+    lines = [f"planning={planning}"]
+    for s in scores:
+        marks = (
+            ("calls ok" if s.calls_right else "CALLS WRONG")
+            + ", "
+            + ("answer ok" if s.answer_right else "ANSWER WRONG")
+        )
+        lines.append(f"  {s.seconds:5.1f} s  {marks:26}  {s.question}")
+        if not (s.calls_right and s.answer_right):
+            lines.append(f"           ran: {', '.join(s.ran) or '(none)'}")
+            lines.append(f"           answer: {s.answer[:200]!r}")
+    n = len(scores)
+    calls = sum(s.calls_right for s in scores)
+    answers = sum(s.answer_right for s in scores)
+    mean = sum(s.seconds for s in scores) / max(n, 1)
+    lines.append(
+        f"  tool calls right {calls}/{n}, answers right {answers}/{n}, {mean:.1f} s a question"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the questions with the embedded model for each planning mode asked."""
+    parser = argparse.ArgumentParser(prog="python -m langchain_llmorch.benchmarks.local_questions")
+    parser.add_argument("--model", default=None, help="embedded model name or GGUF path")
+    parser.add_argument("--planning", nargs="+", default=["auto", "text"])
+    parser.add_argument("--limit", type=int, default=len(QUESTIONS), help="first N questions")
+    args = parser.parse_args(argv)
+    from langchain_llmorch.local import local_chat_model  # noqa: PLC0415
+
+    model = local_chat_model(args.model, max_tokens=400, timeout=180)
+    for planning in args.planning:
+        print(report(planning, run(model, planning, QUESTIONS[: args.limit])), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""Prompts for small models: examples from the agent's own tools, one plan read once."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from langchain_llmorch import build_frg, compute, inout, parse_plan
+from langchain_llmorch.agent import prompts
+from langchain_llmorch.plan.schema import structured_plan_text
+
+
+@compute
+def steering_angle(scene: int) -> float:
+    """Detect the steering angle (degrees) of the stereo scene with this number."""
+    return scene / 10
+
+
+@inout
+def word_count(text: str, lower: bool = False) -> int:
+    """Count the words of a text."""
+    return len(text.split())
+
+
+TOOLS = [steering_angle, word_count]
+
+
+def _tool_names(text: str) -> set[str]:
+    return set(re.findall(r"^s\d+: (\w+)\(", text, re.MULTILINE))
+
+
+def test_examples_use_only_the_agents_tools_and_their_arguments() -> None:
+    text = prompts.example_plans(TOOLS)
+    assert _tool_names(text) == {"steering_angle", "word_count", "self"}
+    assert "search" not in text
+    for block in text.split("\n\n"):
+        plan = block.split("Plan:\n", 1)[1]
+        assert plan.endswith(prompts.END_OF_PLAN)
+        build_frg(parse_plan(plan.removesuffix(prompts.END_OF_PLAN)), TOOLS)  # valid plans
+
+
+def test_structured_examples_are_valid_plans_too() -> None:
+    text = prompts.example_plans(TOOLS, structured=True)
+    for block in text.split("\n\n"):
+        steps = json.loads(block.split("Plan:\n", 1)[1])
+        build_frg(parse_plan(structured_plan_text(steps)), TOOLS)
+
+
+def test_every_tool_gets_an_example_and_none_without_tools() -> None:
+    assert prompts.example_plans([steering_angle]).count("Example") == 1
+    assert prompts.example_plans(TOOLS).count("Example") == 2
+    assert prompts.example_plans([]) == ""
+
+
+def test_planner_prompt_asks_the_question_in_the_examples_form() -> None:
+    messages = prompts.planner_messages([HumanMessage("Angle of scene 3?")], TOOLS)
+    assert isinstance(messages[0], SystemMessage)
+    assert prompts.TOOLS_HEADER in messages[0].text
+    assert "- steering_angle(scene: integer)" in messages[0].text
+    assert messages[-1].text == "Question: Angle of scene 3?\nPlan:"
+
+
+def test_repair_shows_the_tool_list_and_no_foreign_tool() -> None:
+    planner = prompts.planner_messages([HumanMessage("q")], TOOLS)
+    error = 'invalid call syntax. Write one call per line, e.g. `s2: search(query="x")`.'
+    request = prompts.repair_messages(planner, "s1: bad(", error)[-1].text
+    assert request.startswith("This plan has an error")
+    assert "The only tools you can call:\n- steering_angle(scene: integer)" in request
+    assert "search" not in request
+    assert "e.g. `s1: steering_angle(scene=7)`" in request
+
+
+def test_a_plan_written_twice_is_read_once() -> None:
+    twice = "s1: a(x=1)\ns2: b(y=2)\ns1: a(x=1)\ns2: b(y=2)"
+    assert prompts.extract_plan_text(twice) == "s1: a(x=1)\ns2: b(y=2)"
+
+
+def test_the_plan_ends_at_the_marker() -> None:
+    reply = f"s1: a(x=1)\n{prompts.END_OF_PLAN}\ns2: b(y=2)"
+    assert prompts.extract_plan_text(reply) == "s1: a(x=1)"
+
+
+def test_a_call_repeated_again_and_again_is_cut_after_two() -> None:
+    reply = "\n".join(f's{i}: search(query="t")' for i in range(1, 40))
+    assert prompts.extract_plan_text(reply) == 's1: search(query="t")\ns2: search(query="t")'
+
+
+def test_joiner_request_holds_question_results_failures_and_folded_steps() -> None:
+    messages = prompts.joiner_messages(
+        [HumanMessage("Angles of scenes 3 and 4?")],
+        {"steering_angle(scene=3)": 0.3},
+        steps=["Which angle is larger? 0.3 or ?"],
+        failed={"steering_angle(scene=4)": "TimeoutError: ran out"},
+    )
+    assert messages[0].text == prompts.JOINER_RULES
+    request = messages[-1].text
+    assert request.startswith("Question: Angles of scenes 3 and 4?")
+    assert "- steering_angle(scene=3) = 0.3" in request
+    assert "- steering_angle(scene=4): TimeoutError: ran out" in request
+    assert "- Which angle is larger? 0.3 or ?" in request
