@@ -73,7 +73,7 @@ TECHNIQUE_HELP: dict[str, str] = {
     "llmcompiler_stream": "LLMCompiler's headline mode: calls start as the plan streams",
     "create_agent": "langchain.agents.create_agent, the real one",
     "llmorch_paper": 'this project, policy="paper" (the paper\'s Algorithms 2-3 as written)',
-    "llmorch": 'this project, policy="dataflow" (the default)',
+    "llmorch": 'this project, policy="dataflow" (the default), stream_plan=True',
 }
 """One line per technique of `runner.TECHNIQUES`."""
 

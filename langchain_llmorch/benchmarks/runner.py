@@ -10,7 +10,7 @@ Techniques (same tools, same scripted LLM, same latency model):
 | `llmcompiler_stream` | LLMCompiler's headline mode: calls start as the plan streams |
 | `create_agent` | `langchain.agents.create_agent`, the real one |
 | `llmorch_paper` | this project, `policy="paper"` (Algorithms 2-3 as written) |
-| `llmorch` | this project, `policy="dataflow"` (the default) |
+| `llmorch` | this project, `policy="dataflow"` (the default), `stream_plan=True` |
 """
 
 from __future__ import annotations
@@ -110,9 +110,16 @@ async def _llmorch(
     policy: Literal["dataflow", "paper"],
     config: RunnableConfig,
 ) -> tuple[str, dict[str, Any]]:
-    # The scripted server writes plan text; `auto` would ask a ChatOpenAI for JSON.
+    # The scripted server writes plan text; `auto` would ask a ChatOpenAI for JSON. The
+    # dataflow technique is the recommended set-up, so it streams its plan (as LLMCompiler's
+    # headline mode does); the paper policy plans, then runs, as the paper does.
     agent = create_llmorch_agent(
-        model, _tools(query, model), max_processors=processors, policy=policy, planning="text"
+        model,
+        _tools(query, model),
+        max_processors=processors,
+        policy=policy,
+        planning="text",
+        stream_plan=policy == "dataflow",
     )
     state = await agent.ainvoke({"messages": [HumanMessage(query.question)]}, config)
     return state["messages"][-1].text, state
