@@ -168,7 +168,7 @@ async def test_a_self_step_that_feeds_a_tool_runs_once_the_plan_is_complete(mode
     )
 
     def gate(i: int) -> bool:  # s4 runs before the last line is written
-        return i == 0 or RUNS["fetch:b" if i == 4 else "fetch:a"] == 1  # noqa: PLR2004
+        return i == 0 or RUNS["fetch:b" if i == 4 else "fetch:a"] == 1
 
     graph = _agent(LineStreamer(plan=plan, gate=gate, answer=_self_answer))
     events = await _events(graph, QUESTION, mode)
@@ -182,6 +182,16 @@ async def test_a_self_step_that_feeds_a_tool_runs_once_the_plan_is_complete(mode
     out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
     assert out["messages"][-1].content == "<A> <b>"
     assert out["results"] == {"s1": "<a>", "s2": "A", "s3": "<A>", "s4": "<b>"}
+
+
+def test_a_final_join_is_held_back_like_an_answer_step() -> None:
+    plan = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: join()'
+    graph = _agent(LineStreamer(plan=plan, gate=_after_first_call, answer="<a> and <b>"))
+    events = list(graph.stream(QUESTION, stream_mode="custom"))
+    assert "s3" not in {e["id"] for e in events}  # folded: no call, no event
+    out = graph.invoke(QUESTION)
+    assert [r["id"] for r in out["trace"]] == ["s1", "s2"]
+    assert out["messages"][-1].content == "<a> and <b>"
 
 
 def test_kept_results_need_the_same_line_and_kept_inputs() -> None:
