@@ -34,13 +34,19 @@ REJECTED = "The plan was not approved, so no tool was called."
 
 
 def plan_for_review(plan: str, ctx: AgentContext) -> dict[str, Any]:
-    """What the approval interrupt shows: the plan text and one entry per call."""
-    _, frg = compile_plan(plan, ctx)
+    """What the approval interrupt shows: the plan text, its calls and its answer steps.
+
+    `calls` are the steps that will run (each calls a tool, or the model for a `self` step
+    that feeds a tool); `answer_steps` are the trailing `self` steps the joiner does in its
+    single request while answering (no tool runs for them).
+    """
+    parsed, frg = compile_plan(plan, ctx)
     calls = [
         {"id": cid, "tool": call.tool, "kind": frg.kind(cid), "call": call.render()}
         for cid, call in frg.calls.items()
     ]
-    return {"plan": plan, "calls": calls}
+    folded = [{"id": c.id, "call": c.render()} for c in parsed.calls if c.id not in frg.calls]
+    return {"plan": plan, "calls": calls, "answer_steps": folded}
 
 
 def _checked(plan: str, ctx: AgentContext) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -52,8 +52,17 @@ class Streamed:
     error: str | None = None
 
 
-def _restored_events(request: RunRequest, restored: Mapping[str, Any]) -> None:
+def _writer(ctx: AgentContext) -> Callable[[dict[str, Any]], None]:
+    """The stream writer; with `stream_plan`, events after the plan say `while_planning`."""
     writer = get_stream_writer()
+    if not ctx.stream_plan:
+        return writer
+    return lambda event: writer({**event, "while_planning": False})
+
+
+def _restored_events(
+    request: RunRequest, restored: Mapping[str, Any], writer: Callable[[dict[str, Any]], None]
+) -> None:
     for cid in restored:
         call = request.frg.calls[cid]
         writer(
@@ -73,13 +82,14 @@ def run_plan(request: RunRequest, ctx: AgentContext, config: RunnableConfig) -> 
     ledger = CallLedger.open(config)
     todo = [cid for cid in request.frg.calls if cid not in request.results]
     restored = ledger.issue(request.frg, todo) if ledger else {}
-    _restored_events(request, restored)
+    writer = _writer(ctx)
+    _restored_events(request, restored, writer)
     try:
         run = ctx.orchestrator.run(
             request.frg,
             results={**request.results, **restored},
             attempts=request.attempts,
-            on_event=get_stream_writer(),
+            on_event=writer,
             config=config,
             on_result=ledger.save if ledger else None,
         )
@@ -94,13 +104,14 @@ async def arun_plan(request: RunRequest, ctx: AgentContext, config: RunnableConf
     ledger = CallLedger.open(config)
     todo = [cid for cid in request.frg.calls if cid not in request.results]
     restored = await ledger.aissue(request.frg, todo) if ledger else {}
-    _restored_events(request, restored)
+    writer = _writer(ctx)
+    _restored_events(request, restored, writer)
     try:
         run = await ctx.orchestrator.arun(
             request.frg,
             results={**request.results, **restored},
             attempts=request.attempts,
-            on_event=get_stream_writer(),
+            on_event=writer,
             config=config,
             on_result=ledger.save if ledger else None,
         )

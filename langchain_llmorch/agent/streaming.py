@@ -4,11 +4,14 @@ With `stream_plan=True` the planner streams the model's reply. Each complete lin
 that looks like a call (`sN: tool(...)`) is parsed and validated with the lines
 before it (ids it refers to, the tool, the arguments against the tool's schema),
 and handed to the orchestrator at once, so a call whose inputs are ready starts
-while later lines are still being generated. When the stream ends the whole plan
-is compiled as before:
+while later lines are still being generated. `self` and `join` lines, and the
+lines that use their results, are held back: only the whole plan tells whether
+such a step is an answer step (folded into the joiner's request) or feeds a tool.
+When the stream ends the whole plan is compiled as before:
 
 - it compiles: the calls that ran are kept (those whose line, and whose inputs'
-  lines, are unchanged in the final plan) and the coordinator runs the rest;
+  lines, are unchanged in the final plan) and the coordinator runs the rest
+  (the held-back steps that are not answer steps);
 - it does not: the plan goes to repair with the finished calls kept, under the
   same rule against the repaired plan.
 
@@ -43,7 +46,7 @@ from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
-from langchain_llmorch.tools import SELF_TOOL
+from langchain_llmorch.tools import BUILTIN_TOOLS
 
 _CALL_LINE = re.compile(r"^\s*\w+\s*:\s*\w+\s*\(")
 _END = object()
@@ -126,9 +129,10 @@ def plan_source(ctx: AgentContext) -> PlanText | JsonSteps | None:
 class PlanLines:
     """Cuts a streamed plan into lines; validates each call line with those before it.
 
-    `self` steps and the calls that depend on them are held back: a plan's trailing `self`
-    steps fold into the joiner's request, which only the whole plan can tell, so they are
-    left to the coordinator (which runs those that feed a tool) once the plan is complete.
+    `self` (and `join`) steps and the calls that depend on them are held back: a plan's
+    trailing `self` steps fold into the joiner's request, which only the whole plan can tell,
+    so they are left to the coordinator (which runs those that feed a tool) once the plan is
+    complete.
     """
 
     def __init__(self, ctx: AgentContext) -> None:
@@ -138,7 +142,7 @@ class PlanLines:
         self._buffer = ""
         self.accepted: list[str] = []
         self.handed: list[str] = []
-        """The accepted lines handed over to run: none holds or depends on a `self` step."""
+        """The accepted lines handed over to run: none is or needs a `self`/`join` step."""
         self.held: set[str] = set()
         self.frg: FRG | None = None
         self.error: str | None = None
@@ -172,7 +176,7 @@ class PlanLines:
             return None
         self.accepted.append(line.strip())
         cid = list(frg.calls)[-1]
-        if frg.calls[cid].tool == SELF_TOOL or any(p in self.held for p in frg.parents(cid)):
+        if frg.calls[cid].tool in BUILTIN_TOOLS or any(p in self.held for p in frg.parents(cid)):
             self.held.add(cid)
             return None
         self.handed.append(line.strip())

@@ -54,3 +54,19 @@ def flaky(key: str) -> str:
         msg = f"{key} is not ready yet"
         raise RuntimeError(msg)
     return f"({key})"
+
+
+FOLDED = "While answering, also do this:\n"
+NOT_FOLDED = "(no folded step)"
+
+
+def folded_answer(request: str) -> str:
+    """A scripted joiner: answer with the last folded `self` step of its request.
+
+    The plan's trailing `self` steps do not run as calls; the joiner's request lists them
+    with the results filled in. A request without them answers `NOT_FOLDED`.
+    """
+    if FOLDED not in request:
+        return NOT_FOLDED
+    block = request.rsplit(FOLDED, 1)[1].split("\n\n", 1)[0]
+    return block.splitlines()[-1].removeprefix("- ")

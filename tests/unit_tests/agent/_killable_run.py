@@ -17,6 +17,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from langchain_llmorch import create_llmorch_agent, inout
 from langchain_llmorch.testing import planner_or
+from tests.unit_tests.agent._durable_tools import folded_answer
 
 PLAN = "\n".join(
     [*(f"s{n}: work(n={n})" for n in range(1, 7)), 's7: self(prompt="{s1}{s2}{s3}{s4}{s5}{s6}")']
@@ -38,7 +39,7 @@ def main(db: str, log: str, go: str) -> None:
         note(f"done {n}")
         return f"[{n}]"
 
-    model = planner_or(PLAN, answer=lambda text: text.rsplit("\n", 1)[-1])
+    model = planner_or(PLAN, answer=folded_answer)
     with SqliteSaver.from_conn_string(db) as saver:
         agent = create_llmorch_agent(model, [work], checkpointer=saver)
         resuming = agent.get_state(CONFIG).next

@@ -19,7 +19,7 @@ from langchain_llmorch.agent.approval import REJECTED
 from langchain_llmorch.agent.graph import build_llmorch_graph, create_llmorch_agent
 from langchain_llmorch.testing import planner_or
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS
+from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
 
 INTERRUPTING = """\
 s1: fetch(key="a")
@@ -28,15 +28,9 @@ s3: fetch(key="b")
 s4: self(prompt="{s1} {s2} {s3}")"""
 
 
-def _folded_step(text: str) -> str:
-    """Answer with the plan's last `self` step, folded into the joiner's request."""
-    steps = [line.removeprefix("- ") for line in text.splitlines() if line.startswith("- <")]
-    return steps[-1] if steps else text.rsplit("\n", 1)[-1]
-
-
 def _agent(plan: str, **kwargs: Any) -> Any:
     RUNS.clear()
-    model = planner_or(plan, answer=_folded_step, **kwargs.pop("script", {}))
+    model = planner_or(plan, answer=folded_answer, **kwargs.pop("script", {}))
     tool_list = [tools.fetch, tools.ask_human, tools.handle, tools.compute_ask]
     kwargs.setdefault("checkpointer", InMemorySaver())
     return create_llmorch_agent(model, tool_list, max_processors=1, **kwargs)
@@ -77,7 +71,10 @@ def test_restored_calls_are_reported_in_the_stream() -> None:
     restored = sorted(e["id"] for e in events if e["event"] == "restored")
     started = sorted(e["id"] for e in events if e["event"] == "started")
     assert restored == ["s1", "s3"]
-    assert started == ["s2", "s4"]
+    assert started == ["s2"]  # s4, the answer step, is folded into the joiner's request
+    out = graph.get_state(config).values
+    assert out["messages"][-1].content == "<a> go? -> ok <b>"
+    assert RUNS == {"fetch:a": 1, "fetch:b": 1, "ask:go?": 2}
 
 
 def test_a_compute_tool_that_interrupts_fails_clearly() -> None:
@@ -111,7 +108,9 @@ async def test_plan_approval_runs_nothing_before_the_human_says_yes(mode: str) -
     out = await _invoke(graph, QUESTION, config, mode)
     (pending,) = out["__interrupt__"]
     assert pending.value["plan"] == PLAN
-    assert [c["id"] for c in pending.value["calls"]] == ["s1", "s2", "s3"]
+    assert [c["id"] for c in pending.value["calls"]] == ["s1", "s2"]
+    # s3 runs no tool: the joiner does it while answering; the review still shows it.
+    assert pending.value["answer_steps"] == [{"id": "s3", "call": PLAN.splitlines()[-1]}]
     assert graph.get_state(config).next == ("approve",)
     assert not RUNS
     out = await _invoke(graph, Command(resume=True), config, mode)
@@ -145,7 +144,7 @@ def test_an_edited_plan_is_validated_and_a_faulty_edit_is_repaired() -> None:
 def test_interrupt_before_the_coordinator_and_update_state_revalidates() -> None:
     RUNS.clear()
     fixed = 's1: fetch(key="d")\ns2: self(prompt="{s1}")'
-    model = planner_or(PLAN, answer=lambda t: t.rsplit("\n", 1)[-1], repair=fixed)
+    model = planner_or(PLAN, answer=folded_answer, repair=fixed)
     builder = build_llmorch_graph(model, [tools.fetch])
     graph = builder.compile(checkpointer=InMemorySaver(), interrupt_before=["coordinator"])
     config = {"configurable": {"thread_id": "u"}}
@@ -239,13 +238,14 @@ async def test_recovery_works_the_same_with_a_checkpointer(mode: str) -> None:
     from tests.unit_tests.agent.test_graph import CALLS, PLAN, agent
 
     graph = agent(
-        [PLAN, 's2: search(query="Florida", k=1000)', "done"], checkpointer=InMemorySaver()
+        [PLAN, 's2: search(query="Florida", k=1000)', "done: 2.0"], checkpointer=InMemorySaver()
     )
     config = {"configurable": {"thread_id": mode}}
     out = await _invoke(graph, {"messages": [("user", "Densities?")]}, config, mode)
-    assert out["messages"][-1].content == "done"
+    assert out["messages"][-1].content == "done: 2.0"
     assert out["recoveries"] == 1
     assert CALLS["search:Texas:5"] == 1
     assert CALLS["search:Florida:1000"] == 1
     assert out["results"]["s4"] == 2.0
+    assert "s5" not in out["results"]  # the answer step was folded into the joiner
     assert graph.get_state(config).next == ()

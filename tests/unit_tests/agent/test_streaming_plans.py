@@ -23,7 +23,7 @@ from langchain_llmorch.plan.frg import build_frg
 from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.testing import planner_or, request_kind
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS
+from tests.unit_tests.agent._durable_tools import FOLDED, RUNS, folded_answer
 
 Gate = Callable[[int], bool]
 """Before plan line i is streamed: True when the test's condition holds (polled)."""
@@ -35,13 +35,14 @@ class LineStreamer(BaseChatModel):
     plan: str
     repair: str | None = None
     gate: Any = None
+    answer: Any = folded_answer
 
     @property
     def _llm_type(self) -> str:
         return "line-streamer"
 
     def _script(self) -> BaseChatModel:
-        return planner_or(self.plan, answer=lambda t: t.rsplit("\n", 1)[-1], repair=self.repair)
+        return planner_or(self.plan, answer=self.answer, repair=self.repair)
 
     def _generate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
@@ -108,9 +109,9 @@ async def test_calls_start_while_the_plan_streams(mode: str) -> None:
     events = await _events(graph, QUESTION, mode)
     scheduled = {e["id"]: e["while_planning"] for e in events if e["event"] == "scheduled"}
     # s1 was scheduled (and finished: the model waited for it) before s2's line existed;
-    # s3, the last line, is complete only when the stream ends.
+    # s3, the answer step, is held back while the plan streams and folds into the joiner.
     assert scheduled["s1"] is True
-    assert scheduled["s3"] is False
+    assert "s3" not in scheduled
     (planned,) = [e for e in events if e["event"] == "planned"]
     assert planned["lines"] == 3
     assert planned["error"] is None
@@ -125,8 +126,8 @@ async def test_the_answer_is_the_same_and_nothing_runs_twice(mode: str) -> None:
     graph = _agent(LineStreamer(plan=PLAN, gate=_after_first_call))
     out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
     assert out["messages"][-1].content == "<a> <b>"
-    assert out["results"] == {"s1": "<a>", "s2": "<b>", "s3": "<a> <b>"}
-    assert [r["id"] for r in out["trace"]] == ["s1", "s2", "s3"]  # no call ran twice
+    assert out["results"] == {"s1": "<a>", "s2": "<b>"}  # s3 was folded into the joiner
+    assert [r["id"] for r in out["trace"]] == ["s1", "s2"]  # no call ran twice
     assert RUNS == {"fetch:a": 1, "fetch:b": 1}
 
 
@@ -140,7 +141,7 @@ async def test_a_failing_line_sends_the_plan_to_repair_with_finished_calls_kept(
     assert "nosuchtool" in planned["error"]
     assert planned["lines"] == 1  # nothing after the failing line was handed over
     started = [e["id"] for e in events if e["event"] == "started"]
-    assert started == ["s1", "s2", "s3"]  # s1 once, before the repair; then s2 and s3
+    assert started == ["s1", "s2"]  # s1 once, before the repair; then s2 (s3 is folded)
     assert RUNS == {"fetch:a": 1, "fetch:c": 1}
 
 
@@ -152,6 +153,45 @@ def test_a_repair_that_changes_a_call_runs_it_again() -> None:
     )
     assert out["messages"][-1].content == "<z>"
     assert RUNS == {"fetch:a": 1, "fetch:z": 1}
+
+
+def _self_answer(request: str) -> str:
+    """The joiner answers with the folded step; a `self` call upper-cases its prompt."""
+    return folded_answer(request) if FOLDED in request else request.strip("<>").upper()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_self_step_that_feeds_a_tool_runs_once_the_plan_is_complete(mode: str) -> None:
+    plan = (
+        's1: fetch(key="a")\ns2: self(prompt="{s1}")\ns3: fetch(key=s2)\n'
+        's4: fetch(key="b")\ns5: self(prompt="{s3} {s4}")'
+    )
+
+    def gate(i: int) -> bool:  # s4 runs before the last line is written
+        return i == 0 or RUNS["fetch:b" if i == 4 else "fetch:a"] == 1
+
+    graph = _agent(LineStreamer(plan=plan, gate=gate, answer=_self_answer))
+    events = await _events(graph, QUESTION, mode)
+    scheduled = {e["id"]: e["while_planning"] for e in events if e["event"] == "scheduled"}
+    # s2 could be an answer step until the plan ends (s3 uses it), so it waits, and s3
+    # with it; s4 does not need s2 and streams; s5 is folded into the joiner's request.
+    assert scheduled == {"s1": True, "s2": False, "s3": False, "s4": True}
+    (planned,) = [e for e in events if e["event"] == "planned"]
+    assert planned["lines"] == 5
+    assert RUNS == {"fetch:a": 1, "fetch:A": 1, "fetch:b": 1}
+    out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
+    assert out["messages"][-1].content == "<A> <b>"
+    assert out["results"] == {"s1": "<a>", "s2": "A", "s3": "<A>", "s4": "<b>"}
+
+
+def test_a_final_join_is_held_back_like_an_answer_step() -> None:
+    plan = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: join()'
+    graph = _agent(LineStreamer(plan=plan, gate=_after_first_call, answer="<a> and <b>"))
+    events = list(graph.stream(QUESTION, stream_mode="custom"))
+    assert "s3" not in {e["id"] for e in events}  # folded: no call, no event
+    out = graph.invoke(QUESTION)
+    assert [r["id"] for r in out["trace"]] == ["s1", "s2"]
+    assert out["messages"][-1].content == "<a> and <b>"
 
 
 def test_kept_results_need_the_same_line_and_kept_inputs() -> None:
@@ -168,7 +208,7 @@ def test_kept_results_need_the_same_line_and_kept_inputs() -> None:
 
 
 def test_a_model_that_does_not_stream_plans_as_usual() -> None:
-    graph = _agent(planner_or(PLAN, answer=lambda t: t.rsplit("\n", 1)[-1]))
+    graph = _agent(planner_or(PLAN, answer=folded_answer))
     events = list(graph.stream(QUESTION, stream_mode="custom"))
     assert not [e for e in events if e["event"] == "planned"]
     assert all(not e.get("while_planning") for e in events)
