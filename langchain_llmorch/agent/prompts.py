@@ -250,7 +250,9 @@ def joiner_messages(
 ) -> list[AnyMessage]:
     """The joiner's single request: the question, the results, and the folded answer steps.
 
-    The conversation is kept verbatim; the request comes after it.
+    The conversation before the question is kept verbatim; the question itself is asked
+    again with the results, in one message (the 0.5B local model lost numbers when the
+    question came twice, verbatim and then with the results).
 
     Args:
         messages: the conversation; its last human message is the question.
@@ -269,7 +271,7 @@ def joiner_messages(
     if steps:
         parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in steps))
     parts.append("Answer:")
-    return [SystemMessage(JOINER_RULES), *messages, HumanMessage("\n\n".join(parts))]
+    return [SystemMessage(JOINER_RULES), *messages[:-1], HumanMessage("\n\n".join(parts))]
 
 
 _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)

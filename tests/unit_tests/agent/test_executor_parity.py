@@ -264,10 +264,16 @@ def test_repair_and_joiner_see_the_conversation_too() -> None:
     conversation = texts(PROMPT.format_messages(**INPUT, agent_scratchpad=[]))
     kinds = [request_kind(m) for m in seen]
     assert kinds == ["plan", "repair", "other"]  # planner, repair, joiner
-    for request in seen:
-        shown = texts(request)
+    planner, repair, joiner = (texts(request) for request in seen)
+    for shown in (planner, repair):  # the whole conversation, verbatim and in order
         at = shown.index(conversation[0])
         assert shown[at : at + len(conversation)] == conversation
+    # The joiner: the conversation up to the question verbatim; the question is asked
+    # again together with the results, in its last message.
+    at = joiner.index(conversation[0])
+    assert joiner[at:-1] == conversation[:-1]
+    assert joiner[-1][0] == "human"
+    assert joiner[-1][1].startswith(f"Question: {INPUT['input']}\n\nResults:\n")
 
 
 def test_missing_prompt_variable_fails_as_in_agent_executor() -> None:
