@@ -10,7 +10,6 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from langchain_llmorch import create_llmorch_agent, inout
-from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.agent.models import (
     PLACEHOLDER_API_KEY,
     ModelProviderMissingError,
@@ -18,6 +17,7 @@ from langchain_llmorch.agent.models import (
     resolve_chat_model,
     split_model_string,
 )
+from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 from langchain_llmorch.errors import LLMOrchError
