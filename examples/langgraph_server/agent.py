@@ -67,8 +67,8 @@ s4: count_primes(limit=200000)"""
 
 
 def _scripted_answer(request: str) -> str:
-    """The scripted joiner: quote the results it is given (`s1 = 2102650` lines)."""
-    return "; ".join(re.findall(r"^s\d+ = .*$", request, flags=re.MULTILINE))
+    """The scripted joiner: quote the results it is given (`- population(city="Paris") = ...`)."""
+    return "; ".join(re.findall(r"^- (\w+\(.*\) = .*)$", request, flags=re.MULTILINE))
 
 
 def make_model() -> BaseChatModel | str:

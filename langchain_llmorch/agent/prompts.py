@@ -151,7 +151,13 @@ def planner_messages(
     system_prompt: str | None = None,
     structured: bool = False,
 ) -> list[AnyMessage]:
-    """The planner's prompt: tools, rules, examples made from the tools, then the conversation."""
+    """The planner's prompt: tools, rules, examples made from the tools, then the conversation.
+
+    The conversation is kept verbatim (every message, content blocks and all), as an
+    AgentExecutor's model would see it. When it ends with the user's message, one
+    more human message asks it again in the examples' form (`Question: ...` then
+    `Plan:`): without that cue the 0.5B local model answered with just the end-of-plan marker.
+    """
     rules = STRUCTURED_RULES if structured else PLAN_RULES
     parts = [
         system_prompt or "You are a helpful assistant that answers by planning tool calls.",
@@ -161,11 +167,10 @@ def planner_messages(
     examples = example_plans(tools, structured=structured)
     if examples:
         parts.append(examples)
-    conversation = list(messages)
-    if conversation and isinstance(conversation[-1], HumanMessage):
-        # The question in the examples' own form: a small model then writes the plan.
-        conversation[-1] = HumanMessage(f"Question: {conversation[-1].text}\nPlan:")
-    return [SystemMessage("\n\n".join(parts)), *conversation]
+    cue: list[AnyMessage] = []
+    if messages and isinstance(messages[-1], HumanMessage):
+        cue.append(HumanMessage(f"Question: {messages[-1].text}\nPlan:"))
+    return [SystemMessage("\n\n".join(parts)), *messages, *cue]
 
 
 def _tool_list(planner_prompt: Sequence[AnyMessage]) -> str:
@@ -244,6 +249,10 @@ def joiner_messages(
     failed: Mapping[str, str] | None = None,
 ) -> list[AnyMessage]:
     """The joiner's single request: the question, the results, and the folded answer steps.
+
+    The conversation before the question is kept verbatim; the question itself is asked
+    again with the results, in one message (the 0.5B local model lost numbers when the
+    question came twice, verbatim and then with the results).
 
     Args:
         messages: the conversation; its last human message is the question.

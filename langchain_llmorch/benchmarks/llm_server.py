@@ -61,6 +61,8 @@ class ServedRequest:
         latency: the simulated latency slept, seconds.
         received_at: `time.time()` when the request arrived.
         replied_at: `time.time()` when the reply was complete.
+        response_format: the request's `response_format` (e.g. a strict `json_schema`
+            for structured output), or None when it had none.
     """
 
     messages: list[dict[str, Any]]
@@ -72,6 +74,7 @@ class ServedRequest:
     latency: float
     received_at: float
     replied_at: float
+    response_format: dict[str, Any] | None = None
 
 
 def _text(content: Any) -> str:
@@ -147,6 +150,7 @@ class _Exchange:
             latency=self.latency,
             received_at=self.received,
             replied_at=time.time(),
+            response_format=self.body.get("response_format"),
         )
 
 

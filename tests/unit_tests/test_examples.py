@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from langgraph.graph.state import CompiledStateGraph
 
+from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 from langchain_llmorch.testing import PLANNER_MARK
@@ -71,8 +72,9 @@ def test_the_served_graph_answers_with_a_scripted_model(
     assert results["s3"] == _primes_below(100_000)
     assert results["s4"] == _primes_below(200_000)
     answer = out["messages"][-1].content
-    assert f"s3 = {results['s3']}" in answer
-    assert "s2 = 2748109" in answer
+    assert f"count_primes(limit=100000) = {results['s3']}" in answer
+    assert 'population(city="Rome") = 2748109' in answer
+    assert "Results:" not in answer  # the scripted model's own answer, not the joiner's fallback
 
 
 @pytest.mark.timeout(120)
@@ -80,8 +82,13 @@ def test_the_served_graph_takes_its_model_string_from_the_environment(
     load_graph: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def script(messages: list[dict[str, Any]]) -> str:
-        if PLANNER_MARK in messages[0]["content"]:
-            return 's1: population(city="Berlin")\ns2: count_primes(limit=50)'
+        if STRUCTURED_RULES in messages[0]["content"]:  # planning="auto" on an OpenAI model
+            steps = [
+                {"id": "s1", "tool": "population", "args": {"city": "Berlin"}},
+                {"id": "s2", "tool": "count_primes", "args": {"limit": 50}},
+            ]
+            return json.dumps({"steps": steps})
+        assert PLANNER_MARK not in messages[0]["content"]  # never a text plan: auto is structured
         return "Berlin is large; 15 primes."
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -92,6 +99,9 @@ def test_the_served_graph_takes_its_model_string_from_the_environment(
         graph = load_graph(spec)
         out = graph.invoke({"messages": [("user", "Berlin, and primes below 50?")]})
         served = len(server.requests)
+        planner_format = server.requests[0].response_format
     assert out["results"] == {"s1": 3_596_999, "s2": _primes_below(50)}
     assert out["messages"][-1].content == "Berlin is large; 15 primes."
     assert served == 2
+    assert planner_format is not None
+    assert planner_format["type"] == "json_schema"

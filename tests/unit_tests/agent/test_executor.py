@@ -127,7 +127,10 @@ def test_self_tools_model_run_nests_under_its_tool_run() -> None:
         ) -> None:
             runs[run_id] = (messages[0][-1].text, kw.get("parent_run_id"))
 
-    run = LLMOrchAgentExecutor(llm=planner_or(PLAN, "SF fog, LA sun"), tools=[weather])
+    # s3 feeds a tool, so it runs as a call (a plan's last, answer-only self step would be
+    # folded into the joiner's request instead).
+    plan = PLAN + "\ns4: weather(city=s3)"
+    run = LLMOrchAgentExecutor(llm=planner_or(plan, "SF fog, LA sun"), tools=[weather])
     assert run.invoke({"input": "q"}, {"callbacks": [Tree()]})["output"] == "SF fog, LA sun"
     (self_run,) = [r for r, (name, _) in runs.items() if name == "self"]
     (model_run,) = [r for r, (text, _) in runs.items() if text == "SF fog, LA sun"]

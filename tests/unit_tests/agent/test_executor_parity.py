@@ -204,11 +204,14 @@ async def test_message_history_stores_what_agent_executor_stores(
                 outputs.append(await app.ainvoke(turn, config))
         assert [o["output"] for o in outputs] == ANSWERS
         stores.append(texts(history.messages))
-        # The model's first request of turn 2 (LLMOrch's: its planner's, past its own rules).
+        # The model's first request of turn 2 (LLMOrch's: its planner's, between its own
+        # rules and its closing "Question: ...\nPlan:" cue).
         if isinstance(executor, AgentExecutor):
             turn_two.append(texts(seen[3]))
         else:
-            turn_two.append(texts([m for m in seen if request_kind(m) == "plan"][1][1:]))
+            planner = [m for m in seen if request_kind(m) == "plan"][1]
+            assert texts(planner[-1:]) == [("human", "Question: And now?\nPlan:")]
+            turn_two.append(texts(planner[1:-1]))
     assert (
         stores[0]
         == stores[1]
@@ -245,7 +248,9 @@ def test_planner_sees_the_prompt_as_agent_executor_model_does() -> None:
     ref.invoke(INPUT)
     mine.invoke(INPUT)
     planner = next(m for m in seen if request_kind(m) == "plan")
-    assert texts(planner[1:]) == texts(ref_seen[0])
+    # LLMOrch's own parts: its rules first, and the question asked again as a plan cue.
+    assert texts(planner[1:-1]) == texts(ref_seen[0])
+    assert texts(planner[-1:]) == [("human", f"Question: {INPUT['input']}\nPlan:")]
     assert texts(planner[1:])[0] == ("system", "You are WeatherBot, helping Ann. Answer briefly.")
 
 
@@ -259,10 +264,16 @@ def test_repair_and_joiner_see_the_conversation_too() -> None:
     conversation = texts(PROMPT.format_messages(**INPUT, agent_scratchpad=[]))
     kinds = [request_kind(m) for m in seen]
     assert kinds == ["plan", "repair", "other"]  # planner, repair, joiner
-    for request in seen:
-        shown = texts(request)
+    planner, repair, joiner = (texts(request) for request in seen)
+    for shown in (planner, repair):  # the whole conversation, verbatim and in order
         at = shown.index(conversation[0])
         assert shown[at : at + len(conversation)] == conversation
+    # The joiner: the conversation up to the question verbatim; the question is asked
+    # again together with the results, in its last message.
+    at = joiner.index(conversation[0])
+    assert joiner[at:-1] == conversation[:-1]
+    assert joiner[-1][0] == "human"
+    assert joiner[-1][1].startswith(f"Question: {INPUT['input']}\n\nResults:\n")
 
 
 def test_missing_prompt_variable_fails_as_in_agent_executor() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -16,6 +17,7 @@ from langchain_llmorch.agent.models import (
     resolve_chat_model,
     split_model_string,
 )
+from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 from langchain_llmorch.errors import LLMOrchError
@@ -129,20 +131,38 @@ def capital(country: str) -> str:
 
 
 def _script(messages: list[dict[str, Any]]) -> str:
+    """A planner that answers in the form it is asked for (JSON under structured output)."""
     if PLANNER_MARK in messages[0]["content"]:
+        if STRUCTURED_RULES in messages[0]["content"]:
+            steps = [
+                {"id": f"s{i}", "tool": "capital", "args": {"country": country}}
+                for i, country in enumerate(["France", "Italy"], start=1)
+            ]
+            return json.dumps({"steps": steps})
         return 's1: capital(country="France")\ns2: capital(country="Italy")'
     return "Paris and Rome."
 
 
+@pytest.mark.parametrize("planning", ["auto", "text"])
 def test_an_openai_model_string_runs_an_agent_against_a_scripted_server(
-    no_openai_key: None,
+    planning: str, no_openai_key: None
 ) -> None:
     with ScriptedLLMServer(_script, LatencyModel(scale=0.0)) as server:
-        agent = create_llmorch_agent("openai:scripted", [capital], base_url=server.base_url)
+        agent = create_llmorch_agent(
+            "openai:scripted", [capital], base_url=server.base_url, planning=planning
+        )
         out = agent.invoke({"messages": [("user", "Capitals of France and Italy?")]})
         served = server.requests
     assert out["messages"][-1].content == "Paris and Rome."
     assert out["results"] == {"s1": "Paris", "s2": "Rome"}
+    assert out["planning"] == ("structured" if planning == "auto" else "text")
     assert len(served) == 2
     assert PLANNER_MARK in served[0].messages[0]["content"]
+    if planning == "auto":  # an OpenAI model: the plan is asked for as strict structured output
+        assert served[0].response_format is not None
+        assert served[0].response_format["type"] == "json_schema"
+        assert served[0].response_format["json_schema"]["strict"] is True
+    else:
+        assert served[0].response_format is None
+    assert served[1].response_format is None  # the joiner's answer is plain text
     assert "Paris" in " ".join(m["content"] for m in served[1].messages)  # the joiner sees s1
