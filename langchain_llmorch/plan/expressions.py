@@ -137,9 +137,9 @@ def _number(value: Any) -> Any:
 
 MAX_DEPTH = 32
 """Deepest nesting of an argument: brackets, operators, and results put into text."""
-MAX_VALUE_SIZE = 10_000_000
+MAX_VALUE_SIZE = 4_000_000
 """Characters plus items one call's arguments may build with `+`, lists and `{id}` text."""
-MAX_RUN_VALUE_SIZE = 50_000_000
+MAX_RUN_VALUE_SIZE = 20_000_000
 """Characters plus items all the calls of one run may build together."""
 MAX_INT_BITS = 1024
 """Largest integer (in bits, about 308 digits) a plan may write or compute."""
