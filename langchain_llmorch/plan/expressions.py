@@ -196,6 +196,7 @@ class _Evaluator:
         self.results = results
         self.budget = budget
         self.run = run
+        self.sizes: dict[int, tuple[Any, int]] = {}  # the budget only shrinks: sizes keep
 
     def room(self) -> int:
         return min(self.budget, self.run.remaining) if self.run else self.budget
@@ -222,7 +223,7 @@ class _Evaluator:
     def text(self, value: Any) -> str:
         if not isinstance(value, str):
             room = self.room()
-            if text_size(value, room) > room:  # before rendering it
+            if text_size(value, room, self.sizes) > room:  # before rendering it
                 self.charge(room + 1, "putting a result into text")
         text = result_text(value)
         self.charge(len(text), "putting a result into text")
@@ -231,7 +232,7 @@ class _Evaluator:
     def expanded(self, value: Any, what: str) -> int:
         """The size `value` has written out, shared references counted each time."""
         room = self.room()
-        size = text_size(value, room)
+        size = text_size(value, room, self.sizes)
         if size > room:
             self.charge(size, what)  # raises
         return size

@@ -29,7 +29,7 @@ class ExpressionError(LLMOrchError, ValueError):
     """
 
 
-def text_size(value: Any, limit: int) -> int:
+def text_size(value: Any, limit: int, memo: dict[int, tuple[Any, int]] | None = None) -> int:
     """About how many characters `result_text(value)` makes, counting at most past `limit`.
 
     Walks the value without building text. Shared references count every time they
@@ -37,13 +37,21 @@ def text_size(value: Any, limit: int) -> int:
     a small value that expands into a huge text is measured quickly and caught
     before it is rendered. A cycle counts as over the limit.
 
+    Args:
+        value: the value to measure.
+        limit: stop counting past this size.
+        memo: sizes of objects already measured (kept alive with them, so no id is
+            reused), shared by calls whose `limit` never grows (one evaluation).
+
     Raises:
         ExpressionError: when the value is nested deeper than `MAX_DEPTH`.
     """
-    return _size(value, 1, limit, {}, set())
+    return _size(value, 1, limit, {} if memo is None else memo, set())
 
 
-def _size(item: Any, depth: int, limit: int, memo: dict[int, int], active: set[int]) -> int:
+def _size(
+    item: Any, depth: int, limit: int, memo: dict[int, tuple[Any, int]], active: set[int]
+) -> int:
     if isinstance(item, str | bytes):
         return len(item) + 2
     if isinstance(item, int) and not isinstance(item, bool):
@@ -52,7 +60,7 @@ def _size(item: Any, depth: int, limit: int, memo: dict[int, int], active: set[i
         return 24
     key = id(item)
     if key in memo:
-        return memo[key]
+        return memo[key][1]
     if key in active:  # a cycle: endless as text
         return limit + 1
     if depth > MAX_DEPTH:
@@ -62,11 +70,20 @@ def _size(item: Any, depth: int, limit: int, memo: dict[int, int], active: set[i
     children = (c for kv in item.items() for c in kv) if isinstance(item, Mapping) else item
     total = 2
     for child in children:
-        total += _size(child, depth + 1, limit, memo, active) + 2
+        kind = type(child)
+        if kind is str:  # the common leaves inline: a long list is one loop, not many calls
+            total += len(child) + 4
+        elif kind is int:
+            total += child.bit_length() // 3 + 4
+        elif kind is float or kind is bool or child is None:
+            total += 26
+        else:
+            total += _size(child, depth + 1, limit, memo, active) + 2
         if total > limit:
             break
     active.discard(key)
-    memo[key] = total = min(total, limit + 1)
+    total = min(total, limit + 1)
+    memo[key] = (item, total)
     return total
 
 
