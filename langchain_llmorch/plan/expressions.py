@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.plan.limits import (
+    MAX_DEPTH,
+    MAX_INT_BITS,
+    MAX_RUN_VALUE_SIZE,
+    MAX_VALUE_SIZE,
+    ExpressionError,
+    RunBudget,
+    text_size,
+)
 
 # --------------------------------------------------------------------------- model
 
@@ -105,6 +113,28 @@ def render_expr(expr: Expr) -> str:
     return json.dumps(expr)
 
 
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INT_BITS",
+    "MAX_RUN_VALUE_SIZE",
+    "MAX_VALUE_SIZE",
+    "BinOp",
+    "DictExpr",
+    "ExpressionError",
+    "ListExpr",
+    "Neg",
+    "Ref",
+    "RunBudget",
+    "Template",
+    "evaluate",
+    "evaluate_args",
+    "expr_depth",
+    "iter_refs",
+    "render_expr",
+    "result_text",
+    "text_size",
+]
+
 # ---------------------------------------------------------------------- evaluation
 
 
@@ -135,23 +165,6 @@ def _number(value: Any) -> Any:
     return value
 
 
-MAX_DEPTH = 32
-"""Deepest nesting of an argument: brackets, operators, and results put into text."""
-MAX_VALUE_SIZE = 10_000_000
-"""Characters plus items one call's arguments may build with `+`, lists and `{id}` text."""
-MAX_RUN_VALUE_SIZE = 50_000_000
-"""Characters plus items all the calls of one run may build together."""
-MAX_INT_BITS = 1024
-"""Largest integer (in bits, about 308 digits) a plan may write or compute."""
-
-
-class ExpressionError(LLMOrchError, ValueError):
-    """A call's arguments cannot be built: over a limit, or operands that do not combine.
-
-    Also a `ValueError`, so code that caught what `evaluate` raised before keeps working.
-    """
-
-
 def expr_depth(expr: Expr) -> int:
     """Nesting depth of an expression (a constant is 1), without recursion."""
     deepest, stack = 0, [(expr, 1)]
@@ -174,54 +187,6 @@ def _children(expr: Expr) -> tuple[Expr, ...]:
     return ()
 
 
-def text_size(value: Any, limit: int) -> int:
-    """About how many characters `result_text(value)` makes, counting at most past `limit`.
-
-    Walks the value without building text. Shared references count every time they
-    are met (as JSON writes them out), yet each distinct object is walked once, so
-    a small value that expands into a huge text is measured quickly and caught
-    before it is rendered. A cycle counts as over the limit.
-
-    Raises:
-        ExpressionError: when the value is nested deeper than `MAX_DEPTH`.
-    """
-    return _size(value, 1, limit, {}, set())
-
-
-def _size(item: Any, depth: int, limit: int, memo: dict[int, int], active: set[int]) -> int:
-    if isinstance(item, str | bytes):
-        return len(item) + 2
-    if isinstance(item, int) and not isinstance(item, bool):
-        return item.bit_length() // 3 + 2
-    if not isinstance(item, Mapping | list | tuple | set | frozenset):
-        return 24
-    key = id(item)
-    if key in memo:
-        return memo[key]
-    if key in active:  # a cycle: endless as text
-        return limit + 1
-    if depth > MAX_DEPTH:
-        msg = f"a result nested deeper than {MAX_DEPTH} levels cannot be put into text"
-        raise ExpressionError(msg)
-    active.add(key)
-    children = (c for kv in item.items() for c in kv) if isinstance(item, Mapping) else item
-    total = 2
-    for child in children:
-        total += _size(child, depth + 1, limit, memo, active) + 2
-        if total > limit:
-            break
-    active.discard(key)
-    memo[key] = total = min(total, limit + 1)
-    return total
-
-
-@dataclass
-class RunBudget:
-    """What all the calls of one run may still build together (see `MAX_RUN_VALUE_SIZE`)."""
-
-    remaining: int = MAX_RUN_VALUE_SIZE
-
-
 class _Evaluator:
     """Evaluates expressions for one call, charging what they build to its budgets."""
 
@@ -231,6 +196,7 @@ class _Evaluator:
         self.results = results
         self.budget = budget
         self.run = run
+        self.sizes: dict[int, tuple[Any, int]] = {}  # the budget only shrinks: sizes keep
 
     def room(self) -> int:
         return min(self.budget, self.run.remaining) if self.run else self.budget
@@ -257,7 +223,7 @@ class _Evaluator:
     def text(self, value: Any) -> str:
         if not isinstance(value, str):
             room = self.room()
-            if text_size(value, room) > room:  # before rendering it
+            if text_size(value, room, self.sizes) > room:  # before rendering it
                 self.charge(room + 1, "putting a result into text")
         text = result_text(value)
         self.charge(len(text), "putting a result into text")
@@ -266,7 +232,7 @@ class _Evaluator:
     def expanded(self, value: Any, what: str) -> int:
         """The size `value` has written out, shared references counted each time."""
         room = self.room()
-        size = text_size(value, room)
+        size = text_size(value, room, self.sizes)
         if size > room:
             self.charge(size, what)  # raises
         return size

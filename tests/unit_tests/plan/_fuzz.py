@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from langchain_llmorch import build_frg, compute, inout, parse_plan
-from langchain_llmorch.plan.expressions import ExpressionError, evaluate_args
+from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
 from langchain_llmorch.plan.frg import FRG
 
 
@@ -201,9 +201,10 @@ def evaluate_all(frg: FRG) -> dict[str, Any]:
     fail (`ExpressionError`, or `KeyError` after a failed parent) has no result.
     """
     results: dict[str, Any] = {}
+    budget = RunBudget()  # as the orchestrator does
     for cid in frg.calls:
         try:
-            args = evaluate_args(frg.bound_args[cid], results)
+            args = evaluate_args(frg.bound_args[cid], results, run=budget)
         except (ExpressionError, KeyError):
             continue
         results[cid] = next(iter(args.values())) if len(args) == 1 else args
