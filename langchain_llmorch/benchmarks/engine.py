@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -36,6 +36,7 @@ from langchain_llmorch import (
     inout,
     parse_plan,
 )
+from langchain_llmorch.benchmarks.scale import Measure, run_all
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.processes.pool import usable_cpus
@@ -88,6 +89,8 @@ class EngineReport:
     """Median wall time of the engine alone running those 6 calls."""
     busy_neighbour: tuple[float, float] = (0.0, 0.0)
     """Makespan of the 8 calls while another program burns a core: (ignore it, respect it)."""
+    scale: list[Measure] = field(default_factory=list)
+    """The scale goals of `benchmarks.scale` (3,000 calls, 10,000 inout calls, a long call)."""
 
     def table(self) -> str:
         """The report as a markdown table."""
@@ -135,6 +138,12 @@ class EngineReport:
             "|---|---|---|",
         ]
         lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+        lines += [
+            f"| {m.name} | {m.value:.3g} {m.unit} | "
+            + ("measured" if m.goal is None else f"<= {m.goal:g} {m.unit}")
+            + " |"
+            for m in self.scale
+        ]
         return "\n".join(lines)
 
 
@@ -168,7 +177,7 @@ def _planner(plans: dict[str, str]) -> ScriptedChatModel:
 
     def script(messages: list[BaseMessage]) -> AIMessage:
         if any(isinstance(m, SystemMessage) and "Tools you can call" in m.text for m in messages):
-            question = next(m.text for m in messages[::-1] if isinstance(m, HumanMessage))
+            question = next(m.text for m in messages if isinstance(m, HumanMessage))
             return AIMessage(plans[question])
         return AIMessage("done")
 
@@ -271,6 +280,7 @@ def run_engine_benchmark(
     plan_seconds = time.perf_counter() - start
 
     busy = _beside_a_busy_neighbour(eight, tools, p)
+    scale = run_all()
     return EngineReport(
         processors=p,
         call_seconds=one,
@@ -284,6 +294,7 @@ def run_engine_benchmark(
         agent_overhead_ms=agent_ms,
         engine_overhead_ms=engine_ms,
         busy_neighbour=busy,
+        scale=scale,
     )
 
 
