@@ -19,8 +19,8 @@ Both hold `[{id, question, answer, contexts: [{title, text, is_supporting}]}]`.
 
 Usage:
     python scripts/build_benchmark_data.py \
-        --llmcompiler /work/shared/data/hotpotqa/hotpotqa_comparison.json \
-        --ircot /work/shared/data/hotpotqa/ircot_hotpotqa_dev_subsampled.jsonl \
+        --llmcompiler ../shared/data/hotpotqa/hotpotqa_comparison.json \
+        --ircot ../shared/data/hotpotqa/ircot_hotpotqa_dev_subsampled.jsonl \
         --out langchain_llmorch/benchmarks/data
 """
 
@@ -33,7 +33,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-_SHARED = Path("/work/shared/data/hotpotqa")
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "hotpotqa"  # ../shared beside the repo
 _SHA256 = {
     "hotpotqa_comparison.json": "b8c1b0c756dcf8fcb76ea18d6779ebf5140764e8fe851c3d49397eb0bef24dfb",
     "dev_subsampled.jsonl": "837a919903fedf521211c4271f168ad5458488198e9c4d967bf5f3a579525ce8",
