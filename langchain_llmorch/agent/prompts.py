@@ -277,7 +277,9 @@ def joiner_messages(
 _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
 
 
-_MAX_SAME_CALL = 2
+_MAX_SAME_CALL = 8
+# Identical calls are legitimate (six runs of one benchmark, say); a small model looping on one
+# call writes dozens. Eight keeps real plans whole and still stops a loop early.
 _CALL_ID = re.compile(r"^\s*(s\d+|\d+)\s*[.:)]")
 _STEP = re.compile(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*:(?!=)|\d+\s*[.:)]|Thought\s*:)")
 
@@ -288,7 +290,7 @@ def extract_plan_text(reply: str) -> str:
     Prose before the first step and after the last one ("Here is the plan:") is
     dropped; prose between steps stays, so the parser reports it. The plan ends at
     `END_OF_PLAN`, and a plan written twice (small models repeat themselves) is read
-    once: the text stops where an id comes back, or a call comes a third time.
+    once: the text stops where an id comes back, or one call comes a ninth time.
     """
     match = _FENCE.search(reply)
     lines = (match.group(1) if match else reply).strip().splitlines()
@@ -301,7 +303,7 @@ def extract_plan_text(reply: str) -> str:
         call = _CALL_ID.match(line)
         if call:
             body = line[call.end() :].strip()
-            # A third identical call is a model repeating itself, not a plan.
+            # A ninth identical call is a model repeating itself, not a plan.
             if call.group(1) in ids or bodies[body] >= _MAX_SAME_CALL:
                 lines = lines[:i]
                 break

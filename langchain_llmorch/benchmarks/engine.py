@@ -201,6 +201,9 @@ def agent_measures(loops: int, processors: int, *, repeats: int = 15) -> tuple[f
     start = time.perf_counter()
     state = agent.invoke({"messages": [HumanMessage("six")]})
     wall = time.perf_counter() - start
+    if sorted(state.get("results", {})) != [f"s{i}" for i in range(1, 7)]:
+        msg = f"the agent did not run the 6 planned calls: {sorted(state.get('results', {}))}"
+        raise RuntimeError(msg)
     durations = [r["ended_at"] - r["started_at"] for r in state["trace"]]
     agent_calls = wall / (sum(durations) / len(durations))
     overhead = statistics.median(

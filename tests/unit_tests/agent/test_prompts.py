@@ -82,9 +82,15 @@ def test_the_plan_ends_at_the_marker() -> None:
     assert prompts.extract_plan_text(reply) == "s1: a(x=1)"
 
 
-def test_a_call_repeated_again_and_again_is_cut_after_two() -> None:
+def test_a_call_repeated_again_and_again_is_cut_after_eight() -> None:
     reply = "\n".join(f's{i}: search(query="t")' for i in range(1, 40))
-    assert prompts.extract_plan_text(reply) == 's1: search(query="t")\ns2: search(query="t")'
+    kept = prompts.extract_plan_text(reply).splitlines()
+    assert kept == [f's{i}: search(query="t")' for i in range(1, 9)]
+
+
+def test_a_few_identical_calls_are_a_real_plan() -> None:
+    reply = "\n".join(f"s{i}: cpu_work(loops=1000)" for i in range(1, 7))
+    assert prompts.extract_plan_text(reply) == reply
 
 
 def test_joiner_request_holds_question_results_failures_and_folded_steps() -> None:
