@@ -305,6 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(head, content, calls, finish, (first, exchange.latency))
             if options.get("include_usage"):
                 self._event({**head, "choices": [], "usage": usage})
+            self._recorded(exchange)  # before the last bytes: a client that has the reply sees it
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
         else:
@@ -314,9 +315,12 @@ class _Handler(BaseHTTPRequestHandler):
                 message["tool_calls"] = calls
             choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
             reply_body = {**head, "object": "chat.completion", "choices": [choice], "usage": usage}
+            self._recorded(exchange)
             self._json(200, reply_body)
-        with state.lock:
-            state.requests.append(exchange.record())
+
+    def _recorded(self, exchange: _Exchange) -> None:
+        with self.state.lock:
+            self.state.requests.append(exchange.record())
 
     def _stream(
         self,
