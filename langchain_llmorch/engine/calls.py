@@ -100,7 +100,7 @@ def _guard(coroutine: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
 
 
 class CallRunner:
-    """Runs single calls for a `_Run`, filling in their trace records."""
+    """Runs single calls for a `PlanRun`, filling in their trace records."""
 
     def __init__(
         self,

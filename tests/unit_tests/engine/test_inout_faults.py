@@ -294,16 +294,16 @@ def test_a_deep_result_put_into_text_fails_only_that_call() -> None:
 def test_any_failure_while_filling_arguments_is_the_calls_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from langchain_llmorch.engine import orchestrator
+    from langchain_llmorch.engine import _coordinator as coordinator
 
-    real = orchestrator.evaluate_args
+    real = coordinator.evaluate_args
 
     def failing(exprs: Any, results: Any, **kwargs: Any) -> Any:
         if "x" in exprs and results:
             raise MemoryError
         return real(exprs, results, **kwargs)
 
-    monkeypatch.setattr(orchestrator, "evaluate_args", failing)
+    monkeypatch.setattr(coordinator, "evaluate_args", failing)
     result = Orchestrator(TOOLS).run(frg_of("s1: quick(tag='a')\ns2: echo(x=s1)"))
     assert result.results == {"s1": "a"}
     assert isinstance(result.errors["s2"], ExpressionError)
