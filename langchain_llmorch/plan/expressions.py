@@ -243,7 +243,7 @@ class _Evaluator:
         A result put in one counts at its written-out size, so `[s1, s1]` chains
         cannot double a value with every call.
         """
-        value = self.eval(expr, depth)
+        value = self.value_of(expr, depth)
         if isinstance(expr, Ref):
             self.charge(self.expanded(value, what), what)
         return value
@@ -280,7 +280,7 @@ class _Evaluator:
             raise ExpressionError(msg)
         return value
 
-    def eval(self, expr: Expr, depth: int = 1) -> Any:
+    def value_of(self, expr: Expr, depth: int = 1) -> Any:
         if depth > MAX_DEPTH:
             msg = f"the argument is nested deeper than {MAX_DEPTH} levels"
             raise ExpressionError(msg)
@@ -291,11 +291,11 @@ class _Evaluator:
                 p if isinstance(p, str) else self.text(self.results[p.id]) for p in expr.parts
             )
         if isinstance(expr, BinOp):
-            left = self.eval(expr.left, depth + 1)
-            right = self.eval(expr.right, depth + 1)
+            left = self.value_of(expr.left, depth + 1)
+            right = self.value_of(expr.right, depth + 1)
             return self.binop(expr.op, left, right)
         if isinstance(expr, Neg):
-            return -self.number(self.eval(expr.operand, depth + 1), "-")
+            return -self.number(self.value_of(expr.operand, depth + 1), "-")
         if isinstance(expr, ListExpr):
             self.charge(len(expr.items), "a list")
             return [self.item(i, depth + 1, "a list") for i in expr.items]
@@ -328,7 +328,7 @@ def evaluate(expr: Expr, results: Mapping[str, Any], *, budget: int = MAX_VALUE_
         ExpressionError: when `+ - * /` meet values they cannot combine, or the
             value would go over `MAX_VALUE_SIZE`, `MAX_INT_BITS` or `MAX_DEPTH`.
     """
-    return _Evaluator(results, budget).eval(expr)
+    return _Evaluator(results, budget).value_of(expr)
 
 
 def evaluate_args(
@@ -342,4 +342,4 @@ def evaluate_args(
         run: the budget of the whole run, when the call is one of many.
     """
     evaluator = _Evaluator(results, MAX_VALUE_SIZE, run)
-    return {name: evaluator.eval(expr) for name, expr in exprs.items()}
+    return {name: evaluator.value_of(expr) for name, expr in exprs.items()}
