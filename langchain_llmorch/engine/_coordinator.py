@@ -110,13 +110,12 @@ class PlanRun:
     # -- scheduler -----------------------------------------------------------------
 
     def choose_priorities(self) -> None:
+        if self.policy == "paper":  # FIFO in plan order: nothing to simulate
+            self.priority = {cid: float(i) for i, cid in enumerate(self.frg.calls)}
+            self.result.schedule = "paper-fifo"
+            return
         choice = choose_order(self.frg, self.durations.durations(self.frg), self.processors)
-        self.priority = (
-            choice.priority
-            if self.policy == "dataflow"
-            else {cid: float(i) for i, cid in enumerate(self.frg.calls)}
-        )
-        self.result.schedule = choice.name if self.policy == "dataflow" else "paper-fifo"
+        self.priority, self.result.schedule = choice.priority, choice.name
 
     async def execute(self, more: AsyncIterable[Extension] | None = None) -> RunResult:
         if self.todo:
