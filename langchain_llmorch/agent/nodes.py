@@ -1,16 +1,14 @@
 """The agent's nodes: planner, coordinator, repair and joiner (sync and async twins).
 
-Each node's logic is written once, as a generator that yields what it needs
-done (`_Ask` a model, `StreamPlan` a plan while running its calls, `_Run` an
-FRG) and returns the state update; `_drive` and `_adrive` serve those requests
-with `invoke` or `ainvoke` (runs and streamed plans: `agent.running`), so the sync
-graph is as parallel as the async one and the two never drift apart.
+Each node's logic is written once, as a generator that yields what it needs done
+(`Ask` a model, `StreamPlan` a plan while running its calls, `RunCalls` an FRG) and
+returns the state update; `agent._steps` serves those requests with `invoke` or
+`ainvoke`, so the sync graph is as parallel as the async one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
@@ -18,15 +16,19 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
+from langchain_llmorch.agent._steps import (
+    Ask,
+    RunCalls,
+    Step,
+    UnreadableReplyError,
+    adrive,
+    drive,
+)
 from langchain_llmorch.agent.answer import answer_steps, holds_results, numbers_of, runnable_plan
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.running import (
     Streamed,
     StreamPlan,
-    arun_plan,
-    astream_plan,
-    run_plan,
-    stream_plan,
 )
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.streaming import kept_results, plan_source
@@ -40,34 +42,8 @@ from langchain_llmorch.errors import (
 from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import Call, Plan, parse_plan, result_text
-from langchain_llmorch.plan.schema import plan_response_format, structured_plan_text
+from langchain_llmorch.plan.schema import structured_plan_text
 from langchain_llmorch.tools import SELF_TOOL
-
-
-@dataclass
-class _Ask:
-    """Ask the model; `structured` asks for a plan through structured output."""
-
-    messages: list[AnyMessage]
-    temperature: float | None = None
-    structured: bool = False
-    stop: list[str] | None = None
-    tolerant: bool = False
-    """A failed request answers with its exception instead of raising."""
-
-
-@dataclass
-class _Run:
-    frg: FRG
-    results: Mapping[str, Any]
-    attempts: Mapping[str, int] = field(default_factory=dict)
-
-
-_Step = Generator[_Ask | StreamPlan | _Run, Any, dict[str, Any]]
-
-
-class _UnreadableReplyError(LLMOrchError):
-    """A structured-output reply that could not be read (cut off, invalid JSON)."""
 
 
 def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
@@ -106,7 +82,7 @@ def _reply_text(reply: Any) -> str:
 
 
 def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
-    if isinstance(reply, _UnreadableReplyError):
+    if isinstance(reply, UnreadableReplyError):
         return {"plan": "", "compile_error": str(reply)}
     text = _reply_text(reply)
     try:
@@ -121,7 +97,7 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
 # ----------------------------------------------------------------------- planner
 
 
-def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
+def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
     fresh |= {"planning": ctx.planning}
@@ -130,7 +106,7 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> _Step:
         return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
     structured = ctx.planning == "structured"
     stop = None if structured else [prompts.END_OF_PLAN]
-    reply = yield _Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
+    reply = yield Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
     return fresh | _compiled(reply, ctx)
 
 
@@ -161,7 +137,7 @@ def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:
 # ------------------------------------------------------------------- coordinator
 
 
-def _coordinate(state: LLMOrchState, ctx: AgentContext) -> _Step:
+def _coordinate(state: LLMOrchState, ctx: AgentContext) -> Step:
     try:
         _, frg = compile_plan(state["plan"], ctx)
     except (PlanSyntaxError, PlanValidationError) as err:
@@ -170,7 +146,7 @@ def _coordinate(state: LLMOrchState, ctx: AgentContext) -> _Step:
     before = state.get("attempts", {})
     results = state.get("results", {})
     upcoming = {cid: before.get(cid, 0) + 1 for cid in frg.calls if cid not in results}
-    run: RunResult = yield _Run(frg, results, upcoming)
+    run: RunResult = yield RunCalls(frg, results, upcoming)
     # Only calls that ran count as attempts; skipped ones did not start.
     attempts = {**before, **{r.id: r.attempt for r in run.trace}}
     errors = {cid: f"{type(e).__name__}: {e}" for cid, e in run.errors.items()}
@@ -187,16 +163,16 @@ def _give_up(ctx: AgentContext, reason: str, error: LLMOrchError) -> dict[str, A
     return {"failure": reason, "messages": [AIMessage(reason)]}
 
 
-def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> _Step:
+def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
     error = state.get("compile_error") or ""
     repairs, replans = state.get("repairs", 0), state.get("replans", 0)
     if repairs < ctx.max_repairs:
         prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
-        reply = yield _Ask(prompt, structured=ctx.planning == "structured")
+        reply = yield Ask(prompt, structured=ctx.planning == "structured")
         compiled = _compiled(reply, ctx)
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     if replans < ctx.max_replans:
-        reply = yield _Ask(
+        reply = yield Ask(
             _planner_prompt(state, ctx),
             temperature=ctx.replan_temperature,
             structured=ctx.planning == "structured",
@@ -229,7 +205,7 @@ def _kept_after_repair(
     return {"results": results, "errors": {}, "streamed": None}
 
 
-def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
+def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
     plan, frg = compile_plan(state["plan"], ctx)
     errors = state.get("errors", {})
     recoveries = state.get("recoveries", 0)
@@ -250,7 +226,7 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> _Step:
     rewrites: list[Rewrite] = []
     for point in recovery_points(frg, errors):
         original = frg.calls[point]
-        reply = yield _Ask(
+        reply = yield Ask(
             prompts.recovery_messages(
                 question=_question(state),
                 tools=ctx.tools,
@@ -303,7 +279,7 @@ def _checked_rewrite(original: Any, reply: Any, plan: Plan, frg: FRG, ctx: Agent
     return rewrite if new_frg.kind(original.id) == frg.kind(original.id) else unchanged
 
 
-def _repair(state: LLMOrchState, ctx: AgentContext) -> _Step:
+def _repair(state: LLMOrchState, ctx: AgentContext) -> Step:
     if state.get("compile_error"):
         return (yield from _repair_compile(state, ctx))
     return (yield from _repair_runtime(state, ctx))
@@ -312,7 +288,7 @@ def _repair(state: LLMOrchState, ctx: AgentContext) -> _Step:
 # ------------------------------------------------------------------------ joiner
 
 
-def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> _Step:
+def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> Step:
     """One request answers from the results and does the folded answer steps.
 
     An answer that holds none of the numbers it was given is not trusted alone: the
@@ -325,7 +301,7 @@ def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> _Step:
     failed = {_described(frg.calls[cid]): why for cid, why in errors.items() if cid in frg.calls}
     numeric = {call: v for call, v in finished.items() if numbers_of(v)}
     steps = [_folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
-    reply = yield _Ask(
+    reply = yield Ask(
         prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed),
         tolerant=True,
     )
@@ -359,71 +335,6 @@ def _folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:
         return _described(call)
 
 
-# ---------------------------------------------------------------- drive the steps
-
-
-def _ask_model(ctx: AgentContext, ask: _Ask) -> Any:
-    model: Any = ctx.model
-    if ask.temperature is not None:
-        if "temperature" in type(model).model_fields:
-            model = model.model_copy(update={"temperature": ask.temperature})
-        elif not ask.structured:
-            model = model.bind(temperature=ask.temperature)
-    if ask.structured:
-        model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
-    elif ask.stop:
-        model = model.bind(stop=ask.stop)
-    return model
-
-
-def _unreadable(request: _Ask, err: Exception) -> Exception:
-    """A structured plan the model could not finish becomes a compile error to repair."""
-    if request.tolerant:
-        return err
-    if not request.structured:
-        raise err
-    msg = f"the model's plan could not be read ({type(err).__name__}: {err}); write a shorter plan"
-    return _UnreadableReplyError(msg)
-
-
-def _drive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
-    answer: Any = None
-    while True:
-        try:
-            request = step.send(answer)
-        except StopIteration as stop:
-            update: dict[str, Any] = stop.value
-            return update
-        if isinstance(request, _Ask):
-            try:
-                answer = _ask_model(ctx, request).invoke(request.messages, config)
-            except Exception as err:
-                answer = _unreadable(request, err)
-        elif isinstance(request, StreamPlan):
-            answer = stream_plan(request, ctx, config)
-        else:
-            answer = run_plan(request, ctx, config)
-
-
-async def _adrive(step: _Step, ctx: AgentContext, config: RunnableConfig) -> dict[str, Any]:
-    answer: Any = None
-    while True:
-        try:
-            request = step.send(answer)
-        except StopIteration as stop:
-            update: dict[str, Any] = stop.value
-            return update
-        if isinstance(request, _Ask):
-            try:
-                answer = await _ask_model(ctx, request).ainvoke(request.messages, config)
-            except Exception as err:
-                answer = _unreadable(request, err)
-        elif isinstance(request, StreamPlan):
-            answer = await astream_plan(request, ctx, config)
-        else:
-            answer = await arun_plan(request, ctx, config)
-
-
 NodeName = Literal["planner", "coordinator", "repair", "joiner"]
 _STEPS = {"planner": _plan, "coordinator": _coordinate, "repair": _repair, "joiner": _join}
 
@@ -433,10 +344,10 @@ def node(name: NodeName, ctx: AgentContext) -> tuple[Any, Any]:
     make = _STEPS[name]
 
     def sync(state: LLMOrchState, config: RunnableConfig) -> dict[str, Any]:
-        return _drive(make(state, ctx), ctx, config)
+        return drive(make(state, ctx), ctx, config)
 
     async def asynchronous(state: LLMOrchState, config: RunnableConfig) -> dict[str, Any]:
-        return await _adrive(make(state, ctx), ctx, config)
+        return await adrive(make(state, ctx), ctx, config)
 
     sync.__name__ = name
     asynchronous.__name__ = f"a{name}"
