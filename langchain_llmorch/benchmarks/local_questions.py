@@ -218,6 +218,7 @@ def report(planning: str, scores: Sequence[Score]) -> str:
         )
         lines.append(f"  {s.seconds:5.1f} s  {marks:26}  {s.question}")
         if not (s.calls_right and s.answer_right):
+            lines.append("           plan: " + " | ".join(s.plan.splitlines()))
             lines.append(f"           ran: {', '.join(s.ran) or '(none)'}")
             lines.append(f"           answer: {s.answer[:200]!r}")
     n = len(scores)

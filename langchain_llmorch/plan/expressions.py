@@ -13,6 +13,7 @@ import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeAlias
 
 from langchain_llmorch.plan.limits import (
@@ -139,13 +140,43 @@ __all__ = [
 
 
 def result_text(value: Any) -> str:
-    """The text of a result, as interpolated into strings."""
+    """The text of a result, as interpolated into strings.
+
+    An integer too long for `str` (Python refuses more than 4,300 digits) is written in
+    scientific notation, so a tool that returns one still has a result the LLM can read.
+    """
     if isinstance(value, str):
         return value
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
+        pass
+    readable = _readable_ints(value)
+    if isinstance(readable, str):
+        return readable
+    try:
+        return json.dumps(readable, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        pass
+    try:
         return str(value)
+    except ValueError:
+        return object.__repr__(value)
+
+
+def _readable_ints(value: Any) -> Any:
+    """`value` with every integer too long for `str` replaced by its scientific notation."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)
+        except ValueError:
+            return format(Decimal(value), ".6e")
+        return value
+    if isinstance(value, list | tuple):
+        return [_readable_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _readable_ints(v) for k, v in value.items()}
+    return value
 
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {

@@ -91,3 +91,14 @@ def test_render_round_trips() -> None:
     plan = parse_plan(KITTI_PLAN)
     again = parse_plan(plan.render())
     assert [c.kwargs for c in again] == [c.kwargs for c in plan]
+
+
+def test_result_text_of_an_integer_too_long_for_str() -> None:
+    # Python refuses str() of an int over 4,300 digits; a tool may still return one
+    # (a 50,000th Fibonacci number), and its text must not crash the run.
+    from langchain_llmorch.plan.language import result_text
+
+    huge = 7 * 10**5000 + 1
+    assert result_text(huge) == "7.000000e+5000"
+    assert result_text([1, {"n": huge}]) == '[1, {"n": "7.000000e+5000"}]'
+    assert result_text(12) == "12"
