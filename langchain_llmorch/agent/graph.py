@@ -60,6 +60,7 @@ def build_llmorch_graph(
     base_url: str | None = None,
     approve_plan: bool = False,
     stream_plan: bool = False,
+    check_plans: bool | None = None,
 ) -> StateGraph[LLMOrchState]:
     """The uncompiled LLMOrch graph, to add nodes or compile with your own options.
 
@@ -108,6 +109,7 @@ def build_llmorch_graph(
         replan_temperature=replan_temperature,
         raise_on_failure=raise_on_failure,
         stream_plan=stream_plan,
+        check_plans=check_plans,
     )
     warm_in_background(ctx.orchestrator, ctx.tools)  # compute workers start while we wire
 
@@ -157,6 +159,7 @@ def create_llmorch_agent(
     base_url: str | None = None,
     approve_plan: bool = False,
     stream_plan: bool = False,
+    check_plans: bool | None = None,
     name: str = "llmorch",
 ) -> CompiledStateGraph[LLMOrchState]:
     """Build an agent that plans all tool calls at once and runs them in parallel.
@@ -190,6 +193,11 @@ def create_llmorch_agent(
         stream_plan: start calls while the model is still writing the plan: each
             plan line is validated and handed over as it arrives (text planning,
             models that stream; others plan as usual).
+        check_plans: send a valid first plan back for one repair when it uses a number
+            the conversation never gave or makes the same call twice (the mistakes of
+            small models; `agent.checks`). Default `None`: on for the embedded model
+            (`langchain_llmorch.local`), off for others. Not applied to streamed plans,
+            whose calls start before the plan is complete.
         name: the graph's name.
 
     Returns:
@@ -222,5 +230,6 @@ def create_llmorch_agent(
         base_url=base_url,
         approve_plan=approve_plan,
         stream_plan=stream_plan,
+        check_plans=check_plans,
     )
     return builder.compile(checkpointer=checkpointer, name=name)

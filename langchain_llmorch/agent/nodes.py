@@ -25,6 +25,12 @@ from langchain_llmorch.agent._steps import (
     drive,
 )
 from langchain_llmorch.agent.answer import answer_steps, holds_results, numbers_of, runnable_plan
+from langchain_llmorch.agent.checks import (
+    conversation_text,
+    doubts_message,
+    plan_doubts,
+    tool_defaults,
+)
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.running import (
     Streamed,
@@ -107,7 +113,19 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     structured = ctx.planning == "structured"
     stop = None if structured else [prompts.END_OF_PLAN]
     reply = yield Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
-    return fresh | _compiled(reply, ctx)
+    compiled = _compiled(reply, ctx)
+    return fresh | compiled | _doubted(compiled, state, ctx)
+
+
+def _doubted(compiled: dict[str, Any], state: LLMOrchState, ctx: AgentContext) -> dict[str, Any]:
+    """A valid plan with invented numbers or repeated calls goes back for one repair."""
+    if not ctx.check_plans or compiled.get("compile_error"):
+        return {"doubts": []}
+    plan = parse_plan(compiled["plan"])
+    doubts = plan_doubts(plan, conversation_text(state["messages"]), tool_defaults(ctx.tools))
+    if not doubts:
+        return {"doubts": []}
+    return {"doubts": doubts, "compile_error": doubts_message(doubts)}
 
 
 def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:

@@ -236,9 +236,9 @@ def recovery_messages(
 
 
 JOINER_RULES = """\
-Answer the user's last question from the results of the tool calls below, in one or two
-sentences. Write every number you use exactly as the results give it. Do not mention the
-tools, the plan or call ids."""
+Answer the user's last question from the results below, in one or two full sentences
+that say what each number is. Write the number of every result exactly as it is
+given. Do not mention the tools, the plan or call ids."""
 
 
 def joiner_messages(

@@ -45,6 +45,12 @@ def choose_planning(model: Any) -> tuple[PlanningMode, str]:
     return "text", f"{name} is not known to support JSON-schema constrained decoding"
 
 
+def is_embedded_model(model: Any) -> bool:
+    """Whether `model` talks to the embedded llama.cpp server (`langchain_llmorch.local`)."""
+    metadata = getattr(model, "metadata", None) or {}
+    return "langchain_llmorch_embedded_model" in metadata  # local.server.EMBEDDED_MARK
+
+
 class LLMOrchState(TypedDict):
     """State of an LLMOrch agent: messages in and out, plus the plan's progress."""
 
@@ -70,6 +76,8 @@ class LLMOrchState(TypedDict):
     """One record per executed call, across every run of this question."""
     failure: NotRequired[str | None]
     """Set when the agent gives up, or answers without some calls; names what failed."""
+    doubts: NotRequired[list[str]]
+    """Why the first plan was sent back for one repair (`check_plans`), if it was."""
     streamed: NotRequired[str | None]
     """The valid lines of a streamed plan that did not compile: the calls its kept
     results belong to, checked against the repaired plan."""
@@ -96,9 +104,14 @@ class AgentContext:
     raise_on_failure: bool = False
     stream_plan: bool = False
     """Start calls while the plan streams (text planning, models that stream)."""
+    check_plans: bool | None = None
+    """Send a plan with invented numbers or repeated calls back once (`agent.checks`).
+    Resolved at construction: `None` is on for the embedded model, off otherwise."""
 
     def __post_init__(self) -> None:
         """Resolve `planning="auto"` for this model, once, and log the choice."""
         if self.planning == "auto":
             self.planning, why = choose_planning(self.model)
             _logger.info("planning='auto' chose %s planning: %s", self.planning, why)
+        if self.check_plans is None:
+            self.check_plans = is_embedded_model(self.model)

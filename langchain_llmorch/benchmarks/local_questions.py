@@ -7,9 +7,12 @@ expected tool calls, and a right answer when the answer writes every expected nu
 (rounded as it likes, commas allowed). None of these questions or tools appears in the
 prompts, the demo or the tests.
 
-Run it (about 15-30 s a question on one llama.cpp thread):
+Two sets: `tuned`, the questions the prompts were tuned on, and `fresh`, eight more with
+other tools (one with two arguments) written afterwards and never tuned on.
 
-    python -m langchain_llmorch.benchmarks.local_questions --planning auto text
+Run it (about 10-30 s a question on one llama.cpp thread):
+
+    python -m langchain_llmorch.benchmarks.local_questions --set fresh tuned --planning auto text
 """
 
 from __future__ import annotations
@@ -73,6 +76,59 @@ def word_count(text: str) -> int:
 
 TOOLS: list[BaseTool] = [prime_count, fibonacci, population, temperature, word_count]
 
+# A second set, written after the prompts were last tuned and never tuned on: other tools
+# (one with two arguments), other wording. Its figures are the honest held-out ones.
+PRICES = {"ACME": 182.4, "GLOBEX": 96.15, "INITECH": 41.7}
+RATES = {"EUR": 1.08, "JPY": 0.0067, "GBP": 1.27}
+DISTANCES = {("Paris", "Berlin"): 878, ("Rome", "Madrid"): 1365, ("Paris", "Rome"): 1106}
+
+
+@compute
+def collatz_steps(n: int) -> int:
+    """How many steps the Collatz sequence starting at `n` takes to reach 1 (CPU-bound)."""
+    steps = 0
+    while n > 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        steps += 1
+    return steps
+
+
+@compute
+def sum_of_squares(n: int) -> int:
+    """The sum 1*1 + 2*2 + ... + n*n (CPU-bound)."""
+    return sum(i * i for i in range(1, n + 1))
+
+
+@inout
+def stock_price(symbol: str) -> float:
+    """Look up the latest price of a stock, in dollars, by its ticker symbol."""
+    time.sleep(0.2)
+    return PRICES[symbol.strip().upper()]
+
+
+@inout
+def exchange_rate(currency: str) -> float:
+    """Look up how many US dollars one unit of a currency (a code such as CHF) buys."""
+    time.sleep(0.2)
+    return RATES[currency.strip().upper()]
+
+
+@inout
+def distance_km(origin: str, destination: str) -> int:
+    """Look up the road distance between two cities, in kilometres."""
+    time.sleep(0.2)
+    pair = (origin.strip().title(), destination.strip().title())
+    return DISTANCES.get(pair) or DISTANCES[pair[::-1]]
+
+
+FRESH_TOOLS: list[BaseTool] = [
+    collatz_steps,
+    sum_of_squares,
+    stock_price,
+    exchange_rate,
+    distance_km,
+]
+
 
 @dataclass(frozen=True)
 class Question:
@@ -91,9 +147,26 @@ def _q(text: str, *calls: tuple[str, str, Any]) -> Question:
         "population": lambda v: POPULATION[v],
         "temperature": lambda v: TEMPERATURE[v],
         "word_count": lambda v: len(v.split()),
+        "collatz_steps": collatz_steps.func,  # type: ignore[attr-defined]
+        "sum_of_squares": sum_of_squares.func,  # type: ignore[attr-defined]
+        "stock_price": lambda v: PRICES[v],
+        "exchange_rate": lambda v: RATES[v],
     }
     numbers = tuple(float(values[tool](value)) for tool, _, value in calls)
     return Question(text, frozenset(calls), numbers)
+
+
+def _trip(
+    text: str, *pairs: tuple[str, str], extra: tuple[str, str, Any] | None = None
+) -> Question:
+    """A question whose calls include `distance_km` (two arguments per call)."""
+    calls = {(("distance_km", "origin", a), ("distance_km", "destination", b)) for a, b in pairs}
+    numbers = [float(DISTANCES[pair]) for pair in pairs]
+    flat = {part for call in calls for part in call}
+    if extra is not None:
+        flat.add(extra)
+        numbers += _q("", extra).numbers
+    return Question(text, frozenset(flat), tuple(numbers))
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -140,6 +213,56 @@ QUESTIONS: tuple[Question, ...] = (
         ("prime_count", "limit", 1000),
     ),
 )
+
+
+FRESH_QUESTIONS: tuple[Question, ...] = (
+    _q(
+        "What are the stock prices of ACME and GLOBEX?",
+        ("stock_price", "symbol", "ACME"),
+        ("stock_price", "symbol", "GLOBEX"),
+    ),
+    _q(
+        "How many Collatz steps do 27 and 97 take?",
+        ("collatz_steps", "n", 27),
+        ("collatz_steps", "n", 97),
+    ),
+    _q(
+        "What is the sum of squares up to 100, and up to 250?",
+        ("sum_of_squares", "n", 100),
+        ("sum_of_squares", "n", 250),
+    ),
+    _q(
+        "How many dollars do one EUR and one JPY buy?",
+        ("exchange_rate", "currency", "EUR"),
+        ("exchange_rate", "currency", "JPY"),
+    ),
+    _trip(
+        "How far is Paris from Berlin, and Rome from Madrid?",
+        ("Paris", "Berlin"),
+        ("Rome", "Madrid"),
+    ),
+    _q(
+        "Give me the price of INITECH stock and the number of Collatz steps of 871.",
+        ("stock_price", "symbol", "INITECH"),
+        ("collatz_steps", "n", 871),
+    ),
+    _q(
+        "Which stock costs more right now, ACME or INITECH?",
+        ("stock_price", "symbol", "ACME"),
+        ("stock_price", "symbol", "INITECH"),
+    ),
+    _trip(
+        "What does one GBP buy in dollars, and how far is it from Paris to Rome?",
+        ("Paris", "Rome"),
+        extra=("exchange_rate", "currency", "GBP"),
+    ),
+)
+
+SETS: dict[str, tuple[list[BaseTool], tuple[Question, ...]]] = {
+    "tuned": (TOOLS, QUESTIONS),
+    "fresh": (FRESH_TOOLS, FRESH_QUESTIONS),
+}
+"""`tuned`: the set the prompts were tuned on (session of 2026-12-01); `fresh`: held out."""
 
 
 @dataclass
@@ -194,11 +317,16 @@ def score(question: Question, state: dict[str, Any], seconds: float) -> Score:
     )
 
 
-def run(model: Any, planning: str, questions: Sequence[Question] = QUESTIONS) -> list[Score]:
+def run(
+    model: Any,
+    planning: str,
+    questions: Sequence[Question] = QUESTIONS,
+    tools: Sequence[BaseTool] = TOOLS,
+) -> list[Score]:
     """Ask every question through a fresh agent with `planning`; score each answer."""
     from langchain_llmorch.agent.graph import create_llmorch_agent  # noqa: PLC0415
 
-    agent: Any = create_llmorch_agent(model, TOOLS, planning=planning)  # type: ignore[arg-type]
+    agent: Any = create_llmorch_agent(model, tools, planning=planning)  # type: ignore[arg-type]
     scores = []
     for question in questions:
         start = time.perf_counter()
@@ -207,9 +335,9 @@ def run(model: Any, planning: str, questions: Sequence[Question] = QUESTIONS) ->
     return scores
 
 
-def report(planning: str, scores: Sequence[Score]) -> str:
+def report(title: str, scores: Sequence[Score]) -> str:
     """A table of one run: each question, then the totals."""
-    lines = [f"planning={planning}"]
+    lines = [title]
     for s in scores:
         marks = (
             ("calls ok" if s.calls_right else "CALLS WRONG")
@@ -236,13 +364,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m langchain_llmorch.benchmarks.local_questions")
     parser.add_argument("--model", default=None, help="embedded model name or GGUF path")
     parser.add_argument("--planning", nargs="+", default=["auto", "text"])
+    parser.add_argument("--set", nargs="+", default=["fresh", "tuned"], choices=sorted(SETS))
     parser.add_argument("--limit", type=int, default=len(QUESTIONS), help="first N questions")
     args = parser.parse_args(argv)
     from langchain_llmorch.local import local_chat_model  # noqa: PLC0415
 
     model = local_chat_model(args.model, max_tokens=400, timeout=180)
-    for planning in args.planning:
-        print(report(planning, run(model, planning, QUESTIONS[: args.limit])), flush=True)
+    for name in args.set:
+        tools, questions = SETS[name]
+        for planning in args.planning:
+            scores = run(model, planning, questions[: args.limit], tools)
+            print(report(f"{name} set, planning={planning}", scores), flush=True)
     return 0
 
 

@@ -359,6 +359,8 @@ class LocalLLMServer:
             raise LocalServerError("the local server is not running: call start() first")
         kwargs.setdefault("max_retries", 1)
         kwargs.setdefault("use_responses_api", False)
+        # Marks a small embedded model, for the agent's defaults (`check_plans`).
+        kwargs["metadata"] = {**(kwargs.get("metadata") or {}), EMBEDDED_MARK: self.model_name}
         return ChatOpenAI(
             model=self.model_name,
             base_url=self.base_url,
@@ -368,6 +370,10 @@ class LocalLLMServer:
             timeout=timeout,
             **kwargs,
         )
+
+
+EMBEDDED_MARK = "langchain_llmorch_embedded_model"
+"""Metadata key of the chat models `chat_model` makes; its value is the model's name."""
 
 
 def _is_name(model: str | Path) -> bool:

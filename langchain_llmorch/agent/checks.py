@@ -1,0 +1,130 @@
+"""Doubts about a valid plan: the mistakes small models make that validation cannot see.
+
+A plan can parse, name real tools and fit every schema, and still not answer the
+question. Small local models make two such mistakes again and again, both checkable
+without understanding the question:
+
+- **a number the conversation never gave**: `fibonacci(n=100000)` for a question about
+  word counts, `collatz_steps(n=12)` with `12` copied from a few-shot example;
+- **the same call twice**: `population(city="Oslo")` as `s1` and as `s2`, where the
+  question named two cities.
+
+`plan_doubts` lists them; the planner sends a doubted plan back for one repair, and keeps
+whatever comes back (a plan that was right stays as it is: the model rewrites it unchanged).
+The check is on for the embedded model and off for others (`check_plans`), since a strong
+model rarely makes these mistakes and a repair costs a request.
+
+Example:
+    ```python
+    from langchain_llmorch import parse_plan
+    from langchain_llmorch.agent.checks import plan_doubts
+
+    plan = parse_plan("s1: f(n=12)\\ns2: f(n=12)")
+    print(plan_doubts(plan, "What is f of 7?", {}))
+    # ['s1 uses 12, a number the question does not give', 's2 repeats s1 exactly']
+    ```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import AnyMessage, HumanMessage
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.agent.answer import numbers_in
+from langchain_llmorch.plan.expressions import BinOp, DictExpr, Expr, ListExpr, Neg
+from langchain_llmorch.plan.language import Plan
+from langchain_llmorch.tools import SELF_TOOL
+
+# Numbers a plan may use without the question giving them (a first item, one result).
+_ALWAYS_GROUNDED = frozenset({0.0, 1.0})
+_BUILT_INS = frozenset({SELF_TOOL, "join"})
+
+
+def conversation_text(messages: Sequence[AnyMessage]) -> str:
+    """What the user said: every human message's text, joined."""
+    return "\n".join(m.text for m in messages if isinstance(m, HumanMessage))
+
+
+def plan_doubts(
+    plan: Plan, conversation: str, defaults: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Reasons to doubt a valid plan, one line each; empty when there are none.
+
+    Args:
+        plan: the parsed plan.
+        conversation: the text the numbers must come from (`conversation_text`).
+        defaults: each tool's argument defaults (`tool_defaults`): a default is given.
+    """
+    given = {abs(n) for n in numbers_in(conversation)} | _ALWAYS_GROUNDED
+    doubts: list[str] = []
+    seen: dict[str, str] = {}
+    for call in plan.calls:
+        if call.tool in _BUILT_INS:
+            continue
+        own = defaults.get(call.tool, {})
+        named = [(None, e) for e in call.args] + list(call.kwargs.items())
+        invented = {
+            n
+            for name, expr in named
+            for n in _literals(expr)
+            if abs(n) not in given and (name is None or own.get(name) != n)
+        }
+        if invented:
+            listed = ", ".join(_written(n) for n in sorted(invented))
+            noun = "a number" if len(invented) == 1 else "numbers"
+            doubts.append(f"{call.id} uses {listed}, {noun} the question does not give")
+        body = call.render().split(": ", 1)[1]
+        if body in seen:
+            doubts.append(f"{call.id} repeats {seen[body]} exactly")
+        else:
+            seen[body] = call.id
+    return doubts
+
+
+def tool_defaults(tools: Sequence[BaseTool]) -> dict[str, dict[str, Any]]:
+    """Each tool's arguments that have a default, and the default."""
+    return {
+        tool.name: {n: s["default"] for n, s in tool.args.items() if "default" in s}
+        for tool in tools
+    }
+
+
+def doubts_message(doubts: Sequence[str]) -> str:
+    """The repair request's error text for a doubted plan."""
+    listed = "\n".join(f"- {d}" for d in doubts)
+    return (
+        "The plan may not answer the question:\n"
+        f"{listed}\n"
+        "Use only the numbers and names the question gives, one call for each thing it "
+        "asks about, with the tool that fits it. If the plan is right as it is, write it "
+        "again unchanged."
+    )
+
+
+def _literals(expr: Expr) -> Iterator[float]:
+    """The numeric constants written in an argument (not inside strings)."""
+    if isinstance(expr, bool):
+        return
+    if isinstance(expr, int | float):
+        yield float(expr)
+    elif isinstance(expr, Neg):
+        yield from _literals(expr.operand)
+    elif isinstance(expr, BinOp):
+        yield from _literals(expr.left)
+        yield from _literals(expr.right)
+    elif isinstance(expr, ListExpr):
+        for item in expr.items:
+            yield from _literals(item)
+    elif isinstance(expr, DictExpr):
+        for _, item in expr.items:
+            yield from _literals(item)
+
+
+def _written(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+__all__ = ["conversation_text", "doubts_message", "plan_doubts", "tool_defaults"]
