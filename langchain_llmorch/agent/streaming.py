@@ -45,6 +45,7 @@ from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
+from langchain_llmorch.plan.lines import call_is_closed
 from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
@@ -145,25 +146,46 @@ class PlanLines:
         """The accepted lines handed over to run: none is or needs a `self`/`join` step."""
         self.held: set[str] = set()
         self.frg: FRG | None = None
+        self._early: str | None = None
+        """The line being written, taken at its closing `)` (see `add`)."""
         self.error: str | None = None
         """Why the first failing line failed; no line after it is handed over."""
 
     def add(self, chunk: str) -> list[FRG]:
-        """Take a chunk of the reply; return the plan grown by each new valid line."""
+        """Take a chunk of the reply; return the plan grown by each new valid line.
+
+        A line whose call is closed (`sN: tool(...)`, brackets and quotes balanced) is taken
+        at its `)`, before the newline or the end of the reply: the rest of a line can only
+        be blank, a comment, or make the line invalid.
+        """
         self.text += chunk
         self._buffer += chunk
         grown = []
         while "\n" in self._buffer:
             line, self._buffer = self._buffer.split("\n", 1)
-            if (frg := self._line(line)) is not None:
+            if (frg := self._complete(line)) is not None:
+                grown.append(frg)
+        if ")" in chunk and self._early is None and call_is_closed(self._buffer):
+            self._early = self._buffer.strip()
+            if (frg := self._line(self._buffer)) is not None:
                 grown.append(frg)
         return grown
 
     def finish(self) -> list[FRG]:
         """The reply is complete: take its last line."""
         line, self._buffer = self._buffer, ""
-        frg = self._line(line)
+        frg = self._complete(line)
         return [frg] if frg is not None else []
+
+    def _complete(self, line: str) -> FRG | None:
+        early, self._early = self._early, None
+        if early is None:
+            return self._line(line)
+        rest = line.strip().removeprefix(early).strip()
+        if rest and not rest.startswith("#") and self.error is None:
+            # Taken at its `)`, the line went on: the plan is left to the final compile.
+            self.error = f"the line {early[:60]!r} went on after its call was closed"
+        return None
 
     def _line(self, line: str) -> FRG | None:
         if self.error is not None or not _CALL_LINE.match(line):
