@@ -49,7 +49,7 @@ from langchain_llmorch.plan.lines import call_is_closed
 from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
-_CALL_LINE = re.compile(r"^\s*\w+\s*:\s*\w+\s*\(")
+_CALL_LINE = re.compile(r"^\s*(?!(?i:thought)\s*:)\w+\s*:\s*\w+\s*\(")  # not a `Thought:`
 _END = object()
 
 
@@ -166,9 +166,13 @@ class PlanLines:
             if (frg := self._complete(line)) is not None:
                 grown.append(frg)
         if ")" in chunk and self._early is None and call_is_closed(self._buffer):
-            self._early = self._buffer.strip()
-            if (frg := self._line(self._buffer)) is not None:
-                grown.append(frg)
+            taken, error = len(self.accepted), self.error
+            frg = self._line(self._buffer)
+            if len(self.accepted) > taken:
+                self._early = self._buffer.strip()
+                grown += [frg] if frg is not None else []
+            else:  # not valid so far: the whole line decides
+                self.error = error
         return grown
 
     def finish(self) -> list[FRG]:

@@ -70,10 +70,11 @@ def call_is_closed(line: str) -> bool:
         ```python
         assert call_is_closed('s1: search(query="a (b)")')
         assert not call_is_closed('s1: search(query="a)')
+        assert not call_is_closed("Thought: search(x)")  # a thought, however it ends
         ```
     """
     text = line.rstrip()
-    if not text.endswith(")") or not _CALL_LINE.match(text):
+    if not text.endswith(")") or not _CALL_LINE.match(text) or _THOUGHT.match(text):
         return False
     brackets = _Brackets()
     return brackets.scan(text) == 0 and not brackets.quote

@@ -154,6 +154,17 @@ def test_a_line_that_goes_on_after_its_call_stops_the_handover() -> None:
     assert lines.handed == ['s1: fetch(key="a")', 's2: fetch(key=")")']
 
 
+def test_a_thought_or_an_invalid_prefix_waits_for_the_whole_line() -> None:
+    lines = PlanLines(cast("Any", SimpleNamespace(tools=[tools.fetch], self_kind="inout")))
+    assert lines.add("Thought: fetch(a)") == []
+    assert [list(f.calls) for f in lines.add(' first\ns1: fetch(key="a")')] == [["s1"]]
+    assert lines.add("\ns2: fetch(nokey=1)") == []  # invalid as written so far: not an error yet
+    assert lines.error is None
+    assert lines.add("\n") == []  # the whole line is invalid: now it is
+    assert lines.error is not None
+    assert lines.handed == ['s1: fetch(key="a")']
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_the_answer_is_the_same_and_nothing_runs_twice(mode: str) -> None:
     graph = _agent(LineStreamer(plan=PLAN, gate=_after_first_call))
