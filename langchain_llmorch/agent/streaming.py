@@ -1,7 +1,8 @@
 """Streaming plans: calls start while the model is still writing the plan.
 
 With `stream_plan=True` the planner streams the model's reply. Each complete line
-that looks like a call (`sN: tool(...)`) is parsed and validated with the lines
+that looks like a call (`sN: tool(...)`; complete at its closing `)`, not only at the
+newline, when it is valid as written so far) is parsed and validated with the lines
 before it (ids it refers to, the tool, the arguments against the tool's schema),
 and handed to the orchestrator at once, so a call whose inputs are ready starts
 while later lines are still being generated. `self` and `join` lines, and the

@@ -26,6 +26,7 @@ from langchain_llmorch.benchmarks.runner import Measurement, Technique, measure,
 from langchain_llmorch.benchmarks.scripted import ScriptedBrain
 from langchain_llmorch.benchmarks.workloads import agnews, kitti, search
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
+from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.viz import require_matplotlib
 
 SUITES = ("kitti", "agnews", "movierec", "hotpotqa", "recovery", "scaling", "cases", "dags")
@@ -232,14 +233,17 @@ def _streaming_bounds(
     queries = {(s, q.qid): (q, p) for s, q, _, p in plan if s in BOUNDED_SUITES}
     for (suite, qid), (query, processors) in queries.items():
         runs = [r for r in rows if r.suite == suite and r.qid == qid]
-        bound = scripted_streaming_bound(
-            query.plan,
-            query.tools,
-            brain.answer(query),
-            latency,
-            traces=[r.trace for r in runs],
-            processors=processors,
-        )
+        try:
+            bound = scripted_streaming_bound(
+                query.plan,
+                query.tools,
+                brain.answer(query),
+                latency,
+                traces=[r.trace for r in runs],
+                processors=processors,
+            )
+        except (LLMOrchError, ValueError):  # a plan the bound cannot read: no column, no crash
+            continue
         for row in runs:
             row.streaming_bound = bound
 
