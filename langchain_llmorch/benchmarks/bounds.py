@@ -12,8 +12,9 @@ latencies, no such technique, however it schedules, answers before
 - `R_c`: when the last character of call `c`'s plan line is sent in the streamed plan: no
   technique knows the call before that (`stream_deltas`, the server's own schedule);
 - `d_c`: a search's seeded latency (`search.latency_key`, the latency model, not recorded as a
-  draw); any other call's shortest measured duration in the runs given; 0 for answer steps,
-  which the joiner's request does (`answer_steps`);
+  draw), and a literal `self` prompt's reply latency; any other call's shortest measured
+  duration in the runs given; 0 for answer steps, which the joiner's request does
+  (`answer_steps`);
 - `W`: the compute calls' total work, at most `P` at a time, none before its line is written;
 - `T_plan`: the whole plan's latency (only the end of the stream says the plan is complete,
   so the joiner cannot be asked before it); `T_join`: the joiner reply's latency.
@@ -42,7 +43,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -61,7 +62,7 @@ from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.plan.lines import split_calls
-from langchain_llmorch.tools import COMPUTE
+from langchain_llmorch.tools import COMPUTE, SELF_TOOL
 
 __all__ = [
     "fastest_durations",
@@ -158,8 +159,13 @@ def fastest_durations(frg: FRG, traces: Iterable[Sequence[Mapping[str, Any]]]) -
     return best
 
 
-def _seeded(frg: FRG, latency: LatencyModel) -> dict[str, float]:
-    """The searches' seeded latencies (calls whose arguments are literals)."""
+def _seeded(
+    frg: FRG, latency: LatencyModel, self_reply: Callable[[str], Reply] | None
+) -> dict[str, float]:
+    """Seeded latencies of the searches, and of the `self` prompts `self_reply` answers.
+
+    Only calls whose arguments are literals: the others are known once the run made them.
+    """
     quiet = dataclasses.replace(latency, draws=[])
     out: dict[str, float] = {}
     for cid, call in frg.calls.items():
@@ -169,6 +175,8 @@ def _seeded(frg: FRG, latency: LatencyModel) -> dict[str, float]:
             continue  # an argument refers to a result: not known before the run
         if (key := latency_key(call.tool, args)) is not None:
             out[cid] = quiet.search_latency(key)
+        elif call.tool == SELF_TOOL and self_reply and isinstance(args.get("prompt"), str):
+            out[cid] = reply_seconds(latency, self_reply(args["prompt"]))[1]
     return out
 
 
@@ -179,6 +187,7 @@ def scripted_streaming_bound(
     latency: LatencyModel,
     *,
     traces: Iterable[Sequence[Mapping[str, Any]]] = (),
+    self_reply: Callable[[str], Reply] | None = None,
     processors: int,
 ) -> float:
     """The bound for a query of the scripted benchmark.
@@ -190,6 +199,8 @@ def scripted_streaming_bound(
         latency: the benchmark's latency model.
         traces: trace records of the query's runs (durations of the calls that are not
             searches: the shortest measured).
+        self_reply: what the scripted model answers to a `self` prompt (its latency, for
+            `self` calls with a literal prompt, comes from the latency model).
         processors: P.
 
     Returns:
@@ -198,7 +209,7 @@ def scripted_streaming_bound(
     first, total = reply_seconds(latency, plan)
     deltas = [(str(d.get("content", "")), at) for d, at in stream_deltas(plan, [], first, total)]
     frg = build_frg(parse_plan(plan), list(tools))
-    durations = {**fastest_durations(frg, traces), **_seeded(frg, latency)}
+    durations = {**fastest_durations(frg, traces), **_seeded(frg, latency, self_reply)}
     return streaming_bound(
         plan,
         tools,

@@ -240,6 +240,7 @@ def _streaming_bounds(
                 brain.answer(query),
                 latency,
                 traces=[r.trace for r in runs],
+                self_reply=query.self_answer,
                 processors=processors,
             )
         except (LLMOrchError, ValueError):  # a plan the bound cannot read: no column, no crash

@@ -98,6 +98,20 @@ def test_scripted_bound_from_the_latency_model() -> None:
     assert latency.draws == []  # the bound draws from a copy
 
 
+def test_a_literal_self_prompt_costs_its_seeded_reply() -> None:
+    latency = LatencyModel(llm_jitter=0.0, search_jitter=0.0)
+    plan = 's1: search(entity="A")\ns2: self(prompt="hi")\ns3: search(entity=s2)'
+    tools = [*tools_from(search.HOTPOTQA_TOOLS), make_self_tool(FakeListChatModel(responses=[]))]
+    # 6 tokens (.56 s), 6 deltas .012 s apart: the lines end at .524, .536 and .548.
+    # s1 ends at 1.124; s2 (a 10-word reply, .6 s) at 1.136, and s3 (not seeded) with it.
+    bound = scripted_streaming_bound(
+        plan, tools, "yes", latency, self_reply=lambda _p: "a b c d e f g h i j", processors=2
+    )
+    assert bound == pytest.approx(1.136 + 0.51)
+    unknown = scripted_streaming_bound(plan, tools, "yes", latency, processors=2)
+    assert unknown == pytest.approx(1.124 + 0.51)  # without the reply s2 costs nothing
+
+
 def test_bound_is_below_every_streaming_run(tmp_path: Path) -> None:
     options = Options(
         suites=("movierec",),
