@@ -26,10 +26,12 @@ bound for them only as far as their requests cost the same.
 Example:
     ```python
     from langchain_llmorch.benchmarks.bounds import streaming_bound
+    from langchain_llmorch.benchmarks.suites import tools_from
+    from langchain_llmorch.benchmarks.workloads import search
 
     bound = streaming_bound(
         's1: search(entity="A")',
-        tools,
+        tools_from(search.HOTPOTQA_TOOLS),
         line_times={"s1": 0.52},
         plan_seconds=0.54,
         joiner_seconds=0.51,
