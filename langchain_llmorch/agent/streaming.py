@@ -1,7 +1,8 @@
 """Streaming plans: calls start while the model is still writing the plan.
 
 With `stream_plan=True` the planner streams the model's reply. Each complete line
-that looks like a call (`sN: tool(...)`) is parsed and validated with the lines
+that looks like a call (`sN: tool(...)`; complete at its closing `)`, not only at the
+newline, when it is valid as written so far) is parsed and validated with the lines
 before it (ids it refers to, the tool, the arguments against the tool's schema),
 and handed to the orchestrator at once, so a call whose inputs are ready starts
 while later lines are still being generated. `self` and `join` lines, and the
@@ -45,10 +46,11 @@ from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
+from langchain_llmorch.plan.lines import call_is_closed
 from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
-_CALL_LINE = re.compile(r"^\s*\w+\s*:\s*\w+\s*\(")
+_CALL_LINE = re.compile(r"^\s*(?!(?i:thought)\s*:)\w+\s*:\s*\w+\s*\(")  # not a `Thought:`
 _END = object()
 
 
@@ -145,25 +147,50 @@ class PlanLines:
         """The accepted lines handed over to run: none is or needs a `self`/`join` step."""
         self.held: set[str] = set()
         self.frg: FRG | None = None
+        self._early: str | None = None
+        """The line being written, taken at its closing `)` (see `add`)."""
         self.error: str | None = None
         """Why the first failing line failed; no line after it is handed over."""
 
     def add(self, chunk: str) -> list[FRG]:
-        """Take a chunk of the reply; return the plan grown by each new valid line."""
+        """Take a chunk of the reply; return the plan grown by each new valid line.
+
+        A line whose call is closed (`sN: tool(...)`, brackets and quotes balanced) is taken
+        at its `)`, before the newline or the end of the reply: the rest of a line can only
+        be blank, a comment, or make the line invalid.
+        """
         self.text += chunk
         self._buffer += chunk
         grown = []
         while "\n" in self._buffer:
             line, self._buffer = self._buffer.split("\n", 1)
-            if (frg := self._line(line)) is not None:
+            if (frg := self._complete(line)) is not None:
                 grown.append(frg)
+        if ")" in chunk and self._early is None and call_is_closed(self._buffer):
+            taken, error = len(self.accepted), self.error
+            frg = self._line(self._buffer)
+            if len(self.accepted) > taken:
+                self._early = self._buffer.strip()
+                grown += [frg] if frg is not None else []
+            else:  # not valid so far: the whole line decides
+                self.error = error
         return grown
 
     def finish(self) -> list[FRG]:
         """The reply is complete: take its last line."""
         line, self._buffer = self._buffer, ""
-        frg = self._line(line)
+        frg = self._complete(line)
         return [frg] if frg is not None else []
+
+    def _complete(self, line: str) -> FRG | None:
+        early, self._early = self._early, None
+        if early is None:
+            return self._line(line)
+        rest = line.strip().removeprefix(early).strip()
+        if rest and not rest.startswith("#") and self.error is None:
+            # Taken at its `)`, the line went on: the plan is left to the final compile.
+            self.error = f"the line {early[:60]!r} went on after its call was closed"
+        return None
 
     def _line(self, line: str) -> FRG | None:
         if self.error is not None or not _CALL_LINE.match(line):

@@ -19,12 +19,14 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from langchain_llmorch.benchmarks import dags, report, suites
+from langchain_llmorch.benchmarks.bounds import scripted_streaming_bound
 from langchain_llmorch.benchmarks.calibrate import calibrate
 from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
 from langchain_llmorch.benchmarks.runner import Measurement, Technique, measure, techniques_for
 from langchain_llmorch.benchmarks.scripted import ScriptedBrain
 from langchain_llmorch.benchmarks.workloads import agnews, kitti, search
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
+from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.viz import require_matplotlib
 
 SUITES = ("kitti", "agnews", "movierec", "hotpotqa", "recovery", "scaling", "cases", "dags")
@@ -189,6 +191,7 @@ def run_benchmark(options: Options) -> str:
                     plan, model, brain, lambda: len(server.requests), warmup=options.warmup
                 )
             )
+        _streaming_bounds(rows, plan, brain, latency)
     sections = [f"# LLMOrch benchmark ({options.size} size)", "", report.machine_line(calibration)]
     for suite in options.suites:
         suite_rows = [r for r in rows if r.suite == suite]
@@ -214,6 +217,36 @@ def run_benchmark(options: Options) -> str:
     text = "\n".join(sections)
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
     return text
+
+
+BOUNDED_SUITES = ("kitti", "agnews", "movierec", "hotpotqa", "cases")
+"""Suites whose table has the streaming bound (each query run once per technique, no failures)."""
+
+
+def _streaming_bounds(
+    rows: list[Measurement],
+    plan: list[tuple[str, suites.Query, Technique, int]],
+    brain: ScriptedBrain,
+    latency: LatencyModel,
+) -> None:
+    """Set each row's `streaming_bound`: one per query, from every run's trace."""
+    queries = {(s, q.qid): (q, p) for s, q, _, p in plan if s in BOUNDED_SUITES}
+    for (suite, qid), (query, processors) in queries.items():
+        runs = [r for r in rows if r.suite == suite and r.qid == qid]
+        try:
+            bound = scripted_streaming_bound(
+                query.plan,
+                query.tools,
+                brain.answer(query),
+                latency,
+                traces=[r.trace for r in runs],
+                self_reply=query.self_answer,
+                processors=processors,
+            )
+        except (LLMOrchError, ValueError):  # a plan the bound cannot read: no column, no crash
+            continue
+        for row in runs:
+            row.streaming_bound = bound
 
 
 def _dag_table(summary: dict[str, float]) -> str:

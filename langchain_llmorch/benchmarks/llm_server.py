@@ -39,7 +39,15 @@ from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 if TYPE_CHECKING:
     from typing import Self
 
-__all__ = ["Reply", "Script", "ScriptedLLMServer", "ServedRequest"]
+__all__ = [
+    "Reply",
+    "Script",
+    "ScriptedLLMServer",
+    "ServedRequest",
+    "completion_tokens",
+    "reply_key",
+    "stream_deltas",
+]
 
 Reply = str | dict[str, Any]
 """A reply: text, or `{"content": str, "tool_calls": [{"name": str, "args": dict}]}`."""
@@ -97,6 +105,41 @@ def _tool_calls(reply: Reply, rid: int) -> list[dict[str, Any]]:
         }
         for i, call in enumerate(calls)
     ]
+
+
+def reply_key(_messages: list[dict[str, Any]], reply: Reply) -> str:
+    """The default key of a reply's latency draw: the reply itself, the same for every asker."""
+    return json.dumps(reply)
+
+
+def completion_tokens(reply: Reply) -> int:
+    """Output tokens of a reply: words of its text, and of each tool call's arguments plus one."""
+    content = reply if isinstance(reply, str) else str(reply.get("content") or "")
+    calls = _tool_calls(reply, 0)
+    return len(content.split()) + sum(len(c["function"]["arguments"].split()) + 1 for c in calls)
+
+
+def stream_deltas(
+    content: str, calls: list[dict[str, Any]], first: float, total: float
+) -> list[tuple[dict[str, Any], float]]:
+    """The deltas of a streamed reply, each with when it is sent, in seconds after the start.
+
+    The role comes at the first token's time, then one delta per space-separated word of the
+    text, one per tool call and the closing one, evenly spaced so the last is sent at `total`.
+
+    Example:
+        ```python
+        deltas = stream_deltas("a b", [], first=0.5, total=0.8)
+        assert [t for _, t in deltas] == [0.5, 0.6, 0.7, 0.8]
+        ```
+    """
+    words = content.split(" ") if content else []
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    deltas += [{"content": w if i == 0 else " " + w} for i, w in enumerate(words)]
+    deltas += [{"tool_calls": [{"index": i, **call}]} for i, call in enumerate(calls)]
+    deltas.append({})
+    gap = max(0.0, total - first) / max(1, len(deltas) - 1)
+    return [(delta, first + i * gap) for i, delta in enumerate(deltas)]
 
 
 @dataclass
@@ -188,7 +231,7 @@ class ScriptedLLMServer:
             script=script,
             latency=latency if latency is not None else LatencyModel(),
             model=model,
-            latency_key=latency_key or (lambda _messages, reply: json.dumps(reply)),
+            latency_key=latency_key or reply_key,
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -290,8 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         rid = next(state.ids)
         content = reply if isinstance(reply, str) else str(reply.get("content") or "")
         calls = _tool_calls(reply, rid)
-        arguments = sum(len(c["function"]["arguments"].split()) + 1 for c in calls)
-        exchange.completion_tokens = len(content.split()) + arguments
+        exchange.completion_tokens = completion_tokens(reply)
         key = state.latency_key(messages, reply)
         exchange.latency = state.latency.llm_latency(key, exchange.completion_tokens)
         head = {"id": f"chatcmpl-{rid}", "created": int(received), "model": state.model}
@@ -330,22 +372,16 @@ class _Handler(BaseHTTPRequestHandler):
         finish: str,
         timing: tuple[float, float],
     ) -> None:
-        first, total = timing
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
         self.end_headers()
-        words = content.split(" ") if content else []
-        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
-        deltas += [{"content": w if i == 0 else " " + w} for i, w in enumerate(words)]
-        deltas += [{"tool_calls": [{"index": i, **call}]} for i, call in enumerate(calls)]
-        deltas.append({})
-        gap = max(0.0, total - first) / max(1, len(deltas) - 1)
+        deltas = stream_deltas(content, calls, *timing)
         begin = time.perf_counter()
-        for i, delta in enumerate(deltas):
+        for i, (delta, at) in enumerate(deltas):
             # Deadlines from the start, so the chunks' sleeps do not add up to more than `total`.
-            time.sleep(max(0.0, begin + first + i * gap - time.perf_counter()))
+            time.sleep(max(0.0, begin + at - time.perf_counter()))
             last = i == len(deltas) - 1
             choice = {"index": 0, "delta": delta, "logprobs": None}
             self._event(

@@ -37,7 +37,11 @@ def _by(rows: Sequence[Measurement], *keys: str) -> dict[tuple[Any, ...], list[M
 
 
 def suite_table(rows: Sequence[Measurement], *, accuracy: bool = False) -> str:
-    """One suite: latency, speedup over ReAct, ratio to the lower bound, LLM requests.
+    """One suite: latency, speedup over ReAct, ratios to the two bounds, LLM requests.
+
+    `/ lower bound` is each run over LLMOrch's planning and joining as it paid them plus the
+    best execution of its plan; `/ streaming bound` each run over the query's streaming bound
+    (`benchmarks.bounds`), the mean of the per-query ratios.
 
     With `accuracy` (a real model), also the share of answers LLMCompiler's scorer accepts.
     """
@@ -45,8 +49,11 @@ def suite_table(rows: Sequence[Measurement], *, accuracy: bool = False) -> str:
     groups = _by(rows, "technique")
     react = groups.get(("react",))
     react_mean = fmean(r.seconds for r in react) if react else None
-    head = "| technique | latency (s) | speedup over ReAct | / lower bound | LLM requests | ok |"
-    lines = [head + (" accuracy |" if accuracy else ""), "|---|---|---|---|---|---|"]
+    head = (
+        "| technique | latency (s) | speedup over ReAct | / lower bound | / streaming bound "
+        "| LLM requests | ok |"
+    )
+    lines = [head + (" accuracy |" if accuracy else ""), "|---|---|---|---|---|---|---|"]
     if accuracy:
         lines[1] += "---|"
     for technique in TECHNIQUES:
@@ -57,10 +64,12 @@ def suite_table(rows: Sequence[Measurement], *, accuracy: bool = False) -> str:
         speedup = f"{react_mean / mean:.2f}x" if react_mean else "-"
         ratios = [r.seconds / bounds[r.qid] for r in group if r.qid in bounds]
         ratio = f"{fmean(ratios):.2f}" if ratios else "-"
+        streamed = [r.seconds / r.streaming_bound for r in group if r.streaming_bound]
+        streaming = f"{fmean(streamed):.3f}" if streamed else "-"
         requests = fmean(r.llm_requests for r in group)
         ok = sum(r.ok for r in group)
         line = (
-            f"| {technique_name(technique)} | {mean:.2f} | {speedup} | {ratio} | "
+            f"| {technique_name(technique)} | {mean:.2f} | {speedup} | {ratio} | {streaming} | "
             f"{requests:.1f} | {ok}/{len(group)} |"
         )
         scored = [r.correct for r in group if r.correct is not None]

@@ -93,6 +93,8 @@ class Measurement:
     """LLMCompiler's scorer against the label, when the query has one."""
     lower_bound: float | None = None
     """For LLMOrch runs: planning + max(critical path, compute work / P) + joining."""
+    streaming_bound: float | None = None
+    """The query's streaming lower bound (`benchmarks.bounds`): the same for every technique."""
     llm_spans: list[dict[str, Any]] = field(default_factory=list)
     """The technique's own LLM requests, as trace-shaped records of kind `"llm"`."""
     started_at: float = 0.0

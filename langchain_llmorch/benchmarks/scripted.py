@@ -82,8 +82,12 @@ class ScriptedBrain:
         if _LLMORCH_PLANNER in system or _COMPILER_PLANNER in system:
             return query.plan
         if _LLMORCH_JOINER in system or _COMPILER_JOINER in system:
-            return self._final(query, {})
+            return self.answer(query)
         return self._turn(query, messages, parallel=self.parallel)
+
+    def answer(self, query: Query) -> str:
+        """What the joiner answers for `query` (LLMOrch's and LLMCompiler's alike)."""
+        return self._final(query, {})
 
     # -- requests -------------------------------------------------------------------
 

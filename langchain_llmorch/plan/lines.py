@@ -63,6 +63,23 @@ class _Brackets:
         return self.depth
 
 
+def call_is_closed(line: str) -> bool:
+    """Whether `line` is one call, `id: tool(...)`, written out to its closing `)`.
+
+    Example:
+        ```python
+        assert call_is_closed('s1: search(query="a (b)")')
+        assert not call_is_closed('s1: search(query="a)')
+        assert not call_is_closed("Thought: search(x)")  # a thought, however it ends
+        ```
+    """
+    text = line.rstrip()
+    if not text.endswith(")") or not _CALL_LINE.match(text) or _THOUGHT.match(text):
+        return False
+    brackets = _Brackets()
+    return brackets.scan(text) == 0 and not brackets.quote
+
+
 def split_calls(text: str) -> list[RawCall]:
     """The calls of a plan, each with its line, its `Thought:` and its (joined) text.
 

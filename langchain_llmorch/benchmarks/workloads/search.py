@@ -33,13 +33,13 @@ import math as _m
 import operator
 import re
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_llmorch.benchmarks.datasets import load_hotpotqa, load_wiki
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from langchain_llmorch.benchmarks.workloads import Registry
 
@@ -49,6 +49,7 @@ __all__ = [
     "PARALLELQA_83_REPAIR",
     "PARALLELQA_TOOLS",
     "get_latency",
+    "latency_key",
     "lookup",
     "math",
     "search",
@@ -122,25 +123,61 @@ def _first_sentences(text: str, n: int) -> str:
     return " ".join(_SENTENCE_END.split(" ".join(text.split()))[:n])
 
 
+def latency_key(tool: str, args: Mapping[str, Any]) -> str | None:
+    """The key of the seeded latency a call of `tool` with `args` sleeps.
+
+    Args:
+        tool: the tool's name.
+        args: the call's arguments.
+
+    Returns:
+        The key (the same `search` and `search_words` use), or None when the tool is not
+        one of the searches or the arguments do not fit.
+
+    Example:
+        ```python
+        assert latency_key("search", {"entity": "Texas"}) == "search:Texas"
+        assert latency_key("math", {"expression": "1+1"}) is None
+        ```
+    """
+    if tool == "search" and isinstance(entity := args.get("entity"), str):
+        return _search_key(entity)
+    k = args.get("k", _WORDS)
+    if tool == "search_words" and isinstance(term := args.get("term"), str) and isinstance(k, int):
+        return _words_key(term, k)
+    return None
+
+
+def _search_key(entity: str) -> str:
+    return f"search:{entity}"
+
+
+def _words_key(term: str, k: int) -> str:
+    return f"search:{term}:{k}"
+
+
+_WORDS = 500
+
+
 async def search(entity: str) -> str:
     """Executes an exact search for the entity on Wikipedia. Returns the first paragraph if the entity is found.
 
     Args:
         entity: the article title to look up.
     """  # noqa: E501 - LLMCompiler's tool description, verbatim
-    await _latency.asleep_search(f"search:{entity}")
+    await _latency.asleep_search(_search_key(entity))
     text = lookup(entity)
     return _first_sentences(text, 5) if text is not None else f"Could not find {entity}."
 
 
-async def search_words(term: str, k: int = 500) -> str:
+async def search_words(term: str, k: int = _WORDS) -> str:
     """Search term in Wikipedia and obtain the first k words into a summary.
 
     Args:
         term: the article title to look up.
         k: how many words of the article to return.
     """
-    await _latency.asleep_search(f"search:{term}:{k}")
+    await _latency.asleep_search(_words_key(term, k))
     text = lookup(term, prefer="wiki")
     if text is None:
         return f"Could not find {term}."

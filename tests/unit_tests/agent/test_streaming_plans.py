@@ -6,7 +6,8 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -18,7 +19,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from langchain_llmorch.agent.graph import create_llmorch_agent
-from langchain_llmorch.agent.streaming import kept_results
+from langchain_llmorch.agent.streaming import PlanLines, kept_results
 from langchain_llmorch.plan.frg import build_frg
 from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.testing import planner_or, request_kind
@@ -33,6 +34,8 @@ class LineStreamer(BaseChatModel):
     """Streams the plan line by line; before line i it waits (up to 5 s) until `gate(i)`."""
 
     plan: str
+    chunks: Any = None
+    """The plan's chunks, when not one per line."""
     repair: str | None = None
     gate: Any = None
     answer: Any = folded_answer
@@ -67,7 +70,7 @@ class LineStreamer(BaseChatModel):
                 message=AIMessageChunk(self._generate(messages).generations[0].text)
             )
             return
-        for i, line in enumerate(self.plan.splitlines(keepends=True)):
+        for i, line in enumerate(self.chunks or self.plan.splitlines(keepends=True)):
             self._wait(i)
             yield ChatGenerationChunk(message=AIMessageChunk(line))
 
@@ -79,7 +82,7 @@ class LineStreamer(BaseChatModel):
                 message=AIMessageChunk(self._generate(messages).generations[0].text)
             )
             return
-        for i, line in enumerate(self.plan.splitlines(keepends=True)):
+        for i, line in enumerate(self.chunks or self.plan.splitlines(keepends=True)):
             await asyncio.to_thread(self._wait, i)
             yield ChatGenerationChunk(message=AIMessageChunk(line))
 
@@ -119,6 +122,47 @@ async def test_calls_start_while_the_plan_streams(mode: str) -> None:
     assert ahead["s1"] > 0
     assert ahead["s1"] > ahead["s2"]
     assert RUNS == {"fetch:a": 1, "fetch:b": 1}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_line_starts_at_its_closing_bracket(mode: str) -> None:
+    plan = 's1: fetch(key="a")\ns2: fetch(key="b")'
+    chunks = ['s1: fetch(key="a")', '\ns2: fetch(key="b")', ""]
+
+    def ran(i: int) -> bool:  # before the newline, s1 has run; before the end, s2 has
+        return i == 0 or RUNS["fetch:a" if i == 1 else "fetch:b"] == 1
+
+    graph = _agent(LineStreamer(plan=plan, chunks=chunks, gate=ran))
+    events = await _events(graph, QUESTION, mode)
+    scheduled = {e["id"]: e["while_planning"] for e in events if e["event"] == "scheduled"}
+    assert scheduled == {"s1": True, "s2": True}  # the last line too, before the reply ended
+    (planned,) = [e for e in events if e["event"] == "planned"]
+    assert planned["lines"] == 2
+    assert planned["error"] is None
+    assert RUNS == {"fetch:a": 1, "fetch:b": 1}  # taken early, not again at the newline
+
+
+def test_a_line_that_goes_on_after_its_call_stops_the_handover() -> None:
+    lines = PlanLines(cast("Any", SimpleNamespace(tools=[tools.fetch], self_kind="inout")))
+    assert [list(f.calls) for f in lines.add('s1: fetch(key="a")')] == [["s1"]]
+    assert lines.add("  # a comment\n") == []  # the same call: nothing new, no error
+    assert lines.error is None
+    assert [list(f.calls) for f in lines.add('s2: fetch(key=")")')] == [["s1", "s2"]]
+    assert lines.add(' + "x"\ns3: fetch(key="c")\n') == []
+    assert lines.error is not None
+    assert "went on" in lines.error
+    assert lines.handed == ['s1: fetch(key="a")', 's2: fetch(key=")")']
+
+
+def test_a_thought_or_an_invalid_prefix_waits_for_the_whole_line() -> None:
+    lines = PlanLines(cast("Any", SimpleNamespace(tools=[tools.fetch], self_kind="inout")))
+    assert lines.add("Thought: fetch(a)") == []
+    assert [list(f.calls) for f in lines.add(' first\ns1: fetch(key="a")')] == [["s1"]]
+    assert lines.add("\ns2: fetch(nokey=1)") == []  # invalid as written so far: not an error yet
+    assert lines.error is None
+    assert lines.add("\n") == []  # the whole line is invalid: now it is
+    assert lines.error is not None
+    assert lines.handed == ['s1: fetch(key="a")']
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
