@@ -22,7 +22,7 @@ from typing import Any
 from langchain_core.tools import StructuredTool
 
 from langchain_llmorch import Orchestrator, build_frg, compute, create_llmorch_agent, parse_plan
-from langchain_llmorch.agent.answer import mentions
+from langchain_llmorch.agent.answer import mentions, model_words
 from langchain_llmorch.benchmarks.harness import Options, run_benchmark
 from langchain_llmorch.benchmarks.local_questions import ran_calls
 from langchain_llmorch.benchmarks.workloads import kitti
@@ -77,7 +77,11 @@ def _banner(title: str) -> None:
 
 
 def check_answer(question: LocalQuestion, state: dict[str, Any]) -> str | None:
-    """None when the plan made the expected calls and the answer holds their results."""
+    """None when the plan made the expected calls and the model's answer holds the results.
+
+    Only the model's own words count: the results the joiner adds to an answer without
+    numbers do not make it right.
+    """
     ran = ran_calls(state)
     if ran != {(t, a, v.lower() if isinstance(v, str) else v) for t, a, v in question.calls}:
         wanted = sorted(f"{t}({a}={v!r})" for t, a, v in question.calls)
@@ -86,7 +90,7 @@ def check_answer(question: LocalQuestion, state: dict[str, Any]) -> str | None:
     values = [v for cid, v in state.get("results", {}).items() if plan[cid].tool != "self"]
     numbers = [float(v) for v in values if isinstance(v, int | float)]
     needed = [max(numbers)] if question.largest and numbers else numbers
-    answer = state["messages"][-1].text if state.get("messages") else ""
+    answer = model_words(state["messages"][-1].text if state.get("messages") else "")
     missing = [n for n in needed if not mentions(answer, n)]
     return f"the answer lacks {missing}" if missing else None
 

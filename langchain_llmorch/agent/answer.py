@@ -131,6 +131,17 @@ def mentions(text: str, value: float) -> bool:
     return False
 
 
+ADDED_RESULTS = "(Results: "
+"""Starts the note the joiner adds when the model's answer holds none of the numbers."""
+
+
+def model_words(answer: str) -> str:
+    """The model's own part of an agent's answer: without the results the joiner added."""
+    if answer.startswith(ADDED_RESULTS[1:]):  # the model said nothing at all
+        return ""
+    return answer.split("\n\n" + ADDED_RESULTS, 1)[0]
+
+
 def holds_results(answer: str, results: Mapping[str, Any]) -> bool:
     """True when the results hold no number, or `answer` mentions at least one of them."""
     values = [n for v in results.values() for n in numbers_of(v)]
@@ -138,9 +149,11 @@ def holds_results(answer: str, results: Mapping[str, Any]) -> bool:
 
 
 __all__ = [
+    "ADDED_RESULTS",
     "answer_steps",
     "holds_results",
     "mentions",
+    "model_words",
     "numbers_in",
     "numbers_of",
     "runnable_plan",

@@ -1,13 +1,16 @@
 """Doubts about a valid plan: the mistakes small models make that validation cannot see.
 
 A plan can parse, name real tools and fit every schema, and still not answer the
-question. Small local models make two such mistakes again and again, both checkable
+question. Small local models make three such mistakes again and again, all checkable
 without understanding the question:
 
 - **a number the conversation never gave**: `fibonacci(n=100000)` for a question about
   word counts, `collatz_steps(n=12)` with `12` copied from a few-shot example;
 - **the same call twice**: `population(city="Oslo")` as `s1` and as `s2`, where the
-  question named two cities.
+  question named two cities;
+- **something the question gives that no call uses**: one `distance_km` call for
+  "Paris from Berlin, and Rome from Madrid" (a number, a quoted text or a name that is
+  not a word of the tools' own descriptions).
 
 `plan_doubts` lists them; the planner sends a doubted plan back for one repair, and keeps
 whatever comes back (a plan that was right stays as it is: the model rewrites it unchanged).
@@ -27,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -49,7 +53,12 @@ def conversation_text(messages: Sequence[AnyMessage]) -> str:
 
 
 def plan_doubts(
-    plan: Plan, conversation: str, defaults: Mapping[str, Mapping[str, Any]]
+    plan: Plan,
+    conversation: str,
+    defaults: Mapping[str, Mapping[str, Any]],
+    *,
+    question: str = "",
+    vocabulary: str = "",
 ) -> list[str]:
     """Reasons to doubt a valid plan, one line each; empty when there are none.
 
@@ -57,9 +66,16 @@ def plan_doubts(
         plan: the parsed plan.
         conversation: the text the numbers must come from (`conversation_text`).
         defaults: each tool's argument defaults (`tool_defaults`): a default is given.
+        question: the user's last message; the numbers, quoted texts and names it gives
+            must each reach some tool call (else the plan likely misses a call).
+        vocabulary: the tools' names and descriptions: names found there (`Collatz`)
+            describe a tool rather than ask about something.
     """
     given = {abs(n) for n in numbers_in(conversation)} | _ALWAYS_GROUNDED
     doubts: list[str] = []
+    unused = _unused(plan, question, vocabulary)
+    if unused:
+        doubts.append(f"the question gives {', '.join(unused)}, but no call uses it")
     seen: dict[str, str] = {}
     for call in plan.calls:
         if call.tool in _BUILT_INS:
@@ -82,6 +98,40 @@ def plan_doubts(
         else:
             seen[body] = call.id
     return doubts
+
+
+def _unused(plan: Plan, question: str, vocabulary: str) -> list[str]:
+    """What the question gives (numbers, quoted texts, names) that no tool call uses."""
+    calls = [c for c in plan.calls if c.tool not in _BUILT_INS]
+    used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
+    used_numbers = {abs(n) for n in numbers_in(used)}
+    wanted: list[str] = []
+    for quoted in _QUOTED.findall(question):
+        text = next(part for part in quoted if part)
+        if text.lower() not in used:
+            wanted.append(repr(text))
+    unquoted = _QUOTED.sub(" ", question)
+    wanted += [
+        _written(n)
+        for n in dict.fromkeys(abs(n) for n in numbers_in(unquoted))
+        if n not in used_numbers
+    ]
+    known = vocabulary.lower()
+    for word in dict.fromkeys(_NAME.findall(unquoted)):
+        if word.lower() not in used and word.lower() not in known:
+            wanted.append(word)
+    return wanted
+
+
+# A quoted text in a question: 'like this' or "like this" (not an apostrophe in a word).
+_QUOTED = re.compile(r"(?<!\w)'([^']+)'(?!\w)|\"([^\"]+)\"")
+# A name: a capitalised word that does not start a sentence.
+_NAME = re.compile(r"(?<=[^.?!\s]\s)[A-Z][A-Za-z]+|(?<=[,;:(]\s)[A-Z][A-Za-z]+")
+
+
+def tool_vocabulary(tools: Sequence[BaseTool]) -> str:
+    """The tools' names and descriptions, as one text (`plan_doubts`' `vocabulary`)."""
+    return " ".join(f"{t.name.replace('_', ' ')} {t.description or ''}" for t in tools)
 
 
 def tool_defaults(tools: Sequence[BaseTool]) -> dict[str, dict[str, Any]]:
@@ -127,4 +177,10 @@ def _written(number: float) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-__all__ = ["conversation_text", "doubts_message", "plan_doubts", "tool_defaults"]
+__all__ = [
+    "conversation_text",
+    "doubts_message",
+    "plan_doubts",
+    "tool_defaults",
+    "tool_vocabulary",
+]

@@ -24,12 +24,19 @@ from langchain_llmorch.agent._steps import (
     adrive,
     drive,
 )
-from langchain_llmorch.agent.answer import answer_steps, holds_results, numbers_of, runnable_plan
+from langchain_llmorch.agent.answer import (
+    ADDED_RESULTS,
+    answer_steps,
+    holds_results,
+    numbers_of,
+    runnable_plan,
+)
 from langchain_llmorch.agent.checks import (
     conversation_text,
     doubts_message,
     plan_doubts,
     tool_defaults,
+    tool_vocabulary,
 )
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.running import (
@@ -106,26 +113,39 @@ def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
 def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
-    fresh |= {"planning": ctx.planning}
+    fresh |= {"planning": ctx.planning, "doubts": [], "checked": False}
     if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
         streamed: Streamed = yield StreamPlan(_planner_prompt(state, ctx))
+        fresh["checked"] = True  # its calls started before it was complete: nothing to hold
         return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
     structured = ctx.planning == "structured"
     stop = None if structured else [prompts.END_OF_PLAN]
     reply = yield Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
     compiled = _compiled(reply, ctx)
-    return fresh | compiled | _doubted(compiled, state, ctx)
+    return fresh | compiled | _doubted(compiled, state, ctx, checked=False)
 
 
-def _doubted(compiled: dict[str, Any], state: LLMOrchState, ctx: AgentContext) -> dict[str, Any]:
-    """A valid plan with invented numbers or repeated calls goes back for one repair."""
-    if not ctx.check_plans or compiled.get("compile_error"):
-        return {"doubts": []}
+def _doubted(
+    compiled: dict[str, Any], state: LLMOrchState, ctx: AgentContext, *, checked: bool
+) -> dict[str, Any]:
+    """The first valid plan, if it has invented numbers or repeated calls, goes back once.
+
+    Only one plan per question is checked (the first that compiles, which may come
+    from a repair), so a plan the model confirms after its repair runs.
+    """
+    if not ctx.check_plans or checked or compiled.get("compile_error"):
+        return {}
     plan = parse_plan(compiled["plan"])
-    doubts = plan_doubts(plan, conversation_text(state["messages"]), tool_defaults(ctx.tools))
+    doubts = plan_doubts(
+        plan,
+        conversation_text(state["messages"]),
+        tool_defaults(ctx.tools),
+        question=_question(state),
+        vocabulary=tool_vocabulary(ctx.tools),
+    )
     if not doubts:
-        return {"doubts": []}
-    return {"doubts": doubts, "compile_error": doubts_message(doubts)}
+        return {"doubts": [], "checked": True}
+    return {"doubts": doubts, "checked": True, "compile_error": doubts_message(doubts)}
 
 
 def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:
@@ -188,6 +208,7 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
         prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
         reply = yield Ask(prompt, structured=ctx.planning == "structured")
         compiled = _compiled(reply, ctx)
+        compiled |= _doubted(compiled, state, ctx, checked=state.get("checked", True))
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     if replans < ctx.max_replans:
         reply = yield Ask(
@@ -329,7 +350,7 @@ def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> Step:
         numeric = finished
     if not holds_results(text, numeric) or not text:
         shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in numeric.items())
-        text = f"{text}\n\n(Results: {shown}.)" if text else f"Results: {shown}."
+        text = f"{text}\n\n{ADDED_RESULTS}{shown}.)" if text else f"{ADDED_RESULTS[1:]}{shown}."
     if failed:
         names = "; ".join(f"{call} ({why[:160]})" for call, why in failed.items())
         text = f"{text}\n\nNot available after {after} recovery attempt(s): {names}."

@@ -86,25 +86,42 @@ def _render(step: _Step) -> str:
 
 
 # Examples per tool: a small model copies the example nearest its question, so every tool
-# gets its own (a single example pulled every question towards its tool). Six at most.
+# gets its own (a single example pulled every question towards its tool). Six at most, and
+# one more that mixes two tools (without it, "the price of X and the steps of 871" became
+# two price look-ups).
 _MAX_EXAMPLES = 6
 
 
 def _example_cases(tools: Sequence[BaseTool]) -> list[tuple[str, list[_Step]]]:
-    """(question, plan steps) pairs that use only `tools`: two parallel calls per tool."""
+    """(question, plan steps) pairs that use only `tools`.
+
+    Two parallel calls of each tool, then one call each of two tools.
+    """
     own = [t for t in tools if t.name != SELF_TOOL and _first_argument(t) is not None]
     cases: list[tuple[str, list[_Step]]] = []
     for tool in own[:_MAX_EXAMPLES]:
-        arg, spec = _first_argument(tool) or ("", {})
-        one, two = (json.dumps(_sample(arg, spec, i)) for i in (0, 1))
-        question = f"What does {tool.name} give for {arg} {one} and for {arg} {two}?"
+        one, two = (_question_value(tool, i) for i in (0, 1))
+        question = f"What does {tool.name} give for {one} and for {two}?"
         answer = (
             "s3",
             SELF_TOOL,
             {"prompt": "Answer the question from {s1} and {s2}"},
         )
         cases.append((question, [_call("s1", tool, 0), _call("s2", tool, 1), answer]))
+    if len(own) > 1:  # and one that mixes two tools, so a mixed question stays mixed
+        first, second = own[min(len(own), _MAX_EXAMPLES) - 1], own[0]
+        one = _question_value(first, 1)
+        two = _question_value(second, 0)
+        question = f"What does {first.name} give for {one}, and {second.name} for {two}?"
+        answer = ("s3", SELF_TOOL, {"prompt": "Answer the question from {s1} and {s2}"})
+        cases.append((question, [_call("s1", first, 1), _call("s2", second, 0), answer]))
     return cases
+
+
+def _question_value(tool: BaseTool, which: int) -> str:
+    """`arg value` of a tool's first required argument, as an example question says it."""
+    arg, spec = _first_argument(tool) or ("", {})
+    return f"{arg} {json.dumps(_sample(arg, spec, which))}"
 
 
 def example_plans(tools: Sequence[BaseTool], *, structured: bool = False) -> str:

@@ -77,7 +77,9 @@ class LLMOrchState(TypedDict):
     failure: NotRequired[str | None]
     """Set when the agent gives up, or answers without some calls; names what failed."""
     doubts: NotRequired[list[str]]
-    """Why the first plan was sent back for one repair (`check_plans`), if it was."""
+    """Why the first valid plan was sent back for one repair (`check_plans`), if it was."""
+    checked: NotRequired[bool]
+    """Whether this question's plan has had its one `check_plans` check."""
     streamed: NotRequired[str | None]
     """The valid lines of a streamed plan that did not compile: the calls its kept
     results belong to, checked against the repaired plan."""

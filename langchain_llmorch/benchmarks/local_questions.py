@@ -1,18 +1,21 @@
 """Held-out questions for the embedded model: right tool calls, right numbers, seconds.
 
-Eight questions of the ordinary kind (two or three look-ups or CPU-bound computations that
-can run in parallel, then an answer), asked through `create_llmorch_agent` with the
-embedded model. A question scores a right plan when the calls that ran are exactly the
-expected tool calls, and a right answer when the answer writes every expected number
-(rounded as it likes, commas allowed). None of these questions or tools appears in the
-prompts, the demo or the tests.
+Questions of the ordinary kind (two or three look-ups or CPU-bound computations that can
+run in parallel, then an answer), asked through `create_llmorch_agent` with the embedded
+model. A question scores a right plan when the calls that ran are exactly the expected
+tool calls, and a right answer when the model's own words write every expected number
+(rounded as it likes, commas allowed); the results the joiner adds to an answer that
+holds none are counted apart.
 
-Two sets: `tuned`, the questions the prompts were tuned on, and `fresh`, eight more with
-other tools (one with two arguments) written afterwards and never tuned on.
+Three sets of eight, each with its own tools: `tuned`, the questions the prompts were
+tuned on (2026-12-01, first session); `fresh`, written afterwards and used while the
+planner's checks and examples were improved (second session); `holdout`, written last and
+run only to measure, never to tune.
 
 Run it (about 10-30 s a question on one llama.cpp thread):
 
-    python -m langchain_llmorch.benchmarks.local_questions --set fresh tuned --planning auto text
+    python -m langchain_llmorch.benchmarks.local_questions \
+        --set holdout fresh tuned --planning auto text
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.answer import mentions
+from langchain_llmorch.agent.answer import mentions, model_words
 from langchain_llmorch.tools import compute, inout
 
 POPULATION = {"Lyon": 522_250, "Porto": 231_800, "Graz": 291_072, "Turku": 201_863}
@@ -130,6 +133,48 @@ FRESH_TOOLS: list[BaseTool] = [
 ]
 
 
+# The held-out set: written last, run only to measure.
+HUMIDITY = {"Dublin": 82, "Madrid": 41, "Cairo": 33}
+PAGES = {"Dune": 412, "Emma": 474}
+
+
+@compute
+def gcd(a: int, b: int) -> int:
+    """The greatest common divisor of two whole numbers (CPU-bound)."""
+    while b:
+        a, b = b, a % b
+    return abs(a)
+
+
+@compute
+def digit_sum(n: int) -> int:
+    """The sum of the decimal digits of a whole number."""
+    return sum(int(d) for d in str(abs(n)))
+
+
+@inout
+def humidity(city: str) -> int:
+    """Look up the current relative humidity of a city, in percent."""
+    time.sleep(0.2)
+    return HUMIDITY[city.strip().title()]
+
+
+@inout
+def book_pages(title: str) -> int:
+    """Look up how many pages a book has, by its title."""
+    time.sleep(0.2)
+    return PAGES[title.strip().strip("'\"").title()]
+
+
+@inout
+def count_vowels(text: str) -> int:
+    """Count the vowels (a, e, i, o, u) in a text."""
+    return sum(ch in "aeiou" for ch in text.lower())
+
+
+HOLDOUT_TOOLS: list[BaseTool] = [gcd, digit_sum, humidity, book_pages, count_vowels]
+
+
 @dataclass(frozen=True)
 class Question:
     """A question, the tool calls that answer it, and the numbers the answer must hold."""
@@ -151,6 +196,10 @@ def _q(text: str, *calls: tuple[str, str, Any]) -> Question:
         "sum_of_squares": sum_of_squares.func,  # type: ignore[attr-defined]
         "stock_price": lambda v: PRICES[v],
         "exchange_rate": lambda v: RATES[v],
+        "digit_sum": digit_sum.func,  # type: ignore[attr-defined]
+        "humidity": lambda v: HUMIDITY[v],
+        "book_pages": lambda v: PAGES[v],
+        "count_vowels": count_vowels.func,  # type: ignore[attr-defined]
     }
     numbers = tuple(float(values[tool](value)) for tool, _, value in calls)
     return Question(text, frozenset(calls), numbers)
@@ -258,11 +307,60 @@ FRESH_QUESTIONS: tuple[Question, ...] = (
     ),
 )
 
+
+def _gcd(text: str, a: int, b: int, *others: tuple[str, str, Any]) -> Question:
+    """A question whose calls include `gcd(a, b)` (two arguments)."""
+    rest = _q("", *others)
+    calls = {("gcd", "a", a), ("gcd", "b", b), *others}
+    return Question(text, frozenset(calls), (float(gcd.func(a, b)), *rest.numbers))  # type: ignore[attr-defined]
+
+
+HOLDOUT_QUESTIONS: tuple[Question, ...] = (
+    _q(
+        "What is the humidity in Dublin and in Madrid?",
+        ("humidity", "city", "Dublin"),
+        ("humidity", "city", "Madrid"),
+    ),
+    _q(
+        "How many pages do 'Dune' and 'Emma' have?",
+        ("book_pages", "title", "Dune"),
+        ("book_pages", "title", "Emma"),
+    ),
+    _q(
+        "What is the digit sum of 987654 and of 123456789?",
+        ("digit_sum", "n", 987654),
+        ("digit_sum", "n", 123456789),
+    ),
+    _gcd("Find the greatest common divisor of 84 and 126.", 84, 126),
+    _q(
+        "Which city is more humid right now, Dublin or Cairo?",
+        ("humidity", "city", "Dublin"),
+        ("humidity", "city", "Cairo"),
+    ),
+    _q(
+        "How many vowels are in 'parallel plans' and in 'orchestration'?",
+        ("count_vowels", "text", "parallel plans"),
+        ("count_vowels", "text", "orchestration"),
+    ),
+    _q(
+        "How many pages does 'Emma' have, and what is the digit sum of 2024?",
+        ("book_pages", "title", "Emma"),
+        ("digit_sum", "n", 2024),
+    ),
+    _gcd(
+        "What is the gcd of 48 and 180, and the humidity in Madrid?",
+        48,
+        180,
+        ("humidity", "city", "Madrid"),
+    ),
+)
+
 SETS: dict[str, tuple[list[BaseTool], tuple[Question, ...]]] = {
     "tuned": (TOOLS, QUESTIONS),
     "fresh": (FRESH_TOOLS, FRESH_QUESTIONS),
+    "holdout": (HOLDOUT_TOOLS, HOLDOUT_QUESTIONS),
 }
-"""`tuned`: the set the prompts were tuned on (session of 2026-12-01); `fresh`: held out."""
+"""The question sets by name (see the module's docstring)."""
 
 
 @dataclass
@@ -272,6 +370,9 @@ class Score:
     question: str
     calls_right: bool
     answer_right: bool
+    """The model's own words hold every expected number."""
+    shown_right: bool
+    """The answer shown holds them, counting the results the joiner adds."""
     seconds: float
     plan: str = ""
     answer: str = ""
@@ -309,7 +410,8 @@ def score(question: Question, state: dict[str, Any], seconds: float) -> Score:
     return Score(
         question=question.text,
         calls_right=ran == expected,
-        answer_right=all(mentions(answer, n) for n in question.numbers),
+        answer_right=all(mentions(model_words(answer), n) for n in question.numbers),
+        shown_right=all(mentions(answer, n) for n in question.numbers),
         seconds=seconds,
         plan=state.get("plan") or "",
         answer=answer,
@@ -352,9 +454,11 @@ def report(title: str, scores: Sequence[Score]) -> str:
     n = len(scores)
     calls = sum(s.calls_right for s in scores)
     answers = sum(s.answer_right for s in scores)
+    shown = sum(s.shown_right for s in scores)
     mean = sum(s.seconds for s in scores) / max(n, 1)
     lines.append(
-        f"  tool calls right {calls}/{n}, answers right {answers}/{n}, {mean:.1f} s a question"
+        f"  tool calls right {calls}/{n}, answers right {answers}/{n} (with the results the "
+        f"joiner adds: {shown}/{n}), {mean:.1f} s a question"
     )
     return "\n".join(lines)
 
@@ -364,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m langchain_llmorch.benchmarks.local_questions")
     parser.add_argument("--model", default=None, help="embedded model name or GGUF path")
     parser.add_argument("--planning", nargs="+", default=["auto", "text"])
-    parser.add_argument("--set", nargs="+", default=["fresh", "tuned"], choices=sorted(SETS))
+    parser.add_argument("--set", nargs="+", default=["holdout"], choices=sorted(SETS))
     parser.add_argument("--limit", type=int, default=len(QUESTIONS), help="first N questions")
     args = parser.parse_args(argv)
     from langchain_llmorch.local import local_chat_model  # noqa: PLC0415

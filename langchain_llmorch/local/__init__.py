@@ -101,7 +101,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- shared servers
 
-_shared: dict[tuple[Path, int, int], LocalLLMServer] = {}
+_shared: dict[tuple[Path, int, int, bool], LocalLLMServer] = {}
 _shared_lock = threading.Lock()
 
 
@@ -148,11 +148,12 @@ def local_chat_model(
     temperature: float = 0.0,
     max_tokens: int = 256,
     timeout: float = 60.0,
+    native_tool_calls: bool = False,
     **kwargs: Any,
 ) -> ChatOpenAI:
     """A `ChatOpenAI` for a local llama.cpp server, started once per process and shared.
 
-    The first call for a given (model, n_threads, n_ctx) starts a
+    The first call for a given (model, n_threads, n_ctx, native_tool_calls) starts a
     `LocalLLMServer`; later calls reuse it (restarting it if it died). The
     servers stop at interpreter exit or with `stop_local_servers()`.
 
@@ -165,6 +166,8 @@ def local_chat_model(
         temperature: sampling temperature.
         max_tokens: cap on generated tokens.
         timeout: client timeout per request, in seconds.
+        native_tool_calls: Jinja chat templates and tool-call parsing, for `bind_tools`
+            (see `LocalLLMServer`; the agent does not need them).
         **kwargs: any other `ChatOpenAI` argument.
 
     Returns:
@@ -183,12 +186,16 @@ def local_chat_model(
         ```
     """
     resolved = check_local_requirements(model_path)
-    key = (resolved, n_threads, n_ctx)
+    key = (resolved, n_threads, n_ctx, native_tool_calls)
     with _shared_lock:
         server = _shared.get(key)
         if server is None:
             server = LocalLLMServer(
-                resolved, n_threads=n_threads, n_ctx=n_ctx, startup_timeout=startup_timeout
+                resolved,
+                n_threads=n_threads,
+                n_ctx=n_ctx,
+                startup_timeout=startup_timeout,
+                native_tool_calls=native_tool_calls,
             )
             _shared[key] = server
         server.startup_timeout = startup_timeout

@@ -54,6 +54,12 @@ class LocalLLMServer:
             ~60 to ~5 tokens/s.
         n_ctx: context window in tokens.
         startup_timeout: seconds `start()` waits for the model before giving up.
+        native_tool_calls: format prompts with the model's Jinja chat template and parse
+            tool calls out of its replies (`bind_tools`). Off by default: the agent plans
+            through structured output or text, and with Jinja on, llama.cpp's reply
+            parser rejected schema-valid plans of the 0.5B model with HTTP 500 ("does not
+            match the expected peg-native format"). Off, llama.cpp applies the model's
+            built-in chat format (ChatML for Qwen) and returns the reply as it is.
 
     Example:
         ```python
@@ -73,6 +79,7 @@ class LocalLLMServer:
         n_threads: int = 1,
         n_ctx: int = 2048,
         startup_timeout: float = 120.0,
+        native_tool_calls: bool = False,
     ) -> None:
         """Describe a server; nothing starts before `start()`."""
         for name, value in (("n_threads", n_threads), ("n_ctx", n_ctx)):
@@ -89,6 +96,7 @@ class LocalLLMServer:
         self.n_threads = n_threads
         self.n_ctx = n_ctx
         self.startup_timeout = startup_timeout
+        self.native_tool_calls = native_tool_calls
         self.startup_seconds: float | None = None  # how long the last start() took
         self._requested_port = port
         self._process: subprocess.Popen[bytes] | None = None
@@ -195,6 +203,7 @@ class LocalLLMServer:
             str(self.n_ctx),
             "--alias",
             self.model_name,
+            *(["--jinja"] if self.native_tool_calls else []),
         ]
 
     def _spawn(self) -> None:

@@ -36,6 +36,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for generation")
     parser.add_argument("--ctx", type=int, default=2048, help="context window in tokens")
     parser.add_argument("--alias", default="", help="model name reported by /v1/models")
+    parser.add_argument(
+        "--jinja", action="store_true", help="Jinja chat templates and tool-call parsing"
+    )
     return parser.parse_args(argv)
 
 
@@ -56,6 +59,8 @@ def _build_params(xlc: Any, args: argparse.Namespace) -> Any:
     if args.alias:
         with contextlib.suppress(AttributeError, TypeError):
             params.model_alias = {args.alias}
+    with contextlib.suppress(AttributeError, TypeError):
+        params.use_jinja = args.jinja
     return params
 
 

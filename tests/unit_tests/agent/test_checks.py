@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.checks import plan_doubts, tool_defaults
+from langchain_llmorch.agent.checks import plan_doubts, tool_defaults, tool_vocabulary
 from langchain_llmorch.agent.state import is_embedded_model
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
@@ -80,7 +80,10 @@ def test_a_doubted_plan_is_repaired_once_and_the_repair_is_kept() -> None:
     out = _ask(script, check_plans=True)
     assert [kind for kind, _ in script.requests] == ["plan", "repair", "other"]
     assert "s2 repeats s1 exactly" in script.requests[1][1]
-    assert out["doubts"] == ["s2 repeats s1 exactly"]
+    assert out["doubts"] == [
+        "the question gives INITECH, but no call uses it",
+        "s2 repeats s1 exactly",
+    ]
     assert out["results"] == {"s1": 182.4, "s2": 41.7}
 
 
@@ -107,3 +110,48 @@ def test_the_embedded_model_is_recognised_by_its_metadata() -> None:
     marked = ChatOpenAI(model="m", api_key="x", metadata={EMBEDDED_MARK: "qwen"})  # type: ignore[arg-type]
     assert is_embedded_model(marked)
     assert not is_embedded_model(ChatOpenAI(model="m", api_key="x"))  # type: ignore[arg-type]
+
+
+def test_the_first_plan_that_compiles_is_the_one_checked() -> None:
+    faulty = 's1: price(symbol="ACME"'  # does not parse: a compile repair first
+    doubted = 's1: price(symbol="ACME")\ns2: price(symbol="ACME")'
+    fixed = 's1: price(symbol="ACME")\ns2: price(symbol="INITECH")'
+    replies = iter([doubted, fixed])
+
+    class Twice(Script):
+        def __call__(self, messages: list[BaseMessage]) -> str:
+            kind = request_kind(messages)
+            self.requests.append((kind, messages[-1].text))
+            if kind == "plan":
+                return self.first
+            if kind == "repair":
+                return next(replies)
+            return "ACME costs 182.4, INITECH 41.7."
+
+    script = Twice(faulty, "")
+    out = _ask(script, check_plans=True)
+    assert [kind for kind, _ in script.requests] == ["plan", "repair", "repair", "other"]
+    assert out["doubts"] == [
+        "the question gives INITECH, but no call uses it",
+        "s2 repeats s1 exactly",
+    ]
+    assert out["results"] == {"s1": 182.4, "s2": 41.7}
+
+
+def test_what_the_question_gives_and_no_call_uses_is_doubted() -> None:
+    vocabulary = tool_vocabulary([price, collatz])
+    one_call = parse_plan('s1: price(symbol="ACME")')
+    question = "Compare ACME and INITECH over 30 days, and the Collatz steps of 'twenty-seven'."
+    assert plan_doubts(one_call, question, DEFAULTS, question=question, vocabulary=vocabulary) == [
+        "the question gives 'twenty-seven', 30, INITECH, but no call uses it"
+    ]
+
+
+def test_a_plan_that_uses_everything_the_question_gives_is_not_doubted() -> None:
+    vocabulary = tool_vocabulary([price, collatz])
+    question = "Compare ACME and INITECH over 30 days, and the Collatz steps of 27."
+    full = parse_plan(
+        's1: price(symbol="ACME", days=30)\ns2: price(symbol="INITECH")\ns3: collatz(n=27)'
+    )
+    # "Compare" starts the sentence and "Collatz" is a word of a tool's description.
+    assert plan_doubts(full, question, DEFAULTS, question=question, vocabulary=vocabulary) == []

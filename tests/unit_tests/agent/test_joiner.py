@@ -209,3 +209,17 @@ def test_text_planning_stops_at_the_end_marker() -> None:
     model = StopRecorder(responses=['s1: lookup(city="Oslo")\n<END_OF_PLAN>', "-3.5"])
     _ask(create_llmorch_agent(model, [lookup], planning="text"))
     assert seen[0] == ["<END_OF_PLAN>"]
+
+
+def test_model_words_leave_out_the_results_the_joiner_added() -> None:
+    from langchain_llmorch.agent.answer import model_words
+
+    plan = 's1: lookup(city="Oslo")\ns2: lookup(city="Cairo")'
+    out = _ask(
+        create_llmorch_agent(ScriptedChatModel(Recorder(plan, "Cairo is warmer.")), [lookup])
+    )
+    answer = out["messages"][-1].text
+    assert "24.1" in answer
+    assert model_words(answer) == "Cairo is warmer."
+    assert model_words("Cairo (24.1) is warmer.") == "Cairo (24.1) is warmer."
+    assert model_words('Results: lookup(city="Oslo") = -3.5.') == ""

@@ -35,6 +35,7 @@ from langchain_llmorch.local import (
     stop_local_servers,
 )
 from langchain_llmorch.local import requirements as _local_requirements
+from langchain_llmorch.local.server import EMBEDDED_MARK
 
 _real_find_spec = importlib.util.find_spec
 
@@ -282,6 +283,18 @@ def test_chat_model_settings(monkeypatch: pytest.MonkeyPatch, fake_model: Path) 
         assert isinstance(llm.openai_api_key, SecretStr)
         assert llm.openai_api_key.get_secret_value() == "not-needed"
         assert server.chat_model(max_retries=4).max_retries == 4
+        assert (llm.metadata or {})[EMBEDDED_MARK] == "tiny"  # the agent's defaults see it
+
+
+def test_jinja_templates_only_when_native_tool_calls_are_asked(fake_model: Path) -> None:
+    from langchain_llmorch.local.server_main import _parse_args
+
+    plain = LocalLLMServer(fake_model, port=1234)._child_command()
+    native = LocalLLMServer(fake_model, port=1234, native_tool_calls=True)._child_command()
+    assert "--jinja" not in plain
+    assert native[-1] == "--jinja"
+    assert _parse_args(plain[plain.index("--model") :]).jinja is False
+    assert _parse_args(native[native.index("--model") :]).jinja is True
 
 
 def test_local_chat_model_shares_one_server(
