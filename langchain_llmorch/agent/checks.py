@@ -14,6 +14,9 @@ without understanding the question:
 
 `plan_doubts` lists them; the planner sends a doubted plan back for one repair, and keeps
 whatever comes back (a plan that was right stays as it is: the model rewrites it unchanged).
+That repair is asked for in the plan language even when the agent plans through structured
+output: the 0.5B model, asked for JSON, copied the doubted plan unchanged every time, and
+in text it added the missing calls.
 The check is on for the embedded model and off for others (`check_plans`), since a strong
 model rarely makes these mistakes and a repair costs a request.
 
@@ -45,6 +48,10 @@ from langchain_llmorch.tools import SELF_TOOL
 # Numbers a plan may use without the question giving them (a first item, one result).
 _ALWAYS_GROUNDED = frozenset({0.0, 1.0})
 _BUILT_INS = frozenset({SELF_TOOL, "join"})
+
+
+DOUBTS_HEAD = "The plan may not answer the question:"
+"""How `doubts_message` starts: the planner tells a doubted plan from a faulty one by it."""
 
 
 def conversation_text(messages: Sequence[AnyMessage]) -> str:
@@ -146,7 +153,7 @@ def doubts_message(doubts: Sequence[str]) -> str:
     """The repair request's error text for a doubted plan."""
     listed = "\n".join(f"- {d}" for d in doubts)
     return (
-        "The plan may not answer the question:\n"
+        f"{DOUBTS_HEAD}\n"
         f"{listed}\n"
         "Use only the numbers and names the question gives, one call for each thing it "
         "asks about, with the tool that fits it. If the plan is right as it is, write it "
@@ -178,6 +185,7 @@ def _written(number: float) -> str:
 
 
 __all__ = [
+    "DOUBTS_HEAD",
     "conversation_text",
     "doubts_message",
     "plan_doubts",

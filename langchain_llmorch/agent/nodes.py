@@ -32,6 +32,7 @@ from langchain_llmorch.agent.answer import (
     runnable_plan,
 )
 from langchain_llmorch.agent.checks import (
+    DOUBTS_HEAD,
     conversation_text,
     doubts_message,
     plan_doubts,
@@ -77,12 +78,14 @@ def _question(state: LLMOrchState) -> str:
     return humans[-1].text if humans else ""
 
 
-def _planner_prompt(state: LLMOrchState, ctx: AgentContext) -> list[AnyMessage]:
+def _planner_prompt(
+    state: LLMOrchState, ctx: AgentContext, *, structured: bool | None = None
+) -> list[AnyMessage]:
     return prompts.planner_messages(
         state["messages"],
         ctx.tools,
         system_prompt=ctx.system_prompt,
-        structured=ctx.planning == "structured",
+        structured=ctx.planning == "structured" if structured is None else structured,
     )
 
 
@@ -205,8 +208,12 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
     error = state.get("compile_error") or ""
     repairs, replans = state.get("repairs", 0), state.get("replans", 0)
     if repairs < ctx.max_repairs:
-        prompt = prompts.repair_messages(_planner_prompt(state, ctx), state.get("plan", ""), error)
-        reply = yield Ask(prompt, structured=ctx.planning == "structured")
+        # A doubted plan is repaired in the plan language (see `agent.checks`).
+        structured = ctx.planning == "structured" and not error.startswith(DOUBTS_HEAD)
+        planner = _planner_prompt(state, ctx, structured=structured)
+        prompt = prompts.repair_messages(planner, state.get("plan", ""), error)
+        stop = None if structured else [prompts.END_OF_PLAN]
+        reply = yield Ask(prompt, structured=structured, stop=stop)
         compiled = _compiled(reply, ctx)
         compiled |= _doubted(compiled, state, ctx, checked=state.get("checked", True))
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)

@@ -240,10 +240,10 @@ def recovery_messages(
     system = (
         "You repair a plan of tool calls that failed while running. Tools:\n"
         + describe_tools(tools)
-        + "\n\nReply with exactly one line: the rewritten call with the same id, e.g.\n"
-        + f'{call_id}: search(query="a more specific query", k=1000)\n'
-        + "You may change its arguments or use another tool of the same kind. If the call "
-        "is right as it is, repeat it unchanged."
+        + "\n\nReply with exactly one line: the rewritten call with the same id, in the "
+        + f"form `{call_id}: tool_name(argument_name=value, ...)`, with one of the tools "
+        + "above. You may change its arguments or use another tool of the same kind that "
+        + "fits the question better. If the call is right as it is, repeat it unchanged."
     )
     human = (
         f"Question: {question}\n\nThe call to rewrite:\n{recovery_call}\n\n"

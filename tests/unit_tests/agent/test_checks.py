@@ -155,3 +155,38 @@ def test_a_plan_that_uses_everything_the_question_gives_is_not_doubted() -> None
     )
     # "Compare" starts the sentence and "Collatz" is a word of a tool's description.
     assert plan_doubts(full, question, DEFAULTS, question=question, vocabulary=vocabulary) == []
+
+
+def test_under_structured_planning_a_doubted_plan_is_repaired_in_the_plan_language() -> None:
+    import json
+
+    from langchain_llmorch.agent.prompts import PLAN_RULES, STRUCTURED_RULES
+    from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
+    from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
+    from langchain_llmorch.testing import PLANNER_MARK
+
+    def script(messages: list[dict[str, Any]]) -> str:
+        system = messages[0]["content"]
+        if PLANNER_MARK not in system:
+            return "ACME costs 182.4, INITECH 41.7."
+        if STRUCTURED_RULES in system:  # one call: INITECH is missed
+            step = {"id": "s1", "tool": "price", "args": {"symbol": "ACME", "days": None}}
+            return json.dumps({"steps": [step]})
+        assert PLAN_RULES in system
+        return 's1: price(symbol="ACME")\ns2: price(symbol="INITECH")'
+
+    with ScriptedLLMServer(script, LatencyModel(scale=0.0)) as server:
+        agent = create_llmorch_agent(_openai(server.base_url), [price], check_plans=True)
+        out = agent.invoke({"messages": [("user", "Which costs more, ACME or INITECH?")]})
+        served = server.requests
+    assert out["planning"] == "structured"
+    assert out["doubts"] == ["the question gives INITECH, but no call uses it"]
+    assert [r.response_format is not None for r in served] == [True, False, False]
+    assert served[1].messages[-1]["content"].startswith("This plan has an error")
+    assert out["results"] == {"s1": 182.4, "s2": 41.7}
+
+
+def _openai(base_url: str) -> Any:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(model="scripted", base_url=base_url, api_key="x", max_retries=0)  # type: ignore[arg-type]

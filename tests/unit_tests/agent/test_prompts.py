@@ -48,9 +48,12 @@ def test_structured_examples_are_valid_plans_too() -> None:
         build_frg(parse_plan(structured_plan_text(steps)), TOOLS)
 
 
-def test_every_tool_gets_an_example_and_none_without_tools() -> None:
+def test_every_tool_gets_an_example_and_two_tools_one_more_that_mixes_them() -> None:
     assert prompts.example_plans([steering_angle]).count("Example") == 1
-    assert prompts.example_plans(TOOLS).count("Example") == 2
+    text = prompts.example_plans(TOOLS)
+    assert text.count("Example") == 3
+    mixed = text.split("Example 3\n", 1)[1]
+    assert _tool_names(mixed) == {"steering_angle", "word_count", "self"}
     assert prompts.example_plans([]) == ""
 
 
@@ -70,6 +73,19 @@ def test_repair_shows_the_tool_list_and_no_foreign_tool() -> None:
     assert "The only tools you can call:\n- steering_angle(scene: integer)" in request
     assert "search" not in request
     assert "e.g. `s1: steering_angle(scene=7)`" in request
+
+
+def test_recovery_shows_the_tool_list_and_no_foreign_tool() -> None:
+    system, human = prompts.recovery_messages(
+        question="Angle of scene 3?",
+        tools=TOOLS,
+        recovery_call="s1: steering_angle(scene=30)",
+        failed_calls={"s1: steering_angle(scene=30)": "KeyError: 30"},
+        results={},
+    )
+    assert "- steering_angle(scene: integer)" in system.text
+    assert "`s1: tool_name(argument_name=value, ...)`" in system.text
+    assert "search" not in system.text + human.text
 
 
 def test_a_plan_written_twice_is_read_once() -> None:
