@@ -47,6 +47,10 @@ Call only the tools the question needs, with the numbers and names it gives, cop
 exactly. Refer to an earlier step's result as "{s1}". Steps that do not need each other's
 results run at the same time. End with a self step that words the final answer."""
 
+EXAMPLE_ANSWER_PROMPT = "Answer the question from {s1} and {s2}"
+"""The examples' last step. A plan that copies it asks for nothing the joiner does not do
+anyway, so the joiner leaves it out (a small model echoed it into its answer)."""
+
 # Example argument values: two of each type, unlike any question's own values.
 _SAMPLES: dict[str, tuple[Any, Any]] = {
     "integer": (7, 12),
@@ -105,7 +109,7 @@ def _example_cases(tools: Sequence[BaseTool]) -> list[tuple[str, list[_Step]]]:
         answer = (
             "s3",
             SELF_TOOL,
-            {"prompt": "Answer the question from {s1} and {s2}"},
+            {"prompt": EXAMPLE_ANSWER_PROMPT},
         )
         cases.append((question, [_call("s1", tool, 0), _call("s2", tool, 1), answer]))
     if len(own) > 1:  # and one that mixes two tools, so a mixed question stays mixed
@@ -113,7 +117,7 @@ def _example_cases(tools: Sequence[BaseTool]) -> list[tuple[str, list[_Step]]]:
         one = _question_value(first, 1)
         two = _question_value(second, 0)
         question = f"What does {first.name} give for {one}, and {second.name} for {two}?"
-        answer = ("s3", SELF_TOOL, {"prompt": "Answer the question from {s1} and {s2}"})
+        answer = ("s3", SELF_TOOL, {"prompt": EXAMPLE_ANSWER_PROMPT})
         cases.append((question, [_call("s1", first, 1), _call("s2", second, 0), answer]))
     return cases
 
@@ -252,6 +256,8 @@ def recovery_messages(
     return [SystemMessage(system), HumanMessage(human)]
 
 
+_COPIED_ANSWER_PROMPT = EXAMPLE_ANSWER_PROMPT.split("{", 1)[0]
+
 JOINER_RULES = """\
 Answer the user's last question from the results below, in one or two full sentences
 that say what each number is. Write the number of every result exactly as it is
@@ -274,7 +280,8 @@ def joiner_messages(
     Args:
         messages: the conversation; its last human message is the question.
         results: each finished call, rendered (`steering_angle(scene=3)`) -> its result's text.
-        steps: the plan's folded `self` prompts, with the results filled in.
+        steps: the plan's folded `self` prompts, with the results filled in (a copy of
+            the examples' `EXAMPLE_ANSWER_PROMPT` is left out).
         failed: each failed call, rendered -> why it failed.
     """
     question = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
@@ -285,8 +292,9 @@ def joiner_messages(
             "These calls failed; say that their results are missing:\n"
             + "\n".join(f"- {call}: {why}" for call, why in failed.items())
         )
-    if steps:
-        parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in steps))
+    asks = [s for s in steps if not s.startswith(_COPIED_ANSWER_PROMPT)]
+    if asks:
+        parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in asks))
     parts.append("Answer:")
     return [SystemMessage(JOINER_RULES), *messages[:-1], HumanMessage("\n\n".join(parts))]
 

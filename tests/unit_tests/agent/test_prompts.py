@@ -122,3 +122,14 @@ def test_joiner_request_holds_question_results_failures_and_folded_steps() -> No
     assert "- steering_angle(scene=3) = 0.3" in request
     assert "- steering_angle(scene=4): TimeoutError: ran out" in request
     assert "- Which angle is larger? 0.3 or ?" in request
+
+
+def test_a_copy_of_the_examples_answer_step_adds_nothing_to_the_joiners_request() -> None:
+    copied = prompts.EXAMPLE_ANSWER_PROMPT.format(s1="0.3", s2="0.4")
+    request = prompts.joiner_messages(
+        [HumanMessage("Angles of scenes 3 and 4?")],
+        {"steering_angle(scene=3)": 0.3, "steering_angle(scene=4)": 0.4},
+        steps=[copied],
+    )[-1].text
+    assert "also do this" not in request
+    assert copied not in request
