@@ -6,8 +6,8 @@ Two things the joiner needs, kept free of LangGraph so they can be tested alone:
   (and a final `join()`). They never run as calls; the joiner does their work in its single
   request, as a tool-calling agent does in its final turn. A `self` step whose result feeds a
   tool stays a call.
-- `holds_results`: whether an answer mentions at least one of the numbers it was given. A
-  small model sometimes words an answer without them; the joiner then adds the results.
+- `missing_results`: the results an answer leaves out. A small model sometimes words an
+  answer without some of them; the joiner then adds those results after the answer.
 
 Example:
     ```python
@@ -132,7 +132,7 @@ def mentions(text: str, value: float) -> bool:
 
 
 ADDED_RESULTS = "(Results: "
-"""Starts the note the joiner adds when the model's answer holds none of the numbers."""
+"""Starts the note the joiner adds with the results the model's answer left out."""
 
 
 def model_words(answer: str) -> str:
@@ -140,6 +140,43 @@ def model_words(answer: str) -> str:
     if answer.startswith(ADDED_RESULTS[1:]):  # the model said nothing at all
         return ""
     return answer.split("\n\n" + ADDED_RESULTS, 1)[0]
+
+
+# Up to this many numeric results, an answer should write every one; past it, one will do
+# (an answer may fairly sum up twenty numbers).
+MAX_LISTED_RESULTS = 8
+
+
+def missing_results(answer: str, results: Mapping[str, Any]) -> dict[str, Any]:
+    """The results an answer leaves out, by key; `{}` when it holds enough.
+
+    A result that is a number must be written, each one, while there are at most
+    `MAX_LISTED_RESULTS` of them (past that, any one will do). Results that merely hold
+    numbers (texts, lists) are left out only when the answer writes none of any result's
+    numbers: then every result with numbers is missing.
+
+    Example:
+        ```python
+        results = {"pages(Dune)": 412, "pages(Emma)": 474}
+        assert missing_results("Emma has 474 pages.", results) == {"pages(Dune)": 412}
+        ```
+    """
+    if not holds_results(answer, results):
+        return {key: value for key, value in results.items() if numbers_of(value)}
+    scalars = {key: value for key, value in results.items() if _is_number(value)}
+    left_out = {key: value for key, value in scalars.items() if not mentions(answer, float(value))}
+    if len(scalars) > MAX_LISTED_RESULTS and len(left_out) < len(scalars):
+        return {}
+    return left_out
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def holds_results(answer: str, results: Mapping[str, Any]) -> bool:
@@ -153,6 +190,7 @@ __all__ = [
     "answer_steps",
     "holds_results",
     "mentions",
+    "missing_results",
     "model_words",
     "numbers_in",
     "numbers_of",

@@ -27,8 +27,7 @@ from langchain_llmorch.agent._steps import (
 from langchain_llmorch.agent.answer import (
     ADDED_RESULTS,
     answer_steps,
-    holds_results,
-    numbers_of,
+    missing_results,
     runnable_plan,
 )
 from langchain_llmorch.agent.checks import (
@@ -337,15 +336,14 @@ def _repair(state: LLMOrchState, ctx: AgentContext) -> Step:
 def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> Step:
     """One request answers from the results and does the folded answer steps.
 
-    An answer that holds none of the numbers it was given is not trusted alone: the
-    results are added to it. Failed calls are named after the answer.
+    An answer that leaves out numeric results (`missing_results`) is not trusted alone:
+    those results are added after it. Failed calls are named after the answer.
     """
     plan, frg = compile_plan(state["plan"], ctx)
     results = state.get("results", {})
     errors = state.get("errors", {})
     finished = {_described(c): results[cid] for cid, c in frg.calls.items() if cid in results}
     failed = {_described(frg.calls[cid]): why for cid, why in errors.items() if cid in frg.calls}
-    numeric = {call: v for call, v in finished.items() if numbers_of(v)}
     steps = [_folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
     reply = yield Ask(
         prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed),
@@ -353,10 +351,9 @@ def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> Step:
     )
     # A joiner that fails (context too small, server down) still leaves the results.
     text = reply.text.strip() if isinstance(reply, AIMessage) else ""
-    if not text:
-        numeric = finished
-    if not holds_results(text, numeric) or not text:
-        shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in numeric.items())
+    added = missing_results(text, finished) if text else finished
+    if added:
+        shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in added.items())
         text = f"{text}\n\n{ADDED_RESULTS}{shown}.)" if text else f"{ADDED_RESULTS[1:]}{shown}."
     if failed:
         names = "; ".join(f"{call} ({why[:160]})" for call, why in failed.items())

@@ -89,7 +89,7 @@ def test_the_served_graph_takes_its_model_string_from_the_environment(
             ]
             return json.dumps({"steps": steps})
         assert PLANNER_MARK not in messages[0]["content"]  # never a text plan: auto is structured
-        return "Berlin is large; 15 primes."
+        return "Berlin has 3596999 people; 15 primes."
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("LLMORCH_MODEL", "openai:scripted")
@@ -101,7 +101,7 @@ def test_the_served_graph_takes_its_model_string_from_the_environment(
         served = len(server.requests)
         planner_format = server.requests[0].response_format
     assert out["results"] == {"s1": 3_596_999, "s2": _primes_below(50)}
-    assert out["messages"][-1].content == "Berlin is large; 15 primes."
+    assert out["messages"][-1].content == "Berlin has 3596999 people; 15 primes."
     assert served == 2
     assert planner_format is not None
     assert planner_format["type"] == "json_schema"

@@ -112,9 +112,28 @@ def test_an_answer_without_the_numbers_gets_them_added() -> None:
 
 def test_an_answer_with_the_numbers_is_left_alone() -> None:
     plan = 's1: lookup(city="Oslo")\ns2: lookup(city="Cairo")'
+    script = Recorder(plan, "Cairo (24.1 degrees) is warmer than Oslo (-3.5).")
+    out = _ask(create_llmorch_agent(ScriptedChatModel(script), [lookup]))
+    assert out["messages"][-1].text == "Cairo (24.1 degrees) is warmer than Oslo (-3.5)."
+
+
+def test_an_answer_that_leaves_a_result_out_gets_that_one_added() -> None:
+    plan = 's1: lookup(city="Oslo")\ns2: lookup(city="Cairo")'
     script = Recorder(plan, "Cairo (24.1 degrees) is warmer than Oslo.")
     out = _ask(create_llmorch_agent(ScriptedChatModel(script), [lookup]))
-    assert out["messages"][-1].text == "Cairo (24.1 degrees) is warmer than Oslo."
+    assert out["messages"][-1].text == (
+        'Cairo (24.1 degrees) is warmer than Oslo.\n\n(Results: lookup(city="Oslo") = -3.5.)'
+    )
+
+
+def test_past_eight_numeric_results_one_in_the_answer_is_enough() -> None:
+    from langchain_llmorch.agent.answer import missing_results
+
+    results = {f"r{i}": i + 10 for i in range(9)}
+    assert missing_results("The largest is 18.", results) == {}
+    assert missing_results("No numbers here.", results) == results
+    few = dict(list(results.items())[:8])
+    assert set(missing_results("The largest is 17.", few)) == {f"r{i}" for i in range(7)}
 
 
 def test_numbers_are_recognised_as_people_write_them() -> None:
