@@ -41,7 +41,7 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
-from langchain_llmorch.plan.expressions import BinOp, DictExpr, Expr, ListExpr, Neg
+from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan
 from langchain_llmorch.tools import SELF_TOOL
 
@@ -163,21 +163,9 @@ def doubts_message(doubts: Sequence[str]) -> str:
 
 def _literals(expr: Expr) -> Iterator[float]:
     """The numeric constants written in an argument (not inside strings)."""
-    if isinstance(expr, bool):
-        return
-    if isinstance(expr, int | float):
-        yield float(expr)
-    elif isinstance(expr, Neg):
-        yield from _literals(expr.operand)
-    elif isinstance(expr, BinOp):
-        yield from _literals(expr.left)
-        yield from _literals(expr.right)
-    elif isinstance(expr, ListExpr):
-        for item in expr.items:
-            yield from _literals(item)
-    elif isinstance(expr, DictExpr):
-        for _, item in expr.items:
-            yield from _literals(item)
+    for part in walk(expr):
+        if isinstance(part, int | float) and not isinstance(part, bool):
+            yield float(part)
 
 
 def _written(number: float) -> str:

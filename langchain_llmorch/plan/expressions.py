@@ -77,23 +77,27 @@ Constant: TypeAlias = str | int | float | bool | None
 Expr: TypeAlias = Constant | Ref | Template | BinOp | Neg | ListExpr | DictExpr
 
 
+def walk(expr: Expr) -> Iterator[Expr | str]:
+    """An expression and everything inside it, depth first (a template's text parts too)."""
+    yield expr
+    children: tuple[Any, ...] = ()
+    if isinstance(expr, Template):
+        children = expr.parts
+    elif isinstance(expr, BinOp):
+        children = (expr.left, expr.right)
+    elif isinstance(expr, Neg):
+        children = (expr.operand,)
+    elif isinstance(expr, ListExpr):
+        children = expr.items
+    elif isinstance(expr, DictExpr):
+        children = tuple(value for _, value in expr.items)
+    for child in children:
+        yield from walk(child)
+
+
 def iter_refs(expr: Expr) -> Iterator[Ref]:
     """Every `Ref` inside an expression, depth first."""
-    if isinstance(expr, Ref):
-        yield expr
-    elif isinstance(expr, Template):
-        yield from (p for p in expr.parts if isinstance(p, Ref))
-    elif isinstance(expr, BinOp):
-        yield from iter_refs(expr.left)
-        yield from iter_refs(expr.right)
-    elif isinstance(expr, Neg):
-        yield from iter_refs(expr.operand)
-    elif isinstance(expr, ListExpr):
-        for item in expr.items:
-            yield from iter_refs(item)
-    elif isinstance(expr, DictExpr):
-        for _, value in expr.items:
-            yield from iter_refs(value)
+    return (e for e in walk(expr) if isinstance(e, Ref))
 
 
 def render_expr(expr: Expr) -> str:
@@ -134,6 +138,7 @@ __all__ = [
     "render_expr",
     "result_text",
     "text_size",
+    "walk",
 ]
 
 # ---------------------------------------------------------------------- evaluation

@@ -52,10 +52,10 @@ def test_a_repeated_call_is_doubted() -> None:
 
 
 class Script:
-    """Plans `first`, answers a repair with `second`, records the requests."""
+    """Plans `first`, answers repairs with `repairs` in turn, records the requests."""
 
-    def __init__(self, first: str, second: str) -> None:
-        self.first, self.second = first, second
+    def __init__(self, first: str, *repairs: str) -> None:
+        self.first, self.repairs = first, iter(repairs)
         self.requests: list[tuple[str, str]] = []
 
     def __call__(self, messages: list[BaseMessage]) -> str:
@@ -64,7 +64,7 @@ class Script:
         if kind == "plan":
             return self.first
         if kind == "repair":
-            return self.second
+            return next(self.repairs)
         return "ACME costs 182.4, INITECH 41.7."
 
 
@@ -96,7 +96,7 @@ def test_a_plan_that_stays_doubted_after_its_repair_runs() -> None:
 
 
 def test_checks_are_off_for_other_models_unless_asked() -> None:
-    script = Script('s1: price(symbol="ACME")\ns2: price(symbol="ACME")', "unused")
+    script = Script('s1: price(symbol="ACME")\ns2: price(symbol="ACME")')
     out = _ask(script)
     assert [kind for kind, _ in script.requests] == ["plan", "other"]
     assert out["doubts"] == []
@@ -116,19 +116,7 @@ def test_the_first_plan_that_compiles_is_the_one_checked() -> None:
     faulty = 's1: price(symbol="ACME"'  # does not parse: a compile repair first
     doubted = 's1: price(symbol="ACME")\ns2: price(symbol="ACME")'
     fixed = 's1: price(symbol="ACME")\ns2: price(symbol="INITECH")'
-    replies = iter([doubted, fixed])
-
-    class Twice(Script):
-        def __call__(self, messages: list[BaseMessage]) -> str:
-            kind = request_kind(messages)
-            self.requests.append((kind, messages[-1].text))
-            if kind == "plan":
-                return self.first
-            if kind == "repair":
-                return next(replies)
-            return "ACME costs 182.4, INITECH 41.7."
-
-    script = Twice(faulty, "")
+    script = Script(faulty, doubted, fixed)
     out = _ask(script, check_plans=True)
     assert [kind for kind, _ in script.requests] == ["plan", "repair", "repair", "other"]
     assert out["doubts"] == [
