@@ -14,9 +14,9 @@ without understanding the question:
 
 `plan_doubts` lists them; the planner sends a doubted plan back for one repair, and keeps
 whatever comes back (a plan that was right stays as it is: the model rewrites it unchanged).
-That repair is asked for in the plan language even when the agent plans through structured
-output: the 0.5B model, asked for JSON, copied the doubted plan unchanged every time, and
-in text it added the missing calls.
+When the agent plans through structured output, that repair is a fresh plan in the plan
+language instead: the 0.5B model, shown its doubted plan, copied it unchanged (as JSON
+every time, as text often), while a fresh text plan followed the question.
 The check is on for the embedded model and off for others (`check_plans`), since a strong
 model rarely makes these mistakes and a repair costs a request.
 

@@ -207,10 +207,12 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
     error = state.get("compile_error") or ""
     repairs, replans = state.get("repairs", 0), state.get("replans", 0)
     if repairs < ctx.max_repairs:
-        # A doubted plan is repaired in the plan language (see `agent.checks`).
-        structured = ctx.planning == "structured" and not error.startswith(DOUBTS_HEAD)
-        planner = _planner_prompt(state, ctx, structured=structured)
-        prompt = prompts.repair_messages(planner, state.get("plan", ""), error)
+        doubted = error.startswith(DOUBTS_HEAD)
+        structured = ctx.planning == "structured" and not doubted
+        prompt = _planner_prompt(state, ctx, structured=structured)
+        if not (doubted and ctx.planning == "structured"):
+            prompt = prompts.repair_messages(prompt, state.get("plan", ""), error)
+        # A doubted structured plan is planned again in the plan language (`agent.checks`).
         stop = None if structured else [prompts.END_OF_PLAN]
         reply = yield Ask(prompt, structured=structured, stop=stop)
         compiled = _compiled(reply, ctx)

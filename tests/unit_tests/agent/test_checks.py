@@ -145,7 +145,7 @@ def test_a_plan_that_uses_everything_the_question_gives_is_not_doubted() -> None
     assert plan_doubts(full, question, DEFAULTS, question=question, vocabulary=vocabulary) == []
 
 
-def test_under_structured_planning_a_doubted_plan_is_repaired_in_the_plan_language() -> None:
+def test_under_structured_planning_a_doubted_plan_is_planned_again_in_the_plan_language() -> None:
     import json
 
     from langchain_llmorch.agent.prompts import PLAN_RULES, STRUCTURED_RULES
@@ -170,7 +170,10 @@ def test_under_structured_planning_a_doubted_plan_is_repaired_in_the_plan_langua
     assert out["planning"] == "structured"
     assert out["doubts"] == ["the question gives INITECH, but no call uses it"]
     assert [r.response_format is not None for r in served] == [True, False, False]
-    assert served[1].messages[-1]["content"].startswith("This plan has an error")
+    # A fresh plan in the plan language (shown its faulty plan, the model copied it).
+    assert (
+        served[1].messages[-1]["content"] == "Question: Which costs more, ACME or INITECH?\nPlan:"
+    )
     assert out["results"] == {"s1": 182.4, "s2": 41.7}
 
 
