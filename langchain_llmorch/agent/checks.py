@@ -41,8 +41,9 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.plan.expressions import Expr, walk
-from langchain_llmorch.plan.language import Plan
+from langchain_llmorch.plan.language import Plan, parse_plan
 from langchain_llmorch.tools import SELF_TOOL
 
 # Numbers a plan may use without the question giving them (a first item, one result).
@@ -105,6 +106,36 @@ def plan_doubts(
         else:
             seen[body] = call.id
     return doubts
+
+
+def doubted(
+    compiled: Mapping[str, Any], state: LLMOrchState, ctx: AgentContext, *, checked: bool
+) -> dict[str, Any]:
+    """The state update that sends a question's first valid plan back, if it is doubted.
+
+    Only one plan per question is checked (the first that compiles, which may come from a
+    repair), so the plan that comes back from its repair runs.
+
+    Args:
+        compiled: the planner's update: `plan`, and `compile_error` when it is faulty.
+        state: the agent's state (the conversation).
+        ctx: the agent's context (`check_plans`, the tools).
+        checked: whether this question's plan was checked already.
+    """
+    if not ctx.check_plans or checked or compiled.get("compile_error"):
+        return {}
+    plan = parse_plan(compiled["plan"])
+    humans = [m for m in state["messages"] if isinstance(m, HumanMessage)]
+    doubts = plan_doubts(
+        plan,
+        conversation_text(state["messages"]),
+        tool_defaults(ctx.tools),
+        question=humans[-1].text if humans else "",
+        vocabulary=tool_vocabulary(ctx.tools),
+    )
+    if not doubts:
+        return {"doubts": [], "checked": True}
+    return {"doubts": doubts, "checked": True, "compile_error": doubts_message(doubts)}
 
 
 def _unused(plan: Plan, question: str, vocabulary: str) -> list[str]:
@@ -175,6 +206,7 @@ def _written(number: float) -> str:
 __all__ = [
     "DOUBTS_HEAD",
     "conversation_text",
+    "doubted",
     "doubts_message",
     "plan_doubts",
     "tool_defaults",

@@ -30,14 +30,7 @@ from langchain_llmorch.agent.answer import (
     missing_results,
     runnable_plan,
 )
-from langchain_llmorch.agent.checks import (
-    DOUBTS_HEAD,
-    conversation_text,
-    doubts_message,
-    plan_doubts,
-    tool_defaults,
-    tool_vocabulary,
-)
+from langchain_llmorch.agent.checks import DOUBTS_HEAD, doubted
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.running import (
     Streamed,
@@ -124,30 +117,7 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     stop = None if structured else [prompts.END_OF_PLAN]
     reply = yield Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
     compiled = _compiled(reply, ctx)
-    return fresh | compiled | _doubted(compiled, state, ctx, checked=False)
-
-
-def _doubted(
-    compiled: dict[str, Any], state: LLMOrchState, ctx: AgentContext, *, checked: bool
-) -> dict[str, Any]:
-    """The first valid plan, if it has invented numbers or repeated calls, goes back once.
-
-    Only one plan per question is checked (the first that compiles, which may come
-    from a repair), so a plan the model confirms after its repair runs.
-    """
-    if not ctx.check_plans or checked or compiled.get("compile_error"):
-        return {}
-    plan = parse_plan(compiled["plan"])
-    doubts = plan_doubts(
-        plan,
-        conversation_text(state["messages"]),
-        tool_defaults(ctx.tools),
-        question=_question(state),
-        vocabulary=tool_vocabulary(ctx.tools),
-    )
-    if not doubts:
-        return {"doubts": [], "checked": True}
-    return {"doubts": doubts, "checked": True, "compile_error": doubts_message(doubts)}
+    return fresh | compiled | doubted(compiled, state, ctx, checked=False)
 
 
 def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:
@@ -207,16 +177,16 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
     error = state.get("compile_error") or ""
     repairs, replans = state.get("repairs", 0), state.get("replans", 0)
     if repairs < ctx.max_repairs:
-        doubted = error.startswith(DOUBTS_HEAD)
-        structured = ctx.planning == "structured" and not doubted
+        in_doubt = error.startswith(DOUBTS_HEAD)
+        structured = ctx.planning == "structured" and not in_doubt
         prompt = _planner_prompt(state, ctx, structured=structured)
-        if not (doubted and ctx.planning == "structured"):
+        if not (in_doubt and ctx.planning == "structured"):
             prompt = prompts.repair_messages(prompt, state.get("plan", ""), error)
         # A doubted structured plan is planned again in the plan language (`agent.checks`).
         stop = None if structured else [prompts.END_OF_PLAN]
         reply = yield Ask(prompt, structured=structured, stop=stop)
         compiled = _compiled(reply, ctx)
-        compiled |= _doubted(compiled, state, ctx, checked=state.get("checked", True))
+        compiled |= doubted(compiled, state, ctx, checked=state.get("checked", True))
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     if replans < ctx.max_replans:
         reply = yield Ask(
