@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from langchain_llmorch.benchmarks.harness import Options, run_benchmark
 from langchain_llmorch.benchmarks.local_questions import ran_calls
 from langchain_llmorch.benchmarks.workloads import kitti
 from langchain_llmorch.engine.scheduling import lower_bound
+from langchain_llmorch.plan.expressions import render_expr
 from langchain_llmorch.processes.cpus import usable_cpus
 from langchain_llmorch.tools import inout
 from langchain_llmorch.viz import gantt, schedule_table
@@ -40,7 +42,8 @@ class LocalQuestion:
     calls: frozenset[tuple[str, str, Any]]
     """(tool, argument, value) of each expected call."""
     largest: bool = False
-    """The answer must give the largest of the results (else: every result)."""
+    """The answer must say which result is the largest, and be right (else: give every
+    result)."""
 
 
 LOCAL_QUESTIONS = (
@@ -86,13 +89,37 @@ def check_answer(question: LocalQuestion, state: dict[str, Any]) -> str | None:
     if ran != {(t, a, v.lower() if isinstance(v, str) else v) for t, a, v in question.calls}:
         wanted = sorted(f"{t}({a}={v!r})" for t, a, v in question.calls)
         return f"wrong calls: ran {sorted(f'{t}({a}={v!r})' for t, a, v in ran)}, wanted {wanted}"
-    plan = {c.id: c for c in parse_plan(state["plan"]).calls}
-    values = [v for cid, v in state.get("results", {}).items() if plan[cid].tool != "self"]
-    numbers = [float(v) for v in values if isinstance(v, int | float)]
-    needed = [max(numbers)] if question.largest and numbers else numbers
+    calls = {c.id: c for c in parse_plan(state["plan"]).calls}
+    results = {
+        cid: float(v)
+        for cid, v in state.get("results", {}).items()
+        if calls[cid].tool != "self" and isinstance(v, int | float)
+    }
     answer = model_words(state["messages"][-1].text if state.get("messages") else "")
-    missing = [n for n in needed if not mentions(answer, n)]
+    if question.largest:
+        scenes = {cid: render_expr(calls[cid].kwargs["scene"]) for cid in results}
+        return _wrong_largest(answer, results, scenes)
+    missing = [n for n in results.values() if not mentions(answer, n)]
     return f"the answer lacks {missing}" if missing else None
+
+
+def _wrong_largest(answer: str, results: dict[str, float], scenes: dict[str, str]) -> str | None:
+    """Why the answer's last sentence about the largest result is wrong, or None.
+
+    That sentence must name the largest result, by its scene or its value, and no other.
+    """
+    if not results:
+        return "no results"
+    claims = [s for s in re.split(r"(?<=[.!?])\s+", answer) if "largest" in s.lower()]
+    if not claims:
+        return "the answer does not say which is the largest"
+    claim = claims[-1]
+    best = max(results, key=results.__getitem__)
+    named = set(re.findall(r"scenes?\s+(\d+)", claim, re.IGNORECASE))
+    values = {cid for cid, value in results.items() if mentions(claim, value)}
+    if named - {scenes[best]} or values - {best} or not (named or values):
+        return f"the largest is scene {scenes[best]} ({results[best]}), the answer says: {claim!r}"
+    return None
 
 
 def local_model_section() -> tuple[int, int]:

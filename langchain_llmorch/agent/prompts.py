@@ -287,6 +287,9 @@ def joiner_messages(
     question = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
     lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
+    extremes = _extremes(results)
+    if extremes:
+        parts.append(extremes)
     if failed:
         parts.append(
             "These calls failed; say that their results are missing:\n"
@@ -297,6 +300,27 @@ def joiner_messages(
         parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in asks))
     parts.append("Answer:")
     return [SystemMessage(JOINER_RULES), *messages[:-1], HumanMessage("\n\n".join(parts))]
+
+
+def _extremes(results: Mapping[str, Any]) -> str:
+    """`Largest: ... Smallest: ...` for each tool with two or more numeric results.
+
+    Small models compare numbers badly (the 0.5B model called 25.36 the largest of 30.71,
+    25.32 and 25.36); the comparison is done for them.
+    """
+    by_tool: dict[str, dict[str, float]] = {}
+    for call, value in results.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            by_tool.setdefault(call.split("(", 1)[0], {})[call] = value
+    lines = []
+    for values in by_tool.values():
+        if len(set(values.values())) >= 2:  # noqa: PLR2004 - a comparison needs two
+            high, low = max(values, key=values.__getitem__), min(values, key=values.__getitem__)
+            lines.append(
+                f"Largest: {high} = {result_text(values[high])}. "
+                f"Smallest: {low} = {result_text(values[low])}."
+            )
+    return "\n".join(lines)
 
 
 _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)

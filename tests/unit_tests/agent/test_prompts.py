@@ -133,3 +133,20 @@ def test_a_copy_of_the_examples_answer_step_adds_nothing_to_the_joiners_request(
     )[-1].text
     assert "also do this" not in request
     assert copied not in request
+
+
+def test_the_joiner_is_told_the_largest_and_smallest_of_one_tools_numbers() -> None:
+    results = {
+        "steering_angle(scene=1)": 30.71,
+        "steering_angle(scene=2)": 25.32,
+        "steering_angle(scene=5)": 25.36,
+        'word_count(text="a b")': 2,
+    }
+    request = prompts.joiner_messages([HumanMessage("Which is the largest?")], results)[-1].text
+    assert (
+        "Largest: steering_angle(scene=1) = 30.71. Smallest: steering_angle(scene=2) = 25.32."
+        in request
+    )
+    assert "word_count" not in request.split("Largest:", 1)[1]  # one result: nothing to compare
+    alone = prompts.joiner_messages([HumanMessage("q")], {'word_count(text="a")': 1})[-1].text
+    assert "Largest" not in alone
