@@ -104,22 +104,32 @@ def check_answer(question: LocalQuestion, state: dict[str, Any]) -> str | None:
 
 
 def _wrong_largest(answer: str, results: dict[str, float], scenes: dict[str, str]) -> str | None:
-    """Why the answer's last sentence about the largest result is wrong, or None.
+    """Why the answer's claims about the largest (or smallest) result are wrong, or None.
 
-    That sentence must name the largest result, by its scene or its value, and no other.
+    Every sentence that calls a result the largest, the second largest or the smallest must
+    name that result, by its scene or its value, and no other; one must name the largest.
     """
     if not results:
         return "no results"
-    claims = [s for s in re.split(r"(?<=[.!?])\s+", answer) if "largest" in s.lower()]
-    if not claims:
-        return "the answer does not say which is the largest"
-    claim = claims[-1]
-    best = max(results, key=results.__getitem__)
-    named = set(re.findall(r"scenes?\s+(\d+)", claim, re.IGNORECASE))
-    values = {cid for cid, value in results.items() if mentions(claim, value)}
-    if named - {scenes[best]} or values - {best} or not (named or values):
-        return f"the largest is scene {scenes[best]} ({results[best]}), the answer says: {claim!r}"
-    return None
+    ranked = sorted(results, key=results.__getitem__, reverse=True)
+    claims = 0
+    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+        lowered = sentence.lower()
+        if "smallest" in lowered:
+            expected = ranked[-1]
+        elif "second largest" in lowered and len(ranked) > 1:
+            expected = ranked[1]
+        elif "largest" in lowered:
+            expected, claims = ranked[0], claims + 1
+        else:
+            continue
+        named = set(re.findall(r"scenes?\s+(\d+)", sentence, re.IGNORECASE))
+        values = {cid for cid, value in results.items() if mentions(sentence, value)}
+        if named - {scenes[expected]} or values - {expected} or not (named or values):
+            return (
+                f"scene {scenes[expected]} ({results[expected]}) is the one meant by: {sentence!r}"
+            )
+    return None if claims else "the answer does not say which is the largest"
 
 
 def local_model_section() -> tuple[int, int]:

@@ -30,8 +30,27 @@ def test_a_wrong_largest_is_caught_even_when_every_number_is_written() -> None:
     listed = "The angles of scenes 1, 2 and 5 are 30.71, 25.32 and 25.36 respectively."
     problem = check_answer(LARGEST, _state(f"{listed} The scene with the largest is scene 5."))
     assert problem is not None
-    assert "the largest is scene 1 (30.71)" in problem
+    assert problem.startswith("scene 1 (30.71) is the one meant by")
     assert check_answer(LARGEST, _state(listed)) == "the answer does not say which is the largest"
+
+
+def test_a_wrong_claim_about_the_smallest_or_second_largest_is_caught_too() -> None:
+    # What the 0.5B model once wrote: right about the largest, wrong about the other two.
+    answer = (
+        "The steering angle of scene 1 is 30.71 degrees, which is the largest. The steering "
+        "angle of scene 2 is 25.32 degrees, which is the second largest. The steering angle "
+        "of scene 5 is 25.36 degrees, which is the smallest. The scene with the largest "
+        "steering angle is scene 1."
+    )
+    problem = check_answer(LARGEST, _state(answer))
+    assert problem is not None
+    assert problem.startswith("scene 5 (25.36) is the one meant by")
+    fixed = answer.replace("scene 2 is 25.32", "scene 5 is 25.36", 1)
+    fixed = fixed.replace(
+        "of scene 5 is 25.36 degrees, which is the smallest",
+        "of scene 2 is 25.32 degrees, which is the smallest",
+    )
+    assert check_answer(LARGEST, _state(fixed)) is None
 
 
 def test_results_the_joiner_added_do_not_make_an_answer_right() -> None:
