@@ -121,8 +121,9 @@ async def arun_plan(request: RunRequest, ctx: AgentContext, config: RunnableConf
     return settle(run, request.frg)
 
 
-def _extension(frg: FRG, ledger: CallLedger | None) -> Extension:
-    return frg, ledger.issue(frg, newest(frg)) if ledger else {}
+def _extension(frg: FRG, ledger: CallLedger | None, new: list[str] | None = None) -> Extension:
+    """`frg` for the run, with the results the ledger already holds for its new calls."""
+    return frg, ledger.issue(frg, newest(frg) if new is None else new) if ledger else {}
 
 
 def stream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableConfig) -> Streamed:
@@ -149,6 +150,8 @@ def stream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableConfig) 
             sink.plan_done()
             for frg in [*lines.add(source.finish()), *lines.finish()]:
                 feed.put(_extension(frg, ledger))
+            if released := lines.release():
+                feed.put(_extension(released[0], ledger, released[1]))
         except Exception as err:
             failure = err
         finally:
@@ -171,8 +174,8 @@ async def astream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableC
     sink = PlanningSink(get_stream_writer())
     failures: list[Exception] = []
 
-    async def extension(frg: FRG) -> Extension:
-        return frg, await ledger.aissue(frg, newest(frg)) if ledger else {}
+    async def extension(frg: FRG, new: list[str] | None = None) -> Extension:
+        return frg, await ledger.aissue(frg, newest(frg) if new is None else new) if ledger else {}
 
     async def produce() -> None:
         try:
@@ -182,6 +185,8 @@ async def astream_plan(request: StreamPlan, ctx: AgentContext, config: RunnableC
             sink.plan_done()
             for frg in [*lines.add(source.finish()), *lines.finish()]:
                 feed.put(await extension(frg))
+            if released := lines.release():
+                feed.put(await extension(*released))
         except Exception as err:
             failures.append(err)
         finally:

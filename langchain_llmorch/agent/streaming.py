@@ -10,9 +10,9 @@ lines that use their results, are held back: only the whole plan tells whether
 such a step is an answer step (folded into the joiner's request) or feeds a tool.
 When the stream ends the whole plan is compiled as before:
 
-- it compiles: the calls that ran are kept (those whose line, and whose inputs'
-  lines, are unchanged in the final plan) and the coordinator runs the rest
-  (the held-back steps that are not answer steps);
+- it compiles: the held-back steps that are not answer steps join the same run at
+  once (`PlanLines.release`); the calls that ran are kept (those whose line, and whose
+  inputs' lines, are unchanged in the final plan) and the coordinator runs what is left;
 - it does not: the plan goes to repair with the finished calls kept, under the
   same rule against the repaired plan.
 
@@ -40,6 +40,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableSequence
 from langchain_core.utils.json import parse_partial_json
 
+from langchain_llmorch.agent.answer import answer_steps, runnable_plan
 from langchain_llmorch.agent.state import AgentContext
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.orchestrator import Extension
@@ -181,6 +182,27 @@ class PlanLines:
         line, self._buffer = self._buffer, ""
         frg = self._complete(line)
         return [frg] if frg is not None else []
+
+    def release(self) -> tuple[FRG, list[str]] | None:
+        """The plan is complete: the held-back steps that are not answer steps, to run now.
+
+        Returns the whole plan without its answer steps, and the ids of the calls it adds
+        to what was handed over; None when nothing is added or a line failed (the final
+        compile decides then). Without this, those steps would wait for every streamed
+        call to finish before the coordinator started them.
+        """
+        if self.error is not None or not self.held or not self.accepted:
+            return None
+        plan = parse_plan("\n".join(self.accepted))
+        frg = build_frg(
+            runnable_plan(plan, answer_steps(plan)), self.ctx.tools, self_kind=self.ctx.self_kind
+        )
+        before = self.frg.calls if self.frg is not None else {}
+        added = [cid for cid in frg.calls if cid not in before]
+        if not added:
+            return None
+        self.frg = frg
+        return frg, added
 
     def _complete(self, line: str) -> FRG | None:
         early, self._early = self._early, None

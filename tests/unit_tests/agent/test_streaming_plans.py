@@ -335,3 +335,37 @@ async def test_structured_plans_stream_step_by_step(mode: str) -> None:
     (planned,) = [e for e in events if e["event"] == "planned"]
     assert planned["lines"] == 3
     assert RUNS == {"fetch:a": 1, "fetch:b": 1}
+
+
+_GO = __import__("threading").Event()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_held_steps_join_the_run_when_the_plan_ends_not_after_the_streamed_calls(
+    mode: str,
+) -> None:
+    from langchain_llmorch import inout
+
+    @inout
+    def wait_for_s2(key: str) -> str:
+        """Returns only once s2 (a held-back `self` step) has run, or after 5 s."""
+        _GO.wait(5)
+        return f"<{key}:{'after s2' if _GO.is_set() else 'timed out'}>"
+
+    def answer(request: str) -> str:
+        if FOLDED in request:
+            return folded_answer(request)
+        _GO.set()  # the `self` call s2
+        return "A"
+
+    _GO.clear()
+    plan = 's1: wait_for_s2(key="x")\ns2: self(prompt="go")\ns3: fetch(key=s2)'
+    RUNS.clear()
+    graph = create_llmorch_agent(
+        LineStreamer(plan=plan, answer=answer), [wait_for_s2, tools.fetch], stream_plan=True
+    )
+    out = graph.invoke(QUESTION) if mode == "sync" else await graph.ainvoke(QUESTION)
+    # s2 is held back while the plan streams (it could have been an answer step); once the
+    # plan ends it runs beside s1 instead of waiting for it, so s1 sees it has run.
+    assert out["results"]["s1"] == "<x:after s2>"
+    assert out["results"]["s3"] == "<A>"
