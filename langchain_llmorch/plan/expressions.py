@@ -152,17 +152,13 @@ def result_text(value: Any) -> str:
     """
     if isinstance(value, str):
         return value
-    try:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        pass
-    readable = _readable_ints(value)
-    if isinstance(readable, str):
-        return readable
-    try:
-        return json.dumps(readable, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        pass
+    for attempt in (value, _readable_ints(value)):
+        if isinstance(attempt, str):
+            return attempt
+        try:
+            return json.dumps(attempt, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            continue
     try:
         return str(value)
     except ValueError:
