@@ -9,8 +9,8 @@ holds none are counted apart.
 
 Three sets of eight, each with its own tools: `tuned`, the questions the prompts were
 tuned on (2026-12-01, first session); `fresh`, written afterwards and used while the
-planner's checks and examples were improved (second session); `holdout`, written last and
-run only to measure, never to tune.
+planner's checks and examples were improved (second session); `holdout`, written last, whose
+plans were never tuned on (one joiner change came after seeing one of its answers).
 
 Run it (about 10-30 s a question on one llama.cpp thread):
 
@@ -79,8 +79,8 @@ def word_count(text: str) -> int:
 
 TOOLS: list[BaseTool] = [prime_count, fibonacci, population, temperature, word_count]
 
-# A second set, written after the prompts were last tuned and never tuned on: other tools
-# (one with two arguments), other wording. Its figures are the honest held-out ones.
+# The `fresh` set: written after the first session's tuning, then used while building the
+# plan checks. Other tools (one with two arguments), other wording.
 PRICES = {"ACME": 182.4, "GLOBEX": 96.15, "INITECH": 41.7}
 RATES = {"EUR": 1.08, "JPY": 0.0067, "GBP": 1.27}
 DISTANCES = {("Paris", "Berlin"): 878, ("Rome", "Madrid"): 1365, ("Paris", "Rome"): 1106}
