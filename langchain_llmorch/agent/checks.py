@@ -41,6 +41,7 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
+from langchain_llmorch.agent.prompts import last_question
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan, parse_plan
@@ -125,12 +126,11 @@ def doubted(
     if not ctx.check_plans or checked or compiled.get("compile_error"):
         return {}
     plan = parse_plan(compiled["plan"])
-    humans = [m for m in state["messages"] if isinstance(m, HumanMessage)]
     doubts = plan_doubts(
         plan,
         conversation_text(state["messages"]),
         tool_defaults(ctx.tools),
-        question=humans[-1].text if humans else "",
+        question=last_question(state["messages"]),
         vocabulary=tool_vocabulary(ctx.tools),
     )
     if not doubts:

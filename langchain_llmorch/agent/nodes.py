@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.messages import AIMessage, AnyMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
@@ -66,8 +66,7 @@ def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
 
 
 def _question(state: LLMOrchState) -> str:
-    humans = [m for m in state["messages"] if isinstance(m, HumanMessage)]
-    return humans[-1].text if humans else ""
+    return prompts.last_question(state["messages"])
 
 
 def _planner_prompt(

@@ -152,6 +152,11 @@ def example_plans(tools: Sequence[BaseTool], *, structured: bool = False) -> str
     return "\n\n".join(blocks)
 
 
+def last_question(messages: Sequence[AnyMessage]) -> str:
+    """The text of the conversation's last human message ("" when there is none)."""
+    return next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+
+
 def describe_tools(tools: Sequence[BaseTool]) -> str:
     """One line per tool: `name(arg: type, ...): description`."""
     lines = []
@@ -284,7 +289,7 @@ def joiner_messages(
             the examples' `EXAMPLE_ANSWER_PROMPT` is left out).
         failed: each failed call, rendered -> why it failed.
     """
-    question = next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+    question = last_question(messages)
     lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
     extremes = _extremes(results)
@@ -379,6 +384,7 @@ __all__ = [
     "example_plans",
     "extract_plan_text",
     "joiner_messages",
+    "last_question",
     "planner_messages",
     "recovery_messages",
     "repair_messages",

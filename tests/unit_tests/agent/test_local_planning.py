@@ -12,7 +12,8 @@ import pytest
 
 from langchain_llmorch import create_llmorch_agent
 from langchain_llmorch.agent.answer import mentions
-from langchain_llmorch.benchmarks.local_questions import QUESTIONS, TOOLS, Question, ran_calls
+from langchain_llmorch.benchmarks.local_questions import ran_calls
+from langchain_llmorch.benchmarks.question_sets import QUESTIONS, TOOLS, Question
 
 
 @pytest.fixture(scope="module")
