@@ -130,3 +130,14 @@ class DependencyFailedError(LLMOrchError):
 
 class RecoveryExhaustedError(LLMOrchError):
     """The agent used every repair attempt and still has failures."""
+
+
+class OptionValueError(LLMOrchError, ValueError):
+    """An option of the agent, the executor or the engine is out of range or conflicts.
+
+    Also a `ValueError`, so code that caught the untyped error keeps working.
+    """
+
+
+class OptionTypeError(LLMOrchError, TypeError):
+    """An option has the wrong type, or does not exist. Also a `TypeError`."""

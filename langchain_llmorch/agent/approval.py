@@ -69,7 +69,7 @@ def approve(state: LLMOrchState, ctx: AgentContext) -> dict[str, Any]:
     if answer is True:
         return checked
     if answer is False:
-        if ctx.raise_on_failure:
+        if ctx.options.raise_on_failure:
             raise PlanRejectedError(REJECTED)
         return {"failure": REJECTED, "messages": [AIMessage(REJECTED)]}
     if isinstance(answer, str):

@@ -13,7 +13,7 @@ variables and messages reach the model, `verbose=True` prints the same lines, an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
@@ -33,11 +33,18 @@ from langchain_llmorch.agent._executor_stream import (
     iterate_in_thread,
 )
 from langchain_llmorch.agent.graph import create_llmorch_agent
+from langchain_llmorch.agent.options import (
+    ENGINE_SHORTHANDS,
+    AgentOptions,
+    LLMOrchOptions,
+    split_options,
+)
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.processes.warm import needs_workers
 
-# A plan, then up to two repairs or recoveries: fewer turns than this caps the defaults.
-_DEFAULT_TURNS = 3
+_DEFAULTS = AgentOptions()
+# A plan, then the default repairs or recoveries: fewer turns than this caps the defaults.
+_DEFAULT_TURNS = 1 + _DEFAULTS.max_repairs
 
 
 class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
@@ -62,7 +69,8 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         verbose: print the run as `AgentExecutor` prints it.
         tags: tags of the executor's own run.
         metadata: metadata of the executor's own run.
-        **llmorch_options: passed to `create_llmorch_agent` (`max_processors`, `policy`, ...).
+        orchestrator: the engine that runs the calls (see `create_llmorch_agent`).
+        **llmorch_options: the agent's options, as for `create_llmorch_agent`.
 
     The worker processes for `compute` tools start in the background when the
     executor is built; `warm()` waits until they are ready.
@@ -94,7 +102,8 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         verbose: bool = False,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
-        **llmorch_options: Any,
+        orchestrator: Orchestrator | None = None,
+        **llmorch_options: Unpack[LLMOrchOptions],
     ) -> None:
         """Build the executor; see the class docstring for the arguments."""
         model = llm or find_chat_model(agent)
@@ -131,21 +140,23 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
             # One turn plans; the rest may go to repairs and recoveries.
             spare = max_iterations - 1
             options |= {
-                "max_repairs": min(2, spare),
-                "max_replans": min(1, max(spare - 2, 0)),
-                "max_recoveries": min(2, spare),
+                "max_repairs": min(_DEFAULTS.max_repairs, spare),
+                "max_replans": min(_DEFAULTS.max_replans, max(spare - _DEFAULTS.max_repairs, 0)),
+                "max_recoveries": min(_DEFAULTS.max_recoveries, spare),
             }
         options |= llmorch_options
         # A chat prompt's messages (its system message included) go into the
         # conversation at each call, filled from the input; other agents give their
         # system message to the planner.
-        system_prompt = options.pop("system_prompt", None)
-        if system_prompt is None and self.prompt is None:
-            system_prompt = find_system_prompt(agent)
-        self._pool_options = {
-            k: options[k] for k in ("max_processors", "executor") if options.get(k) is not None
-        }
-        self.graph = create_llmorch_agent(model, self.tools, system_prompt=system_prompt, **options)
+        if options.get("system_prompt") is None and self.prompt is None:
+            options["system_prompt"] = find_system_prompt(agent)
+        _, self.orchestrator = split_options(options, orchestrator)
+        self.graph = create_llmorch_agent(
+            model,
+            self.tools,
+            orchestrator=self.orchestrator,
+            **{k: v for k, v in options.items() if k not in ENGINE_SHORTHANDS},
+        )
 
     @classmethod
     def from_agent_and_tools(
@@ -172,7 +183,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
             ```
         """
         if needs_workers(self.tools):
-            Orchestrator(self.tools, **self._pool_options).warm()
+            self.orchestrator.warm()
 
     # -- Runnable ------------------------------------------------------------------
 

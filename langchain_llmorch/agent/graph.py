@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda
@@ -30,41 +30,23 @@ from langchain_llmorch.agent.nodes import (
     route_after_coordinator,
     route_after_planning,
 )
-from langchain_llmorch.agent.state import AgentContext, LLMOrchState, Planning
-from langchain_llmorch.engine.backend import ComputeExecutor
-from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
+from langchain_llmorch.agent.options import LLMOrchOptions, split_options
+from langchain_llmorch.agent.state import AgentContext, AgentInput, AgentOutput, LLMOrchState
+from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.processes.warm import warm_in_background
-from langchain_llmorch.tools import SELF_TOOL, ToolKind, make_self_tool, tools_by_name
-
-DEFAULT_CALL_TIMEOUT = 120.0
-"""Seconds a planned call may run: a small model once planned a compute call that ran for
-16 minutes. Generous for real tools; override with `call_timeout=` (`None`: no limit)."""
+from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
 
 
 def build_llmorch_graph(
     model: str | BaseChatModel,
     tools: Sequence[BaseTool | Callable[..., Any]],
     *,
-    max_processors: int | None = None,
-    policy: Policy = "dataflow",
-    system_prompt: str | None = None,
-    self_kind: ToolKind = "inout",
-    planning: Planning = "auto",
-    max_repairs: int = 2,
-    max_replans: int = 1,
-    max_recoveries: int = 2,
-    replan_temperature: float = 0.7,
-    call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
-    executor: ComputeExecutor | None = None,
-    raise_on_failure: bool = False,
-    base_url: str | None = None,
-    approve_plan: bool = False,
-    stream_plan: bool = False,
-    check_plans: bool | None = None,
-) -> StateGraph[LLMOrchState]:
+    orchestrator: Orchestrator | None = None,
+    **options: Unpack[LLMOrchOptions],
+) -> StateGraph[LLMOrchState, None, AgentInput, AgentOutput]:
     """The uncompiled LLMOrch graph, to add nodes or compile with your own options.
 
-    Takes the same arguments as `create_llmorch_agent` except `checkpointer`.
+    Takes the same arguments as `create_llmorch_agent` except `checkpointer` and `name`.
 
     Example:
         ```python
@@ -72,48 +54,15 @@ def build_llmorch_graph(
         graph = builder.compile(checkpointer=InMemorySaver())
         ```
     """
-    for name, value in (
-        ("max_repairs", max_repairs),
-        ("max_replans", max_replans),
-        ("max_recoveries", max_recoveries),
-    ):
-        if value < 0:
-            msg = f"{name} must be >= 0, not {value}"
-            raise ValueError(msg)
-    if stream_plan and approve_plan:
-        msg = (
-            "stream_plan starts calls while the plan is written, approve_plan runs nothing "
-            "before a human approves the plan: choose one"
-        )
-        raise ValueError(msg)
-    chat = resolve_chat_model(model, base_url=base_url)
+    agent_options, engine = split_options(options, orchestrator)
+    chat = resolve_chat_model(model, base_url=agent_options.base_url)
     given = tools_by_name(tools)
     if SELF_TOOL not in given:
-        given[SELF_TOOL] = make_self_tool(chat, kind=self_kind)
-    ctx = AgentContext(
-        model=chat,
-        tools=list(given.values()),
-        orchestrator=Orchestrator(
-            given,
-            max_processors=max_processors,
-            policy=policy,
-            executor=executor,
-            call_timeout=call_timeout,
-        ),
-        system_prompt=system_prompt,
-        self_kind=self_kind,
-        planning=planning,
-        max_repairs=max_repairs,
-        max_replans=max_replans,
-        max_recoveries=max_recoveries,
-        replan_temperature=replan_temperature,
-        raise_on_failure=raise_on_failure,
-        stream_plan=stream_plan,
-        check_plans=check_plans,
-    )
+        given[SELF_TOOL] = make_self_tool(chat, kind=agent_options.self_kind)
+    ctx = AgentContext.build(chat, list(given.values()), engine, agent_options)
     warm_in_background(ctx.orchestrator, ctx.tools)  # compute workers start while we wire
 
-    builder = StateGraph(LLMOrchState)
+    builder = StateGraph(LLMOrchState, input_schema=AgentInput, output_schema=AgentOutput)
     # One node per stage; each runs sync or async, whichever way the graph is called.
     stages: tuple[NodeName, ...] = ("planner", "coordinator", "repair", "joiner")
     for name in stages:
@@ -123,7 +72,7 @@ def build_llmorch_graph(
     builder.add_edge(START, "planner")
     builder.add_conditional_edges("coordinator", route_after_coordinator, ["joiner", "repair"])
     builder.add_edge("joiner", END)
-    if not approve_plan:
+    if not agent_options.approve_plan:
         builder.add_conditional_edges(
             "planner", route_after_planning, ["coordinator", "repair", END]
         )
@@ -143,33 +92,25 @@ def create_llmorch_agent(
     model: str | BaseChatModel,
     tools: Sequence[BaseTool | Callable[..., Any]],
     *,
-    max_processors: int | None = None,
-    policy: Policy = "dataflow",
+    orchestrator: Orchestrator | None = None,
     checkpointer: Checkpointer = None,
-    system_prompt: str | None = None,
-    self_kind: ToolKind = "inout",
-    planning: Planning = "auto",
-    max_repairs: int = 2,
-    max_replans: int = 1,
-    max_recoveries: int = 2,
-    replan_temperature: float = 0.7,
-    call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
-    executor: ComputeExecutor | None = None,
-    raise_on_failure: bool = False,
-    base_url: str | None = None,
-    approve_plan: bool = False,
-    stream_plan: bool = False,
-    check_plans: bool | None = None,
     name: str = "llmorch",
-) -> CompiledStateGraph[LLMOrchState]:
+    **options: Unpack[LLMOrchOptions],
+) -> CompiledStateGraph[LLMOrchState, None, AgentInput, AgentOutput]:
     """Build an agent that plans all tool calls at once and runs them in parallel.
 
     Args:
-        model: a LangChain chat model, or a model name for `ChatOpenAI`.
+        model: a LangChain chat model, or a model string (`"openai:gpt-4o-mini"`, ...).
         tools: the tools; tag CPU-bound ones with `compute`, I/O-bound ones with `inout`.
-        max_processors: compute calls allowed at once (default: this process's usable CPUs).
-        policy: `"dataflow"` (default) or `"paper"` (the paper's Algorithms 2-3).
+        orchestrator: the engine that runs the calls, with its knobs (`max_processors`,
+            `policy`, `call_timeout`, `executor`, `respect_load`, `slot_group`,
+            `max_threads`, `durations`); the agent binds its tools to it. Default: an
+            `Orchestrator` built from the shorthands below.
         checkpointer: a LangGraph checkpointer, to resume a thread.
+        name: the graph's name.
+        **options: the agent's options (`AgentOptions`), and the engine shorthands
+            `max_processors`, `policy`, `call_timeout` and `executor` (not together
+            with `orchestrator`):
         system_prompt: put before the planner's instructions.
         self_kind: `"compute"` when the model runs on this machine's CPU.
         planning: `"auto"` (default: `"structured"` for models with JSON-schema constrained
@@ -183,6 +124,8 @@ def create_llmorch_agent(
         call_timeout: seconds after which a planned call fails into recovery (default
             `DEFAULT_CALL_TIMEOUT`, 120 s, so that a confused plan cannot hang the agent;
             `None` lets calls run for as long as they take).
+        max_processors: compute calls allowed at once (default: this process's usable CPUs).
+        policy: `"dataflow"` (default) or `"paper"` (the paper's Algorithms 2-3).
         executor: a compute backend (default: the process-wide worker pool).
         raise_on_failure: raise `PlanValidationError` / `RecoveryExhaustedError`
             instead of answering with the reason.
@@ -198,7 +141,6 @@ def create_llmorch_agent(
             small models; `agent.checks`). Default `None`: on for the embedded model
             (`langchain_llmorch.local`), off for others. Not applied to streamed plans,
             whose calls start before the plan is complete.
-        name: the graph's name.
 
     Returns:
         A compiled graph: `{"messages": [...]}` in, the answer as the last AI message.
@@ -212,24 +154,5 @@ def create_llmorch_agent(
         print(out["messages"][-1].content)
         ```
     """
-    builder = build_llmorch_graph(
-        model,
-        tools,
-        max_processors=max_processors,
-        policy=policy,
-        system_prompt=system_prompt,
-        self_kind=self_kind,
-        planning=planning,
-        max_repairs=max_repairs,
-        max_replans=max_replans,
-        max_recoveries=max_recoveries,
-        replan_temperature=replan_temperature,
-        call_timeout=call_timeout,
-        executor=executor,
-        raise_on_failure=raise_on_failure,
-        base_url=base_url,
-        approve_plan=approve_plan,
-        stream_plan=stream_plan,
-        check_plans=check_plans,
-    )
+    builder = build_llmorch_graph(model, tools, orchestrator=orchestrator, **options)
     return builder.compile(checkpointer=checkpointer, name=name)

@@ -167,7 +167,7 @@ def _coordinate(state: LLMOrchState, ctx: AgentContext) -> Step:
 
 
 def _give_up(ctx: AgentContext, reason: str, error: LLMOrchError) -> dict[str, Any]:
-    if ctx.raise_on_failure:
+    if ctx.options.raise_on_failure:
         raise error
     return {"failure": reason, "messages": [AIMessage(reason)]}
 
@@ -175,7 +175,7 @@ def _give_up(ctx: AgentContext, reason: str, error: LLMOrchError) -> dict[str, A
 def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
     error = state.get("compile_error") or ""
     repairs, replans = state.get("repairs", 0), state.get("replans", 0)
-    if repairs < ctx.max_repairs:
+    if repairs < ctx.options.max_repairs:
         in_doubt = error.startswith(DOUBTS_HEAD)
         structured = ctx.planning == "structured" and not in_doubt
         prompt = _planner_prompt(state, ctx, structured=structured)
@@ -187,10 +187,10 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
         compiled = _compiled(reply, ctx)
         compiled |= doubted(compiled, state, ctx, checked=state.get("checked", True))
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
-    if replans < ctx.max_replans:
+    if replans < ctx.options.max_replans:
         reply = yield Ask(
             _planner_prompt(state, ctx),
-            temperature=ctx.replan_temperature,
+            temperature=ctx.options.replan_temperature,
             structured=ctx.planning == "structured",
         )
         compiled = _compiled(reply, ctx)
@@ -225,13 +225,13 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
     plan, frg = compile_plan(state["plan"], ctx)
     errors = state.get("errors", {})
     recoveries = state.get("recoveries", 0)
-    if recoveries >= ctx.max_recoveries:
+    if recoveries >= ctx.options.max_recoveries:
         listed = "\n".join(f"- {cid}: {msg}" for cid, msg in errors.items())
         reason = (
             f"I could not complete the plan: calls still failed after {recoveries} "
             f"recovery attempt(s):\n{listed}"
         )
-        if ctx.raise_on_failure:
+        if ctx.options.raise_on_failure:
             raise RecoveryExhaustedError(reason)
         # Answer from the calls that finished, and name the ones that failed.
         update = yield from _join(state, ctx, after=recoveries)

@@ -11,11 +11,10 @@ from langchain_core.messages import AnyMessage
 from langchain_core.tools import BaseTool
 from langgraph.graph.message import add_messages
 
+from langchain_llmorch.agent.options import AgentOptions
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.tools import ToolKind
 
-Planning = Literal["auto", "text", "structured"]
-"""How the planner asks for a plan: plan-language text, JSON-schema output, or `auto`."""
 PlanningMode = Literal["text", "structured"]
 """What `auto` resolves to."""
 
@@ -87,33 +86,72 @@ class LLMOrchState(TypedDict):
     """How this plan was asked for (what `planning="auto"` chose)."""
 
 
-@dataclass
+class AgentInput(TypedDict):
+    """What the graph takes: the conversation (the rest of the state is its own)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation; its last human message is the question."""
+
+
+AgentOutput = LLMOrchState
+"""What the graph returns: the whole state (the answer is the last AI message)."""
+
+
+@dataclass(frozen=True)
 class AgentContext:
-    """What the nodes need besides the state: the model, the tools and the limits."""
+    """What the nodes need besides the state: the model, the tools, the engine, the options.
+
+    Built once by `AgentContext.build`, which resolves what `AgentOptions` leaves open
+    (`planning="auto"`, `check_plans=None`) for this model.
+    """
 
     model: BaseChatModel
     tools: list[BaseTool]
     """The user's tools plus the built-in `self`."""
     orchestrator: Orchestrator
-    system_prompt: str | None = None
-    self_kind: ToolKind = "inout"
-    planning: Planning = "auto"
-    """Resolved at construction: `auto` becomes `text` or `structured` (logged once)."""
-    max_repairs: int = 2
-    max_replans: int = 1
-    max_recoveries: int = 2
-    replan_temperature: float = 0.7
-    raise_on_failure: bool = False
-    stream_plan: bool = False
-    """Start calls while the plan streams (text planning, models that stream)."""
-    check_plans: bool | None = None
-    """Send a plan with invented numbers or repeated calls back once (`agent.checks`).
-    Resolved at construction: `None` is on for the embedded model, off otherwise."""
+    """The engine, bound to `tools`."""
+    options: AgentOptions
+    planning: PlanningMode
+    """What `options.planning` resolved to for this model."""
+    check_plans: bool
+    """Whether first plans are checked (`options.check_plans`, resolved)."""
 
-    def __post_init__(self) -> None:
-        """Resolve `planning="auto"` for this model, once, and log the choice."""
-        if self.planning == "auto":
-            self.planning, why = choose_planning(self.model)
-            _logger.info("planning='auto' chose %s planning: %s", self.planning, why)
-        if self.check_plans is None:
-            self.check_plans = is_embedded_model(self.model)
+    @classmethod
+    def build(
+        cls,
+        model: BaseChatModel,
+        tools: list[BaseTool],
+        orchestrator: Orchestrator,
+        options: AgentOptions,
+    ) -> AgentContext:
+        """Resolve the options for `model` (logging what `planning="auto"` chose)."""
+        planning: PlanningMode
+        if options.planning == "auto":
+            planning, why = choose_planning(model)
+            _logger.info("planning='auto' chose %s planning: %s", planning, why)
+        else:
+            planning = options.planning
+        check = is_embedded_model(model) if options.check_plans is None else options.check_plans
+        return cls(
+            model=model,
+            tools=tools,
+            orchestrator=orchestrator.bind_tools(tools),
+            options=options,
+            planning=planning,
+            check_plans=check,
+        )
+
+    @property
+    def system_prompt(self) -> str | None:
+        """The system prompt put before the planner's instructions."""
+        return self.options.system_prompt
+
+    @property
+    def self_kind(self) -> ToolKind:
+        """The kind of the built-in `self` tool."""
+        return self.options.self_kind
+
+    @property
+    def stream_plan(self) -> bool:
+        """Whether calls start while the plan streams."""
+        return self.options.stream_plan

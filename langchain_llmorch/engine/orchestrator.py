@@ -6,6 +6,7 @@ call flows: the scheduler, the coordinator, the event loop, the threads and the 
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
@@ -24,12 +25,33 @@ from langchain_llmorch.engine.backend import (
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel
+from langchain_llmorch.errors import OptionTypeError, OptionValueError
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS, tool_kind, tools_by_name
 
 Policy = Literal["dataflow", "paper"]
+
+def _check_options(policy: Any, max_processors: Any, call_timeout: Any) -> None:
+    if policy not in ("dataflow", "paper"):
+        msg = f"policy must be 'dataflow' or 'paper', not {policy!r}"
+        raise OptionValueError(msg)
+    if max_processors is not None:
+        if not isinstance(max_processors, int) or isinstance(max_processors, bool):
+            msg = f"max_processors must be an int or None, not {max_processors!r}"
+            raise OptionTypeError(msg)
+        if max_processors < 1:
+            msg = f"max_processors must be at least 1, not {max_processors}"
+            raise OptionValueError(msg)
+    if call_timeout is not None:
+        if not isinstance(call_timeout, int | float) or isinstance(call_timeout, bool):
+            msg = f"call_timeout must be a number of seconds or None, not {call_timeout!r}"
+            raise OptionTypeError(msg)
+        if call_timeout <= 0:
+            msg = f"call_timeout must be positive, not {call_timeout}"
+            raise OptionValueError(msg)
+
 
 __all__ = ["EventSink", "Extension", "Orchestrator", "Policy", "ResultHook"]
 
@@ -42,6 +64,8 @@ class Orchestrator:
 
     Args:
         tools: the tools the plan may call (`self` is one of them when the plan uses it).
+            An agent given an orchestrator binds its own tools (`bind_tools`), so an
+            orchestrator built for an agent needs none.
         max_processors: P, the compute calls allowed at once. `None`: the processors
             this process may use (affinity, cgroup quota, physical cores). It caps this
             orchestrator below the machine-wide bound, never above it.
@@ -77,7 +101,7 @@ class Orchestrator:
 
     def __init__(
         self,
-        tools: Sequence[BaseTool | Callable[..., Any]] | Mapping[str, BaseTool],
+        tools: Sequence[BaseTool | Callable[..., Any]] | Mapping[str, BaseTool] = (),
         max_processors: int | None = None,
         policy: Policy = "dataflow",
         executor: ComputeExecutor | None = None,
@@ -89,15 +113,7 @@ class Orchestrator:
         slot_group: str | None = None,
     ) -> None:
         """Create an orchestrator; the worker pool starts on first use."""
-        if policy not in ("dataflow", "paper"):
-            msg = f"policy must be 'dataflow' or 'paper', not {policy!r}"
-            raise ValueError(msg)
-        if max_processors is not None and max_processors < 1:
-            msg = f"max_processors must be at least 1, not {max_processors}"
-            raise ValueError(msg)
-        if call_timeout is not None and call_timeout <= 0:
-            msg = f"call_timeout must be positive, not {call_timeout}"
-            raise ValueError(msg)
+        _check_options(policy, max_processors, call_timeout)
         self.tools = dict(tools) if isinstance(tools, Mapping) else tools_by_name(tools)
         self.policy: Policy = policy
         self.call_timeout = call_timeout
@@ -110,6 +126,23 @@ class Orchestrator:
         self._slots = machine_slots(slot_group)  # a bad group name fails here, not later
         self.threads = thread_pool(max_threads)
         self._lock = threading.Lock()
+
+    def bind_tools(self, tools: Sequence[BaseTool] | Mapping[str, BaseTool]) -> Orchestrator:
+        """This orchestrator's engine (options, pool, duration model) for other tools.
+
+        What an agent does with the `Orchestrator` it is given: the copy shares the worker
+        pool, the threads and the learned durations, and runs the agent's tools.
+
+        Example:
+            ```python
+            engine = Orchestrator(max_processors=2, call_timeout=30)
+            agent = create_llmorch_agent(model, tools, orchestrator=engine)
+            ```
+        """
+        bound = copy.copy(self)
+        bound.tools = dict(tools) if isinstance(tools, Mapping) else tools_by_name(tools)
+        bound._lock = threading.Lock()  # noqa: SLF001 - a copy of this class
+        return bound
 
     @property
     def processors(self) -> int:

@@ -6,7 +6,6 @@ state and logged once) and a call time limit.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from typing import Any
@@ -16,9 +15,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 
-from langchain_llmorch import compute, create_llmorch_agent, inout, parse_plan
+from langchain_llmorch import Orchestrator, compute, create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.answer import answer_steps, holds_results, mentions, numbers_in
-from langchain_llmorch.agent.graph import DEFAULT_CALL_TIMEOUT
+from langchain_llmorch.agent.options import DEFAULT_CALL_TIMEOUT, split_options
 from langchain_llmorch.agent.state import choose_planning
 from langchain_llmorch.errors import RecoveryExhaustedError
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
@@ -188,10 +187,12 @@ def test_a_call_that_runs_out_of_time_is_named_in_the_answer() -> None:
 
 
 def test_planned_calls_have_a_default_time_limit() -> None:
-    for factory in (create_llmorch_agent,):
-        default = inspect.signature(factory).parameters["call_timeout"].default
-        assert default == DEFAULT_CALL_TIMEOUT
+    """The orchestrator an agent builds for itself limits every call; one given is kept."""
+    _, engine = split_options({}, None)
+    assert engine.call_timeout == DEFAULT_CALL_TIMEOUT
     assert 0 < DEFAULT_CALL_TIMEOUT <= 600
+    _, given = split_options({}, Orchestrator(call_timeout=None))
+    assert given.call_timeout is None
 
 
 # --------------------------------------------------------------------------- planning="auto"
