@@ -4,14 +4,15 @@ For demos, notebooks and tests. A `ScriptedChatModel` replies with what a Python
 function of the messages returns; `planner_or` builds the usual script for an LLMOrch
 agent: a fixed plan when asked to plan, and answers worded by you otherwise.
 
-Which request the agent sends is told from its prompts:
+Which request the agent sends is read from the request's run metadata
+(`metadata["llmorch_request"]`, see `langchain_llmorch.runs`), never from its wording:
 
-| request                                  | `planner_or` replies with                   |
-|------------------------------------------|---------------------------------------------|
-| the planner's prompt                     | `plan`                                      |
-| a compile-time repair of a faulty plan   | `repair` (default: `plan` again)            |
-| a run-time recovery of call `sN`         | `recover["sN"]` (default: the call as is)   |
-| anything else (`self(prompt)`, joiner)   | `answer`                                    |
+| request (`request_kind()`)                     | `planner_or` replies with                 |
+|------------------------------------------------|-------------------------------------------|
+| `plan`: the planner's                          | `plan`                                    |
+| `repair`: a compile-time repair of a plan      | `repair` (default: `plan` again)          |
+| `recover`: a run-time rewrite of call `sN`     | `recover["sN"]` (default: the call as is) |
+| anything else (`join`, `self`, other requests) | `answer`                                  |
 
 With `fallback=` a real chat model answers whatever the script leaves open (a part
 given as `None`), so a demo can force a situation, e.g. a broken first plan, and let a
@@ -39,8 +40,8 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -48,8 +49,10 @@ from langchain_core.callbacks import (
     CallbackManagerForLLMRun,
 )
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+
+from langchain_llmorch.runs import CALL_KEY, REQUEST_KEY
 
 Reply = str | BaseMessage | None
 """What a script returns: text, a message (e.g. an `AIMessage` with `tool_calls`), or
@@ -59,11 +62,10 @@ Script = Callable[[list[BaseMessage]], Reply]
 Answer = str | Callable[[str], str]
 """A fixed answer, or a function of the request's text (all its messages, joined)."""
 
-# Phrases of LLMOrch's own prompts (langchain_llmorch.agent.prompts) that tell requests apart.
-PLANNER_MARK = "Tools you can call"
-REPAIR_MARK = "This plan has an error"
-RECOVERY_MARK = "You repair a plan of tool calls"
-_CALL_TO_REWRITE = re.compile(r"The call to rewrite:\n(\s*(\w+)\s*:.*)")
+# The run metadata of the request a script is answering (set around each script call).
+_REQUEST: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "llmorch_scripted_request", default=None
+)
 
 
 class ScriptedChatModel(BaseChatModel):
@@ -99,8 +101,16 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
-    def _reply(self, messages: list[BaseMessage]) -> BaseMessage | None:
-        reply = self.script(messages)
+    def _reply(
+        self,
+        messages: list[BaseMessage],
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+    ) -> BaseMessage | None:
+        token = _REQUEST.set(dict(run_manager.metadata) if run_manager is not None else {})
+        try:
+            reply = self.script(messages)
+        finally:
+            _REQUEST.reset(token)
         if reply is None:
             if self.fallback is None:
                 msg = "the script returned None and no fallback model was given"
@@ -115,7 +125,7 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = self._reply(messages)
+        message = self._reply(messages, run_manager)
         if message is None and self.fallback is not None:
             message = self.fallback.invoke(messages, stop=stop)
         return ChatResult(generations=[ChatGeneration(message=_ai(message))])
@@ -127,7 +137,7 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = self._reply(messages)
+        message = self._reply(messages, run_manager)
         if message is None and self.fallback is not None:
             message = await self.fallback.ainvoke(messages, stop=stop)
         return ChatResult(generations=[ChatGeneration(message=_ai(message))])
@@ -148,29 +158,43 @@ def request_text(messages: Sequence[BaseMessage]) -> str:
     return "\n\n".join(m.text for m in messages)
 
 
-def request_kind(messages: Sequence[BaseMessage]) -> str:
-    """Which LLMOrch request `messages` is: `plan`, `repair`, `recover` or `other`.
+def request_kind(messages: Sequence[BaseMessage] | None = None) -> str:  # noqa: ARG001
+    """Which LLMOrch request a script is answering.
+
+    One of `plan`, `repair`, `recover`, `join`, `self`, or `other` (not an LLMOrch
+    request, or called outside a script).
+    Read from the request's run metadata (`langchain_llmorch.runs`), which
+    `ScriptedChatModel` makes available while its script runs; `messages` is accepted for
+    scripts written for earlier versions and not read.
 
     Example:
         ```python
-        from langchain_core.messages import HumanMessage
-        from langchain_llmorch.agent.prompts import planner_messages
-        from langchain_llmorch.testing import request_kind
+        from langchain_llmorch.testing import ScriptedChatModel, request_kind
+        from langchain_llmorch.runs import request_config
 
-        assert request_kind(planner_messages([HumanMessage("q")], [])) == "plan"
+        model = ScriptedChatModel(lambda messages: request_kind())
+        assert model.invoke("q", request_config("plan")).content == "plan"
+        assert model.invoke("q").content == "other"
         ```
     """
-    if not messages:
-        return "other"
-    first = messages[0].text
-    if isinstance(messages[0], SystemMessage) and first.startswith(RECOVERY_MARK):
-        return "recover"
-    if PLANNER_MARK in first:
-        last = messages[-1]
-        if isinstance(last, HumanMessage) and last.text.startswith(REPAIR_MARK):
-            return "repair"
-        return "plan"
-    return "other"
+    kind = (_REQUEST.get() or {}).get(REQUEST_KEY)
+    return kind if isinstance(kind, str) else "other"
+
+
+def request_call() -> str | None:
+    """The id of the call a `recover` request rewrites (`None` for other requests).
+
+    Example:
+        ```python
+        from langchain_llmorch.testing import ScriptedChatModel, request_call
+        from langchain_llmorch.runs import request_config
+
+        model = ScriptedChatModel(lambda messages: f"{request_call()}: f(x=2)")
+        assert model.invoke("q", request_config("recover", "s2")).content == "s2: f(x=2)"
+        ```
+    """
+    call = (_REQUEST.get() or {}).get(CALL_KEY)
+    return call if isinstance(call, str) else None
 
 
 def planner_or(
@@ -209,17 +233,16 @@ def planner_or(
     rewrites = dict(recover or {})
 
     def script(messages: list[BaseMessage]) -> Reply:
-        kind = request_kind(messages)
+        kind = request_kind()
         if kind == "plan":
             return plan
         if kind == "repair":
             return repair if repair is not None else (None if fallback else plan)
         if kind == "recover":
-            found = _CALL_TO_REWRITE.search(request_text(messages))
-            call, call_id = (found.group(1).strip(), found.group(2)) if found else ("", "")
+            call_id = request_call()
             if call_id in rewrites:
                 return rewrites[call_id]
-            return None if fallback else call
+            return None if fallback else ""  # no rewrite: the call stays as it is
         if answer is None:
             return None
         return answer if isinstance(answer, str) else answer(request_text(messages))
@@ -228,14 +251,12 @@ def planner_or(
 
 
 __all__ = [
-    "PLANNER_MARK",
-    "RECOVERY_MARK",
-    "REPAIR_MARK",
     "Answer",
     "Reply",
     "Script",
     "ScriptedChatModel",
     "planner_or",
+    "request_call",
     "request_kind",
     "request_text",
 ]

@@ -13,9 +13,12 @@ from langchain_core.callbacks import BaseCallbackManager
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig, patch_config
+from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.tools import tool as as_tool
 from pydantic import BaseModel, ConfigDict
+
+from langchain_llmorch.runs import request_config
 
 ToolKind = Literal["inout", "compute"]
 
@@ -138,6 +141,11 @@ class _SelfInput(BaseModel):
     prompt: str
 
 
+def _self_config(config: RunnableConfig, callbacks: BaseCallbackManager | None) -> RunnableConfig:
+    """The model run of a `self` call: nested under the tool's run, marked as `self`."""
+    return merge_configs(patch_config(config, callbacks=callbacks), request_config("self"))
+
+
 def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
     """The built-in `self(prompt)` tool: the agent's own model answering a prompt.
 
@@ -161,12 +169,12 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
     def _self(
         prompt: str, config: RunnableConfig, callbacks: BaseCallbackManager | None = None
     ) -> str:
-        return _message_text(model.invoke(prompt, patch_config(config, callbacks=callbacks)))
+        return _message_text(model.invoke(prompt, _self_config(config, callbacks)))
 
     async def _aself(
         prompt: str, config: RunnableConfig, callbacks: BaseCallbackManager | None = None
     ) -> str:
-        reply = await model.ainvoke(prompt, patch_config(config, callbacks=callbacks))
+        reply = await model.ainvoke(prompt, _self_config(config, callbacks))
         return _message_text(reply)
 
     tool = StructuredTool.from_function(

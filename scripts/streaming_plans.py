@@ -102,9 +102,10 @@ class SlowLines(LineStreamer):
         time.sleep(SECONDS_PER_LINE)
 
     def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
-        from langchain_llmorch.testing import request_kind
+        from langchain_llmorch.runs import REQUEST_KEY
 
-        if request_kind(messages) == "plan":  # the same model, not streamed: the whole plan at once
+        metadata = run_manager.metadata if run_manager is not None else {}
+        if metadata.get(REQUEST_KEY) == "plan":  # the same model, not streamed: the whole plan at once
             time.sleep(SECONDS_PER_LINE * len(self.plan.splitlines()))
         return super()._generate(messages, stop, run_manager, **kw)
 

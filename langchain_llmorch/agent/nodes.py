@@ -16,14 +16,6 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
-from langchain_llmorch.agent._steps import (
-    Ask,
-    RunCalls,
-    Step,
-    UnreadableReplyError,
-    adrive,
-    drive,
-)
 from langchain_llmorch.agent.answer import (
     ADDED_RESULTS,
     answer_steps,
@@ -32,13 +24,20 @@ from langchain_llmorch.agent.answer import (
 )
 from langchain_llmorch.agent.checks import DOUBTS_HEAD, doubted
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
-from langchain_llmorch.agent.running import (
+from langchain_llmorch.agent.requests import (
+    Reply,
+    RequestKind,
+    Step,
     Streamed,
-    StreamPlan,
+    adrive,
+    ask,
+    drive,
+    run_calls,
+    stream_plan,
 )
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.streaming import kept_results, plan_source
-from langchain_llmorch.engine.events import RunResult, event
+from langchain_llmorch.engine.events import event
 from langchain_llmorch.errors import (
     LLMOrchError,
     PlanSyntaxError,
@@ -48,7 +47,6 @@ from langchain_llmorch.errors import (
 from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import Call, Plan, parse_plan, result_text
-from langchain_llmorch.plan.schema import structured_plan_text
 from langchain_llmorch.tools import SELF_TOOL
 
 
@@ -80,18 +78,10 @@ def _planner_prompt(
     )
 
 
-def _reply_text(reply: Any) -> str:
-    if isinstance(reply, str):
-        return reply
-    if isinstance(reply, AIMessage):
-        return prompts.extract_plan_text(reply.text)
-    return structured_plan_text(reply)
-
-
-def _compiled(reply: Any, ctx: AgentContext) -> dict[str, Any]:
-    if isinstance(reply, UnreadableReplyError):
-        return {"plan": "", "compile_error": str(reply)}
-    text = _reply_text(reply)
+def _compiled(reply: Reply | str, ctx: AgentContext) -> dict[str, Any]:
+    if isinstance(reply, Reply) and reply.error is not None:
+        return {"plan": "", "compile_error": str(reply.error)}
+    text = reply.text if isinstance(reply, Reply) else reply
     try:
         compile_plan(text, ctx)
     except (PlanSyntaxError, PlanValidationError) as err:
@@ -109,12 +99,12 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
     fresh |= {"planning": ctx.planning, "doubts": [], "checked": False}
     if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
-        streamed: Streamed = yield StreamPlan(_planner_prompt(state, ctx))
+        streamed = yield from stream_plan(_planner_prompt(state, ctx))
         fresh["checked"] = True  # its calls started before it was complete: nothing to hold
-        return fresh | _compiled(streamed.reply, ctx) | _after_streaming(streamed, ctx)
+        return fresh | _compiled(streamed.text, ctx) | _after_streaming(streamed, ctx)
     structured = ctx.planning == "structured"
     stop = None if structured else [prompts.END_OF_PLAN]
-    reply = yield Ask(_planner_prompt(state, ctx), structured=structured, stop=stop)
+    reply = yield from ask("plan", _planner_prompt(state, ctx), structured=structured, stop=stop)
     compiled = _compiled(reply, ctx)
     return fresh | compiled | doubted(compiled, state, ctx, checked=False)
 
@@ -128,7 +118,7 @@ def _after_streaming(streamed: Streamed, ctx: AgentContext) -> dict[str, Any]:
     attempts = {r.id: r.attempt for r in run.trace}
     update: dict[str, Any] = {"trace": trace, "attempts": attempts}
     try:
-        _, final = compile_plan(_reply_text(streamed.reply), ctx)
+        _, final = compile_plan(streamed.text, ctx)
     except (PlanSyntaxError, PlanValidationError):
         # To repair; the results are checked against the repaired plan.
         source = "\n".join(c.render() for c in streamed.ran.calls.values())
@@ -155,7 +145,7 @@ def _coordinate(state: LLMOrchState, ctx: AgentContext) -> Step:
     before = state.get("attempts", {})
     results = state.get("results", {})
     upcoming = {cid: before.get(cid, 0) + 1 for cid in frg.calls if cid not in results}
-    run: RunResult = yield RunCalls(frg, results, upcoming)
+    run = yield from run_calls(frg, results, upcoming)
     # Only calls that ran count as attempts; skipped ones did not start.
     attempts = {**before, **{r.id: r.attempt for r in run.trace}}
     errors = {cid: f"{type(e).__name__}: {e}" for cid, e in run.errors.items()}
@@ -179,16 +169,19 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
         in_doubt = error.startswith(DOUBTS_HEAD)
         structured = ctx.planning == "structured" and not in_doubt
         prompt = _planner_prompt(state, ctx, structured=structured)
+        kind: RequestKind = "plan"
         if not (in_doubt and ctx.planning == "structured"):
-            prompt = prompts.repair_messages(prompt, state.get("plan", ""), error)
+            prompt = prompts.repair_messages(prompt, state.get("plan", ""), error, ctx.tools)
+            kind = "repair"
         # A doubted structured plan is planned again in the plan language (`agent.checks`).
         stop = None if structured else [prompts.END_OF_PLAN]
-        reply = yield Ask(prompt, structured=structured, stop=stop)
+        reply = yield from ask(kind, prompt, structured=structured, stop=stop)
         compiled = _compiled(reply, ctx)
         compiled |= doubted(compiled, state, ctx, checked=state.get("checked", True))
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     if replans < ctx.options.max_replans:
-        reply = yield Ask(
+        reply = yield from ask(
+            "plan",
             _planner_prompt(state, ctx),
             temperature=ctx.options.replan_temperature,
             structured=ctx.planning == "structured",
@@ -242,14 +235,16 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
     rewrites: list[Rewrite] = []
     for point in recovery_points(frg, errors):
         original = frg.calls[point]
-        reply = yield Ask(
+        reply = yield from ask(
+            "recover",
             prompts.recovery_messages(
                 question=_question(state),
                 tools=ctx.tools,
                 recovery_call=original.render(),
                 failed_calls=failed,
                 results=results,
-            )
+            ),
+            call_id=point,
         )
         rewrite = _checked_rewrite(original, reply, plan, frg, ctx)
         rewrites.append(rewrite)
@@ -274,7 +269,9 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
     }
 
 
-def _checked_rewrite(original: Any, reply: Any, plan: Plan, frg: FRG, ctx: AgentContext) -> Rewrite:
+def _checked_rewrite(
+    original: Call, reply: Reply, plan: Plan, frg: FRG, ctx: AgentContext
+) -> Rewrite:
     """The LLM's rewrite, or the original when the rewrite is unusable.
 
     A rewrite must parse, keep the plan valid and keep the call's kind: the paper
@@ -282,9 +279,7 @@ def _checked_rewrite(original: Any, reply: Any, plan: Plan, frg: FRG, ctx: Agent
     """
     unchanged = Rewrite(original=original, call=original)
     try:
-        rewrite = parse_rewrite(
-            original, _reply_text(reply) if not isinstance(reply, str) else reply
-        )
+        rewrite = parse_rewrite(original, reply.text)
     except PlanSyntaxError:
         return unchanged
     patched, _ = apply_rewrites(plan, frg, [rewrite], {})
@@ -316,12 +311,11 @@ def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> Step:
     finished = {_described(c): results[cid] for cid, c in frg.calls.items() if cid in results}
     failed = {_described(frg.calls[cid]): why for cid, why in errors.items() if cid in frg.calls}
     steps = [_folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
-    reply = yield Ask(
-        prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed),
-        tolerant=True,
+    reply = yield from ask(
+        "join", prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed)
     )
     # A joiner that fails (context too small, server down) still leaves the results.
-    text = reply.text.strip() if isinstance(reply, AIMessage) else ""
+    text = reply.text.strip()
     added = missing_results(text, finished) if text else finished
     if added:
         shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in added.items())

@@ -10,8 +10,6 @@ tools it lacks; a text plan ends with `END_OF_PLAN`, where generation stops.
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,12 +17,11 @@ from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.plan.language import result_text
+from langchain_llmorch.plan.replies import END_OF_PLAN
 from langchain_llmorch.tools import SELF_TOOL
 
 TOOLS_HEADER = "Tools you can call:"
 
-END_OF_PLAN = "<END_OF_PLAN>"
-"""The line that ends a text plan; the planner stops generating there."""
 
 PLAN_RULES = f"""\
 Write a plan: one tool call per line, exactly in this form:
@@ -199,33 +196,11 @@ def planner_messages(
     return [SystemMessage("\n\n".join(parts)), *messages, *cue]
 
 
-def _tool_list(planner_prompt: Sequence[AnyMessage]) -> str:
-    """The tool list of a planner prompt (its section after `TOOLS_HEADER`)."""
-    system = planner_prompt[0].text if planner_prompt else ""
-    if TOOLS_HEADER not in system:
-        return ""
-    return system.split(TOOLS_HEADER, 1)[1].split("\n\n", 1)[0].strip()
-
-
-_GENERIC_EXAMPLE = re.compile(r"e\.g\. `s2: search\(query=\"x\"\)`")
-
-
-def _first_example_call(planner_prompt: Sequence[AnyMessage]) -> str:
-    system = planner_prompt[0].text if planner_prompt else ""
-    examples = system.split("\nExample 1\n", 1)[-1] if "\nExample 1\n" in system else ""
-    match = re.search(r"^s1: .*$", examples, re.MULTILINE)
-    return match.group(0) if match else ""
-
-
 def repair_messages(
-    planner_prompt: list[AnyMessage], faulty_plan: str, error: str
+    planner_prompt: list[AnyMessage], faulty_plan: str, error: str, tools: Sequence[BaseTool]
 ) -> list[AnyMessage]:
     """Compile-time repair: the faulty plan, its error and the tool list go back to the model."""
-    tools = _tool_list(planner_prompt)
-    listed = f"\n\nThe only tools you can call:\n{tools}" if tools else ""
-    own = _first_example_call(planner_prompt)
-    if own:  # the parser's generic example names a tool the agent may lack
-        error = _GENERIC_EXAMPLE.sub(f"e.g. `{own}`", error)
+    listed = f"\n\nThe only tools you can call:\n{describe_tools(tools)}" if tools else ""
     request = (
         f"This plan has an error:\n\n{faulty_plan}\n\nThe error:\n{error}{listed}\n\n"
         "Write the whole plan again with the error fixed, in the same form as the "
@@ -328,47 +303,6 @@ def _extremes(results: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
-
-
-_MAX_SAME_CALL = 8
-# Identical calls are legitimate (six runs of one benchmark, say); a small model looping on one
-# call writes dozens. Eight keeps real plans whole and still stops a loop early.
-_CALL_ID = re.compile(r"^\s*(s\d+|\d+)\s*[.:)]")
-_STEP = re.compile(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*:(?!=)|\d+\s*[.:)]|Thought\s*:)")
-
-
-def extract_plan_text(reply: str) -> str:
-    """The plan inside a reply: the first fenced block when there is one, read once.
-
-    Prose before the first step and after the last one ("Here is the plan:") is
-    dropped; prose between steps stays, so the parser reports it. The plan ends at
-    `END_OF_PLAN`, and a plan written twice (small models repeat themselves) is read
-    once: the text stops where an id comes back, or one call comes a ninth time.
-    """
-    match = _FENCE.search(reply)
-    lines = (match.group(1) if match else reply).strip().splitlines()
-    ids: set[str] = set()
-    bodies: Counter[str] = Counter()
-    for i, line in enumerate(lines):
-        if line.strip() == END_OF_PLAN:
-            lines = lines[:i]
-            break
-        call = _CALL_ID.match(line)
-        if call:
-            body = line[call.end() :].strip()
-            # A ninth identical call is a model repeating itself, not a plan.
-            if call.group(1) in ids or bodies[body] >= _MAX_SAME_CALL:
-                lines = lines[:i]
-                break
-            ids.add(call.group(1))
-            bodies[body] += 1
-    steps = [i for i, line in enumerate(lines) if _STEP.match(line)]
-    if not steps:
-        return "\n".join(lines).strip()
-    return "\n".join(lines[steps[0] : steps[-1] + 1]).strip()
-
-
 def _short(value: Any, limit: int = 400) -> str:
     text = result_text(value)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -382,7 +316,6 @@ __all__ = [
     "TOOLS_HEADER",
     "describe_tools",
     "example_plans",
-    "extract_plan_text",
     "joiner_messages",
     "last_question",
     "planner_messages",

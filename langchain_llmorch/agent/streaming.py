@@ -42,7 +42,7 @@ from langchain_core.utils.json import parse_partial_json
 
 from langchain_llmorch.agent.answer import answer_steps, runnable_plan
 from langchain_llmorch.agent.state import AgentContext
-from langchain_llmorch.engine.events import RunResult
+from langchain_llmorch.engine.events import RunResult, StreamEvent, event
 from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan.frg import FRG, build_frg
@@ -271,13 +271,14 @@ class Feed:
 class PlanningSink:
     """Wraps the stream writer: events say whether the plan was still being written."""
 
-    writer: Callable[[dict[str, Any]], None]
+    writer: Callable[[StreamEvent], None]
     started_at: float = field(default_factory=time.time)
     ended_at: float | None = None
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, item: StreamEvent) -> None:
         """Forward an orchestrator event, marked `while_planning`."""
-        self.writer({**event, "while_planning": self.ended_at is None})
+        item["while_planning"] = self.ended_at is None
+        self.writer(item)
 
     def plan_done(self) -> None:
         """The model finished writing the plan."""
@@ -289,18 +290,13 @@ class PlanningSink:
         end = self.ended_at or time.time()
         ahead = {r.id: round(end - r.scheduled_at, 4) for r in run.trace}
         self.writer(
-            {
-                "event": "planned",
-                "id": None,
-                "tool": None,
-                "kind": None,
-                "processor": None,
-                "attempt": None,
-                "plan_seconds": round(end - self.started_at, 4),
-                "lines": len(lines.accepted),
-                "error": lines.error,
-                "scheduled_before_end": ahead,
-            }
+            event(
+                "planned",
+                plan_seconds=round(end - self.started_at, 4),
+                lines=len(lines.accepted),
+                error=lines.error,
+                scheduled_before_end=ahead,
+            )
         )
 
 

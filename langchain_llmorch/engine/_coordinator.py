@@ -38,7 +38,7 @@ from langchain_core.runnables import RunnableConfig
 
 from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.calls import CallRunner
-from langchain_llmorch.engine.events import RunResult, TraceRecord, event
+from langchain_llmorch.engine.events import RunResult, StreamEvent, TraceRecord, event
 from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
@@ -48,7 +48,7 @@ from langchain_llmorch.tools import COMPUTE, JOIN_TOOL
 if TYPE_CHECKING:
     from langchain_llmorch.engine.orchestrator import Orchestrator
 
-EventSink = Callable[[dict[str, Any]], None]
+EventSink = Callable[[StreamEvent], None]
 ResultHook = Callable[[str, Any], None]
 """Called with `(call id, result)` as each call finishes; raising fails that call."""
 Extension = tuple[FRG, Mapping[str, Any]]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 from langchain_llmorch.tools import ToolKind
 
-EventName = Literal["scheduled", "started", "finished", "failed", "repaired"]
+EventName = Literal[
+    "planning", "scheduled", "started", "finished", "failed", "repaired", "restored", "planned"
+]
+"""Every kind of event the agent writes to `stream_mode="custom"`."""
 CallStatus = Literal["finished", "failed", "cancelled"]
 
 
@@ -75,9 +78,120 @@ class RunResult:
         return not self.errors and not self.skipped
 
 
-def event(name: EventName, record: TraceRecord | None = None, **fields: Any) -> dict[str, Any]:
-    """A stream event dict: `{"event": ..., "id": ..., "tool": ..., "kind": ..., ...}`."""
-    out: dict[str, Any] = {"event": name}
+class _EventBase(TypedDict):
+    id: str | None
+    """The call's id (`None` for events of the whole plan)."""
+    tool: str | None
+    kind: ToolKind | None
+    processor: int | None
+    """The processor a compute call runs on (`None` for inout calls)."""
+    attempt: int | None
+    """1 for a call's first run, 2 after a recovery rewrote it, ..."""
+    while_planning: NotRequired[bool]
+    """With `stream_plan=True`: whether the model was still writing the plan."""
+
+
+class PlanningEvent(_EventBase):
+    """The model was asked for a plan (`request`: `"plan"`, `"repair"` or `"recover"`)."""
+
+    event: Literal["planning"]
+    request: str
+
+
+class ScheduledEvent(_EventBase):
+    """A call's inputs exist: it waits for a thread or a processor."""
+
+    event: Literal["scheduled"]
+
+
+class StartedEvent(_EventBase):
+    """A call started (a call run again after a repair starts again)."""
+
+    event: Literal["started"]
+    pid: int | None
+    args: dict[str, Any]
+
+
+class FinishedEvent(_EventBase):
+    """A call finished with `result`."""
+
+    event: Literal["finished"]
+    pid: int | None
+    started_at: float | None
+    ended_at: float | None
+    result: Any
+
+
+class FailedEvent(_EventBase):
+    """A call failed (`error`: `Type: message`), or was cancelled."""
+
+    event: Literal["failed"]
+    error: str | None
+
+
+class RepairedEvent(_EventBase):
+    """Recovery rewrote a call (or kept it: `changed` is false); `call` is the new line."""
+
+    event: Literal["repaired"]
+    changed: bool
+    call: str
+    old_args: NotRequired[dict[str, Any]]
+    new_args: NotRequired[dict[str, Any]]
+
+
+class RestoredEvent(_EventBase):
+    """A call's result came back from the checkpoint of an earlier, interrupted run."""
+
+    event: Literal["restored"]
+
+
+class PlannedEvent(_EventBase):
+    """A streamed plan was complete (`stream_plan=True`)."""
+
+    event: Literal["planned"]
+    plan_seconds: float
+    lines: int
+    error: str | None
+    scheduled_before_end: dict[str, float]
+
+
+StreamEvent = (
+    PlanningEvent
+    | ScheduledEvent
+    | StartedEvent
+    | FinishedEvent
+    | FailedEvent
+    | RepairedEvent
+    | RestoredEvent
+    | PlannedEvent
+)
+"""One item of `agent.stream(..., stream_mode="custom")`; tell them apart by `"event"`."""
+
+
+def event(name: EventName, record: TraceRecord | None = None, **fields: Any) -> StreamEvent:
+    """Make a stream event: `{"event": ..., "id": ..., "tool": ..., "kind": ..., ...}`.
+
+    The call's fields come from `record` when given (else `None` unless in `fields`).
+
+    Example:
+        ```python
+        from langchain_llmorch.engine.events import event
+
+        planned = event("planning", request="plan")
+        assert planned == {
+            "event": "planning", "id": None, "tool": None, "kind": None,
+            "processor": None, "attempt": None, "request": "plan",
+        }
+        ```
+    """
+    out: dict[str, Any] = {
+        "event": name,
+        "id": None,
+        "tool": None,
+        "kind": None,
+        "processor": None,
+        "attempt": None,
+    }
     if record is not None:
         out.update(
             id=record.id,
@@ -87,4 +201,22 @@ def event(name: EventName, record: TraceRecord | None = None, **fields: Any) -> 
             attempt=record.attempt,
         )
     out.update(fields)
-    return out
+    return cast("StreamEvent", out)
+
+
+__all__ = [
+    "CallStatus",
+    "EventName",
+    "FailedEvent",
+    "FinishedEvent",
+    "PlannedEvent",
+    "PlanningEvent",
+    "RepairedEvent",
+    "RestoredEvent",
+    "RunResult",
+    "ScheduledEvent",
+    "StartedEvent",
+    "StreamEvent",
+    "TraceRecord",
+    "event",
+]

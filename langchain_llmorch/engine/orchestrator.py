@@ -33,6 +33,7 @@ from langchain_llmorch.tools import COMPUTE, IN_PROCESS, tool_kind, tools_by_nam
 
 Policy = Literal["dataflow", "paper"]
 
+
 def _check_options(policy: Any, max_processors: Any, call_timeout: Any) -> None:
     if policy not in ("dataflow", "paper"):
         msg = f"policy must be 'dataflow' or 'paper', not {policy!r}"

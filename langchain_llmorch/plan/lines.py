@@ -18,7 +18,7 @@ _THOUGHT = re.compile(r"^\s*Thought\s*:\s*(?P<text>.*)$", re.IGNORECASE)
 _IGNORED = re.compile(r"^\s*(?:#.*|<END_OF_PLAN>|```\w*|Plan:?|Action:?)\s*$")
 _DOLLAR = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 REF_PREFIX = "__llmorch_ref_"
-FIX_FORMAT = 'Write one call per line as `s1: tool(name=value, ...)`, e.g. `s2: search(query="x")`.'
+FIX_FORMAT = "Write one call per line as `s1: tool_name(argument_name=value, ...)`."
 
 
 @dataclass

@@ -14,9 +14,9 @@ import pytest
 from langgraph.graph.state import CompiledStateGraph
 
 from langchain_llmorch.agent.prompts import STRUCTURED_RULES
+from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
 from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
-from langchain_llmorch.testing import PLANNER_MARK
 
 SERVER_DIR = Path(__file__).parents[2] / "examples" / "langgraph_server"
 CONFIG = SERVER_DIR / "langgraph.json"

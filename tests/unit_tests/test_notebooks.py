@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -20,8 +21,8 @@ from jupyter_client.manager import AsyncKernelManager
 from langchain_core.messages import AIMessage, HumanMessage
 from nbclient import NotebookClient
 
-from langchain_llmorch.agent import prompts
-from langchain_llmorch.testing import ScriptedChatModel, planner_or, request_kind
+from langchain_llmorch.runs import request_config
+from langchain_llmorch.testing import ScriptedChatModel, planner_or
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -104,20 +105,19 @@ def test_notebook_runs_top_to_bottom(path: Path, kernel_dir: Path) -> None:
 
 
 def test_scripted_model_tells_llmorchs_requests_apart() -> None:
-    planner = prompts.planner_messages([HumanMessage("q")], [])
-    assert request_kind(planner) == "plan"
-    assert request_kind(prompts.repair_messages(planner, "s1: x()", "bad")) == "repair"
-    recovery = prompts.recovery_messages(
-        question="q",
-        tools=[],
-        recovery_call='s2: search(query="Florida")',
-        failed_calls={"s4: density(text=s2)": "ValueError: no"},
-        results={"s1": "ok"},
-    )
-    assert request_kind(recovery) == "recover"
-    assert request_kind(prompts.joiner_messages([HumanMessage("q")], {})) == "other"
-    assert request_kind([HumanMessage("a self(prompt) call")]) == "other"
-    assert request_kind([]) == "other"
+    """`planner_or` answers by the request's kind (run metadata), whatever the wording."""
+    model = planner_or("s1: f(x=1)", "the answer", repair="s1: f(x=2)", recover={"s3": "s3: g()"})
+
+    def reply(config: Any) -> str:
+        return model.invoke([HumanMessage("any words at all")], config).text
+
+    assert reply(request_config("plan")) == "s1: f(x=1)"
+    assert reply(request_config("repair")) == "s1: f(x=2)"
+    assert reply(request_config("recover", "s3")) == "s3: g()"
+    assert reply(request_config("recover", "s4")) == ""  # no rewrite: kept as it is
+    assert reply(request_config("join")) == "the answer"
+    assert reply(request_config("self")) == "the answer"
+    assert reply(None) == "the answer"
 
 
 def test_planner_or_replies_per_request() -> None:
@@ -127,29 +127,20 @@ def test_planner_or_replies_per_request() -> None:
         repair="FIXED",
         recover={"s2": 's2: search(query="Florida", k=1000)'},
     )
-    planner = prompts.planner_messages([HumanMessage("q")], [])
-    assert model.invoke(planner).content == "PLAN"
-    assert model.invoke(prompts.repair_messages(planner, "PLAN", "bad")).content == "FIXED"
-
-    def recovery(call: str) -> list:
-        return prompts.recovery_messages(
-            question="q", tools=[], recovery_call=call, failed_calls={}, results={}
-        )
-
-    rewrite = model.invoke(recovery('s2: search(query="Florida")')).content
+    assert model.invoke("q", request_config("plan")).content == "PLAN"
+    assert model.invoke("q", request_config("repair")).content == "FIXED"
+    rewrite = model.invoke("q", request_config("recover", "s2")).content
     assert rewrite == 's2: search(query="Florida", k=1000)'
-    assert model.invoke(recovery("s1: search(query=1)")).content == "s1: search(query=1)"
+    assert model.invoke("q", request_config("recover", "s1")).content == ""
+    assert model.invoke("hello", request_config("join")).content == "HELLO"
     assert model.invoke("hello").content == "HELLO"
 
 
 def test_scripted_model_falls_back_to_another_model() -> None:
     other = ScriptedChatModel(lambda messages: "from the fallback")
     model = planner_or("PLAN", answer=None, fallback=other)
-    planner = prompts.planner_messages([HumanMessage("q")], [])
-    assert model.invoke(planner).content == "PLAN"
-    assert model.invoke(prompts.repair_messages(planner, "PLAN", "bad")).content == (
-        "from the fallback"
-    )
+    assert model.invoke("q", request_config("plan")).content == "PLAN"
+    assert model.invoke("q", request_config("repair")).content == "from the fallback"
     assert model.invoke("q").content == "from the fallback"
     with pytest.raises(ValueError, match="no fallback"):
         planner_or("PLAN", answer=None).invoke("q")

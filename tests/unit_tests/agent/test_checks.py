@@ -78,7 +78,7 @@ def test_a_doubted_plan_is_repaired_once_and_the_repair_is_kept() -> None:
     fixed = 's1: price(symbol="ACME")\ns2: price(symbol="INITECH")'
     script = Script(doubted, fixed)
     out = _ask(script, check_plans=True)
-    assert [kind for kind, _ in script.requests] == ["plan", "repair", "other"]
+    assert [kind for kind, _ in script.requests] == ["plan", "repair", "join"]
     assert "s2 repeats s1 exactly" in script.requests[1][1]
     assert out["doubts"] == [
         "the question gives INITECH, but no call uses it",
@@ -91,14 +91,14 @@ def test_a_plan_that_stays_doubted_after_its_repair_runs() -> None:
     doubted = 's1: price(symbol="ACME", days=12)\ns2: price(symbol="INITECH")'
     script = Script(doubted, doubted)  # the model says the plan is right: it runs
     out = _ask(script, check_plans=True)
-    assert [kind for kind, _ in script.requests] == ["plan", "repair", "other"]
+    assert [kind for kind, _ in script.requests] == ["plan", "repair", "join"]
     assert out["results"] == {"s1": 182.4, "s2": 41.7}
 
 
 def test_checks_are_off_for_other_models_unless_asked() -> None:
     script = Script('s1: price(symbol="ACME")\ns2: price(symbol="ACME")')
     out = _ask(script)
-    assert [kind for kind, _ in script.requests] == ["plan", "other"]
+    assert [kind for kind, _ in script.requests] == ["plan", "join"]
     assert out["doubts"] == []
 
 
@@ -118,7 +118,7 @@ def test_the_first_plan_that_compiles_is_the_one_checked() -> None:
     fixed = 's1: price(symbol="ACME")\ns2: price(symbol="INITECH")'
     script = Script(faulty, doubted, fixed)
     out = _ask(script, check_plans=True)
-    assert [kind for kind, _ in script.requests] == ["plan", "repair", "repair", "other"]
+    assert [kind for kind, _ in script.requests] == ["plan", "repair", "repair", "join"]
     assert out["doubts"] == [
         "the question gives INITECH, but no call uses it",
         "s2 repeats s1 exactly",
@@ -149,9 +149,9 @@ def test_under_structured_planning_a_doubted_plan_is_planned_again_in_the_plan_l
     import json
 
     from langchain_llmorch.agent.prompts import PLAN_RULES, STRUCTURED_RULES
+    from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
     from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
     from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
-    from langchain_llmorch.testing import PLANNER_MARK
 
     def script(messages: list[dict[str, Any]]) -> str:
         system = messages[0]["content"]

@@ -198,7 +198,7 @@ async def test_compute_calls_stream_their_start_inside_the_graph(mode: str) -> N
 
 
 def test_prose_around_a_plan_is_dropped_but_prose_inside_is_reported() -> None:
-    from langchain_llmorch.agent.prompts import extract_plan_text
+    from langchain_llmorch.plan.replies import extract_plan_text
 
     reply = "Sure! Here is my plan:\n\ns1: search(query='x')\ns2: density(text=s1)\nHope it helps."
     assert extract_plan_text(reply) == "s1: search(query='x')\ns2: density(text=s1)"

@@ -80,7 +80,7 @@ def test_trailing_self_steps_fold_into_the_joiners_single_request() -> None:
     script = Recorder(plan, "Cairo is warmer: 24.1 against -3.5.")
     out = _ask(create_llmorch_agent(ScriptedChatModel(script), [lookup]))
     assert {r["id"] for r in out["trace"]} == {"s1", "s2"}  # s3, s4 never ran as calls
-    assert [kind for kind, _ in script.requests] == ["plan", "other"]  # plan + one joiner
+    assert [kind for kind, _ in script.requests] == ["plan", "join"]  # plan + one joiner
     joiner = script.requests[1][1]
     assert '- lookup(city="Oslo") = -3.5' in joiner
     assert "Which is warmer, -3.5 or 24.1?" in joiner  # the folded step, results filled in

@@ -18,10 +18,11 @@ from langchain_llmorch.agent.models import (
     split_model_string,
 )
 from langchain_llmorch.agent.prompts import STRUCTURED_RULES
+from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
 from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
 from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 from langchain_llmorch.errors import LLMOrchError
-from langchain_llmorch.testing import PLANNER_MARK, planner_or
+from langchain_llmorch.testing import planner_or
 
 
 @pytest.fixture

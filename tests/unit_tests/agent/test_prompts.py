@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from langchain_llmorch import build_frg, compute, inout, parse_plan
+from langchain_llmorch import PlanSyntaxError, build_frg, compute, inout, parse_plan
 from langchain_llmorch.agent import prompts
+from langchain_llmorch.plan.replies import extract_plan_text
 from langchain_llmorch.plan.schema import structured_plan_text
 
 
@@ -66,13 +68,14 @@ def test_planner_prompt_asks_the_question_in_the_examples_form() -> None:
 
 
 def test_repair_shows_the_tool_list_and_no_foreign_tool() -> None:
+    """The parser's own message names no tool, and the repair lists the agent's tools."""
     planner = prompts.planner_messages([HumanMessage("q")], TOOLS)
-    error = 'invalid call syntax. Write one call per line, e.g. `s2: search(query="x")`.'
-    request = prompts.repair_messages(planner, "s1: bad(", error)[-1].text
+    with pytest.raises(PlanSyntaxError) as caught:
+        parse_plan("s1: bad(\nsome prose")
+    request = prompts.repair_messages(planner, "s1: bad(", str(caught.value), TOOLS)[-1].text
     assert request.startswith("This plan has an error")
     assert "The only tools you can call:\n- steering_angle(scene: integer)" in request
     assert "search" not in request
-    assert "e.g. `s1: steering_angle(scene=7)`" in request
 
 
 def test_recovery_shows_the_tool_list_and_no_foreign_tool() -> None:
@@ -90,23 +93,23 @@ def test_recovery_shows_the_tool_list_and_no_foreign_tool() -> None:
 
 def test_a_plan_written_twice_is_read_once() -> None:
     twice = "s1: a(x=1)\ns2: b(y=2)\ns1: a(x=1)\ns2: b(y=2)"
-    assert prompts.extract_plan_text(twice) == "s1: a(x=1)\ns2: b(y=2)"
+    assert extract_plan_text(twice) == "s1: a(x=1)\ns2: b(y=2)"
 
 
 def test_the_plan_ends_at_the_marker() -> None:
     reply = f"s1: a(x=1)\n{prompts.END_OF_PLAN}\ns2: b(y=2)"
-    assert prompts.extract_plan_text(reply) == "s1: a(x=1)"
+    assert extract_plan_text(reply) == "s1: a(x=1)"
 
 
 def test_a_call_repeated_again_and_again_is_cut_after_eight() -> None:
     reply = "\n".join(f's{i}: search(query="t")' for i in range(1, 40))
-    kept = prompts.extract_plan_text(reply).splitlines()
+    kept = extract_plan_text(reply).splitlines()
     assert kept == [f's{i}: search(query="t")' for i in range(1, 9)]
 
 
 def test_a_few_identical_calls_are_a_real_plan() -> None:
     reply = "\n".join(f"s{i}: cpu_work(loops=1000)" for i in range(1, 7))
-    assert prompts.extract_plan_text(reply) == reply
+    assert extract_plan_text(reply) == reply
 
 
 def test_joiner_request_holds_question_results_failures_and_folded_steps() -> None:

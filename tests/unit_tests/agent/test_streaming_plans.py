@@ -22,7 +22,8 @@ from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.agent.streaming import PlanLines, kept_results
 from langchain_llmorch.plan.frg import build_frg
 from langchain_llmorch.plan.language import parse_plan
-from langchain_llmorch.testing import planner_or, request_kind
+from langchain_llmorch.runs import REQUEST_KEY
+from langchain_llmorch.testing import planner_or
 from tests.unit_tests.agent import _durable_tools as tools
 from tests.unit_tests.agent._durable_tools import FOLDED, RUNS, folded_answer
 
@@ -50,7 +51,8 @@ class LineStreamer(BaseChatModel):
     def _generate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> ChatResult:
-        reply = self._script().invoke(messages)
+        metadata = dict(run_manager.metadata) if run_manager is not None else {}
+        reply = self._script().invoke(messages, {"metadata": metadata})  # the request's kind
         return ChatResult(generations=[ChatGeneration(message=AIMessage(reply.content))])
 
     def _wait(self, i: int) -> None:
@@ -65,9 +67,11 @@ class LineStreamer(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kw: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        if request_kind(messages) != "plan":
+        if _kind(run_manager) != "plan":
             yield ChatGenerationChunk(
-                message=AIMessageChunk(self._generate(messages).generations[0].text)
+                message=AIMessageChunk(
+                    self._generate(messages, run_manager=run_manager).generations[0].text
+                )
             )
             return
         for i, line in enumerate(self.chunks or self.plan.splitlines(keepends=True)):
@@ -77,14 +81,24 @@ class LineStreamer(BaseChatModel):
     async def _astream(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
-        if request_kind(messages) != "plan":
+        if _kind(run_manager) != "plan":
             yield ChatGenerationChunk(
-                message=AIMessageChunk(self._generate(messages).generations[0].text)
+                message=AIMessageChunk(
+                    self._generate(messages, run_manager=run_manager).generations[0].text
+                )
             )
             return
         for i, line in enumerate(self.chunks or self.plan.splitlines(keepends=True)):
             await asyncio.to_thread(self._wait, i)
             yield ChatGenerationChunk(message=AIMessageChunk(line))
+
+
+def _kind(run_manager: Any) -> str:
+    # `BaseChatModel.stream` gives `_stream` no run manager, and only the planner streams
+    # through it; `invoke` (joiner, self calls) streams with one under stream_mode="messages".
+    if run_manager is None:
+        return "plan"
+    return str(run_manager.metadata.get(REQUEST_KEY, "other"))
 
 
 PLAN = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: self(prompt="{s1} {s2}")'

@@ -1,0 +1,50 @@
+"""How LLMOrch marks the model requests it makes, so callbacks and tests tell them apart.
+
+Every model request of an LLMOrch agent runs with `metadata["llmorch_request"]` set to
+its kind, a run name `llmorch:<kind>` and a tag of the same name: LangSmith shows the
+kind, a `stream_mode="messages"` consumer filters on it, and scripted models
+(`langchain_llmorch.testing`) answer by it.
+
+| kind      | the request                                                     |
+|-----------|-----------------------------------------------------------------|
+| `plan`    | the planner's (also a fresh plan after failed repairs)          |
+| `repair`  | a compile-time repair of a faulty plan                          |
+| `recover` | a run-time rewrite of one call (`metadata["llmorch_call"]`: id) |
+| `join`    | the answer, from the results                                    |
+| `self`    | a plan's `self(prompt)` call                                    |
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.runnables import RunnableConfig
+
+RequestKind = Literal["plan", "repair", "recover", "join", "self"]
+"""What a model request is for; in its run's `metadata["llmorch_request"]`."""
+
+REQUEST_KEY = "llmorch_request"
+"""Run metadata key holding the `RequestKind` of an LLMOrch model request."""
+CALL_KEY = "llmorch_call"
+"""Run metadata key holding the id of the call a `recover` request rewrites."""
+
+
+def request_config(kind: RequestKind, call_id: str | None = None) -> RunnableConfig:
+    """The run config that marks a model request as LLMOrch's request of `kind`.
+
+    Example:
+        ```python
+        from langchain_llmorch.runs import request_config
+
+        config = request_config("recover", "s2")
+        assert config["metadata"] == {"llmorch_request": "recover", "llmorch_call": "s2"}
+        assert config["run_name"] == "llmorch:recover"
+        ```
+    """
+    metadata: dict[str, Any] = {REQUEST_KEY: kind}
+    if call_id is not None:
+        metadata[CALL_KEY] = call_id
+    return {"run_name": f"llmorch:{kind}", "tags": [f"llmorch:{kind}"], "metadata": metadata}
+
+
+__all__ = ["CALL_KEY", "REQUEST_KEY", "RequestKind", "request_config"]
