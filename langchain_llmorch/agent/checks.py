@@ -122,6 +122,9 @@ def doubted(
         state: the agent's state (the conversation).
         ctx: the agent's context (`check_plans`, the tools).
         checked: whether this question's plan was checked already.
+
+    Returns:
+        `doubts` and `checked`; `in_doubt=True` (the route to one repair) when doubted.
     """
     if not ctx.check_plans or checked or compiled.get("compile_error"):
         return {}
@@ -135,7 +138,7 @@ def doubted(
     )
     if not doubts:
         return {"doubts": [], "checked": True}
-    return {"doubts": doubts, "checked": True, "compile_error": doubts_message(doubts)}
+    return {"doubts": doubts, "checked": True, "in_doubt": True}
 
 
 def _unused(plan: Plan, question: str, vocabulary: str) -> list[str]:

@@ -22,7 +22,7 @@ from langchain_llmorch.agent.answer import (
     missing_results,
     runnable_plan,
 )
-from langchain_llmorch.agent.checks import DOUBTS_HEAD, doubted
+from langchain_llmorch.agent.checks import doubted, doubts_message
 from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
 from langchain_llmorch.agent.requests import (
     Reply,
@@ -97,7 +97,7 @@ def _compiled(reply: Reply | str, ctx: AgentContext) -> dict[str, Any]:
 def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
-    fresh |= {"planning": ctx.planning, "doubts": [], "checked": False}
+    fresh |= {"planning": ctx.planning, "doubts": [], "checked": False, "in_doubt": False}
     if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
         streamed = yield from stream_plan(_planner_prompt(state, ctx))
         fresh["checked"] = True  # its calls started before it was complete: nothing to hold
@@ -162,20 +162,37 @@ def _give_up(ctx: AgentContext, reason: str, error: LLMOrchError) -> dict[str, A
     return {"failure": reason, "messages": [AIMessage(reason)]}
 
 
+def _reconsider(state: LLMOrchState, ctx: AgentContext) -> Step:
+    """The one repair of a doubted plan (`agent.checks`); what comes back runs."""
+    repairs = state.get("repairs", 0)
+    if repairs >= ctx.options.max_repairs:
+        return {"in_doubt": False}  # no repair left: the plan runs as it is
+    doubts = doubts_message(state.get("doubts", []))
+    if ctx.planning == "structured":
+        # A doubted structured plan is planned again in the plan language, without the
+        # doubted plan to copy (the small model copied a doubted JSON plan unchanged).
+        kind: RequestKind = "plan"
+        prompt = _planner_prompt(state, ctx, structured=False)
+    else:
+        kind = "repair"
+        prompt = prompts.repair_messages(
+            _planner_prompt(state, ctx), state.get("plan", ""), doubts, ctx.tools
+        )
+    reply = yield from ask(kind, prompt, stop=[prompts.END_OF_PLAN])
+    compiled = _compiled(reply, ctx)
+    return {"repairs": repairs + 1, "in_doubt": False} | compiled
+
+
 def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
     error = state.get("compile_error") or ""
     repairs, replans = state.get("repairs", 0), state.get("replans", 0)
     if repairs < ctx.options.max_repairs:
-        in_doubt = error.startswith(DOUBTS_HEAD)
-        structured = ctx.planning == "structured" and not in_doubt
-        prompt = _planner_prompt(state, ctx, structured=structured)
-        kind: RequestKind = "plan"
-        if not (in_doubt and ctx.planning == "structured"):
-            prompt = prompts.repair_messages(prompt, state.get("plan", ""), error, ctx.tools)
-            kind = "repair"
-        # A doubted structured plan is planned again in the plan language (`agent.checks`).
+        structured = ctx.planning == "structured"
+        prompt = prompts.repair_messages(
+            _planner_prompt(state, ctx), state.get("plan", ""), error, ctx.tools
+        )
         stop = None if structured else [prompts.END_OF_PLAN]
-        reply = yield from ask(kind, prompt, structured=structured, stop=stop)
+        reply = yield from ask("repair", prompt, structured=structured, stop=stop)
         compiled = _compiled(reply, ctx)
         compiled |= doubted(compiled, state, ctx, checked=state.get("checked", True))
         return {"repairs": repairs + 1} | compiled | _kept_after_repair(state, compiled, ctx)
@@ -293,6 +310,8 @@ def _checked_rewrite(
 def _repair(state: LLMOrchState, ctx: AgentContext) -> Step:
     if state.get("compile_error"):
         return (yield from _repair_compile(state, ctx))
+    if state.get("in_doubt"):
+        return (yield from _reconsider(state, ctx))
     return (yield from _repair_runtime(state, ctx))
 
 
@@ -369,7 +388,8 @@ def route_after_planning(state: LLMOrchState) -> Literal["coordinator", "repair"
     """A plan that compiles runs; a faulty one, or calls failed while it streamed, to repair."""
     if state.get("failure"):
         return "__end__"
-    return "repair" if state.get("compile_error") or state.get("errors") else "coordinator"
+    needs_repair = state.get("compile_error") or state.get("in_doubt") or state.get("errors")
+    return "repair" if needs_repair else "coordinator"
 
 
 def route_after_coordinator(state: LLMOrchState) -> Literal["joiner", "repair"]:

@@ -77,6 +77,8 @@ class LLMOrchState(TypedDict):
     """Set when the agent gives up, or answers without some calls; names what failed."""
     doubts: NotRequired[list[str]]
     """Why the first valid plan was sent back for one repair (`check_plans`), if it was."""
+    in_doubt: NotRequired[bool]
+    """The current plan is doubted (`doubts`) and goes to its one repair before it runs."""
     checked: NotRequired[bool]
     """Whether this question's plan has had its one `check_plans` check."""
     streamed: NotRequired[str | None]
