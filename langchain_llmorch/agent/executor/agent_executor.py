@@ -20,12 +20,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent._executor_inputs import (
+from langchain_llmorch.agent.executor.inputs import (
     find_chat_model,
     find_chat_prompt,
     find_system_prompt,
 )
-from langchain_llmorch.agent._executor_stream import (
+from langchain_llmorch.agent.executor.loop import (
     STOPPED,
     aiterate,
     inputs_of,

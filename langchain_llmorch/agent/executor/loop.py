@@ -28,8 +28,8 @@ from langchain_core.runnables import RunnableConfig, ensure_config, patch_config
 from langchain_core.runnables.utils import AddableDict
 from langgraph.types import StreamMode
 
-from langchain_llmorch.agent._executor_inputs import conversation
-from langchain_llmorch.agent._executor_run import (
+from langchain_llmorch.agent.executor.inputs import conversation
+from langchain_llmorch.agent.executor.steps import (
     ACTION_COLOR,
     ExecutorRun,
     VerbosePrinter,
@@ -41,7 +41,7 @@ from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.language import parse_plan
 
 if TYPE_CHECKING:
-    from langchain_llmorch.agent.executor import LLMOrchAgentExecutor
+    from langchain_llmorch.agent.executor.agent_executor import LLMOrchAgentExecutor
 
 # The graph streams call events and state values; chunks are built from both.
 _MODES: list[StreamMode] = ["custom", "values"]
