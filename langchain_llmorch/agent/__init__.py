@@ -1,8 +1,21 @@
 """The agent: a LangGraph graph (planner -> coordinator -> joiner, with repair).
 
-`graph` wires it (`create_llmorch_agent`, `build_llmorch_graph`), `nodes` holds the
-nodes, `state` the graph's state and run context, `prompts` the prompts, `recovery`
-the run-time recovery of failed calls, and `executor` the `AgentExecutor` drop-in.
+Wiring and settings:
+- `graph`: `create_llmorch_agent` / `build_llmorch_graph`, the wiring diagram;
+- `options`: the agent's options and their defaults, declared once (`AgentOptions`);
+- `state`: the graph's state, its input schema, and the context the nodes share;
+- `models`: model strings (`"openai:gpt-4o-mini"`) to chat models.
+
+The nodes and what they ask for:
+- `nodes`: planner, coordinator, repair and joiner, each one generator for sync and async;
+- `requests`: every request a node makes (model, run, streamed plan) and how it is served;
+- `prompts`: the planner's, repair's, recovery's and joiner's messages;
+- `checks`: doubts about a small model's first plan; `answer`: answer steps and numbers;
+- `recovery`: recovery points and rewrites of failed calls;
+- `approval`: pausing with the plan for a human; `durable`: per-call checkpoints;
+- `streaming`: plan lines handed to the coordinator while the model writes them.
+
+`executor/` is the `AgentExecutor` drop-in.
 """
 
 from langchain_llmorch.agent.executor import LLMOrchAgentExecutor
