@@ -66,6 +66,8 @@ class Reply:
 
     text: str = ""
     error: Exception | None = None
+    message_id: str | None = None
+    """The id of the model's message (an answer kept as it is keeps it)."""
     """A structured plan that could not be read, or a failed `join` request."""
 
 
@@ -155,7 +157,9 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
 def _reply(request: Ask, answer: Any) -> Reply:
     if request.kind in ("plan", "repair", "recover"):
         return Reply(plan_text_of(answer))
-    return Reply(answer.text if isinstance(answer, AIMessage) else str(answer))
+    if isinstance(answer, AIMessage):
+        return Reply(answer.text, message_id=answer.id)
+    return Reply(str(answer))
 
 
 def _failed(request: Ask, err: Exception) -> Reply:
