@@ -14,7 +14,7 @@ How a compute call flows (one pool per process and size, shared by every agent a
     +------------------------+  get  +------------------+  Request  +--------------------+
     | _queue: PriorityQueue  |------>| handler thread 0 |---------->| worker 0 on core 0 |
     | of (priority, seq,     |       | one call at a    |<----------| python -P          |
-    |     _Job)              |       | time, waits for  |   Reply   |   _worker.py       |
+    |     _Job)              |       | time, waits for  |   Reply   |   worker_main.py   |
     | lower priority first,  |       | its Reply        |           +--------------------+
     | ties FIFO              |  get  +------------------+           +--------------------+
     |                        |------>| handler thread 1 |---------->| worker 1 on core 1 |
@@ -43,8 +43,9 @@ A future stays cancellable while its call runs (it is never set "running"): canc
 Where the parts live: `langchain_llmorch.processes.cpus` sizes the pool (`usable_cpus`),
 `langchain_llmorch.processes.records` holds the call and worker records and turns replies into
 outcomes, `langchain_llmorch.processes.workers` runs the handler threads and the watchdog, and
-`langchain_llmorch.processes.worker` is the worker process. This module keeps `ProcessPool`'s public
-side and the process-wide pools, and re-exports the names callers import from here.
+`langchain_llmorch.processes.worker_main` is the worker process. This module keeps
+`ProcessPool`'s public side and the process-wide pools, and re-exports the names callers
+import from here.
 """
 
 from __future__ import annotations

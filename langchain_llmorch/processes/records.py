@@ -28,7 +28,13 @@ from langchain_llmorch.errors import (
     WorkerCrashedError,
 )
 from langchain_llmorch.processes.slots import Slot, Ticket
-from langchain_llmorch.processes.worker import FUNCTION_CACHE_SIZE, Buffer, LRUCache, Reply, Status
+from langchain_llmorch.processes.worker_main import (
+    FUNCTION_CACHE_SIZE,
+    Buffer,
+    LRUCache,
+    Reply,
+    Status,
+)
 
 KillReason = Literal["timeout", "cancelled", "shutdown"]
 

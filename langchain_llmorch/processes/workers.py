@@ -33,7 +33,7 @@ from langchain_llmorch.processes.records import (
     _Worker,
 )
 from langchain_llmorch.processes.slots import SlotGroup
-from langchain_llmorch.processes.worker import (
+from langchain_llmorch.processes.worker_main import (
     FUNCTION_CACHE_SIZE,
     ONE_THREAD_ENV,
     PIPE_SIZE,
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("langchain_llmorch.processes.pool")
 
 _STARTUP_TIMEOUT = 60.0  # a cold interpreter on a loaded machine takes seconds; a minute is broken
-_WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+_WORKER_SCRIPT = Path(__file__).with_name("worker_main.py")
 
 
 class _Watchdog:
@@ -322,7 +322,8 @@ class _PoolWorkers:
 def _worker_command() -> list[str]:
     if _WORKER_SCRIPT.is_file():  # -P: do not put the package directory on sys.path
         return [sys.executable, "-P", str(_WORKER_SCRIPT)]
-    return [sys.executable, "-m", "langchain_llmorch.processes.worker"]  # e.g. imported from a zip
+    # e.g. imported from a zip
+    return [sys.executable, "-m", "langchain_llmorch.processes.worker_main"]
 
 
 def _fds(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
