@@ -37,19 +37,16 @@ class ToolArgumentsError(LLMOrchError):
 
 
 def has_async_impl(tool: BaseTool) -> bool:
-    """Whether a tool has a native coroutine (else `ainvoke` would run it in a thread).
+    """Whether a tool has a native coroutine (else `ainvoke` would use a thread).
 
     Example:
         ```python
-        from langchain_llmorch.engine.calls import has_async_impl
-
-        assert has_async_impl(inout(async_search))  # an `async def` tool
-        assert not has_async_impl(compute(count_words))
+        assert has_async_impl(inout(async_search))
         ```
     """
     if isinstance(tool, StructuredTool):
         return tool.coroutine is not None
-    return type(tool)._arun is not BaseTool._arun  # noqa: SLF001 -- checking an override
+    return type(tool)._arun is not BaseTool._arun  # noqa: SLF001
 
 
 def _has_sync_impl(tool: BaseTool) -> bool:
