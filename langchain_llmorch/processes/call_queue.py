@@ -1,7 +1,7 @@
 """A pool's calls from `submit` to their worker: waiting for a slot, queued, running, done.
 
 `CallQueue` is the state that the pool's public side (`processes.pool.ProcessPool`) and its
-handler threads (`processes.handles.WorkerHandle.serve`) share; see the diagram in
+handler threads (one per `processes.handles.WorkerHandle`) share; see the diagram in
 `processes.pool`. Its `lock` guards every job's `state`, `worker`, `ticket` and `slot`, the
 counters, and each worker's `job` and `kill_reason`.
 """
