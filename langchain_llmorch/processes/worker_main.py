@@ -4,7 +4,7 @@ A worker is a fresh interpreter that runs one call at a time. `langchain_llmorch
 starts it with `python -P <this file>` (fork+exec, safe from a threaded parent); run that
 way it imports only the standard library, cloudpickle and psutil, never the package's
 `__init__` (LangGraph alone costs about a second and 60 MB per worker) and never the user's
-`__main__`. `python -m langchain_llmorch.processes.worker` works too.
+`__main__`. `python -m langchain_llmorch.processes.worker_main` works too.
 
 Wire format: a *frame* is a 4-byte part count, one 8-byte length per part, then the parts.
 Records travel as plain tuples (`pickle` of builtins only), so neither side needs the other's
