@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from langchain_openai import ChatOpenAI
 
+from bench.llm_server import ScriptedLLMServer
+from bench.workloads.latency import LatencyModel
 from langchain_llmorch import create_llmorch_agent, inout
 from langchain_llmorch.agent.models import (
     PLACEHOLDER_API_KEY,
@@ -18,8 +20,6 @@ from langchain_llmorch.agent.models import (
     split_model_string,
 )
 from langchain_llmorch.agent.prompts import STRUCTURED_RULES
-from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
-from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.testing import PLANNER_MARK, planner_or
 
