@@ -25,8 +25,9 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool
 
+from langchain_llmorch.engine.calls import has_async_impl
 from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.plan.language import result_text
 from langchain_llmorch.tools import INOUT, tool_kind, tools_by_name
@@ -95,19 +96,6 @@ def tool_list(tools: ToolsArg) -> list[BaseTool]:
         ```
     """
     return list(tools_by_name(tools).values())
-
-
-def has_async_impl(tool: BaseTool) -> bool:
-    """Whether a tool has a native coroutine (else `ainvoke` would use a thread).
-
-    Example:
-        ```python
-        assert has_async_impl(inout(async_search))
-        ```
-    """
-    if isinstance(tool, StructuredTool):
-        return tool.coroutine is not None
-    return type(tool)._arun is not BaseTool._arun  # noqa: SLF001 - checking an override
 
 
 def _new_record(
