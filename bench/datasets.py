@@ -1,8 +1,8 @@
 """Offline benchmark datasets and LLMCompiler's answer scorer.
 
-The files live in `bench/data/` (see the README there for sources and
-licenses) and are read with `importlib.resources`, so they load from an installed wheel. Every
-loader is cached: the first call parses the file, later calls return the same immutable object.
+The files live in `bench/data/` (see the README there for sources and licenses) and are read
+with `importlib.resources`, so they load wherever `bench` is imported from. Every loader is
+cached: the first call parses the file, later calls return the same immutable object.
 
 Example:
     ```python
