@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from langgraph.graph.state import CompiledStateGraph
 
+from bench.llm_server import ScriptedLLMServer
+from bench.workloads.latency import LatencyModel
 from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
-from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
-from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 
 SERVER_DIR = Path(__file__).parents[2] / "examples" / "langgraph_server"
 CONFIG = SERVER_DIR / "langgraph.json"
