@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from bench.scale import Measure, run_all
 from langchain_llmorch import (
@@ -40,7 +40,7 @@ from langchain_llmorch import (
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.processes.pool import usable_cpus
-from langchain_llmorch.testing import ScriptedChatModel
+from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
 
 def spin(loops: int) -> int:
@@ -176,7 +176,7 @@ def _planner(plans: dict[str, str]) -> ScriptedChatModel:
     """Scripted: the planner writes `plans[question]`; any other request gets "done"."""
 
     def script(messages: list[BaseMessage]) -> AIMessage:
-        if any(isinstance(m, SystemMessage) and "Tools you can call" in m.text for m in messages):
+        if request_kind() == "plan":
             question = next(m.text for m in messages if isinstance(m, HumanMessage))
             return AIMessage(plans[question])
         return AIMessage("done")

@@ -16,6 +16,7 @@ Example:
     from langchain_openai import ChatOpenAI
     from bench.llm_server import ScriptedLLMServer
     from bench.workloads.latency import LatencyModel
+from langchain_llmorch.runs import HEADER_CALL, HEADER_REQUEST
 
     with ScriptedLLMServer({"capital": "Paris"}, LatencyModel(scale=0.0)) as server:
         llm = ChatOpenAI(base_url=server.base_url, api_key="x", model="scripted")
@@ -29,25 +30,48 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from bench.workloads.latency import LatencyModel
+from langchain_llmorch.runs import HEADER_CALL, HEADER_REQUEST
 
 if TYPE_CHECKING:
     from typing import Self
 
 __all__ = [
     "Reply",
+    "RequestInfo",
     "Script",
     "ScriptedLLMServer",
     "ServedRequest",
     "completion_tokens",
+    "current_request",
     "reply_key",
     "stream_deltas",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """What LLMOrch's client says a request is (its `x-llmorch-*` headers), if anything."""
+
+    kind: str | None = None
+    """`plan`, `repair`, `recover`, `join` or `self` (`langchain_llmorch.runs`)."""
+    call: str | None = None
+    """The call a `recover` request rewrites."""
+
+
+_CURRENT: ContextVar[RequestInfo | None] = ContextVar("bench_llm_request", default=None)
+
+
+def current_request() -> RequestInfo:
+    """The kind of the request a script is answering (from its headers), while it runs."""
+    return _CURRENT.get() or RequestInfo()
+
 
 Reply = str | dict[str, Any]
 """A reply: text, or `{"content": str, "tool_calls": [{"name": str, "args": dict}]}`."""
@@ -323,6 +347,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, f"bad request: {err}")
             return
         exchange = _Exchange(body, messages, received)
+        info = RequestInfo(self.headers.get(HEADER_REQUEST), self.headers.get(HEADER_CALL))
+        token = _CURRENT.set(info)
         try:
             reply = exchange.reply = state.reply_for(messages)
         except Exception as err:
@@ -330,6 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
                 state.requests.append(exchange.record())
             self._error(400, f"scripted LLM failed: {type(err).__name__}: {err}")
             return
+        finally:
+            _CURRENT.reset(token)
         rid = next(state.ids)
         content = reply if isinstance(reply, str) else str(reply.get("content") or "")
         calls = _tool_calls(reply, rid)

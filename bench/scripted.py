@@ -1,10 +1,12 @@
 """The scripted LLM's brain: what a correct model answers to each technique's request.
 
 The benchmark's OpenAI-compatible server hands every chat request here. From the
-messages we tell which query it belongs to and what is asked:
+messages we tell which query it belongs to; what is asked comes from the request's
+`x-llmorch-request` header for LLMOrch (`bench.llm_server.current_request`), and from the
+prompt for the baselines:
 
-- LLMOrch's planner, repair, recovery and joiner prompts, and LLMCompiler's planner
-  and joiner: answered from the query's plan;
+- LLMOrch's plan, repair, recover and join requests, and LLMCompiler's planner and
+  joiner: answered from the query's plan;
 - a `self(prompt)` call: answered by the query's `self_answer`;
 - a tool-calling turn (ReAct, parallel function calling, `create_agent`): the next
   ready calls of the plan, all of them, or one for ReAct; the final answer once
@@ -18,6 +20,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench.llm_server import current_request
 from bench.suites import Query
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import Template, evaluate, parse_plan
@@ -25,9 +28,6 @@ from langchain_llmorch.tools import SELF_TOOL
 
 Reply = str | dict[str, Any]
 
-_LLMORCH_PLANNER = "Tools you can call"
-_LLMORCH_RECOVERY = "You repair a plan of tool calls"
-_LLMORCH_JOINER = "Answer the user's last question from the results"
 _COMPILER_PLANNER = "You plan how to answer a question with the functions below"
 _COMPILER_JOINER = "Answer the question from the results of the function calls"
 
@@ -77,11 +77,12 @@ class ScriptedBrain:
         query = self._query(messages)
         if query is None:
             return self._self_answer(messages)
-        if _LLMORCH_RECOVERY in system:
-            return self._recovery(query, messages)
-        if _LLMORCH_PLANNER in system or _COMPILER_PLANNER in system:
+        kind = current_request().kind
+        if kind == "recover":
+            return query.repairs.get(current_request().call or "", "")  # "": keep the call
+        if kind in ("plan", "repair") or _COMPILER_PLANNER in system:
             return query.plan
-        if _LLMORCH_JOINER in system or _COMPILER_JOINER in system:
+        if kind == "join" or _COMPILER_JOINER in system:
             return self.answer(query)
         return self._turn(query, messages, parallel=self.parallel)
 
@@ -108,12 +109,6 @@ class ScriptedBrain:
             if prompt.startswith(head):
                 return q.self_answer(prompt)
         return f"(no script for: {prompt[:80]})"
-
-    def _recovery(self, query: Query, messages: Sequence[Mapping[str, Any]]) -> str:
-        text = _text(messages[-1])
-        line = text.split("The call to rewrite:\n", 1)[-1].split("\n", 1)[0]
-        call_id = line.split(":", 1)[0].strip()
-        return query.repairs.get(call_id, line)
 
     def _final(self, query: Query, results: Mapping[str, Any]) -> str:
         if query.label is not None:

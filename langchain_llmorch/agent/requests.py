@@ -41,7 +41,7 @@ from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
-from langchain_llmorch.runs import RequestKind, request_config
+from langchain_llmorch.runs import RequestKind, mark_model, request_config
 
 # ---------------------------------------------------------------------- requests
 
@@ -144,6 +144,7 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
             model = model.model_copy(update={"temperature": request.temperature})
         elif not request.structured:
             model = model.bind(temperature=request.temperature)
+    model = mark_model(model, request.kind, request.call_id)
     if request.structured:
         return cast(
             "Runnable[Any, Any]",
