@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-import langchain_llmorch.local as local
+from langchain_llmorch import local
 from langchain_llmorch.local import LocalModelNotAvailableError
 from langchain_llmorch.testing import PLANNER_MARK, ScriptedChatModel
 

@@ -103,7 +103,11 @@ class Server:
         ]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(  # its own session: the test can stop it all
-                command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                cwd=workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
@@ -250,7 +254,12 @@ async def _drive(url: str) -> dict[str, Any]:
         _approval_thread(client),
         _two_turns(client),
     )
-    return {"runs": runs, "approval": approval, "turns": turns, "seconds": time.monotonic() - started}
+    return {
+        "runs": runs,
+        "approval": approval,
+        "turns": turns,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def _peak(intervals: list[tuple[float, float]]) -> int:
