@@ -4,7 +4,8 @@
 
 Connects to the Ray cluster at ADDRESS and runs an agent whose plan is four compute calls
 (`nap`, below: each notes `start N PID` / `done N PID` in LOG and waits for the file GATE)
-and an answer step. Prints the run as JSON: results, errors, recoveries and the trace.
+and an answer step, once the cluster has its 2 CPUs (the second node may still be joining
+when this starts). Prints the run as JSON: results, errors, recoveries and the trace.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def main(address: str, log: str, gate: str) -> None:
         ]
     )
     ray.init(address=address, log_to_driver=False, configure_logging=False)
+    deadline = time.monotonic() + 240  # the second node may still be joining
+    while ray.cluster_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     with RayExecutor() as executor:
         model = planner_or(plan, answer=lambda request: request.rsplit("\n", 1)[-1])
         agent = create_llmorch_agent(model, [nap], executor=executor)

@@ -32,7 +32,7 @@ from tests.unit_tests.backends._cluster_tools import starts
 
 pytest.importorskip("ray", reason="ray is not installed (pip install 'langchain-llmorch[ray]')")
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 ROOT = Path(__file__).resolve().parents[3]
 OBJECT_STORE = str(80 * 1024 * 1024)
 
@@ -61,28 +61,28 @@ class Cluster:
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
         }
         common = ["--num-cpus=1", "--num-gpus=0", f"--object-store-memory={OBJECT_STORE}"]
-        self._ray(
-            str(ray_cli),
-            "start",
-            "--head",
-            f"--port={self.port}",
-            f"--temp-dir={self.dir}",
-            "--include-dashboard=false",
-            "--disable-usage-stats",
-            *common,
-        )
-        self._ray(
-            str(ray_cli),
-            "start",
-            f"--address={self.address}",
-            f"--node-manager-port={self.node_port}",
-            "--disable-usage-stats",
-            *common,
-        )
+        head = [str(ray_cli), "start", "--head", f"--port={self.port}", f"--temp-dir={self.dir}"]
+        self._ray(*head, "--include-dashboard=false", "--disable-usage-stats", *common)
+        # The second node joins while the test's driver starts (the driver waits for it).
+        self.joining = subprocess.Popen(
+            [str(ray_cli), "start", f"--address={self.address}", "--disable-usage-stats",
+             f"--node-manager-port={self.node_port}", *common],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def joined(self) -> None:
+        """Wait for the second node's `ray start` to finish; fail if it did not join."""
+        try:
+            _, err = self.joining.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            self.joining.kill()
+            pytest.fail("the second Ray node did not join in 240 s")
+        if self.joining.returncode != 0:
+            pytest.fail(f"the second Ray node did not join: {err[-2000:]}")
 
     def _ray(self, *command: str) -> None:
         done = subprocess.run(
-            command, env=self.env, capture_output=True, text=True, timeout=120, check=False
+            command, env=self.env, capture_output=True, text=True, timeout=240, check=False
         )
         if done.returncode != 0:
             self.stop()
@@ -106,6 +106,10 @@ class Cluster:
 
     def stop(self) -> None:
         """Kill this cluster's processes only (`ray stop` would stop every Ray here)."""
+        joining = getattr(self, "joining", None)
+        if joining is not None and joining.poll() is None:
+            joining.kill()
+            joining.communicate()
         for process in self.mine():
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
@@ -117,7 +121,7 @@ class Cluster:
 def cluster() -> Iterator[Cluster]:
     started = time.monotonic()
     running = Cluster()
-    running.startup = time.monotonic() - started  # type: ignore[attr-defined]
+    running.started = started  # type: ignore[attr-defined]
     try:
         yield running
     finally:
@@ -134,7 +138,9 @@ def test_losing_a_node_mid_run_loses_no_result(cluster: Cluster, tmp_path: Path)
         text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 90
+        cluster.joined()
+        cluster.startup = time.monotonic() - cluster.started  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 240
         while len({pid for _, pid in starts(log)}) < 2:  # a call running on each node
             assert driver.poll() is None, driver.communicate()[1][-3000:]
             assert time.monotonic() < deadline, f"two calls did not start: {starts(log)}"
@@ -151,6 +157,7 @@ def test_losing_a_node_mid_run_loses_no_result(cluster: Cluster, tmp_path: Path)
     finally:
         if driver.poll() is None:
             driver.kill()
+            driver.communicate()
     assert driver.returncode == 0, err[-3000:]
     seconds, after_kill = time.monotonic() - started, time.monotonic() - killed_at
     report = json.loads(out.strip().splitlines()[-1])
