@@ -136,7 +136,7 @@ def make_model() -> BaseChatModel | str:
 
     try:
         check_local_requirements()
-    except LocalModelNotAvailableError as err:
+    except (LocalModelNotAvailableError, ImportError) as err:
         log.warning(
             "LLMORCH_MODEL is not set and the embedded model is missing (%s): "
             "answering with the scripted model",
