@@ -1,7 +1,7 @@
 """Dask under faults: a call past `call_timeout`, and a worker killed in the middle of a run.
 
-Each test gets its own 2-worker `LocalCluster` (one thread per worker, with nannies),
-because each one kills a worker.
+The tests share a 2-worker `LocalCluster` (one thread per worker, with nannies); each
+kills a worker, which its nanny brings back, and the next test waits for both.
 """
 
 from __future__ import annotations
@@ -33,16 +33,23 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 TOOLS = [nap, add]
 
 
-@pytest.fixture
-def client() -> Iterator[Any]:
-    """A fresh cluster; its workers import the tools at once (see `_warm`)."""
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """One 2-worker cluster for the module; each test leaves it with 2 workers again."""
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
     with distributed.Client(cluster) as c:
-        _warm(c)
         yield c
     cluster.close()
+
+
+@pytest.fixture
+def client(cluster: Any) -> Any:
+    """The cluster with both workers up (a test may have killed one), the tools imported."""
+    cluster.wait_for_workers(2, timeout=60)
+    _warm(cluster)
+    return cluster
 
 
 def _warm(client: Any) -> None:
