@@ -65,6 +65,10 @@ class AgentOptions:
     check_plans: bool | None = None
     """Send a doubtful first plan back for one repair (`agent.checks`). `None`: on for
     the embedded model, off for others."""
+    append_results: bool | None = None
+    """Append the numeric results the answer leaves out, as a `(Results: ...)` note.
+    `None`: on for the embedded model only (its answers drop numbers); never applied to
+    `LLMOrchAgentExecutor`'s output unless asked."""
 
     def __post_init__(self) -> None:
         """Check every option's type and range, so a bad one fails here, by name."""
@@ -77,8 +81,9 @@ class AgentOptions:
         _check_type("replan_temperature", self.replan_temperature, (int, float))
         for name in ("raise_on_failure", "approve_plan", "stream_plan"):
             _check_type(name, getattr(self, name), bool)
-        if self.check_plans is not None:
-            _check_type("check_plans", self.check_plans, bool)
+        for name in ("check_plans", "append_results"):
+            if getattr(self, name) is not None:
+                _check_type(name, getattr(self, name), bool)
         for name in ("system_prompt", "base_url"):
             if getattr(self, name) is not None:
                 _check_type(name, getattr(self, name), str)
@@ -111,6 +116,7 @@ class LLMOrchOptions(TypedDict, total=False):
     approve_plan: bool
     stream_plan: bool
     check_plans: bool | None
+    append_results: bool | None
     max_processors: int | None
     """Compute calls allowed at once (default: this process's usable CPUs)."""
     policy: Policy
