@@ -36,7 +36,8 @@ Example:
 
     plan = parse_plan("s1: f(n=12)\\ns2: f(n=12)")
     print(plan_doubts(plan, "What is f of 7?", {}))
-    # ['s1 uses 12, a number the question does not give', 's2 repeats s1 exactly']
+    # ['s1 uses 12, a number the question does not give',
+    #  's2 uses 12, a number the question does not give', 's2 repeats s1 exactly']
     ```
 """
 
