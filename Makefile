@@ -26,28 +26,28 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)  ## create .venv and install the package with its test, lint and demo extras
 
 demo: $(STAMP)  ## run the main job on the embedded defaults (no API key)
-	$(PY) -m langchain_llmorch.demo
+	$(PY) -m bench.demo
 
 test: $(STAMP)  ## run the unit tests
 	$(PY) -m pytest tests
 
 lint: $(STAMP)  ## ruff and mypy strict
-	$(VENV)/bin/ruff check langchain_llmorch tests
-	$(VENV)/bin/ruff format --check langchain_llmorch tests
-	$(VENV)/bin/mypy langchain_llmorch
+	$(VENV)/bin/ruff check langchain_llmorch bench tests
+	$(VENV)/bin/ruff format --check langchain_llmorch bench tests
+	$(VENV)/bin/mypy langchain_llmorch bench
 
 type: $(STAMP)  ## mypy strict only
-	$(VENV)/bin/mypy langchain_llmorch
+	$(VENV)/bin/mypy langchain_llmorch bench
 
 format: $(STAMP)  ## apply ruff's formatting and fixes
-	$(VENV)/bin/ruff format langchain_llmorch tests
-	$(VENV)/bin/ruff check --fix langchain_llmorch tests
+	$(VENV)/bin/ruff format langchain_llmorch bench tests
+	$(VENV)/bin/ruff check --fix langchain_llmorch bench tests
 
 integration_tests: $(STAMP)  ## tests against a real model (need OPENAI_API_KEY)
 	$(PY) -m pytest tests/integration_tests
 
 benchmark: $(STAMP)  ## the full benchmark
-	$(PY) -m langchain_llmorch.benchmarks
+	$(PY) -m bench
 
 docs: $(STAMP)  ## build the API reference site into site/ (strict: a broken reference fails)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site

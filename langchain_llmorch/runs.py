@@ -29,6 +29,29 @@ CALL_KEY = "llmorch_call"
 """Run metadata key holding the id of the call a `recover` request rewrites."""
 
 
+HEADER_REQUEST = "x-llmorch-request"
+"""HTTP header carrying the kind of a request made through an OpenAI-compatible client."""
+HEADER_CALL = "x-llmorch-call"
+"""HTTP header carrying the call id of a `recover` request."""
+
+
+def mark_model(model: Any, kind: RequestKind, call_id: str | None = None) -> Any:
+    """`model`, sending the request's kind as HTTP headers when it talks to an OpenAI-style API.
+
+    Run metadata stays in this process; an OpenAI-compatible server (a proxy, a gateway,
+    the benchmark's scripted server) sees the headers instead. Other models are returned
+    as they are.
+    """
+    from langchain_openai.chat_models.base import BaseChatOpenAI  # noqa: PLC0415
+
+    if not isinstance(model, BaseChatOpenAI):
+        return model
+    headers: dict[str, str] = {HEADER_REQUEST: kind}
+    if call_id is not None:
+        headers[HEADER_CALL] = call_id
+    return model.bind(extra_headers=headers)
+
+
 def request_config(kind: RequestKind, call_id: str | None = None) -> RunnableConfig:
     """The run config that marks a model request as LLMOrch's request of `kind`.
 
@@ -47,4 +70,12 @@ def request_config(kind: RequestKind, call_id: str | None = None) -> RunnableCon
     return {"run_name": f"llmorch:{kind}", "tags": [f"llmorch:{kind}"], "metadata": metadata}
 
 
-__all__ = ["CALL_KEY", "REQUEST_KEY", "RequestKind", "request_config"]
+__all__ = [
+    "CALL_KEY",
+    "HEADER_CALL",
+    "HEADER_REQUEST",
+    "REQUEST_KEY",
+    "RequestKind",
+    "mark_model",
+    "request_config",
+]

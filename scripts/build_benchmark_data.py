@@ -1,7 +1,7 @@
 # ruff: noqa: INP001 - a stand-alone script, not a package module
-"""Rebuild the HotpotQA files of `langchain_llmorch/benchmarks/data/` from their pinned sources.
+"""Rebuild the HotpotQA files of `bench/data/` from their pinned sources.
 
-Inputs (see `langchain_llmorch/benchmarks/data/README.md` for where each comes from):
+Inputs (see `bench/data/README.md` for where each comes from):
 
 - LLMCompiler's `datasets/hotpotqa_comparison.json` (every comparison question of the HotpotQA
   dev distractor set, 1,487 items, no paragraphs);
@@ -21,7 +21,7 @@ Usage:
     python scripts/build_benchmark_data.py \
         --llmcompiler ../shared/data/hotpotqa/hotpotqa_comparison.json \
         --ircot ../shared/data/hotpotqa/ircot_hotpotqa_dev_subsampled.jsonl \
-        --out langchain_llmorch/benchmarks/data
+        --out bench/data
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(__file__).resolve().parents[1] / "langchain_llmorch/benchmarks/data",
+        default=Path(__file__).resolve().parents[1] / "bench/data",
     )
     args = parser.parse_args()
     write(build(args.llmcompiler, args.ircot), args.out)

@@ -2,17 +2,23 @@
 
 `make wheel-check` builds the wheel, installs it into a fresh virtual environment with only
 its runtime dependencies, and runs this file there. It checks that the core wheel works on
-its own: an inout and a compute call planned, run in parallel and answered.
+its own: an inout and a compute call planned, run in parallel and answered; and that it ships
+the integration only: no `bench` (benchmarks, baselines, demo), no data files, under 400 KB.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 import langchain_llmorch
 from langchain_llmorch import compute, create_llmorch_agent, inout
 from langchain_llmorch.testing import planner_or
+
+MAX_WHEEL_BYTES = 400_000
+CODE_FILES = {".py", ".typed"}  # modules, and the py.typed marker
+DIST = Path(__file__).resolve().parents[1] / "dist"  # where `make wheel-check` builds the wheel
 
 
 @inout
@@ -27,11 +33,34 @@ def square(n: int) -> int:
     return n * n
 
 
+def contents_problem(package: Path) -> str | None:
+    """What the installed wheel ships beyond the integration, or None when it is lean."""
+    if importlib.util.find_spec("bench") is not None:
+        return "`bench` is importable: the laboratory must stay out of the wheel"
+    extra = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in CODE_FILES
+    )
+    if extra:
+        return f"the wheel ships files other than code: {extra}"
+    for wheel in DIST.glob("*.whl"):
+        size = wheel.stat().st_size
+        if size >= MAX_WHEEL_BYTES:
+            return f"{wheel.name} is {size:,} bytes (at most {MAX_WHEEL_BYTES:,})"
+        print(f"{wheel.name}: {size:,} bytes")
+    return None
+
+
 def main() -> int:
     """Plan, run and answer once; exit non-zero on any surprise."""
     here = Path(langchain_llmorch.__file__).resolve()
     if "site-packages" not in here.parts:
         print(f"langchain_llmorch came from {here}, not from the installed wheel")
+        return 1
+    problem = contents_problem(here.parent)
+    if problem:
+        print(problem)
         return 1
     model = planner_or(
         's1: lookup(city="Paris")\ns2: lookup(city="Rome")\ns3: square(n=s1)',

@@ -16,14 +16,18 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
-from langchain_llmorch.agent.answer import (
-    ADDED_RESULTS,
-    answer_steps,
-    missing_results,
-    runnable_plan,
-)
+from langchain_llmorch.agent.answer import answer_steps, runnable_plan
 from langchain_llmorch.agent.checks import doubted, doubts_message
-from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
+from langchain_llmorch.agent.joiner import described, join
+from langchain_llmorch.agent.recovery import (
+    Rewrite,
+    apply_rewrites,
+    is_programmer_error,
+    parse_rewrite,
+    plain_args,
+    recovery_points,
+    replaced_subjects,
+)
 from langchain_llmorch.agent.requests import (
     Reply,
     RequestKind,
@@ -37,6 +41,7 @@ from langchain_llmorch.agent.requests import (
 )
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.streaming import kept_results, plan_source
+from langchain_llmorch.agent.transcript import call_messages
 from langchain_llmorch.engine.events import event
 from langchain_llmorch.errors import (
     LLMOrchError,
@@ -44,10 +49,8 @@ from langchain_llmorch.errors import (
     PlanValidationError,
     RecoveryExhaustedError,
 )
-from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG, build_frg
-from langchain_llmorch.plan.language import Call, Plan, parse_plan, result_text
-from langchain_llmorch.tools import SELF_TOOL
+from langchain_llmorch.plan.language import Call, Plan, parse_plan
 
 
 def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
@@ -98,6 +101,8 @@ def _plan(state: LLMOrchState, ctx: AgentContext) -> Step:
     fresh = {"results": {}, "errors": {}, "attempts": {}, "repairs": 0, "replans": 0}
     fresh |= {"recoveries": 0, "trace": [], "failure": None, "streamed": None}
     fresh |= {"planning": ctx.planning, "doubts": [], "checked": False, "in_doubt": False}
+    fresh |= {"rewrites": [], "unrecoverable": []}
+    get_stream_writer()(event("planning", request="plan"))
     if ctx.stream_plan and (ctx.planning == "text" or plan_source(ctx) is not None):
         streamed = yield from stream_plan(_planner_prompt(state, ctx))
         fresh["checked"] = True  # its calls started before it was complete: nothing to hold
@@ -150,16 +155,31 @@ def _coordinate(state: LLMOrchState, ctx: AgentContext) -> Step:
     attempts = {**before, **{r.id: r.attempt for r in run.trace}}
     errors = {cid: f"{type(e).__name__}: {e}" for cid, e in run.errors.items()}
     trace = [*state.get("trace", []), *(r.to_dict() for r in run.trace)]
-    return {"results": run.results, "errors": errors, "attempts": attempts, "trace": trace}
+    hopeless = [cid for cid, e in run.errors.items() if is_programmer_error(e)]
+    return {
+        "results": run.results,
+        "errors": errors,
+        "attempts": attempts,
+        "trace": trace,
+        "unrecoverable": hopeless,
+        "messages": call_messages(frg, run),
+    }
 
 
 # ------------------------------------------------------------------------ repair
 
 
+NO_PLAN = (
+    "Sorry, I could not work out how to answer this with the tools I have. "
+    "Try asking in other words, or one thing at a time."
+)
+"""The answer when no valid plan could be made (the details are in the state's `failure`)."""
+
+
 def _give_up(ctx: AgentContext, reason: str, error: LLMOrchError) -> dict[str, Any]:
     if ctx.options.raise_on_failure:
         raise error
-    return {"failure": reason, "messages": [AIMessage(reason)]}
+    return {"failure": reason, "messages": [AIMessage(NO_PLAN)]}
 
 
 def _reconsider(state: LLMOrchState, ctx: AgentContext) -> Step:
@@ -206,8 +226,8 @@ def _repair_compile(state: LLMOrchState, ctx: AgentContext) -> Step:
         compiled = _compiled(reply, ctx)
         return {"replans": replans + 1} | compiled | _kept_after_repair(state, compiled, ctx)
     reason = (
-        f"I could not make a valid plan for this request after {repairs} repair(s) and "
-        f"{replans} fresh plan(s). The last error was:\n{error}"
+        f"No valid plan after {repairs} repair(s) and {replans} fresh plan(s); "
+        f"the last error was:\n{error}"
     )
     try:
         compile_plan(state.get("plan", ""), ctx)
@@ -235,21 +255,27 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
     plan, frg = compile_plan(state["plan"], ctx)
     errors = state.get("errors", {})
     recoveries = state.get("recoveries", 0)
-    if recoveries >= ctx.options.max_recoveries:
+    refused = {r["id"] for r in state.get("rewrites", []) if not r["kept"]}
+    hopeless = set(state.get("unrecoverable", [])) | refused
+    if recoveries >= ctx.options.max_recoveries or set(errors) <= hopeless:
         listed = "\n".join(f"- {cid}: {msg}" for cid, msg in errors.items())
-        reason = (
-            f"I could not complete the plan: calls still failed after {recoveries} "
-            f"recovery attempt(s):\n{listed}"
+        why = (
+            "no rewrite can fix them"
+            if set(errors) <= hopeless
+            else (f"after {recoveries} recovery attempt(s)")
         )
+        reason = f"Calls failed ({why}):\n{listed}"
         if ctx.options.raise_on_failure:
             raise RecoveryExhaustedError(reason)
         # Answer from the calls that finished, and name the ones that failed.
-        update = yield from _join(state, ctx, after=recoveries)
+        update = yield from _join(state, ctx)
         return update | {"failure": reason}
     results = state.get("results", {})
     failed = {frg.calls[c].render(): msg for c, msg in errors.items()}
     writer = get_stream_writer()
+    writer(event("planning", request="recover"))
     rewrites: list[Rewrite] = []
+    record = list(state.get("rewrites", []))
     for point in recovery_points(frg, errors):
         original = frg.calls[point]
         reply = yield from ask(
@@ -264,6 +290,14 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
             call_id=point,
         )
         rewrite = _checked_rewrite(original, reply, plan, frg, ctx)
+        replaced = replaced_subjects(original, rewrite.call, _question(state))
+        if replaced:  # it would answer another question: refused, the call stays failed
+            record.append(_rewrite_record(rewrite, errors, replaced, kept=False))
+            _rewritten_event(writer, rewrite, frg, recoveries + 1, replaced, kept=False)
+            continue
+        if rewrite.changed:
+            record.append(_rewrite_record(rewrite, errors, [], kept=True))
+            _rewritten_event(writer, rewrite, frg, recoveries + 1, [], kept=True)
         rewrites.append(rewrite)
         writer(
             event(
@@ -277,13 +311,55 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
                 call=rewrite.call.render(),
             )
         )
+    if not rewrites:  # every rewrite was refused: the failures stand
+        update = yield from _join(state | {"rewrites": record}, ctx)
+        reason = "Recovery would have changed what was asked:\n" + "\n".join(
+            f"- {r['old']}: {'; '.join(r['replaced'])}" for r in record if not r["kept"]
+        )
+        return update | {"failure": reason, "rewrites": record}
     new_plan, kept = apply_rewrites(plan, frg, rewrites, results)
     return {
         "plan": new_plan.source,
         "results": kept,
         "errors": {},
         "recoveries": recoveries + 1,
+        "rewrites": record,
     }
+
+
+def _rewrite_record(
+    rewrite: Rewrite, errors: Mapping[str, str], replaced: list[str], *, kept: bool
+) -> dict[str, Any]:
+    cause = errors.get(rewrite.original.id) or next(iter(errors.values()), "")
+    return {
+        "id": rewrite.original.id,
+        "old": described(rewrite.original),
+        "new": described(rewrite.call),
+        "error": cause,
+        "kept": kept,
+        "replaced": replaced,
+    }
+
+
+def _rewritten_event(
+    writer: Any, rewrite: Rewrite, frg: FRG, attempt: int, replaced: list[str], *, kept: bool
+) -> None:
+    writer(
+        event(
+            "rewritten",
+            None,
+            id=rewrite.original.id,
+            tool=rewrite.call.tool,
+            kind=frg.kind(rewrite.original.id),
+            attempt=attempt,
+            old_call=rewrite.original.render(),
+            new_call=rewrite.call.render(),
+            old_args=plain_args(rewrite.original),
+            new_args=plain_args(rewrite.call),
+            kept=kept,
+            replaced=replaced,
+        )
+    )
 
 
 def _checked_rewrite(
@@ -308,6 +384,8 @@ def _checked_rewrite(
 
 
 def _repair(state: LLMOrchState, ctx: AgentContext) -> Step:
+    if state.get("compile_error") or state.get("in_doubt"):
+        get_stream_writer()(event("planning", request="repair"))
     if state.get("compile_error"):
         return (yield from _repair_compile(state, ctx))
     if state.get("in_doubt"):
@@ -318,48 +396,10 @@ def _repair(state: LLMOrchState, ctx: AgentContext) -> Step:
 # ------------------------------------------------------------------------ joiner
 
 
-def _join(state: LLMOrchState, ctx: AgentContext, after: int = 0) -> Step:
-    """One request answers from the results and does the folded answer steps.
-
-    An answer that leaves out numeric results (`missing_results`) is not trusted alone:
-    those results are added after it. Failed calls are named after the answer.
-    """
+def _join(state: LLMOrchState, ctx: AgentContext) -> Step:
+    """One request answers from the results (`agent.joiner`)."""
     plan, frg = compile_plan(state["plan"], ctx)
-    results = state.get("results", {})
-    errors = state.get("errors", {})
-    finished = {_described(c): results[cid] for cid, c in frg.calls.items() if cid in results}
-    failed = {_described(frg.calls[cid]): why for cid, why in errors.items() if cid in frg.calls}
-    steps = [_folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
-    reply = yield from ask(
-        "join", prompts.joiner_messages(state["messages"], finished, steps=steps, failed=failed)
-    )
-    # A joiner that fails (context too small, server down) still leaves the results.
-    text = reply.text.strip()
-    added = missing_results(text, finished) if text else finished
-    if added:
-        shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in added.items())
-        text = f"{text}\n\n{ADDED_RESULTS}{shown}.)" if text else f"{ADDED_RESULTS[1:]}{shown}."
-    if failed:
-        names = "; ".join(f"{call} ({why[:160]})" for call, why in failed.items())
-        text = f"{text}\n\nNot available after {after} recovery attempt(s): {names}."
-    return {"messages": [AIMessage(text)]}
-
-
-def _described(call: Call) -> str:
-    """A call as the joiner shows it: `tool(arg=value)`, without its id."""
-    return call.render().split(": ", 1)[1]
-
-
-def _folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:
-    """The text a folded `self` step asks for, with the results filled in where known."""
-    call = next(c for c in plan.calls if c.id == call_id)
-    exprs = [*call.args, *call.kwargs.values()]
-    if call.tool != SELF_TOOL or not exprs:
-        return "answer the question"
-    try:
-        return result_text(evaluate(exprs[0], results))
-    except (KeyError, TypeError, ValueError):
-        return _described(call)
+    return (yield from join(state, ctx, frg, plan))
 
 
 NodeName = Literal["planner", "coordinator", "repair", "joiner"]

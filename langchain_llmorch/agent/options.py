@@ -66,7 +66,7 @@ class AgentOptions:
     """Send a doubtful first plan back for one repair (`agent.checks`). `None`: on for
     the embedded model, off for others."""
     append_results: bool | None = None
-    """Append the numeric results the answer leaves out, as a `(Results: ...)` note.
+    """Add the numeric results the answer leaves out after it, as a `(Results: ...)` note.
     `None`: on for the embedded model only (its answers drop numbers); never applied to
     `LLMOrchAgentExecutor`'s output unless asked."""
 

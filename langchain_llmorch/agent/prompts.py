@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.transcript import conversation
 from langchain_llmorch.plan.language import result_text
 from langchain_llmorch.plan.replies import END_OF_PLAN
 from langchain_llmorch.tools import SELF_TOOL
@@ -181,6 +182,7 @@ def planner_messages(
     more human message asks it again in the examples' form (`Question: ...` then
     `Plan:`): without that cue the 0.5B local model answered with just the end-of-plan marker.
     """
+    messages = conversation(messages)
     rules = STRUCTURED_RULES if structured else PLAN_RULES
     parts = [
         system_prompt or "You are a helpful assistant that answers by planning tool calls.",
@@ -250,6 +252,7 @@ def joiner_messages(
     *,
     steps: Sequence[str] = (),
     failed: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> list[AnyMessage]:
     """The joiner's single request: the question, the results, and the folded answer steps.
 
@@ -262,8 +265,10 @@ def joiner_messages(
         results: each finished call, rendered (`steering_angle(scene=3)`) -> its result's text.
         steps: the plan's folded `self` prompts, with the results filled in (a copy of
             the examples' `EXAMPLE_ANSWER_PROMPT` is left out).
-        failed: each failed call, rendered -> why it failed.
+        failed: each failed call, rendered -> why it failed, in words.
+        notes: facts about how the results were found (what recovery looked up instead).
     """
+    messages = conversation(messages)
     question = last_question(messages)
     lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
@@ -272,9 +277,12 @@ def joiner_messages(
         parts.append(extremes)
     if failed:
         parts.append(
-            "These calls failed; say that their results are missing:\n"
+            "These calls failed, so their results are not available. Say so for each, "
+            "naming what it was for, and give no value for them:\n"
             + "\n".join(f"- {call}: {why}" for call, why in failed.items())
         )
+    if notes:
+        parts.append("Notes:\n" + "\n".join(f"- {note}" for note in notes))
     asks = [s for s in steps if not s.startswith(_COPIED_ANSWER_PROMPT)]
     if asks:
         parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in asks))

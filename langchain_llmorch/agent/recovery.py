@@ -8,13 +8,20 @@ descendants run again, every other finished result is kept.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_llmorch.errors import PlanSyntaxError
+from langchain_llmorch.errors import MissingExtraError, PlanSyntaxError, UnpicklableCallError
+from langchain_llmorch.plan.expressions import Expr, render_expr
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import Call, Plan, parse_plan
+
+# How alike a rewritten text must be to the question's to count as the same thing spelled
+# right ("Aple" -> "Apple" is 0.89, "ZZZZ" -> "ACME" is 0.0): a fix of form, not of subject.
+SAME_SUBJECT = 0.75
 
 
 def recovery_points(frg: FRG, failed: Iterable[str]) -> list[str]:
@@ -50,6 +57,103 @@ class Rewrite:
     def changed(self) -> bool:
         """True when the call differs from the original."""
         return self.call.render() != self.original.render()
+
+
+# A tool called with arguments its function does not take: the tool's code is at fault.
+_SIGNATURE = re.compile(
+    r"unexpected keyword argument|missing \d+ required (?:positional|keyword-only) argument"
+    r"|takes \d+ positional arguments? but \d+"
+)
+
+
+def is_programmer_error(err: BaseException) -> bool:
+    """Whether a call failed in a way no rewrite of the call can fix.
+
+    A call that cannot be sent to a worker (`UnpicklableCallError`), a tool that needs a
+    missing extra, or a tool's own function that does not take the arguments its schema
+    accepts: the fix is in the code, so recovery turns would be spent for nothing.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.recovery import is_programmer_error
+
+        assert is_programmer_error(TypeError("f() got an unexpected keyword argument 'x'"))
+        assert not is_programmer_error(KeyError("ZZZZ"))
+        ```
+    """
+    seen: BaseException | None = err
+    for _ in range(3):  # the error, and what it wraps
+        if seen is None:
+            return False
+        if isinstance(seen, UnpicklableCallError | MissingExtraError):
+            return True
+        if isinstance(seen, TypeError) and _SIGNATURE.search(str(seen)):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def plain_args(call: Call) -> dict[str, Any]:
+    """A call's arguments as plain values: literals as they are, the rest as plan text."""
+    named = {str(i): expr for i, expr in enumerate(call.args)} | dict(call.kwargs)
+    return {name: _plain(expr) for name, expr in named.items()}
+
+
+def _plain(expr: Expr) -> Any:
+    if isinstance(expr, str | int | float | bool) or expr is None:
+        return expr
+    return render_expr(expr)
+
+
+def replaced_subjects(original: Call, rewritten: Call, question: str) -> list[str]:
+    """What a rewrite replaces that the question gave: `'ZZZZ' -> 'ACME'`, one per value.
+
+    A value of the original call that the question writes (a name, a number) must stay in
+    the rewrite, or be replaced by one alike enough to be the same thing spelled or
+    formatted right (`SAME_SUBJECT`): recovery may fix how a call is made, not what the
+    user asked about.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.recovery import replaced_subjects
+
+        old, new, fixed = parse_plan(
+            's1: price(ticker="ZZZZ")\ns1: price(ticker="ACME")\ns1: price(ticker="zzzz")'
+        ).calls
+        assert replaced_subjects(old, new, "Price of ACME and ZZZZ?") == ["'ZZZZ' -> 'ACME'"]
+        assert replaced_subjects(old, fixed, "Price of ACME and ZZZZ?") == []
+        ```
+    """
+    asked = question.lower()
+    before, after = plain_args(original), plain_args(rewritten)
+    new_values = list(after.values())
+    replaced = []
+    for name, value in before.items():
+        if not _given(value, asked) or after.get(name) == value or value in new_values:
+            continue
+        if isinstance(value, str) and any(_alike(value, v) for v in new_values):
+            continue
+        new = after.get(name)
+        replaced.append(f"{value!r} -> {new!r}" if name in after else f"{value!r} dropped")
+    return replaced
+
+
+def _given(value: Any, question: str) -> bool:
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, str):
+        return len(value.strip()) > 1 and value.strip().lower() in question
+    if isinstance(value, int | float):
+        return str(value) in question
+    return False
+
+
+def _alike(old: str, new: Any) -> bool:
+    if not isinstance(new, str):
+        return False
+    a, b = old.strip().lower(), new.strip().lower()
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= SAME_SUBJECT
 
 
 def parse_rewrite(original: Call, reply: str) -> Rewrite:

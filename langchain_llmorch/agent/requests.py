@@ -41,7 +41,7 @@ from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
-from langchain_llmorch.runs import RequestKind, request_config
+from langchain_llmorch.runs import RequestKind, mark_model, request_config
 
 # ---------------------------------------------------------------------- requests
 
@@ -66,6 +66,8 @@ class Reply:
 
     text: str = ""
     error: Exception | None = None
+    message_id: str | None = None
+    """The id of the model's message (an answer kept as it is keeps it)."""
     """A structured plan that could not be read, or a failed `join` request."""
 
 
@@ -142,6 +144,7 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
             model = model.model_copy(update={"temperature": request.temperature})
         elif not request.structured:
             model = model.bind(temperature=request.temperature)
+    model = mark_model(model, request.kind, request.call_id)
     if request.structured:
         return cast(
             "Runnable[Any, Any]",
@@ -155,7 +158,9 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
 def _reply(request: Ask, answer: Any) -> Reply:
     if request.kind in ("plan", "repair", "recover"):
         return Reply(plan_text_of(answer))
-    return Reply(answer.text if isinstance(answer, AIMessage) else str(answer))
+    if isinstance(answer, AIMessage):
+        return Reply(answer.text, message_id=answer.id)
+    return Reply(str(answer))
 
 
 def _failed(request: Ask, err: Exception) -> Reply:

@@ -77,6 +77,12 @@ class LLMOrchState(TypedDict):
     """Set when the agent gives up, or answers without some calls; names what failed."""
     doubts: NotRequired[list[str]]
     """Why the first valid plan was sent back for one repair (`check_plans`), if it was."""
+    rewrites: NotRequired[list[dict[str, Any]]]
+    """Each recovery rewrite of this question: `id`, `old` and `new` call, the `error` that
+    caused it, whether it was `kept`, and `replaced` (what the question gave that it would
+    have replaced: such a rewrite is refused and the call stays failed)."""
+    unrecoverable: NotRequired[list[str]]
+    """Failed calls no rewrite can fix (programmer errors): no recovery turn is spent."""
     in_doubt: NotRequired[bool]
     """The current plan is doubted (`doubts`) and goes to its one repair before it runs."""
     checked: NotRequired[bool]
@@ -117,6 +123,8 @@ class AgentContext:
     """What `options.planning` resolved to for this model."""
     check_plans: bool
     """Whether first plans are checked (`options.check_plans`, resolved)."""
+    append_results: bool
+    """Whether the answer gets the results it leaves out (`options.append_results`)."""
 
     @classmethod
     def build(
@@ -133,7 +141,9 @@ class AgentContext:
             _logger.info("planning='auto' chose %s planning: %s", planning, why)
         else:
             planning = options.planning
-        check = is_embedded_model(model) if options.check_plans is None else options.check_plans
+        embedded = is_embedded_model(model)
+        check = embedded if options.check_plans is None else options.check_plans
+        append = embedded if options.append_results is None else options.append_results
         return cls(
             model=model,
             tools=tools,
@@ -141,6 +151,7 @@ class AgentContext:
             options=options,
             planning=planning,
             check_plans=check,
+            append_results=append,
         )
 
     @property

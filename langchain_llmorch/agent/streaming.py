@@ -49,6 +49,7 @@ from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import parse_plan
 from langchain_llmorch.plan.lines import call_is_closed
 from langchain_llmorch.plan.schema import plan_schema, structured_plan_text
+from langchain_llmorch.runs import mark_model
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
 _CALL_LINE = re.compile(r"^\s*(?!(?i:thought)\s*:)\w+\s*:\s*\w+\s*\(")  # not a `Thought:`
@@ -66,7 +67,7 @@ def streams(model: BaseChatModel) -> bool:
 class PlanText:
     """Text planning: the model's reply is the plan text."""
 
-    def __init__(self, model: BaseChatModel) -> None:
+    def __init__(self, model: Runnable[Any, Any]) -> None:
         """Stream `model`'s reply."""
         self.runnable: Runnable[Any, Any] = model
 
@@ -116,10 +117,11 @@ def plan_source(ctx: AgentContext) -> PlanText | JsonSteps | None:
     """How to stream the plan from `ctx.model`; `None`: it cannot stream."""
     if not streams(ctx.model):
         return None
+    model = mark_model(ctx.model, "plan")
     if ctx.planning == "text":
-        return PlanText(ctx.model)
+        return PlanText(model)
     try:
-        structured = ctx.model.with_structured_output(
+        structured = model.with_structured_output(
             plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
         )
     except (NotImplementedError, ValueError, TypeError):

@@ -59,7 +59,7 @@ from langchain_llmorch.backends._ray_records import (
 )
 from langchain_llmorch.errors import LLMOrchError, UnpicklableCallError, WorkerCrashedError
 from langchain_llmorch.processes.records import CallOutcome
-from langchain_llmorch.processes.worker import LRUCache
+from langchain_llmorch.processes.worker_main import LRUCache
 
 # Ray inlines task arguments up to 100 KiB (its max_direct_call_object_size) and copies
 # bigger ones through the object store anyway; putting them there ourselves does it once.

@@ -36,7 +36,14 @@ class ToolArgumentsError(LLMOrchError):
     """A call's arguments, once filled from results, do not fit the tool's schema."""
 
 
-def _has_async_impl(tool: BaseTool) -> bool:
+def has_async_impl(tool: BaseTool) -> bool:
+    """Whether a tool has a native coroutine (else `ainvoke` would use a thread).
+
+    Example:
+        ```python
+        assert has_async_impl(inout(async_search))
+        ```
+    """
     if isinstance(tool, StructuredTool):
         return tool.coroutine is not None
     return type(tool)._arun is not BaseTool._arun  # noqa: SLF001
@@ -191,7 +198,7 @@ class CallRunner:
         record.started_at = time.time()
         on_start(record)
         try:
-            if _has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
+            if has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
                 guarded = self._guarded(tool)
                 return await self._in_time(guarded.ainvoke(args, self.config), record)
             ctx = contextvars.copy_context()
@@ -302,4 +309,4 @@ class CallRunner:
         )
 
 
-__all__ = ["CallRunner", "ToolArgumentsError", "compute_payload"]
+__all__ = ["CallRunner", "ToolArgumentsError", "compute_payload", "has_async_impl"]

@@ -8,7 +8,15 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 from langchain_llmorch.tools import ToolKind
 
 EventName = Literal[
-    "planning", "scheduled", "started", "finished", "failed", "repaired", "restored", "planned"
+    "planning",
+    "scheduled",
+    "started",
+    "finished",
+    "failed",
+    "repaired",
+    "rewritten",
+    "restored",
+    "planned",
 ]
 """Every kind of event the agent writes to `stream_mode="custom"`."""
 CallStatus = Literal["finished", "failed", "cancelled"]
@@ -135,8 +143,22 @@ class RepairedEvent(_EventBase):
     event: Literal["repaired"]
     changed: bool
     call: str
-    old_args: NotRequired[dict[str, Any]]
-    new_args: NotRequired[dict[str, Any]]
+
+
+class RewrittenEvent(_EventBase):
+    """Recovery rewrote a call's line: old and new call and arguments.
+
+    `kept` is false when the rewrite was refused because it replaced what the question
+    gave (`replaced` says what); the call then stays failed.
+    """
+
+    event: Literal["rewritten"]
+    old_call: str
+    new_call: str
+    old_args: dict[str, Any]
+    new_args: dict[str, Any]
+    kept: bool
+    replaced: list[str]
 
 
 class RestoredEvent(_EventBase):
@@ -162,6 +184,7 @@ StreamEvent = (
     | FinishedEvent
     | FailedEvent
     | RepairedEvent
+    | RewrittenEvent
     | RestoredEvent
     | PlannedEvent
 )
@@ -213,6 +236,7 @@ __all__ = [
     "PlanningEvent",
     "RepairedEvent",
     "RestoredEvent",
+    "RewrittenEvent",
     "RunResult",
     "ScheduledEvent",
     "StartedEvent",

@@ -59,10 +59,8 @@ from typing import Any
 
 from langchain_openai import ChatOpenAI
 
-from langchain_llmorch.local.process import (  # _free_port: tests reach it here
-    LocalServerError,
-    _free_port,  # noqa: F401
-)
+from langchain_llmorch.local.process import LocalServerError
+from langchain_llmorch.local.process import free_port as _free_port  # noqa: F401 -- for tests
 from langchain_llmorch.local.requirements import (
     DEFAULT_MODEL_FILE,
     INSTALL_MODEL,

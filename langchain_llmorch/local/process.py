@@ -1,10 +1,10 @@
 """The local llama.cpp server's child process, seen from the parent: probe, port and stop.
 
 `LocalLLMServer` (in `langchain_llmorch.local.server`) runs
-`langchain_llmorch.local.server_main` in a child process on a free loopback port (`_free_port`),
-polls it over HTTP without any proxy (`_probe`) until the model answers, and stops it with
-`_shutdown`: close its standard input (the child then exits on its own), then terminate, then
-kill. `LocalServerError` is re-exported by `langchain_llmorch.local`; import it from there.
+`langchain_llmorch.local.server_main` in a child process on a free loopback port (`free_port`),
+polls it over HTTP without any proxy (`probe`) until the model answers, and stops it with
+`stop_process`: close its standard input (the child then exits on its own), then terminate,
+then kill. `LocalServerError` is re-exported by `langchain_llmorch.local`; import it from there.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import IO
 
 from langchain_llmorch.errors import LLMOrchError
 
-_LOOPBACK = "127.0.0.1"
+LOOPBACK = "127.0.0.1"
+"""The only address the server listens on."""
 _PROBE_TIMEOUT = 2.0
 _STOP_GRACE = 2.0
 
@@ -46,8 +47,14 @@ class LocalServerError(LLMOrchError):
 _NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _probe(url: str) -> int | None:
-    """HTTP status of `GET url`, or None when nothing answers yet."""
+def probe(url: str) -> int | None:
+    """HTTP status of `GET url`, or None when nothing answers yet.
+
+    Example:
+        ```python
+        ready = probe("http://127.0.0.1:8080/v1/models") == 200
+        ```
+    """
     try:
         with _NO_PROXY_OPENER.open(url, timeout=_PROBE_TIMEOUT) as response:
             return int(response.status)
@@ -57,18 +64,30 @@ def _probe(url: str) -> int | None:
         return None
 
 
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Example:
+        ```python
+        url = f"http://{LOOPBACK}:{free_port()}/v1"
+        ```
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_LOOPBACK, 0))
+        sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- stopping
 
 
-def _shutdown(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    """Stop the child: close its stdin, then terminate, then kill. Never raises."""
+def stop_process(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    """Stop the child: close its stdin, then terminate, then kill; close its log. Never raises.
+
+    Example:
+        ```python
+        weakref.finalize(server, stop_process, server_process, log_file)
+        ```
+    """
     with contextlib.suppress(OSError, ValueError):
         if process.stdin is not None:
             process.stdin.close()
@@ -83,3 +102,6 @@ def _shutdown(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
             continue
     with contextlib.suppress(OSError, ValueError):
         log.close()
+
+
+__all__ = ["LOOPBACK", "LocalServerError", "free_port", "probe", "stop_process"]

@@ -21,11 +21,11 @@ from typing import IO, TYPE_CHECKING, Any, Self
 from langchain_openai import ChatOpenAI
 
 from langchain_llmorch.local.process import (
-    _LOOPBACK,
+    LOOPBACK,
     LocalServerError,
-    _free_port,
-    _probe,
-    _shutdown,
+    free_port,
+    probe,
+    stop_process,
 )
 from langchain_llmorch.local.requirements import DEFAULT_MODEL_FILE, check_local_requirements
 from langchain_llmorch.local.weights import MODELS
@@ -125,7 +125,7 @@ class LocalLLMServer:
         """
         if self._process is None or self.port is None:
             raise LocalServerError("the local server is not started: call start() first")
-        return f"http://{_LOOPBACK}:{self.port}/v1"
+        return f"http://{LOOPBACK}:{self.port}/v1"
 
     @property
     def model_name(self) -> str:
@@ -172,7 +172,7 @@ class LocalLLMServer:
             self.stop()
             self.model_path = check_local_requirements(self.model_path)
             began = time.monotonic()
-            self.port = self._requested_port or _free_port()
+            self.port = self._requested_port or free_port()
             self._spawn()
             try:
                 self._wait_ready(began + self.startup_timeout)
@@ -229,7 +229,7 @@ class LocalLLMServer:
             self._log = None
             msg = f"cannot start the local llama.cpp server process {command[0]}: {err}"
             raise LocalServerError(msg) from err
-        self._finalizer = weakref.finalize(self, _shutdown, self._process, self._log)
+        self._finalizer = weakref.finalize(self, stop_process, self._process, self._log)
         _servers.add(self)
 
     def _wait_ready(self, deadline: float) -> None:
@@ -244,7 +244,7 @@ class LocalLLMServer:
                     f"(model {self.model_path}, port {self.port}). Its log:\n{self._log_tail()}"
                 )
                 raise LocalServerError(msg)
-            status = _probe(url)
+            status = probe(url)
             if status == _HTTP_OK:
                 return
             if time.monotonic() >= deadline:

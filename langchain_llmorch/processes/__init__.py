@@ -1,10 +1,13 @@
 """Worker processes for compute calls.
 
-`pool` is the process-wide pool of warm workers (`get_pool`), `records` the records of
-a call in the parent and on the wire, `workers` the handler threads and the watchdog,
-`worker` the worker program itself (a fresh interpreter that imports nothing of this
-package), `cpus` the count of usable processors, and `slots` (with `slot_files`) the
-machine-wide slots every compute call of every process of the user holds while it runs.
+`pool` holds `ProcessPool` and the process-wide pools (`get_pool`); its docstring draws how a
+call flows. `call_queue` holds a pool's calls between submit and a worker (`CallQueue`),
+`handles` the parent's side of each worker process and its handler thread (`WorkerHandle`)
+and the timeout `Watchdog`, `records` a call's record in the parent (`Job`) and its outcome,
+and `worker_main` the worker program with the wire format (a fresh interpreter that imports
+nothing of this package). `cpus` counts the usable processors, `slots` (with `slot_files`)
+are the machine-wide slots every compute call of every process of the user holds while it
+runs, and `warm` starts the workers in the background when an agent is built.
 """
 
 from langchain_llmorch.processes.cpus import usable_cpus

@@ -31,7 +31,7 @@ def usable_cpus() -> int:
 
     Example:
         ```python
-        from langchain_llmorch.processes.pool import usable_cpus
+        from langchain_llmorch.processes import usable_cpus
 
         print(usable_cpus())  # e.g. 2 in a 2-core container on a 64-core host
         ```
@@ -47,7 +47,7 @@ def usable_cpus() -> int:
             raise ValueError(msg)
         return value
     counts = [os.cpu_count() or 1]
-    affinity = _affinity()
+    affinity = allowed_cores()
     if affinity:
         counts.append(len(affinity))
     quota = cgroup_cpu_quota()
@@ -59,8 +59,16 @@ def usable_cpus() -> int:
     return max(1, min(counts))
 
 
-def _affinity() -> list[int]:
-    """The cores this process may run on, sorted; empty if the OS does not say."""
+def allowed_cores() -> list[int]:
+    """The cores this process may run on, sorted; empty if the OS does not say.
+
+    Example:
+        ```python
+        from langchain_llmorch.processes.cpus import allowed_cores
+
+        print(allowed_cores())  # e.g. [0, 1]; the pool pins worker i to core i mod len
+        ```
+    """
     cpus: list[int] = []
     with contextlib.suppress(AttributeError, OSError, psutil.Error):  # no affinity on macOS
         cpus = list(psutil.Process().cpu_affinity())

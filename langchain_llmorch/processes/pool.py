@@ -4,88 +4,86 @@ How a compute call flows (one pool per process and size, shared by every agent a
 
     callers (threads, event loops)      parent process                      worker processes
     ------------------------------      --------------                      ----------------
-    submit(fn, args, priority)
-      | cloudpickle fn and args HERE:
+    ProcessPool.submit(fn, args, priority)
+      | Job.create: cloudpickle fn and args HERE;
       | unpicklable -> UnpicklableCallError, no slot taken
       v
-    machine-wide slots (processes.slots): wait, by priority, for one of the P slots that
-      | every process of the user shares, and for room under this pool's size
+    CallQueue.put -> machine-wide slots (processes.slots): wait, by priority, for one of the
+      | P slots every process of the user shares, and for room under this pool's size
       v granted
     +------------------------+  get  +------------------+  Request  +--------------------+
-    | _queue: PriorityQueue  |------>| handler thread 0 |---------->| worker 0 on core 0 |
-    | of (priority, seq,     |       | one call at a    |<----------| python -P          |
-    |     _Job)              |       | time, waits for  |   Reply   |   _worker.py       |
-    | lower priority first,  |       | its Reply        |           +--------------------+
+    | CallQueue:             |------>| WorkerHandle 0   |---------->| worker 0 on core 0 |
+    | PriorityQueue of       |       | handler thread:  |<----------| python -P          |
+    | (priority, seq, Job),  |       | one call at a    |   Reply   |   worker_main.py   |
+    | lower priority first,  |       | time             |           +--------------------+
     | ties FIFO              |  get  +------------------+           +--------------------+
-    |                        |------>| handler thread 1 |---------->| worker 1 on core 1 |
-    +------------------------+       |                  |<----------|                    |
+    |                        |------>| WorkerHandle 1   |---------->| worker 1 on core 1 |
+    +------------------------+       | handler thread   |<----------|                    |
                                      +------------------+           +--------------------+
-                                              | set_result / set_exception
+                                              | Job.settle_reply / Job.settle_death
                                               v
                                      concurrent.futures.Future[CallOutcome]
 
-    future.cancel() / abort(), the timeout watchdog thread, shutdown():
+    future.cancel() / abort(), the Watchdog thread (timeouts), shutdown():
         record why (worker.kill_reason) and SIGKILL the worker's process group; its handler
-        reads EOF, turns the reason into the future's outcome and starts a new worker.
+        thread reads EOF, turns the reason into the future's outcome and starts a new worker.
 
-Only calls holding a machine-wide slot are on `_queue`, so the workers of every pool in every
-process run at most P calls at once; each pool keeps its own warm workers. A call gives its
-slot back when it ends, is cancelled or dropped, before its future is settled.
+Who writes and reads each part (`CallQueue.lock` is the one lock of the pool):
 
-Who touches what: the slot grant (often inside `submit`) puts jobs on `_queue`; every handler
-thread takes them from it; handler i alone owns worker i's pipes, reaps it and restarts it.
-Other threads never touch a pipe, they only kill. A worker that dies with no kill reason
-recorded crashed: `WorkerCrashedError`.
+    part                            written by                         read by
+    ----                            ----------                         -------
+    the priority queue              slot grants (any thread, often     handler threads
+                                    in submit); shutdown: one stop
+                                    per handler thread
+    Job.state, counters,            submit, handler threads, a         the same, under the
+    worker.job, worker.kill_reason  cancelled future, the watchdog,    lock
+                                    shutdown -- all under the lock
+    a worker's pipes and process    its handler thread alone: spawn,   its handler thread
+                                    exchange, retire, restart
+    SIGKILL of a worker             any thread, under the lock         its handler (EOF)
+
+Only calls holding a machine-wide slot are on the queue, so the workers of every pool in
+every process run at most P calls at once; each pool keeps its own warm workers. A call gives
+its slot back when it ends, is cancelled or dropped, before its future is settled. A worker
+that dies with no kill reason recorded crashed: `WorkerCrashedError`.
 
 A future stays cancellable while its call runs (it is never set "running"): cancelling it
 (`future.cancel()`, `abort()`, or cancelling an `asyncio.wrap_future` of it) kills the worker.
 
-Where the parts live: `langchain_llmorch.processes.cpus` sizes the pool (`usable_cpus`),
-`langchain_llmorch.processes.records` holds the call and worker records and turns replies into
-outcomes, `langchain_llmorch.processes.workers` runs the handler threads and the watchdog, and
-`langchain_llmorch.processes.worker` is the worker process. This module keeps `ProcessPool`'s public
-side and the process-wide pools, and re-exports the names callers import from here.
+Where the classes live: `ProcessPool` and `get_pool` here; `CallQueue` in
+`processes.call_queue`; `WorkerHandle` and `Watchdog` in `processes.handles`; `Job` and
+`CallOutcome` in `processes.records`; the wire format (`Request`, `Reply`) and the worker
+program in `processes.worker_main`.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import hashlib
-import math
 import os
 import threading
-from concurrent.futures import Future
-from functools import partial
-from itertools import count
-from queue import Empty, PriorityQueue
 from typing import TYPE_CHECKING, Any, Self
 
-import cloudpickle
-
-from langchain_llmorch.errors import BrokenPoolError, UnpicklableCallError
+from langchain_llmorch.errors import BrokenPoolError
+from langchain_llmorch.processes.call_queue import CallQueue
 from langchain_llmorch.processes.cpus import (
     MAX_PROCESSORS_ENV,
-    _affinity,
+    allowed_cores,
     cgroup_cpu_quota,
     usable_cpus,
 )
+from langchain_llmorch.processes.handles import Watchdog, WorkerHandle
 from langchain_llmorch.processes.records import (
     CallOutcome,
+    Job,
     KillReason,
     RemoteCallError,
     RemoteTraceback,
-    _Job,
-    _QueueItem,
-    _settle,
-    _State,
-    _Worker,
 )
-from langchain_llmorch.processes.slots import Limit, Slot, SlotGroup, machine_slots
-from langchain_llmorch.processes.workers import _PoolWorkers, _Watchdog
+from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from concurrent.futures import Future
     from types import TracebackType
 
 __all__ = [
@@ -101,10 +99,7 @@ __all__ = [
 ]
 
 
-# --- the pool -----------------------------------------------------------------------------
-
-
-class ProcessPool(_PoolWorkers):
+class ProcessPool:
     """P worker processes, one call each at a time, fed from one priority queue.
 
     Example:
@@ -129,17 +124,11 @@ class ProcessPool(_PoolWorkers):
         self._processors = processors
         self._slots = machine_slots(slot_group)
         self._limit = Limit(processors) if self._slots is not None else None
-        self._wanting: set[_Job] = set()  # waiting for a machine-wide slot
-        self._queue: PriorityQueue[_QueueItem] = PriorityQueue()
-        self._seq = count()
-        self._lock = threading.Lock()  # guards job states, counters, kill reasons, w.proc
+        self._calls = CallQueue(self._slots, self._limit)
+        self._watchdog = Watchdog()
         self._start_lock = threading.Lock()
-        self._workers: list[_Worker] = []
+        self._workers: list[WorkerHandle] = []
         self._started = False
-        self._shut = False
-        self._n_queued = 0
-        self._n_running = 0
-        self._watchdog = _Watchdog(self._expire)
 
     @property
     def processors(self) -> int:
@@ -155,6 +144,11 @@ class ProcessPool(_PoolWorkers):
     def slot_limit(self) -> Limit | None:
         """Its share of the slots: never more held than it has workers."""
         return self._limit
+
+    @property
+    def shut_down(self) -> bool:
+        """Whether the pool was shut down (or this process forked since it started)."""
+        return self._calls.closed
 
     def __enter__(self) -> Self:
         """Start the pool."""
@@ -177,22 +171,18 @@ class ProcessPool(_PoolWorkers):
             BrokenPoolError: the pool was shut down, or a worker could not be started.
         """
         with self._start_lock:
-            if self._shut:
+            if self._calls.closed:
                 msg = "the pool was shut down; get a new one with get_pool()"
                 raise BrokenPoolError(msg)
             if self._started:
                 return
-            cpus = _affinity()
+            cpus = allowed_cores()
             for slot in range(self._processors):
                 core = cpus[slot % len(cpus)] if cpus else None
-                worker = _Worker(slot=slot, core=core)
-                worker.thread = threading.Thread(
-                    target=self._handle, args=(worker,), name=f"llmorch-pool-{slot}", daemon=True
-                )
+                worker = WorkerHandle(slot, core, calls=self._calls, watchdog=self._watchdog)
                 self._workers.append(worker)
             for worker in self._workers:
-                assert worker.thread is not None
-                worker.thread.start()
+                worker.start()
             for worker in self._workers:
                 worker.ready.wait()
             self._started = True
@@ -235,69 +225,21 @@ class ProcessPool(_PoolWorkers):
             BrokenPoolError: the pool was shut down.
             ValueError: `timeout` is not positive or `priority` is NaN.
         """
-        if self._shut:
+        if self._calls.closed:
             msg = "the pool was shut down; get a new one with get_pool()"
             raise BrokenPoolError(msg)
-        if timeout is not None and not timeout > 0:
-            msg = f"timeout must be positive seconds or None, not {timeout!r}"
-            raise ValueError(msg)
-        if math.isnan(priority):
-            raise ValueError("priority must be a number, not NaN")
-        name = getattr(fn, "__qualname__", None) or repr(fn)
-        try:
-            fn_pickle = cloudpickle.dumps(fn)
-            args_pickle = cloudpickle.dumps((tuple(args), dict(kwargs or {})))
-        except Exception as exc:
-            msg = (
-                f"cannot send {name} and its arguments to a worker process: {exc}. "
-                "Pass plain data (no locks, open files or connections)."
-            )
-            raise UnpicklableCallError(msg) from exc
-        self.start()
-        future: Future[CallOutcome] = Future()
-        job = _Job(
-            future=future,
-            name=name,
-            fn_digest=hashlib.blake2b(fn_pickle, digest_size=16).digest(),
-            fn_pickle=fn_pickle,
-            args_pickle=args_pickle,
-            timeout=timeout,
-            call_id=next(self._seq),
-            on_start=on_start,
+        job = Job.create(
+            fn,
+            args,
+            kwargs,
+            call_id=self._calls.next_id(),
             priority=priority,
+            timeout=timeout,
+            on_start=on_start,
         )
-        future.add_done_callback(partial(self._on_future_done, job))
-        with self._lock:
-            if self._shut:
-                msg = "the pool was shut down; get a new one with get_pool()"
-                raise BrokenPoolError(msg)
-            self._n_queued += 1
-            if self._slots is None:
-                self._queue.put((priority, job.call_id, job))
-                return future
-            self._wanting.add(job)
-        ticket = self._slots.request(
-            partial(self._granted, job), priority=priority, limit=self._limit
-        )
-        with self._lock:
-            wanted = job in self._wanting
-            if wanted:
-                job.ticket = ticket
-        if not wanted:  # cancelled or shut down while asking: withdraw
-            self._slots.cancel(ticket)
-        return future
-
-    def _granted(self, job: _Job, slot: Slot) -> None:
-        """The job holds a machine-wide slot now: queue it for a worker (any thread)."""
-        with self._lock:
-            self._wanting.discard(job)
-            job.ticket = None
-            wanted = job.state is _State.QUEUED and not self._shut
-            if wanted:
-                job.slot = slot
-                self._queue.put((job.priority, job.call_id, job))
-        if not wanted and self._slots is not None:  # cancelled or shut down meanwhile
-            self._slots.release(slot)
+        self.start()
+        self._calls.put(job)
+        return job.future
 
     def abort(self, future: Future[CallOutcome]) -> None:
         """Stop a call: cancel it if queued, kill its worker if running (the worker is replaced).
@@ -309,11 +251,11 @@ class ProcessPool(_PoolWorkers):
 
     def running(self) -> int:
         """How many calls are running on a worker now."""
-        return self._n_running
+        return self._calls.running
 
     def idle_slots(self) -> int:
         """How many more calls would start right away if submitted now."""
-        return max(0, self._processors - self._n_running - self._n_queued)
+        return max(0, self._processors - self._calls.running - self._calls.queued)
 
     def worker_pids(self) -> list[int]:
         """The process ids of the live workers, in slot order."""
@@ -325,41 +267,17 @@ class ProcessPool(_PoolWorkers):
         Args:
             wait: also wait until the handler threads have reaped their workers.
         """
-        doomed: list[_Job] = []
-        with self._lock:
-            first = not self._shut
-            self._shut = True
-            if first:
-                with contextlib.suppress(Empty):
-                    while True:
-                        _, _, job = self._queue.get_nowait()
-                        if job is not None and job.state is _State.QUEUED:
-                            job.state = _State.DONE
-                            self._n_queued -= 1
-                            doomed.append(job)
-                        elif job is not None:  # cancelled: its handler will not see it now
-                            doomed.append(job)
-                for job in self._wanting:
-                    if job.state is _State.QUEUED:
-                        job.state = _State.DONE
-                        self._n_queued -= 1
-                        doomed.append(job)
-                self._wanting.clear()
-                for worker in self._workers:
-                    worker.kill_reason = worker.kill_reason or "shutdown"
-                    self._kill_locked(worker)
-        if first:
+        doomed = self._calls.close(self._workers)
+        if doomed is not None:  # the first shutdown
             self._watchdog.stop()
             _live_pools.discard(self)
             for job in doomed:
-                self._drop_slot(job)
-                _settle(job.future, error=BrokenPoolError("the pool shut down before the call ran"))
-            for _ in self._workers:
-                self._queue.put((-math.inf, next(self._seq), None))
+                self._calls.drop_slot(job)
+                job.settle(error=BrokenPoolError("the pool shut down before the call ran"))
+            self._calls.stop_handlers(len(self._workers))
         if wait:
             for worker in self._workers:
-                if worker.thread is not None and worker.thread is not threading.current_thread():
-                    worker.thread.join()
+                worker.join()
 
 
 # --- the process-wide pools ---------------------------------------------------------------
@@ -397,7 +315,7 @@ def get_pool(processors: int | None = None, *, slot_group: str | None = None) ->
     key = (size, machine_slots(slot_group))
     with _pools_lock:
         pool = _pools.get(key)
-        if pool is None or pool._shut:  # noqa: SLF001 -- same module
+        if pool is None or pool.shut_down:
             pool = _pools[key] = ProcessPool(size, slot_group=slot_group)
         pool.start()
     return pool
@@ -413,7 +331,7 @@ def _forget_pools_in_child() -> None:
     """After `os.fork()` the child has no handler threads: its copies of the pools are broken."""
     global _pools_lock  # noqa: PLW0603 -- the parent's lock may have been held at the fork
     for pool in [*_pools.values(), *_live_pools]:
-        pool._shut = True  # noqa: SLF001 -- same module
+        pool._calls.closed = True  # noqa: SLF001 -- same module
     _pools.clear()
     _live_pools.clear()
     _pools_lock = threading.Lock()

@@ -1,22 +1,24 @@
-"""The worker pool's records: a call, a worker slot, and what a finished call returns.
+"""The records of a compute call in the parent: the queued `Job` and what it comes back as.
 
-`processes.pool.ProcessPool` queues a `_Job` per call and keeps a `_Worker` per slot;
-the helpers at the bottom turn a worker's `Reply` (or its death) into the outcome of the
-call's future: a `CallOutcome`, the tool's own exception chained to a `RemoteTraceback`, or
-one of the pool's errors.
+A call lives in three records (see the diagram in `processes.pool`): in the parent a `Job`,
+which holds the caller's future; on the wire a `worker_main.Request` (function reference and
+plain arguments) and a `worker_main.Reply` (value or exception, with the remote traceback).
+`Job.settle_reply` turns a reply into the future's outcome: a `CallOutcome`, the tool's own
+exception chained to a `RemoteTraceback`, or one of the pool's errors; `Job.settle_death`
+does the same when the worker died instead of answering.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import math
 import signal
-import subprocess
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import cloudpickle
 
@@ -28,9 +30,13 @@ from langchain_llmorch.errors import (
     WorkerCrashedError,
 )
 from langchain_llmorch.processes.slots import Slot, Ticket
-from langchain_llmorch.processes.worker import FUNCTION_CACHE_SIZE, Buffer, LRUCache, Reply, Status
+from langchain_llmorch.processes.worker_main import Buffer, Reply, Status
+
+if TYPE_CHECKING:
+    from langchain_llmorch.processes.handles import WorkerHandle
 
 KillReason = Literal["timeout", "cancelled", "shutdown"]
+"""Why the parent killed a worker; a worker that died with none recorded crashed."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,9 @@ class RemoteCallError(LLMOrchError):
     """
 
 
-class _State(Enum):
+class JobState(Enum):
+    """Where a `Job` is: waiting (for a slot, then a worker), on a worker, or finished."""
+
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -100,8 +108,11 @@ class _State(Enum):
 
 
 @dataclass(eq=False)
-class _Job:
-    """A call in the parent: queued, then running on one worker. Holds the future."""
+class Job:
+    """A call in the parent: queued, then running on one worker. Holds the caller's future.
+
+    The pool's lock guards `state`, `worker`, `ticket` and `slot`.
+    """
 
     future: Future[CallOutcome]
     name: str
@@ -111,71 +122,116 @@ class _Job:
     timeout: float | None
     call_id: int
     on_start: Callable[[int, int], None] | None = None
-    state: _State = _State.QUEUED
-    worker: _Worker | None = None
+    state: JobState = JobState.QUEUED
+    worker: WorkerHandle | None = None
     priority: float = 0.0
     ticket: Ticket | None = None
     """Its request for a machine-wide slot, while it waits for one."""
     slot: Slot | None = None
     """The machine-wide slot it holds from the grant until it ends or is dropped."""
 
+    @classmethod
+    def create(
+        cls,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        *,
+        call_id: int,
+        priority: float,
+        timeout: float | None,
+        on_start: Callable[[int, int], None] | None,
+    ) -> Job:
+        """Check and pickle a call, before it takes a slot, and give it a fresh future.
 
-@dataclass(eq=False)
-class _Worker:
-    """The parent's handle on one worker slot: its process, handler thread and current job."""
-
-    slot: int
-    core: int | None
-    known: LRUCache[bytes, bool] = field(default_factory=lambda: LRUCache(FUNCTION_CACHE_SIZE))
-    proc: subprocess.Popen[bytes] | None = None
-    pid: int | None = None
-    processor: int = 0
-    job: _Job | None = None
-    kill_reason: KillReason | None = None
-    thread: threading.Thread | None = None
-    ready: threading.Event = field(default_factory=threading.Event)
-    start_error: BaseException | None = None
-
-
-# (priority, seq, job); a job of None tells a handler thread to stop
-_QueueItem = tuple[float, int, _Job | None]
-
-
-# --- outcomes -----------------------------------------------------------------------------
-
-
-def _decode(
-    reply: Reply, job: _Job, pid: int, processor: int
-) -> tuple[CallOutcome | None, BaseException | None]:
-    """Turn a reply into the future's result or exception."""
-    if reply.status is Status.OK:
+        Raises:
+            UnpicklableCallError: `fn` or its arguments cannot be pickled.
+            ValueError: `timeout` is not positive or `priority` is NaN.
+        """
+        if timeout is not None and not timeout > 0:
+            msg = f"timeout must be positive seconds or None, not {timeout!r}"
+            raise ValueError(msg)
+        if math.isnan(priority):
+            raise ValueError("priority must be a number, not NaN")
+        name = getattr(fn, "__qualname__", None) or repr(fn)
         try:
-            value = cloudpickle.loads(reply.payload)
+            fn_pickle = cloudpickle.dumps(fn)
+            args_pickle = cloudpickle.dumps((tuple(args), dict(kwargs or {})))
         except Exception as exc:
-            msg = f"the result of {job.name} could not be unpickled here: {exc}"
-            return None, _chain(UnpicklableCallError(msg), exc)
-        return CallOutcome(value, processor, pid, reply.started_at, reply.ended_at), None
-    cause = RemoteTraceback(reply.traceback, pid, processor, reply.started_at, reply.ended_at)
-    return None, _chain(_remote_error(reply, job), cause)
+            msg = (
+                f"cannot send {name} and its arguments to a worker process: {exc}. "
+                "Pass plain data (no locks, open files or connections)."
+            )
+            raise UnpicklableCallError(msg) from exc
+        return cls(
+            future=Future(),
+            name=name,
+            fn_digest=hashlib.blake2b(fn_pickle, digest_size=16).digest(),
+            fn_pickle=fn_pickle,
+            args_pickle=args_pickle,
+            timeout=timeout,
+            call_id=call_id,
+            on_start=on_start,
+            priority=priority,
+        )
 
+    def settle(self, result: CallOutcome | None = None, error: BaseException | None = None) -> None:
+        """Set the future's outcome unless it is already done (say, cancelled meanwhile)."""
+        with contextlib.suppress(InvalidStateError):
+            if error is not None:
+                self.future.set_exception(error)
+            elif result is not None:
+                self.future.set_result(result)
 
-def _remote_error(reply: Reply, job: _Job) -> Exception:
-    if reply.status is Status.RAISED:
-        error: object = None
-        with contextlib.suppress(Exception):
-            error = cloudpickle.loads(reply.payload) if reply.payload else None
-        if isinstance(error, Exception):
-            return error
-        return RemoteCallError(reply.summary)  # unpicklable, or SystemExit and the like
-    if reply.status is Status.RESULT_UNSENDABLE:
-        msg = f"the result of {job.name} cannot be sent back: {reply.summary}"
+    def settle_reply(self, reply: Reply, pid: int, processor: int) -> None:
+        """Settle the future from the worker's reply: the value, or the error it stands for."""
+        if reply.status is Status.OK:
+            try:
+                value = cloudpickle.loads(reply.payload)
+            except Exception as exc:
+                msg = f"the result of {self.name} could not be unpickled here: {exc}"
+                self.settle(error=_chain(UnpicklableCallError(msg), exc))
+                return
+            self.settle(CallOutcome(value, processor, pid, reply.started_at, reply.ended_at))
+            return
+        cause = RemoteTraceback(reply.traceback, pid, processor, reply.started_at, reply.ended_at)
+        self.settle(error=_chain(self._remote_error(reply), cause))
+
+    def settle_death(self, reason: KillReason | None, pid: int, returncode: int | None) -> None:
+        """Settle the future of a call whose worker died before answering."""
+        if reason == "cancelled":
+            return  # the future is already cancelled
+        if reason == "timeout":
+            msg = f"{self.name} ran past its {self.timeout:g} s timeout; worker {pid} was killed"
+            self.settle(error=CallTimeoutError(msg))
+            return
+        if reason == "shutdown":
+            self.settle(error=BrokenPoolError(f"the pool shut down while {self.name} was running"))
+            return
+        how = f"exit code {returncode}"
+        if returncode is not None and returncode < 0:
+            with contextlib.suppress(ValueError):
+                how = f"killed by {signal.Signals(-returncode).name}"
+        msg = f"worker {pid} died ({how}) while running {self.name}"
+        self.settle(error=WorkerCrashedError(msg))
+
+    def _remote_error(self, reply: Reply) -> Exception:
+        if reply.status is Status.RAISED:
+            error: object = None
+            with contextlib.suppress(Exception):
+                error = cloudpickle.loads(reply.payload) if reply.payload else None
+            if isinstance(error, Exception):
+                return error
+            return RemoteCallError(reply.summary)  # unpicklable, or SystemExit and the like
+        if reply.status is Status.RESULT_UNSENDABLE:
+            msg = f"the result of {self.name} cannot be sent back: {reply.summary}"
+            return UnpicklableCallError(msg)
+        msg = (
+            f"{self.name} could not be loaded in the worker: {reply.summary}. Functions pickled "
+            "by reference must be importable in a fresh interpreter; for a module made at run "
+            "time, call cloudpickle.register_pickle_by_value(module)."
+        )
         return UnpicklableCallError(msg)
-    msg = (
-        f"{job.name} could not be loaded in the worker: {reply.summary}. Functions pickled by "
-        "reference must be importable in a fresh interpreter; for a module made at run time, "
-        "call cloudpickle.register_pickle_by_value(module)."
-    )
-    return UnpicklableCallError(msg)
 
 
 def _chain(error: Exception, cause: BaseException) -> Exception:
@@ -183,31 +239,4 @@ def _chain(error: Exception, cause: BaseException) -> Exception:
     return error
 
 
-def _death_error(
-    reason: KillReason | None, job: _Job, pid: int, returncode: int | None
-) -> BaseException | None:
-    if reason == "cancelled":
-        return None  # the future is already cancelled
-    if reason == "timeout":
-        msg = f"{job.name} ran past its {job.timeout:g} s timeout; worker {pid} was killed"
-        return CallTimeoutError(msg)
-    if reason == "shutdown":
-        return BrokenPoolError(f"the pool shut down while {job.name} was running")
-    how = f"exit code {returncode}"
-    if returncode is not None and returncode < 0:
-        with contextlib.suppress(ValueError):
-            how = f"killed by {signal.Signals(-returncode).name}"
-    return WorkerCrashedError(f"worker {pid} died ({how}) while running {job.name}")
-
-
-def _settle(
-    future: Future[CallOutcome],
-    result: CallOutcome | None = None,
-    error: BaseException | None = None,
-) -> None:
-    """Set the future's outcome unless it is already done (say, cancelled meanwhile)."""
-    with contextlib.suppress(InvalidStateError):
-        if error is not None:
-            future.set_exception(error)
-        elif result is not None:
-            future.set_result(result)
+__all__ = ["CallOutcome", "Job", "JobState", "KillReason", "RemoteCallError", "RemoteTraceback"]

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from langgraph.graph.state import CompiledStateGraph
 
+from bench.llm_server import ScriptedLLMServer
+from bench.workloads.latency import LatencyModel
 from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
-from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
-from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 
 SERVER_DIR = Path(__file__).parents[2] / "examples" / "langgraph_server"
 CONFIG = SERVER_DIR / "langgraph.json"
@@ -52,21 +52,23 @@ def test_langgraph_json_names_a_python_graph() -> None:
     config = json.loads(CONFIG.read_text())
     assert config["dependencies"] == ["."]
     assert (SERVER_DIR / "requirements.txt").read_text().startswith("langchain-llmorch")
-    (spec,) = config["graphs"].values()
-    path, _, variable = spec.rpartition(":")
-    assert (SERVER_DIR / path).is_file()
-    assert variable.isidentifier()
+    assert set(config["graphs"]) == {"llmorch", "llmorch_approval"}
+    for spec in config["graphs"].values():
+        path, _, variable = spec.rpartition(":")
+        assert (SERVER_DIR / path).is_file()
+        assert variable.isidentifier()
 
 
 @pytest.mark.timeout(120)
 def test_the_served_graph_answers_with_a_scripted_model(
     load_graph: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("LLMORCH_MODEL", raising=False)
-    (spec,) = json.loads(CONFIG.read_text())["graphs"].values()
+    monkeypatch.setenv("LLMORCH_MODEL", "scripted")
+    spec = json.loads(CONFIG.read_text())["graphs"]["llmorch"]
     graph = load_graph(spec)
     assert isinstance(graph, CompiledStateGraph)
-    out = graph.invoke({"messages": [("user", "Populations of Paris and Rome, and primes?")]})
+    question = "Populations of Paris and Rome, and primes below 100000 and 200000?"
+    out = graph.invoke({"messages": [("user", question)]})
     results = out["results"]
     assert results["s1"] == 2_102_650
     assert results["s3"] == _primes_below(100_000)
@@ -93,7 +95,7 @@ def test_the_served_graph_takes_its_model_string_from_the_environment(
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("LLMORCH_MODEL", "openai:scripted")
-    (spec,) = json.loads(CONFIG.read_text())["graphs"].values()
+    spec = json.loads(CONFIG.read_text())["graphs"]["llmorch"]
     with ScriptedLLMServer(script, LatencyModel(scale=0.0)) as server:
         monkeypatch.setenv("LLMORCH_BASE_URL", server.base_url)
         graph = load_graph(spec)

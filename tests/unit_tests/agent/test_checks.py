@@ -161,10 +161,10 @@ def test_a_plan_that_uses_everything_the_question_gives_is_not_doubted() -> None
 def test_under_structured_planning_a_doubted_plan_is_planned_again_in_the_plan_language() -> None:
     import json
 
+    from bench.llm_server import ScriptedLLMServer
+    from bench.workloads.latency import LatencyModel
     from langchain_llmorch.agent.prompts import PLAN_RULES, STRUCTURED_RULES
     from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
-    from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
-    from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 
     def script(messages: list[dict[str, Any]]) -> str:
         system = messages[0]["content"]

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from bench.local_questions import ran_calls
+from bench.question_sets import QUESTIONS, TOOLS, Question
 from langchain_llmorch import create_llmorch_agent
 from langchain_llmorch.agent.answer import mentions
-from langchain_llmorch.benchmarks.local_questions import ran_calls
-from langchain_llmorch.benchmarks.question_sets import QUESTIONS, TOOLS, Question
 
 
 @pytest.fixture(scope="module")

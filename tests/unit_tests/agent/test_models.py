@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from langchain_openai import ChatOpenAI
 
+from bench.llm_server import ScriptedLLMServer
+from bench.workloads.latency import LatencyModel
 from langchain_llmorch import create_llmorch_agent, inout
 from langchain_llmorch.agent.models import (
     PLACEHOLDER_API_KEY,
@@ -19,8 +21,6 @@ from langchain_llmorch.agent.models import (
 )
 from langchain_llmorch.agent.prompts import STRUCTURED_RULES
 from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
-from langchain_llmorch.benchmarks.llm_server import ScriptedLLMServer
-from langchain_llmorch.benchmarks.workloads.latency import LatencyModel
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.testing import planner_or
 

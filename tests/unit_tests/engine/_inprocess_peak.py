@@ -81,7 +81,7 @@ def agents() -> dict[str, Any]:
 
 
 def overhead() -> dict[str, list[float]]:
-    from langchain_llmorch.benchmarks.engine import noop_compute
+    from bench.engine import noop_compute
 
     chain = ["s0: noop_compute(i=0)"] + [f"s{i}: noop_compute(i=s{i - 1})" for i in range(1, 200)]
     frg = build_frg(parse_plan("\n".join(chain)), [noop_compute])

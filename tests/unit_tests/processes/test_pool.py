@@ -1,7 +1,8 @@
-"""Guarantees of the CPU-bounded worker pool, checked from the calls' own records.
+"""Guarantees of the CPU-bounded worker pool (`processes.pool`), from the calls' own records.
 
 No wall-clock assertions: concurrency and order come from `CallOutcome` timestamps taken in
-the workers, pids and processors. Polling helpers only bound how long a test may wait.
+the workers, pids and processors. Polling helpers only bound how long a test may wait. The
+worker program's own guarantees are in `test_worker_main.py`.
 """
 
 from __future__ import annotations
@@ -9,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 import types
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import wait as wait_futures
@@ -27,57 +26,21 @@ from langchain_llmorch.errors import (
     UnpicklableCallError,
     WorkerCrashedError,
 )
-from langchain_llmorch.processes.pool import (
-    MAX_PROCESSORS_ENV,
-    CallOutcome,
-    ProcessPool,
-    RemoteCallError,
-    RemoteTraceback,
-    cgroup_cpu_quota,
-    get_pool,
-    usable_cpus,
-)
+from langchain_llmorch.processes.pool import ProcessPool, get_pool
+from langchain_llmorch.processes.records import CallOutcome, RemoteCallError, RemoteTraceback
 from tests.unit_tests import _pool_funcs as funcs
+from tests.unit_tests.processes._helpers import (
+    PATIENCE,
+    P,
+    gone,
+    read_pid,
+    repaired,
+    wait_until,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
-
-P = 2
-PATIENCE = 30.0  # seconds a test waits for the pool to react before it fails instead of hanging
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting until {what}")
-        time.sleep(0.005)
-
-
-def read_pid(path: Path) -> int:
-    wait_until(path.exists, f"{path.name} was written")
-    return int(path.read_text())
-
-
-def gone(pid: int) -> bool:
-    try:
-        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return True
-
-
-def repaired(pool: ProcessPool, old: set[int]) -> bool:
-    pids = set(pool.worker_pids())
-    return len(pids) == P and pids != old
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPool]:
-    pool = ProcessPool(P)
-    pool.start()
-    yield pool
-    pool.shutdown()
 
 
 def test_at_most_p_calls_overlap_each_on_its_own_processor(pool: ProcessPool) -> None:
@@ -280,31 +243,6 @@ async def test_cancelling_an_awaiting_task_kills_its_worker(
     wait_until(lambda: repaired(pool, before), "the cancelled worker was replaced")
 
 
-def test_tool_output_on_stdout_does_not_break_the_protocol(
-    pool: ProcessPool, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """print(), writes to fd 1 and reads of stdin in a tool leave the pipe protocol intact."""
-    assert pool.submit(funcs.chatty, ({"a": 1}, "shared")).result().value == {"a": 1}
-
-    with ProcessPool(1) as own:  # started under capfd, so its stderr is captured here
-        assert own.submit(funcs.chatty, ([1, 2], "mine")).result().value == [1, 2]
-    err = capfd.readouterr().err
-    assert "mine via fd 1" in err
-    assert "mine via sys.__stdout__" in err
-    assert "input() reads: ''" in err
-
-
-def test_workers_run_numeric_libraries_single_threaded(pool: ProcessPool) -> None:
-    """Workers set the numeric libraries' thread counts (and OpenCV's) to one."""
-    assert set(pool.submit(funcs.thread_env).result().value.values()) == {"1"}
-    cv2 = pytest.importorskip("cv2")
-
-    def opencv_threads() -> int:  # unpickling its closure imports OpenCV before the call
-        return int(cv2.getNumThreads())
-
-    assert pool.submit(opencv_threads).result().value == 1
-
-
 def test_shutdown_fails_pending_calls_and_leaves_no_worker(tmp_path: Path) -> None:
     """shutdown(): queued and running calls get BrokenPoolError; every worker is gone."""
     own = ProcessPool(P)
@@ -326,46 +264,6 @@ def test_shutdown_fails_pending_calls_and_leaves_no_worker(tmp_path: Path) -> No
         own.submit(funcs.return_value, (1,))
 
 
-SCRIPT = """
-import os, signal, sys, time
-from langchain_llmorch.processes.pool import get_pool
-
-def square(x):  # a script's own function, and no `if __name__ == "__main__"` guard
-    return x * x
-
-def hang():
-    time.sleep(3600)
-
-pool = get_pool(2)
-print(pool.submit(square, (3,)).result().value)
-pool.submit(hang)
-while pool.running() < 1:
-    time.sleep(0.01)
-print(*pool.worker_pids(), flush=True)
-if sys.argv[1] == "sigkill":
-    os.kill(os.getpid(), signal.SIGKILL)
-"""
-
-
-@pytest.mark.parametrize("end", ["exit", "sigkill"])
-def test_no_worker_outlives_its_parent(tmp_path: Path, end: str) -> None:
-    """A script's workers die with it: at normal exit (atexit) and when it is SIGKILLed."""
-    script = tmp_path / "script.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script), end],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-    )
-    lines = done.stdout.split("\n")
-    assert lines[0] == "9", done.stderr  # ran the script's function; no re-import of __main__
-    pids = [int(pid) for pid in lines[1].split()]
-    assert len(pids) == P
-    wait_until(lambda: all(gone(pid) for pid in pids), "the script's workers are dead")
-
-
 def test_get_pool_shares_one_pool_per_size(pool: ProcessPool) -> None:
     """get_pool() returns the same started pool per size and replaces one that was shut down."""
     first = get_pool(1)
@@ -383,37 +281,6 @@ def test_get_pool_shares_one_pool_per_size(pool: ProcessPool) -> None:
         assert outcome.value == "x"
     finally:
         second.shutdown()
-
-
-def test_usable_cpus_honours_the_env_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    """LLMORCH_MAX_PROCESSORS wins; without it the count is within the machine's."""
-    monkeypatch.setenv(MAX_PROCESSORS_ENV, "3")
-    assert usable_cpus() == 3
-    for bad in ("0", "-2", "many"):
-        monkeypatch.setenv(MAX_PROCESSORS_ENV, bad)
-        with pytest.raises(ValueError, match=MAX_PROCESSORS_ENV):
-            usable_cpus()
-    monkeypatch.delenv(MAX_PROCESSORS_ENV)
-    assert 1 <= usable_cpus() <= (os.cpu_count() or 1)
-
-
-def test_cgroup_quota_is_read_from_v2_and_v1_files(tmp_path: Path) -> None:
-    """cpu.max and CFS quotas round up; the tightest of the cgroup and its ancestors wins."""
-    nested = tmp_path / "v2" / "app" / "job"
-    nested.mkdir(parents=True)
-    (tmp_path / "v2" / "cpu.max").write_text("max 100000\n")
-    (tmp_path / "v2" / "app" / "cpu.max").write_text("250000 100000\n")
-    (nested / "cpu.max").write_text("150000 100000\n")
-    self_cgroup = tmp_path / "self_cgroup"
-    self_cgroup.write_text("0::/app/job\n")
-    assert cgroup_cpu_quota(tmp_path / "v2", self_cgroup) == 2
-
-    (tmp_path / "v1" / "cpu").mkdir(parents=True)
-    (tmp_path / "v1" / "cpu" / "cpu.cfs_quota_us").write_text("300000\n")
-    (tmp_path / "v1" / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
-    assert cgroup_cpu_quota(tmp_path / "v1", tmp_path / "missing") == 3
-    (tmp_path / "v1" / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
-    assert cgroup_cpu_quota(tmp_path / "v1", tmp_path / "missing") is None
 
 
 def test_futures_are_plain_concurrent_futures(pool: ProcessPool) -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from langchain_llmorch.processes.pool import MAX_PROCESSORS_ENV, ProcessPool
+from langchain_llmorch.processes.cpus import MAX_PROCESSORS_ENV
+from langchain_llmorch.processes.pool import ProcessPool
 from langchain_llmorch.processes.slots import (
     SLOT_DIR_ENV,
     SLOT_GROUP_ENV,

@@ -16,6 +16,7 @@ from langchain_llmorch import PlanValidationError, inout
 from langchain_llmorch.agent.executor import STOPPED, LLMOrchAgentExecutor, find_system_prompt
 from langchain_llmorch.agent.executor.inputs import parses_tool_calls
 from langchain_llmorch.agent.executor.steps import ExecutorRun
+from langchain_llmorch.agent.nodes import NO_PLAN
 from langchain_llmorch.testing import planner_or
 
 
@@ -102,7 +103,7 @@ def test_unrepairable_plan_raises_unless_parsing_errors_are_handled() -> None:
     with pytest.raises(PlanValidationError):
         executor(["s1: nosuch()"]).invoke({"input": "q"})
     out = executor(["s1: nosuch()"], handle_parsing_errors=True).invoke({"input": "q"})
-    assert out["output"].startswith("I could not make a valid plan")
+    assert out["output"] == NO_PLAN
 
 
 def test_from_agent_and_tools() -> None:

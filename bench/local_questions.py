@@ -1,0 +1,153 @@
+"""Held-out questions for the embedded model: right tool calls, right numbers, seconds.
+
+Questions of the ordinary kind (two or three look-ups or CPU-bound computations that can
+run in parallel, then an answer), asked through `create_llmorch_agent` with the embedded
+model. A question scores a right plan when the calls that ran are exactly the expected
+tool calls, and a right answer when the model's own words write every expected number
+(rounded as it likes, commas allowed); the results the joiner adds to an answer that
+holds none are counted apart.
+
+The three sets of eight (`tuned`, `fresh`, `holdout`), their tools and the answers they
+expect are in `benchmarks.question_sets`.
+
+Run it (about 10-30 s a question on one llama.cpp thread):
+
+    python -m bench.local_questions \
+        --set holdout fresh tuned --planning auto text
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.tools import BaseTool
+
+from bench.question_sets import QUESTIONS, SETS, TOOLS, Question
+from langchain_llmorch.agent.answer import mentions, model_words
+
+
+@dataclass
+class Score:
+    """One question's outcome."""
+
+    question: str
+    calls_right: bool
+    answer_right: bool
+    """The model's own words hold every expected number."""
+    shown_right: bool
+    """The answer shown holds them, counting the results the joiner adds."""
+    seconds: float
+    plan: str = ""
+    answer: str = ""
+    ran: list[str] = field(default_factory=list)
+
+
+def _normal(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
+    """The tool calls that finished (not `self`), as (tool, argument, value)."""
+    from langchain_llmorch.errors import PlanSyntaxError  # noqa: PLC0415
+    from langchain_llmorch.plan.language import parse_plan  # noqa: PLC0415
+
+    finished = set(state.get("results", {}))
+    try:
+        plan = parse_plan(state.get("plan") or "")
+    except PlanSyntaxError:
+        return set()
+    calls = set()
+    for call in plan.calls:
+        if call.tool in {"self", "join"} or call.id not in finished:
+            continue
+        for name, expr in call.kwargs.items():
+            calls.add((call.tool, name, _normal(expr)))
+    return calls
+
+
+def score(question: Question, state: dict[str, Any], seconds: float) -> Score:
+    """Right calls: exactly the expected ones ran. Right answer: every expected number."""
+    answer = state["messages"][-1].text if state.get("messages") else ""
+    expected = {(t, a, _normal(v)) for t, a, v in question.calls}
+    ran = ran_calls(state)
+    return Score(
+        question=question.text,
+        calls_right=ran == expected,
+        answer_right=all(mentions(model_words(answer), n) for n in question.numbers),
+        shown_right=all(mentions(answer, n) for n in question.numbers),
+        seconds=seconds,
+        plan=state.get("plan") or "",
+        answer=answer,
+        ran=sorted(f"{t}({a}={v!r})" for t, a, v in ran),
+    )
+
+
+def run(
+    model: Any,
+    planning: str,
+    questions: Sequence[Question] = QUESTIONS,
+    tools: Sequence[BaseTool] = TOOLS,
+) -> list[Score]:
+    """Ask every question through a fresh agent with `planning`; score each answer."""
+    from langchain_llmorch.agent.graph import create_llmorch_agent  # noqa: PLC0415
+
+    agent: Any = create_llmorch_agent(model, tools, planning=planning)  # type: ignore[arg-type]
+    scores = []
+    for question in questions:
+        start = time.perf_counter()
+        state = agent.invoke({"messages": [("user", question.text)]})
+        scores.append(score(question, state, time.perf_counter() - start))
+    return scores
+
+
+def report(title: str, scores: Sequence[Score]) -> str:
+    """A table of one run: each question, then the totals."""
+    lines = [title]
+    for s in scores:
+        marks = (
+            ("calls ok" if s.calls_right else "CALLS WRONG")
+            + ", "
+            + ("answer ok" if s.answer_right else "ANSWER WRONG")
+        )
+        lines.append(f"  {s.seconds:5.1f} s  {marks:26}  {s.question}")
+        if not (s.calls_right and s.answer_right):
+            lines.append("           plan: " + " | ".join(s.plan.splitlines()))
+            lines.append(f"           ran: {', '.join(s.ran) or '(none)'}")
+            lines.append(f"           answer: {s.answer[:200]!r}")
+    n = len(scores)
+    calls = sum(s.calls_right for s in scores)
+    answers = sum(s.answer_right for s in scores)
+    shown = sum(s.shown_right for s in scores)
+    mean = sum(s.seconds for s in scores) / max(n, 1)
+    lines.append(
+        f"  tool calls right {calls}/{n}, answers right {answers}/{n} (with the results the "
+        f"joiner adds: {shown}/{n}), {mean:.1f} s a question"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the questions with the embedded model for each planning mode asked."""
+    parser = argparse.ArgumentParser(prog="python -m bench.local_questions")
+    parser.add_argument("--model", default=None, help="embedded model name or GGUF path")
+    parser.add_argument("--planning", nargs="+", default=["auto", "text"])
+    parser.add_argument("--set", nargs="+", default=["holdout"], choices=sorted(SETS))
+    parser.add_argument("--limit", type=int, default=len(QUESTIONS), help="first N questions")
+    args = parser.parse_args(argv)
+    from langchain_llmorch.local import local_chat_model  # noqa: PLC0415
+
+    model = local_chat_model(args.model, max_tokens=400, timeout=180)
+    for name in args.set:
+        tools, questions = SETS[name]
+        for planning in args.planning:
+            scores = run(model, planning, questions[: args.limit], tools)
+            print(report(f"{name} set, planning={planning}", scores), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

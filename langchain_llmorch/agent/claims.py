@@ -1,0 +1,182 @@
+"""What an answer claims, held against what the calls returned.
+
+An answer may only state values that a finished call returned (or that follow from two
+of them by one arithmetic step, or that the conversation gave); when a call failed, the
+answer must say so and state no value for it. `unsupported_numbers` finds the numbers an
+answer states that nothing supports; `unnamed_failures` the failed calls an answer does
+not mention. The joiner sends a contradicted answer back once, with the contradiction
+stated, and answers from the results itself if the second answer still invents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from langchain_llmorch.agent.answer import mentions, numbers_in, numbers_of
+from langchain_llmorch.plan.language import Call, result_text
+
+# Small whole numbers are counts and ordinals ("the 2 tickers", "top 3"), not claimed values.
+_SMALL_COUNT = 10
+# Pairs of result numbers tried for one-step arithmetic; past this many numbers the check
+# keeps to the numbers themselves (a long list of results is summarised, not combined).
+_MAX_COMBINED = 24
+
+
+def supported_values(results: Iterable[Any]) -> list[float]:
+    """The values an answer may state about `results`.
+
+    Every number of the results, what one step of arithmetic (+, -, *, /) on two of them
+    gives, and their total.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.claims import supported_values
+
+        assert 30.0 in supported_values([10, 20])
+        ```
+    """
+    numbers = [n for value in results for n in numbers_of(value)]
+    values = list(numbers)
+    if 1 < len(numbers) <= _MAX_COMBINED:
+        values.append(math.fsum(numbers))
+        for a, b in itertools.permutations(numbers, 2):
+            values += [a + b, a - b, a * b]
+            if b:
+                values.append(a / b)
+    return values
+
+
+def unsupported_numbers(answer: str, results: Iterable[Any], conversation: str) -> list[str]:
+    """The numbers `answer` writes that nothing supports.
+
+    Supported: a result, arithmetic on two results (`supported_values`), a number the
+    conversation gave, and small whole numbers (they count things).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.claims import unsupported_numbers
+
+        said = "ACME trades at 182.4 and ZZZZ at 97.1."
+        assert unsupported_numbers(said, [182.4], "Prices of ACME and ZZZZ?") == ["97.1"]
+        ```
+    """
+    supported = supported_values(results)
+    given = numbers_in(conversation)
+    out: list[str] = []
+    for written in _written_numbers(answer):
+        number = float(written.replace(",", ""))
+        if number.is_integer() and abs(number) <= _SMALL_COUNT:
+            continue
+        if any(mentions(written, value) for value in supported):
+            continue
+        if number in given:
+            continue
+        out.append(written)
+    return out
+
+
+def unnamed_failures(answer: str, failed: Mapping[str, Call]) -> list[str]:
+    """The failed calls (by id) whose subject `answer` never names.
+
+    A call's subject is what it was asked about: its text arguments (a ticker, a city),
+    else its tool's name.
+    """
+    text = answer.lower()
+    return [cid for cid, call in failed.items() if not any(s in text for s in subjects(call))]
+
+
+def subjects(call: Call) -> list[str]:
+    """What a call was about, lowercased: its literal text arguments, else its tool's name."""
+    return [text.lower() for text in _texts(call)] or [call.tool.replace("_", " ").lower()]
+
+
+def _texts(call: Call) -> list[str]:
+    exprs = [*call.args, *call.kwargs.values()]
+    return [expr for expr in exprs if isinstance(expr, str) and expr.strip()]
+
+
+def unavailable_sentence(call: Call, why: str) -> str:
+    """One sentence for a user: what could not be found, and why, in words.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.claims import unavailable_sentence
+
+        (call,) = parse_plan('s1: share_price(ticker="ZZZZ")').calls
+        said = unavailable_sentence(call, "KeyError: 'ZZZZ'")
+        assert said == "I could not get the share price for ZZZZ: it was not found (ZZZZ)."
+        ```
+    """
+    tool = call.tool.replace("_", " ")
+    about = ", ".join(_texts(call))
+    what = f"{tool} for {about}" if about else tool
+    return f"I could not get the {what}: {reason_in_words(why)}."
+
+
+def reason_in_words(why: str) -> str:
+    """An error line (`KeyError: 'ZZZZ'`) as a short reason for a user."""
+    kind, _, detail = why.partition(": ")
+    detail = detail.strip().strip("'\"")[:120]
+    words = {
+        "KeyError": f"it was not found ({detail})" if detail else "it was not found",
+        "CallTimeoutError": "it took too long",
+        "TimeoutError": "it took too long",
+        "WorkerCrashedError": "the process running it crashed",
+        "DependencyFailedError": "a call it needed failed",
+    }
+    if kind in words:
+        return words[kind]
+    return f"{kind}: {detail}" if detail else kind or "it failed"
+
+
+def correction_request(
+    unsupported: Sequence[str], unnamed: Sequence[str], failed: Mapping[str, Call]
+) -> str:
+    """What the joiner says when it sends a contradicted answer back."""
+    parts = []
+    if unsupported:
+        parts.append(
+            f"Your answer states {', '.join(unsupported)}, which no result gives: state only "
+            "values from the results."
+        )
+    if unnamed:
+        names = "; ".join(", ".join(subjects(failed[cid])) for cid in unnamed)
+        parts.append(f"It does not say that the result for {names} is not available.")
+    parts.append(
+        "Answer again. For every call that failed, say that its result is not available "
+        "and give no value for it."
+    )
+    return " ".join(parts)
+
+
+def results_answer(finished: Mapping[str, Any], failed: Mapping[str, tuple[Call, str]]) -> str:
+    """An answer made from the results alone, when the model's could not be trusted."""
+    lines = [f"{call} = {result_text(value)[:200]}" for call, value in finished.items()]
+    found = f"Here is what I found: {'; '.join(lines)}." if lines else ""
+    missing = " ".join(unavailable_sentence(call, why) for call, why in failed.values())
+    return " ".join(part for part in (found, missing) if part)
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w-])")
+
+
+def _written_numbers(text: str) -> list[str]:
+    """Numbers standing as values in `text` (not parts of names like `SHA-256` or `s2`)."""
+    return [m.group(0).rstrip(",") for m in _NUMBER.finditer(text)]
+
+
+__all__ = [
+    "correction_request",
+    "reason_in_words",
+    "results_answer",
+    "subjects",
+    "supported_values",
+    "unavailable_sentence",
+    "unnamed_failures",
+    "unsupported_numbers",
+]

@@ -1,0 +1,111 @@
+"""The joiner: one model request answers from the results; claims are held to them.
+
+The answer is the model's words. The joiner is told the finished results (and, for small
+models, which is largest and smallest), the calls that failed, and what recovery looked up
+in place of what was asked. When calls failed, the answer must not state a value no result
+supports, and must say which results are not available (`agent.claims`): a contradicted
+answer goes back once with the contradiction stated; if the second answer still invents,
+the answer is made from the results alone. With `append_results` (the embedded model),
+numeric results the answer leaves out are added as a `(Results: ...)` note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage
+
+from langchain_llmorch.agent import prompts
+from langchain_llmorch.agent.answer import ADDED_RESULTS, answer_steps, missing_results
+from langchain_llmorch.agent.checks import conversation_text
+from langchain_llmorch.agent.claims import (
+    correction_request,
+    reason_in_words,
+    results_answer,
+    unavailable_sentence,
+    unnamed_failures,
+    unsupported_numbers,
+)
+from langchain_llmorch.agent.requests import Step, ask
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.plan.expressions import evaluate
+from langchain_llmorch.plan.frg import FRG
+from langchain_llmorch.plan.language import Call, Plan, result_text
+from langchain_llmorch.tools import SELF_TOOL
+
+
+def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
+    """The joiner's step: the answer, as the state's last AI message."""
+    results = state.get("results", {})
+    errors = state.get("errors", {})
+    finished = {described(c): results[cid] for cid, c in frg.calls.items() if cid in results}
+    failed_calls = {cid: frg.calls[cid] for cid in errors if cid in frg.calls}
+    failed = {
+        described(frg.calls[cid]): reason_in_words(why)
+        for cid, why in errors.items()
+        if cid in frg.calls
+    }
+    notes = [
+        f"In place of {r['old']}, recovery looked up {r['new']}."
+        for r in state.get("rewrites", [])
+        if r["kept"] and r["old"] != r["new"]
+    ]
+    steps = [folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
+    request = prompts.joiner_messages(
+        state["messages"], finished, steps=steps, failed=failed, notes=notes
+    )
+    reply = yield from ask("join", request)
+    text = reply.text.strip()
+    if failed_calls and text:
+        said = conversation_text(state["messages"])
+        unsupported = unsupported_numbers(text, finished.values(), said)
+        if unsupported:  # a value for a failed call, or one nothing supports
+            unnamed = unnamed_failures(text, failed_calls)
+            again = yield from ask(
+                "join",
+                [
+                    *request,
+                    AIMessage(text),
+                    HumanMessage(correction_request(unsupported, unnamed, failed_calls)),
+                ],
+            )
+            second = again.text.strip()
+            if second and not unsupported_numbers(second, finished.values(), said):
+                text = second
+            else:
+                why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
+                text = results_answer(finished, why)
+    if not text:  # a joiner that fails (context too small, server down) leaves the results
+        why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
+        text = results_answer(finished, why)
+    elif ctx.append_results:
+        added = missing_results(text, finished)
+        if added:
+            shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in added.items())
+            text = f"{text}\n\n{ADDED_RESULTS}{shown}.)"
+    for cid in unnamed_failures(text, failed_calls):
+        text = f"{text} {unavailable_sentence(failed_calls[cid], errors[cid])}"
+    # The model's own message, when its words are the answer: streamed once, not twice.
+    same = text == reply.text.strip() and reply.message_id is not None
+    return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
+
+
+def described(call: Call) -> str:
+    """A call as the joiner shows it: `tool(arg=value)`, without its id."""
+    return call.render().split(": ", 1)[1]
+
+
+def folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:
+    """The text a folded `self` step asks for, with the results filled in where known."""
+    call = next(c for c in plan.calls if c.id == call_id)
+    exprs = [*call.args, *call.kwargs.values()]
+    if call.tool != SELF_TOOL or not exprs:
+        return "answer the question"
+    try:
+        return result_text(evaluate(exprs[0], results))
+    except (KeyError, TypeError, ValueError):
+        return described(call)
+
+
+__all__ = ["described", "folded_prompt", "join"]
