@@ -12,11 +12,12 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch import PlanValidationError, inout
+from langchain_llmorch import PlanValidationError, create_llmorch_agent, inout
 from langchain_llmorch.agent.executor import STOPPED, LLMOrchAgentExecutor, find_system_prompt
 from langchain_llmorch.agent.executor.inputs import parses_tool_calls
 from langchain_llmorch.agent.executor.steps import ExecutorRun
 from langchain_llmorch.agent.nodes import NO_PLAN
+from langchain_llmorch.local.server import EMBEDDED_MARK
 from langchain_llmorch.testing import planner_or
 
 
@@ -205,30 +206,17 @@ def temperature(city: str) -> float:
     return {"SF": 14.5}.get(city, 0.0)
 
 
-def test_the_executor_asks_the_agent_for_the_models_own_words(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """`append_results` is off for the drop-in unless the app asks for it."""
-    import langchain_llmorch.agent.executor.agent_executor as module
-
-    given: list[Any] = []
-    real = module.create_llmorch_agent
-
-    def spy(*args: Any, **options: Any) -> Any:
-        given.append(options.get("append_results"))
-        return real(*args, **options)
-
-    monkeypatch.setattr(module, "create_llmorch_agent", spy)
-    LLMOrchAgentExecutor(llm=planner_or(PLAN), tools=[weather])
-    LLMOrchAgentExecutor(llm=planner_or(PLAN), tools=[weather], append_results=True)
-    assert given == [False, True]
-
-
-@pytest.mark.xfail(strict=True, reason="until the joiner honours the append_results option")
 def test_the_output_is_the_models_answer_verbatim() -> None:
-    """An answer without the number still comes out as the model wrote it."""
+    """An answer without the number comes out as the model wrote it, even for a model
+    whose agent adds the results it leaves out (the embedded one)."""
     answer = "It is mild in SF."
-    run = LLMOrchAgentExecutor(
-        llm=planner_or('s1: temperature(city="SF")', answer), tools=[temperature]
-    )
+    model = planner_or('s1: temperature(city="SF")', answer)
+    model.metadata = {EMBEDDED_MARK: "scripted"}  # the agent's default: add the results
+    agent = create_llmorch_agent(model, [temperature])
+    added = agent.invoke({"messages": [("user", "How warm is SF?")]})["messages"][-1].text
+    assert added.startswith(answer)
+    assert "(Results: " in added
+    run = LLMOrchAgentExecutor(llm=model, tools=[temperature])
     assert run.invoke({"input": "How warm is SF?"})["output"] == answer
+    asked = LLMOrchAgentExecutor(llm=model, tools=[temperature], append_results=True)
+    assert asked.invoke({"input": "How warm is SF?"})["output"] == added
