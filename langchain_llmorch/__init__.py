@@ -6,7 +6,12 @@ freely and CPU-bound (`compute`) calls on a process pool bounded by the machine'
 processors.
 """
 
-from langchain_llmorch.agent import LLMOrchAgentExecutor, build_llmorch_graph, create_llmorch_agent
+from langchain_llmorch.agent import (
+    LLMOrchAgentExecutor,
+    LLMOrchMiddleware,
+    build_llmorch_graph,
+    create_llmorch_agent,
+)
 from langchain_llmorch.engine import Orchestrator, RunResult, TraceRecord
 from langchain_llmorch.errors import LLMOrchError, PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan import FRG, Call, Plan, build_frg, parse_plan
@@ -18,6 +23,7 @@ __all__ = [
     "Call",
     "LLMOrchAgentExecutor",
     "LLMOrchError",
+    "LLMOrchMiddleware",
     "Orchestrator",
     "Plan",
     "PlanSyntaxError",

@@ -7,5 +7,11 @@ the run-time recovery of failed calls, and `executor` the `AgentExecutor` drop-i
 
 from langchain_llmorch.agent.executor import LLMOrchAgentExecutor
 from langchain_llmorch.agent.graph import build_llmorch_graph, create_llmorch_agent
+from langchain_llmorch.agent.middleware import LLMOrchMiddleware
 
-__all__ = ["LLMOrchAgentExecutor", "build_llmorch_graph", "create_llmorch_agent"]
+__all__ = [
+    "LLMOrchAgentExecutor",
+    "LLMOrchMiddleware",
+    "build_llmorch_graph",
+    "create_llmorch_agent",
+]
