@@ -1,88 +1,51 @@
-"""`LLMOrchMiddleware`: LLMOrch's tool execution inside LangChain 1.x `create_agent`.
+"""`LLMOrchMiddleware`: LLMOrch inside LangChain 1.x `create_agent`.
 
-Where a tool call goes (one `Send("tools", ...)` task per call; this middleware is
-the innermost `wrap_tool_call`, so every other tool middleware sees the call first):
-
-    request ──► compute tool? ──yes──► request.override(tool=<copy running on the pool>)
-       │                                 └─► handler: ToolNode validates, injects, calls the
-       │                                     copy (callbacks, stream events), whose function
-       │                                     waits for a machine-wide slot and a warm worker
-       no (inout)
-       └─► max_concurrency place (threads and tasks share it)
-             └─► call_timeout? ── sync agent: handler runs on an inout thread, abandoned
-                                  past the timeout; async agent: asyncio.timeout around
-                                  handler (a sync-only tool runs on an inout thread)
-
-A call that times out, or whose worker crashed, becomes an error `ToolMessage`
-(`status="error"`, `response_metadata["llmorch"]["error"]` names the error type); the
-turn goes on. The tool's own exceptions are handled as `ToolNode` handles them.
+Tool calls go through `CallRouter` (`_calls`): compute calls on the worker pool, inout
+calls under `max_concurrency` and `call_timeout`. With `plan_first=True` the model node
+writes a whole plan and each call waits for its inputs (`_plan_first`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import contextvars
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
-from langchain_llmorch.agent.middleware._limits import Limiter
-from langchain_llmorch.agent.middleware._tools import (
-    PoolCall,
-    check_compute_tool,
-    is_pool_tool,
-    needs_own_thread,
-    pool_tool,
-    threaded_tool,
+from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult, failed_message
+from langchain_llmorch.agent.middleware._plan_first import (
+    MAX_RUNS,
+    PLAN_KEY,
+    PlanFirstState,
+    PlanRun,
+    bound_plan_text,
+    new_plan_id,
+    pending_calls,
+    planned_message,
+    split_tool_id,
 )
-from langchain_llmorch.engine import Orchestrator
-from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS, ComputeExecutor, thread_pool
-from langchain_llmorch.errors import CallTimeoutError, UnpicklableCallError, WorkerCrashedError
-from langchain_llmorch.tools import tools_by_name
+from langchain_llmorch.agent.middleware._tools import Captured
+from langchain_llmorch.agent.prompts import extract_plan_text, planner_messages, repair_messages
+from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
+from langchain_llmorch.errors import (
+    DependencyFailedError,
+    LLMOrchError,
+    PlanSyntaxError,
+    PlanValidationError,
+)
+from langchain_llmorch.plan import FRG, build_frg, parse_plan
+from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
 
-ToolResult = ToolMessage | Command[Any]
 ModelResult = ModelResponse[Any] | AIMessage | ExtendedModelResponse[Any]
 
-CALL_FAILURES: tuple[type[Exception], ...] = (
-    CallTimeoutError,
-    WorkerCrashedError,
-    UnpicklableCallError,
-)
-"""Failures of where a call ran, not of the tool: they become error `ToolMessage`s."""
 
-METADATA_KEY = "llmorch"
-"""Key of the middleware's entry in a `ToolMessage`'s `response_metadata`."""
-
-
-def failed_message(request: ToolCallRequest, error: Exception) -> ToolMessage:
-    """The error `ToolMessage` for a call that timed out or lost its worker."""
-    call = request.tool_call
-    return ToolMessage(
-        content=f"Error: {type(error).__name__}: {error}",
-        name=call["name"],
-        tool_call_id=call["id"],
-        status="error",
-        response_metadata={METADATA_KEY: {"error": type(error).__name__}},
-    )
-
-
-def _with_record(result: ToolResult, record: PoolCall) -> ToolResult:
-    if not isinstance(result, ToolMessage) or record.pid is None:
-        return result
-    metadata = {**result.response_metadata, METADATA_KEY: record.as_metadata()}
-    return result.model_copy(update={"response_metadata": metadata})
-
-
-class LLMOrchMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
+class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
     """LLMOrch inside `langchain.agents.create_agent`: CPU-aware tool execution, one line.
 
     Add it last in `middleware=[...]` (innermost, so the app's other tool middleware see
@@ -106,7 +69,14 @@ class LLMOrchMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
             daemons, and its result is dropped). Either way the call's `ToolMessage` is an
             error naming `CallTimeoutError`, and the agent goes on.
         plan_first: `False` (default): the model calls tools turn by turn, as in any
-            `create_agent` app. Plan-first mode arrives in a later release.
+            `create_agent` app. `True`: a new question's first model turn writes the whole
+            plan (LLMOrch's planner prompt, in the plan language); the turn's message
+            carries every call of the plan as a tool call, so the app's other middleware
+            approve, count and see each of them; the calls run as dataflow (each starts
+            when the results it uses exist), and the next, ordinary turn answers. A plan
+            that does not validate after `max_repairs` repairs falls back to ordinary turns.
+        max_repairs: in plan-first mode, how often a plan that does not parse or validate
+            goes back to the model with its error.
         max_threads: threads for sync inout calls under `call_timeout`.
 
     Raises:
@@ -131,6 +101,8 @@ class LLMOrchMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         ```
     """
 
+    state_schema = PlanFirstState
+
     def __init__(
         self,
         *,
@@ -139,95 +111,99 @@ class LLMOrchMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         max_concurrency: int | None = None,
         call_timeout: float | None = None,
         plan_first: bool = False,
+        max_repairs: int = 2,
         max_threads: int = DEFAULT_MAX_THREADS,
     ) -> None:
         super().__init__()
-        if max_concurrency is not None and max_concurrency < 1:
-            msg = f"max_concurrency must be at least 1, not {max_concurrency}"
+        if max_repairs < 0:
+            msg = f"max_repairs must be at least 0, not {max_repairs}"
             raise ValueError(msg)
-        if plan_first:
-            msg = "plan_first=True is not available yet"
-            raise NotImplementedError(msg)
-        # The orchestrator validates max_processors and call_timeout and owns the pool.
-        self._orchestrator = Orchestrator(
-            [], max_processors=max_processors, call_timeout=call_timeout
+        self.calls = CallRouter(
+            max_processors=max_processors,
+            max_concurrency=max_concurrency,
+            call_timeout=call_timeout,
+            max_threads=max_threads,
         )
-        self.call_timeout = call_timeout
         self.plan_first = plan_first
-        self._limit = Limiter(max_concurrency) if max_concurrency is not None else None
-        self._threads = thread_pool(max_threads)
-        self._checked: dict[str, BaseTool] = {}
-        self._check_lock = threading.Lock()
-        self._pool_ready = False
+        self.max_repairs = max_repairs
+        self._runs: dict[str, PlanRun] = {}
+        self._runs_lock = threading.Lock()
         if tools is not None:
-            self._check_tools(tools_by_name(tools).values())
+            self.calls.check_tools(tools_by_name(tools).values())
 
     # --- public helpers ---------------------------------------------------------------
 
     @property
     def processors(self) -> int:
         """P: how many of this agent's compute calls run at once (at most)."""
-        return self._orchestrator.processors
+        return self.calls.processors
 
     @property
     def max_concurrency(self) -> int | None:
         """The bound on inout calls running at once (`None`: none)."""
-        return None if self._limit is None else self._limit.size
+        return None if self.calls.limit is None else self.calls.limit.size
 
     def warm(self) -> None:
         """Start the worker processes now, before the first compute call is due."""
-        self._pool()
-
-    # --- tools ------------------------------------------------------------------------
-
-    def _check_tools(self, tools: Any) -> None:
-        for tool in tools:
-            if isinstance(tool, BaseTool) and is_pool_tool(tool):
-                self._check(tool)
-
-    def _check(self, tool: BaseTool) -> None:
-        if self._checked.get(tool.name) is tool:
-            return
-        check_compute_tool(tool)  # raises ComputeToolError
-        with self._check_lock:
-            self._checked[tool.name] = tool
-
-    def _pool(self) -> ComputeExecutor:
-        executor = self._orchestrator.executor  # the process-wide pool, started warm
-        self._pool_ready = True
-        return executor
-
-    async def _apool(self) -> ComputeExecutor:
-        if self._pool_ready:
-            return self._orchestrator.executor
-        return await asyncio.to_thread(self._pool)  # starting P interpreters blocks
-
-    @contextlib.contextmanager
-    def _place(self) -> Iterator[None]:
-        if self._limit is None:
-            yield
-            return
-        with self._limit.hold():
-            yield
-
-    @contextlib.asynccontextmanager
-    async def _aplace(self) -> AsyncIterator[None]:
-        if self._limit is None:
-            yield
-            return
-        async with self._limit.ahold():
-            yield
+        self.calls.warm()
 
     # --- model calls ------------------------------------------------------------------
+
+    def _plans_now(self, request: ModelRequest[Any]) -> bool:
+        """Plan-first mode and a new question (the conversation ends with the user)."""
+        self.calls.check_tools(request.tools)
+        return self.plan_first and bool(request.messages) and request.messages[-1].type == "human"
+
+    def _planner_request(self, request: ModelRequest[Any], prompt: list[Any]) -> ModelRequest[Any]:
+        return request.override(
+            system_message=prompt[0],
+            messages=prompt[1:],
+            tools=[],
+            tool_choice=None,
+            response_format=None,
+        )
+
+    def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
+        text = extract_plan_text(_reply_text(reply))
+        return text, build_frg(parse_plan(text), tools)
+
+    def _planned(self, request: ModelRequest[Any], text: str, frg: FRG) -> ModelResult:
+        """The plan turn's result: every call as a tool call; the plan kept in the state."""
+        plan_id = new_plan_id()
+        bound = bound_plan_text(frg)
+        run = PlanRun(plan_id, bound, self_tool=make_self_tool(request.model))
+        with self._runs_lock:
+            self._runs[plan_id] = run
+            while len(self._runs) > MAX_RUNS:
+                self._runs.pop(next(iter(self._runs)))
+        message = planned_message(plan_id, run.plan, text)
+        update = {PLAN_KEY: {"id": plan_id, "text": bound}}
+        return ExtendedModelResponse(
+            model_response=ModelResponse(result=[message]), command=Command(update=update)
+        )
 
     def wrap_model_call(
         self,
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
     ) -> ModelResult:
-        """Check the compute tools before the model can call them; then call the model."""
-        self._check_tools(request.tools)
-        return handler(request)
+        """Check the compute tools; in plan-first mode a new question gets a whole plan."""
+        if not self._plans_now(request):
+            return handler(request)
+        tools = _agent_tools(request)
+        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        messages = prompt
+        for _ in range(self.max_repairs + 1):
+            reply = handler(self._planner_request(request, messages))
+            try:
+                text, frg = self._compile(reply, tools)
+            except (PlanSyntaxError, PlanValidationError) as err:
+                messages = repair_messages(prompt, _reply_text(reply), str(err))
+                continue
+            if frg.calls:
+                return self._planned(request, text, frg)
+            break
+        return handler(request)  # no usable plan: the model works turn by turn
 
     async def awrap_model_call(
         self,
@@ -235,54 +211,91 @@ class LLMOrchMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResult:
         """Async `wrap_model_call`."""
-        self._check_tools(request.tools)
+        if not self._plans_now(request):
+            return await handler(request)
+        tools = _agent_tools(request)
+        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        messages = prompt
+        for _ in range(self.max_repairs + 1):
+            reply = await handler(self._planner_request(request, messages))
+            try:
+                text, frg = self._compile(reply, tools)
+            except (PlanSyntaxError, PlanValidationError) as err:
+                messages = repair_messages(prompt, _reply_text(reply), str(err))
+                continue
+            if frg.calls:
+                return self._planned(request, text, frg)
+            break
         return await handler(request)
 
     # --- tool calls -------------------------------------------------------------------
+
+    def _plan_of(self, request: ToolCallRequest) -> tuple[PlanRun, str] | None:
+        """The plan run and call id of a planned call (rebuilt from the state if need be)."""
+        found = split_tool_id(request.tool_call.get("id"))
+        if found is None:
+            return None
+        plan_id, call_id = found
+        with self._runs_lock:
+            run = self._runs.get(plan_id)
+            if run is None:
+                saved = (request.state or {}).get(PLAN_KEY) or {}
+                if saved.get("id") != plan_id:
+                    return None
+                run = self._runs[plan_id] = PlanRun(plan_id, saved["text"], rebuilt=True)
+        return (run, call_id) if call_id in run.calls else None
+
+    def _planned_request(
+        self, request: ToolCallRequest, run: PlanRun, args: dict[str, Any]
+    ) -> ToolCallRequest:
+        tool = request.tool
+        if tool is None and request.tool_call["name"] == SELF_TOOL:
+            tool = run.self_tool
+        call = ToolCall(name=request.tool_call["name"], args=args, id=request.tool_call["id"])
+        if tool is None:
+            return request.override(tool_call=call)
+        return request.override(tool_call=call, tool=tool)
+
+    def _settle(self, run: PlanRun, call_id: str, result: ToolResult, box: Captured) -> None:
+        if isinstance(result, ToolMessage) and result.status == "error":
+            run.finish(call_id, error=DependencyFailedError(result.text))
+        elif box.has_value:
+            run.finish(call_id, box.value)
+        else:
+            run.finish(call_id, result.text if isinstance(result, ToolMessage) else None)
+        if run.done:
+            with self._runs_lock:
+                self._runs.pop(run.plan_id, None)
 
     def wrap_tool_call(
         self,
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], ToolResult],
     ) -> ToolResult:
-        """Run a compute call on the worker pool; bound and time inout calls."""
-        tool = request.tool
-        if tool is None:  # not a tool of the agent: ToolNode answers it
-            return handler(request)
-        if is_pool_tool(tool):
-            self._check(tool)
-            record = PoolCall()
-            proxy = pool_tool(tool, self._pool, self._apool, self.call_timeout, record)
-            try:
-                result = handler(request.override(tool=proxy))
-            except CALL_FAILURES as err:
-                return failed_message(request, err)
-            return _with_record(result, record)
-        with self._place():
-            if self.call_timeout is None:
-                return handler(request)
-            return self._timed(request, handler, self.call_timeout)
+        """Run a compute call on the worker pool; bound and time inout calls.
 
-    def _timed(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolResult],
-        timeout: float,
-    ) -> ToolResult:
-        """Run `handler` on an inout thread; past `timeout`, abandon it (it cannot be killed)."""
-        context = contextvars.copy_context()
-        future: Future[ToolResult] = self._threads.submit(context.run, handler, request)
+        A call of a plan (plan-first mode) first waits for the results it uses.
+        """
+        planned = self._plan_of(request) if self.plan_first else None
+        if planned is None:
+            return self.calls.run(request, handler, Captured())
+        run, call_id = planned
+        run.begin(call_id)
+        box = Captured()
         try:
-            return future.result(timeout=timeout)
-        except TimeoutError:
-            if future.done():  # the tool's own TimeoutError
-                raise
-            self._threads.abandon(future)
-            return failed_message(request, self._timeout_error(request))
-
-    def _timeout_error(self, request: ToolCallRequest) -> CallTimeoutError:
-        msg = f"{request.tool_call['name']} ran past call_timeout={self.call_timeout}s"
-        return CallTimeoutError(msg)
+            pending = pending_calls(request.state["messages"], request.tool_call["id"] or "")
+            try:
+                args = run.arguments(call_id, request.tool_call["args"], pending)
+            except (LLMOrchError, ValueError, KeyError) as err:
+                result: ToolResult = failed_message(request, err)
+            else:
+                result = self.calls.run(self._planned_request(request, run, args), handler, box)
+        except BaseException as err:
+            run.raised.add(call_id)
+            run.finish(call_id, error=err)
+            raise
+        self._settle(run, call_id, result, box)
+        return result
 
     async def awrap_tool_call(
         self,
@@ -290,27 +303,33 @@ class LLMOrchMiddleware(AgentMiddleware[AgentState[Any], Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
     ) -> ToolResult:
         """Async `wrap_tool_call`: the same routing, on the event loop."""
-        tool = request.tool
-        if tool is None:
-            return await handler(request)
-        if is_pool_tool(tool):
-            self._check(tool)
-            record = PoolCall()
-            proxy = pool_tool(tool, self._pool, self._apool, self.call_timeout, record)
+        planned = self._plan_of(request) if self.plan_first else None
+        if planned is None:
+            return await self.calls.arun(request, handler, Captured())
+        run, call_id = planned
+        run.begin(call_id)
+        box = Captured()
+        try:
+            pending = pending_calls(request.state["messages"], request.tool_call["id"] or "")
             try:
-                result = await handler(request.override(tool=proxy))
-            except CALL_FAILURES as err:
-                return failed_message(request, err)
-            return _with_record(result, record)
-        async with self._aplace():
-            if self.call_timeout is None:
-                return await handler(request)
-            if needs_own_thread(tool):  # else ToolNode uses the loop's executor threads
-                request = request.override(tool=threaded_tool(tool, self._threads))  # type: ignore[arg-type]
-            try:
-                async with asyncio.timeout(self.call_timeout) as scope:
-                    return await handler(request)
-            except TimeoutError:
-                if not scope.expired():
-                    raise
-                return failed_message(request, self._timeout_error(request))
+                args = await run.aarguments(call_id, request.tool_call["args"], pending)
+            except (LLMOrchError, ValueError, KeyError) as err:
+                result: ToolResult = failed_message(request, err)
+            else:
+                planned_request = self._planned_request(request, run, args)
+                result = await self.calls.arun(planned_request, handler, box)
+        except BaseException as err:
+            run.raised.add(call_id)
+            run.finish(call_id, error=err)
+            raise
+        self._settle(run, call_id, result, box)
+        return result
+
+
+def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:
+    return [t for t in request.tools if isinstance(t, BaseTool)]
+
+
+def _reply_text(reply: ModelResponse[Any]) -> str:
+    message = next((m for m in reversed(reply.result) if isinstance(m, AIMessage)), None)
+    return "" if message is None else message.text

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -224,14 +225,53 @@ def threaded_tool(tool: StructuredTool, threads: InoutThreads) -> StructuredTool
     return tool.model_copy(update={"coroutine": run_in_thread})
 
 
+@dataclass
+class Captured:
+    """The raw value a tool returned (before ToolNode makes a message of it)."""
+
+    value: Any = None
+    has_value: bool = False
+
+    def keep(self, value: Any) -> Any:
+        """Keep `value` and pass it on."""
+        self.value, self.has_value = value, True
+        return value
+
+
+def capturing_tool(tool: BaseTool, box: Captured) -> BaseTool:
+    """A copy of `tool` that keeps what its function returns in `box` (StructuredTools)."""
+    if not isinstance(tool, StructuredTool):
+        return tool
+    update: dict[str, Any] = {}
+    if tool.func is not None:
+        func = tool.func
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return box.keep(func(*args, **kwargs))
+
+        update["func"] = run
+    if tool.coroutine is not None:
+        coroutine = tool.coroutine
+
+        @functools.wraps(coroutine)
+        async def arun(*args: Any, **kwargs: Any) -> Any:
+            return box.keep(await coroutine(*args, **kwargs))
+
+        update["coroutine"] = arun
+    return tool.model_copy(update=update)
+
+
 def needs_own_thread(tool: BaseTool) -> bool:
     """A StructuredTool with a sync function only (an async agent would use a loop thread)."""
     return isinstance(tool, StructuredTool) and tool.func is not None and tool.coroutine is None
 
 
 __all__ = [
+    "Captured",
     "ComputeToolError",
     "PoolCall",
+    "capturing_tool",
     "check_compute_tool",
     "is_pool_tool",
     "needs_own_thread",

@@ -112,7 +112,7 @@ def test_six_compute_calls_run_on_p_workers_with_the_same_results(
     records = pool_records(ours["messages"])
     assert len(records) == 6
     assert all(r["pid"] != os.getpid() for r in records)
-    assert {r["pid"] for r in records} <= set(middleware._orchestrator.executor.worker_pids())
+    assert {r["pid"] for r in records} <= set(middleware.calls.pool.worker_pids())
     assert max_overlap([(r["started_at"], r["ended_at"]) for r in records]) <= P
 
 
@@ -384,13 +384,13 @@ async def test_sync_tool_past_call_timeout_is_abandoned_not_leaked(mode: str) ->
     else:
         out = await agent.ainvoke(question)
     _timeout_checks(out)
-    assert mw._threads.stuck >= 1  # abandoned, not counted against the pool
+    assert mw.calls.threads.stuck >= 1  # abandoned, not counted against the pool
     GATE.set()
     for _ in range(200):
-        if mw._threads.stuck == 0:
+        if mw.calls.threads.stuck == 0:
             break
         await asyncio.sleep(0.01)
-    assert mw._threads.stuck == 0
+    assert mw.calls.threads.stuck == 0
 
 
 # --- with LangChain's own middleware -------------------------------------------------
