@@ -6,15 +6,17 @@
 2. Three processes, each running such an agent at the same time: the most compute calls
    running at once on the machine, from the start and end times the workers record
    (the bound says: never more than P).
-3. A small plan with a dependency (two spins, then a spin that uses the first result):
-   plain `create_agent` (three tool-calling turns), `create_agent` +
-   `LLMOrchMiddleware(plan_first=True)` (one planning turn, then dataflow), and
+3. A small plan with a dependency (two spins, the second twice as long, then a spin as long
+   as the first that uses its result): plain `create_agent` (three tool-calling turns, calls on
+   threads); the same turns with `LLMOrchMiddleware()` (calls on the pool, a barrier after
+   each layer: what a layer-by-layer plan-first seam would cost); `create_agent` +
+   `LLMOrchMiddleware(plan_first=True)` (one planning turn, then dataflow); and
    `create_llmorch_agent` (LLMOrch's own graph). The scripted model answers at once, so
    the numbers show the execution, not a model's latency.
 
 Run from a checkout:
 
-    python scripts/middleware_bench.py [--seconds 0.6] [--processors 2]
+    python scripts/middleware_bench.py [--seconds 0.6] [--processors 2] [--only SECTION]
 
 Ratios come from one run; the machine's other load shows in them (see `uptime`).
 """
@@ -168,8 +170,8 @@ def three_processes(steps: int, processors: int) -> dict[str, Any]:
 
 def dependent_plan(steps: int, processors: int) -> dict[str, float]:
     """Section 3: a plan with a dependency, three ways."""
-    a, b = steps, steps + 1
-    plan = f"s1: spin(n={a})\ns2: spin(n={b})\ns3: spin(n=s1)\ns4: join()"
+    a, b = steps, 2 * steps  # s2 is the long one: a barrier after s1 and s2 delays s3
+    plan = f"s1: spin(n={a})\ns2: spin(n={b})\ns3: spin(n=s1 + {a})\ns4: join()"
 
     def react(messages: list[BaseMessage]) -> AIMessage | str:
         done = [m for m in messages if isinstance(m, ToolMessage)]
@@ -177,7 +179,7 @@ def dependent_plan(steps: int, processors: int) -> dict[str, float]:
             calls = [("spin", {"n": a}, "r1"), ("spin", {"n": b}, "r2")]
         elif len(done) == 2:  # noqa: PLR2004 - after the two first calls
             first = next(m for m in done if m.tool_call_id == "r1")
-            calls = [("spin", {"n": int(first.text)}, "r3")]
+            calls = [("spin", {"n": int(first.text) + a}, "r3")]
         else:
             return "done"
         return AIMessage("", tool_calls=[{"name": n, "args": x, "id": i} for n, x, i in calls])
@@ -188,15 +190,20 @@ def dependent_plan(steps: int, processors: int) -> dict[str, float]:
     planning = LLMOrchMiddleware(plan_first=True, max_processors=processors)
     planning.warm()
     plain_s, _ = timed(create_agent(ScriptedChatModel(react), [spin]))
+    pool = LLMOrchMiddleware(max_processors=processors)  # the turns, calls on the pool
+    pool.warm()
+    turns_s, _ = timed(create_agent(ScriptedChatModel(react), [spin], middleware=[pool]))
     plan_s, _ = timed(create_agent(ScriptedChatModel(planner), [spin], middleware=[planning]))
     llmorch_s, _ = timed(
         create_llmorch_agent(ScriptedChatModel(planner), [spin], max_processors=processors)
     )
     return {
         "plain_turns_s": plain_s,
+        "turns_with_middleware_s": turns_s,
         "plan_first_middleware_s": plan_s,
         "create_llmorch_agent_s": llmorch_s,
         "plan_first_over_llmorch": plan_s / llmorch_s,
+        "turns_with_middleware_over_plan_first": turns_s / plan_s,
     }
 
 
@@ -205,6 +212,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=0.6, help="work of one call")
     parser.add_argument("--processors", type=int, default=2, help="P")
+    parser.add_argument(
+        "--only", choices=["one_turn", "three_processes", "dependent_plan"], help="one section"
+    )
     parser.add_argument("--steps", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -223,6 +233,8 @@ def main() -> None:
         ("three_processes", three_processes),
         ("dependent_plan", dependent_plan),
     ):
+        if args.only not in (None, name):
+            continue
         print(f"running {name} ...", file=sys.stderr, flush=True)  # noqa: T201
         report[name] = section(steps, args.processors)
     print(json.dumps(report, indent=2))  # noqa: T201

@@ -311,3 +311,21 @@ def test_summaries_see_ordinary_tool_call_messages(planning: LLMOrchMiddleware) 
     plan_turn = next(m for m in out["messages"] if isinstance(m, AIMessage) and m.tool_calls)
     answered = [m.tool_call_id for m in out["messages"] if isinstance(m, ToolMessage)]
     assert sorted(answered) == sorted(c["id"] for c in plan_turn.tool_calls)
+
+
+def test_self_steps_ask_the_agents_model(planning: LLMOrchMiddleware) -> None:
+    plan = f's1: spin(n={A})\ns2: self(prompt="double {{s1}}")'
+
+    def script(messages: list[BaseMessage]) -> str:
+        if request_kind(messages) == "plan":
+            return plan
+        if messages[-1].text.startswith("double "):  # the self step's prompt
+            return str(2 * int(messages[-1].text.split()[1]))
+        return answer(messages)
+
+    out = create_agent(ScriptedChatModel(script), [spin], middleware=[planning]).invoke(QUESTION)
+    tools = {
+        m.tool_call_id.rsplit("-", 1)[1]: m for m in out["messages"] if isinstance(m, ToolMessage)
+    }
+    assert tools["s2"].text == str(2 * spin.func(A))
+    assert out["messages"][-1].text == answer(out["messages"][:-1])
