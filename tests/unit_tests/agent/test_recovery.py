@@ -7,6 +7,7 @@ and its descendants', every other result is kept.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,23 +17,19 @@ from langchain_llmorch.errors import PlanSyntaxError
 from tests.unit_tests._prop_tools import TOOLS, Spec, descendants, plan_text, plans
 
 
-def frg_of(text: str):  # noqa: ANN201
+def frg_of(text: str):
     return build_frg(parse_plan(text), TOOLS)
 
 
 # s1 -> s2 -> s3 (ranks 1, 2, 3), s4 (rank 1), s5 <- s1 (rank 2)
-RANKED = "\n".join(
-    [
-        "s1: cpu(tag=1, inputs=[])",
-        "s2: cpu(tag=2, inputs=[s1])",
-        "s3: aio(tag=3, inputs=[s2])",
-        "s4: sio(tag=4, inputs=[])",
-        "s5: cpu(tag=5, inputs=[s1])",
-        "s6: cpu(tag=6, inputs=[s3, s2, s4])",
-        "s7: cpu(tag=7, inputs=[s3, s5, s2])",
-        "s8: cpu(tag=8, inputs=[s2, s5])",
-    ]
-)
+RANKED = """s1: cpu(tag=1, inputs=[])
+s2: cpu(tag=2, inputs=[s1])
+s3: aio(tag=3, inputs=[s2])
+s4: sio(tag=4, inputs=[])
+s5: cpu(tag=5, inputs=[s1])
+s6: cpu(tag=6, inputs=[s3, s2, s4])
+s7: cpu(tag=7, inputs=[s3, s5, s2])
+s8: cpu(tag=8, inputs=[s2, s5])"""
 
 
 def test_the_ranks_of_the_example_plan() -> None:
@@ -138,12 +135,8 @@ def test_a_rewrite_keeps_the_id_thought_and_line_of_the_original() -> None:
 
 def test_a_reply_without_a_call_is_a_plan_syntax_error() -> None:
     plan = parse_plan(RANKED)
-    try:
+    with pytest.raises(PlanSyntaxError, match=r"s1: tool\(\.\.\.\)"):
         parse_rewrite(plan.calls[0], "I cannot fix this call.")
-    except PlanSyntaxError as err:
-        assert "s1: tool(...)" in str(err)
-    else:  # pragma: no cover - the assertion above is the test
-        raise AssertionError
 
 
 @settings(max_examples=100, derandomize=True, database=None, deadline=None)

@@ -53,7 +53,7 @@ def test_recovery_reruns_only_the_rewritten_calls_and_their_descendants(
         durations=DurationModel(),
     )
 
-    def execute(graph, kept):  # noqa: ANN001, ANN202
+    def execute(graph, kept):
         if mode == "sync":
             return orch.run(graph, results=kept)
         return asyncio.run(orch.arun(graph, results=kept))
