@@ -104,7 +104,12 @@ def tool_kind(tool: BaseTool) -> ToolKind:
         from langchain_llmorch import compute
         from langchain_llmorch.tools import tool_kind
 
-        assert tool_kind(compute(lambda x: x)) == "compute"
+        @compute
+        def double(x: int) -> int:
+            \"\"\"Twice x.\"\"\"
+            return 2 * x
+
+        assert tool_kind(double) == "compute"
         ```
     """
     return COMPUTE if COMPUTE in (tool.tags or []) else INOUT
