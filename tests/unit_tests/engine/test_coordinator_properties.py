@@ -65,13 +65,14 @@ def execute(
     processors: int,
     mode: str,
     results: dict[str, Any] | None = None,
+    durations: DurationModel | None = None,
 ) -> tuple[RunResult, list[dict[str, Any]]]:
     frg = build_frg(parse_plan(plan_text(specs)), TOOLS)
     orch = Orchestrator(
         TOOLS,
         policy=policy,  # type: ignore[arg-type]
         executor=CappedExecutor(get_pool(2), processors),
-        durations=DurationModel(),
+        durations=durations or DurationModel(),
     )
     events: list[dict[str, Any]] = []
     if mode == "sync":
@@ -109,27 +110,66 @@ def check_run(
     # Never more than P compute calls at once.
     compute = [r for r in run.trace if r.kind == "compute"]
     assert max_concurrent(compute) <= processors
+    check_records_and_events(specs, run, events)
 
 
-@pytest.mark.parametrize("policy", ["dataflow", "paper"])
-@PROPERTY_SETTINGS
-@given(
-    specs=plans(),
-    processors=st.sampled_from([1, 2]),
-    mode=st.sampled_from(["sync", "async"]),
-)
-def test_random_plans_keep_the_coordinator_invariants(
-    policy: str, specs: list[Spec], processors: int, mode: str
+def check_records_and_events(
+    specs: list[Spec], run: RunResult, events: list[dict[str, Any]]
 ) -> None:
-    run, events = execute(specs, policy=policy, processors=processors, mode=mode)
+    """Each call's record and its events: scheduled, started, then finished or failed."""
+    tools = {s.id: s.tool for s in specs}
+    by_call: dict[str, list[dict[str, Any]]] = {}
+    for ev in events:
+        by_call.setdefault(ev["id"], []).append(ev)
+    assert by_call.keys() == {r.id for r in run.trace}  # skipped calls leave no event
+    for record in run.trace:
+        assert record.tool == tools[record.id]
+        assert record.kind == ("compute" if record.tool == "cpu" else "inout")
+        assert 0 < record.scheduled_at <= record.started_at <= record.ended_at
+        assert (record.processor is None) == (record.kind == "inout")
+        scheduled, started, last = by_call[record.id]
+        assert [scheduled["event"], started["event"]] == ["scheduled", "started"]
+        assert {e["kind"] for e in (scheduled, started, last)} == {record.kind}
+        assert {e["tool"] for e in (scheduled, started, last)} == {record.tool}
+        assert started["pid"] == record.pid
+        assert last["processor"] == record.processor
+        if record.id in run.errors:
+            assert record.status == "failed"
+            assert record.error == f"InjectedError: {run.errors[record.id]}"
+            assert last == {**last, "event": "failed", "error": record.error}
+        else:
+            assert (record.status, record.error) == ("finished", None)
+            assert last["event"] == "finished"
+            assert last["result"] == run.results[record.id]
+            assert (last["pid"], last["started_at"], last["ended_at"]) == (
+                record.pid,
+                record.started_at,
+                record.ended_at,
+            )
+
+
+# The dataflow coordinator keeps compute calls within P itself (P=1 over a pool of 2
+# shows it). The paper policy follows Algorithm 3 as written: calls that are not
+# mutually exclusive (compute calls of different ranks released together) go to the
+# pool at once, whose P workers bound them; so it runs with P = the pool's workers.
+@pytest.mark.parametrize(("policy", "processors"), [("dataflow", 1), ("dataflow", 2), ("paper", 2)])
+@PROPERTY_SETTINGS
+@given(specs=plans(), mode=st.sampled_from(["sync", "async"]))
+def test_random_plans_keep_the_coordinator_invariants(
+    policy: str, processors: int, specs: list[Spec], mode: str
+) -> None:
+    durations = DurationModel()
+    run, events = execute(
+        specs, policy=policy, processors=processors, mode=mode, durations=durations
+    )
     check_run(specs, run, events, processors)
+    # Every finished call (and only those) taught the duration model its tool.
+    assert durations._seconds.keys() == {r.tool for r in run.trace if r.status == "finished"}
 
 
 @pytest.mark.parametrize("policy", ["dataflow", "paper"])
 @PROPERTY_SETTINGS
 @given(specs=plans(tools=("cpu",), fail_weight=1000), mode=st.sampled_from(["sync", "async"]))
-def test_compute_only_plans_fill_p_processors_and_no_more(
-    policy: str, specs: list[Spec], mode: str
-) -> None:
-    run, events = execute(specs, policy=policy, processors=1, mode=mode)
-    check_run(specs, run, events, 1)
+def test_compute_only_plans_run_within_p(policy: str, specs: list[Spec], mode: str) -> None:
+    run, events = execute(specs, policy=policy, processors=2, mode=mode)
+    check_run(specs, run, events, 2)
