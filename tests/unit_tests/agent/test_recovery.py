@@ -163,3 +163,24 @@ def test_apply_rewrites_keeps_every_result_outside_the_changed_part(
     assert [c.id for c in new_plan.calls] == ids
     for call, spec in zip(new_plan.calls, specs, strict=True):
         assert ("tag=" + str(spec.tag + 100) in call.render()) == (spec.id in changed)
+
+
+def test_the_first_parsable_line_for_the_call_is_the_rewrite() -> None:
+    reply = "s2: cpu(tag=, inputs=[s1])\nor rather:\ns2: cpu(tag=22, inputs=[s1])\ns2: aio(tag=1, inputs=[])"
+    fixed = rewrite(RANKED, "s2", reply)
+    assert fixed.call.render() == "s2: cpu(tag=22, inputs=[s1])"
+    assert fixed.call.source == "cpu(tag=22, inputs=[s1])"
+
+
+def test_a_rewrite_may_pass_arguments_by_position() -> None:
+    fixed = rewrite(RANKED, "s2", "s2: cpu(20, [s1])")
+    assert fixed.call.args == (20, fixed.call.args[1])
+    assert fixed.call.render() == "s2: cpu(20, [s1])"
+    assert fixed.call.references() == ["s1"]
+
+
+def test_an_unusable_reply_is_quoted_in_the_error() -> None:
+    reply = "x" * 300
+    with pytest.raises(PlanSyntaxError) as err:
+        parse_rewrite(parse_plan(RANKED).calls[0], reply)
+    assert str(err.value).endswith(f"got {'x' * 200!r}")
