@@ -77,3 +77,13 @@ def test_tools_may_be_given_by_name() -> None:
     frg = build_frg(parse_plan("s1: add(a=1)\ns2: busy(seconds=0)"), {"add": add, "busy": busy})
     assert frg.kinds == {"s1": "compute", "s2": "compute"}
     assert frg.bound_args["s1"] == {"a": 1}
+
+
+def test_problems_after_a_duplicate_id_are_reported_too() -> None:
+    found = problems("s1: add(a=1)\ns1: add(a=2)\ns2: nope()")
+    assert [(cid, line) for cid, line, _ in found] == [("s1", 2), ("s2", 3)]
+
+
+def test_join_is_inout_and_self_takes_the_kind_asked_for() -> None:
+    frg = build_frg(parse_plan('s1: self(prompt="hi")\ns2: join()'), [], self_kind="compute")
+    assert frg.kinds == {"s1": "compute", "s2": "inout"}
