@@ -250,10 +250,21 @@ class PlanRun:
         self.release(ready)
 
     def skip_descendants(self, cid: str) -> None:
-        for child in sorted(self.frg.descendants([cid]), key=self.position.__getitem__):
-            if child in self.waiting and child not in self.result.skipped:
-                self.waiting.pop(child)
-                self.result.skipped.append(child)
+        """Skip the calls that wait for `cid`, directly or through other skipped calls.
+
+        A call already released (its parents all finished, or their results kept) is
+        not skipped: every input it needs is there.
+        """
+        doomed: set[str] = set()
+        stack = [cid]
+        while stack:
+            for child in self.frg.children(stack.pop()):
+                if self.waiting.get(child, 0) > 0 and child not in doomed:
+                    doomed.add(child)
+                    stack.append(child)
+        for child in sorted(doomed, key=self.position.__getitem__):
+            self.waiting.pop(child)
+            self.result.skipped.append(child)
 
     # -- coordinator ---------------------------------------------------------------
 
