@@ -31,6 +31,7 @@ NEEDS = {
     "backends/": "needs a Ray or Dask cluster",
     "agent/models.py:resolve_chat_model": "resolves a provider's chat model (needs its API key)",
     "agent/graph.py:create_llmorch_agent": "calls a provider's model",
+    "agent/middleware/_middleware.py:LLMOrchMiddleware": "calls a provider's model",
     "agent/state.py:choose_planning": "builds an OpenAI chat model (needs OPENAI_API_KEY)",
     "viz.py:<module>": "draws with matplotlib (the bench extra)",
     "benchmarks/": "runs the benchmark workloads (the bench extra, minutes)",
