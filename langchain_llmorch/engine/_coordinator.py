@@ -154,7 +154,9 @@ class PlanRun:
         try:
             # Finished calls (and the plan's stream, when it ends) arrive on a queue, not
             # `asyncio.wait` over every task, whose cost grows with the calls in flight.
-            while self.tasks or (feeder is not None and not feeder.done()):
+            # Held calls may wait for another run's resources: the run goes on with none
+            # of its own calls running until `readmit` starts them.
+            while self.tasks or self.held or (feeder is not None and not feeder.done()):
                 task = await self.finished.get()
                 if task is feeder:
                     task.result()  # the plan's stream failed: stop the run

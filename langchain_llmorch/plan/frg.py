@@ -29,6 +29,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch.errors import PlanProblem, PlanValidationError
 from langchain_llmorch.plan.binding import Binder
+from langchain_llmorch.plan.drawing import frg_mermaid
 from langchain_llmorch.plan.expressions import (
     MAX_DEPTH,
     expr_depth,
@@ -186,6 +187,13 @@ class FRG:
                     out.add(child)
                     stack.append(child)
         return out
+
+    def to_mermaid(self) -> str:
+        """The graph as Mermaid flowchart text: data edges solid, order edges dashed.
+
+        See `langchain_llmorch.plan.drawing.frg_mermaid`.
+        """
+        return frg_mermaid(self)
 
     @property
     def max_rank(self) -> int:
