@@ -11,11 +11,19 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch import Orchestrator, PlanValidationError, TraceRecord, build_frg, parse_plan
+from langchain_llmorch import (
+    Orchestrator,
+    PlanValidationError,
+    TraceRecord,
+    build_frg,
+    create_llmorch_agent,
+    parse_plan,
+)
 from langchain_llmorch.engine import _coordinator
 from langchain_llmorch.engine.admission import TOOL_CALLS
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.plan.frg import FRG
+from langchain_llmorch.testing import planner_or
 from langchain_llmorch.tools import compute, inout
 from tests.unit_tests.engine._resource_tools import (
     append_line,
@@ -328,3 +336,53 @@ def test_a_plan_without_declarations_opens_no_gate(monkeypatch: pytest.MonkeyPat
     assert result.ok
     assert all(r.waiting_for == [] for r in result.trace)
     assert all("waiting_for" not in e for e in events)
+
+
+# -- streamed plans and the agent --------------------------------------------------
+
+
+def test_ordered_calls_of_a_streamed_plan_keep_plan_order(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    lines = [
+        f'w1: append_line(path="{path}", line="w1", seconds=0.03)',
+        "i1: idle(seconds=0.001)",
+        f'w2: append_line(path="{path}", line="w2")',
+        f'w3: append_line(path="{path}", line="w3", seconds=0.01)',
+        f'w4: append_line(path="{path}", line="w4")',
+    ]
+
+    async def graphs() -> Any:
+        for n in (2, 4, 5):  # the plan arrives in three parts, the first write still running
+            yield frg_of("\n".join(lines[:n])), {}
+            await asyncio.sleep(0.005)
+
+    result = asyncio.run(Orchestrator(TOOLS).arun_streaming(graphs()))
+    assert result.ok
+    assert path.read_text().split() == ["w1", "w2", "w3", "w4"]
+    by_id = {r.id: r for r in result.trace}
+    assert by_id["w2"].waiting_for == ["order:w1"]
+
+
+def test_the_agent_recovers_a_failed_ordered_write_in_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    plan = (
+        f's1: append_line(path="{path}", line="a")\n'
+        f's2: append_line(path="{path}", line="bad")\n'
+        "s3: idle()\n"
+        f's4: append_line(path="{path}", line="c")'
+    )
+    model = planner_or(plan, recover={"s2": f's2: append_line(path="{path}", line="b")'})
+    agent = create_llmorch_agent(model, [append_line, idle])
+    events = [
+        e
+        for e in agent.stream({"messages": [("user", "Write the log.")]}, stream_mode="custom")
+        if e.get("id") in {"s2", "s4"} and e["event"] in {"started", "failed"}
+    ]
+    assert path.read_text().split() == ["a", "b", "c"]
+    assert [(e["id"], e["event"]) for e in events] == [
+        ("s2", "started"),
+        ("s2", "failed"),
+        ("s2", "started"),
+        ("s4", "started"),
+    ]
+    assert events[-1]["waiting_for"] == ["order:s2"]
