@@ -25,6 +25,7 @@ from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.testing import planner_or
 from langchain_llmorch.tools import compute, inout
+from langchain_llmorch.viz import schedule_table
 from tests.unit_tests.engine._resource_tools import (
     append_line,
     append_line_sync,
@@ -386,3 +387,14 @@ def test_the_agent_recovers_a_failed_ordered_write_in_its_place(tmp_path: Path) 
         ("s4", "started"),
     ]
     assert events[-1]["waiting_for"] == ["order:s2"]
+
+
+def test_the_schedule_table_says_what_calls_waited_for(tmp_path: Path) -> None:
+    result = run(ordered_plan(tmp_path / "log.txt"), sync=False)
+    lines = schedule_table(result.trace).splitlines()
+    assert lines[0].split()[-2:] == ["waited", "for"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert rows["w3"].endswith("order:w2")
+    assert rows["i1"].endswith("-")
+    plain = run("s1: idle()", tools=[idle], sync=False)
+    assert "waited" not in schedule_table(plain.trace)
