@@ -6,7 +6,7 @@ A tool's kind lives in its LangChain `tags`, so tagged tools stay ordinary
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from langchain_core.callbacks import BaseCallbackManager
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from langchain_llmorch.errors import ToolDefinitionError, ToolTypeError
 from langchain_llmorch.runs import request_config
+from langchain_llmorch.tool_limits import limits_metadata
 
 ToolKind = Literal["inout", "compute"]
 
@@ -76,31 +77,81 @@ def as_base_tool(item: Any, where: str = "the tool") -> BaseTool:
     return made
 
 
-def _tagged(obj: BaseTool | Callable[..., Any], kind: ToolKind) -> BaseTool:
+def _tagged(
+    obj: BaseTool | Callable[..., Any], kind: ToolKind, limits: Mapping[str, Any]
+) -> BaseTool:
     base = as_base_tool(obj)
     other = INOUT if kind == COMPUTE else COMPUTE
     tags = [t for t in (base.tags or []) if t != other]
     if kind not in tags:
         tags.append(kind)
-    return base.model_copy(update={"tags": tags})
+    update: dict[str, Any] = {"tags": tags}
+    if limits:  # a tool that declares nothing keeps its metadata object as it was
+        update["metadata"] = {**(base.metadata or {}), **limits}
+    return base.model_copy(update=update)
+
+
+def _kind_marker(
+    kind: ToolKind,
+    obj: BaseTool | Callable[..., Any] | None,
+    *,
+    max_concurrency: int | None,
+    resources: Mapping[str, float] | None,
+    ordered: bool | None,
+) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
+    limits = limits_metadata(max_concurrency=max_concurrency, resources=resources, ordered=ordered)
+    if obj is None:  # used as `@compute(max_concurrency=2)`
+        return lambda target: _tagged(target, kind, limits)
+    return _tagged(obj, kind, limits)
 
 
 @overload
-def compute(obj: BaseTool) -> BaseTool: ...
+def compute(
+    obj: BaseTool | Callable[..., Any],
+    /,
+    *,
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+) -> BaseTool: ...
 @overload
-def compute(obj: Callable[..., Any]) -> BaseTool: ...
-def compute(obj: BaseTool | Callable[..., Any]) -> BaseTool:
+def compute(
+    obj: None = None,
+    /,
+    *,
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+) -> Callable[[BaseTool | Callable[..., Any]], BaseTool]: ...
+def compute(
+    obj: BaseTool | Callable[..., Any] | None = None,
+    /,
+    *,
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
     """Mark a tool (or plain function) as CPU-bound: it runs on the worker-process pool.
 
     Use it for calls that hold a processor until they finish (numerics, image
     processing, a model running on this CPU). At most one compute call runs per
-    processor at a time.
+    processor at a time. With keywords only, it returns a decorator.
 
     Args:
         obj: a LangChain tool, or a function with type hints and a docstring.
+        max_concurrency: at most this many calls of the tool at once, in every run
+            of this process.
+        resources: named amounts a call holds while it runs (`{"gpu": 1}`); the
+            `Orchestrator(resources=...)` gives the capacities.
+        ordered: calls of the tool run one at a time, in plan order.
 
     Returns:
-        A copy of the tool with `"compute"` in its tags.
+        A copy of the tool with `"compute"` in its tags (and the declarations in its
+        metadata); a decorator when `obj` is not given.
+
+    Raises:
+        OptionTypeError: a declaration has the wrong type.
+        OptionValueError: a declaration is out of range.
 
     Example:
         ```python
@@ -110,26 +161,66 @@ def compute(obj: BaseTool | Callable[..., Any]) -> BaseTool:
         def fib(n: int) -> int:
             \"\"\"The n-th Fibonacci number, slowly.\"\"\"
             return n if n < 2 else fib.func(n - 1) + fib.func(n - 2)
+
+        @compute(resources={"gpu": 1})
+        def render(scene: str) -> str:
+            \"\"\"Render a scene on the GPU.\"\"\"
+            return scene
         ```
     """
-    return _tagged(obj, COMPUTE)
+    return _kind_marker(
+        COMPUTE, obj, max_concurrency=max_concurrency, resources=resources, ordered=ordered
+    )
 
 
 @overload
-def inout(obj: BaseTool) -> BaseTool: ...
+def inout(
+    obj: BaseTool | Callable[..., Any],
+    /,
+    *,
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+) -> BaseTool: ...
 @overload
-def inout(obj: Callable[..., Any]) -> BaseTool: ...
-def inout(obj: BaseTool | Callable[..., Any]) -> BaseTool:
+def inout(
+    obj: None = None,
+    /,
+    *,
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+) -> Callable[[BaseTool | Callable[..., Any]], BaseTool]: ...
+def inout(
+    obj: BaseTool | Callable[..., Any] | None = None,
+    /,
+    *,
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
     """Mark a tool (or plain function) as I/O-bound: it overlaps freely with other calls.
 
     Async tools are awaited on the event loop; sync ones run in a bounded thread
-    pool. Untagged tools are `inout` too; tagging makes the intent explicit.
+    pool. Untagged tools are `inout` too; tagging makes the intent explicit. With
+    keywords only, it returns a decorator.
 
     Args:
         obj: a LangChain tool, or a function with type hints and a docstring.
+        max_concurrency: at most this many calls of the tool at once, in every run
+            of this process (an API that allows 2 requests at once).
+        resources: named amounts a call holds while it runs; the
+            `Orchestrator(resources=...)` gives the capacities.
+        ordered: calls of the tool run one at a time, in plan order (a tool with
+            side effects: writing a file, then appending to it).
 
     Returns:
-        A copy of the tool with `"inout"` in its tags.
+        A copy of the tool with `"inout"` in its tags (and the declarations in its
+        metadata); a decorator when `obj` is not given.
+
+    Raises:
+        OptionTypeError: a declaration has the wrong type.
+        OptionValueError: a declaration is out of range.
 
     Example:
         ```python
@@ -139,9 +230,18 @@ def inout(obj: BaseTool | Callable[..., Any]) -> BaseTool:
         async def search(query: str) -> str:
             \"\"\"Search the web.\"\"\"
             return "..."
+
+        limited = inout(search, max_concurrency=2)
+
+        @inout(ordered=True)
+        def append(path: str, line: str) -> str:
+            \"\"\"Append a line to a file.\"\"\"
+            return line
         ```
     """
-    return _tagged(obj, INOUT)
+    return _kind_marker(
+        INOUT, obj, max_concurrency=max_concurrency, resources=resources, ordered=ordered
+    )
 
 
 def tool_kind(tool: BaseTool) -> ToolKind:
