@@ -16,8 +16,10 @@ from langchain_core.runnables import RunnableConfig, patch_config
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.tools import tool as as_tool
+from langgraph.types import CachePolicy
 from pydantic import BaseModel, ConfigDict
 
+from langchain_llmorch.errors import OptionTypeError
 from langchain_llmorch.runs import request_config
 
 ToolKind = Literal["inout", "compute"]
@@ -29,22 +31,40 @@ JOIN_TOOL = "join"
 BUILTIN_TOOLS = frozenset({SELF_TOOL, JOIN_TOOL})
 IN_PROCESS = "llmorch_in_process"
 """Tool metadata key: a compute tool that must run in this process (it does not pickle)."""
+CACHE_POLICY = "llmorch_cache"
+"""Tool metadata key: the tool's `CachePolicy` (its results may be reused)."""
 
 
-def _tagged(obj: BaseTool | Callable[..., Any], kind: ToolKind) -> BaseTool:
+def _cache_metadata(cache: CachePolicy[Any] | None) -> dict[str, Any]:
+    if cache is None:
+        return {}
+    if not isinstance(cache, CachePolicy):
+        msg = f"cache must be a langgraph.types.CachePolicy or None, not {cache!r}"
+        raise OptionTypeError(msg)
+    return {CACHE_POLICY: cache}
+
+
+def _tagged(
+    obj: BaseTool | Callable[..., Any], kind: ToolKind, metadata: dict[str, Any]
+) -> BaseTool:
     base = obj if isinstance(obj, BaseTool) else as_tool(obj)
     other = INOUT if kind == COMPUTE else COMPUTE
     tags = [t for t in (base.tags or []) if t != other]
     if kind not in tags:
         tags.append(kind)
-    return base.model_copy(update={"tags": tags})
+    update: dict[str, Any] = {"tags": tags}
+    if metadata:  # a tool that declares nothing keeps its metadata object as it was
+        update["metadata"] = {**(base.metadata or {}), **metadata}
+    return base.model_copy(update=update)
 
 
 @overload
-def compute(obj: BaseTool) -> BaseTool: ...
+def compute(obj: BaseTool, /, *, cache: CachePolicy[Any] | None = None) -> BaseTool: ...
 @overload
-def compute(obj: Callable[..., Any]) -> BaseTool: ...
-def compute(obj: BaseTool | Callable[..., Any]) -> BaseTool:
+def compute(obj: Callable[..., Any], /, *, cache: CachePolicy[Any] | None = None) -> BaseTool: ...
+def compute(
+    obj: BaseTool | Callable[..., Any], /, *, cache: CachePolicy[Any] | None = None
+) -> BaseTool:
     """Mark a tool (or plain function) as CPU-bound: it runs on the worker-process pool.
 
     Use it for calls that hold a processor until they finish (numerics, image
@@ -53,6 +73,8 @@ def compute(obj: BaseTool | Callable[..., Any]) -> BaseTool:
 
     Args:
         obj: a LangChain tool, or a function with type hints and a docstring.
+        cache: reuse the tool's results for equal arguments (`CachePolicy(ttl=...)`;
+            see `Orchestrator`'s `cache`). Only for tools without side effects.
 
     Returns:
         A copy of the tool with `"compute"` in its tags.
@@ -67,14 +89,16 @@ def compute(obj: BaseTool | Callable[..., Any]) -> BaseTool:
             return n if n < 2 else fib.func(n - 1) + fib.func(n - 2)
         ```
     """
-    return _tagged(obj, COMPUTE)
+    return _tagged(obj, COMPUTE, _cache_metadata(cache))
 
 
 @overload
-def inout(obj: BaseTool) -> BaseTool: ...
+def inout(obj: BaseTool, /, *, cache: CachePolicy[Any] | None = None) -> BaseTool: ...
 @overload
-def inout(obj: Callable[..., Any]) -> BaseTool: ...
-def inout(obj: BaseTool | Callable[..., Any]) -> BaseTool:
+def inout(obj: Callable[..., Any], /, *, cache: CachePolicy[Any] | None = None) -> BaseTool: ...
+def inout(
+    obj: BaseTool | Callable[..., Any], /, *, cache: CachePolicy[Any] | None = None
+) -> BaseTool:
     """Mark a tool (or plain function) as I/O-bound: it overlaps freely with other calls.
 
     Async tools are awaited on the event loop; sync ones run in a bounded thread
@@ -82,21 +106,27 @@ def inout(obj: BaseTool | Callable[..., Any]) -> BaseTool:
 
     Args:
         obj: a LangChain tool, or a function with type hints and a docstring.
+        cache: reuse the tool's results for equal arguments (`CachePolicy(ttl=...)`;
+            see `Orchestrator`'s `cache`). Only for tools without side effects.
 
     Returns:
         A copy of the tool with `"inout"` in its tags.
 
     Example:
         ```python
+        from langgraph.types import CachePolicy
         from langchain_llmorch import inout
 
         @inout
         async def search(query: str) -> str:
             \"\"\"Search the web.\"\"\"
             return "..."
+
+        # the same look-up within ten minutes is answered from the cache
+        cached_search = inout(search, cache=CachePolicy(ttl=600))
         ```
     """
-    return _tagged(obj, INOUT)
+    return _tagged(obj, INOUT, _cache_metadata(cache))
 
 
 def tool_kind(tool: BaseTool) -> ToolKind:

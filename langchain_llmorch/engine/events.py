@@ -41,6 +41,9 @@ class TraceRecord:
     error: str | None = None
     node: str | None = None
     """The cluster node that ran a compute call (Ray: its IP); `None` on this machine."""
+    cached: bool = False
+    """The result was reused, not computed: taken from the tool-result cache, or from an
+    identical call running at the same time (it held no thread and no processor)."""
 
     @property
     def duration(self) -> float:
@@ -128,6 +131,9 @@ class FinishedEvent(_EventBase):
     started_at: float | None
     ended_at: float | None
     result: Any
+    cached: NotRequired[bool]
+    """True when the result was reused from the tool-result cache (or an identical
+    call in flight) instead of running the tool."""
 
 
 class FailedEvent(_EventBase):
