@@ -82,8 +82,12 @@ def cache_policies(tools: Mapping[str, BaseTool]) -> dict[str, CachePolicy[Any]]
         from langchain_llmorch import inout
         from langchain_llmorch.engine.cache import cache_policies
 
-        search = inout(lambda q: q, cache=CachePolicy(ttl=60))  # a function with a docstring
-        assert cache_policies({"search": search})["search"].ttl == 60
+        def search(query: str) -> str:
+            \"\"\"Search.\"\"\"
+            return query
+
+        tool = inout(search, cache=CachePolicy(ttl=60))
+        assert cache_policies({"search": tool})["search"].ttl == 60
         ```
     """
     out: dict[str, CachePolicy[Any]] = {}
