@@ -75,8 +75,10 @@ def test_tools_without_a_policy_are_never_cached() -> None:
     assert t.RAN["plain_lookup:a"] == 4
 
 
-def test_identical_calls_in_one_plan_run_once() -> None:
-    result = run(engine(), 's1: lookup(key="a")\ns2: lookup(key="a")\ns3: lookup(key="b")')
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_identical_calls_in_one_plan_run_once(policy: str) -> None:
+    plan = 's1: lookup(key="a")\ns2: lookup(key="a")\ns3: lookup(key="b")'
+    result = run(engine(policy=policy), plan)
     assert result.results == {"s1": "A", "s2": "A", "s3": "B"}
     assert sorted(cached(result).values()) == [False, False, True]  # s1 or s2 reused
     assert not cached(result)["s3"]
@@ -227,8 +229,9 @@ def test_a_cached_compute_call_takes_no_processor() -> None:
     assert by_id["s2"].ended_at < by_id["s1"].ended_at  # P=1 was busy with s1 all along
 
 
-def test_identical_compute_calls_run_once_and_leave_the_processor_free() -> None:
-    orch = Orchestrator(TOOLS, max_processors=2, cache=InMemoryCache())
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_identical_compute_calls_run_once_and_leave_the_processor_free(policy: str) -> None:
+    orch = Orchestrator(TOOLS, max_processors=2, policy=policy, cache=InMemoryCache())  # type: ignore[arg-type]
     run(orch, "s1: hold(seconds=0.2)\ns2: hold(seconds=0.2)")  # both workers are up
     plan = "s1: square(x=3, seconds=0.6)\ns2: square(x=3, seconds=0.6)\ns3: hold(seconds=0.1)"
     result = run(orch, plan)
