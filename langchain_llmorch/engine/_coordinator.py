@@ -113,7 +113,9 @@ class PlanRun:
         self.budget = RunBudget()  # what the calls' arguments may build, all together
         self.cache = RunCache.for_run(orch.cache, orch.cache_policies, orch.cache_scope, config)
         self.looked_up: dict[str, dict[str, Any] | None] = {}  # cache misses: their arguments
-        self.outcomes: dict[str, asyncio.Future[TraceRecord]] = {}  # cache misses running
+        # Cache misses running: `complete` resolves each, so a call released by a look-up
+        # must complete (or its outcome be cancelled), else its look-up task waits on.
+        self.outcomes: dict[str, asyncio.Future[TraceRecord]] = {}
 
     # -- scheduler -----------------------------------------------------------------
 
