@@ -16,9 +16,10 @@ from langchain_core.runnables import RunnableConfig, patch_config
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.tools import tool as as_tool
+from langgraph.types import CachePolicy
 from pydantic import BaseModel, ConfigDict
 
-from langchain_llmorch.errors import ToolDefinitionError, ToolTypeError
+from langchain_llmorch.errors import OptionTypeError, ToolDefinitionError, ToolTypeError
 from langchain_llmorch.runs import request_config
 from langchain_llmorch.tool_limits import limits_metadata
 
@@ -31,6 +32,8 @@ JOIN_TOOL = "join"
 BUILTIN_TOOLS = frozenset({SELF_TOOL, JOIN_TOOL})
 IN_PROCESS = "llmorch_in_process"
 """Tool metadata key: a compute tool that must run in this process (it does not pickle)."""
+CACHE_POLICY = "llmorch_cache"
+"""Tool metadata key: the tool's `CachePolicy` (its results may be reused)."""
 BUILTIN = "llmorch_builtin"
 """Tool metadata key: the built-in tool `make_self_tool` made (an agent may be given it)."""
 
@@ -91,6 +94,15 @@ def _tagged(
     return base.model_copy(update=update)
 
 
+def _cache_metadata(cache: CachePolicy[Any] | None) -> dict[str, Any]:
+    if cache is None:
+        return {}
+    if not isinstance(cache, CachePolicy):
+        msg = f"cache must be a langgraph.types.CachePolicy or None, not {cache!r}"
+        raise OptionTypeError(msg)
+    return {CACHE_POLICY: cache}
+
+
 def _kind_marker(
     kind: ToolKind,
     obj: BaseTool | Callable[..., Any] | None,
@@ -98,8 +110,10 @@ def _kind_marker(
     max_concurrency: int | None,
     resources: Mapping[str, float] | None,
     ordered: bool | None,
+    cache: CachePolicy[Any] | None,
 ) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
     limits = limits_metadata(max_concurrency=max_concurrency, resources=resources, ordered=ordered)
+    limits |= _cache_metadata(cache)
     if obj is None:  # used as `@compute(max_concurrency=2)`
         return lambda target: _tagged(target, kind, limits)
     return _tagged(obj, kind, limits)
@@ -113,6 +127,7 @@ def compute(
     max_concurrency: int | None = None,
     resources: Mapping[str, float] | None = None,
     ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
 ) -> BaseTool: ...
 @overload
 def compute(
@@ -122,6 +137,7 @@ def compute(
     max_concurrency: int | None = None,
     resources: Mapping[str, float] | None = None,
     ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
 ) -> Callable[[BaseTool | Callable[..., Any]], BaseTool]: ...
 def compute(
     obj: BaseTool | Callable[..., Any] | None = None,
@@ -130,6 +146,7 @@ def compute(
     max_concurrency: int | None = None,
     resources: Mapping[str, float] | None = None,
     ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
 ) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
     """Mark a tool (or plain function) as CPU-bound: it runs on the worker-process pool.
 
@@ -144,6 +161,8 @@ def compute(
         resources: named amounts a call holds while it runs (`{"gpu": 1}`); the
             `Orchestrator(resources=...)` gives the capacities.
         ordered: calls of the tool run one at a time, in plan order.
+        cache: reuse the tool's results for equal arguments (`CachePolicy(ttl=...)`;
+            see `Orchestrator`'s `cache`). Only for tools without side effects.
 
     Returns:
         A copy of the tool with `"compute"` in its tags (and the declarations in its
@@ -169,7 +188,12 @@ def compute(
         ```
     """
     return _kind_marker(
-        COMPUTE, obj, max_concurrency=max_concurrency, resources=resources, ordered=ordered
+        COMPUTE,
+        obj,
+        max_concurrency=max_concurrency,
+        resources=resources,
+        ordered=ordered,
+        cache=cache,
     )
 
 
@@ -181,6 +205,7 @@ def inout(
     max_concurrency: int | None = None,
     resources: Mapping[str, float] | None = None,
     ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
 ) -> BaseTool: ...
 @overload
 def inout(
@@ -190,6 +215,7 @@ def inout(
     max_concurrency: int | None = None,
     resources: Mapping[str, float] | None = None,
     ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
 ) -> Callable[[BaseTool | Callable[..., Any]], BaseTool]: ...
 def inout(
     obj: BaseTool | Callable[..., Any] | None = None,
@@ -198,6 +224,7 @@ def inout(
     max_concurrency: int | None = None,
     resources: Mapping[str, float] | None = None,
     ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
 ) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
     """Mark a tool (or plain function) as I/O-bound: it overlaps freely with other calls.
 
@@ -213,6 +240,8 @@ def inout(
             `Orchestrator(resources=...)` gives the capacities.
         ordered: calls of the tool run one at a time, in plan order (a tool with
             side effects: writing a file, then appending to it).
+        cache: reuse the tool's results for equal arguments (`CachePolicy(ttl=...)`;
+            see `Orchestrator`'s `cache`). Only for tools without side effects.
 
     Returns:
         A copy of the tool with `"inout"` in its tags (and the declarations in its
@@ -224,6 +253,7 @@ def inout(
 
     Example:
         ```python
+        from langgraph.types import CachePolicy
         from langchain_llmorch import inout
 
         @inout
@@ -237,10 +267,18 @@ def inout(
         def append(path: str, line: str) -> str:
             \"\"\"Append a line to a file.\"\"\"
             return line
+
+        # the same look-up within ten minutes is answered from the cache
+        cached_search = inout(search, cache=CachePolicy(ttl=600))
         ```
     """
     return _kind_marker(
-        INOUT, obj, max_concurrency=max_concurrency, resources=resources, ordered=ordered
+        INOUT,
+        obj,
+        max_concurrency=max_concurrency,
+        resources=resources,
+        ordered=ordered,
+        cache=cache,
     )
 
 

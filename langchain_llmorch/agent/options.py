@@ -3,8 +3,8 @@
 `create_llmorch_agent`, `build_llmorch_graph` and `LLMOrchAgentExecutor` take the same
 keyword arguments (`LLMOrchOptions`, for type checkers) and turn them into one frozen
 `AgentOptions`. The engine's knobs belong to the `Orchestrator` (pass one with
-`orchestrator=`); `max_processors`, `policy`, `call_timeout` and `executor` are still
-accepted as shorthands that build it.
+`orchestrator=`); `max_processors`, `policy`, `call_timeout`, `executor` and `cache` are
+still accepted as shorthands that build it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, TypedDict
+
+from langgraph.cache.base import BaseCache
 
 from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.orchestrator import Orchestrator, Policy
@@ -101,7 +103,7 @@ class LLMOrchOptions(TypedDict, total=False):
     """The keyword arguments of `create_llmorch_agent` and friends, for type checkers.
 
     The agent's options are `AgentOptions`'s fields (see there for what each does); the
-    last four are shorthands that build the agent's `Orchestrator`.
+    last five are shorthands that build the agent's `Orchestrator`.
     """
 
     system_prompt: str | None
@@ -125,9 +127,11 @@ class LLMOrchOptions(TypedDict, total=False):
     """Seconds after which a planned call fails into recovery (`DEFAULT_CALL_TIMEOUT`)."""
     executor: ComputeExecutor | None
     """A compute backend (default: the process-wide worker pool)."""
+    cache: BaseCache[Any] | None
+    """Where cacheable tools' results are kept (a LangGraph cache; default: in memory)."""
 
 
-ENGINE_SHORTHANDS = ("max_processors", "policy", "call_timeout", "executor")
+ENGINE_SHORTHANDS = ("max_processors", "policy", "call_timeout", "executor", "cache")
 
 
 def split_options(
@@ -159,6 +163,7 @@ def split_options(
             policy=engine.get("policy", "dataflow"),
             executor=engine.get("executor"),
             call_timeout=engine.get("call_timeout", DEFAULT_CALL_TIMEOUT),
+            cache=engine.get("cache"),
         )
     return agent, orchestrator
 

@@ -26,6 +26,10 @@ How a call flows (one `PlanRun` per `Orchestrator.arun`, all on one asyncio even
   go ahead. A plan without such calls never builds the list (nothing is locked).
 - Every call leaves a `TraceRecord` with its processor, pid and epoch times, and what it
   waited for (`waiting_for`: `"processor"`, `"gpu"`, `"tool:search"`, `"order:s2"`).
+- A call of a cacheable tool (`engine.cache`) looks its result up as soon as it is
+  ready, before it queues: a hit (or an identical call in flight) finishes it as
+  `cached` without a thread or a processor; a miss goes on as any call and stores
+  its result.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from langchain_core.runnables import RunnableConfig
 
 from langchain_llmorch.engine.admission import Gate, check_capacities
 from langchain_llmorch.engine.backend import ComputeExecutor
+from langchain_llmorch.engine.cache import Flight, Found, RunCache
 from langchain_llmorch.engine.calls import CallRunner
 from langchain_llmorch.engine.events import RunResult, StreamEvent, TraceRecord, event
 from langchain_llmorch.engine.scheduling import choose_order
@@ -120,6 +125,11 @@ class PlanRun:
         self.done = set(kept)  # finished calls: an ordered call waits for its predecessor here
         self.started: set[str] = set()
         self.dropped: set[str] = set()  # released, then skipped before they started
+        self.cache = RunCache.for_run(orch.cache, orch.cache_policies, orch.cache_scope, config)
+        self.looked_up: dict[str, dict[str, Any] | None] = {}  # cache misses: their arguments
+        # Cache misses running: `complete` resolves each, so a call released by a look-up
+        # must complete (or its outcome be cancelled), else its look-up task waits on.
+        self.outcomes: dict[str, asyncio.Future[TraceRecord]] = {}
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -161,7 +171,9 @@ class PlanRun:
                 if task is feeder:
                     task.result()  # the plan's stream failed: stop the run
                 else:
-                    self.complete(self.tasks.pop(task), task.result())
+                    cid = self.tasks.pop(task)
+                    if (record := task.result()) is not None:  # None: a miss that ran as cid
+                        self.complete(cid, record)
             if feeder is not None:
                 feeder.result()
         except BaseException:
@@ -227,6 +239,8 @@ class PlanRun:
 
     def release(self, ready: list[str]) -> None:
         """Hand calls whose inputs are complete to the coordinator (they are scheduled)."""
+        if self.cache is not None:
+            ready = self.look_up_first(ready)
         for cid in ready:
             self.records[cid] = TraceRecord(
                 id=cid,
@@ -322,13 +336,16 @@ class PlanRun:
 
     def complete(self, cid: str, record: TraceRecord) -> None:
         self.result.trace.append(record)
-        if self.frg.kind(cid) == COMPUTE:
+        if (outcome := self.outcomes.pop(cid, None)) is not None and not outcome.done():
+            outcome.set_result(record)  # the call's cache look-up stores its result
+        if self.frg.kind(cid) == COMPUTE and not record.cached:
             self.running_compute -= 1
         if self.gate is not None:
             self.gate.give_back(cid)
         if record.status == "finished":
             self.done.add(cid)
-            self.durations.observe(record.tool, record.duration)
+            if not record.cached:
+                self.durations.observe(record.tool, record.duration)
             self.emit(
                 "finished",
                 record,
@@ -336,6 +353,7 @@ class PlanRun:
                 started_at=record.started_at,
                 ended_at=record.ended_at,
                 result=self.result.results.get(cid),
+                **({"cached": True} if record.cached else {}),
             )
         else:
             self.emit("failed", record, error=record.error)
@@ -420,7 +438,9 @@ class PlanRun:
     async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
         results = self.result.results
         try:
-            args = evaluate_args(self.frg.bound_args[cid], results, run=self.budget)
+            args = self.looked_up.pop(cid, None)
+            if args is None:
+                args = evaluate_args(self.frg.bound_args[cid], results, run=self.budget)
         except KeyError as err:
             failure = DependencyFailedError(f"could not compute the arguments of {cid}: {err!r}")
             failure.__cause__ = err
@@ -472,3 +492,100 @@ class PlanRun:
     ) -> None:
         if self.on_event is not None:
             self.on_event(event(name, record, **fields))
+
+    # -- reusing results (engine.cache) --------------------------------------------
+
+    def look_up_first(self, ready: list[str]) -> list[str]:
+        """Start a cache look-up for each cacheable call; return the other calls.
+
+        A call comes back here after its look-up missed: it then goes on as any call.
+        """
+        assert self.cache is not None  # only called with a cache
+        rest = []
+        for cid in ready:
+            if cid in self.looked_up or self.frg.calls[cid].tool not in self.cache.policies:
+                rest.append(cid)
+                continue
+            self.looked_up[cid] = None
+            task = asyncio.ensure_future(self.reuse(cid))
+            self.tasks[task] = cid
+            task.add_done_callback(self.finished.put_nowait)
+        return rest
+
+    async def reuse(self, cid: str) -> TraceRecord | None:
+        """A cacheable call: finish it with a reused result, or run it and store the result.
+
+        Returns the call's record when reused; `None` when it ran (its own task completes it).
+        """
+        assert self.cache is not None  # only called with a cache
+        call = self.frg.calls[cid]
+        try:
+            args = evaluate_args(self.frg.bound_args[cid], self.result.results, run=self.budget)
+        except Exception:  # `invoke` evaluates them again and fails the call
+            self.release([cid])
+            return None
+        key = self.cache.key(self.runner.tool(call.tool), args)
+        if key is None:  # arguments without a stable form: the call just runs
+            self.looked_up[cid] = args
+            self.release([cid])
+            return None
+        now = time.time()
+        record = TraceRecord(
+            id=cid,
+            tool=call.tool,
+            kind=self.frg.kind(cid),
+            processor=None,
+            pid=os.getpid(),
+            scheduled_at=now,
+            started_at=now,
+            ended_at=0.0,
+            status="finished",
+            attempt=self.attempts.get(cid, 1),
+            cached=True,
+        )
+        announced = False
+
+        def announce() -> None:  # waiting for an identical call, or reused at once
+            nonlocal announced
+            if not announced:
+                announced = True
+                self.emit("scheduled", record)
+                self.emit("started", record, pid=record.pid, args=args)
+
+        try:
+            found = await self.cache.find(key, call.tool, on_wait=announce)
+        except Exception as err:  # the identical call this one waited for failed
+            announce()
+            return self.fail(record, err)
+        if isinstance(found, Found):
+            announce()
+            return self.reused(record, found.value)
+        await self.lead(cid, args, found)
+        return None
+
+    def reused(self, record: TraceRecord, value: Any) -> TraceRecord:
+        """Finish a call with a result it did not compute."""
+        if self.on_result is not None:
+            try:
+                self.on_result(record.id, value)
+            except Exception as err:  # the hook's error fails this call only
+                return self.fail(record, err)
+        self.result.results[record.id] = value
+        record.ended_at = time.time()
+        return record
+
+    async def lead(self, cid: str, args: dict[str, Any], flight: Flight) -> None:
+        """Run a call no cache holds, then store its result for identical calls."""
+        outcome: asyncio.Future[TraceRecord] = asyncio.get_running_loop().create_future()
+        self.outcomes[cid] = outcome
+        self.looked_up[cid] = args
+        try:
+            self.release([cid])
+            record = await outcome
+        except BaseException:
+            flight.abandon()
+            raise
+        if record.status == "finished":
+            await flight.land(self.result.results[cid])
+        else:
+            flight.fail(self.result.errors[cid])

@@ -63,6 +63,23 @@ def compute_payload(
     LangChain tools do not pickle (their schema is a class made at run time), so the
     worker gets the tool's function and the validated values, never the tool.
     """
+    kwargs = validated_args(tool, args)
+    if isinstance(tool, StructuredTool) and tool.func is not None:
+        return tool.func, kwargs
+    return tool._run, kwargs  # noqa: SLF001 - a custom BaseTool: its bound _run must pickle
+
+
+def validated_args(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
+    """`args` checked against the tool's schema, each with the value it validates to.
+
+    Raises:
+        ToolArgumentsError: when they do not fit the schema.
+
+    Example:
+        ```python
+        assert validated_args(add, {"a": "2"}) == {"a": 2.0}  # add(a: float, b: float = 0)
+        ```
+    """
     schema = tool.get_input_schema()
     try:
         validated = schema.model_validate(args) if issubclass(schema, BaseModel) else None
@@ -75,9 +92,7 @@ def compute_payload(
             key = info.alias or name
             if key in args:
                 kwargs[key] = getattr(validated, name)
-    if isinstance(tool, StructuredTool) and tool.func is not None:
-        return tool.func, kwargs
-    return tool._run, kwargs  # noqa: SLF001 - a custom BaseTool: its bound _run must pickle
+    return kwargs
 
 
 class _ToolRaisedBaseError(Exception):
@@ -309,4 +324,10 @@ class CallRunner:
         )
 
 
-__all__ = ["CallRunner", "ToolArgumentsError", "compute_payload", "has_async_impl"]
+__all__ = [
+    "CallRunner",
+    "ToolArgumentsError",
+    "compute_payload",
+    "has_async_impl",
+    "validated_args",
+]

@@ -45,6 +45,9 @@ class TraceRecord:
     """What held the call back after it was scheduled, in the order met: `"processor"`,
     a resource (`"gpu"`), a tool's limit (`"tool:search"`), an ordered call (`"order:s2"`).
     Empty when it started at once."""
+    cached: bool = False
+    """The result was reused, not computed: taken from the tool-result cache, or from an
+    identical call running at the same time (it held no thread and no processor)."""
 
     @property
     def duration(self) -> float:
@@ -137,6 +140,9 @@ class FinishedEvent(_EventBase):
     started_at: float | None
     ended_at: float | None
     result: Any
+    cached: NotRequired[bool]
+    """True when the result was reused from the tool-result cache (or an identical
+    call in flight) instead of running the tool."""
 
 
 class FailedEvent(_EventBase):

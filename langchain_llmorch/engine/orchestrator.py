@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
+from langgraph.cache.base import BaseCache
+from langgraph.types import CachePolicy
 
 from langchain_llmorch.engine._coordinator import EventSink, Extension, PlanRun, ResultHook
 from langchain_llmorch.engine.admission import Capacities, check_capacities
@@ -23,6 +25,7 @@ from langchain_llmorch.engine.backend import (
     run_sync,
     thread_pool,
 )
+from langchain_llmorch.engine.cache import cache_policies, check_scope, namespace, process_cache
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel
@@ -91,6 +94,13 @@ class Orchestrator:
             starts only when what it declares is free; the orchestrator's runs (and the
             agents given it) share them. A call that needs a resource not given here, or
             more than its capacity, is a `PlanValidationError` before the run starts.
+        cache: where the results of cacheable tools (`inout(tool, cache=CachePolicy(...))`)
+            are kept: a LangGraph cache backend (`InMemoryCache`, `SqliteCache` shared by
+            the processes of a machine, `RedisCache` beyond). `None`: one in-memory cache
+            per process. A cached call finishes without running (`TraceRecord.cached`).
+        cache_scope: the part of every cache key the application chooses (e.g. the user,
+            when results must not cross users); a run's
+            `config["configurable"]["llmorch_cache_scope"]` replaces it.
 
     Example:
         ```python
@@ -127,12 +137,20 @@ class Orchestrator:
         respect_load: bool = False,
         slot_group: str | None = None,
         resources: Mapping[str, float] | None = None,
+        cache: BaseCache[Any] | None = None,
+        cache_scope: str = "",
     ) -> None:
         """Create an orchestrator; the worker pool starts on first use."""
         _check_options(policy, max_processors, call_timeout)
+        if cache is not None and not isinstance(cache, BaseCache):
+            msg = f"cache must be a langgraph.cache.base.BaseCache or None, not {cache!r}"
+            raise OptionTypeError(msg)
+        self._cache = cache
+        self.cache_scope = check_scope(cache_scope, "cache_scope")
         capacities = {} if resources is None else check_amounts(resources, what="resources")
         self.resource_pool = Capacities(capacities)
         self.tools = dict(tools) if isinstance(tools, Mapping) else tools_by_name(tools)
+        self._cache_policies = cache_policies(self.tools)
         self.policy: Policy = policy
         self.call_timeout = call_timeout
         self.durations = durations or _SHARED_DURATIONS
@@ -159,6 +177,7 @@ class Orchestrator:
         """
         bound = copy.copy(self)
         bound.tools = dict(tools) if isinstance(tools, Mapping) else tools_by_name(tools)
+        bound._cache_policies = cache_policies(bound.tools)  # noqa: SLF001 - a copy of this class
         bound._lock = threading.Lock()  # noqa: SLF001 - a copy of this class
         return bound
 
@@ -179,6 +198,44 @@ class Orchestrator:
             ```
         """
         check_capacities(frg, self.resources)
+
+    @property
+    def cache(self) -> BaseCache[Any]:
+        """The backend of the tool-result cache (this process's in-memory one by default)."""
+        return self._cache if self._cache is not None else process_cache()
+
+    @property
+    def cache_policies(self) -> dict[str, CachePolicy[Any]]:
+        """Tool name -> `CachePolicy`, for this orchestrator's cacheable tools."""
+        return self._cache_policies
+
+    def clear_cache(self, *, tool: str | None = None, scope: str | None = None) -> None:
+        """Forget cached tool results.
+
+        With neither argument, the whole backend is cleared (everything in it, also
+        what other programs stored there). With `tool` and/or `scope`, only the results
+        of that tool (default: every cacheable tool of this orchestrator) in that scope
+        (default: `cache_scope`).
+
+        Example:
+            ```python
+            engine = Orchestrator([search], cache=SqliteCache(path="tools.db"))
+            engine.clear_cache(scope="alice")  # alice's results of every cacheable tool
+            engine.clear_cache()  # everything
+            ```
+        """
+        self.cache.clear(self._cleared(tool, scope))
+
+    async def aclear_cache(self, *, tool: str | None = None, scope: str | None = None) -> None:
+        """`clear_cache` for async code."""
+        await self.cache.aclear(self._cleared(tool, scope))
+
+    def _cleared(self, tool: str | None, scope: str | None) -> list[tuple[str, ...]] | None:
+        if tool is None and scope is None:
+            return None
+        where = self.cache_scope if scope is None else check_scope(scope, "scope")
+        names = list(self._cache_policies) if tool is None else [tool]
+        return [namespace(where, name) for name in names]
 
     @property
     def processors(self) -> int:
