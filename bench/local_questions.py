@@ -19,6 +19,7 @@ Run it (about 10-30 s a question on one llama.cpp thread):
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,8 +27,13 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from bench.question_sets import QUESTIONS, SETS, TOOLS, Question
+from bench import holdout2
+from bench.question_sets import QUESTIONS, TOOLS, Question
+from bench.question_sets import SETS as OLD_SETS
 from langchain_llmorch.agent.answer import mentions, model_words
+
+SETS = {**OLD_SETS, **holdout2.SETS}
+"""Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`."""
 
 
 @dataclass
@@ -46,12 +52,29 @@ class Score:
     ran: list[str] = field(default_factory=list)
 
 
-def _normal(value: Any) -> Any:
+def _normal(value: Any, tool: str = "", arg: str = "") -> Any:
+    canonical = holdout2.CANONICAL.get((tool, arg))
+    if canonical is not None and isinstance(value, str):
+        return canonical(value)
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def _argument(expr: Any, tools: dict[str, str]) -> Any:
+    """A plan argument as the scorer compares it: a whole reference is the referred tool's."""
+    from langchain_llmorch.plan.expressions import Ref, Template  # noqa: PLC0415
+
+    if isinstance(expr, Template) and len(expr.parts) == 1:
+        expr = expr.parts[0]
+    if isinstance(expr, Ref) and expr.id in tools:
+        return holdout2.chained(tools[expr.id])
+    return expr
+
+
 def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
-    """The tool calls that finished (not `self`), as (tool, argument, value)."""
+    """The tool calls that finished (not `self`), as (tool, argument, value).
+
+    An argument that is an earlier call's whole result is `holdout2.chained(its tool)`.
+    """
     from langchain_llmorch.errors import PlanSyntaxError  # noqa: PLC0415
     from langchain_llmorch.plan.language import parse_plan  # noqa: PLC0415
 
@@ -60,24 +83,72 @@ def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
         plan = parse_plan(state.get("plan") or "")
     except PlanSyntaxError:
         return set()
+    tools = {call.id: call.tool for call in plan.calls}
     calls = set()
     for call in plan.calls:
         if call.tool in {"self", "join"} or call.id not in finished:
             continue
         for name, expr in call.kwargs.items():
-            calls.add((call.tool, name, _normal(expr)))
+            calls.add((call.tool, name, _normal(_argument(expr, tools), call.tool, name)))
     return calls
+
+
+_MORE = re.compile(
+    r"\b(larger|higher|greater|bigger|more|stronger|heavier|taller|longer|largest|highest|"
+    r"greatest|biggest|most|strongest|heaviest|tallest|longest|exceeds?|outweighs?)\b",
+    re.IGNORECASE,
+)
+_LESS = re.compile(
+    r"\b(smaller|lower|less|fewer|weaker|lighter|shorter|smallest|lowest|least|fewest|"
+    r"weakest|lightest|shortest)\b",
+    re.IGNORECASE,
+)
+
+
+def comparison_wrong(answer: str, larger: str, smaller: str) -> str | None:
+    """Why an answer's comparison of `larger` and `smaller` is wrong, or None when right.
+
+    Each sentence that names one of them and a comparative word claims something: the
+    subject named nearest before the word (else the first one after it) is said to be the
+    larger ("more", "higher", ...) or the smaller ("less", "lower", ...). Right: at least
+    one claim, and every claim agrees with the truth.
+    """
+    names = {larger: True, smaller: False}
+    claims = 0
+    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+        found = [
+            (m.start(), is_larger)
+            for name, is_larger in names.items()
+            for m in re.finditer(
+                rf"(?<![\w.]){re.escape(name)}(?![\w]|\.\d)", sentence, re.IGNORECASE
+            )
+        ]
+        words = [(m.start(), True) for m in _MORE.finditer(sentence)]
+        words += [(m.start(), False) for m in _LESS.finditer(sentence)]
+        if not found or not words:
+            continue
+        at, says_more = min(words)
+        before = [f for f in found if f[0] < at]
+        subject = max(before)[1] if before else min(found)[1]
+        claims += 1
+        if subject != says_more:
+            return f"wrong comparison: {sentence!r}"
+    return None if claims else "the answer does not say which is larger"
 
 
 def score(question: Question, state: dict[str, Any], seconds: float) -> Score:
     """Right calls: exactly the expected ones ran. Right answer: every expected number."""
     answer = state["messages"][-1].text if state.get("messages") else ""
-    expected = {(t, a, _normal(v)) for t, a, v in question.calls}
+    expected = {(t, a, _normal(v, t, a)) for t, a, v in question.calls}
     ran = ran_calls(state)
+    words = model_words(answer)
+    right = all(mentions(words, n) for n in question.numbers)
+    if question.larger is not None:
+        right = right and comparison_wrong(words, *question.larger) is None
     return Score(
         question=question.text,
         calls_right=ran == expected,
-        answer_right=all(mentions(model_words(answer), n) for n in question.numbers),
+        answer_right=right,
         shown_right=all(mentions(answer, n) for n in question.numbers),
         seconds=seconds,
         plan=state.get("plan") or "",
