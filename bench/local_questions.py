@@ -50,6 +50,89 @@ class Score:
     plan: str = ""
     answer: str = ""
     ran: list[str] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    """The model requests it made (`RequestLog`): kind, tokens, prefill and decode seconds."""
+
+
+class RequestLog:
+    """Where a question's model seconds go: llama.cpp's timings of every request.
+
+    An `httpx` response hook for the chat model's client: each reply of the embedded
+    server carries `timings` (prompt tokens processed and reused from the cache, prefill
+    and decode milliseconds); the request's kind comes from its `x-llmorch-request` header.
+    """
+
+    def __init__(self) -> None:
+        """An empty log."""
+        self.entries: list[dict[str, Any]] = []
+
+    def hook(self, response: Any) -> None:
+        """Record one response (an `httpx` response event hook)."""
+        response.read()
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        timings = (body.get("timings") or {}) if isinstance(body, dict) else {}
+        self.entries.append(
+            {
+                "kind": response.request.headers.get("x-llmorch-request", "?"),
+                "wall": response.elapsed.total_seconds(),
+                "prompt_n": timings.get("prompt_n", 0),
+                "cache_n": timings.get("cache_n", 0),
+                "prefill": timings.get("prompt_ms", 0.0) / 1000,
+                "predicted_n": timings.get("predicted_n", 0),
+                "decode": timings.get("predicted_ms", 0.0) / 1000,
+            }
+        )
+
+    def take(self) -> list[dict[str, Any]]:
+        """The entries since the last `take()`."""
+        entries, self.entries = self.entries, []
+        return entries
+
+    def client(self) -> Any:
+        """An `httpx.Client` that records into this log (pass as `http_client=`)."""
+        import httpx  # noqa: PLC0415
+
+        return httpx.Client(event_hooks={"response": [self.hook]}, timeout=600)
+
+
+def where_seconds_go(scores: Sequence[Score]) -> str:
+    """Mean seconds a question per part: first plan (prefill, decode), repairs, joiner."""
+    n = max(len(scores), 1)
+    parts = {"plan prefill": 0.0, "plan decode": 0.0, "repairs": 0.0, "join": 0.0}
+    tokens = {"plan": [0, 0, 0], "join": [0, 0, 0]}  # prompt, cached, generated
+    extra = 0
+    for s in scores:
+        first = True
+        for r in s.requests:
+            if r["kind"] == "plan" and first:
+                parts["plan prefill"] += r["prefill"]
+                parts["plan decode"] += r["decode"]
+                first = False
+                key = "plan"
+            elif r["kind"] == "join":
+                parts["join"] += r["wall"]
+                key = "join"
+            else:
+                parts["repairs"] += r["wall"]
+                extra += 1
+                continue
+            tokens[key][0] += r["prompt_n"] + r["cache_n"]
+            tokens[key][1] += r["cache_n"]
+            tokens[key][2] += r["predicted_n"]
+    model = sum(parts.values())
+    rest = sum(s.seconds for s in scores) - model
+    shown = ", ".join(f"{k} {v / n:.1f}" for k, v in parts.items())
+    tok = "; ".join(
+        f"{k}: {p / n:.0f} prompt tokens ({c / n:.0f} cached), {g / n:.0f} generated"
+        for k, (p, c, g) in tokens.items()
+    )
+    return (
+        f"  seconds a question: {shown}, the rest (calls, client) {rest / n:.1f}; "
+        f"{extra} repair/recovery requests\n  {tok}"
+    )
 
 
 def _normal(value: Any, tool: str = "", arg: str = "") -> Any:
@@ -162,6 +245,7 @@ def run(
     planning: str,
     questions: Sequence[Question] = QUESTIONS,
     tools: Sequence[BaseTool] = TOOLS,
+    log: RequestLog | None = None,
 ) -> list[Score]:
     """Ask every question through a fresh agent with `planning`; score each answer."""
     from langchain_llmorch.agent.graph import create_llmorch_agent  # noqa: PLC0415
@@ -169,9 +253,13 @@ def run(
     agent: Any = create_llmorch_agent(model, tools, planning=planning)  # type: ignore[arg-type]
     scores = []
     for question in questions:
+        if log is not None:
+            log.take()
         start = time.perf_counter()
         state = agent.invoke({"messages": [("user", question.text)]})
         scores.append(score(question, state, time.perf_counter() - start))
+        if log is not None:
+            scores[-1].requests = log.take()
     return scores
 
 
@@ -189,16 +277,24 @@ def report(title: str, scores: Sequence[Score]) -> str:
             lines.append("           plan: " + " | ".join(s.plan.splitlines()))
             lines.append(f"           ran: {', '.join(s.ran) or '(none)'}")
             lines.append(f"           answer: {s.answer[:200]!r}")
+    lines.append(totals(scores))
+    return "\n".join(lines)
+
+
+def totals(scores: Sequence[Score]) -> str:
+    """The totals of a run: right calls, right answers, seconds, where the seconds go."""
     n = len(scores)
     calls = sum(s.calls_right for s in scores)
     answers = sum(s.answer_right for s in scores)
     shown = sum(s.shown_right for s in scores)
     mean = sum(s.seconds for s in scores) / max(n, 1)
-    lines.append(
+    line = (
         f"  tool calls right {calls}/{n}, answers right {answers}/{n} (with the results the "
         f"joiner adds: {shown}/{n}), {mean:.1f} s a question"
     )
-    return "\n".join(lines)
+    if any(s.requests for s in scores):
+        line += "\n" + where_seconds_go(scores)
+    return line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -211,11 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from langchain_llmorch.local import local_chat_model  # noqa: PLC0415
 
-    model = local_chat_model(args.model, max_tokens=400, timeout=180)
+    log = RequestLog()
+    model = local_chat_model(args.model, max_tokens=400, timeout=180, http_client=log.client())
     for name in args.set:
         tools, questions = SETS[name]
         for planning in args.planning:
-            scores = run(model, planning, questions[: args.limit], tools)
+            scores = run(model, planning, questions[: args.limit], tools, log)
             print(report(f"{name} set, planning={planning}", scores), flush=True)
     return 0
 
