@@ -33,8 +33,10 @@ _REPO = Path(__file__).resolve().parent.parent
 
 def worker(model_name: str | None, planning: str) -> int:
     """Answer `{"set": ..., "index": ...}` lines from stdin with one JSON `Score` a line."""
+    import langchain_llmorch  # noqa: PLC0415
     from langchain_llmorch.local import local_chat_model  # noqa: PLC0415
 
+    sys.stderr.write(f"worker: langchain_llmorch from {Path(langchain_llmorch.__file__).parent}\n")
     log = RequestLog()
     model = local_chat_model(model_name, max_tokens=400, timeout=300, http_client=log.client())
     for line in sys.stdin:
@@ -51,12 +53,14 @@ class _Worker:
         self.scores: dict[str, list[Score]] = {}
         root = str(Path(path).resolve())
         env = dict(os.environ)
+        # `-m` puts the working directory first on sys.path: run in PATH, so PATH's copy
+        # of the package is the one imported.
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([root, str(_REPO)]))
         command = [sys.executable, "-m", "bench.local_ab", "--worker", "--planning", planning]
         if model:
             command += ["--model", model]
         self.process = subprocess.Popen(  # noqa: S603 - our own module
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=root
         )
 
     def ask(self, name: str, index: int) -> Score:
