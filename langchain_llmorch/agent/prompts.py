@@ -253,6 +253,7 @@ def joiner_messages(
     steps: Sequence[str] = (),
     failed: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    facts: Sequence[str] = (),
 ) -> list[AnyMessage]:
     """The joiner's single request: the question, the results, and the folded answer steps.
 
@@ -267,6 +268,8 @@ def joiner_messages(
             the examples' `EXAMPLE_ANSWER_PROMPT` is left out).
         failed: each failed call, rendered -> why it failed, in words.
         notes: facts about how the results were found (what recovery looked up instead).
+        facts: values computed from the results for the answer to copy (`agent.facts`:
+            an amount the question gives times a looked-up rate).
     """
     messages = conversation(messages)
     question = last_question(messages)
@@ -275,6 +278,11 @@ def joiner_messages(
     extremes = _extremes(results)
     if extremes:
         parts.append(extremes)
+    if facts:
+        parts.append(
+            "Computed from the results (if the question asks for one, state its value):\n"
+            + "\n".join(f"- {fact}" for fact in facts)
+        )
     if failed:
         parts.append(
             "These calls failed, so their results are not available. Say so for each, "
@@ -304,6 +312,12 @@ def _extremes(results: Mapping[str, Any]) -> str:
     for values in by_tool.values():
         if len(set(values.values())) >= 2:  # noqa: PLR2004 - a comparison needs two
             high, low = max(values, key=values.__getitem__), min(values, key=values.__getitem__)
+            if len(values) == 2:  # noqa: PLR2004 - a pair: say it as a comparison
+                lines.append(
+                    f"{high} = {result_text(values[high])} is larger than "
+                    f"{low} = {result_text(values[low])}."
+                )
+                continue
             lines.append(
                 f"Largest: {high} = {result_text(values[high])}. "
                 f"Smallest: {low} = {result_text(values[low])}."
