@@ -107,7 +107,8 @@ def where_seconds_go(scores: Sequence[Score]) -> str:
     for s in scores:
         first = True
         for r in s.requests:
-            if r["kind"] == "plan" and first:
+            # Structured plan requests carry no kind header (yet): "?" is a plan too.
+            if r["kind"] in {"plan", "?"} and first:
                 parts["plan prefill"] += r["prefill"]
                 parts["plan decode"] += r["decode"]
                 first = False

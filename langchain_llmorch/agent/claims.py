@@ -145,6 +145,7 @@ def correction_request(
     *,
     contradicted: Sequence[str] = (),
     unstated: Sequence[str] = (),
+    left_out: Sequence[str] = (),
 ) -> str:
     """What the joiner says when it sends a contradicted answer back.
 
@@ -156,9 +157,12 @@ def correction_request(
             (`contradicted_comparisons`).
         unstated: computed values the answer should state and does not
             (`agent.facts`), as the joiner was told them.
+        left_out: results the answer does not write (`call = value`).
     """
     parts = [f"Your answer gets a comparison wrong: {truth}." for truth in contradicted]
     parts += [f"Your answer does not state the computed value: {fact}." for fact in unstated]
+    if left_out:
+        parts.append(f"Your answer leaves out {'; '.join(left_out)}: write each number.")
     if unsupported:
         parts.append(
             f"Your answer states {', '.join(unsupported)}, which no result gives: state only "

@@ -204,9 +204,9 @@ def numeric_results(
     out: dict[str, tuple[Call, float]] = {}
     for cid, call in calls.items():
         value = results.get(cid)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if numbers_of(value):  # finite
-                out[cid] = (call, value)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if numeric and numbers_of(value):  # a finite number
+            out[cid] = (call, value)  # type: ignore[assignment]
     return out
 
 

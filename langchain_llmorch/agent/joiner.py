@@ -120,11 +120,11 @@ class _Objections:
     unnamed: list[str]
     contradicted: list[str]
     unstated: list[str]
+    left_out: list[str]
 
     def count(self) -> int:
-        return (
-            len(self.unsupported) + len(self.unnamed) + len(self.contradicted) + len(self.unstated)
-        )
+        kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
+        return sum(len(kind) for kind in kinds)
 
     def __lt__(self, other: _Objections) -> bool:
         return self.count() < other.count()
@@ -136,6 +136,7 @@ class _Objections:
             failed,
             contradicted=self.contradicted,
             unstated=self.unstated,
+            left_out=self.left_out,
         )
 
 
@@ -145,7 +146,8 @@ class _Review:
 
     Always, when calls failed: no value for them, and each named. With `checking` (the
     answer checks of small models, following `check_plans`): every number it states is
-    supported, no comparison is contradicted, and a computed value is stated.
+    supported, no comparison is contradicted, a computed value is stated, and no numeric
+    result is left out (`missing_results`).
     """
 
     finished: Mapping[str, Any]
@@ -166,11 +168,15 @@ class _Review:
         unnamed = unnamed_failures(text, self.failed) if unsupported else []
         contradicted: list[str] = []
         unstated: list[str] = []
+        left_out: list[str] = []
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric)
             if self.computed and not any(mentions(text, f.value) for f in self.computed):
                 unstated = [fact.text for fact in self.computed]
-        found = _Objections(unsupported, unnamed, contradicted, unstated)
+            elif not self.computed:  # an amount's answer need not repeat the rate
+                missing = missing_results(text, self.finished)
+                left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
+        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out)
         return found if found.count() else None
 
 

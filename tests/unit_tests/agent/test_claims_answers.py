@@ -218,3 +218,33 @@ def test_a_right_answer_costs_one_request() -> None:
     script = Answers(MOUNTAINS, "K2 (8611 m) is higher than Kangchenjunga (8586 m).")
     _agent(script).invoke({"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]})
     assert len(script.joins) == 1
+
+
+def test_an_answer_that_leaves_a_result_out_goes_back_once() -> None:
+    script = Answers(
+        MOUNTAINS, "K2 is higher.", "K2 (8611 m) is higher than Kangchenjunga (8586 m)."
+    )
+    out = _agent(script).invoke({"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]})
+    assert out["messages"][-1].text == "K2 (8611 m) is higher than Kangchenjunga (8586 m)."
+    assert (
+        'leaves out height(mountain="K2") = 8611; height(mountain="Kangchenjunga") = 8586'
+        in (script.joins[1])
+    )
+
+
+@pytest.mark.parametrize(
+    ("plan", "question", "doubted"),
+    [
+        ('s1: factor(unit="gallon")', "How many litres are 15 gallons?", False),
+        ('s1: factor(unit="mile")', "A run of 26.2 miles: how many km?", False),
+        ('s1: height(mountain="K2")', "Count to 5000, and how high is K2?", True),
+        ('s1: height(mountain="K2")', "How high are K2 and 8000?", True),
+    ],
+)
+def test_an_amount_of_something_a_call_looks_up_is_no_doubt(
+    plan: str, question: str, *, doubted: bool
+) -> None:
+    from langchain_llmorch.agent.checks import plan_doubts
+
+    doubts = plan_doubts(parse_plan(plan), question, {}, question=question)
+    assert bool(doubts) is doubted
