@@ -339,5 +339,7 @@ def test_a_question_no_tool_fits_is_answered_without_a_repair() -> None:
     script = Script('s1: self(prompt="Who wrote Hamlet?")')
     agent = create_llmorch_agent(ScriptedChatModel(script), [share_price], check_plans=True)
     out = agent.invoke({"messages": [("user", "Who wrote Hamlet?")]})
-    assert [kind for kind, _ in script.requests] == ["plan", "join"]
+    kinds = [kind for kind, _ in script.requests]
+    assert kinds[0] == "plan"
+    assert "repair" not in kinds  # the scripted answer's numbers may be sent back: not a repair
     assert out["doubts"] == []
