@@ -125,11 +125,11 @@ def test_an_unchanged_rewrite_keeps_every_result() -> None:
 
 
 def test_a_rewrite_keeps_the_id_thought_and_line_of_the_original() -> None:
-    text = "Thought: first\ns1: cpu(tag=1, inputs=[])\ns2: cpu(tag=2, inputs=[s1])"
+    text = "s1: cpu(tag=1, inputs=[])\nThought: then this\ns2: cpu(tag=2, inputs=[s1])"
     fixed = rewrite(text, "s2", "s9: aio(tag=5, inputs=[s1])")
     assert (fixed.call.id, fixed.call.tool) == ("s2", "aio")
     assert fixed.call.line == fixed.original.line
-    assert fixed.call.thought == fixed.original.thought
+    assert fixed.call.thought == fixed.original.thought == "then this"
     assert fixed.changed
 
 

@@ -111,6 +111,9 @@ def check_run(
     compute = [r for r in run.trace if r.kind == "compute"]
     assert max_concurrent(compute) <= processors
     check_records_and_events(specs, run, events)
+    # The run's clock: it starts before any call and its makespan ends with the last call.
+    assert 0 < run.started_at <= min(r.scheduled_at for r in run.trace)
+    assert run.makespan == max(r.ended_at for r in run.trace) - run.started_at
 
 
 def check_records_and_events(
@@ -163,6 +166,8 @@ def test_random_plans_keep_the_coordinator_invariants(
         specs, policy=policy, processors=processors, mode=mode, durations=durations
     )
     check_run(specs, run, events, processors)
+    # The paper policy keeps plan order; dataflow chooses an order by simulation.
+    assert (run.schedule == "paper-fifo") == (policy == "paper")
     # Every finished call (and only those) taught the duration model its tool.
     assert durations._seconds.keys() == {r.tool for r in run.trace if r.status == "finished"}
 

@@ -66,7 +66,10 @@ s4: aio(tag=4, inputs=[], ms=0)
 s5: aio(tag=5, inputs=[s2])
 s6: sio(tag=6, inputs=[s3, s4])
 s7: aio(tag=7, inputs=[s5])
-s8: aio(tag=8, inputs=[s3])""".splitlines()
+s8: aio(tag=8, inputs=[s3])
+s9: aio(tag=9, inputs=[])
+s10: aio(tag=10, inputs=[s9, s8])
+s11: aio(tag=11, inputs=[s10])""".splitlines()
 
 
 async def _stream() -> Any:
@@ -78,6 +81,8 @@ async def _stream() -> Any:
     yield upto(4), {"s4": 99}  # s4's result is known (restored): it does not run
     yield upto(7), {}  # s5 and s7 depend on the failed s2: skipped as they arrive
     yield upto(8), {}  # s8 arrives while its parent s3 still runs
+    # s9 is known; s10 waits for s8, which waits for s3; s11 waits for s10.
+    yield upto(11), {"s9": 9}
 
 
 @pytest.mark.parametrize("policy", ["dataflow", "paper"])
@@ -97,12 +102,15 @@ def test_a_streamed_plan_runs_each_call_once_its_parents_finished(policy: str, m
         "s4": 99,
         "s6": mix(6, [three, 99]),
         "s8": mix(8, [three]),
+        "s9": 9,
+        "s10": mix(10, [9, mix(8, [three])]),
+        "s11": mix(11, [mix(10, [9, mix(8, [three])])]),
     }
     assert set(run.errors) == {"s2"}
     assert sorted(run.skipped) == ["s5", "s7"]
-    assert sorted(r.id for r in run.trace) == ["s1", "s2", "s3", "s6", "s8"]
+    assert sorted(r.id for r in run.trace) == ["s1", "s10", "s11", "s2", "s3", "s6", "s8"]
     order = [(e["event"], e["id"]) for e in events]
-    for child, parent in [("s3", "s1"), ("s6", "s3"), ("s8", "s3")]:
+    for child, parent in [("s3", "s1"), ("s6", "s3"), ("s8", "s3"), ("s10", "s8"), ("s11", "s10")]:
         assert order.index(("finished", parent)) < order.index(("scheduled", child))
 
 
@@ -145,3 +153,22 @@ s6: aio(tag=6, inputs=[s4, s3])"""
     assert set(run.errors) == {"s1"}
     assert run.skipped == ["s4", "s6"]
     assert sorted(r.id for r in run.trace) == ["s1", "s3", "s5"]
+
+
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_a_call_whose_arguments_cannot_be_built_fails_with_a_full_record(policy: str) -> None:
+    text = (
+        "s1: aio(tag=1, inputs=[])\ns2: aio(tag=s1 / 0, inputs=[s1])\ns3: aio(tag=3, inputs=[s2])"
+    )
+    events: list[dict[str, Any]] = []
+    orch = Orchestrator(TOOLS, max_processors=2, policy=policy)  # type: ignore[arg-type]
+    run = orch.run(build_frg(parse_plan(text), TOOLS), on_event=events.append)
+    assert set(run.errors) == {"s2"}
+    assert run.skipped == ["s3"]
+    (record,) = [r for r in run.trace if r.id == "s2"]
+    assert record.status == "failed"
+    assert record.error is not None
+    assert record.error.startswith("ExpressionError: `/` failed")
+    assert 0 < record.scheduled_at <= record.started_at == record.ended_at
+    failed = [e for e in events if e["event"] == "failed"]
+    assert [(e["id"], e["error"]) for e in failed] == [("s2", record.error)]
