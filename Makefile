@@ -1,4 +1,4 @@
-.PHONY: help install demo test lint format type integration_tests benchmark docs wheel-check clean
+.PHONY: help install demo test lint format type integration_tests benchmark docs wheel-check mutation clean
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -49,6 +49,14 @@ integration_tests: $(STAMP)  ## tests against a real model (need OPENAI_API_KEY)
 benchmark: $(STAMP)  ## the full benchmark
 	$(PY) -m bench
 
+# Mutation testing of the core modules, by hand (hours on two cores, so not in CI).
+# MUTATION_GROUPS picks groups of scripts/mutation.py (plan schema engine calls processes
+# agent); empty means all. Scores and the surviving mutants: docs/mutation.md.
+MUTATION_GROUPS ?=
+mutation: $(STAMP)  ## mutation score of plan/, engine/, processes/ and the agent's core (hours)
+	$(PIP) install -q --group mutation
+	$(PY) scripts/mutation.py $(MUTATION_GROUPS)
+
 docs: $(STAMP)  ## build the API reference site into site/ (strict: a broken reference fails)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
@@ -60,4 +68,4 @@ wheel-check: $(STAMP)  ## build the wheel, install it alone in a fresh venv, run
 	cd scripts && ../.wheel-venv/bin/python wheel_smoke.py
 
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .wheel-venv dist site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .wheel-venv dist site .pytest_cache .mypy_cache .ruff_cache .mutation

@@ -6,6 +6,8 @@ freely and CPU-bound (`compute`) calls on a process pool bounded by the machine'
 processors.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from langchain_llmorch.agent import LLMOrchAgentExecutor, build_llmorch_graph, create_llmorch_agent
 from langchain_llmorch.engine import Orchestrator, RunResult, TraceRecord
 from langchain_llmorch.errors import LLMOrchError, PlanSyntaxError, PlanValidationError
@@ -13,11 +15,26 @@ from langchain_llmorch.plan import FRG, Call, Plan, build_frg, parse_plan
 from langchain_llmorch.tools import compute, inout
 from langchain_llmorch.version import __version__
 
+if TYPE_CHECKING:
+    from langchain_llmorch.agent.middleware import LLMOrchMiddleware
+
+
+def __getattr__(name: str) -> Any:
+    """`LLMOrchMiddleware` needs `langchain.agents`: it is imported on first use."""
+    if name == "LLMOrchMiddleware":
+        from langchain_llmorch.agent.middleware import LLMOrchMiddleware  # noqa: PLC0415
+
+        return LLMOrchMiddleware
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 __all__ = [
     "FRG",
     "Call",
     "LLMOrchAgentExecutor",
     "LLMOrchError",
+    "LLMOrchMiddleware",
     "Orchestrator",
     "Plan",
     "PlanSyntaxError",

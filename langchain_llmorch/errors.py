@@ -141,3 +141,42 @@ class OptionValueError(LLMOrchError, ValueError):
 
 class OptionTypeError(LLMOrchError, TypeError):
     """An option has the wrong type, or does not exist. Also a `TypeError`."""
+
+
+class ToolDefinitionError(LLMOrchError, ValueError):
+    """The tools given cannot be told apart or would be shadowed by a built-in tool.
+
+    Two tools share a name, a tool is named like a built-in (`self`, `join`), or a
+    function cannot be made a tool. Also a `ValueError`.
+
+    Example:
+        ```python
+        from langchain_llmorch.errors import ToolDefinitionError
+        from langchain_llmorch.tools import tools_by_name
+
+        def join(text: str) -> str:
+            \"\"\"Join words.\"\"\"
+            return text
+
+        try:
+            tools_by_name([join])
+        except ToolDefinitionError as err:
+            print(err)  # a tool is named 'join', the name of the plan's built-in ...
+        ```
+    """
+
+
+class ToolTypeError(LLMOrchError, TypeError):
+    """Something given as a tool is neither a LangChain tool nor a function. Also a `TypeError`.
+
+    Example:
+        ```python
+        from langchain_llmorch.errors import ToolTypeError
+        from langchain_llmorch.tools import tools_by_name
+
+        try:
+            tools_by_name(["not a tool"])
+        except ToolTypeError as err:
+            print(err)  # tools[0] is a str ('not a tool'), not a tool ...
+        ```
+    """

@@ -65,6 +65,7 @@ class _Call:
     started: float | None
     ended: float | None
     status: str
+    waiting_for: tuple[str, ...] = ()
 
 
 def _field(record: Any, name: str) -> Any:
@@ -91,6 +92,7 @@ def _calls(trace: Iterable[Any]) -> list[_Call]:
                 started=_number(_field(record, "started_at")),
                 ended=_number(_field(record, "ended_at")),
                 status=str(_field(record, "status") or ""),
+                waiting_for=tuple(_field(record, "waiting_for") or ()),
             )
         )
     return calls
@@ -271,7 +273,8 @@ def schedule_table(trace: Iterable[Any], *, start: float | None = None) -> str:
 
     Returns:
         One header line and one line per call: id, tool, kind, processor, wait, start, end and
-        status, times in seconds since the run started.
+        status, times in seconds since the run started; and what the call waited for
+        (`waiting_for`) when some call of the trace waited.
 
     Example:
         ```python
@@ -284,12 +287,15 @@ def schedule_table(trace: Iterable[Any], *, start: float | None = None) -> str:
     def seconds(value: float | None, since: float = origin) -> str:
         return "-" if value is None else f"{value - since:.3f}"
 
-    rows = [("id", "tool", "kind", "processor", "wait", "start", "end", "status")]
+    waited = any(c.waiting_for for c in calls)
+    header = ("id", "tool", "kind", "processor", "wait", "start", "end", "status")
+    rows: list[tuple[str, ...]] = [(*header, "waited for") if waited else header]
     for c in sorted(calls, key=lambda c: (c.started is None, c.started or 0.0, c.id)):
         wait = "-" if c.scheduled is None else seconds(c.started, c.scheduled)
         processor = "-" if c.processor is None else str(c.processor)
         times = (seconds(c.started), seconds(c.ended))
-        rows.append((c.id, c.tool, c.kind, processor, wait, *times, c.status))
+        row = (c.id, c.tool, c.kind, processor, wait, *times, c.status)
+        rows.append((*row, ", ".join(c.waiting_for) or "-") if waited else row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)

@@ -12,6 +12,15 @@ without understanding the question:
   "Paris from Berlin, and Rome from Madrid" (a number, a quoted text or a name that is
   not a word of the tools' own descriptions).
 
+The last check asks only for what some tool can take (`tool_inputs`): a number when a
+tool has a numeric argument, a quoted text or an all-caps name (`INITECH`) when one has
+a text argument, a capitalised name (`Hamlet`) when one has a text argument that is not
+an identifier (a `ticker`, a `code`). "Who wrote Hamlet?" with only a share-price tool
+is not doubted: no tool takes `Hamlet`. A plan without tool calls (only a `self` step)
+is not doubted for numbers alone. A number that is part of a name (`SHA-256`,
+`COVID-19`, `ISO 8601`, `H2O`, `Windows 11`) is a name, not a number a call must use.
+The repair request allows a plan without calls when no tool fits.
+
 `plan_doubts` lists them; the planner sends a doubted plan back for one repair, and keeps
 whatever comes back (a plan that was right stays as it is: the model rewrites it unchanged).
 When the agent plans through structured output, that repair is a fresh plan in the plan
@@ -27,7 +36,8 @@ Example:
 
     plan = parse_plan("s1: f(n=12)\\ns2: f(n=12)")
     print(plan_doubts(plan, "What is f of 7?", {}))
-    # ['s1 uses 12, a number the question does not give', 's2 repeats s1 exactly']
+    # ['s1 uses 12, a number the question does not give',
+    #  's2 uses 12, a number the question does not give', 's2 repeats s1 exactly']
     ```
 """
 
@@ -35,6 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage
@@ -68,6 +79,7 @@ def plan_doubts(
     *,
     question: str = "",
     vocabulary: str = "",
+    inputs: ToolInputs | None = None,
 ) -> list[str]:
     """Reasons to doubt a valid plan, one line each; empty when there are none.
 
@@ -76,13 +88,31 @@ def plan_doubts(
         conversation: the text the numbers must come from (`conversation_text`).
         defaults: each tool's argument defaults (`tool_defaults`): a default is given.
         question: the user's last message; the numbers, quoted texts and names it gives
-            must each reach some tool call (else the plan likely misses a call).
+            must each reach some tool call that can take them (else the plan likely
+            misses a call).
         vocabulary: the tools' names and descriptions: names found there (`Collatz`)
             describe a tool rather than ask about something.
+        inputs: what the tools' arguments can take (`tool_inputs`); only what some tool
+            can take is asked for. `None`: any tool takes anything.
+
+    Example:
+        ```python
+        from langchain_core.tools import tool
+
+        @tool
+        def price(ticker: str) -> float:
+            \"\"\"The share price of a stock.\"\"\"
+            return 1.0
+
+        question = "Who wrote Hamlet, and what does INITECH cost?"
+        plan = parse_plan('s1: self(prompt="Who wrote Hamlet?")')
+        doubts = plan_doubts(plan, question, {}, question=question, inputs=tool_inputs([price]))
+        assert doubts == ["the question gives INITECH, but no call uses it"]
+        ```
     """
     given = {abs(n) for n in numbers_in(conversation)} | _ALWAYS_GROUNDED
     doubts: list[str] = []
-    unused = _unused(plan, question, vocabulary)
+    unused = _unused(plan, question, vocabulary, inputs or ToolInputs())
     if unused:
         doubts.append(f"the question gives {', '.join(unused)}, but no call uses it")
     seen: dict[str, str] = {}
@@ -135,39 +165,194 @@ def doubted(
         tool_defaults(ctx.tools),
         question=last_question(state["messages"]),
         vocabulary=tool_vocabulary(ctx.tools),
+        inputs=tool_inputs(ctx.tools),
     )
     if not doubts:
         return {"doubts": [], "checked": True}
     return {"doubts": doubts, "checked": True, "in_doubt": True}
 
 
-def _unused(plan: Plan, question: str, vocabulary: str) -> list[str]:
-    """What the question gives (numbers, quoted texts, names) that no tool call uses."""
+def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> list[str]:
+    """What the question gives (numbers, quoted texts, names) that no call uses.
+
+    Only what some tool can take (`inputs`) is listed; a plan without tool calls is not
+    asked for numbers alone (a year, an amount does not say that a tool is needed).
+    """
     calls = [c for c in plan.calls if c.tool not in _BUILT_INS]
     used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
     used_numbers = {abs(n) for n in numbers_in(used)}
-    wanted: list[str] = []
-    for quoted in _QUOTED.findall(question):
-        text = next(part for part in quoted if part)
-        if text.lower() not in used:
-            wanted.append(repr(text))
-    unquoted = _QUOTED.sub(" ", question)
-    wanted += [
-        _written(n)
-        for n in dict.fromkeys(abs(n) for n in numbers_in(unquoted))
-        if n not in used_numbers
-    ]
     known = vocabulary.lower()
-    for word in dict.fromkeys(_NAME.findall(unquoted)):
-        if word.lower() not in used and word.lower() not in known:
-            wanted.append(word)
+    wanted: list[str] = []
+    if inputs.text:
+        for quoted in _QUOTED.findall(question):
+            text = next(part for part in quoted if part)
+            if text.lower() not in used:
+                wanted.append(repr(text))
+    unquoted = _QUOTED.sub(" ", question)
+    names, rest = _designations(unquoted, known)
+    if inputs.numbers and calls:
+        wanted += [
+            _written(n)
+            for n in dict.fromkeys(abs(n) for n in numbers_in(rest))
+            if n not in used_numbers
+        ]
+    names += [(word, word) for word in _NAME.findall(rest)]
+    wanted += [
+        name
+        for name, head in dict.fromkeys(names)
+        if inputs.takes(name)
+        and not _named_in(name, head, known)
+        and not _named_in(name, head, used, used_numbers)
+    ]
     return wanted
+
+
+def _named_in(name: str, head: str, text: str, numbers: set[float] | None = None) -> bool:
+    """Whether `text` (lower case) names `name`, as written or in part.
+
+    A name with a number counts when `text` has its whole (`sha256`), its word
+    (`windows`) or, when `numbers` are given, its number.
+    """
+    if head == name:  # a plain name
+        return name.lower() in text
+    if _compact(name) in _compact(text):
+        return True
+    if len(head) > 1 and head.lower() in re.findall(r"[a-z0-9]+", text):
+        return True
+    own = {abs(n) for n in numbers_in(name.replace("-", " "))}
+    return bool(numbers and own & numbers)
 
 
 # A quoted text in a question: 'like this' or "like this" (not an apostrophe in a word).
 _QUOTED = re.compile(r"(?<!\w)'([^']+)'(?!\w)|\"([^\"]+)\"")
 # A name: a capitalised word that does not start a sentence.
 _NAME = re.compile(r"(?<=[^.?!\s]\s)[A-Z][A-Za-z]+|(?<=[,;:(]\s)[A-Z][A-Za-z]+")
+# A number that is part of a name: glued to a capitalised word by a hyphen (`SHA-256`,
+# `COVID-19`, `GPT-4o`) or without one (`H2O`, `MP3`, `B12`).
+_GLUED = re.compile(
+    r"(?<![\w-])([A-Z][A-Za-z]*)(?:-\d+(?:\.\d+)*[A-Za-z0-9]*|\d[A-Za-z0-9]*)(?![\w-])"
+)
+# ... or following a name: an all-caps word anywhere (`ISO 8601`), a capitalised one
+# that does not start a sentence (`Windows 11`, `Python 3.12`).
+_NUMBERED = re.compile(
+    r"(?<![\w-])([A-Z]{2,}|(?<=[^.?!\s]\s)[A-Z][a-z][A-Za-z]*) \d+(?:\.\d+)*(?![\w-]|[.,]\d)"
+)
+
+
+def _designations(text: str, known: str) -> tuple[list[tuple[str, str]], str]:
+    """The names with numbers in `text` (`SHA-256`, `ISO 8601`), and the text without them.
+
+    Each name comes with its word part (`SHA`, `ISO`). A word of the tools' own
+    descriptions followed by a number (`Collatz 27`) is a tool and its argument, not a
+    name: its number stays a number.
+    """
+    found: list[tuple[int, str, str]] = []
+    words = set(re.findall(r"[a-z0-9]+", known))
+    rest = text
+    for pattern in (_GLUED, _NUMBERED):
+        for match in pattern.finditer(rest):
+            head = match.group(1)
+            if pattern is _NUMBERED and head.lower() in words:
+                continue
+            found.append((match.start(), match.group(0), head))
+            # Blank it out, keeping the places of everything else.
+            span = match.end() - match.start()
+            rest = rest[: match.start()] + "_" * span + rest[match.end() :]
+    return [(name, head) for _, name, head in sorted(found)], rest
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only, lower case: `SHA-256` and `sha256` are the same name."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class ToolInputs:
+    """What the arguments of a set of tools can take (`tool_inputs`).
+
+    Example:
+        ```python
+        inputs = ToolInputs(text=True, free_text=False, numbers=False)
+        assert inputs.takes("INITECH") and not inputs.takes("Hamlet")
+        ```
+    """
+
+    text: bool = True
+    """Some argument takes text: quoted texts and all-caps names (`INITECH`, `SHA-256`)."""
+    free_text: bool = True
+    """Some text argument is not an identifier (`ticker`, `code`): capitalised names."""
+    numbers: bool = True
+    """Some argument takes a number."""
+
+    def takes(self, name: str) -> bool:
+        """Whether some argument can take the name: codes any text, others free text."""
+        return self.text if name.upper() == name else self.free_text
+
+
+def tool_inputs(tools: Sequence[BaseTool]) -> ToolInputs:
+    """What the arguments of the user's tools (not the built-ins) can take.
+
+    An argument without a type takes anything. A text argument whose name or description
+    says it is an identifier (`ticker`, `symbol`, `code`, `id`) takes codes, not names.
+
+    Example:
+        ```python
+        from langchain_core.tools import tool
+
+        @tool
+        def price(ticker: str) -> float:
+            \"\"\"The share price of a stock.\"\"\"
+            return 1.0
+
+        assert tool_inputs([price]) == ToolInputs(text=True, free_text=False, numbers=False)
+        ```
+    """
+    text = free_text = numbers = False
+    for tool in tools:
+        if tool.name in _BUILT_INS:
+            continue
+        for name, schema in tool.args.items():
+            kinds = _kinds(schema)
+            numbers |= "number" in kinds
+            if "text" in kinds:
+                text = True
+                free_text |= not _is_identifier(name, schema)
+    return ToolInputs(text=text, free_text=free_text, numbers=numbers)
+
+
+# Words that make a text argument an identifier: it takes codes (`ACME`), not names.
+_IDENTIFIER_WORDS = frozenset(
+    {"symbol", "ticker", "code", "id", "identifier", "abbreviation", "acronym"}
+)
+
+
+def _is_identifier(name: str, schema: Mapping[str, Any]) -> bool:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    said = f"{spaced} {schema.get('title', '')} {schema.get('description', '')}".lower()
+    return bool(_IDENTIFIER_WORDS & set(re.findall(r"[a-z]+", said.replace("_", " "))))
+
+
+def _kinds(schema: Any) -> set[str]:
+    """`"text"` and/or `"number"`: what a JSON-schema argument takes."""
+    if not isinstance(schema, Mapping):
+        return {"text", "number"}
+    if "enum" in schema or "const" in schema:
+        return set()  # a choice among fixed values takes nothing the question gives
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        return set().union(*(_kinds(option) for option in options))
+    kind = schema.get("type")
+    if kind is None:
+        return {"text", "number"}
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    out = set()
+    if "string" in kinds:
+        out.add("text")
+    if kinds & {"integer", "number"}:
+        out.add("number")
+    if "array" in kinds:
+        out |= _kinds(schema.get("items", {}))
+    return out
 
 
 def tool_vocabulary(tools: Sequence[BaseTool]) -> str:
@@ -190,8 +375,9 @@ def doubts_message(doubts: Sequence[str]) -> str:
         f"{DOUBTS_HEAD}\n"
         f"{listed}\n"
         "Use only the numbers and names the question gives, one call for each thing it "
-        "asks about, with the tool that fits it. If the plan is right as it is, write it "
-        "again unchanged."
+        "asks about, with the tool that fits it. Make no call for what no tool fits: the "
+        "answer covers it, and a plan with only a self step is right when no tool fits "
+        "the question. If the plan is right as it is, write it again unchanged."
     )
 
 
@@ -208,10 +394,12 @@ def _written(number: float) -> str:
 
 __all__ = [
     "DOUBTS_HEAD",
+    "ToolInputs",
     "conversation_text",
     "doubted",
     "doubts_message",
     "plan_doubts",
     "tool_defaults",
+    "tool_inputs",
     "tool_vocabulary",
 ]

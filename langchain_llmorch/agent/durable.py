@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -88,9 +89,17 @@ _record: Any = task(name=TASK_NAME)(cast("Any", _wait))
 _arecord: Any = task(name=TASK_NAME)(cast("Any", _await))
 
 
-def _saved(value: Any, cid: str, call: str) -> tuple[bool, Any]:
-    """`(True, result)` when `value` is what the task of call `cid` (rendered `call`) saved."""
-    if isinstance(value, Mapping) and (value.get("id"), value.get("call")) == (cid, call):
+def _saved(value: Any, cid: str, call: str, inputs: str) -> tuple[bool, Any]:
+    """`(True, result)` when `value` is what the task of call `cid` saved.
+
+    Only for the same call: rendered `call`, and `inputs`, which stands for the lines of
+    every call it depends on (the same line fed by a changed call must run again).
+    """
+    if isinstance(value, Mapping) and (
+        value.get("id"),
+        value.get("call"),
+        value.get("inputs"),
+    ) == (cid, call, inputs):
         return True, value.get("result")
     return False, None
 
@@ -101,13 +110,16 @@ class CallLedger:
     Use `CallLedger.open(config)`: `None` when the graph has no checkpointer. Calls are
     issued with `issue` / `aissue` in plan order (all at once, or line by line while a
     plan streams); a saved result counts only for the same call (same id, tool and
-    arguments), so a plan written again differently never gets another call's result.
+    arguments, and the same for every call it depends on), so a plan written again
+    differently never gets another call's result, nor one computed from other inputs.
     """
 
     def __init__(self, serde: Any) -> None:
         """A ledger that checks results with `serde` (the checkpointer's serializer)."""
         self.serde = serde
         self.calls: dict[str, str] = {}
+        self.inputs: dict[str, str] = {}
+        self._digests: dict[str, str] = {}
         self.slots: dict[str, _Slot] = {}
         self.futures: dict[str, Any] = {}
 
@@ -123,8 +135,27 @@ class CallLedger:
         new = [_Slot(cid) for cid in ids if cid not in self.calls]
         for slot in new:
             self.calls[slot.id] = frg.calls[slot.id].render()
+            parents = frg.parents(slot.id)
+            self.inputs[slot.id] = _digest(self._digest(frg, p) for p in parents)
             self.slots[slot.id] = slot
         return new
+
+    def _digest(self, frg: FRG, cid: str) -> str:
+        """A digest of the line of `cid` and of every call it depends on (memoized)."""
+        stack = [cid]
+        while stack:
+            top = stack[-1]
+            if top in self._digests:
+                stack.pop()
+                continue
+            missing = [p for p in frg.parents(top) if p not in self._digests]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            own = frg.calls[top].render()
+            self._digests[top] = _digest([own, *(self._digests[p] for p in frg.parents(top))])
+        return self._digests[cid]
 
     def issue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
         """Issue the tasks of calls `ids` of `frg` in order; return the results saved earlier."""
@@ -152,7 +183,7 @@ class CallLedger:
             fut = self.futures[cid]
             if fut.exception() is not None:
                 continue
-            ok, value = _saved(fut.result(), cid, self.calls[cid])
+            ok, value = _saved(fut.result(), cid, self.calls[cid], self.inputs[cid])
             if ok:
                 restored[cid] = value
                 self.slots.pop(cid)
@@ -167,7 +198,7 @@ class CallLedger:
         slot = self.slots.get(cid)
         if slot is None:  # pragma: no cover - every call that runs has a slot
             return
-        payload = {"id": cid, "call": self.calls[cid], "result": value}
+        payload = {"id": cid, "call": self.calls[cid], "inputs": self.inputs[cid], "result": value}
         if self.serde is not None:
             try:
                 self.serde.dumps_typed(payload)
@@ -189,6 +220,10 @@ class CallLedger:
         for fut in self.futures.values():
             # Retrieve the errors: they are expected, not worth a warning.
             fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+
+def _digest(parts: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def settle(run: RunResult, frg: FRG) -> RunResult:

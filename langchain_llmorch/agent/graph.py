@@ -34,7 +34,7 @@ from langchain_llmorch.agent.options import LLMOrchOptions, split_options
 from langchain_llmorch.agent.state import AgentContext, AgentInput, AgentOutput, LLMOrchState
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.processes.warm import warm_in_background
-from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
+from langchain_llmorch.tools import SELF_TOOL, agent_tools, make_self_tool
 
 
 def build_llmorch_graph(
@@ -56,7 +56,7 @@ def build_llmorch_graph(
     """
     agent_options, engine = split_options(options, orchestrator)
     chat = resolve_chat_model(model, base_url=agent_options.base_url)
-    given = tools_by_name(tools)
+    given = agent_tools(tools)  # a user tool named `self` is refused, the built-in kept
     if SELF_TOOL not in given:
         given[SELF_TOOL] = make_self_tool(chat, kind=agent_options.self_kind)
     ctx = AgentContext.build(chat, list(given.values()), engine, agent_options)

@@ -119,7 +119,7 @@ def replaced_subjects(original: Call, rewritten: Call, question: str) -> list[st
         from langchain_llmorch.agent.recovery import replaced_subjects
 
         old, new, fixed = parse_plan(
-            's1: price(ticker="ZZZZ")\ns1: price(ticker="ACME")\ns1: price(ticker="zzzz")'
+            's1: price(ticker="ZZZZ")\\ns1: price(ticker="ACME")\\ns1: price(ticker="zzzz")'
         ).calls
         assert replaced_subjects(old, new, "Price of ACME and ZZZZ?") == ["'ZZZZ' -> 'ACME'"]
         assert replaced_subjects(old, fixed, "Price of ACME and ZZZZ?") == []

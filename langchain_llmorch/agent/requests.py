@@ -233,22 +233,36 @@ def _restored_events(
         )
 
 
+def _todo(request: RunCalls) -> list[str]:
+    return [cid for cid in request.frg.calls if cid not in request.results]
+
+
+def _run_options(
+    request: RunCalls,
+    restored: Mapping[str, Any],
+    ctx: AgentContext,
+    config: RunnableConfig,
+    ledger: CallLedger | None,
+) -> dict[str, Any]:
+    """The orchestrator's arguments for a run that keeps earlier and restored results."""
+    writer = _writer(ctx)
+    _restored_events(request, restored, writer)
+    return {
+        "results": {**request.results, **restored},
+        "attempts": request.attempts,
+        "on_event": writer,
+        "config": config,
+        "on_result": ledger.save if ledger else None,
+    }
+
+
 def serve_run(request: RunCalls, ctx: AgentContext, config: RunnableConfig) -> RunResult:
     """Run an FRG; with a checkpointer, each finished call is saved as it ends."""
     ledger = CallLedger.open(config)
-    todo = [cid for cid in request.frg.calls if cid not in request.results]
-    restored = ledger.issue(request.frg, todo) if ledger else {}
-    writer = _writer(ctx)
-    _restored_events(request, restored, writer)
+    restored = ledger.issue(request.frg, _todo(request)) if ledger else {}
     try:
-        run = ctx.orchestrator.run(
-            request.frg,
-            results={**request.results, **restored},
-            attempts=request.attempts,
-            on_event=writer,
-            config=config,
-            on_result=ledger.save if ledger else None,
-        )
+        options = _run_options(request, restored, ctx, config, ledger)
+        run = ctx.orchestrator.run(request.frg, **options)
     finally:
         if ledger:
             ledger.close()
@@ -258,19 +272,10 @@ def serve_run(request: RunCalls, ctx: AgentContext, config: RunnableConfig) -> R
 async def aserve_run(request: RunCalls, ctx: AgentContext, config: RunnableConfig) -> RunResult:
     """`serve_run` in an async graph."""
     ledger = CallLedger.open(config)
-    todo = [cid for cid in request.frg.calls if cid not in request.results]
-    restored = await ledger.aissue(request.frg, todo) if ledger else {}
-    writer = _writer(ctx)
-    _restored_events(request, restored, writer)
+    restored = await ledger.aissue(request.frg, _todo(request)) if ledger else {}
     try:
-        run = await ctx.orchestrator.arun(
-            request.frg,
-            results={**request.results, **restored},
-            attempts=request.attempts,
-            on_event=writer,
-            config=config,
-            on_result=ledger.save if ledger else None,
-        )
+        options = _run_options(request, restored, ctx, config, ledger)
+        run = await ctx.orchestrator.arun(request.frg, **options)
     finally:
         if ledger:
             ledger.close()

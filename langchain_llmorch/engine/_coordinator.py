@@ -20,7 +20,12 @@ How a call flows (one `PlanRun` per `Orchestrator.arun`, all on one asyncio even
   Algorithm 3 as written: FIFO sets, inout first, the first |spare| mutually
   exclusive calls, the rest re-queued at the front, and nothing new starts while
   no processor is spare.
-- Every call leaves a `TraceRecord` with its processor, pid and epoch times.
+- Calls that hold resources or run in order (`engine.admission`, FRG `demands` and
+  `order_edges`) wait in a held list, best priority first, until their ordered predecessor
+  has finished, their resources are free and (compute) a processor is; calls behind them
+  go ahead. A plan without such calls never builds the list (nothing is locked).
+- Every call leaves a `TraceRecord` with its processor, pid and epoch times, and what it
+  waited for (`waiting_for`: `"processor"`, `"gpu"`, `"tool:search"`, `"order:s2"`).
 - A call of a cacheable tool (`engine.cache`) looks its result up as soon as it is
   ready, before it queues: a hit (or an identical call in flight) finishes it as
   `cached` without a thread or a processor; a miss goes on as any call and stores
@@ -30,6 +35,7 @@ How a call flows (one `PlanRun` per `Orchestrator.arun`, all on one asyncio even
 from __future__ import annotations
 
 import asyncio
+import bisect
 import heapq
 import itertools
 import os
@@ -40,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 
+from langchain_llmorch.engine.admission import Gate, check_capacities
 from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.cache import Flight, Found, RunCache
 from langchain_llmorch.engine.calls import CallRunner
@@ -48,6 +55,7 @@ from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
 from langchain_llmorch.plan.frg import FRG
+from langchain_llmorch.tool_limits import ORDER_PREFIX, PROCESSOR
 from langchain_llmorch.tools import COMPUTE, JOIN_TOOL
 
 if TYPE_CHECKING:
@@ -111,6 +119,12 @@ class PlanRun:
         self.finished: asyncio.Queue[asyncio.Task[Any]] = asyncio.Queue()
         self.position = {cid: i for i, cid in enumerate(frg.calls)}
         self.budget = RunBudget()  # what the calls' arguments may build, all together
+        self.resources = orch.resource_pool
+        self.gate: Gate | None = None  # opened when a call holds resources or runs in order
+        self.held: list[tuple[float, int, str]] = []  # gated calls waiting, best first
+        self.done = set(kept)  # finished calls: an ordered call waits for its predecessor here
+        self.started: set[str] = set()
+        self.dropped: set[str] = set()  # released, then skipped before they started
         self.cache = RunCache.for_run(orch.cache, orch.cache_policies, orch.cache_scope, config)
         self.looked_up: dict[str, dict[str, Any] | None] = {}  # cache misses: their arguments
         # Cache misses running: `complete` resolves each, so a call released by a look-up
@@ -124,10 +138,23 @@ class PlanRun:
             self.priority = {cid: float(i) for i, cid in enumerate(self.frg.calls)}
             self.result.schedule = "paper-fifo"
             return
-        choice = choose_order(self.frg, self.durations.durations(self.frg), self.processors)
+        choice = choose_order(
+            self.frg,
+            self.durations.durations(self.frg),
+            self.processors,
+            capacities={**self.frg.limits, **self.resources.names()} if self.gate else None,
+        )
         self.priority, self.result.schedule = choice.priority, choice.name
 
     async def execute(self, more: AsyncIterable[Extension] | None = None) -> RunResult:
+        try:
+            return await self._execute(more)
+        finally:
+            if self.gate is not None:
+                self.gate.close()
+
+    async def _execute(self, more: AsyncIterable[Extension] | None) -> RunResult:
+        self.open_gate()
         if self.todo:
             self.choose_priorities()
         self.release([cid for cid in self.todo if self.waiting[cid] == 0])
@@ -137,7 +164,9 @@ class PlanRun:
         try:
             # Finished calls (and the plan's stream, when it ends) arrive on a queue, not
             # `asyncio.wait` over every task, whose cost grows with the calls in flight.
-            while self.tasks or (feeder is not None and not feeder.done()):
+            # Held calls may wait for another run's resources: the run goes on with none
+            # of its own calls running until `readmit` starts them.
+            while self.tasks or self.held or (feeder is not None and not feeder.done()):
                 task = await self.finished.get()
                 if task is feeder:
                     task.result()  # the plan's stream failed: stop the run
@@ -165,6 +194,7 @@ class PlanRun:
         """Add the new calls of `frg` (a longer version of this run's plan)."""
         new = [cid for cid in frg.calls if cid not in self.frg.calls]
         self.frg = frg
+        self.open_gate()
         for cid in new:
             self.position[cid] = len(self.position)
         # A call whose task has not been completed yet still counts as waited for,
@@ -174,9 +204,12 @@ class PlanRun:
         for cid in new:
             if cid in known:
                 self.result.results[cid] = known[cid]
+                self.done.add(cid)
                 continue
             parents = frg.parents(cid)
-            if any(p in self.result.errors or p in self.result.skipped for p in parents):
+            before = frg.order_predecessor(cid)
+            held_back = (*parents, before) if before is not None else parents
+            if any(p in self.result.errors or p in self.result.skipped for p in held_back):
                 self.result.skipped.append(cid)
                 continue
             self.todo.append(cid)
@@ -189,12 +222,27 @@ class PlanRun:
             self.choose_priorities()
         self.release(ready)
 
+    def open_gate(self) -> None:
+        """Open the run's gate once some call holds resources or runs in order."""
+        if not self.frg.constrained:
+            return
+        check_capacities(self.frg, self.resources.names())  # before any of its calls starts
+        if self.gate is None:
+            self.gate = Gate(self.resources, self.readmit)
+            while self.ready_compute:  # a streamed plan that just became constrained
+                self.held.append(heapq.heappop(self.ready_compute))
+        self.gate.declare(self.frg)
+
+    def gated(self, cid: str) -> bool:
+        """Whether `cid` waits in the held list (it holds resources or runs in order)."""
+        return bool(self.frg.demand(cid)) or self.frg.order_predecessor(cid) is not None
+
     def release(self, ready: list[str]) -> None:
         """Hand calls whose inputs are complete to the coordinator (they are scheduled)."""
         if self.cache is not None:
             ready = self.look_up_first(ready)
         for cid in ready:
-            self.records[cid] = record = TraceRecord(
+            self.records[cid] = TraceRecord(
                 id=cid,
                 tool=self.frg.calls[cid].tool,
                 kind=self.frg.kind(cid),
@@ -206,19 +254,67 @@ class PlanRun:
                 status="finished",
                 attempt=self.attempts.get(cid, 1),
             )
-            self.emit("scheduled", record)
         if self.policy == "paper":
             if ready:
                 self.sets.append(ready)
             self.coordinate()
+        else:
+            for cid in ready:
+                if self.gate is not None and (self.frg.kind(cid) == COMPUTE or self.gated(cid)):
+                    self.hold(cid)
+                elif self.frg.kind(cid) == COMPUTE:
+                    key = (self.priority.get(cid, 0.0), next(self.arrivals), cid)
+                    heapq.heappush(self.ready_compute, key)
+                else:
+                    self.start(cid)
+            self.dispatch()
+        for cid in ready:  # after the first try to start them: the event says what they wait for
+            record = self.records[cid]
+            if cid in self.started:
+                self.emit("scheduled", record)
+                continue
+            if not record.waiting_for:  # not held back by a gate: only processors are short
+                record.waiting_for.append(PROCESSOR)
+            self.emit("scheduled", record, waiting_for=list(record.waiting_for))
+
+    def hold(self, cid: str) -> None:
+        """Put a gated call in the held list, in priority order."""
+        bisect.insort(self.held, (self.priority.get(cid, 0.0), next(self.arrivals), cid))
+
+    def admit(self) -> None:
+        """Start every held call whose order, resources and processor are free, best first.
+
+        A call that cannot start stays held and the next one is tried: a call waiting for a
+        GPU does not keep a call that needs only a processor from taking it.
+        """
+        if self.gate is None:
             return
-        for cid in ready:
-            if self.frg.kind(cid) == COMPUTE:
-                key = (self.priority.get(cid, 0.0), next(self.arrivals), cid)
-                heapq.heappush(self.ready_compute, key)
+        cap = self.capacity()
+        still: list[tuple[float, int, str]] = []
+        for key in self.held:
+            cid = key[2]
+            record = self.records[cid]
+            before = self.frg.order_predecessor(cid)
+            if before is not None and before not in self.done:
+                waits = [ORDER_PREFIX + before]
+            elif record.kind == COMPUTE and self.running_compute >= cap:
+                waits = [PROCESSOR]
+            else:
+                waits = self.gate.take(cid, self.frg.demand(cid))
+            if waits:
+                record.waiting_for.extend(w for w in waits if w not in record.waiting_for)
+                still.append(key)
             else:
                 self.start(cid)
-        self.dispatch()
+        self.held = still
+
+    def readmit(self) -> None:
+        """Another run gave resources back: try the held calls again."""
+        if self.held:
+            if self.policy == "paper":
+                self.coordinate()
+            else:
+                self.dispatch()
 
     def capacity(self) -> int:
         """Processors compute calls may hold now: P, or what other programs leave free."""
@@ -232,6 +328,8 @@ class PlanRun:
         Calls wait here, not in the pool's queue, so a call that becomes ready a moment
         later can still go first when its priority is higher.
         """
+        if self.held:
+            self.admit()
         while self.ready_compute and self.running_compute < self.capacity():
             _, _, cid = heapq.heappop(self.ready_compute)
             self.start(cid)
@@ -242,7 +340,10 @@ class PlanRun:
             outcome.set_result(record)  # the call's cache look-up stores its result
         if self.frg.kind(cid) == COMPUTE and not record.cached:
             self.running_compute -= 1
+        if self.gate is not None:
+            self.gate.give_back(cid)
         if record.status == "finished":
+            self.done.add(cid)
             if not record.cached:
                 self.durations.observe(record.tool, record.duration)
             self.emit(
@@ -268,17 +369,47 @@ class PlanRun:
         self.release(ready)
 
     def skip_descendants(self, cid: str) -> None:
-        for child in sorted(self.frg.descendants([cid]), key=self.position.__getitem__):
-            if child in self.waiting and child not in self.result.skipped:
-                self.waiting.pop(child)
-                self.result.skipped.append(child)
+        """Skip what waits for a failed call.
+
+        That is the data descendants still waiting for an input (directly or through other
+        skipped calls), and the later calls of an ordered tool (which must not run before it).
+        A call already released because its inputs exist (its parents' results were kept)
+        is not skipped, unless it waits for its order behind the failed call.
+        """
+        doomed: set[str] = set()
+        stack = [cid]
+        while stack:
+            current = stack.pop()
+            after = self.frg.order_successor(current)
+            for child in (*self.frg.children(current), *((after,) if after else ())):
+                if child in doomed or child not in self.waiting or child in self.started:
+                    continue
+                if child != after and self.waiting[child] == 0:
+                    continue  # released with every input it needs
+                doomed.add(child)
+                stack.append(child)
+        for child in sorted(doomed, key=self.position.__getitem__):
+            self.waiting.pop(child)
+            self.result.skipped.append(child)
+            if child in self.records:  # released, waiting for its order or resources
+                self.dropped.add(child)
+        if self.dropped and self.held:
+            self.held = [key for key in self.held if key[2] not in self.dropped]
 
     # -- coordinator ---------------------------------------------------------------
 
     def coordinate(self) -> None:
         """Algorithm 3: dispatch FIFO sets while processors are spare."""
+        if self.held:
+            self.admit()
         while self.sets and self.capacity() - self.running_compute > 0:
             current = self.sets.pop(0)
+            if self.gate is not None:  # calls with resources or order wait in the held list
+                current = [c for c in current if c not in self.dropped]
+                for cid in [c for c in current if self.gated(c)]:
+                    self.hold(cid)
+                    current.remove(cid)
+                self.admit()
             compute = [c for c in current if self.frg.kind(c) == COMPUTE]
             # R2 by rank groups: a compute call is exclusive when another of the set
             # has its rank.
@@ -297,6 +428,7 @@ class PlanRun:
     def start(self, cid: str) -> None:
         """Coordinate one scheduled call onto the loop, a thread or the pool."""
         record = self.records[cid]
+        self.started.add(cid)
         if record.kind == COMPUTE:
             self.running_compute += 1
         task = asyncio.ensure_future(self.invoke(cid, record))
@@ -325,7 +457,8 @@ class PlanRun:
             return record
 
         def on_started(record: TraceRecord) -> None:
-            self.emit("started", record, pid=record.pid, args=args)
+            waited = {"waiting_for": list(record.waiting_for)} if record.waiting_for else {}
+            self.emit("started", record, pid=record.pid, args=args, **waited)
 
         try:
             value = await self.runner.call(

@@ -41,6 +41,10 @@ class TraceRecord:
     error: str | None = None
     node: str | None = None
     """The cluster node that ran a compute call (Ray: its IP); `None` on this machine."""
+    waiting_for: list[str] = field(default_factory=list)
+    """What held the call back after it was scheduled, in the order met: `"processor"`,
+    a resource (`"gpu"`), a tool's limit (`"tool:search"`), an ordered call (`"order:s2"`).
+    Empty when it started at once."""
     cached: bool = False
     """The result was reused, not computed: taken from the tool-result cache, or from an
     identical call running at the same time (it held no thread and no processor)."""
@@ -110,9 +114,12 @@ class PlanningEvent(_EventBase):
 
 
 class ScheduledEvent(_EventBase):
-    """A call's inputs exist: it waits for a thread or a processor."""
+    """A call's inputs exist: it starts, or waits for a processor, resource or order."""
 
     event: Literal["scheduled"]
+    waiting_for: NotRequired[list[str]]
+    """When it could not start at once: what it waits for (`"processor"`, `"gpu"`,
+    `"tool:search"`, `"order:s2"`)."""
 
 
 class StartedEvent(_EventBase):
@@ -121,6 +128,8 @@ class StartedEvent(_EventBase):
     event: Literal["started"]
     pid: int | None
     args: dict[str, Any]
+    waiting_for: NotRequired[list[str]]
+    """When it waited after being scheduled: everything it waited for, in the order met."""
 
 
 class FinishedEvent(_EventBase):

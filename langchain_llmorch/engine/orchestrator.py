@@ -18,6 +18,7 @@ from langgraph.cache.base import BaseCache
 from langgraph.types import CachePolicy
 
 from langchain_llmorch.engine._coordinator import EventSink, Extension, PlanRun, ResultHook
+from langchain_llmorch.engine.admission import Capacities, check_capacities
 from langchain_llmorch.engine.backend import (
     DEFAULT_MAX_THREADS,
     ComputeExecutor,
@@ -32,6 +33,7 @@ from langchain_llmorch.errors import OptionTypeError, OptionValueError
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.processes import pool as _pool
 from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
+from langchain_llmorch.tool_limits import check_amounts
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS, tool_kind, tools_by_name
 
 Policy = Literal["dataflow", "paper"]
@@ -87,6 +89,11 @@ class Orchestrator:
             slots (`langchain_llmorch.processes.slots`). `None` reads `LLMORCH_SLOT_GROUP`
             (default `"default"`: every process of the user); `"off"` bounds only this
             process's pool.
+        resources: capacities of named resources (`{"gpu": 1, "mem_gb": 16}`) that tools
+            declare with `compute(tool, resources=...)` / `inout(tool, resources=...)`. A call
+            starts only when what it declares is free; the orchestrator's runs (and the
+            agents given it) share them. A call that needs a resource not given here, or
+            more than its capacity, is a `PlanValidationError` before the run starts.
         cache: where the results of cacheable tools (`inout(tool, cache=CachePolicy(...))`)
             are kept: a LangGraph cache backend (`InMemoryCache`, `SqliteCache` shared by
             the processes of a machine, `RedisCache` beyond). `None`: one in-memory cache
@@ -107,6 +114,13 @@ class Orchestrator:
         frg = build_frg(parse_plan("s1: square(x=3)\\ns2: square(x=s1)"), [square])
         result = Orchestrator([square], max_processors=2).run(frg)
         assert result.results["s2"] == 81
+
+        @compute(resources={"gpu": 1})
+        def render(scene: str) -> str:
+            \"\"\"Render on the GPU.\"\"\"
+            return scene
+
+        engine = Orchestrator([render], max_processors=2, resources={"gpu": 1})
         ```
     """
 
@@ -122,11 +136,14 @@ class Orchestrator:
         durations: DurationModel | None = None,
         respect_load: bool = False,
         slot_group: str | None = None,
+        resources: Mapping[str, float] | None = None,
         cache: BaseCache[Any] | None = None,
         cache_scope: str = "",
     ) -> None:
         """Create an orchestrator; the worker pool starts on first use."""
         _check_options(policy, max_processors, call_timeout)
+        capacities = {} if resources is None else check_amounts(resources, what="resources")
+        self.resource_pool = Capacities(capacities)
         if cache is not None and not isinstance(cache, BaseCache):
             msg = f"cache must be a langgraph.cache.base.BaseCache or None, not {cache!r}"
             raise OptionTypeError(msg)
@@ -163,6 +180,24 @@ class Orchestrator:
         bound._cache_policies = cache_policies(bound.tools)  # noqa: SLF001 - a copy of this class
         bound._lock = threading.Lock()  # noqa: SLF001 - a copy of this class
         return bound
+
+    @property
+    def resources(self) -> dict[str, float]:
+        """The named resources' capacities (`resources=`)."""
+        return self.resource_pool.names()
+
+    def check(self, frg: FRG) -> None:
+        """Raise `PlanValidationError` when a call of `frg` needs more than the capacities.
+
+        Runs do this before any call starts; call it to check a plan earlier.
+
+        Example:
+            ```python
+            engine = Orchestrator([render], resources={"gpu": 1})
+            engine.check(frg)  # a call needing {"gpu": 2}: PlanValidationError
+            ```
+        """
+        check_capacities(frg, self.resources)
 
     @property
     def cache(self) -> BaseCache[Any]:
@@ -288,6 +323,8 @@ class Orchestrator:
         prefer_sync: bool,
         on_result: ResultHook | None = None,
     ) -> RunResult:
+        if frg.demands:  # before the pool starts: a call that could never start is an error
+            check_capacities(frg, self.resources)
         uses_compute = any(frg.kind(c) == COMPUTE for c in frg.calls if c not in (results or {}))
         executor = self.executor if uses_compute else None
         run = PlanRun(

@@ -19,6 +19,11 @@ size: nothing is simulated when every compute call can have a processor, the
 search stops at an order that reaches the lower bound, orders equal to one
 already tried are skipped, and there are at most twice as many perturbations
 as compute calls.
+
+Resources and order (FRG `demands`, `order_edges`, given `capacities`) enter both: the
+simulation starts a call only when its ordered predecessor has ended and its resources are
+free (a call that cannot start lets the next one by), and the lower bound is
+`max(critical path along data and order edges, compute work / P, resource work / capacity)`.
 """
 
 from __future__ import annotations
@@ -80,11 +85,27 @@ class DurationModel:
 
 
 def bottom_levels(frg: FRG, durations: Mapping[str, float]) -> dict[str, float]:
-    """Longest path from each call to the end of the plan, the call included."""
+    """Longest path from each call to the end of the plan, the call included.
+
+    Paths follow data edges and order edges (an ordered call waits for the one before it).
+    """
     level: dict[str, float] = {}
+    ordered = bool(frg.order_edges)
     for cid in reversed(list(frg.calls)):
-        level[cid] = durations[cid] + max((level[c] for c in frg.children(cid)), default=0.0)
+        after = max((level[c] for c in frg.children(cid)), default=0.0)
+        if ordered and (later := frg.order_successor(cid)) is not None:
+            after = max(after, level[later])
+        level[cid] = durations[cid] + after
     return level
+
+
+def resource_work(frg: FRG, durations: Mapping[str, float]) -> dict[str, float]:
+    """Per resource: the sum over its calls of duration x amount (what it must serve)."""
+    work: dict[str, float] = {}
+    for cid, demand in frg.demands.items():
+        for name, amount in demand.items():
+            work[name] = work.get(name, 0.0) + durations[cid] * amount
+    return work
 
 
 def lower_bound(
@@ -93,25 +114,41 @@ def lower_bound(
     processors: int,
     *,
     levels: Mapping[str, float] | None = None,
+    capacities: Mapping[str, float] | None = None,
 ) -> float:
-    """No schedule beats `max(critical path, total compute work / P)`.
+    """No schedule beats `max(critical path, compute work / P, resource work / capacity)`.
 
-    `levels` (the `bottom_levels`, when already computed) saves recomputing them.
+    `levels` (the `bottom_levels`, when already computed) saves recomputing them. The
+    resource term counts each resource of `capacities` the calls hold (`resource_work`).
     """
     levels = bottom_levels(frg, durations) if levels is None else levels
     critical = max(levels.values(), default=0.0)
     work = sum(d for cid, d in durations.items() if frg.kind(cid) == COMPUTE)
-    return max(critical, work / max(processors, 1))
+    bound = max(critical, work / max(processors, 1))
+    if capacities and frg.demands:
+        for name, total in resource_work(frg, durations).items():
+            capacity = capacities.get(name)
+            if capacity:
+                bound = max(bound, total / capacity)
+    return bound
 
 
 def simulate(
-    frg: FRG, durations: Mapping[str, float], processors: int, priority: Mapping[str, float]
+    frg: FRG,
+    durations: Mapping[str, float],
+    processors: int,
+    priority: Mapping[str, float],
+    *,
+    capacities: Mapping[str, float] | None = None,
 ) -> float:
     """Makespan of list-scheduling the FRG with the given priorities.
 
     Inout calls start when ready; whenever a processor frees, the ready compute
-    call with the lowest priority value takes it.
+    call with the lowest priority value takes it. With resources (`capacities`) or
+    order edges, a call also waits for its ordered predecessor and its resources.
     """
+    if frg.constrained:
+        return _simulate_gated(frg, durations, processors, priority, capacities or {})
     waiting = {cid: len(frg.parents(cid)) for cid in frg.calls}
     ready: list[tuple[float, int, str]] = []
     events: list[tuple[float, int, str]] = []
@@ -145,6 +182,68 @@ def simulate(
     return now
 
 
+def _simulate_gated(
+    frg: FRG,
+    durations: Mapping[str, float],
+    processors: int,
+    priority: Mapping[str, float],
+    capacities: Mapping[str, float],
+) -> float:
+    """`simulate` with order edges and resources: held calls are tried best first."""
+    waiting = {
+        cid: len(frg.parents(cid)) + (frg.order_predecessor(cid) is not None) for cid in frg.calls
+    }
+    demand = {
+        cid: [(n, a) for n, a in frg.demand(cid).items() if n in capacities] for cid in frg.calls
+    }
+    in_use = dict.fromkeys(capacities, 0.0)
+    held: list[tuple[float, int, str]] = []
+    events: list[tuple[float, int, str]] = []
+    seq = 0
+    now, free = 0.0, processors
+
+    def release(cid: str) -> None:
+        nonlocal seq
+        seq += 1
+        if frg.kind(cid) == COMPUTE or demand[cid]:
+            held.append((priority[cid], seq, cid))
+        else:
+            heapq.heappush(events, (now + durations[cid], seq, cid))
+
+    for cid, count in waiting.items():
+        if count == 0:
+            release(cid)
+    while held or events:
+        held.sort()
+        still = []
+        for item in held:
+            cid = item[2]
+            compute = frg.kind(cid) == COMPUTE
+            if (compute and not free) or any(
+                in_use[n] + a > capacities[n] + 1e-9 for n, a in demand[cid]
+            ):
+                still.append(item)
+                continue
+            for n, a in demand[cid]:
+                in_use[n] += a
+            free -= compute
+            seq += 1
+            heapq.heappush(events, (now + durations[cid], seq, cid))
+        held = still
+        if not events:  # what is held can never start (a demand over its capacity)
+            return float("inf")
+        now, _, done = heapq.heappop(events)
+        for n, a in demand[done]:
+            in_use[n] -= a
+        free += frg.kind(done) == COMPUTE
+        later = frg.order_successor(done)
+        for child in (*frg.children(done), *((later,) if later is not None else ())):
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                release(child)
+    return now
+
+
 @dataclass(frozen=True)
 class ScheduleChoice:
     """The order picked for a run and what the simulation expects of it."""
@@ -156,7 +255,7 @@ class ScheduleChoice:
     makespan: float
     """Simulated makespan of the winner, in the durations' unit."""
     lower_bound: float
-    """`max(critical path, compute work / P)` under the same durations."""
+    """`max(critical path, compute work / P, resource work / capacity)`, same durations."""
     candidates: Mapping[str, float]
     """Simulated makespan of every candidate tried."""
 
@@ -169,14 +268,20 @@ def _rank_order(keys: Mapping[str, float], order: Sequence[str]) -> dict[str, fl
 
 
 def choose_order(
-    frg: FRG, durations: Mapping[str, float], processors: int, *, seed: int = 0
+    frg: FRG,
+    durations: Mapping[str, float],
+    processors: int,
+    *,
+    seed: int = 0,
+    capacities: Mapping[str, float] | None = None,
 ) -> ScheduleChoice:
     """Simulate candidate orders of the compute calls and keep the fastest.
 
     The work is capped by the plan's size: with no more compute calls than
     processors the order cannot matter (nothing is simulated); FIFO is simulated
     first and the search stops at the first order that reaches the lower bound;
-    there are at most twice as many perturbed orders as compute calls.
+    there are at most twice as many perturbed orders as compute calls. `capacities`
+    (resource -> capacity) make the simulation and the bound honour the calls' resources.
 
     Example:
         ```python
@@ -196,9 +301,10 @@ def choose_order(
     order = list(frg.calls)
     fifo = {cid: float(i) for i, cid in enumerate(order)}
     levels = bottom_levels(frg, durations)
-    bound = lower_bound(frg, durations, processors, levels=levels)
-    n_compute = sum(1 for cid in order if frg.kind(cid) == COMPUTE)
-    if n_compute <= max(processors, 1):  # a processor is free for every compute call
+    bound = lower_bound(frg, durations, processors, levels=levels, capacities=capacities)
+    n_compute = sum(1 for cid in order if frg.kind(cid) == COMPUTE or frg.demand(cid))
+    # A processor is free for every compute call, and nothing else holds calls back.
+    if n_compute <= max(processors, 1) and not frg.constrained:
         critical = max(levels.values(), default=0.0)
         return ScheduleChoice("fifo", fifo, critical, bound, {"fifo": critical})
     results: dict[str, float] = {}
@@ -210,7 +316,7 @@ def choose_order(
             continue
         tried[ranking] = name
         priorities[name] = priority
-        results[name] = simulate(frg, durations, processors, priority)
+        results[name] = simulate(frg, durations, processors, priority, capacities=capacities)
         if results[name] <= bound * (1 + 1e-9):  # optimal: nothing can do better
             break
     best = min(results, key=lambda name: (results[name], name != "fifo"))

@@ -6,12 +6,22 @@
 - R1, data relations: `(parent, child)` when the child's arguments use the parent's id;
 - ranks by Algorithm 1: calls without parents rank 1, others 1 + their largest parent rank;
 - R2, control relations: two `compute` calls of equal rank are mutually exclusive.
+
+Beyond the paper (see `langchain_llmorch.tool_limits`), a tool may declare what its calls
+hold while they run and whether they run in plan order:
+
+- `demands`: call id -> resource -> amount (named resources, and `tool:<name>` for a tool
+  with `max_concurrency`), with `limits` the capacities the tools give (`tool:<name>` -> N).
+  R2 generalised: calls that need one resource exclude each other beyond its capacity
+  (`resource_groups`);
+- `order_edges`: `(earlier, later)` control edges between consecutive calls of an `ordered`
+  tool, in plan order: the later call starts only once the earlier one has finished.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -19,11 +29,13 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch.errors import PlanProblem, PlanValidationError
 from langchain_llmorch.plan.binding import Binder
+from langchain_llmorch.plan.drawing import frg_mermaid
 from langchain_llmorch.plan.expressions import (
     MAX_DEPTH,
     expr_depth,
 )
 from langchain_llmorch.plan.language import Call, Expr, Plan
+from langchain_llmorch.tool_limits import TOOL_PREFIX, ToolLimits, tool_limits
 from langchain_llmorch.tools import (
     COMPUTE,
     INOUT,
@@ -51,6 +63,7 @@ class FRG:
         frg = build_frg(parse_plan("s1: work(n=1)\\ns2: work(n=2)\\ns3: work(n=s1)"), [work])
         assert frg.rank("s3") == 2
         assert frg.mutex_pairs == {frozenset({"s1", "s2"})}
+        assert frg.order_edges == frozenset()  # no tool is `ordered`
         ```
     """
 
@@ -69,6 +82,65 @@ class FRG:
     mutually exclusive). Linear in the number of calls, unlike `mutex_pairs`."""
     _parents: Mapping[str, tuple[str, ...]] = field(repr=False)
     _children: Mapping[str, tuple[str, ...]] = field(repr=False)
+    order_edges: frozenset[tuple[str, str]] = frozenset()
+    """Control edges `(earlier, later)`: consecutive calls of an `ordered` tool, in plan order."""
+    demands: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Call id -> resource -> amount it holds while it runs (only calls that hold any)."""
+    limits: Mapping[str, float] = field(default_factory=dict)
+    """Capacities the tools declare: `tool:<name>` -> its `max_concurrency`."""
+
+    @cached_property
+    def _order_next(self) -> Mapping[str, str]:
+        return dict(self.order_edges)
+
+    @cached_property
+    def _order_prev(self) -> Mapping[str, str]:
+        return {later: earlier for earlier, later in self.order_edges}
+
+    @property
+    def constrained(self) -> bool:
+        """Whether any call holds a resource or runs in order (else only processors bound it)."""
+        return bool(self.demands or self.order_edges)
+
+    def order_predecessor(self, call_id: str) -> str | None:
+        """The call that must finish before `call_id` starts (its `ordered` predecessor)."""
+        return self._order_prev.get(call_id)
+
+    def order_successor(self, call_id: str) -> str | None:
+        """The next call of the same `ordered` tool, which waits for `call_id`."""
+        return self._order_next.get(call_id)
+
+    def demand(self, call_id: str) -> Mapping[str, float]:
+        """What `call_id` holds while it runs (empty when nothing)."""
+        return self.demands.get(call_id, {})
+
+    @cached_property
+    def resource_groups(self) -> Mapping[str, tuple[str, ...]]:
+        """R2 generalised: resource -> the calls that need it, in plan order."""
+        groups: dict[str, list[str]] = {}
+        for cid in self.calls:
+            for name in self.demand(cid):
+                groups.setdefault(name, []).append(cid)
+        return {name: tuple(ids) for name, ids in groups.items()}
+
+    def dependents(self, call_ids: Sequence[str]) -> set[str]:
+        """Every call held back when `call_ids` do not finish: along R1 and order edges.
+
+        `descendants` follows data edges only (what must run again when a result changes);
+        this also follows order edges (what must not run before a call that failed).
+        """
+        if not self.order_edges:
+            return self.descendants(call_ids)
+        out: set[str] = set()
+        stack = list(call_ids)
+        while stack:
+            cid = stack.pop()
+            after = self._order_next.get(cid)
+            for child in (*self._children[cid], *((after,) if after else ())):
+                if child not in out:
+                    out.add(child)
+                    stack.append(child)
+        return out
 
     @cached_property
     def mutex_pairs(self) -> frozenset[frozenset[str]]:
@@ -115,6 +187,13 @@ class FRG:
                     out.add(child)
                     stack.append(child)
         return out
+
+    def to_mermaid(self) -> str:
+        """The graph as Mermaid flowchart text: data edges solid, order edges dashed.
+
+        See `langchain_llmorch.plan.drawing.frg_mermaid`.
+        """
+        return frg_mermaid(self)
 
     @property
     def max_rank(self) -> int:
@@ -176,6 +255,7 @@ def build_frg(
     binder = Binder()
     calls: dict[str, Call] = {}
     kinds: dict[str, ToolKind] = {}
+    declared: dict[str, ToolLimits] = {}
     bound: dict[str, Mapping[str, Expr]] = {}
     parents: dict[str, tuple[str, ...]] = {}
     for index, call in enumerate(plan.calls):
@@ -187,6 +267,8 @@ def build_frg(
             msg = f"unknown tool {call.tool!r}; the tools are: {known}"
             problems.append(PlanProblem(call.id, msg, call.line))
         kinds[call.id] = _kind_of(call, tool, self_kind)
+        if tool is not None:
+            declared[call.id] = tool_limits(tool)
         too_deep = [e for e in (*call.args, *call.kwargs.values()) if expr_depth(e) > MAX_DEPTH]
         if too_deep:  # from a structured plan: nothing else about it can be checked safely
             msg = f"an argument is nested deeper than {MAX_DEPTH} levels; split it into calls"
@@ -202,7 +284,7 @@ def build_frg(
 
     if problems:
         raise PlanValidationError(problems)
-    return _graph(calls, kinds, bound, parents)
+    return _with_limits(_graph(calls, kinds, bound, parents), declared)
 
 
 def _parents_of(
@@ -254,6 +336,29 @@ def _graph(
         _parents=parents,
         _children={k: tuple(v) for k, v in children.items()},
     )
+
+
+def _with_limits(frg: FRG, declared: Mapping[str, ToolLimits]) -> FRG:
+    """Add the tools' declared demands, capacities and order edges (none: `frg` as it is)."""
+    if all(limits.empty for limits in declared.values()):
+        return frg
+    demands: dict[str, dict[str, float]] = {}
+    capacities: dict[str, float] = {}
+    last: dict[str, str] = {}  # ordered tool -> its latest call so far
+    order: set[tuple[str, str]] = set()
+    for cid, call in frg.calls.items():
+        limits = declared.get(cid)
+        if limits is None or limits.empty:
+            continue
+        if demand := limits.demand(call.tool):
+            demands[cid] = demand
+        if limits.max_concurrency is not None:
+            capacities[TOOL_PREFIX + call.tool] = limits.max_concurrency
+        if limits.ordered:
+            if call.tool in last:
+                order.add((last[call.tool], cid))
+            last[call.tool] = cid
+    return replace(frg, order_edges=frozenset(order), demands=demands, limits=capacities)
 
 
 def _kind_of(call: Call, tool: BaseTool | None, self_kind: ToolKind) -> ToolKind:

@@ -66,7 +66,7 @@ def plan_text_of(reply: Any) -> str:
         from langchain_core.messages import AIMessage
         from langchain_llmorch.plan.replies import plan_text_of
 
-        reply = AIMessage("Here is the plan:\n```\ns1: f(x=1)\n```")
+        reply = AIMessage("Here is the plan:\\ns1: f(x=1)\\n<END_OF_PLAN>\\nThat is all.")
         assert plan_text_of(reply) == "s1: f(x=1)"
         structured = {"steps": [{"id": "s1", "tool": "f", "args": {"x": 1}}]}
         assert plan_text_of(structured) == "s1: f(x=1)"

@@ -204,6 +204,7 @@ class SlotGroup:
                 if files is not None:
                     files.unlock(slot.index)
                 grants = []  # a waiter here gets a slot from the poller, like the others
+                self._update_marker()  # which may have stopped while the limit held them all
         self._deliver(grants)
 
     async def acquire(self, *, priority: float = 0.0, limit: Limit | None = None) -> Slot:

@@ -13,8 +13,9 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from langchain_llmorch import local
+from langchain_llmorch.agent.prompts import TOOLS_HEADER as PLANNER_MARK
 from langchain_llmorch.local import LocalModelNotAvailableError
-from langchain_llmorch.testing import PLANNER_MARK, ScriptedChatModel
+from langchain_llmorch.testing import ScriptedChatModel
 
 AGENT = Path(__file__).parents[2] / "examples" / "langgraph_server" / "agent.py"
 

@@ -5,6 +5,7 @@ EXPECTED_ALL = [
     "Call",
     "LLMOrchAgentExecutor",
     "LLMOrchError",
+    "LLMOrchMiddleware",
     "Orchestrator",
     "Plan",
     "PlanSyntaxError",

@@ -33,13 +33,14 @@ OFFLINE_UNSET = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE")
 CHECK_KERNEL = "import sys; print(sys.prefix)"
 
 
-def test_there_are_exactly_five_notebooks() -> None:
+def test_there_are_exactly_six_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_quickstart.ipynb",
         "02_migrate_from_agentexecutor.ipynb",
         "03_compute_heavy.ipynb",
         "04_recovery.ipynb",
         "05_durable_runs.ipynb",
+        "06_create_agent_middleware.ipynb",
     ]
 
 

@@ -24,6 +24,7 @@ from langchain_llmorch.agent.executor.inputs import (
     find_chat_model,
     find_chat_prompt,
     find_system_prompt,
+    parses_tool_calls,
 )
 from langchain_llmorch.agent.executor.loop import (
     STOPPED,
@@ -56,7 +57,9 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         tools: the tools; tag CPU-bound ones with `compute`.
         llm: a chat model, instead of `agent`.
         return_intermediate_steps: add `(AgentAction, observation)` pairs of the
-            user's tools (not the built-in `self`) to the output.
+            user's tools (not the built-in `self`) to the output: `ToolAgentAction`s
+            (with `tool_call_id`) for a tool-calling agent or `llm=`, as `AgentExecutor`
+            gives them.
         max_iterations: LLM turns allowed (plan, repairs, recoveries); then
             `AgentExecutor`'s stop message is the output.
         max_execution_time: seconds; then the stop message is the output.
@@ -71,6 +74,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         metadata: metadata of the executor's own run.
         orchestrator: the engine that runs the calls (see `create_llmorch_agent`).
         **llmorch_options: the agent's options, as for `create_llmorch_agent`.
+            `append_results` is off unless given: the output is the model's words.
 
     The worker processes for `compute` tools start in the background when the
     executor is built; `warm()` waits until they are ready.
@@ -120,6 +124,7 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         self.tools = list(tools)
         self.llm = model
         self.prompt = find_chat_prompt(agent)
+        self.tool_calling = parses_tool_calls(agent)
         self.return_intermediate_steps = return_intermediate_steps
         self.max_iterations = max_iterations
         self.max_execution_time = max_execution_time
@@ -133,8 +138,10 @@ class LLMOrchAgentExecutor(Runnable[dict[str, Any], dict[str, Any]]):
         # With fewer turns than the default repairs and recoveries, running out of
         # them is hitting the iteration limit: answer with the stop message.
         self.capped = max_iterations is not None and max_iterations < _DEFAULT_TURNS
+        # The output is the model's answer as it wrote it, as `AgentExecutor`'s is.
         options: dict[str, Any] = {
-            "raise_on_failure": not handle_parsing_errors and not self.capped
+            "raise_on_failure": not handle_parsing_errors and not self.capped,
+            "append_results": False,
         }
         if max_iterations is not None:
             # One turn plans; the rest may go to repairs and recoveries.

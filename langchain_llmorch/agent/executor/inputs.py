@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.output_parsers import BaseOutputParser
 from langchain_core.prompts import (
     ChatPromptTemplate,
     MessagesPlaceholder,
@@ -23,6 +24,11 @@ from langchain_core.prompts import (
 
 SCRATCHPAD = "agent_scratchpad"
 """The prompt variable `AgentExecutor` agents fill with the steps so far."""
+# The output parsers of tool-calling agents (langchain-classic), whose actions are
+# `ToolAgentAction`s; by name, so that no agent needs langchain-classic imported here.
+_TOOL_CALL_PARSERS = frozenset({"ToolsAgentOutputParser", "OpenAIToolsAgentOutputParser"})
+# Where an agent keeps its parts: wrappers, sequences, bindings, a chain's model and parser.
+_CHILDREN = ("runnable", "bound", "first", "last", "llm_chain", "llm", "prompt", "output_parser")
 # Agents nest a few levels (wrapper -> sequence -> binding -> model); stop well past that.
 _MAX_DEPTH = 8
 
@@ -32,7 +38,7 @@ def _walk(obj: Any, depth: int = 0) -> Iterator[Any]:
     if obj is None or depth > _MAX_DEPTH:
         return
     yield obj
-    for attr in ("runnable", "bound", "first", "last", "llm_chain", "llm", "prompt"):
+    for attr in _CHILDREN:
         child = getattr(obj, attr, None)
         if child is not None and child is not obj:
             yield from _walk(child, depth + 1)
@@ -51,6 +57,28 @@ def find_chat_model(agent: Any) -> BaseChatModel | None:
         ```
     """
     return next((r for r in _walk(agent) if isinstance(r, BaseChatModel)), None)
+
+
+def parses_tool_calls(agent: Any) -> bool:
+    """Whether the agent's actions are `ToolAgentAction`s, as `AgentExecutor` would get them.
+
+    True for an agent whose output parser reads tool calls (`create_tool_calling_agent`,
+    `create_openai_tools_agent`) and for no agent at all (`llm=`: the executor is the
+    tool-calling agent). False for an agent with another parser (functions, ReAct, ...):
+    its actions stay `AgentActionMessageLog`s.
+
+    Example:
+        ```python
+        agent = create_tool_calling_agent(llm, tools, prompt)
+        assert parses_tool_calls(agent)
+        ```
+    """
+    if agent is None:
+        return True
+    parsers = [r for r in _walk(agent) if isinstance(r, BaseOutputParser)]
+    if not parsers:
+        return True
+    return any(c.__name__ in _TOOL_CALL_PARSERS for p in parsers for c in type(p).__mro__)
 
 
 def find_chat_prompt(agent: Any) -> ChatPromptTemplate | None:
@@ -126,4 +154,5 @@ __all__ = [
     "find_chat_model",
     "find_chat_prompt",
     "find_system_prompt",
+    "parses_tool_calls",
 ]

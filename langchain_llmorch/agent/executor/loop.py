@@ -61,7 +61,8 @@ def inputs_of(input: dict[str, Any] | str) -> dict[str, Any]:
 def _new_run(ex: LLMOrchAgentExecutor, *, asynchronous: bool) -> ExecutorRun:
     names = [tool.name for tool in ex.tools]
     colors = tool_colors(names, asynchronous=asynchronous)
-    return ExecutorRun(names, colors, VerbosePrinter() if ex.verbose else None)
+    printer = VerbosePrinter() if ex.verbose else None
+    return ExecutorRun(names, colors, printer, tool_calling=ex.tool_calling)
 
 
 def _configure(

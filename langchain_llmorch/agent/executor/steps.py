@@ -12,6 +12,11 @@ The graph reports each tool call as stream events (`started`, `finished`, `faile
 
 Calls of the built-in `self` and `join` tools are the model thinking, not tool use:
 they are left out, as `AgentExecutor` shows no step for its model's turns.
+
+The actions are those the agent's own output parser makes: a `create_tool_calling_agent`
+agent's parser makes `ToolAgentAction`s (with the `tool_call_id` of the call in their
+`message_log`), other parsers `AgentActionMessageLog`s. A step's stream `messages` are
+what `AgentStep.messages` gives for them, as in `AgentExecutor`'s stream.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ from langchain_core.callbacks import StdOutCallbackHandler
 from langchain_core.messages import AIMessage
 from langchain_core.runnables.utils import AddableDict
 from langchain_core.utils.input import get_color_mapping, print_text
+
+try:
+    from langchain_classic.agents.output_parsers.tools import ToolAgentAction
+except ImportError:  # pragma: no cover - without the `classic` extra
+    ToolAgentAction = None  # type: ignore[assignment,misc]
 
 ACTION_COLOR = "green"
 """`AgentExecutor` prints actions and the answer in green."""
@@ -56,16 +66,51 @@ class VerbosePrinter(StdOutCallbackHandler):
         print_text(str(step.observation), color=color)
 
 
-def tool_action(call_id: str, tool: str, args: Mapping[str, Any]) -> AgentActionMessageLog:
-    """The action of a call, as a tool-calling agent's parser makes it."""
+def tool_action(
+    call_id: str, tool: str, args: Mapping[str, Any], *, tool_calling: bool = True
+) -> AgentActionMessageLog:
+    """The action of a call, as the agent's output parser makes it.
+
+    Args:
+        call_id: the id of its tool call (`tool_call_id`).
+        tool: the tool's name.
+        args: the call's arguments.
+        tool_calling: the agent's parser is a tool-calling agent's (as
+            `create_tool_calling_agent` builds): a `ToolAgentAction` with `tool_call_id`.
+            Otherwise (or without `langchain-classic`) an `AgentActionMessageLog`.
+
+    Example:
+        ```python
+        action = tool_action("s1", "weather", {"city": "SF"})
+        assert action.tool_call_id == action.message_log[0].tool_calls[0]["id"] == "s1"
+        ```
+    """
     tool_input = dict(args)
     call = {"name": tool, "args": tool_input, "id": call_id, "type": "tool_call"}
-    return AgentActionMessageLog(
-        tool=tool,
-        tool_input=tool_input,
-        log=f"\nInvoking: `{tool}` with `{tool_input}`\n\n\n",
-        message_log=[AIMessage(content="", tool_calls=[call])],
-    )
+    fields: dict[str, Any] = {
+        "tool": tool,
+        "tool_input": tool_input,
+        "log": f"\nInvoking: `{tool}` with `{tool_input}`\n\n\n",
+        "message_log": [AIMessage(content="", tool_calls=[call])],
+    }
+    if tool_calling and ToolAgentAction is not None:
+        return ToolAgentAction(**fields, tool_call_id=call_id)
+    return AgentActionMessageLog(**fields)
+
+
+def tool_call_id(call_id: str, attempt: int | None = None) -> str:
+    """The tool call id of a call's attempt: its plan id, then `s1-2`, `s1-3` for reruns.
+
+    Each attempt is a tool call of its own, so the ids stay unique when the steps go
+    back to a model as messages (`format_to_tool_messages`).
+
+    Example:
+        ```python
+        assert tool_call_id("s1") == "s1"
+        assert tool_call_id("s1", attempt=2) == "s1-2"
+        ```
+    """
+    return call_id if attempt is None or attempt <= 1 else f"{call_id}-{attempt}"
 
 
 def finish(output: str) -> AgentFinish:
@@ -80,6 +125,8 @@ class ExecutorRun:
         tool_names: the user's tools; calls of other tools (`self`, `join`) are hidden.
         colors: tool name -> the color its observations print in.
         printer: prints the steps when the executor is verbose.
+        tool_calling: make `ToolAgentAction`s, as a tool-calling agent's parser does
+            (see `tool_action`).
     """
 
     def __init__(
@@ -87,11 +134,14 @@ class ExecutorRun:
         tool_names: Collection[str],
         colors: Mapping[str, str],
         printer: VerbosePrinter | None = None,
+        *,
+        tool_calling: bool = True,
     ) -> None:
         """Start with no calls seen."""
         self.tool_names = frozenset(tool_names)
         self.colors = dict(colors)
         self.printer = printer
+        self.tool_calling = tool_calling
         self._steps: list[tuple[str, AgentAction, Any]] = []
         self._actions: dict[str, AgentActionMessageLog] = {}
 
@@ -113,11 +163,22 @@ class ExecutorRun:
             return None, None
         call_id = str(event["id"])
         if name == "started":
-            action = tool_action(call_id, str(tool), event.get("args") or {})
+            args = event.get("args") or {}
+            action = tool_action(
+                tool_call_id(call_id, event.get("attempt")),
+                str(tool),
+                args,
+                tool_calling=self.tool_calling,
+            )
             self._actions[call_id] = action
             return action, AddableDict(actions=[action], messages=action.messages)
         if name in ("finished", "failed"):
-            action = self._actions.get(call_id) or tool_action(call_id, str(tool), {})
+            action = self._actions.get(call_id) or tool_action(
+                tool_call_id(call_id, event.get("attempt")),
+                str(tool),
+                {},
+                tool_calling=self.tool_calling,
+            )
             observation = event.get("error") if name == "failed" else event.get("result")
             step = AgentStep(action=action, observation=observation)
             self._steps.append((call_id, action, observation))
@@ -133,5 +194,6 @@ __all__ = [
     "VerbosePrinter",
     "finish",
     "tool_action",
+    "tool_call_id",
     "tool_colors",
 ]

@@ -1,15 +1,28 @@
-"""Doubted plans: invented numbers and repeated calls go back for one repair."""
+"""Doubted plans: invented numbers, repeated calls and missed names go back for one repair.
+
+What no tool can take (a play for a share-price tool, the 256 of SHA-256) is not asked for.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.checks import plan_doubts, tool_defaults, tool_vocabulary
+from langchain_llmorch.agent.checks import (
+    ToolInputs,
+    doubts_message,
+    plan_doubts,
+    tool_defaults,
+    tool_inputs,
+    tool_vocabulary,
+)
 from langchain_llmorch.agent.state import is_embedded_model
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
+from langchain_llmorch.tools import make_self_tool
 
 
 @inout
@@ -181,3 +194,150 @@ def _openai(base_url: str) -> Any:
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(model="scripted", base_url=base_url, api_key="x", max_retries=0)  # type: ignore[arg-type]
+
+
+# -- what the question gives, and what the tools can take ------------------------------
+
+
+@inout
+def lookup(topic: str) -> str:
+    """Look a topic up in the encyclopedia."""
+    return "..."
+
+
+@inout
+def share_price(ticker: str, days: int = 30) -> float:
+    """The share price of a company, averaged over `days`."""
+    return 1.0
+
+
+@inout
+def weather(city: str) -> str:
+    """The weather in a city."""
+    return "fog"
+
+
+def _doubts(plan: str, question: str, tools: list[Any]) -> list[str]:
+    return plan_doubts(
+        parse_plan(plan),
+        question,
+        tool_defaults(tools),
+        question=question,
+        vocabulary=tool_vocabulary(tools),
+        inputs=tool_inputs(tools),
+    )
+
+
+NAMES_WITH_NUMBERS = ["SHA-256", "COVID-19", "ISO 8601", "GPT-4", "H2O", "Windows 11", "MP3"]
+
+
+@inout
+def estimate(count: int) -> float:
+    """Hours of work for a count of files."""
+    return count / 10
+
+
+@inout
+def digest(text: str) -> str:
+    """The SHA-256 digest of a text, in hex."""
+    return "2cf24d..."
+
+
+@pytest.mark.parametrize("name", NAMES_WITH_NUMBERS)
+def test_a_number_in_a_name_is_not_a_number_the_plan_must_use(name: str) -> None:
+    question = f"How long do 40 files take with {name}?"
+    assert _doubts("s1: estimate(count=40)", question, [estimate]) == []
+
+
+def test_a_name_the_tools_describe_is_not_asked_for() -> None:
+    question = "What is the SHA-256 of 'hello'?"
+    assert _doubts('s1: digest(text="hello")', question, [digest]) == []
+
+
+@pytest.mark.parametrize("name", NAMES_WITH_NUMBERS)
+def test_a_name_with_a_number_no_call_uses_is_one_name(name: str) -> None:
+    question = f"Compare Hamlet and {name}, and tell me the Collatz steps of 97."
+    plan = 's1: lookup(topic="Hamlet")\ns2: collatz(n=97)'
+    assert _doubts(plan, question, [lookup, collatz]) == [
+        f"the question gives {name}, but no call uses it"
+    ]
+
+
+def test_a_tool_word_before_a_number_names_the_tool_not_a_thing() -> None:
+    """`Collatz 97`: collatz is a tool's word, so 97 is its argument, still a number."""
+    question = "What are the steps of Collatz 27 and Collatz 97?"
+    assert _doubts("s1: collatz(n=27)", question, [lookup, collatz]) == [
+        "the question gives 97, but no call uses it"
+    ]
+
+
+def test_a_name_no_tool_can_take_is_not_forced_into_a_call() -> None:
+    """'Who wrote Hamlet?' with a share-price tool: a ticker is not a play."""
+    question = "Who wrote Hamlet?"
+    answer_only = 's1: self(prompt="Who wrote Hamlet?")'
+    assert _doubts(answer_only, question, [share_price]) == []
+    # With no tool inputs given, the check asks for everything, as before.
+    assert plan_doubts(parse_plan(answer_only), question, {}, question=question) == [
+        "the question gives Hamlet, but no call uses it"
+    ]
+
+
+def test_a_code_the_ticker_tool_takes_is_still_asked_for() -> None:
+    question = "Which costs more, ACME or INITECH?"
+    plan = 's1: share_price(ticker="ACME")'
+    assert _doubts(plan, question, [share_price]) == [
+        "the question gives INITECH, but no call uses it"
+    ]
+    # An answer-only plan misses the prices as well: a tool takes INITECH.
+    assert _doubts('s1: self(prompt="ACME or INITECH?")', question, [share_price]) == [
+        "the question gives ACME, INITECH, but no call uses it"
+    ]
+
+
+def test_a_name_a_free_text_argument_takes_is_asked_for() -> None:
+    question = "Is it colder in Paris or in Oslo?"
+    assert _doubts('s1: weather(city="Paris")', question, [weather, share_price]) == [
+        "the question gives Oslo, but no call uses it"
+    ]
+
+
+def test_numbers_alone_do_not_ask_an_answer_only_plan_for_calls() -> None:
+    """A year or an amount does not say that a tool is needed."""
+    question = "What is 17 times 3, and what happened in 1603?"
+    assert _doubts('s1: self(prompt="17 * 3?")', question, [collatz]) == []
+    # A plan that makes calls still uses every number a tool can take.
+    assert _doubts("s1: collatz(n=17)", question, [collatz]) == [
+        "the question gives 3, 1603, but no call uses it"
+    ]
+    # ... and none that no tool can take.
+    assert _doubts('s1: lookup(topic="17")', question, [lookup]) == []
+
+
+@inout
+def many(names: list[str], size: int | None = None, mode: Literal["a", "b"] = "a") -> str:
+    """Several names."""
+    return ""
+
+
+def test_what_the_tools_can_take() -> None:
+    assert tool_inputs([share_price]) == ToolInputs(text=True, free_text=False, numbers=True)
+    assert tool_inputs([weather]) == ToolInputs(text=True, free_text=True, numbers=False)
+    assert tool_inputs([many]) == ToolInputs(text=True, free_text=True, numbers=True)
+    assert tool_inputs([collatz]) == ToolInputs(text=False, free_text=False, numbers=True)
+    # The built-in `self` takes any prompt: it does not count.
+    self_tool = make_self_tool(FakeListChatModel(responses=["x"]))
+    assert tool_inputs([collatz, self_tool]) == tool_inputs([collatz])
+
+
+def test_the_repair_request_allows_a_plan_without_calls() -> None:
+    message = doubts_message(["the question gives INITECH, but no call uses it"])
+    assert "Make no call for what no tool fits" in message
+    assert "a plan with only a self step is right when no tool fits" in message
+
+
+def test_a_question_no_tool_fits_is_answered_without_a_repair() -> None:
+    script = Script('s1: self(prompt="Who wrote Hamlet?")')
+    agent = create_llmorch_agent(ScriptedChatModel(script), [share_price], check_plans=True)
+    out = agent.invoke({"messages": [("user", "Who wrote Hamlet?")]})
+    assert [kind for kind, _ in script.requests] == ["plan", "join"]
+    assert out["doubts"] == []

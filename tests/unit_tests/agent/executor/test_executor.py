@@ -4,15 +4,20 @@ from typing import Any
 
 import pytest
 from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
-from langchain_core.agents import AgentAction
+from langchain_classic.agents.output_parsers import ReActSingleInputOutputParser
+from langchain_classic.agents.output_parsers.tools import ToolAgentAction
+from langchain_core.agents import AgentAction, AgentActionMessageLog
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch import PlanValidationError, inout
+from langchain_llmorch import PlanValidationError, create_llmorch_agent, inout
 from langchain_llmorch.agent.executor import STOPPED, LLMOrchAgentExecutor, find_system_prompt
+from langchain_llmorch.agent.executor.inputs import parses_tool_calls
+from langchain_llmorch.agent.executor.steps import ExecutorRun
 from langchain_llmorch.agent.nodes import NO_PLAN
+from langchain_llmorch.local.server import EMBEDDED_MARK
 from langchain_llmorch.testing import planner_or
 
 
@@ -165,3 +170,53 @@ async def test_time_limit_answers_with_the_stop_message_and_the_steps_so_far(way
         out = [c async for c in run.astream({"input": "q"})][-1]
     assert out["output"] == STOPPED
     assert [(a.tool, o) for a, o in out["intermediate_steps"]] == [("weather", "fog")]
+
+
+def test_a_rerun_call_gets_a_tool_call_id_of_its_own() -> None:
+    """A call run again after a recovery is a new tool call: ids stay unique."""
+    run = ExecutorRun(["weather"], {})
+    ids = []
+    for attempt in (1, 2):
+        started = {"event": "started", "id": "s1", "tool": "weather", "attempt": attempt}
+        action, _ = run.on_event({**started, "args": {"city": "SF"}})
+        assert isinstance(action, ToolAgentAction)
+        ids.append(action.tool_call_id)
+        run.on_event({**started, "event": "finished", "result": "fog"})
+    assert ids == ["s1", "s1-2"]
+    assert [a.tool_call_id for a, _ in run.steps(["s1"])] == ids  # type: ignore[attr-defined]
+
+
+def test_the_agent_parser_decides_the_action_class() -> None:
+    """A tool-calling agent's parser makes `ToolAgentAction`s, others' their own."""
+    agent = create_tool_calling_agent(ToolCallingFake(responses=["x"]), [weather], PROMPT)
+    assert parses_tool_calls(agent)
+    assert parses_tool_calls(None)  # llm=: the executor is the tool-calling agent
+    assert executor(["x"]).tool_calling
+    model = planner_or('s1: weather(city="SF")', "fog")
+    react = PROMPT | model | ReActSingleInputOutputParser()
+    assert not parses_tool_calls(react)
+    run = LLMOrchAgentExecutor(agent=react, tools=[weather], return_intermediate_steps=True)
+    (action, observation), *_ = run.invoke({"input": "SF?"})["intermediate_steps"]
+    assert (type(action), observation) == (AgentActionMessageLog, "fog")
+
+
+@inout
+def temperature(city: str) -> float:
+    """The temperature in a city, in degrees."""
+    return {"SF": 14.5}.get(city, 0.0)
+
+
+def test_the_output_is_the_models_answer_verbatim() -> None:
+    """An answer without the number comes out as the model wrote it, even for a model
+    whose agent adds the results it leaves out (the embedded one)."""
+    answer = "It is mild in SF."
+    model = planner_or('s1: temperature(city="SF")', answer)
+    model.metadata = {EMBEDDED_MARK: "scripted"}  # the agent's default: add the results
+    agent = create_llmorch_agent(model, [temperature])
+    added = agent.invoke({"messages": [("user", "How warm is SF?")]})["messages"][-1].text
+    assert added.startswith(answer)
+    assert "(Results: " in added
+    run = LLMOrchAgentExecutor(llm=model, tools=[temperature])
+    assert run.invoke({"input": "How warm is SF?"})["output"] == answer
+    asked = LLMOrchAgentExecutor(llm=model, tools=[temperature], append_results=True)
+    assert asked.invoke({"input": "How warm is SF?"})["output"] == added

@@ -14,11 +14,18 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
+from langchain_classic.agents import (
+    AgentExecutor,
+    create_openai_functions_agent,
+    create_tool_calling_agent,
+)
+from langchain_classic.agents.format_scratchpad.tools import format_to_tool_messages
+from langchain_classic.agents.output_parsers.tools import ToolAgentAction
+from langchain_core.agents import AgentAction
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.chat_history import InMemoryChatMessageHistory
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.history import RunnableWithMessageHistory
@@ -324,13 +331,22 @@ def _message(m: BaseMessage) -> tuple[Any, ...]:
     return (type(m).__name__, m.content, getattr(m, "name", None), calls)
 
 
+def _action(a: AgentAction) -> tuple[Any, ...]:
+    """An action's class, tool, input, log and messages; whether its id is its call's."""
+    log = getattr(a, "message_log", [])
+    ids = [c["id"] for m in log for c in getattr(m, "tool_calls", [])]
+    call_id = getattr(a, "tool_call_id", None)
+    own_id = call_id is not None and call_id in ids
+    return (type(a).__name__, a.tool, a.tool_input, a.log, [_message(m) for m in log], own_id)
+
+
 def shape(chunk: dict[str, Any]) -> list[tuple[str, Any]]:
     """A chunk with the run-specific parts (call ids, message ids) left out."""
     parts: dict[str, Callable[[Any], Any]] = {
-        "actions": lambda v: [(a.tool, a.tool_input, a.log) for a in v],
-        "steps": lambda v: [(s.action.tool, s.action.tool_input, s.observation) for s in v],
+        "actions": lambda v: [_action(a) for a in v],
+        "steps": lambda v: [(_action(s.action), s.observation) for s in v],
         "messages": lambda v: [_message(m) for m in v],
-        "intermediate_steps": lambda v: [(a.tool, a.tool_input, o) for a, o in v],
+        "intermediate_steps": lambda v: [(_action(a), o) for a, o in v],
         "output": lambda v: v,
     }
     return [(key, parts[key](value)) for key, value in chunk.items()]
@@ -348,6 +364,77 @@ async def test_stream_chunks_have_agent_executor_keys_and_shapes(steps: bool) ->
     assert [k for k, _ in shapes[1][-1]] == (
         ["output", "intermediate_steps", "messages"] if steps else ["output", "messages"]
     )
+
+
+def test_actions_are_tool_agent_actions_and_step_messages_what_agent_executor_streams() -> None:
+    """The classes, spelled out: the comparison above holds them, this names them.
+
+    `AgentExecutor` on a `create_tool_calling_agent` agent streams `ToolAgentAction`s
+    whose `tool_call_id` is the id of the tool call in their `message_log`; its `steps`
+    chunks carry `AgentStep.messages`, which langchain-core makes `FunctionMessage`s.
+    """
+    kinds = []
+    for executor, _ in both(return_intermediate_steps=True):
+        chunks = list(executor.stream(INPUT))
+        actions = [a for c in chunks for a in c.get("actions", [])]
+        kinds.append(
+            (
+                [(type(a).__name__, _action(a)[-1]) for a in actions],
+                [type(m).__name__ for c in chunks if "actions" in c for m in c["messages"]],
+                [type(m).__name__ for c in chunks if "steps" in c for m in c["messages"]],
+                [type(a).__name__ for a, _ in chunks[-1]["intermediate_steps"]],
+            )
+        )
+    assert kinds[0] == kinds[1]
+    assert kinds[1] == (
+        [("ToolAgentAction", True)] * 2,
+        ["AIMessage"] * 2,
+        ["FunctionMessage"] * 2,
+        ["ToolAgentAction"] * 2,
+    )
+    assert all(isinstance(a, ToolAgentAction) for a in actions)
+
+
+def test_intermediate_steps_go_back_to_a_model_as_tool_messages() -> None:
+    """`format_to_tool_messages` makes a tool-call turn and its answer of each step."""
+    formatted = []
+    for executor, _ in both(return_intermediate_steps=True):
+        steps = executor.invoke(INPUT)["intermediate_steps"]
+        messages = format_to_tool_messages(steps)
+        pairs = list(zip(messages[::2], messages[1::2], strict=True))
+        for call, answer in pairs:  # each answer names its own call's id
+            assert isinstance(answer, ToolMessage)
+            assert answer.tool_call_id == call.tool_calls[0]["id"]  # type: ignore[attr-defined]
+        formatted.append([_message(m) for m in messages])
+    assert formatted[0] == formatted[1]
+    assert [kind for kind, *_ in formatted[1]] == ["AIMessage", "ToolMessage"] * 2
+
+
+def test_an_agent_of_another_parser_gets_the_actions_agent_executor_gives_it() -> None:
+    """An OpenAI-functions agent: `AgentActionMessageLog`s without a tool call id."""
+    reply = AIMessage(
+        "", additional_kwargs={"function_call": {"name": "weather", "arguments": '{"city": "SF"}'}}
+    )
+    prompt = ChatPromptTemplate.from_messages(
+        [("human", "{input}"), ("placeholder", "{agent_scratchpad}")]
+    )
+    ref_llm = ToolCallingFake(responses=[reply, AIMessage("Fog.")])
+    ref = AgentExecutor(
+        agent=create_openai_functions_agent(ref_llm, [weather], prompt),
+        tools=[weather],
+        return_intermediate_steps=True,
+    )
+    llm = planner_or('s1: weather(city="SF")', answer="Fog.")
+    mine = LLMOrchAgentExecutor(
+        agent=create_openai_functions_agent(llm, [weather], prompt),
+        tools=[weather],
+        return_intermediate_steps=True,
+    )
+    classes = [
+        [type(a).__name__ for a, _ in ex.invoke({"input": "SF?"})["intermediate_steps"]]
+        for ex in (ref, mine)
+    ]
+    assert classes[0] == classes[1] == ["AgentActionMessageLog"]
 
 
 # -- 5. intermediate steps: the user's tools only ------------------------------------

@@ -1,0 +1,344 @@
+"""`LLMOrchMiddleware`: LLMOrch inside LangChain 1.x `create_agent`.
+
+Tool calls go through `CallRouter` (`_calls`): compute calls on the worker pool, inout
+calls under `max_concurrency` and `call_timeout`. With `plan_first=True` the model node
+writes a whole plan and each call waits for its inputs (`_plan_first`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware.types import ExtendedModelResponse
+from langchain_core.messages import AIMessage, ToolCall, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
+
+from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult, failed_message
+from langchain_llmorch.agent.middleware._plan_first import (
+    MAX_RUNS,
+    PLAN_KEY,
+    PlanFirstState,
+    PlanRun,
+    bound_plan_text,
+    new_plan_id,
+    pending_calls,
+    planned_message,
+    split_tool_id,
+)
+from langchain_llmorch.agent.middleware._tools import Captured
+from langchain_llmorch.agent.prompts import planner_messages, repair_messages
+from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
+from langchain_llmorch.errors import (
+    DependencyFailedError,
+    LLMOrchError,
+    PlanSyntaxError,
+    PlanValidationError,
+)
+from langchain_llmorch.plan import FRG, build_frg, parse_plan
+from langchain_llmorch.plan.replies import extract_plan_text
+from langchain_llmorch.runs import RequestKind, request_config
+from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
+
+ModelResult = ModelResponse[Any] | AIMessage | ExtendedModelResponse[Any]
+
+
+class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
+    """LLMOrch inside `langchain.agents.create_agent`: CPU-aware tool execution, one line.
+
+    Add it last in `middleware=[...]` (innermost, so the app's other tool middleware see
+    each call first). `compute`-tagged tools then run on LLMOrch's warm worker processes,
+    never more at once than the machine-wide P slots allow (every agent and process of the
+    user shares them); `inout` tools keep `ToolNode`'s path, bounded by `max_concurrency`
+    and `call_timeout`. `ToolNode`'s argument validation, injection, error handling,
+    callbacks and stream events apply to both.
+
+    Args:
+        tools: the agent's tools, to check now that every compute tool can run in a worker
+            process (no injected arguments, a sync function that pickles). Without them the
+            tools are checked at the first model call, before any tool runs.
+        max_processors: P for this agent's compute calls; `None`: the processors this
+            process may use. It caps below the machine-wide bound, never above it.
+        max_concurrency: inout calls running at once, across every run of the agent, sync
+            and async alike (`None`: no bound). Compute calls are bounded by P instead.
+        call_timeout: seconds a call may run. A compute call past it is killed with its
+            worker; an inout call is given up (an async tool is cancelled; a sync tool's
+            thread is abandoned: it finishes on its own, at most `max_threads` at once, as
+            daemons, and its result is dropped). Either way the call's `ToolMessage` is an
+            error naming `CallTimeoutError`, and the agent goes on.
+        plan_first: `False` (default): the model calls tools turn by turn, as in any
+            `create_agent` app. `True`: a new question's first model turn writes the whole
+            plan (LLMOrch's planner prompt, in the plan language); the turn's message
+            carries every call of the plan as a tool call, so the app's other middleware
+            approve, count and see each of them; the calls run as dataflow (each starts
+            when the results it uses exist), and the next, ordinary turn answers. A plan
+            that does not validate after `max_repairs` repairs falls back to ordinary turns.
+        max_repairs: in plan-first mode, how often a plan that does not parse or validate
+            goes back to the model with its error.
+        max_threads: threads for sync inout calls under `call_timeout`.
+
+    Raises:
+        ComputeToolError: a compute tool in `tools` cannot run in a worker process.
+        ValueError: an option is out of range.
+
+    Example:
+        ```python
+        from langchain.agents import create_agent
+        from langchain_llmorch import LLMOrchMiddleware, compute
+
+        @compute
+        def fib(n: int) -> int:
+            \"\"\"The n-th Fibonacci number, slowly.\"\"\"
+            return n if n < 2 else fib.func(n - 1) + fib.func(n - 2)
+
+        agent = create_agent(
+            "openai:gpt-4.1-mini",
+            [fib],
+            middleware=[LLMOrchMiddleware(max_concurrency=8, call_timeout=60)],
+        )
+        ```
+    """
+
+    state_schema = PlanFirstState
+
+    def __init__(
+        self,
+        *,
+        tools: Sequence[BaseTool | Callable[..., Any]] | None = None,
+        max_processors: int | None = None,
+        max_concurrency: int | None = None,
+        call_timeout: float | None = None,
+        plan_first: bool = False,
+        max_repairs: int = 2,
+        max_threads: int = DEFAULT_MAX_THREADS,
+    ) -> None:
+        super().__init__()
+        if max_repairs < 0:
+            msg = f"max_repairs must be at least 0, not {max_repairs}"
+            raise ValueError(msg)
+        self.calls = CallRouter(
+            max_processors=max_processors,
+            max_concurrency=max_concurrency,
+            call_timeout=call_timeout,
+            max_threads=max_threads,
+        )
+        self.plan_first = plan_first
+        self.max_repairs = max_repairs
+        self._runs: dict[str, PlanRun] = {}
+        self._runs_lock = threading.Lock()
+        if tools is not None:
+            self.calls.check_tools(tools_by_name(tools).values())
+
+    # --- public helpers ---------------------------------------------------------------
+
+    @property
+    def processors(self) -> int:
+        """P: how many of this agent's compute calls run at once (at most)."""
+        return self.calls.processors
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """The bound on inout calls running at once (`None`: none)."""
+        return None if self.calls.limit is None else self.calls.limit.size
+
+    def warm(self) -> None:
+        """Start the worker processes now, before the first compute call is due."""
+        self.calls.warm()
+
+    # --- model calls ------------------------------------------------------------------
+
+    def _plans_now(self, request: ModelRequest[Any]) -> bool:
+        """Plan-first mode and a new question (the conversation ends with the user)."""
+        self.calls.check_tools(request.tools)
+        return self.plan_first and bool(request.messages) and request.messages[-1].type == "human"
+
+    def _planner_request(
+        self, request: ModelRequest[Any], prompt: list[Any], kind: RequestKind = "plan"
+    ) -> ModelRequest[Any]:
+        # The request's kind in its run (metadata, run name, tag), as the agent's own.
+        model = request.model.with_config(request_config(kind))
+        return request.override(
+            model=model,  # type: ignore[arg-type]
+            system_message=prompt[0],
+            messages=prompt[1:],
+            tools=[],
+            tool_choice=None,
+            response_format=None,
+        )
+
+    def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
+        text = extract_plan_text(_reply_text(reply))
+        return text, build_frg(parse_plan(text), tools)
+
+    def _planned(self, request: ModelRequest[Any], text: str, frg: FRG) -> ModelResult:
+        """The plan turn's result: every call as a tool call; the plan kept in the state."""
+        plan_id = new_plan_id()
+        bound = bound_plan_text(frg)
+        run = PlanRun(plan_id, bound, self_tool=make_self_tool(request.model))
+        with self._runs_lock:
+            self._runs[plan_id] = run
+            while len(self._runs) > MAX_RUNS:
+                self._runs.pop(next(iter(self._runs)))
+        message = planned_message(plan_id, run.plan, text)
+        update = {PLAN_KEY: {"id": plan_id, "text": bound}}
+        return ExtendedModelResponse(
+            model_response=ModelResponse(result=[message]), command=Command(update=update)
+        )
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
+    ) -> ModelResult:
+        """Check the compute tools; in plan-first mode a new question gets a whole plan."""
+        if not self._plans_now(request):
+            return handler(request)
+        tools = _agent_tools(request)
+        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        messages = prompt
+        for _ in range(self.max_repairs + 1):
+            kind: RequestKind = "plan" if messages is prompt else "repair"
+            reply = handler(self._planner_request(request, messages, kind))
+            try:
+                text, frg = self._compile(reply, tools)
+            except (PlanSyntaxError, PlanValidationError) as err:
+                messages = repair_messages(prompt, _reply_text(reply), str(err), tools)
+                continue
+            if frg.calls:
+                return self._planned(request, text, frg)
+            break
+        return handler(request)  # no usable plan: the model works turn by turn
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResult:
+        """Async `wrap_model_call`."""
+        if not self._plans_now(request):
+            return await handler(request)
+        tools = _agent_tools(request)
+        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        messages = prompt
+        for _ in range(self.max_repairs + 1):
+            kind: RequestKind = "plan" if messages is prompt else "repair"
+            reply = await handler(self._planner_request(request, messages, kind))
+            try:
+                text, frg = self._compile(reply, tools)
+            except (PlanSyntaxError, PlanValidationError) as err:
+                messages = repair_messages(prompt, _reply_text(reply), str(err), tools)
+                continue
+            if frg.calls:
+                return self._planned(request, text, frg)
+            break
+        return await handler(request)
+
+    # --- tool calls -------------------------------------------------------------------
+
+    def _plan_of(self, request: ToolCallRequest) -> tuple[PlanRun, str] | None:
+        """The plan run and call id of a planned call (rebuilt from the state if need be)."""
+        found = split_tool_id(request.tool_call.get("id"))
+        if found is None:
+            return None
+        plan_id, call_id = found
+        with self._runs_lock:
+            run = self._runs.get(plan_id)
+            if run is None:
+                saved = (request.state or {}).get(PLAN_KEY) or {}
+                if saved.get("id") != plan_id:
+                    return None
+                run = self._runs[plan_id] = PlanRun(plan_id, saved["text"], rebuilt=True)
+        return (run, call_id) if call_id in run.calls else None
+
+    def _planned_request(
+        self, request: ToolCallRequest, run: PlanRun, args: dict[str, Any]
+    ) -> ToolCallRequest:
+        tool = request.tool
+        if tool is None and request.tool_call["name"] == SELF_TOOL:
+            tool = run.self_tool
+        call = ToolCall(name=request.tool_call["name"], args=args, id=request.tool_call["id"])
+        if tool is None:
+            return request.override(tool_call=call)
+        return request.override(tool_call=call, tool=tool)
+
+    def _settle(self, run: PlanRun, call_id: str, result: ToolResult, box: Captured) -> None:
+        if isinstance(result, ToolMessage) and result.status == "error":
+            run.finish(call_id, error=DependencyFailedError(result.text))
+        elif box.has_value:
+            run.finish(call_id, box.value)
+        else:
+            run.finish(call_id, result.text if isinstance(result, ToolMessage) else None)
+        if run.done:
+            with self._runs_lock:
+                self._runs.pop(run.plan_id, None)
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolResult],
+    ) -> ToolResult:
+        """Run a compute call on the worker pool; bound and time inout calls.
+
+        A call of a plan (plan-first mode) first waits for the results it uses.
+        """
+        planned = self._plan_of(request) if self.plan_first else None
+        if planned is None:
+            return self.calls.run(request, handler, Captured())
+        run, call_id = planned
+        run.begin(call_id)
+        box = Captured()
+        try:
+            pending = pending_calls(request.state["messages"], request.tool_call["id"] or "")
+            try:
+                args = run.arguments(call_id, request.tool_call["args"], pending)
+            except (LLMOrchError, ValueError, KeyError) as err:
+                result: ToolResult = failed_message(request, err)
+            else:
+                result = self.calls.run(self._planned_request(request, run, args), handler, box)
+        except BaseException as err:
+            run.raised.add(call_id)
+            run.finish(call_id, error=err)
+            raise
+        self._settle(run, call_id, result, box)
+        return result
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
+    ) -> ToolResult:
+        """Async `wrap_tool_call`: the same routing, on the event loop."""
+        planned = self._plan_of(request) if self.plan_first else None
+        if planned is None:
+            return await self.calls.arun(request, handler, Captured())
+        run, call_id = planned
+        run.begin(call_id)
+        box = Captured()
+        try:
+            pending = pending_calls(request.state["messages"], request.tool_call["id"] or "")
+            try:
+                args = await run.aarguments(call_id, request.tool_call["args"], pending)
+            except (LLMOrchError, ValueError, KeyError) as err:
+                result: ToolResult = failed_message(request, err)
+            else:
+                planned_request = self._planned_request(request, run, args)
+                result = await self.calls.arun(planned_request, handler, box)
+        except BaseException as err:
+            run.raised.add(call_id)
+            run.finish(call_id, error=err)
+            raise
+        self._settle(run, call_id, result, box)
+        return result
+
+
+def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:
+    return [t for t in request.tools if isinstance(t, BaseTool)]
+
+
+def _reply_text(reply: ModelResponse[Any]) -> str:
+    message = next((m for m in reversed(reply.result) if isinstance(m, AIMessage)), None)
+    return "" if message is None else message.text

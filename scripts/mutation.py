@@ -1,0 +1,213 @@
+"""Mutation testing of the core modules with mutmut, one group of modules at a time.
+
+Each group mutates a few modules and runs only the tests that hold them (mutmut then
+runs, for each mutant, the tests of that subset that reach the mutated function), so
+a mutant costs seconds, not the whole suite. Every group works in its own copy of the
+project under `.mutation/<group>/`; results stay there, so a second run only tests
+what is new.
+
+    python scripts/mutation.py                 # every group
+    python scripts/mutation.py plan engine     # some groups
+    python scripts/mutation.py plan --only 'langchain_llmorch.plan.limits*'
+    python scripts/mutation.py --report        # the scores of the last runs
+
+Run by hand (`make mutation`), not in CI: the full run takes hours on two cores.
+Scores and the surviving mutants judged equivalent are in docs/mutation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutation"
+PKG = "langchain_llmorch"
+
+# Tests that are not about the mutated code, or that mutmut's trampolines disturb
+# (a GeneratorExit raised by a tool is caught by the trampoline's generator handling).
+_DESELECT = [
+    "tests/unit_tests/engine/test_inout_faults.py::test_a_base_exception_from_a_tool_fails_only_its_call",
+    "tests/unit_tests/engine/test_machine_bound.py",
+    "tests/unit_tests/engine/test_scale_benchmark.py",
+]
+
+GROUPS: dict[str, tuple[list[str], list[str]]] = {
+    # group: (modules to mutate, tests that hold them)
+    "plan": (
+        [
+            "plan/limits.py",
+            "plan/frg.py",
+            "plan/expressions.py",
+            "plan/binding.py",
+            "plan/language.py",
+            "plan/lines.py",
+        ],
+        ["tests/unit_tests/plan"],
+    ),
+    "schema": (["plan/schema.py"], ["tests/unit_tests/plan"]),
+    "engine": (
+        [
+            "engine/_coordinator.py",
+            "engine/scheduling.py",
+            "engine/orchestrator.py",
+            "engine/events.py",
+        ],
+        [
+            "tests/unit_tests/engine/test_coordinator_properties.py",
+            "tests/unit_tests/engine/test_coordinator_timing.py",
+            "tests/unit_tests/engine/test_scheduling.py",
+            "tests/unit_tests/engine/test_orchestrator.py",
+        ],
+    ),
+    "calls": (
+        ["engine/calls.py", "engine/backend.py", "engine/load.py"],
+        ["tests/unit_tests/engine"],
+    ),
+    "processes": (
+        [
+            "processes/pool.py",
+            "processes/slots.py",
+            "processes/slot_files.py",
+            "processes/cpus.py",
+            "processes/records.py",
+            "processes/warm.py",
+            "processes/worker_main.py",
+            "processes/handles.py",
+            "processes/call_queue.py",
+        ],
+        ["tests/unit_tests/processes"],
+    ),
+    "agent": (
+        ["agent/recovery.py", "agent/durable.py", "agent/answer.py", "agent/claims.py"],
+        [
+            "tests/unit_tests/agent/test_recovery.py",
+            "tests/unit_tests/agent/test_recovery_properties.py",
+            "tests/unit_tests/agent/test_durable.py",
+            "tests/unit_tests/agent/test_durable_plan_changes.py",
+            "tests/unit_tests/agent/test_joiner.py",
+            "tests/unit_tests/agent/test_honest_answers.py",
+        ],
+    ),
+}
+
+_KILLED = {1, 3, 36, 24, -24, 152, 255}  # killed, or timed out (an endless loop is caught)
+_SURVIVED = {0}
+_NO_TESTS = {5, 33}
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(group: str) -> Path:
+    """Copy the package and the tests into `.mutation/<group>` with the group's config."""
+    modules, tests = GROUPS[group]
+    home = WORK / group
+    home.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in (PKG, "tests"):
+        shutil.rmtree(home / name, ignore_errors=True)
+        shutil.copytree(ROOT / name, home / name, ignore=ignore)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pyproject = re.sub(r"\n\[tool\.mutmut\][^\[]*", "\n", pyproject)
+    tests = [t for t in tests if (ROOT / t.split("::")[0]).exists()]
+    extra = ["-p", "no:cacheprovider", "--timeout=60"]
+    for item in _DESELECT:
+        extra += ["--deselect", item]
+    pyproject += (
+        "\n[tool.mutmut]\n"
+        f'source_paths = ["{PKG}"]\n'
+        f"only_mutate = {_toml_list([f'{PKG}/{m}' for m in modules])}\n"
+        f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
+        f"pytest_add_cli_args = {_toml_list(extra)}\n"
+        'process_isolation = "forkserver"\n'
+        "use_git_change_detection = false\n"
+        "timeout_multiplier = 5.0\n"
+        "timeout_constant = 10.0\n"
+    )
+    (home / "pyproject.toml").write_text(pyproject)
+    return home
+
+
+def run(group: str, only: list[str], children: int) -> None:
+    """Mutate one group's modules and run its tests against every mutant."""
+    home = prepare(group)
+    env = dict(os.environ)
+    env.setdefault("LLMORCH_SLOT_GROUP", f"mutation-{group}")
+    mutmut = Path(sys.executable).parent / "mutmut"
+    cmd = [str(mutmut), "run", "--max-children", str(children), *only]
+    print(f"== {group}: {' '.join(cmd[1:])} (in {home})", flush=True)
+    subprocess.run(cmd, cwd=home, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def scores(group: str) -> dict[str, dict[str, object]]:
+    """Per module of `group`: killed, survived, untested mutants, the score, the survivors."""
+    out: dict[str, dict[str, object]] = {}
+    for module in GROUPS[group][0]:
+        meta = WORK / group / "mutants" / PKG / f"{module}.meta"
+        if not meta.exists():
+            continue
+        codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        counts = Counter(
+            "killed"
+            if c in _KILLED
+            else "survived"
+            if c in _SURVIVED
+            else "no tests"
+            if c in _NO_TESTS
+            else "not checked"
+            if c is None
+            else "other"
+            for c in codes.values()
+        )
+        checked = counts["killed"] + counts["survived"] + counts["no tests"]
+        out[module] = {
+            **counts,
+            "mutants": len(codes),
+            "score": round(100 * counts["killed"] / checked, 1) if checked else None,
+            "survivors": sorted(k for k, c in codes.items() if c in _SURVIVED | _NO_TESTS),
+        }
+    return out
+
+
+def report(groups: list[str]) -> None:
+    """Print each module's score and write them all to `.mutation/scores.json`."""
+    every = {g: scores(g) for g in groups}
+    print(
+        f"{'module':34} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'score':>6}"
+    )
+    for per_module in every.values():
+        for module, s in per_module.items():
+            print(
+                f"{module:34} {s['mutants']:>7} {s.get('killed', 0):>7} "
+                f"{s.get('survived', 0):>8} {s.get('no tests', 0):>8} {s['score']!s:>6}"
+            )
+    WORK.mkdir(exist_ok=True)
+    (WORK / "scores.json").write_text(json.dumps(every, indent=1))
+
+
+def main() -> None:
+    """Run the groups asked for (all by default), then print the scores."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], default=list(GROUPS))
+    parser.add_argument("--only", nargs="+", default=[], help="mutant name patterns")
+    parser.add_argument("--children", type=int, default=1, help="mutants tested at once")
+    parser.add_argument("--report", action="store_true", help="only print the last scores")
+    args = parser.parse_args()
+    groups = args.groups or list(GROUPS)
+    if not args.report:
+        for group in groups:
+            run(group, args.only, args.children)
+    report([g for g in groups if (WORK / g / "mutants").exists()])
+
+
+if __name__ == "__main__":
+    main()
