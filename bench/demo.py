@@ -150,6 +150,7 @@ def local_model_section() -> tuple[int, int]:
     # The agent's defaults: planning="auto" (structured output here), a call time limit.
     agent: Any = create_llmorch_agent(model, [steering_angle, word_count])
     right = 0
+    seconds_total = 0.0
     for question in LOCAL_QUESTIONS:
         print(f"\nQ: {question.text}")
         start = time.time()
@@ -157,6 +158,7 @@ def local_model_section() -> tuple[int, int]:
         for chunk in agent.stream({"messages": [("user", question.text)]}, stream_mode="values"):
             state = chunk
         seconds = time.time() - start
+        seconds_total += seconds
         print(f"plan ({state.get('planning', '?')} planning):")
         print("  " + (state.get("plan") or "(none)").replace("\n", "\n  "))
         repairs = state.get("repairs", 0) + state.get("replans", 0) + state.get("recoveries", 0)
@@ -165,7 +167,10 @@ def local_model_section() -> tuple[int, int]:
         if state.get("trace"):
             print(schedule_table(state["trace"]))
         answer = state["messages"][-1].text if state.get("messages") else ""
-        print(f"A ({seconds:.1f} s): {answer[:400]}")
+        words = model_words(answer)
+        print(f"A ({seconds:.1f} s), the model's words: {words[:400]}")
+        if words != answer:
+            print(f"   added by the agent: {answer[len(words) :].strip()[:400]}")
         problem = check_answer(question, state)
         right += problem is None
         print(
@@ -173,7 +178,11 @@ def local_model_section() -> tuple[int, int]:
             if problem is None
             else f"[WRONG] {problem}"
         )
-    print(f"\nlocal model: {right}/{len(LOCAL_QUESTIONS)} answers right")
+    mean = seconds_total / len(LOCAL_QUESTIONS)
+    print(
+        f"\nlocal model: {right}/{len(LOCAL_QUESTIONS)} answers right in the model's own "
+        f"words, {mean:.1f} s a question"
+    )
     return right, len(LOCAL_QUESTIONS)
 
 

@@ -169,6 +169,9 @@ class Question:
     calls: frozenset[tuple[str, str, Any]]
     """(tool, argument, value) of every expected call."""
     numbers: tuple[float, ...]
+    larger: tuple[str, str] | None = None
+    """For a comparison: (the larger subject, the smaller one), as the question names them.
+    An answer that calls the smaller one larger (or the larger one smaller) is wrong."""
 
 
 def _q(text: str, *calls: tuple[str, str, Any]) -> Question:

@@ -37,19 +37,10 @@ JOIN_TOOL = "join"
 BUILTIN_TOOLS = frozenset({SELF_TOOL, JOIN_TOOL})
 IN_PROCESS = "llmorch_in_process"
 """Tool metadata key: a compute tool that must run in this process (it does not pickle)."""
-BUILTIN = "llmorch_builtin"
-"""Tool metadata key: the built-in tool `make_self_tool` made (an agent may be given it)."""
 CACHE_POLICY = "llmorch_cache"
 """Tool metadata key: the tool's `CachePolicy` (its results may be reused)."""
-
-
-def _cache_metadata(cache: CachePolicy[Any] | None) -> dict[str, Any]:
-    if cache is None:
-        return {}
-    if not isinstance(cache, CachePolicy):
-        msg = f"cache must be a langgraph.types.CachePolicy or None, not {cache!r}"
-        raise OptionTypeError(msg)
-    return {CACHE_POLICY: cache}
+BUILTIN = "llmorch_builtin"
+"""Tool metadata key: the built-in tool `make_self_tool` made (an agent may be given it)."""
 
 
 def as_base_tool(item: Any, where: str = "the tool") -> BaseTool:
@@ -108,6 +99,15 @@ def _tagged(
     return base.model_copy(update=update)
 
 
+def _cache_metadata(cache: CachePolicy[Any] | None) -> dict[str, Any]:
+    if cache is None:
+        return {}
+    if not isinstance(cache, CachePolicy):
+        msg = f"cache must be a langgraph.types.CachePolicy or None, not {cache!r}"
+        raise OptionTypeError(msg)
+    return {CACHE_POLICY: cache}
+
+
 def _kind_marker(
     kind: ToolKind,
     obj: BaseTool | Callable[..., Any] | None,
@@ -121,7 +121,7 @@ def _kind_marker(
     if ordered and cache is not None:
         msg = "an ordered tool has side effects that must happen in order: it cannot be cached"
         raise OptionValueError(msg)
-    limits = {**limits, **_cache_metadata(cache)}
+    limits |= _cache_metadata(cache)
     if obj is None:  # used as `@compute(max_concurrency=2)`
         return lambda target: _tagged(target, kind, limits)
     return _tagged(obj, kind, limits)
@@ -277,6 +277,9 @@ def inout(
         def append(path: str, line: str) -> str:
             \"\"\"Append a line to a file.\"\"\"
             return line
+
+        # the same look-up within ten minutes is answered from the cache
+        cached_search = inout(search, cache=CachePolicy(ttl=600))
         ```
     """
     return _kind_marker(

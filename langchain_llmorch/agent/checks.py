@@ -191,10 +191,11 @@ def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> l
     unquoted = _QUOTED.sub(" ", question)
     names, rest = _designations(unquoted, known)
     if inputs.numbers and calls:
+        amounts = _amounts(rest, used)  # "250 grams of oats": the joiner multiplies
         wanted += [
             _written(n)
             for n in dict.fromkeys(abs(n) for n in numbers_in(rest))
-            if n not in used_numbers
+            if n not in used_numbers and n not in amounts
         ]
     names += [(word, word) for word in _NAME.findall(rest)]
     wanted += [
@@ -221,6 +222,24 @@ def _named_in(name: str, head: str, text: str, numbers: set[float] | None = None
         return True
     own = {abs(n) for n in numbers_in(name.replace("-", " "))}
     return bool(numbers and own & numbers)
+
+
+def _amounts(question: str, used: str) -> set[float]:
+    """Numbers the question gives as an amount of something a call looks up.
+
+    "250 grams of oats" with `calories_per_gram(food="oats")`: the joiner multiplies the
+    amount by the result (`agent.facts`), no call needs it. An amount is followed, within
+    a few words and before any comma or "and", by a text some call uses ("oats", or
+    "mile" in "miles").
+    """
+    texts = {t.lower() for t in re.findall(r'"([^"]+)"', used)}
+    amounts: set[float] = set()
+    for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question):
+        after = re.split(r",|;|\band\b", question[match.end() : match.end() + 40])[0].lower()
+        stems = {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in texts}  # noqa: PLR2004
+        if any(re.search(rf"\b{re.escape(stem)}", after) for stem in stems if stem):
+            amounts.add(abs(float(match.group(0).replace(",", ""))))
+    return amounts
 
 
 # A quoted text in a question: 'like this' or "like this" (not an apostrophe in a word).

@@ -14,6 +14,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_llmorch.agent.answer import mentions, numbers_in, numbers_of
@@ -50,11 +51,14 @@ def supported_values(results: Iterable[Any]) -> list[float]:
     return values
 
 
-def unsupported_numbers(answer: str, results: Iterable[Any], conversation: str) -> list[str]:
+def unsupported_numbers(
+    answer: str, results: Iterable[Any], conversation: str, *, computed: Iterable[float] = ()
+) -> list[str]:
     """The numbers `answer` writes that nothing supports.
 
     Supported: a result, arithmetic on two results (`supported_values`), a number the
-    conversation gave, and small whole numbers (they count things).
+    conversation gave, a value computed for the joiner (`computed`: an amount times a
+    rate), and small whole numbers (they count things).
 
     Example:
         ```python
@@ -64,7 +68,7 @@ def unsupported_numbers(answer: str, results: Iterable[Any], conversation: str) 
         assert unsupported_numbers(said, [182.4], "Prices of ACME and ZZZZ?") == ["97.1"]
         ```
     """
-    supported = supported_values(results)
+    supported = [*supported_values(results), *computed]
     given = numbers_in(conversation)
     out: list[str] = []
     for written in _written_numbers(answer):
@@ -135,10 +139,30 @@ def reason_in_words(why: str) -> str:
 
 
 def correction_request(
-    unsupported: Sequence[str], unnamed: Sequence[str], failed: Mapping[str, Call]
+    unsupported: Sequence[str],
+    unnamed: Sequence[str],
+    failed: Mapping[str, Call],
+    *,
+    contradicted: Sequence[str] = (),
+    unstated: Sequence[str] = (),
+    left_out: Sequence[str] = (),
 ) -> str:
-    """What the joiner says when it sends a contradicted answer back."""
-    parts = []
+    """What the joiner says when it sends a contradicted answer back.
+
+    Args:
+        unsupported: numbers the answer states that no result supports.
+        unnamed: failed calls (ids) the answer does not say are unavailable.
+        failed: the failed calls, by id.
+        contradicted: what the results say, for each comparison the answer got wrong
+            (`contradicted_comparisons`).
+        unstated: computed values the answer should state and does not
+            (`agent.facts`), as the joiner was told them.
+        left_out: results the answer does not write (`call = value`).
+    """
+    parts = [f"Your answer gets a comparison wrong: {truth}." for truth in contradicted]
+    parts += [f"Your answer does not state the computed value: {fact}." for fact in unstated]
+    if left_out:
+        parts.append(f"Your answer leaves out {'; '.join(left_out)}: write each number.")
     if unsupported:
         parts.append(
             f"Your answer states {', '.join(unsupported)}, which no result gives: state only "
@@ -147,10 +171,13 @@ def correction_request(
     if unnamed:
         names = "; ".join(", ".join(subjects(failed[cid])) for cid in unnamed)
         parts.append(f"It does not say that the result for {names} is not available.")
-    parts.append(
-        "Answer again. For every call that failed, say that its result is not available "
-        "and give no value for it."
-    )
+    if failed:
+        parts.append(
+            "Answer again. For every call that failed, say that its result is not available "
+            "and give no value for it."
+        )
+    else:
+        parts.append("Answer again in one or two full sentences, with the numbers as given.")
     return " ".join(parts)
 
 
@@ -162,6 +189,153 @@ def results_answer(finished: Mapping[str, Any], failed: Mapping[str, tuple[Call,
     return " ".join(part for part in (found, missing) if part)
 
 
+# --------------------------------------------------------------------------- comparisons
+
+_MORE = (
+    "larger|higher|greater|bigger|more|stronger|heavier|taller|longer|warmer|hotter|"
+    "dearer|costlier|farther|further|wider|deeper|older|faster|exceeds?|outweighs?"
+)
+_LESS = (
+    "smaller|lower|less|fewer|weaker|lighter|shorter|colder|cooler|cheaper|nearer|closer|"
+    "narrower|shallower|younger|slower"
+)
+_MOST = "largest|highest|greatest|biggest|most|strongest|heaviest|tallest|longest|warmest|hottest"
+_LEAST = "smallest|lowest|least|fewest|weakest|lightest|shortest|coldest|cheapest|nearest"
+_COMPARATIVE = re.compile(
+    rf"\b(?:(?P<more>{_MORE})|(?P<less>{_LESS})|(?P<most>{_MOST})|(?P<least>{_LEAST}))\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(?:not|n't|never|no)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _mentions_name(sentence: str, name: str) -> list[int]:
+    """Where `sentence` names `name` as a whole word (a number not inside a longer one)."""
+    pattern = rf"(?<![\w.,]){re.escape(name)}(?![\w]|[.,]\d)"
+    return [m.start() for m in re.finditer(pattern, sentence, re.IGNORECASE)]
+
+
+def _named(call: Call) -> list[str]:
+    """The names an answer may use for what `call` was about: its literal arguments."""
+    names = [text.strip() for text in _texts(call)]
+    exprs = [*call.args, *call.kwargs.values()]
+    names += [str(e) for e in exprs if isinstance(e, int) and not isinstance(e, bool)]
+    return names
+
+
+@dataclass(frozen=True)
+class _Subject:
+    names: tuple[str, ...]
+    value: float
+
+
+def _groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[_Subject]]:
+    """Per tool, the calls with a numeric result and a name, when two or more differ."""
+    by_tool: dict[str, list[_Subject]] = {}
+    for call, value in numeric.values():
+        names = _named(call)
+        if names:
+            by_tool.setdefault(call.tool, []).append(_Subject(tuple(names), value))
+    return [g for g in by_tool.values() if len({s.value for s in g}) > 1]
+
+
+def _claim(sentence: str, group: list[_Subject]) -> tuple[_Subject, bool, bool] | None:
+    """(subject, says larger, superlative) of a sentence's first comparison, or None."""
+    found = [(at, s) for s in group for name in s.names for at in _mentions_name(sentence, name)]
+    word = _COMPARATIVE.search(sentence)
+    if not found or word is None:
+        return None
+    before = [(at, s) for at, s in found if at < word.start()]
+    subject = max(before, key=lambda f: f[0])[1] if before else min(found, key=lambda f: f[0])[1]
+    larger = bool(word.group("more") or word.group("most"))
+    if _NEGATION.search(sentence[: word.start()]):
+        larger = not larger
+    return subject, larger, bool(word.group("most") or word.group("least"))
+
+
+def _name(subject: _Subject) -> str:
+    return f"{subject.names[0]} ({result_text(subject.value)})"
+
+
+def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """What the results say, for each comparison in `answer` they contradict.
+
+    Results of the same tool are compared (the gravity of two planets, not a gravity with
+    a mass). A sentence that names one of them and a comparative word ("larger", "more",
+    "cheaper", "highest"...) claims the subject named nearest before the word (else the
+    first after it) is larger or smaller than the others it names (else than the rest),
+    or the largest or smallest; a "not" before the word turns the claim round.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.claims import contradicted_comparisons
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        said = "Mars has the stronger gravity."
+        assert contradicted_comparisons(said, numeric) == [
+            "the results say Venus (8.87) is larger than Mars (3.72)"
+        ]
+        assert contradicted_comparisons("Venus has the stronger gravity.", numeric) == []
+        ```
+    """
+    truths: list[str] = []
+    for sentence in _SENTENCE.split(answer):
+        for truth in _truths(sentence, numeric):
+            if truth not in truths:
+                truths.append(truth)
+    return truths
+
+
+def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """What the results say, for each comparison of `sentence` they contradict."""
+    truths = []
+    for group in _groups(numeric):
+        claim = _claim(sentence, group)
+        if claim is None:
+            continue
+        subject, larger, superlative = claim
+        rest = [s for s in group if s is not subject]
+        named = [s for s in rest if any(_mentions_name(sentence, n) for n in s.names)]
+        values = [s.value for s in (named if named and not superlative else rest)]
+        if subject.value > max(values) if larger else subject.value < min(values):
+            continue
+        ranked = sorted(group, key=lambda s: s.value, reverse=True)
+        if len(ranked) == 2:  # noqa: PLR2004 - a pair says it plainly
+            truths.append(f"the results say {_name(ranked[0])} is larger than {_name(ranked[1])}")
+        else:
+            order = ", ".join(_name(s) for s in ranked)
+            truths.append(f"the results say, from largest to smallest: {order}")
+    return truths
+
+
+def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> str:
+    """`answer`, each sentence with a comparison the results contradict put right.
+
+    The sentence is replaced by what the results say: the last resort, when the model got
+    the comparison wrong twice.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.claims import correct_comparisons
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        said = "Mars has the stronger gravity. Both were looked up."
+        assert correct_comparisons(said, numeric) == (
+            "The results say Venus (8.87) is larger than Mars (3.72). Both were looked up."
+        )
+        ```
+    """
+    out = []
+    for sentence in _SENTENCE.split(answer):
+        truths = _truths(sentence, numeric)
+        out.append(" ".join(t[0].upper() + t[1:] + "." for t in truths) if truths else sentence)
+    return " ".join(out)
+
+
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w-])")
 
 
@@ -171,6 +345,8 @@ def _written_numbers(text: str) -> list[str]:
 
 
 __all__ = [
+    "contradicted_comparisons",
+    "correct_comparisons",
     "correction_request",
     "reason_in_words",
     "results_answer",

@@ -12,14 +12,22 @@ numeric results the answer leaves out are added as a `(Results: ...)` note.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_llmorch.agent import prompts
-from langchain_llmorch.agent.answer import ADDED_RESULTS, answer_steps, missing_results
+from langchain_llmorch.agent.answer import (
+    ADDED_RESULTS,
+    answer_steps,
+    mentions,
+    missing_results,
+)
 from langchain_llmorch.agent.checks import conversation_text
 from langchain_llmorch.agent.claims import (
+    contradicted_comparisons,
+    correct_comparisons,
     correction_request,
     reason_in_words,
     results_answer,
@@ -27,6 +35,7 @@ from langchain_llmorch.agent.claims import (
     unnamed_failures,
     unsupported_numbers,
 )
+from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.plan.expressions import evaluate
@@ -52,43 +61,123 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         if r["kept"] and r["old"] != r["new"]
     ]
     steps = [folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
+    numeric = numeric_results(frg.calls, results)
+    computed = products(
+        prompts.last_question(state["messages"]), numeric, steps, described=described
+    )
     request = prompts.joiner_messages(
-        state["messages"], finished, steps=steps, failed=failed, notes=notes
+        state["messages"],
+        finished,
+        steps=steps,
+        failed=failed,
+        notes=notes,
+        facts=[f.text for f in computed],
     )
     reply = yield from ask("join", request)
     text = reply.text.strip()
-    if failed_calls and text:
-        said = conversation_text(state["messages"])
-        unsupported = unsupported_numbers(text, finished.values(), said)
-        if unsupported:  # a value for a failed call, or one nothing supports
-            unnamed = unnamed_failures(text, failed_calls)
-            again = yield from ask(
-                "join",
-                [
-                    *request,
-                    AIMessage(text),
-                    HumanMessage(correction_request(unsupported, unnamed, failed_calls)),
-                ],
-            )
-            second = again.text.strip()
-            if second and not unsupported_numbers(second, finished.values(), said):
+    said = conversation_text(state["messages"])
+    review = _Review(finished, failed_calls, numeric, computed, said, checking=ctx.check_plans)
+    objections = review.objections(text) if text else None
+    if objections is not None:
+        again = yield from ask(
+            "join", [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))]
+        )
+        second = again.text.strip()
+        second_objections = review.objections(second) if second else None
+        if second and second_objections is None:
+            text = second
+        elif failed_calls and (second_objections or objections).unsupported:
+            # Still a value for a failed call, or one nothing supports: the results speak.
+            why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
+            text = results_answer(finished, why)
+        else:  # the better of the two, with any comparison still wrong put right
+            if second and second_objections is not None and second_objections < objections:
                 text = second
-            else:
-                why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
-                text = results_answer(finished, why)
+            text = correct_comparisons(text, numeric)
     if not text:  # a joiner that fails (context too small, server down) leaves the results
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = results_answer(finished, why)
     elif ctx.append_results:
-        added = missing_results(text, finished)
+        added = [
+            f"{call} = {result_text(v)[:200]}"
+            for call, v in missing_results(text, finished).items()
+        ]
+        added += [fact.text for fact in computed if not mentions(text, fact.value)]
         if added:
-            shown = "; ".join(f"{call} = {result_text(v)[:200]}" for call, v in added.items())
-            text = f"{text}\n\n{ADDED_RESULTS}{shown}.)"
+            text = f"{text}\n\n{ADDED_RESULTS}{'; '.join(added)}.)"
     for cid in unnamed_failures(text, failed_calls):
         text = f"{text} {unavailable_sentence(failed_calls[cid], errors[cid])}"
     # The model's own message, when its words are the answer: streamed once, not twice.
     same = text == reply.text.strip() and reply.message_id is not None
     return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
+
+
+@dataclass(frozen=True)
+class _Objections:
+    """What is wrong with an answer, to send it back once."""
+
+    unsupported: list[str]
+    unnamed: list[str]
+    contradicted: list[str]
+    unstated: list[str]
+    left_out: list[str]
+
+    def count(self) -> int:
+        kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
+        return sum(len(kind) for kind in kinds)
+
+    def __lt__(self, other: _Objections) -> bool:
+        return self.count() < other.count()
+
+    def request(self, failed: Mapping[str, Call]) -> str:
+        return correction_request(
+            self.unsupported,
+            self.unnamed,
+            failed,
+            contradicted=self.contradicted,
+            unstated=self.unstated,
+            left_out=self.left_out,
+        )
+
+
+@dataclass(frozen=True)
+class _Review:
+    """Holds an answer's claims to the results.
+
+    Always, when calls failed: no value for them, and each named. With `checking` (the
+    answer checks of small models, following `check_plans`): every number it states is
+    supported, no comparison is contradicted, a computed value is stated, and no numeric
+    result is left out (`missing_results`).
+    """
+
+    finished: Mapping[str, Any]
+    failed: Mapping[str, Call]
+    numeric: Mapping[str, tuple[Call, float]]
+    computed: list[Fact]
+    conversation: str
+    checking: bool
+
+    def objections(self, text: str) -> _Objections | None:
+        """What is wrong with `text`, or None."""
+        unsupported: list[str] = []
+        if self.failed or self.checking:
+            values = [fact.value for fact in self.computed]
+            unsupported = unsupported_numbers(
+                text, self.finished.values(), self.conversation, computed=values
+            )
+        unnamed = unnamed_failures(text, self.failed) if unsupported else []
+        contradicted: list[str] = []
+        unstated: list[str] = []
+        left_out: list[str] = []
+        if self.checking:
+            contradicted = contradicted_comparisons(text, self.numeric)
+            if self.computed and not any(mentions(text, f.value) for f in self.computed):
+                unstated = [fact.text for fact in self.computed]
+            elif not self.computed:  # an amount's answer need not repeat the rate
+                missing = missing_results(text, self.finished)
+                left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
+        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out)
+        return found if found.count() else None
 
 
 def described(call: Call) -> str:

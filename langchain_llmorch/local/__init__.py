@@ -99,7 +99,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- shared servers
 
-_shared: dict[tuple[Path, int, int, bool], LocalLLMServer] = {}
+_shared: dict[tuple[Path, int, int | None, int, bool], LocalLLMServer] = {}
 _shared_lock = threading.Lock()
 
 
@@ -141,6 +141,7 @@ def local_chat_model(
     model_path: str | Path | None = None,
     *,
     n_threads: int = 1,
+    n_threads_batch: int | None = None,
     n_ctx: int = 4096,
     startup_timeout: float = 120.0,
     temperature: float = 0.0,
@@ -151,14 +152,15 @@ def local_chat_model(
 ) -> ChatOpenAI:
     """A `ChatOpenAI` for a local llama.cpp server, started once per process and shared.
 
-    The first call for a given (model, n_threads, n_ctx, native_tool_calls) starts a
+    The first call for a given (model, threads, n_ctx, native_tool_calls) starts a
     `LocalLLMServer`; later calls reuse it (restarting it if it died). The
     servers stop at interpreter exit or with `stop_local_servers()`.
 
     Args:
         model_path: a GGUF file or the name of an embedded model in `MODELS` (default:
             Qwen2.5-Coder-0.5B-Instruct, Q4_K_M).
-        n_threads: CPU threads of the server (see `LocalLLMServer`).
+        n_threads: CPU threads of the server for generation (see `LocalLLMServer`).
+        n_threads_batch: CPU threads for prompt processing (default: `n_threads`).
         n_ctx: context window in tokens.
         startup_timeout: seconds to wait for the model to load.
         temperature: sampling temperature.
@@ -184,13 +186,14 @@ def local_chat_model(
         ```
     """
     resolved = check_local_requirements(model_path)
-    key = (resolved, n_threads, n_ctx, native_tool_calls)
+    key = (resolved, n_threads, n_threads_batch, n_ctx, native_tool_calls)
     with _shared_lock:
         server = _shared.get(key)
         if server is None:
             server = LocalLLMServer(
                 resolved,
                 n_threads=n_threads,
+                n_threads_batch=n_threads_batch,
                 n_ctx=n_ctx,
                 startup_timeout=startup_timeout,
                 native_tool_calls=native_tool_calls,

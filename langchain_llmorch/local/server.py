@@ -49,9 +49,10 @@ class LocalLLMServer:
         model_path: a GGUF file or the name of an embedded model in `MODELS` (default:
             Qwen2.5-Coder-0.5B-Instruct, Q4_K_M, assembled and checked on first start).
         port: loopback port (default: a free one, chosen at `start()`).
-        n_threads: CPU threads for generation and prompt processing. Keep 1 on a
-            small machine: with 2 threads on 2 busy cores generation drops from
-            ~60 to ~5 tokens/s.
+        n_threads: CPU threads for generation. Keep 1 on a small machine: with 2
+            threads on 2 busy cores generation dropped from ~60 to ~5 tokens/s.
+        n_threads_batch: CPU threads for prompt processing (prefill), which works on
+            many tokens at once and so loses less to a busy core (default: `n_threads`).
         n_ctx: context window in tokens.
         startup_timeout: seconds `start()` waits for the model before giving up.
         native_tool_calls: format prompts with the model's Jinja chat template and parse
@@ -77,12 +78,16 @@ class LocalLLMServer:
         *,
         port: int | None = None,
         n_threads: int = 1,
+        n_threads_batch: int | None = None,
         n_ctx: int = 2048,
         startup_timeout: float = 120.0,
         native_tool_calls: bool = False,
     ) -> None:
         """Describe a server; nothing starts before `start()`."""
-        for name, value in (("n_threads", n_threads), ("n_ctx", n_ctx)):
+        checked = [("n_threads", n_threads), ("n_ctx", n_ctx)]
+        if n_threads_batch is not None:
+            checked.append(("n_threads_batch", n_threads_batch))
+        for name, value in checked:
             if value < 1:
                 msg = f"{name} must be at least 1, got {value}"
                 raise ValueError(msg)
@@ -94,6 +99,7 @@ class LocalLLMServer:
         )
         self.port = port
         self.n_threads = n_threads
+        self.n_threads_batch = n_threads_batch
         self.n_ctx = n_ctx
         self.startup_timeout = startup_timeout
         self.native_tool_calls = native_tool_calls
@@ -199,6 +205,8 @@ class LocalLLMServer:
             str(self.port),
             "--threads",
             str(self.n_threads),
+            "--threads-batch",
+            str(self.n_threads_batch or self.n_threads),
             "--ctx",
             str(self.n_ctx),
             "--alias",

@@ -34,6 +34,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="path of the GGUF model file")
     parser.add_argument("--port", type=int, required=True, help="loopback port to listen on")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for generation")
+    parser.add_argument(
+        "--threads-batch",
+        type=int,
+        default=0,
+        help="CPU threads for prompt processing (0: --threads)",
+    )
     parser.add_argument("--ctx", type=int, default=2048, help="context window in tokens")
     parser.add_argument("--alias", default="", help="model name reported by /v1/models")
     parser.add_argument(
@@ -48,7 +54,7 @@ def _build_params(xlc: Any, args: argparse.Namespace) -> Any:
     params.n_ctx = args.ctx
     params.n_parallel = 1
     params.cpuparams.n_threads = args.threads
-    params.cpuparams_batch.n_threads = args.threads
+    params.cpuparams_batch.n_threads = args.threads_batch or args.threads
     params.port = args.port
     # Settings whose name or type changed across xllamacpp releases; llama.cpp's
     # defaults (127.0.0.1, full logs, the file name as model name) are fine too.

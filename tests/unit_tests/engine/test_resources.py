@@ -106,7 +106,7 @@ def run(
 @pytest.mark.parametrize("sync", [True, False], ids=["sync", "async"])
 def test_twenty_calls_of_a_tool_limited_to_two_run_two_at_a_time(policy: str, sync: bool) -> None:
     tool = "limited_sync" if sync else "limited"
-    text = "\n".join(f"s{i}: {tool}(seconds=0.02)" for i in range(1, 21))
+    text = "\n".join(f"s{i}: {tool}(seconds=0.1)" for i in range(1, 21))
     result = run(text, policy=policy, sync=sync)
     assert result.ok
     assert len(result.trace) == 20

@@ -350,6 +350,8 @@ def test_bad_arguments() -> None:
         LocalLLMServer(n_threads=0)
     with pytest.raises(ValueError, match="n_ctx"):
         LocalLLMServer(n_ctx=0)
+    with pytest.raises(ValueError, match="n_threads_batch"):
+        LocalLLMServer(n_threads_batch=0)
     with pytest.raises(ValueError, match="startup_timeout"):
         LocalLLMServer(startup_timeout=0)
 
@@ -435,3 +437,21 @@ def test_server_stops_when_the_interpreter_ends(how: str) -> None:
     assert done.stdout.strip(), done.stderr
     pid = int(done.stdout.split()[0])
     assert _wait_gone(pid), f"server process {pid} outlived its parent ({how})"
+
+
+def test_prompt_processing_threads_reach_llama_cpp(fake_model: Path) -> None:
+    from types import SimpleNamespace
+
+    from langchain_llmorch.local.server_main import _build_params, _parse_args
+
+    class Params:
+        def __init__(self) -> None:
+            self.model = SimpleNamespace(path="")
+            self.cpuparams = SimpleNamespace(n_threads=0)
+            self.cpuparams_batch = SimpleNamespace(n_threads=0)
+
+    fake = SimpleNamespace(CommonParams=Params)
+    for batch, expected in ((None, 1), (2, 2)):
+        argv = LocalLLMServer(fake_model, port=1234, n_threads_batch=batch)._child_command()
+        params = _build_params(fake, _parse_args(argv[argv.index("--model") :]))
+        assert (params.cpuparams.n_threads, params.cpuparams_batch.n_threads) == (1, expected)

@@ -1,0 +1,213 @@
+"""Arithmetic the joiner is handed instead of asked to do: amounts times looked-up rates.
+
+Small models do arithmetic badly: asked how many kilometres 26.2 miles are, with the
+factor 1.609344 looked up, the 0.5B model answered with the factor, or with 26.2. The
+joiner is told the products it may need, computed here, and copies them:
+
+- a number the question gives that no call used as an argument (an amount: "250 grams
+  of oats") times the numeric result of the call the question names nearest to it
+  (`calories_per_gram(food="oats") = 3.89`): `250 x 3.89 = 972.5`;
+- a folded `self` step that asks for one arithmetic step on numbers (`"24.79 * 70"`,
+  after its references were filled in): its value.
+
+Nothing is evaluated by Python: the numbers are read with a regular expression and one
+operation is applied to them.
+
+Example:
+    ```python
+    from langchain_llmorch import parse_plan
+    from langchain_llmorch.agent.facts import products
+
+    (call,) = parse_plan('s1: calories_per_gram(food="oats")').calls
+    (fact,) = products("Kilocalories in 250 grams of oats?", {"s1": (call, 3.89)})
+    assert fact.value == 972.5
+    assert fact.text == 'calories_per_gram(food="oats") x 250 = 3.89 x 250 = 972.5'
+    ```
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from langchain_llmorch.agent.answer import numbers_in, numbers_of
+from langchain_llmorch.plan.expressions import walk
+from langchain_llmorch.plan.language import Call
+
+# At most this many products: each one costs the joiner's prompt tokens.
+MAX_PRODUCTS = 4
+
+_OPERATIONS: dict[str, tuple[str, Callable[[float, float], float]]] = {
+    "*": ("x", operator.mul),
+    "x": ("x", operator.mul),
+    "×": ("x", operator.mul),  # noqa: RUF001 - the multiplication sign people write
+    "/": ("/", operator.truediv),
+    "+": ("+", operator.add),
+    "-": ("-", operator.sub),
+}
+_NUM = r"-?\d[\d,]*(?:\.\d+)?"
+# A number standing alone in a question: not part of a name ("K2") nor an ordinal ("30th").
+_AMOUNT = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\d,.]*[A-Za-z\d])")
+_STEP = re.compile(rf"^\s*({_NUM})\s*([*x×/+-])\s*({_NUM})\s*=?\s*$")  # noqa: RUF001
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A computed value the joiner is told, and the number an answer should state."""
+
+    text: str
+    """As the joiner reads it: `calories_per_gram(food="oats") x 250 = 3.89 x 250 = 972.5`."""
+    value: float
+    """The computed number."""
+
+
+def shown(value: float) -> str:
+    """A computed number as the joiner is shown it: two decimals at most, or 4 digits.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import shown
+
+        assert shown(42.1648128) == "42.16"
+        assert shown(1735.3) == "1735.3"
+        assert shown(0.020134) == "0.02013"
+        ```
+    """
+    if value == 0 or not math.isfinite(value):
+        return str(value)
+    digits = 2 if abs(value) >= 1 else 3 - math.floor(math.log10(abs(value)))
+    text = f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _exact(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _literal_numbers(calls: Iterable[Call]) -> set[float]:
+    """Every number written in the calls' arguments (numbers and numbers inside texts)."""
+    found: set[float] = set()
+    for call in calls:
+        for expr in (*call.args, *call.kwargs.values()):
+            for part in walk(expr):
+                if isinstance(part, bool):
+                    continue
+                if isinstance(part, int | float):
+                    found.add(float(part))
+                elif isinstance(part, str):
+                    found.update(numbers_in(part))
+    return found
+
+
+def _names(call: Call) -> list[str]:
+    """The literal texts a call was asked about, lowercased (`"oats"`, `"gallon"`)."""
+    exprs = (*call.args, *call.kwargs.values())
+    return [e.strip().lower() for e in exprs if isinstance(e, str) and e.strip()]
+
+
+def _nearest(question: str, at: int, calls: Mapping[str, tuple[Call, float]]) -> str | None:
+    """The call whose subject the question names nearest to position `at`.
+
+    With one numeric call, that one; with several, the one whose literal text (or its
+    stem: "gallon" in "gallons") stands nearest; None when no subject is found.
+    """
+    if len(calls) == 1:
+        return next(iter(calls))
+    lowered = question.lower()
+    best: tuple[int, str] | None = None
+    for cid, (call, _) in calls.items():
+        for name in _names(call):
+            stem = name[:-1] if len(name) > 3 and name.endswith("s") else name  # noqa: PLR2004
+            for match in re.finditer(re.escape(stem), lowered):
+                distance = abs(match.start() - at)
+                if best is None or distance < best[0]:
+                    best = (distance, cid)
+    return best[1] if best else None
+
+
+def products(
+    question: str,
+    numeric: Mapping[str, tuple[Call, float]],
+    steps: Sequence[str] = (),
+    *,
+    described: Callable[[Call], str] | None = None,
+) -> list[Fact]:
+    """The products (and one-step results) an answer to `question` may need.
+
+    Args:
+        question: the user's question.
+        numeric: the finished calls with a numeric result, by id: (call, value).
+        steps: the plan's folded `self` prompts, with the results filled in.
+        described: how a call is written in the fact (default: `tool(arg=value)`).
+
+    Returns:
+        At most `MAX_PRODUCTS` facts, amounts first.
+    """
+    show = described or (lambda call: call.render().split(": ", 1)[1])
+    used = _literal_numbers(call for call, _ in numeric.values())
+    facts: list[Fact] = []
+    seen: set[float] = set()
+    for match in _AMOUNT.finditer(question):
+        amount = float(match.group(0).replace(",", ""))
+        if amount in used or amount in seen or amount in {0.0, 1.0}:
+            continue
+        cid = _nearest(question, match.start(), numeric)
+        if cid is None:
+            continue
+        seen.add(amount)
+        call, rate = numeric[cid]
+        value = rate * amount
+        facts.append(
+            Fact(
+                f"{show(call)} x {shown(amount)} = {_exact(rate)} x {shown(amount)} = "
+                f"{shown(value)}",
+                value,
+            )
+        )
+    for step in steps:
+        fact = one_step(step)
+        if fact is not None:
+            facts.append(fact)
+    return facts[:MAX_PRODUCTS]
+
+
+def one_step(text: str) -> Fact | None:
+    """The value of `text` when it is one arithmetic step on two numbers (`"24.79 * 70"`).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import one_step
+
+        assert one_step("24.79 * 70").value == 1735.3
+        assert one_step("Answer the question") is None
+        ```
+    """
+    match = _STEP.match(text)
+    if match is None:
+        return None
+    left, op, right = match.groups()
+    a, b = (float(x.replace(",", "")) for x in (left, right))
+    sign, apply = _OPERATIONS[op]
+    if sign == "/" and b == 0:
+        return None
+    value = apply(a, b)
+    return Fact(f"{shown(a)} {sign} {shown(b)} = {shown(value)}", value)
+
+
+def numeric_results(
+    calls: Mapping[str, Call], results: Mapping[str, object]
+) -> dict[str, tuple[Call, float]]:
+    """The calls whose result is one number, with it (booleans and texts left out)."""
+    out: dict[str, tuple[Call, float]] = {}
+    for cid, call in calls.items():
+        value = results.get(cid)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if numeric and numbers_of(value):  # a finite number
+            out[cid] = (call, value)  # type: ignore[assignment]
+    return out
+
+
+__all__ = ["MAX_PRODUCTS", "Fact", "numeric_results", "one_step", "products", "shown"]
