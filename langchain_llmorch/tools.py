@@ -178,7 +178,7 @@ def compute(
 
     Raises:
         OptionTypeError: a declaration has the wrong type.
-        OptionValueError: a declaration is out of range.
+        OptionValueError: a declaration is out of range (or `ordered` with `cache`).
 
     Example:
         ```python
@@ -257,7 +257,7 @@ def inout(
 
     Raises:
         OptionTypeError: a declaration has the wrong type.
-        OptionValueError: a declaration is out of range.
+        OptionValueError: a declaration is out of range (or `ordered` with `cache`).
 
     Example:
         ```python
@@ -270,8 +270,6 @@ def inout(
             return "..."
 
         limited = inout(search, max_concurrency=2)
-        # the same look-up within ten minutes is answered from the cache
-        cached_search = inout(search, cache=CachePolicy(ttl=600))
 
         @inout(ordered=True)
         def append(path: str, line: str) -> str:

@@ -142,13 +142,13 @@ class Orchestrator:
     ) -> None:
         """Create an orchestrator; the worker pool starts on first use."""
         _check_options(policy, max_processors, call_timeout)
-        capacities = {} if resources is None else check_amounts(resources, what="resources")
-        self.resource_pool = Capacities(capacities)
         if cache is not None and not isinstance(cache, BaseCache):
             msg = f"cache must be a langgraph.cache.base.BaseCache or None, not {cache!r}"
             raise OptionTypeError(msg)
         self._cache = cache
         self.cache_scope = check_scope(cache_scope, "cache_scope")
+        capacities = {} if resources is None else check_amounts(resources, what="resources")
+        self.resource_pool = Capacities(capacities)
         self.tools = dict(tools) if isinstance(tools, Mapping) else tools_by_name(tools)
         self._cache_policies = cache_policies(self.tools)
         self.policy: Policy = policy
