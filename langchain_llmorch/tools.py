@@ -19,7 +19,12 @@ from langchain_core.tools import tool as as_tool
 from langgraph.types import CachePolicy
 from pydantic import BaseModel, ConfigDict
 
-from langchain_llmorch.errors import OptionTypeError, ToolDefinitionError, ToolTypeError
+from langchain_llmorch.errors import (
+    OptionTypeError,
+    OptionValueError,
+    ToolDefinitionError,
+    ToolTypeError,
+)
 from langchain_llmorch.runs import request_config
 from langchain_llmorch.tool_limits import limits_metadata
 
@@ -113,6 +118,9 @@ def _kind_marker(
     cache: CachePolicy[Any] | None,
 ) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
     limits = limits_metadata(max_concurrency=max_concurrency, resources=resources, ordered=ordered)
+    if ordered and cache is not None:
+        msg = "an ordered tool has side effects that must happen in order: it cannot be cached"
+        raise OptionValueError(msg)
     limits |= _cache_metadata(cache)
     if obj is None:  # used as `@compute(max_concurrency=2)`
         return lambda target: _tagged(target, kind, limits)
@@ -170,7 +178,7 @@ def compute(
 
     Raises:
         OptionTypeError: a declaration has the wrong type.
-        OptionValueError: a declaration is out of range.
+        OptionValueError: a declaration is out of range (or `ordered` with `cache`).
 
     Example:
         ```python
@@ -249,7 +257,7 @@ def inout(
 
     Raises:
         OptionTypeError: a declaration has the wrong type.
-        OptionValueError: a declaration is out of range.
+        OptionValueError: a declaration is out of range (or `ordered` with `cache`).
 
     Example:
         ```python

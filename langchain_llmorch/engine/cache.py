@@ -42,6 +42,7 @@ from pydantic import BaseModel
 
 from langchain_llmorch.engine.calls import validated_args
 from langchain_llmorch.errors import OptionTypeError
+from langchain_llmorch.tool_limits import ORDERED
 from langchain_llmorch.tools import CACHE_POLICY
 
 NAMESPACE = "llmorch"
@@ -74,7 +75,7 @@ def process_cache() -> BaseCache[Any]:
 
 
 def cache_policies(tools: Mapping[str, BaseTool]) -> dict[str, CachePolicy[Any]]:
-    """Tool name -> `CachePolicy`, for the tools that declared one.
+    """Tool name -> `CachePolicy`, for the tools that declared one (and are not `ordered`).
 
     Example:
         ```python
@@ -92,9 +93,10 @@ def cache_policies(tools: Mapping[str, BaseTool]) -> dict[str, CachePolicy[Any]]
     """
     out: dict[str, CachePolicy[Any]] = {}
     for name, tool in tools.items():
-        policy = (tool.metadata or {}).get(CACHE_POLICY)
-        if isinstance(policy, CachePolicy):
-            out[name] = policy
+        metadata = tool.metadata or {}
+        policy = metadata.get(CACHE_POLICY)
+        if isinstance(policy, CachePolicy) and not metadata.get(ORDERED):
+            out[name] = policy  # an ordered tool's calls are side effects: never reused
     return out
 
 

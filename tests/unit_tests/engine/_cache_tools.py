@@ -126,3 +126,23 @@ def logged(key: str) -> str:
 
 
 logged_tool = inout(logged, cache=CachePolicy(ttl=600))
+
+
+def gpu_lookup(key: str) -> str:
+    """A cacheable look-up that holds the GPU while it runs."""
+    RAN[f"gpu_lookup:{key}"] += 1
+    return key.upper()
+
+
+gpu_lookup_tool = inout(gpu_lookup, cache=CachePolicy(), resources={"gpu": 1})
+
+
+async def gpu_hold(seconds: float) -> str:
+    """Hold the GPU for `seconds`."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+    return "held"
+
+
+gpu_hold_tool = inout(gpu_hold, resources={"gpu": 1})

@@ -17,7 +17,7 @@ from langchain_llmorch import Orchestrator, build_frg, inout, parse_plan
 from langchain_llmorch.engine.cache import SCOPE_KEY, namespace
 from langchain_llmorch.engine.events import RunResult, StreamEvent
 from langchain_llmorch.engine.scheduling import DurationModel
-from langchain_llmorch.errors import OptionTypeError
+from langchain_llmorch.errors import OptionTypeError, OptionValueError
 from tests.unit_tests.engine import _cache_tools as t
 
 TOOLS: list[BaseTool] = [
@@ -319,3 +319,20 @@ def test_bad_cache_options_are_typed_errors() -> None:
         Orchestrator(TOOLS, cache_scope=7)  # type: ignore[arg-type]
     with pytest.raises(OptionTypeError, match=SCOPE_KEY):
         run(engine(), 's1: lookup(key="a")', config={"configurable": {SCOPE_KEY: 1}})
+
+
+def test_a_cached_call_holds_no_resource() -> None:
+    tools = [t.gpu_lookup_tool, t.gpu_hold_tool]
+    orch = Orchestrator(tools, cache=InMemoryCache(), resources={"gpu": 1})
+    orch.run(build_frg(parse_plan('s1: gpu_lookup(key="a")'), tools))
+    plan = 's1: gpu_hold(seconds=0.5)\ns2: gpu_lookup(key="a")'
+    result = orch.run(build_frg(parse_plan(plan), tools))
+    by_id = {r.id: r for r in result.trace}
+    assert by_id["s2"].cached
+    assert by_id["s2"].ended_at < by_id["s1"].ended_at  # the one GPU was s1's all along
+    assert t.RAN["gpu_lookup:a"] == 1
+
+
+def test_an_ordered_tool_cannot_be_cached() -> None:
+    with pytest.raises(OptionValueError, match="ordered"):
+        inout(t.lookup, ordered=True, cache=CachePolicy())
