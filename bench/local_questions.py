@@ -83,6 +83,7 @@ class RequestLog:
                 "prefill": timings.get("prompt_ms", 0.0) / 1000,
                 "predicted_n": timings.get("predicted_n", 0),
                 "decode": timings.get("predicted_ms", 0.0) / 1000,
+                "reply": _reply_text(body),
             }
         )
 
@@ -96,6 +97,13 @@ class RequestLog:
         import httpx  # noqa: PLC0415
 
         return httpx.Client(event_hooks={"response": [self.hook]}, timeout=600)
+
+
+def _reply_text(body: Any) -> str:
+    try:
+        return str(body["choices"][0]["message"]["content"] or "")
+    except (KeyError, IndexError, TypeError):
+        return ""
 
 
 def where_seconds_go(scores: Sequence[Score]) -> str:
