@@ -195,11 +195,6 @@ class FRG:
         """
         return frg_mermaid(self)
 
-    @property
-    def max_rank(self) -> int:
-        """The largest rank (0 for an empty graph)."""
-        return max(self.ranks.values(), default=0)
-
 
 def assign_ranks(order: Sequence[str], parents: Mapping[str, Sequence[str]]) -> dict[str, int]:
     """Algorithm 1: rank 1 for calls without parents, else 1 + the largest parent rank.
