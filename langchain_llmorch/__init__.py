@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_llmorch.agent import LLMOrchAgentExecutor, build_llmorch_graph, create_llmorch_agent
 from langchain_llmorch.engine import Orchestrator, RunResult, TraceRecord
+from langchain_llmorch.engine.events import StreamEvent
 from langchain_llmorch.errors import LLMOrchError, PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan import FRG, Call, Plan, build_frg, parse_plan
 from langchain_llmorch.tools import compute, inout
@@ -40,6 +41,7 @@ __all__ = [
     "PlanSyntaxError",
     "PlanValidationError",
     "RunResult",
+    "StreamEvent",
     "TraceRecord",
     "__version__",
     "build_frg",

@@ -11,6 +11,7 @@ EXPECTED_ALL = [
     "PlanSyntaxError",
     "PlanValidationError",
     "RunResult",
+    "StreamEvent",
     "TraceRecord",
     "__version__",
     "build_frg",
