@@ -271,7 +271,7 @@ def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, floa
         from langchain_llmorch import parse_plan
         from langchain_llmorch.agent.claims import contradicted_comparisons
 
-        mars, venus = parse_plan('s1: gravity(planet="Mars")\ns2: gravity(planet="Venus")').calls
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
         numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
         said = "Mars has the stronger gravity."
         assert contradicted_comparisons(said, numeric) == [
@@ -321,7 +321,7 @@ def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) 
         from langchain_llmorch import parse_plan
         from langchain_llmorch.agent.claims import correct_comparisons
 
-        mars, venus = parse_plan('s1: gravity(planet="Mars")\ns2: gravity(planet="Venus")').calls
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
         numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
         said = "Mars has the stronger gravity. Both were looked up."
         assert correct_comparisons(said, numeric) == (
