@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--planning", default="auto")
     parser.add_argument("--sets", nargs="+", default=["science", "travel"], choices=sorted(SETS))
+    parser.add_argument("--json", default=None, help="write every score (and request) here")
     parser.add_argument(
         "--config", action="append", default=[], help="label=PATH[:MODEL] (repeat it)"
     )
@@ -124,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             every.setdefault(one.label, []).extend(scores)
     for label, scores in every.items():
         print(f"{label}, all sets:\n{totals(scores)}")
+    if args.json:
+        dumped = {label: [asdict(s) for s in scores] for label, scores in every.items()}
+        Path(args.json).write_text(json.dumps(dumped, indent=1))
     return 0
 
 

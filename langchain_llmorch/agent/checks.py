@@ -52,6 +52,7 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
+from langchain_llmorch.agent.facts import amount_of
 from langchain_llmorch.agent.prompts import last_question
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.plan.expressions import Expr, walk
@@ -228,18 +229,14 @@ def _amounts(question: str, used: str) -> set[float]:
     """Numbers the question gives as an amount of something a call looks up.
 
     "250 grams of oats" with `calories_per_gram(food="oats")`: the joiner multiplies the
-    amount by the result (`agent.facts`), no call needs it. An amount is followed, within
-    a few words and before any comma or "and", by a text some call uses ("oats", or
-    "mile" in "miles").
+    amount by the result (`agent.facts`), no call needs it.
     """
-    texts = {t.lower() for t in re.findall(r'"([^"]+)"', used)}
-    amounts: set[float] = set()
-    for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question):
-        after = re.split(r",|;|\band\b", question[match.end() : match.end() + 40])[0].lower()
-        stems = {t[:-1] if len(t) > 3 and t.endswith("s") else t for t in texts}  # noqa: PLR2004
-        if any(re.search(rf"\b{re.escape(stem)}", after) for stem in stems if stem):
-            amounts.add(abs(float(match.group(0).replace(",", ""))))
-    return amounts
+    texts = [t.lower() for t in re.findall(r'"([^"]+)"', used)]
+    return {
+        abs(float(match.group(0).replace(",", "")))
+        for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)
+        if amount_of(question, match.end(), texts)
+    }
 
 
 # A quoted text in a question: 'like this' or "like this" (not an apostrophe in a word).

@@ -215,12 +215,15 @@ def _mentions_name(sentence: str, name: str) -> list[int]:
     return [m.start() for m in re.finditer(pattern, sentence, re.IGNORECASE)]
 
 
-def _named(call: Call) -> list[str]:
-    """The names an answer may use for what `call` was about: its literal arguments."""
+def _named(call: Call, value: float) -> list[str]:
+    """What an answer may call `call`'s subject: its literal arguments, or its result.
+
+    The result as written counts too: "the higher one is 8586".
+    """
     names = [text.strip() for text in _texts(call)]
     exprs = [*call.args, *call.kwargs.values()]
     names += [str(e) for e in exprs if isinstance(e, int) and not isinstance(e, bool)]
-    return names
+    return [*names, result_text(value)] if names else []
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def _groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[_Subject]]:
     """Per tool, the calls with a numeric result and a name, when two or more differ."""
     by_tool: dict[str, list[_Subject]] = {}
     for call, value in numeric.values():
-        names = _named(call)
+        names = _named(call, value)
         if names:
             by_tool.setdefault(call.tool, []).append(_Subject(tuple(names), value))
     return [g for g in by_tool.values() if len({s.value for s in g}) > 1]
@@ -329,10 +332,12 @@ def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) 
         )
         ```
     """
-    out = []
+    out: list[str] = []
     for sentence in _SENTENCE.split(answer):
         truths = _truths(sentence, numeric)
-        out.append(" ".join(t[0].upper() + t[1:] + "." for t in truths) if truths else sentence)
+        put = " ".join(t[0].upper() + t[1:] + "." for t in truths) if truths else sentence
+        if put not in out:
+            out.append(put)
     return " ".join(out)
 
 

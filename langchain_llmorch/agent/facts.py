@@ -4,8 +4,8 @@ Small models do arithmetic badly: asked how many kilometres 26.2 miles are, with
 factor 1.609344 looked up, the 0.5B model answered with the factor, or with 26.2. The
 joiner is told the products it may need, computed here, and copies them:
 
-- a number the question gives that no call used as an argument (an amount: "250 grams
-  of oats") times the numeric result of the call the question names nearest to it
+- a number the question gives that no call used as an argument, as an amount of what a
+  call looked up ("250 grams of oats": `amount_of`) times that call's numeric result
   (`calories_per_gram(food="oats") = 3.89`): `250 x 3.89 = 972.5`;
 - a folded `self` step that asks for one arithmetic step on numbers (`"24.79 * 70"`,
   after its references were filled in): its value.
@@ -108,24 +108,27 @@ def _names(call: Call) -> list[str]:
     return [e.strip().lower() for e in exprs if isinstance(e, str) and e.strip()]
 
 
-def _nearest(question: str, at: int, calls: Mapping[str, tuple[Call, float]]) -> str | None:
-    """The call whose subject the question names nearest to position `at`.
+def amount_of(question: str, end: int, names: Iterable[str]) -> bool:
+    """Whether the number ending at `end` of `question` is an amount of one of `names`.
 
-    With one numeric call, that one; with several, the one whose literal text (or its
-    stem: "gallon" in "gallons") stands nearest; None when no subject is found.
+    The name (or its stem: "gallon" in "gallons") follows within a few words, before any
+    comma, semicolon or "and": "250 grams of oats", "26.2 miles", "70 kg. What does it
+    weigh on Jupiter". In "5000, and the population of Graz", 5000 is no amount of Graz.
     """
-    if len(calls) == 1:
-        return next(iter(calls))
-    lowered = question.lower()
-    best: tuple[int, str] | None = None
+    after = re.split(r",|;|\band\b", question[end : end + 40])[0].lower()
+    for name in names:
+        stem = name[:-1] if len(name) > 3 and name.endswith("s") else name  # noqa: PLR2004
+        if stem and re.search(rf"\b{re.escape(stem)}", after):
+            return True
+    return False
+
+
+def _nearest(question: str, end: int, calls: Mapping[str, tuple[Call, float]]) -> str | None:
+    """The first call the number ending at `end` is an amount of (`amount_of`), or None."""
     for cid, (call, _) in calls.items():
-        for name in _names(call):
-            stem = name[:-1] if len(name) > 3 and name.endswith("s") else name  # noqa: PLR2004
-            for match in re.finditer(re.escape(stem), lowered):
-                distance = abs(match.start() - at)
-                if best is None or distance < best[0]:
-                    best = (distance, cid)
-    return best[1] if best else None
+        if amount_of(question, end, _names(call)):
+            return cid
+    return None
 
 
 def products(
@@ -154,7 +157,7 @@ def products(
         amount = float(match.group(0).replace(",", ""))
         if amount in used or amount in seen or amount in {0.0, 1.0}:
             continue
-        cid = _nearest(question, match.start(), numeric)
+        cid = _nearest(question, match.end(), numeric)
         if cid is None:
             continue
         seen.add(amount)

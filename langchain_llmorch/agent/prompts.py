@@ -359,12 +359,6 @@ def _extremes(results: Mapping[str, Any]) -> str:
     for values in by_tool.values():
         if len(set(values.values())) >= 2:  # noqa: PLR2004 - a comparison needs two
             high, low = max(values, key=values.__getitem__), min(values, key=values.__getitem__)
-            if len(values) == 2:  # noqa: PLR2004 - a pair: say it as a comparison
-                lines.append(
-                    f"{high} = {result_text(values[high])} is larger than "
-                    f"{low} = {result_text(values[low])}."
-                )
-                continue
             lines.append(
                 f"Largest: {high} = {result_text(values[high])}. "
                 f"Smallest: {low} = {result_text(values[low])}."

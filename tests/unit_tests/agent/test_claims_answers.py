@@ -55,6 +55,7 @@ PAIR = _numeric('s1: height(mountain="K2")\ns2: height(mountain="Kangchenjunga")
         "Kangchenjunga is higher than K2.",
         "K2 is lower than Kangchenjunga, at 8611 against 8586 metres.",
         "Of the two, Kangchenjunga is the highest.",
+        "K2 is 8611 metres. The higher one is 8586.",
         "K2 is not higher than Kangchenjunga.",
     ],
 )
@@ -111,6 +112,11 @@ def test_an_amount_the_question_gives_is_multiplied_by_the_rate_named_next_to_it
     assert fact.text == 'factor(unit="gallon") x 15 = 3.785411784 x 15 = 56.78'
 
 
+def test_an_amount_of_nothing_a_call_looked_up_is_not_multiplied() -> None:
+    numeric = _numeric('s1: height(mountain="Kilimanjaro")', [5895])
+    assert products("How many litres are 15 gallons, and how high is Kilimanjaro?", numeric) == []
+
+
 def test_numbers_used_by_calls_ordinals_and_names_are_not_amounts() -> None:
     numeric = _numeric('s1: height(mountain="K2")', [8611])
     assert products("How high is K2, the 2nd highest mountain?", numeric) == []
@@ -145,7 +151,7 @@ def test_the_joiner_is_shown_the_computed_values_and_the_pair_compared() -> None
         facts=["x = 1 x 2 = 2"],
     )
     text = messages[-1].text
-    assert 'height(mountain="K2") = 8611 is larger than height(mountain="Denali") = 6190.' in text
+    assert 'Largest: height(mountain="K2") = 8611. Smallest: height(mountain="Denali")' in text
     assert "- x = 1 x 2 = 2" in text
 
 
