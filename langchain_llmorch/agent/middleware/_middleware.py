@@ -170,6 +170,26 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             response_format=None,
         )
 
+    def _after_plan(
+        self,
+        request: ModelRequest[Any],
+        prompt: list[Any],
+        reply: ModelResponse[Any],
+        tools: list[BaseTool],
+    ) -> tuple[ModelResult | None, list[Any] | None]:
+        """Read one planner reply, for the sync and the async hook alike.
+
+        Returns the planned turn, or the repair to ask for next; both `None` for a valid
+        plan without calls (the model then works turn by turn).
+        """
+        try:
+            text, frg = self._compile(reply, tools)
+        except (PlanSyntaxError, PlanValidationError) as err:
+            return None, repair_messages(prompt, _reply_text(reply), str(err), tools)
+        if frg.calls:
+            return self._planned(request, text, frg), None
+        return None, None
+
     def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
         text = extract_plan_text(_reply_text(reply))
         return text, build_frg(parse_plan(text), tools)
@@ -199,18 +219,15 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             return handler(request)
         tools = _agent_tools(request)
         prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
-        messages = prompt
+        messages: list[Any] | None = prompt
         for _ in range(self.max_repairs + 1):
+            if messages is None:
+                break
             kind: RequestKind = "plan" if messages is prompt else "repair"
             reply = handler(self._planner_request(request, messages, kind))
-            try:
-                text, frg = self._compile(reply, tools)
-            except (PlanSyntaxError, PlanValidationError) as err:
-                messages = repair_messages(prompt, _reply_text(reply), str(err), tools)
-                continue
-            if frg.calls:
-                return self._planned(request, text, frg)
-            break
+            planned, messages = self._after_plan(request, prompt, reply, tools)
+            if planned is not None:
+                return planned
         return handler(request)  # no usable plan: the model works turn by turn
 
     async def awrap_model_call(
@@ -223,18 +240,15 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             return await handler(request)
         tools = _agent_tools(request)
         prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
-        messages = prompt
+        messages: list[Any] | None = prompt
         for _ in range(self.max_repairs + 1):
+            if messages is None:
+                break
             kind: RequestKind = "plan" if messages is prompt else "repair"
             reply = await handler(self._planner_request(request, messages, kind))
-            try:
-                text, frg = self._compile(reply, tools)
-            except (PlanSyntaxError, PlanValidationError) as err:
-                messages = repair_messages(prompt, _reply_text(reply), str(err), tools)
-                continue
-            if frg.calls:
-                return self._planned(request, text, frg)
-            break
+            planned, messages = self._after_plan(request, prompt, reply, tools)
+            if planned is not None:
+                return planned
         return await handler(request)
 
     # --- tool calls -------------------------------------------------------------------
