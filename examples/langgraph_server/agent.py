@@ -9,7 +9,7 @@
 Run it with the LangGraph CLI from this directory:
 
     pip install "langgraph-cli[inmem]" langchain-llmorch
-    langgraph dev --allow-blocking   # why the flag: see README.md
+    langgraph dev
 
 The model comes from `LLMORCH_MODEL`:
 

@@ -189,7 +189,7 @@ class CallRunner:
         try:  # `processor` stays None: no pool worker, no pinned core
             return await self._inout_now(tool, record, args, on_start)
         finally:
-            self.slots.release(slot)
+            await self.slots.arelease(slot)
 
     async def _inout(
         self,

@@ -8,9 +8,11 @@ counters, and each worker's `job` and `kill_reason`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import count
 from queue import Empty, PriorityQueue
@@ -61,6 +63,7 @@ class CallQueue:
         self._queue: PriorityQueue[_QueueItem] = PriorityQueue()
         self._seq = count()
         self._wanting: set[Job] = set()  # waiting for a machine-wide slot
+        self._requester: ThreadPoolExecutor | None = None  # asks for slots off the event loop
 
     def next_id(self) -> int:
         """A new call id: ties of priority run in this order."""
@@ -84,7 +87,23 @@ class CallQueue:
                 self._queue.put((job.priority, job.call_id, job))
                 return
             self._wanting.add(job)
-        ticket = self._slots.request(
+        if _on_event_loop():
+            # Asking may stat and lock the slot files: keep that off the event loop (a
+            # server such as `langgraph dev` fails blocking calls there). One thread keeps
+            # the requests in submit order.
+            self._requests().submit(self._ask_slot, self._slots, job)
+        else:
+            self._ask_slot(self._slots, job)
+
+    def _requests(self) -> ThreadPoolExecutor:
+        with self.lock:
+            if self._requester is None:
+                self._requester = ThreadPoolExecutor(1, thread_name_prefix="llmorch-slot-requests")
+            return self._requester
+
+    def _ask_slot(self, slots: SlotGroup, job: Job) -> None:
+        """Ask for the job's machine-wide slot (a withdrawn job withdraws its request)."""
+        ticket = slots.request(
             partial(self._granted, job), priority=job.priority, limit=self._limit
         )
         with self.lock:
@@ -92,7 +111,7 @@ class CallQueue:
             if wanted:
                 job.ticket = ticket
         if not wanted:  # cancelled or shut down while asking: withdraw
-            self._slots.cancel(ticket)
+            slots.cancel(ticket)
 
     def _granted(self, job: Job, slot: Slot) -> None:
         """The job holds a machine-wide slot now: queue it for a worker (any thread)."""
@@ -150,6 +169,9 @@ class CallQueue:
             for worker in workers:
                 worker.kill_reason = worker.kill_reason or "shutdown"
                 worker.kill()
+            requester, self._requester = self._requester, None
+        if requester is not None:  # a request still being made withdraws itself
+            requester.shutdown(wait=False)
         return doomed
 
     def stop_handlers(self, handlers: int) -> None:
@@ -197,6 +219,14 @@ class CallQueue:
                 self._slots.cancel(ticket)
             if slot is not None:
                 self._slots.release(slot)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 __all__ = ["CallQueue"]

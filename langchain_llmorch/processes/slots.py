@@ -44,6 +44,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from langchain_llmorch.processes.slot_files import (
@@ -116,7 +117,7 @@ class SlotGroup:
         try:
             ...  # at most 2 of these run at once across processes
         finally:
-            group.release(slot)
+            await group.arelease(slot)
         ```
     """
 
@@ -134,6 +135,7 @@ class SlotGroup:
         self._seq = itertools.count()
         self._poller: threading.Thread | None = None
         self._limits: dict[int, Limit] = {}
+        self._withdrawals: set[asyncio.Future[None]] = set()  # abandoned waits being withdrawn
         _all_groups.add(self)
 
     @property
@@ -208,26 +210,56 @@ class SlotGroup:
         self._deliver(grants)
 
     async def acquire(self, *, priority: float = 0.0, limit: Limit | None = None) -> Slot:
-        """Wait for a slot on the running event loop; cancelling the wait withdraws it."""
+        """Wait for a slot on the running event loop; cancelling the wait withdraws it.
+
+        The request is made on a worker thread: asking may stat and lock the slot files,
+        which must not block the event loop (a server such as `langgraph dev` refuses that).
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Slot] = loop.create_future()
 
         def settle(slot: Slot) -> None:
             if future.done():  # the wait was cancelled meanwhile
-                self.release(slot)
+                loop.run_in_executor(None, self.release, slot)
             else:
                 future.set_result(slot)
 
         def grant(slot: Slot) -> None:  # any thread
             loop.call_soon_threadsafe(settle, slot)
 
-        ticket = self.request(grant, priority=priority, limit=limit)
+        asking = loop.run_in_executor(
+            None, partial(self.request, grant, priority=priority, limit=limit)
+        )
         try:
+            await asyncio.shield(asking)
             return await future
         except BaseException:
-            if not self.cancel(ticket) and future.done() and not future.cancelled():
-                self.release(future.result())
+            held = future.result() if future.done() and not future.cancelled() else None
+            future.cancel()  # a grant still on its way is given back by `settle`
+            withdrawal = asyncio.ensure_future(self._withdraw(asking, held))
+            self._withdrawals.add(withdrawal)  # finishes even if this task is cancelled again
+            withdrawal.add_done_callback(self._withdrawals.discard)
+            await asyncio.shield(withdrawal)
             raise
+
+    async def _withdraw(self, asking: asyncio.Future[Ticket], held: Slot | None) -> None:
+        """Withdraw an abandoned wait: its request, and the slot it may have been given."""
+        try:
+            ticket: Ticket | None = await asking
+        except BaseException:  # the request itself failed: nothing to withdraw
+            ticket = None
+
+        def give_back() -> None:
+            if ticket is not None:
+                self.cancel(ticket)
+            if held is not None:
+                self.release(held)
+
+        await asyncio.get_running_loop().run_in_executor(None, give_back)
+
+    async def arelease(self, slot: Slot) -> None:
+        """`release` from the event loop: the slot files are unlocked on a worker thread."""
+        await asyncio.get_running_loop().run_in_executor(None, self.release, slot)
 
     # --- under the lock -----------------------------------------------------------------------
 

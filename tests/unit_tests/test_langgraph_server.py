@@ -95,9 +95,8 @@ class Server:
             str(self.port),
             "--no-browser",
             "--no-reload",
-            # The machine-wide compute slots lock files (os.stat, flock) on the event loop,
-            # which `langgraph dev`'s blocking-call detector refuses; see the example's README.
-            "--allow-blocking",
+            # No --allow-blocking: the server's blocking-call detector stays on, so a
+            # blocking call of LLMOrch's on the event loop fails the runs of this test.
             "--n-jobs-per-worker",
             str(RUNS + 4),
         ]
