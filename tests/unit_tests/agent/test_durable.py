@@ -201,7 +201,9 @@ def test_a_run_killed_with_sigkill_resumes_without_redoing_finished_calls(tmp_pa
         sys.executable,
         "-m",
         "tests.unit_tests.agent._killable_run",
+        "sqlite",
         str(db),
+        "killable",
         str(log),
         str(go),
     ]

@@ -156,8 +156,8 @@ def test_a_run_killed_with_sigkill_resumes_on_postgres_without_redoing_finished_
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    module = "tests.unit_tests.agent._killable_run_postgres"
-    command = [sys.executable, "-m", module, uri, thread, str(log), str(go)]
+    module = "tests.unit_tests.agent._killable_run"
+    command = [sys.executable, "-m", module, "postgres", uri, thread, str(log), str(go)]
     first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
