@@ -114,6 +114,35 @@ def spin(ms: int) -> int:
     return count
 
 
+_ARRIVED: dict[str, int] = {}
+_ARRIVED_LOCK = threading.Lock()
+
+
+def _meet(group: str, size: int, pause: float) -> int:
+    """Return once `size` calls of `group` have started; fail after 20 s alone."""
+    with _ARRIVED_LOCK:
+        _ARRIVED[group] = _ARRIVED.get(group, 0) + 1
+    deadline = time.monotonic() + 20
+    while _ARRIVED[group] < size:
+        if time.monotonic() > deadline:
+            msg = f"only {_ARRIVED[group]} of {size} calls of {group} ran at once"
+            raise TimeoutError(msg)
+        time.sleep(pause)
+    return _ARRIVED[group]
+
+
+@compute
+def meet(group: str, size: int) -> int:
+    """Busy CPU work (holding the GIL between checks) until `size` calls of `group` run."""
+    return _meet(group, size, 0)
+
+
+@inout
+def meet_io(group: str, size: int) -> int:
+    """Wait on a service (sync I/O) until `size` calls of `group` run."""
+    return _meet(group, size, 0.005)
+
+
 @inout
 def boom(key: str) -> str:
     """A service that is down."""
