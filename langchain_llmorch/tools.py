@@ -7,7 +7,7 @@ A tool's kind lives in its LangChain `tags`, so tagged tools stay ordinary
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypedDict, Unpack, overload
 
 from langchain_core.callbacks import BaseCallbackManager
 from langchain_core.language_models import BaseChatModel
@@ -108,15 +108,28 @@ def _cache_metadata(cache: CachePolicy[Any] | None) -> dict[str, Any]:
     return {CACHE_POLICY: cache}
 
 
+ToolLike = BaseTool | Callable[..., Any]
+"""A LangChain tool, or a function with type hints and a docstring."""
+
+
+class ToolDeclarations(TypedDict, total=False):
+    """What `compute` and `inout` may declare about a tool (each is documented there)."""
+
+    max_concurrency: int | None
+    resources: Mapping[str, float] | None
+    ordered: bool | None
+    cache: CachePolicy[Any] | None
+
+
 def _kind_marker(
     kind: ToolKind,
-    obj: BaseTool | Callable[..., Any] | None,
+    obj: ToolLike | None,
     *,
-    max_concurrency: int | None,
-    resources: Mapping[str, float] | None,
-    ordered: bool | None,
-    cache: CachePolicy[Any] | None,
-) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
+    max_concurrency: int | None = None,
+    resources: Mapping[str, float] | None = None,
+    ordered: bool | None = None,
+    cache: CachePolicy[Any] | None = None,
+) -> BaseTool | Callable[[ToolLike], BaseTool]:
     limits = limits_metadata(max_concurrency=max_concurrency, resources=resources, ordered=ordered)
     if ordered and cache is not None:
         msg = "an ordered tool has side effects that must happen in order: it cannot be cached"
@@ -128,34 +141,14 @@ def _kind_marker(
 
 
 @overload
-def compute(
-    obj: BaseTool | Callable[..., Any],
-    /,
-    *,
-    max_concurrency: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    ordered: bool | None = None,
-    cache: CachePolicy[Any] | None = None,
-) -> BaseTool: ...
+def compute(obj: ToolLike, /, **declarations: Unpack[ToolDeclarations]) -> BaseTool: ...
 @overload
 def compute(
-    obj: None = None,
-    /,
-    *,
-    max_concurrency: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    ordered: bool | None = None,
-    cache: CachePolicy[Any] | None = None,
-) -> Callable[[BaseTool | Callable[..., Any]], BaseTool]: ...
+    obj: None = None, /, **declarations: Unpack[ToolDeclarations]
+) -> Callable[[ToolLike], BaseTool]: ...
 def compute(
-    obj: BaseTool | Callable[..., Any] | None = None,
-    /,
-    *,
-    max_concurrency: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    ordered: bool | None = None,
-    cache: CachePolicy[Any] | None = None,
-) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
+    obj: ToolLike | None = None, /, **declarations: Unpack[ToolDeclarations]
+) -> BaseTool | Callable[[ToolLike], BaseTool]:
     """Mark a tool (or plain function) as CPU-bound: it runs on the worker-process pool.
 
     Use it for calls that hold a processor until they finish (numerics, image
@@ -195,45 +188,18 @@ def compute(
             return scene
         ```
     """
-    return _kind_marker(
-        COMPUTE,
-        obj,
-        max_concurrency=max_concurrency,
-        resources=resources,
-        ordered=ordered,
-        cache=cache,
-    )
+    return _kind_marker(COMPUTE, obj, **declarations)
 
 
 @overload
-def inout(
-    obj: BaseTool | Callable[..., Any],
-    /,
-    *,
-    max_concurrency: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    ordered: bool | None = None,
-    cache: CachePolicy[Any] | None = None,
-) -> BaseTool: ...
+def inout(obj: ToolLike, /, **declarations: Unpack[ToolDeclarations]) -> BaseTool: ...
 @overload
 def inout(
-    obj: None = None,
-    /,
-    *,
-    max_concurrency: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    ordered: bool | None = None,
-    cache: CachePolicy[Any] | None = None,
-) -> Callable[[BaseTool | Callable[..., Any]], BaseTool]: ...
+    obj: None = None, /, **declarations: Unpack[ToolDeclarations]
+) -> Callable[[ToolLike], BaseTool]: ...
 def inout(
-    obj: BaseTool | Callable[..., Any] | None = None,
-    /,
-    *,
-    max_concurrency: int | None = None,
-    resources: Mapping[str, float] | None = None,
-    ordered: bool | None = None,
-    cache: CachePolicy[Any] | None = None,
-) -> BaseTool | Callable[[BaseTool | Callable[..., Any]], BaseTool]:
+    obj: ToolLike | None = None, /, **declarations: Unpack[ToolDeclarations]
+) -> BaseTool | Callable[[ToolLike], BaseTool]:
     """Mark a tool (or plain function) as I/O-bound: it overlaps freely with other calls.
 
     Async tools are awaited on the event loop; sync ones run in a bounded thread
@@ -280,14 +246,7 @@ def inout(
         cached_search = inout(search, cache=CachePolicy(ttl=600))
         ```
     """
-    return _kind_marker(
-        INOUT,
-        obj,
-        max_concurrency=max_concurrency,
-        resources=resources,
-        ordered=ordered,
-        cache=cache,
-    )
+    return _kind_marker(INOUT, obj, **declarations)
 
 
 def tool_kind(tool: BaseTool) -> ToolKind:
