@@ -3,10 +3,12 @@
 - `orchestrator`: the `Orchestrator`, which carries every engine knob (processors, policy,
   timeouts, threads, load, slots, resources, the tool-result cache) and runs plans;
 - `_coordinator`: one run of an FRG, the scheduler and coordinator (dataflow and paper);
-- `admission`: calls that wait for resources, per-tool limits or their order;
+- `admission`: resources calls hold while they run (capacities, per-tool limits);
+- `gating`: one run's held calls (resources, per-tool limits, order) and when they start;
 - `scheduling`: the plan-time order simulation and lower bounds;
 - `calls`: the runner of one call (inout in a thread or on the loop, compute on the pool);
 - `cache`: cached results of cacheable tools, identical calls run once;
+- `reuse`: one run's cacheable calls: looked up when ready, reused, or run and stored;
 - `events`: trace records and the typed stream events;
 - `load`: the load monitor (`respect_load`); `backend`: the compute-backend protocol and
   the shared thread pools.

@@ -20,42 +20,42 @@ How a call flows (one `PlanRun` per `Orchestrator.arun`, all on one asyncio even
   Algorithm 3 as written: FIFO sets, inout first, the first |spare| mutually
   exclusive calls, the rest re-queued at the front, and nothing new starts while
   no processor is spare.
-- Calls that hold resources or run in order (`engine.admission`, FRG `demands` and
-  `order_edges`) wait in a held list, best priority first, until their ordered predecessor
-  has finished, their resources are free and (compute) a processor is; calls behind them
-  go ahead. A plan without such calls never builds the list (nothing is locked).
+- Calls that hold resources or run in order (FRG `demands` and `order_edges`) wait in the
+  run's `engine.gating.HeldCalls`, best priority first, until their ordered predecessor
+  has finished, their resources are free (`engine.admission`) and (compute) a processor
+  is; calls behind them go ahead. A plan without such calls never opens the gate.
 - Every call leaves a `TraceRecord` with its processor, pid and epoch times, and what it
   waited for (`waiting_for`: `"processor"`, `"gpu"`, `"tool:search"`, `"order:s2"`).
 - A call of a cacheable tool (`engine.cache`) looks its result up as soon as it is
-  ready, before it queues: a hit (or an identical call in flight) finishes it as
-  `cached` without a thread or a processor; a miss goes on as any call and stores
-  its result.
+  ready, before it queues (`engine.reuse.Reuse`): a hit (or an identical call in flight)
+  finishes it as `cached` without a thread or a processor; a miss goes on as any call
+  and stores its result.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import heapq
 import itertools
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterable, Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 
-from langchain_llmorch.engine.admission import Gate, check_capacities
 from langchain_llmorch.engine.backend import ComputeExecutor
-from langchain_llmorch.engine.cache import Flight, Found, RunCache
+from langchain_llmorch.engine.cache import RunCache
 from langchain_llmorch.engine.calls import CallRunner
 from langchain_llmorch.engine.events import RunResult, StreamEvent, TraceRecord, event
+from langchain_llmorch.engine.gating import HeldCalls
+from langchain_llmorch.engine.reuse import Reuse
 from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
 from langchain_llmorch.plan.frg import FRG
-from langchain_llmorch.tool_limits import ORDER_PREFIX, PROCESSOR
+from langchain_llmorch.tool_limits import PROCESSOR
 from langchain_llmorch.tools import COMPUTE, JOIN_TOOL
 
 if TYPE_CHECKING:
@@ -120,16 +120,13 @@ class PlanRun:
         self.position = {cid: i for i, cid in enumerate(frg.calls)}
         self.budget = RunBudget()  # what the calls' arguments may build, all together
         self.resources = orch.resource_pool
-        self.gate: Gate | None = None  # opened when a call holds resources or runs in order
-        self.held: list[tuple[float, int, str]] = []  # gated calls waiting, best first
-        self.done = set(kept)  # finished calls: an ordered call waits for its predecessor here
+        # Calls that hold resources or run in order (the gate opens for the first such call).
+        self.held = HeldCalls(self.resources, self.readmit)
+        self.held.done.update(kept)
         self.started: set[str] = set()
         self.dropped: set[str] = set()  # released, then skipped before they started
-        self.cache = RunCache.for_run(orch.cache, orch.cache_policies, orch.cache_scope, config)
-        self.looked_up: dict[str, dict[str, Any] | None] = {}  # cache misses: their arguments
-        # Cache misses running: `complete` resolves each, so a call released by a look-up
-        # must complete (or its outcome be cancelled), else its look-up task waits on.
-        self.outcomes: dict[str, asyncio.Future[TraceRecord]] = {}
+        cache = RunCache.for_run(orch.cache, orch.cache_policies, orch.cache_scope, config)
+        self.reuse = Reuse(cache, self, tool=self.runner.tool) if cache is not None else None
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -142,7 +139,7 @@ class PlanRun:
             self.frg,
             self.durations.durations(self.frg),
             self.processors,
-            capacities={**self.frg.limits, **self.resources.names()} if self.gate else None,
+            capacities={**self.frg.limits, **self.resources.names()} if self.held.open else None,
         )
         self.priority, self.result.schedule = choice.priority, choice.name
 
@@ -150,8 +147,7 @@ class PlanRun:
         try:
             return await self._execute(more)
         finally:
-            if self.gate is not None:
-                self.gate.close()
+            self.held.close()
 
     async def _execute(self, more: AsyncIterable[Extension] | None) -> RunResult:
         self.open_gate()
@@ -204,7 +200,7 @@ class PlanRun:
         for cid in new:
             if cid in known:
                 self.result.results[cid] = known[cid]
-                self.done.add(cid)
+                self.held.done.add(cid)
                 continue
             parents = frg.parents(cid)
             before = frg.order_predecessor(cid)
@@ -224,43 +220,42 @@ class PlanRun:
 
     def open_gate(self) -> None:
         """Open the run's gate once some call holds resources or runs in order."""
-        if not self.frg.constrained:
-            return
-        check_capacities(self.frg, self.resources.names())  # before any of its calls starts
-        if self.gate is None:
-            self.gate = Gate(self.resources, self.readmit)
+        if self.held.open_for(self.frg):
             while self.ready_compute:  # a streamed plan that just became constrained
-                self.held.append(heapq.heappop(self.ready_compute))
-        self.gate.declare(self.frg)
+                self.held.calls.append(heapq.heappop(self.ready_compute))
 
-    def gated(self, cid: str) -> bool:
-        """Whether `cid` waits in the held list (it holds resources or runs in order)."""
-        return bool(self.frg.demand(cid)) or self.frg.order_predecessor(cid) is not None
+    def new_record(self, cid: str, *, cached: bool = False) -> TraceRecord:
+        """A fresh trace record of `cid`, scheduled now (and started, when `cached`)."""
+        now = time.time()
+        return TraceRecord(
+            id=cid,
+            tool=self.frg.calls[cid].tool,
+            kind=self.frg.kind(cid),
+            processor=None,
+            pid=os.getpid(),
+            scheduled_at=now,
+            started_at=now if cached else 0.0,
+            ended_at=0.0,
+            status="finished",
+            attempt=self.attempts.get(cid, 1),
+            cached=cached,
+        )
 
     def release(self, ready: list[str]) -> None:
         """Hand calls whose inputs are complete to the coordinator (they are scheduled)."""
-        if self.cache is not None:
-            ready = self.look_up_first(ready)
+        if self.reuse is not None:
+            ready = self.reuse.split(ready)
         for cid in ready:
-            self.records[cid] = TraceRecord(
-                id=cid,
-                tool=self.frg.calls[cid].tool,
-                kind=self.frg.kind(cid),
-                processor=None,
-                pid=os.getpid(),
-                scheduled_at=time.time(),
-                started_at=0.0,
-                ended_at=0.0,
-                status="finished",
-                attempt=self.attempts.get(cid, 1),
-            )
+            self.records[cid] = self.new_record(cid)
         if self.policy == "paper":
             if ready:
                 self.sets.append(ready)
             self.coordinate()
         else:
             for cid in ready:
-                if self.gate is not None and (self.frg.kind(cid) == COMPUTE or self.gated(cid)):
+                if self.held.open and (
+                    self.frg.kind(cid) == COMPUTE or self.held.gated(self.frg, cid)
+                ):
                     self.hold(cid)
                 elif self.frg.kind(cid) == COMPUTE:
                     key = (self.priority.get(cid, 0.0), next(self.arrivals), cid)
@@ -279,34 +274,17 @@ class PlanRun:
 
     def hold(self, cid: str) -> None:
         """Put a gated call in the held list, in priority order."""
-        bisect.insort(self.held, (self.priority.get(cid, 0.0), next(self.arrivals), cid))
+        self.held.hold((self.priority.get(cid, 0.0), next(self.arrivals), cid))
 
     def admit(self) -> None:
-        """Start every held call whose order, resources and processor are free, best first.
-
-        A call that cannot start stays held and the next one is tried: a call waiting for a
-        GPU does not keep a call that needs only a processor from taking it.
-        """
-        if self.gate is None:
-            return
+        """Start every held call whose order, resources and processor are free, best first."""
         cap = self.capacity()
-        still: list[tuple[float, int, str]] = []
-        for key in self.held:
-            cid = key[2]
-            record = self.records[cid]
-            before = self.frg.order_predecessor(cid)
-            if before is not None and before not in self.done:
-                waits = [ORDER_PREFIX + before]
-            elif record.kind == COMPUTE and self.running_compute >= cap:
-                waits = [PROCESSOR]
-            else:
-                waits = self.gate.take(cid, self.frg.demand(cid))
-            if waits:
-                record.waiting_for.extend(w for w in waits if w not in record.waiting_for)
-                still.append(key)
-            else:
-                self.start(cid)
-        self.held = still
+        self.held.admit(
+            self.frg,
+            self.records,
+            processor_free=lambda: self.running_compute < cap,
+            start=self.start,
+        )
 
     def readmit(self) -> None:
         """Another run gave resources back: try the held calls again."""
@@ -336,14 +314,13 @@ class PlanRun:
 
     def complete(self, cid: str, record: TraceRecord) -> None:
         self.result.trace.append(record)
-        if (outcome := self.outcomes.pop(cid, None)) is not None and not outcome.done():
-            outcome.set_result(record)  # the call's cache look-up stores its result
+        if self.reuse is not None:
+            self.reuse.ran(cid, record)  # the call's cache look-up stores its result
         if self.frg.kind(cid) == COMPUTE and not record.cached:
             self.running_compute -= 1
-        if self.gate is not None:
-            self.gate.give_back(cid)
+        self.held.give_back(cid)
         if record.status == "finished":
-            self.done.add(cid)
+            self.held.done.add(cid)
             if not record.cached:
                 self.durations.observe(record.tool, record.duration)
             self.emit(
@@ -394,7 +371,7 @@ class PlanRun:
             if child in self.records:  # released, waiting for its order or resources
                 self.dropped.add(child)
         if self.dropped and self.held:
-            self.held = [key for key in self.held if key[2] not in self.dropped]
+            self.held.drop(self.dropped)
 
     # -- coordinator ---------------------------------------------------------------
 
@@ -404,9 +381,9 @@ class PlanRun:
             self.admit()
         while self.sets and self.capacity() - self.running_compute > 0:
             current = self.sets.pop(0)
-            if self.gate is not None:  # calls with resources or order wait in the held list
+            if self.held.open:  # calls with resources or order wait in the held list
                 current = [c for c in current if c not in self.dropped]
-                for cid in [c for c in current if self.gated(c)]:
+                for cid in [c for c in current if self.held.gated(self.frg, c)]:
                     self.hold(cid)
                     current.remove(cid)
                 self.admit()
@@ -431,16 +408,24 @@ class PlanRun:
         self.started.add(cid)
         if record.kind == COMPUTE:
             self.running_compute += 1
-        task = asyncio.ensure_future(self.invoke(cid, record))
+        self.spawn(cid, self.invoke(cid, record))
+
+    def spawn(self, cid: str, work: Coroutine[Any, Any, TraceRecord | None]) -> None:
+        """Run `work` as a task of `cid`; the record it returns (if any) completes `cid`."""
+        task = asyncio.ensure_future(work)
         self.tasks[task] = cid
         task.add_done_callback(self.finished.put_nowait)
+
+    def arguments(self, cid: str) -> dict[str, Any]:
+        """The call's arguments, filled from the results so far."""
+        return evaluate_args(self.frg.bound_args[cid], self.result.results, run=self.budget)
 
     async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
         results = self.result.results
         try:
-            args = self.looked_up.pop(cid, None)
+            args = self.reuse.arguments_of(cid) if self.reuse is not None else None
             if args is None:
-                args = evaluate_args(self.frg.bound_args[cid], results, run=self.budget)
+                args = self.arguments(cid)
         except KeyError as err:
             failure = DependencyFailedError(f"could not compute the arguments of {cid}: {err!r}")
             failure.__cause__ = err
@@ -468,12 +453,17 @@ class PlanRun:
             raise
         except Exception as err:
             return self.fail(record, err)
+        return self.settle(record, value)
+
+    def settle(self, record: TraceRecord, value: Any) -> TraceRecord:
+        """Finish a call with its result (the result hook may still fail it)."""
         if self.on_result is not None:
             try:
-                self.on_result(cid, value)
+                self.on_result(record.id, value)
             except Exception as err:  # the hook's error fails this call only
                 return self.fail(record, err)
-        results[cid] = value
+        self.result.results[record.id] = value
+        record.ended_at = record.ended_at or time.time()
         return record
 
     def fail(self, record: TraceRecord, err: BaseException) -> TraceRecord:
@@ -492,100 +482,3 @@ class PlanRun:
     ) -> None:
         if self.on_event is not None:
             self.on_event(event(name, record, **fields))
-
-    # -- reusing results (engine.cache) --------------------------------------------
-
-    def look_up_first(self, ready: list[str]) -> list[str]:
-        """Start a cache look-up for each cacheable call; return the other calls.
-
-        A call comes back here after its look-up missed: it then goes on as any call.
-        """
-        assert self.cache is not None  # only called with a cache
-        rest = []
-        for cid in ready:
-            if cid in self.looked_up or self.frg.calls[cid].tool not in self.cache.policies:
-                rest.append(cid)
-                continue
-            self.looked_up[cid] = None
-            task = asyncio.ensure_future(self.reuse(cid))
-            self.tasks[task] = cid
-            task.add_done_callback(self.finished.put_nowait)
-        return rest
-
-    async def reuse(self, cid: str) -> TraceRecord | None:
-        """A cacheable call: finish it with a reused result, or run it and store the result.
-
-        Returns the call's record when reused; `None` when it ran (its own task completes it).
-        """
-        assert self.cache is not None  # only called with a cache
-        call = self.frg.calls[cid]
-        try:
-            args = evaluate_args(self.frg.bound_args[cid], self.result.results, run=self.budget)
-        except Exception:  # `invoke` evaluates them again and fails the call
-            self.release([cid])
-            return None
-        key = self.cache.key(self.runner.tool(call.tool), args)
-        if key is None:  # arguments without a stable form: the call just runs
-            self.looked_up[cid] = args
-            self.release([cid])
-            return None
-        now = time.time()
-        record = TraceRecord(
-            id=cid,
-            tool=call.tool,
-            kind=self.frg.kind(cid),
-            processor=None,
-            pid=os.getpid(),
-            scheduled_at=now,
-            started_at=now,
-            ended_at=0.0,
-            status="finished",
-            attempt=self.attempts.get(cid, 1),
-            cached=True,
-        )
-        announced = False
-
-        def announce() -> None:  # waiting for an identical call, or reused at once
-            nonlocal announced
-            if not announced:
-                announced = True
-                self.emit("scheduled", record)
-                self.emit("started", record, pid=record.pid, args=args)
-
-        try:
-            found = await self.cache.find(key, call.tool, on_wait=announce)
-        except Exception as err:  # the identical call this one waited for failed
-            announce()
-            return self.fail(record, err)
-        if isinstance(found, Found):
-            announce()
-            return self.reused(record, found.value)
-        await self.lead(cid, args, found)
-        return None
-
-    def reused(self, record: TraceRecord, value: Any) -> TraceRecord:
-        """Finish a call with a result it did not compute."""
-        if self.on_result is not None:
-            try:
-                self.on_result(record.id, value)
-            except Exception as err:  # the hook's error fails this call only
-                return self.fail(record, err)
-        self.result.results[record.id] = value
-        record.ended_at = time.time()
-        return record
-
-    async def lead(self, cid: str, args: dict[str, Any], flight: Flight) -> None:
-        """Run a call no cache holds, then store its result for identical calls."""
-        outcome: asyncio.Future[TraceRecord] = asyncio.get_running_loop().create_future()
-        self.outcomes[cid] = outcome
-        self.looked_up[cid] = args
-        try:
-            self.release([cid])
-            record = await outcome
-        except BaseException:
-            flight.abandon()
-            raise
-        if record.status == "finished":
-            await flight.land(self.result.results[cid])
-        else:
-            flight.fail(self.result.errors[cid])

@@ -17,14 +17,13 @@ Seeded (`derandomize`), with few examples and tiny durations, so the suite stays
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langchain_llmorch import Orchestrator, TraceRecord, build_frg, parse_plan
+from langchain_llmorch import Orchestrator, build_frg, parse_plan
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.engine.scheduling import DurationModel
 from langchain_llmorch.processes.pool import get_pool
@@ -36,6 +35,7 @@ from tests.unit_tests._prop_tools import (
     plans,
     reference_run,
 )
+from tests.unit_tests.engine._helpers import max_concurrent
 
 PROPERTY_SETTINGS = settings(
     max_examples=40,
@@ -44,18 +44,6 @@ PROPERTY_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-
-def max_concurrent(records: Iterable[TraceRecord]) -> int:
-    points = sorted(
-        [(r.started_at, 1) for r in records] + [(r.ended_at, -1) for r in records],
-        key=lambda p: (p[0], p[1]),
-    )
-    best = level = 0
-    for _, step in points:
-        level += step
-        best = max(best, level)
-    return best
 
 
 def execute(

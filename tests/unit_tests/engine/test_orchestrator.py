@@ -4,15 +4,15 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 
 import psutil
 import pytest
 
-from langchain_llmorch import Orchestrator, TraceRecord, build_frg, parse_plan
+from langchain_llmorch import Orchestrator, build_frg, parse_plan
 from langchain_llmorch.errors import CallTimeoutError, UnpicklableCallError, WorkerCrashedError
 from tests.unit_tests._work import ALL
+from tests.unit_tests.engine._helpers import max_concurrent, overlap
 
 P = 2
 
@@ -20,22 +20,6 @@ P = 2
 def run(text: str, policy: str = "dataflow", **kwargs: object) -> object:
     frg = build_frg(parse_plan(text), ALL)
     return Orchestrator(ALL, max_processors=P, policy=policy, **kwargs).run(frg)  # type: ignore[arg-type]
-
-
-def overlap(a: TraceRecord, b: TraceRecord) -> bool:
-    return a.started_at < b.ended_at and b.started_at < a.ended_at
-
-
-def max_concurrent(records: Iterable[TraceRecord]) -> int:
-    points = sorted(
-        [(r.started_at, 1) for r in records] + [(r.ended_at, -1) for r in records],
-        key=lambda p: (p[0], p[1]),
-    )
-    best = level = 0
-    for _, step in points:
-        level += step
-        best = max(best, level)
-    return best
 
 
 EIGHT = "\n".join(f"s{i}: busy(seconds=0.15)" for i in range(1, 9))

@@ -19,13 +19,14 @@ from langchain_llmorch import (
     create_llmorch_agent,
     parse_plan,
 )
-from langchain_llmorch.engine import _coordinator
+from langchain_llmorch.engine import gating
 from langchain_llmorch.engine.admission import TOOL_CALLS
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.testing import planner_or
 from langchain_llmorch.tools import compute, inout
 from langchain_llmorch.viz import schedule_table
+from tests.unit_tests.engine._helpers import max_concurrent, overlap
 from tests.unit_tests.engine._resource_tools import (
     append_line,
     append_line_sync,
@@ -39,22 +40,6 @@ from tests.unit_tests.engine._resource_tools import (
 P = 2
 TOOLS = [on_gpu, on_cpu, limited, limited_sync, append_line, append_line_sync, idle]
 POLICIES = ["dataflow", "paper"]
-
-
-def overlap(a: TraceRecord, b: TraceRecord) -> bool:
-    return a.started_at < b.ended_at and b.started_at < a.ended_at
-
-
-def peak(records: Iterable[TraceRecord]) -> int:
-    points = sorted(
-        [(r.started_at, 1) for r in records] + [(r.ended_at, -1) for r in records],
-        key=lambda p: (p[0], p[1]),
-    )
-    best = level = 0
-    for _, step in points:
-        level += step
-        best = max(best, level)
-    return best
 
 
 def describe(result: RunResult) -> str:
@@ -110,7 +95,7 @@ def test_twenty_calls_of_a_tool_limited_to_two_run_two_at_a_time(policy: str, sy
     result = run(text, policy=policy, sync=sync)
     assert result.ok
     assert len(result.trace) == 20
-    assert peak(result.trace) == 2  # the limit, and no fewer: the calls do overlap
+    assert max_concurrent(result.trace) == 2  # the limit, and no fewer: the calls do overlap
     assert rounds(result.trace) <= 11  # about 20 / 2 rounds, not 20
     waited = [r for r in result.trace if r.waiting_for]
     assert len(waited) == 18
@@ -127,7 +112,7 @@ def test_a_tool_limit_holds_across_concurrent_runs_on_one_loop() -> None:
     results = asyncio.run(both())
     records = [r for result in results for r in result.trace]
     assert len(records) == 12
-    assert peak(records) == 2
+    assert max_concurrent(records) == 2
 
 
 def test_a_tool_limit_holds_across_runs_in_threads() -> None:
@@ -144,7 +129,7 @@ def test_a_tool_limit_holds_across_runs_in_threads() -> None:
         thread.join()
     records = [r for result in results for r in result.trace]
     assert len(records) == 18
-    assert peak(records) == 2
+    assert max_concurrent(records) == 2
     assert TOOL_CALLS.in_use("tool:limited_sync") == 0  # every slot came back
 
 
@@ -152,9 +137,9 @@ def test_the_latest_declared_limit_of_a_tool_name_applies() -> None:
     wider = inout(limited, max_concurrency=3)
     text = "\n".join(f"s{i}: limited(seconds=0.02)" for i in range(1, 10))
     result = run(text, tools=[wider], sync=False)
-    assert peak(result.trace) == 3
+    assert max_concurrent(result.trace) == 3
     result = run(text, tools=[limited], sync=False)
-    assert peak(result.trace) == 2
+    assert max_concurrent(result.trace) == 2
 
 
 # -- named resources ---------------------------------------------------------------
@@ -176,8 +161,8 @@ def test_gpu_calls_never_overlap_and_the_others_fill_the_processors(
     by_id = {r.id: r for r in result.trace}
     gpu = [by_id[f"g{i}"] for i in range(1, 5)]
     cpu = [by_id[f"c{i}"] for i in range(1, 5)]
-    assert peak(gpu) == 1, describe(result)
-    assert peak(result.trace) == P, describe(result)
+    assert max_concurrent(gpu) == 1, describe(result)
+    assert max_concurrent(result.trace) == P, describe(result)
     # Plan order puts the 4 GPU calls first; the CPU calls did not queue behind them.
     for call in cpu:
         assert any(overlap(call, g) for g in gpu), call.id
@@ -199,7 +184,7 @@ def test_amounts_add_up_to_the_capacity() -> None:
     text = "\n".join(f"s{i}: idle(seconds=0.05)" for i in range(1, 5))
     halves = inout(idle, resources={"gpu": 0.5})
     result = run(text, tools=[halves], sync=False, resources={"gpu": 1.0})
-    assert peak(result.trace) == 2  # two halves fit in one GPU
+    assert max_concurrent(result.trace) == 2  # two halves fit in one GPU
     assert sorted(r.waiting_for for r in result.trace) == [[], [], ["gpu"], ["gpu"]]
     with pytest.raises(PlanValidationError, match="mem_gb=6"):
         Orchestrator([hungry], resources={"mem_gb": 4}).check(frg_of("s1: hungry()", [hungry]))
@@ -277,7 +262,7 @@ def test_ordered_writes_land_in_plan_order_every_time(
         by_id = {r.id: r for r in result.trace}
         writes = [by_id[w] for w in WRITES]
         others = [by_id[f"i{i}"] for i in range(1, 6)]
-        assert peak(writes) == 1
+        assert max_concurrent(writes) == 1
         overlapped += all(any(overlap(o, w) for w in writes) for o in others)
     assert in_order == 100
     assert overlapped == 100
@@ -343,7 +328,7 @@ def test_a_plan_without_declarations_opens_no_gate(monkeypatch: pytest.MonkeyPat
         msg = "a gate was opened for a plan that declares nothing"
         raise AssertionError(msg)
 
-    monkeypatch.setattr(_coordinator, "Gate", refuse)
+    monkeypatch.setattr(gating, "Gate", refuse)
     text = "\n".join(f"s{i}: idle(seconds=0.01)" for i in range(1, 5))
     events: list[dict[str, Any]] = []
     result = run(text, tools=[idle], sync=False, events=events)
