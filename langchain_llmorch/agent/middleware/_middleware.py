@@ -18,6 +18,7 @@ from langchain_core.tools import BaseTool
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
+from langchain_llmorch.agent.answer import answer_steps, runnable_plan
 from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult, failed_message
 from langchain_llmorch.agent.middleware._plan_first import (
     MAX_RUNS,
@@ -40,8 +41,8 @@ from langchain_llmorch.errors import (
     PlanValidationError,
 )
 from langchain_llmorch.plan import FRG, build_frg, parse_plan
-from langchain_llmorch.plan.replies import extract_plan_text
-from langchain_llmorch.runs import RequestKind, request_config
+from langchain_llmorch.plan.replies import plan_text_of
+from langchain_llmorch.runs import RequestKind, mark_model, request_config
 from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
 
 ModelResult = ModelResponse[Any] | AIMessage | ExtendedModelResponse[Any]
@@ -159,10 +160,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
     def _planner_request(
         self, request: ModelRequest[Any], prompt: list[Any], kind: RequestKind = "plan"
     ) -> ModelRequest[Any]:
-        # The request's kind in its run (metadata, run name, tag), as the agent's own.
-        model = request.model.with_config(request_config(kind))
+        # The request's kind in its run (metadata, run name, tag) and, for an
+        # OpenAI-compatible model, in its HTTP headers, as the agent's own requests.
+        model = mark_model(request.model, kind).with_config(request_config(kind))
         return request.override(
-            model=model,  # type: ignore[arg-type]
+            model=model,
             system_message=prompt[0],
             messages=prompt[1:],
             tools=[],
@@ -191,8 +193,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         return None, None
 
     def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
-        text = extract_plan_text(_reply_text(reply))
-        return text, build_frg(parse_plan(text), tools)
+        """The plan text and the FRG of the calls that run (answer steps folded)."""
+        text = plan_text_of(_last_ai(reply) or "")
+        plan = parse_plan(text)
+        build_frg(plan, tools)  # the whole plan validates, answer steps included
+        return text, build_frg(runnable_plan(plan, answer_steps(plan)), tools)
 
     def _planned(self, request: ModelRequest[Any], text: str, frg: FRG) -> ModelResult:
         """The plan turn's result: every call as a tool call; the plan kept in the state."""
@@ -353,6 +358,10 @@ def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:
     return [t for t in request.tools if isinstance(t, BaseTool)]
 
 
+def _last_ai(reply: ModelResponse[Any]) -> AIMessage | None:
+    return next((m for m in reversed(reply.result) if isinstance(m, AIMessage)), None)
+
+
 def _reply_text(reply: ModelResponse[Any]) -> str:
-    message = next((m for m in reversed(reply.result) if isinstance(m, AIMessage)), None)
+    message = _last_ai(reply)
     return "" if message is None else message.text
