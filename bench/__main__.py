@@ -76,8 +76,9 @@ TECHNIQUE_HELP: dict[str, str] = {
         "create_agent + LLMOrchMiddleware(): turn by turn, compute tools on LLMOrch's workers"
     ),
     "create_agent_plan_first": (
-        "create_agent + LLMOrchMiddleware(plan_first=True): one turn plans, the calls run "
-        "as dataflow in the tool tasks, an ordinary turn answers"
+        "create_agent + LLMOrchMiddleware(plan_first=True, stream_plan=True): one turn "
+        "plans (streamed: compute calls start as their lines arrive), the calls run as "
+        "dataflow in the tool tasks, an ordinary turn answers"
     ),
     "llmorch_paper": 'this project, policy="paper" (the paper\'s Algorithms 2-3 as written)',
     "llmorch": 'this project, policy="dataflow" (the default), stream_plan=True',

@@ -3,9 +3,12 @@
     create_agent_mw          create_agent(model, tools, middleware=[LLMOrchMiddleware()])
                              turn by turn, as plain `create_agent`; compute-tagged tools on
                              LLMOrch's worker processes (at most P at once)
-    create_agent_plan_first  create_agent(..., middleware=[LLMOrchMiddleware(plan_first=True)])
-                             one turn writes the whole plan (LLMOrch's planner prompt); its
-                             calls run as dataflow in the tool tasks; an ordinary turn answers
+    create_agent_plan_first  create_agent(..., middleware=[LLMOrchMiddleware(plan_first=True,
+                             stream_plan=True)]): one turn writes the whole plan (LLMOrch's
+                             planner prompt), streamed, and its literal compute calls start
+                             as their lines arrive; the rest run as dataflow in the tool
+                             tasks; an ordinary turn answers. `stream_plan` as the `llmorch`
+                             technique has it.
 
 The agent is the real `create_agent`; the tools are the query's, tagged as its suite tags
 them. Its trace comes from the tool callbacks (`ToolTraceHandler`, as for plain
@@ -64,7 +67,7 @@ async def arun_middleware(
         tools: the tools, `compute`/`inout` tagged.
         question: the user's question.
         processors: `max_processors` of the middleware (P).
-        plan_first: `LLMOrchMiddleware(plan_first=True)`.
+        plan_first: `LLMOrchMiddleware(plan_first=True, stream_plan=True)`.
         recursion_limit: LangGraph's step limit.
         config: merged into the run's config (the trace handler joins its callbacks).
 
@@ -81,7 +84,9 @@ async def arun_middleware(
     start = time.perf_counter()
     listed = tool_list(tools)
     handler = _CallIdTrace({t.name: t for t in listed})
-    middleware = LLMOrchMiddleware(tools=listed, max_processors=processors, plan_first=plan_first)
+    middleware = LLMOrchMiddleware(
+        tools=listed, max_processors=processors, plan_first=plan_first, stream_plan=plan_first
+    )
     agent = create_agent(model, listed, middleware=[middleware])
     run_config = merge_configs(config, {"callbacks": [handler], "recursion_limit": recursion_limit})
     inputs: InputAgentState = {"messages": [HumanMessage(question)]}

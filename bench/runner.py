@@ -10,7 +10,7 @@ Techniques (same tools, same scripted LLM, same latency model):
 | `llmcompiler_stream` | LLMCompiler's headline mode: calls start as the plan streams |
 | `create_agent` | `langchain.agents.create_agent`, the real one |
 | `create_agent_mw` | `create_agent` + `LLMOrchMiddleware()`: compute tools on the worker pool |
-| `create_agent_plan_first` | `create_agent` + `LLMOrchMiddleware(plan_first=True)` |
+| `create_agent_plan_first` | the same with `plan_first=True, stream_plan=True` |
 | `llmorch_paper` | this project, `policy="paper"` (Algorithms 2-3 as written) |
 | `llmorch` | this project, `policy="dataflow"` (the default), `stream_plan=True` |
 """

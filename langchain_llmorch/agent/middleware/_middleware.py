@@ -31,12 +31,15 @@ from langchain_llmorch.agent.middleware._plan_first import (
     planned_message,
     split_tool_id,
 )
+from langchain_llmorch.agent.middleware._streaming import EarlyCall, EarlyStarts
 from langchain_llmorch.agent.middleware._tools import Captured
 from langchain_llmorch.agent.prompts import planner_messages, repair_messages
+from langchain_llmorch.agent.streaming import streams
 from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
 from langchain_llmorch.errors import (
     DependencyFailedError,
     LLMOrchError,
+    OptionValueError,
     PlanSyntaxError,
     PlanValidationError,
 )
@@ -78,6 +81,13 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             approve, count and see each of them; the calls run as dataflow (each starts
             when the results it uses exist), and the next, ordinary turn answers. A plan
             that does not validate after `max_repairs` repairs falls back to ordinary turns.
+        stream_plan: in plan-first mode, with a model that streams: the plan turn streams,
+            and each compute call whose arguments are literals is sent to the worker pool
+            as soon as its line is written, before the turn ends; its tool task then takes
+            the running call. Inout calls, `self` steps and calls that use earlier results
+            wait for the turn as without it. Compute calls so start before the app's
+            `after_model` middleware (a reviewer, a call limit) see the plan: leave it off
+            when those may reject or block compute calls.
         max_repairs: in plan-first mode, how often a plan that does not parse or validate
             goes back to the model with its error.
         max_threads: threads for sync inout calls under `call_timeout`.
@@ -114,6 +124,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         max_concurrency: int | None = None,
         call_timeout: float | None = None,
         plan_first: bool = False,
+        stream_plan: bool = False,
         max_repairs: int = 2,
         max_threads: int = DEFAULT_MAX_THREADS,
     ) -> None:
@@ -121,6 +132,9 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if max_repairs < 0:
             msg = f"max_repairs must be at least 0, not {max_repairs}"
             raise ValueError(msg)
+        if stream_plan and not plan_first:
+            msg = "stream_plan=True streams the plan of plan-first mode: pass plan_first=True"
+            raise OptionValueError(msg)
         self.calls = CallRouter(
             max_processors=max_processors,
             max_concurrency=max_concurrency,
@@ -128,6 +142,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             max_threads=max_threads,
         )
         self.plan_first = plan_first
+        self.stream_plan = stream_plan
         self.max_repairs = max_repairs
         self._runs: dict[str, PlanRun] = {}
         self._runs_lock = threading.Lock()
@@ -158,11 +173,20 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         return self.plan_first and bool(request.messages) and request.messages[-1].type == "human"
 
     def _planner_request(
-        self, request: ModelRequest[Any], prompt: list[Any], kind: RequestKind = "plan"
+        self,
+        request: ModelRequest[Any],
+        prompt: list[Any],
+        kind: RequestKind = "plan",
+        early: EarlyStarts | None = None,
     ) -> ModelRequest[Any]:
         # The request's kind in its run (metadata, run name, tag) and, for an
         # OpenAI-compatible model, in its HTTP headers, as the agent's own requests.
-        model = mark_model(request.model, kind).with_config(request_config(kind))
+        model = mark_model(request.model, kind)
+        config = request_config(kind)
+        if early is not None:  # stream the reply; the callback starts calls as lines end
+            model = model.bind(stream=True)
+            config["callbacks"] = [early]
+        model = model.with_config(config)
         return request.override(
             model=model,
             system_message=prompt[0],
@@ -172,24 +196,38 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             response_format=None,
         )
 
+    def _early_starts(self, request: ModelRequest[Any], kind: RequestKind) -> EarlyStarts | None:
+        """The callback that starts calls as the plan streams, when this request streams."""
+        if not (self.stream_plan and kind == "plan" and streams(request.model)):
+            return None
+        return EarlyStarts(tools_by_name(_agent_tools(request)), self.calls.start_early)
+
     def _after_plan(
         self,
         request: ModelRequest[Any],
         prompt: list[Any],
         reply: ModelResponse[Any],
         tools: list[BaseTool],
+        early: EarlyStarts | None,
     ) -> tuple[ModelResult | None, list[Any] | None]:
         """Read one planner reply, for the sync and the async hook alike.
 
         Returns the planned turn, or the repair to ask for next; both `None` for a valid
-        plan without calls (the model then works turn by turn).
+        plan without calls (the model then works turn by turn). Calls started while the
+        reply streamed go to the plan's run, or are aborted when it does not have them.
         """
         try:
             text, frg = self._compile(reply, tools)
         except (PlanSyntaxError, PlanValidationError) as err:
+            if early is not None:
+                self.calls.abort(e.future for e in early.drain())
             return None, repair_messages(prompt, _reply_text(reply), str(err), tools)
+        started: dict[str, EarlyCall] = {}
+        if early is not None:
+            started, dropped = early.adopt(frg)
+            self.calls.abort(e.future for e in dropped)
         if frg.calls:
-            return self._planned(request, text, frg), None
+            return self._planned(request, text, frg, started), None
         return None, None
 
     def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
@@ -199,11 +237,14 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         build_frg(plan, tools)  # the whole plan validates, answer steps included
         return text, build_frg(runnable_plan(plan, answer_steps(plan)), tools)
 
-    def _planned(self, request: ModelRequest[Any], text: str, frg: FRG) -> ModelResult:
+    def _planned(
+        self, request: ModelRequest[Any], text: str, frg: FRG, started: dict[str, EarlyCall]
+    ) -> ModelResult:
         """The plan turn's result: every call as a tool call; the plan kept in the state."""
         plan_id = new_plan_id()
         bound = bound_plan_text(frg)
         run = PlanRun(plan_id, bound, self_tool=make_self_tool(request.model))
+        run.early.update(started)
         with self._runs_lock:
             self._runs[plan_id] = run
             while len(self._runs) > MAX_RUNS:
@@ -229,8 +270,9 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             if messages is None:
                 break
             kind: RequestKind = "plan" if messages is prompt else "repair"
-            reply = handler(self._planner_request(request, messages, kind))
-            planned, messages = self._after_plan(request, prompt, reply, tools)
+            early = self._early_starts(request, kind)
+            reply = handler(self._planner_request(request, messages, kind, early))
+            planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
         return handler(request)  # no usable plan: the model works turn by turn
@@ -250,8 +292,9 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             if messages is None:
                 break
             kind: RequestKind = "plan" if messages is prompt else "repair"
-            reply = await handler(self._planner_request(request, messages, kind))
-            planned, messages = self._after_plan(request, prompt, reply, tools)
+            early = self._early_starts(request, kind)
+            reply = await handler(self._planner_request(request, messages, kind, early))
+            planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
         return await handler(request)
@@ -294,6 +337,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if run.done:
             with self._runs_lock:
                 self._runs.pop(run.plan_id, None)
+            self.calls.abort(e.future for e in run.leftovers())
 
     def wrap_tool_call(
         self,
@@ -317,7 +361,8 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             except (LLMOrchError, ValueError, KeyError) as err:
                 result: ToolResult = failed_message(request, err)
             else:
-                result = self.calls.run(self._planned_request(request, run, args), handler, box)
+                planned_request = self._planned_request(request, run, args)
+                result = self.calls.run(planned_request, handler, box, run.take_early(call_id))
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
@@ -345,7 +390,8 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 result: ToolResult = failed_message(request, err)
             else:
                 planned_request = self._planned_request(request, run, args)
-                result = await self.calls.arun(planned_request, handler, box)
+                started = run.take_early(call_id)
+                result = await self.calls.arun(planned_request, handler, box, started)
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
