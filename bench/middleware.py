@@ -85,7 +85,11 @@ async def arun_middleware(
     listed = tool_list(tools)
     handler = _CallIdTrace({t.name: t for t in listed})
     middleware = LLMOrchMiddleware(
-        tools=listed, max_processors=processors, plan_first=plan_first, stream_plan=plan_first
+        tools=listed,
+        max_processors=processors,
+        plan_first=plan_first,
+        planning="text",  # the scripted server writes plan text, as for `llmorch`
+        stream_plan=plan_first,
     )
     agent = create_agent(model, listed, middleware=[middleware])
     run_config = merge_configs(config, {"callbacks": [handler], "recursion_limit": recursion_limit})

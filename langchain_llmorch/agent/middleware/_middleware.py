@@ -7,6 +7,7 @@ writes a whole plan and each call waits for its inputs (`_plan_first`).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -33,7 +34,9 @@ from langchain_llmorch.agent.middleware._plan_first import (
 )
 from langchain_llmorch.agent.middleware._streaming import EarlyCall, EarlyStarts
 from langchain_llmorch.agent.middleware._tools import Captured
+from langchain_llmorch.agent.options import Planning
 from langchain_llmorch.agent.prompts import planner_messages, repair_messages
+from langchain_llmorch.agent.state import choose_planning
 from langchain_llmorch.agent.streaming import streams
 from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
 from langchain_llmorch.errors import (
@@ -45,6 +48,7 @@ from langchain_llmorch.errors import (
 )
 from langchain_llmorch.plan import FRG, build_frg, parse_plan
 from langchain_llmorch.plan.replies import plan_text_of
+from langchain_llmorch.plan.schema import plan_response_format
 from langchain_llmorch.runs import RequestKind, mark_model, request_config
 from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
 
@@ -81,6 +85,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             approve, count and see each of them; the calls run as dataflow (each starts
             when the results it uses exist), and the next, ordinary turn answers. A plan
             that does not validate after `max_repairs` repairs falls back to ordinary turns.
+        planning: in plan-first mode, how the model writes the plan: `"text"` (the plan
+            language), `"structured"` (JSON-schema constrained output, read back into the
+            plan language), or `"auto"` (default): structured for OpenAI chat models and
+            every OpenAI-compatible server reached through them, text otherwise, as
+            `create_llmorch_agent` decides.
         stream_plan: in plan-first mode, with a model that streams: the plan turn streams,
             and each compute call whose arguments are literals is sent to the worker pool
             as soon as its line is written, before the turn ends; its tool task then takes
@@ -124,6 +133,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         max_concurrency: int | None = None,
         call_timeout: float | None = None,
         plan_first: bool = False,
+        planning: Planning = "auto",
         stream_plan: bool = False,
         max_repairs: int = 2,
         max_threads: int = DEFAULT_MAX_THREADS,
@@ -132,6 +142,9 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if max_repairs < 0:
             msg = f"max_repairs must be at least 0, not {max_repairs}"
             raise ValueError(msg)
+        if planning not in ("auto", "text", "structured"):
+            msg = f"planning must be 'auto', 'text' or 'structured', not {planning!r}"
+            raise OptionValueError(msg)
         if stream_plan and not plan_first:
             msg = "stream_plan=True streams the plan of plan-first mode: pass plan_first=True"
             raise OptionValueError(msg)
@@ -143,6 +156,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         )
         self.plan_first = plan_first
         self.stream_plan = stream_plan
+        self.planning: Planning = planning
         self.max_repairs = max_repairs
         self._runs: dict[str, PlanRun] = {}
         self._runs_lock = threading.Lock()
@@ -178,10 +192,15 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         prompt: list[Any],
         kind: RequestKind = "plan",
         early: EarlyStarts | None = None,
+        *,
+        structured: bool = False,
     ) -> ModelRequest[Any]:
         # The request's kind in its run (metadata, run name, tag) and, for an
         # OpenAI-compatible model, in its HTTP headers, as the agent's own requests.
         model = mark_model(request.model, kind)
+        if structured:  # what with_structured_output(method="json_schema") sends
+            schema = plan_response_format(_agent_tools(request))
+            model = model.bind(response_format={"type": "json_schema", "json_schema": schema})
         config = request_config(kind)
         if early is not None:  # stream the reply; the callback starts calls as lines end
             model = model.bind(stream=True)
@@ -196,11 +215,20 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             response_format=None,
         )
 
-    def _early_starts(self, request: ModelRequest[Any], kind: RequestKind) -> EarlyStarts | None:
+    def _structured(self, request: ModelRequest[Any]) -> bool:
+        """Whether this agent's model writes structured plans (`planning`)."""
+        if self.planning == "auto":
+            return choose_planning(request.model)[0] == "structured"
+        return self.planning == "structured"
+
+    def _early_starts(
+        self, request: ModelRequest[Any], kind: RequestKind, *, structured: bool
+    ) -> EarlyStarts | None:
         """The callback that starts calls as the plan streams, when this request streams."""
         if not (self.stream_plan and kind == "plan" and streams(request.model)):
             return None
-        return EarlyStarts(tools_by_name(_agent_tools(request)), self.calls.start_early)
+        tools = tools_by_name(_agent_tools(request))
+        return EarlyStarts(tools, self.calls.start_early, structured=structured)
 
     def _after_plan(
         self,
@@ -218,7 +246,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         """
         try:
             text, frg = self._compile(reply, tools)
-        except (PlanSyntaxError, PlanValidationError) as err:
+        except (PlanSyntaxError, PlanValidationError, UnreadablePlanError) as err:
             if early is not None:
                 self.calls.abort(e.future for e in early.drain())
             return None, repair_messages(prompt, _reply_text(reply), str(err), tools)
@@ -232,7 +260,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
 
     def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
         """The plan text and the FRG of the calls that run (answer steps folded)."""
-        text = plan_text_of(_last_ai(reply) or "")
+        text = _plan_text(_last_ai(reply))
         plan = parse_plan(text)
         build_frg(plan, tools)  # the whole plan validates, answer steps included
         return text, build_frg(runnable_plan(plan, answer_steps(plan)), tools)
@@ -264,14 +292,18 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if not self._plans_now(request):
             return handler(request)
         tools = _agent_tools(request)
-        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        structured = self._structured(request)
+        prompt = planner_messages(
+            request.messages, tools, system_prompt=request.system_prompt, structured=structured
+        )
         messages: list[Any] | None = prompt
         for _ in range(self.max_repairs + 1):
             if messages is None:
                 break
             kind: RequestKind = "plan" if messages is prompt else "repair"
-            early = self._early_starts(request, kind)
-            reply = handler(self._planner_request(request, messages, kind, early))
+            early = self._early_starts(request, kind, structured=structured)
+            planner = self._planner_request(request, messages, kind, early, structured=structured)
+            reply = handler(planner)
             planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
@@ -286,14 +318,18 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if not self._plans_now(request):
             return await handler(request)
         tools = _agent_tools(request)
-        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        structured = self._structured(request)
+        prompt = planner_messages(
+            request.messages, tools, system_prompt=request.system_prompt, structured=structured
+        )
         messages: list[Any] | None = prompt
         for _ in range(self.max_repairs + 1):
             if messages is None:
                 break
             kind: RequestKind = "plan" if messages is prompt else "repair"
-            early = self._early_starts(request, kind)
-            reply = await handler(self._planner_request(request, messages, kind, early))
+            early = self._early_starts(request, kind, structured=structured)
+            planner = self._planner_request(request, messages, kind, early, structured=structured)
+            reply = await handler(planner)
             planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
@@ -402,6 +438,30 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
 
 def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:
     return [t for t in request.tools if isinstance(t, BaseTool)]
+
+
+class UnreadablePlanError(LLMOrchError):
+    """A structured plan reply that is not the plan's JSON (cut off, or not JSON)."""
+
+
+def _plan_text(message: AIMessage | None) -> str:
+    """The plan in a planner reply: its text, or its structured plan read as text."""
+    if message is None:
+        return ""
+    structured = message.additional_kwargs.get("parsed")
+    if structured is None and message.text.lstrip().startswith("{"):
+        try:
+            structured = json.loads(message.text)
+        except ValueError as err:
+            msg = f"the plan's JSON could not be read ({err}); write a shorter plan"
+            raise UnreadablePlanError(msg) from err
+    if structured is None:
+        return plan_text_of(message)
+    try:
+        return plan_text_of(structured)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        msg = f"the plan's JSON is not a plan ({type(err).__name__}: {err})"
+        raise UnreadablePlanError(msg) from err
 
 
 def _last_ai(reply: ModelResponse[Any]) -> AIMessage | None:

@@ -19,7 +19,8 @@ waits for the turn's tool tasks (where it starts as soon as its inputs exist); a
 call, or a `self` step, waits for the turn too, so its side effects come after the app's
 `after_model` middleware saw the plan. Compute calls do start before them: with a
 reviewer that rejects calls, a rejected compute call may already have run (its result is
-dropped). A line that does not parse ends early starts for the rest of the reply.
+dropped). A line that does not parse ends early starts for the rest of the reply. A structured plan
+(JSON) is read the same way: each step, once the next one begins, as its plan line.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.runnables import RunnablePassthrough
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
 from langchain_llmorch.agent.middleware._tools import is_pool_tool
+from langchain_llmorch.agent.streaming import JsonSteps
 from langchain_llmorch.errors import PlanSyntaxError, PlanValidationError
 from langchain_llmorch.plan import FRG, build_frg, parse_plan
 from langchain_llmorch.plan.expressions import evaluate, iter_refs
@@ -88,10 +91,15 @@ class EarlyStarts(BaseCallbackHandler):
 
     run_inline = True  # on the model's own thread/loop, as the tokens arrive
 
-    def __init__(self, tools: Mapping[str, BaseTool], submit: Submit) -> None:
+    def __init__(
+        self, tools: Mapping[str, BaseTool], submit: Submit, *, structured: bool = False
+    ) -> None:
         super().__init__()
         self.tools = dict(tools)
         self._submit = submit
+        # Only JsonSteps' reading of the streamed JSON is used, not its runnable.
+        self._json = JsonSteps(RunnablePassthrough()) if structured else None
+        """Structured planning: the reply is JSON; each completed step becomes a line."""
         self._lock = threading.Lock()
         self._buffer = ""
         self._lines: list[str] = []
@@ -119,7 +127,7 @@ class EarlyStarts(BaseCallbackHandler):
     def feed(self, text: str) -> None:
         """Add reply text; start the calls of the lines it completes."""
         with self._lock:
-            self._buffer += text
+            self._buffer += text if self._json is None else self._json.add(text)
             while "\n" in self._buffer:
                 line, self._buffer = self._buffer.split("\n", 1)
                 self._line(line)
@@ -127,8 +135,11 @@ class EarlyStarts(BaseCallbackHandler):
     def finish(self) -> None:
         """Take the text after the last newline as the last line."""
         with self._lock:
-            line, self._buffer = self._buffer, ""
-            self._line(line)
+            if self._json is not None:
+                self._buffer += self._json.finish()
+            lines, self._buffer = self._buffer.split("\n"), ""
+            for line in lines:
+                self._line(line)
 
     def _line(self, line: str) -> None:
         if self.failed or not _CALL_LINE.match(line):
