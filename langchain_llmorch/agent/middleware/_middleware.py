@@ -14,8 +14,9 @@ from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
-from langchain_core.messages import AIMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
@@ -32,10 +33,18 @@ from langchain_llmorch.agent.middleware._plan_first import (
     planned_message,
     split_tool_id,
 )
+from langchain_llmorch.agent.middleware._recovery import (
+    Failure,
+    failure_text,
+    recoverable,
+    recovered_message,
+    recovery_prompt,
+    rewritten,
+)
 from langchain_llmorch.agent.middleware._streaming import EarlyCall, EarlyStarts
 from langchain_llmorch.agent.middleware._tools import Captured
 from langchain_llmorch.agent.options import Planning
-from langchain_llmorch.agent.prompts import planner_messages, repair_messages
+from langchain_llmorch.agent.prompts import last_question, planner_messages, repair_messages
 from langchain_llmorch.agent.state import choose_planning
 from langchain_llmorch.agent.streaming import streams
 from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
@@ -47,6 +56,7 @@ from langchain_llmorch.errors import (
     PlanValidationError,
 )
 from langchain_llmorch.plan import FRG, build_frg, parse_plan
+from langchain_llmorch.plan.language import Call
 from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
 from langchain_llmorch.runs import RequestKind, mark_model, request_config
@@ -99,6 +109,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             when those may reject or block compute calls.
         max_repairs: in plan-first mode, how often a plan that does not parse or validate
             goes back to the model with its error.
+        max_recoveries: in plan-first mode, how often a failed call of the plan (its tool
+            raised, timed out, lost its worker, or got invalid arguments) is rewritten by
+            the model and run again, in its own tool task: no finished call runs again.
+            `0`: a failure is the call's error message, or its exception, as without
+            the middleware.
         max_threads: threads for sync inout calls under `call_timeout`.
 
     Raises:
@@ -136,12 +151,16 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         planning: Planning = "auto",
         stream_plan: bool = False,
         max_repairs: int = 2,
+        max_recoveries: int = 2,
         max_threads: int = DEFAULT_MAX_THREADS,
     ) -> None:
         super().__init__()
         if max_repairs < 0:
             msg = f"max_repairs must be at least 0, not {max_repairs}"
             raise ValueError(msg)
+        if max_recoveries < 0:
+            msg = f"max_recoveries must be at least 0, not {max_recoveries}"
+            raise OptionValueError(msg)
         if planning not in ("auto", "text", "structured"):
             msg = f"planning must be 'auto', 'text' or 'structured', not {planning!r}"
             raise OptionValueError(msg)
@@ -158,6 +177,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         self.stream_plan = stream_plan
         self.planning: Planning = planning
         self.max_repairs = max_repairs
+        self.max_recoveries = max_recoveries
         self._runs: dict[str, PlanRun] = {}
         self._runs_lock = threading.Lock()
         if tools is not None:
@@ -273,6 +293,8 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         bound = bound_plan_text(frg)
         run = PlanRun(plan_id, bound, self_tool=make_self_tool(request.model))
         run.early.update(started)
+        run.model, run.question = request.model, last_question(request.messages)
+        run.tools = tools_by_name(_agent_tools(request))
         with self._runs_lock:
             self._runs[plan_id] = run
             while len(self._runs) > MAX_RUNS:
@@ -375,6 +397,93 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 self._runs.pop(run.plan_id, None)
             self.calls.abort(e.future for e in run.leftovers())
 
+    def _recovery_model(self, run: PlanRun, call: Call) -> Any:
+        return mark_model(run.model, "recover", call.id)
+
+    def _recover(
+        self,
+        run: PlanRun,
+        call_id: str,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolResult],
+        box: Captured,
+        failure: Failure,
+    ) -> ToolResult:
+        """Rewrite a failed planned call by the model and run it again (`_recovery`).
+
+        Returns the first result that did not fail; else the first failure (raised when it
+        was an exception).
+        """
+        original = call = run.calls[call_id]
+        first = failure
+        for _ in range(self.max_recoveries):
+            if run.model is None or not recoverable(failure):
+                break
+            try:
+                reply = self._recovery_model(run, call).invoke(
+                    recovery_prompt(run, call, failure),
+                    request_config("recover", call.id),
+                )
+            except Exception:
+                break
+            new = rewritten(run, call, _message_text(reply))
+            if new is None:
+                break
+            tool, call, args = new
+            retry = request.override(tool=tool, tool_call=_tool_call(request, tool, args))
+            try:
+                failure = self.calls.run(retry, handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:
+                failure = err
+                continue
+            if not _failed(failure):
+                return recovered_message(failure, original, call, failure_text(first))
+        if isinstance(first, BaseException):
+            raise first
+        return first
+
+    async def _arecover(
+        self,
+        run: PlanRun,
+        call_id: str,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
+        box: Captured,
+        failure: Failure,
+    ) -> ToolResult:
+        """Async `_recover`."""
+        original = call = run.calls[call_id]
+        first = failure
+        for _ in range(self.max_recoveries):
+            if run.model is None or not recoverable(failure):
+                break
+            try:
+                reply = await self._recovery_model(run, call).ainvoke(
+                    recovery_prompt(run, call, failure),
+                    request_config("recover", call.id),
+                )
+            except Exception:
+                break
+            new = rewritten(run, call, _message_text(reply))
+            if new is None:
+                break
+            tool, call, args = new
+            retry = request.override(tool=tool, tool_call=_tool_call(request, tool, args))
+            try:
+                failure = await self.calls.arun(retry, handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:
+                failure = err
+                continue
+            if not _failed(failure):
+                return recovered_message(failure, original, call, failure_text(first))
+        if isinstance(first, BaseException):
+            raise first
+        return first
+
     def wrap_tool_call(
         self,
         request: ToolCallRequest,
@@ -398,7 +507,15 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 result: ToolResult = failed_message(request, err)
             else:
                 planned_request = self._planned_request(request, run, args)
-                result = self.calls.run(planned_request, handler, box, run.take_early(call_id))
+                started = run.take_early(call_id)
+                try:
+                    result = self.calls.run(planned_request, handler, box, started)
+                except GraphBubbleUp:
+                    raise
+                except Exception as err:
+                    result = self._recover(run, call_id, planned_request, handler, box, err)
+                if _failed(result):
+                    result = self._recover(run, call_id, planned_request, handler, box, result)
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
@@ -427,13 +544,34 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             else:
                 planned_request = self._planned_request(request, run, args)
                 started = run.take_early(call_id)
-                result = await self.calls.arun(planned_request, handler, box, started)
+                try:
+                    result = await self.calls.arun(planned_request, handler, box, started)
+                except GraphBubbleUp:
+                    raise
+                except Exception as err:
+                    result = await self._arecover(run, call_id, planned_request, handler, box, err)
+                if _failed(result):
+                    result = await self._arecover(
+                        run, call_id, planned_request, handler, box, result
+                    )
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
             raise
         self._settle(run, call_id, result, box)
         return result
+
+
+def _failed(result: Any) -> bool:
+    return isinstance(result, ToolMessage) and result.status == "error"
+
+
+def _message_text(reply: Any) -> str:
+    return reply.text if isinstance(reply, BaseMessage) else str(reply)
+
+
+def _tool_call(request: ToolCallRequest, tool: BaseTool, args: dict[str, Any]) -> ToolCall:
+    return ToolCall(name=tool.name, args=args, id=request.tool_call["id"])
 
 
 def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:

@@ -172,6 +172,18 @@ class PlanRun:
         """Calls whose tool raised out of the agent (their step may run again)."""
         self.early: dict[str, EarlyCall] = {}
         """Compute calls sent to the pool while the plan streamed, not yet taken."""
+        self.model: Any = None
+        """The agent's model, for run-time recovery (`None` in a rebuilt run: none)."""
+        self.tools: dict[str, BaseTool] = {}
+        """The agent's tools by name (what a recovery may call)."""
+        self.question = ""
+        """The question the plan answers."""
+
+    def known_results(self) -> dict[str, Any]:
+        """The results of the calls that finished well so far."""
+        with self._lock:
+            done = {c: f for c, f in self._results.items() if f.done()}
+        return {c: f.result() for c, f in done.items() if f.exception() is None}
 
     def take_early(self, call_id: str) -> Started | None:
         """The call's early start, for its tool task to take (once)."""
