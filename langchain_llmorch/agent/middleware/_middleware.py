@@ -15,6 +15,8 @@ from typing import Any
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.runnables import ensure_config
+from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
 from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
@@ -224,7 +226,9 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         config = request_config(kind)
         if early is not None:  # stream the reply; the callback starts calls as lines end
             model = model.bind(stream=True)
-            config["callbacks"] = [early]
+            # Added to the run's own callbacks (tracing, stream_mode="messages"): a config
+            # bound here would replace them, the model node passing none of its own.
+            config = merge_configs(ensure_config(), config, {"callbacks": [early]})
         model = model.with_config(config)
         return request.override(
             model=model,

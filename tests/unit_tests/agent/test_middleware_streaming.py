@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from langchain.agents import create_agent
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import BaseCallbackHandler, CallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGenerationChunk
 
@@ -176,3 +176,35 @@ def test_a_model_that_does_not_stream_plans_as_before(
     model = ScriptedChatModel(script)
     out = create_agent(model, [mark], middleware=[streaming]).invoke(QUESTION)
     assert out["messages"][-1].text == "answer: mark=1"
+
+
+class ModelRuns(BaseCallbackHandler):
+    """The metadata of every chat-model run the app's callbacks see."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, Any]] = []
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+        self.runs.append(dict(kwargs.get("metadata") or {}))
+
+
+@pytest.mark.parametrize(
+    ("stream_plan", "asynchronous"), [(False, False), (True, False), (True, True)]
+)
+async def test_the_apps_callbacks_and_run_metadata_see_the_plan_request(
+    tmp_path: Path, stream_plan: bool, asynchronous: bool
+) -> None:
+    """The plan request keeps the run's callbacks (tracing, stream_mode="messages") and
+    LangGraph's metadata, beside its own kind."""
+    seen = ModelRuns()
+    model = _model(tmp_path, wait=10.0 if stream_plan else 0.0)
+    mw = LLMOrchMiddleware(plan_first=True, stream_plan=stream_plan, max_processors=2)
+    agent = create_agent(model, [mark], middleware=[mw])
+    if asynchronous:
+        await agent.ainvoke(QUESTION, {"callbacks": [seen]})
+    else:
+        agent.invoke(QUESTION, {"callbacks": [seen]})
+    plan = [m for m in seen.runs if m.get("llmorch_request") == "plan"]
+    assert len(plan) == 1
+    assert plan[0].get("langgraph_node") == "model"
+    assert model.seen == ([True] if stream_plan else [])
