@@ -14,6 +14,7 @@ from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 from langchain_core.runnables import ensure_config
 from langchain_core.runnables.config import merge_configs
@@ -249,7 +250,10 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         self, request: ModelRequest[Any], kind: RequestKind, *, structured: bool
     ) -> EarlyStarts | None:
         """The callback that starts calls as the plan streams, when this request streams."""
-        if not (self.stream_plan and kind == "plan" and streams(request.model)):
+        model = request.model
+        if not (self.stream_plan and kind == "plan" and isinstance(model, BaseChatModel)):
+            return None
+        if not streams(model):
             return None
         tools = tools_by_name(_agent_tools(request))
         return EarlyStarts(tools, self.calls.start_early, structured=structured)
