@@ -72,6 +72,12 @@ TECHNIQUE_HELP: dict[str, str] = {
     "llmcompiler": "the whole plan; every ready call started at once on one event loop",
     "llmcompiler_stream": "LLMCompiler's headline mode: calls start as the plan streams",
     "create_agent": "langchain.agents.create_agent, the real one",
+    "create_agent_mw": "turn by turn as create_agent; compute tools on LLMOrch's workers",
+    "create_agent_plan_first": (
+        "plan_first=True, stream_plan=True: one turn plans (streamed: compute calls start "
+        "as their lines arrive), the calls run as dataflow in the tool tasks, an ordinary "
+        "turn answers"
+    ),
     "llmorch_paper": 'this project, policy="paper" (the paper\'s Algorithms 2-3 as written)',
     "llmorch": 'this project, policy="dataflow" (the default), stream_plan=True',
 }

@@ -19,6 +19,8 @@ _NAMES = {
     "llmcompiler": "LLMCompiler-style",
     "llmcompiler_stream": "LLMCompiler-style, streaming",
     "create_agent": "create_agent",
+    "create_agent_mw": "create_agent + LLMOrchMiddleware",
+    "create_agent_plan_first": "create_agent + LLMOrchMiddleware, plan-first",
     "llmorch_paper": "LLMOrch (paper policy)",
     "llmorch": "LLMOrch (dataflow)",
 }

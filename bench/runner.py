@@ -9,6 +9,8 @@ Techniques (same tools, same scripted LLM, same latency model):
 | `llmcompiler` | the whole plan; every ready call started at once on one event loop |
 | `llmcompiler_stream` | LLMCompiler's headline mode: calls start as the plan streams |
 | `create_agent` | `langchain.agents.create_agent`, the real one |
+| `create_agent_mw` | `create_agent` + `LLMOrchMiddleware()`: compute tools on the worker pool |
+| `create_agent_plan_first` | the same with `plan_first=True, stream_plan=True` |
 | `llmorch_paper` | this project, `policy="paper"` (Algorithms 2-3 as written) |
 | `llmorch` | this project, `policy="dataflow"` (the default), `stream_plan=True` |
 """
@@ -33,6 +35,7 @@ from bench.baselines import (
 )
 from bench.datasets import score_answer
 from bench.llm_spans import LLMSpans
+from bench.middleware import arun_middleware
 from bench.suites import Query
 from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.engine.scheduling import lower_bound
@@ -46,6 +49,8 @@ Technique = Literal[
     "llmcompiler",
     "llmcompiler_stream",
     "create_agent",
+    "create_agent_mw",
+    "create_agent_plan_first",
     "llmorch_paper",
     "llmorch",
 ]
@@ -55,6 +60,8 @@ TECHNIQUES: tuple[Technique, ...] = (
     "llmcompiler",
     "llmcompiler_stream",
     "create_agent",
+    "create_agent_mw",
+    "create_agent_plan_first",
     "llmorch_paper",
     "llmorch",
 )
@@ -159,6 +166,20 @@ async def measure(
             result.repairs = state.get("repairs", 0) + state.get("recoveries", 0)
             result.ok = not state.get("failure") and not state.get("errors")
             result.lower_bound = _lower_bound(query, state, start, time.time(), processors)
+        elif technique in ("create_agent_mw", "create_agent_plan_first"):
+            plan_first = technique == "create_agent_plan_first"
+            outcome = await arun_middleware(
+                model,
+                _tools(query, model),
+                query.question,
+                processors=processors,
+                plan_first=plan_first,
+                config=config,
+            )
+            answer = outcome.answer
+            result.trace = [r.to_dict() for r in outcome.trace]
+            statuses = all(r.status == "finished" for r in outcome.trace)
+            result.ok = statuses and not outcome.failed
         else:
             run: Any = {
                 "react": arun_react,

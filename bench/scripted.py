@@ -11,12 +11,15 @@ prompt for the baselines:
 - a tool-calling turn (ReAct, parallel function calling, `create_agent`): the next
   ready calls of the plan, all of them, or one for ReAct; the final answer once
   every call has a result. The plan's `self` steps are the agent's own reasoning
-  there: no tool call, the turn that follows does them.
+  there: no tool call, the turn that follows does them. After a plan-first turn of
+  `LLMOrchMiddleware` (tool call ids `llmorch-<plan>-<call>`) the answering turn is the
+  joiner's: it replies what LLMOrch's joiner gets, so both wait as long.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +33,14 @@ Reply = str | dict[str, Any]
 
 _COMPILER_PLANNER = "You plan how to answer a question with the functions below"
 _COMPILER_JOINER = "Answer the question from the results of the function calls"
+_PLANNED_ID = re.compile(r"^llmorch-[0-9a-f]+-(.+)$")
+"""A tool call id `LLMOrchMiddleware(plan_first=True)` gives a call of its plan."""
+
+
+def _call_id(tool_call_id: Any) -> tuple[str, bool]:
+    """The plan's call id behind a tool call id, and whether it came from a plan-first turn."""
+    match = _PLANNED_ID.match(str(tool_call_id))
+    return (match.group(1), True) if match else (str(tool_call_id), False)
 
 
 def _text(message: Mapping[str, Any]) -> str:
@@ -121,16 +132,17 @@ class ScriptedBrain:
     ) -> Reply:
         frg = self.graph(query)
         results = {
-            str(m.get("tool_call_id")): _value(_text(m))
+            _call_id(m.get("tool_call_id"))[0]: _value(_text(m))
             for m in messages
             if m.get("role") == "tool"
         }
-        asked = {
-            str(call.get("id"))
+        ids = [
+            _call_id(call.get("id"))
             for m in messages
             if m.get("role") == "assistant"
             for call in m.get("tool_calls") or []
-        }
+        ]
+        asked = {cid for cid, _ in ids}
         # A tool-calling agent does the plan's `self` steps in its own turns: it reads the
         # results and writes the answer, so they are not tool calls here.
         done = set(results) | {c for c, call in frg.calls.items() if call.tool == SELF_TOOL}
@@ -142,7 +154,8 @@ class ScriptedBrain:
             and all(p in done for p in _tool_ancestors(frg, cid))
         ]
         if not ready:
-            return self._final(query, results)
+            planned = any(from_plan for _, from_plan in ids)
+            return self.answer(query) if planned else self._final(query, results)
         calls = []
         for cid in ready if parallel else ready[:1]:
             args = {k: _arg(v, results) for k, v in frg.bound_args[cid].items()}

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import contextvars
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any
 
@@ -34,16 +34,19 @@ from langchain_llmorch.agent.middleware._limits import Limiter
 from langchain_llmorch.agent.middleware._tools import (
     Captured,
     PoolCall,
+    Started,
     capturing_tool,
     check_compute_tool,
     is_pool_tool,
     needs_own_thread,
     pool_tool,
+    shipped_function,
     threaded_tool,
 )
 from langchain_llmorch.engine import Orchestrator
 from langchain_llmorch.engine.backend import ComputeExecutor, thread_pool
 from langchain_llmorch.errors import CallTimeoutError, UnpicklableCallError, WorkerCrashedError
+from langchain_llmorch.processes.records import CallOutcome
 
 ToolResult = ToolMessage | Command[Any]
 
@@ -164,20 +167,35 @@ class CallRouter:
         async with self.limit.ahold():
             yield
 
+    def start_early(self, tool: BaseTool, kwargs: dict[str, Any]) -> Future[CallOutcome]:
+        """Send a compute call to the pool now, before its tool task (plan streaming)."""
+        self._check(tool)
+        function = shipped_function(tool)
+        return self._pool().submit(function, (), kwargs, timeout=self.call_timeout)
+
+    def abort(self, futures: Iterable[Future[CallOutcome]]) -> None:
+        """Abort calls sent early that no tool task will take (queued or running)."""
+        for future in futures:
+            self._pool().abort(future)
+
     def run(
         self,
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], ToolResult],
         box: Captured,
+        started: Started | None = None,
     ) -> ToolResult:
-        """Run one tool call (sync agents); `box` gets the tool's raw value."""
+        """Run one tool call (sync agents); `box` gets the tool's raw value.
+
+        `started`: the call, sent to the pool while its plan streamed (compute calls).
+        """
         tool = request.tool
         if tool is None:  # not a tool of the agent: ToolNode answers it
             return handler(request)
         if is_pool_tool(tool):
             self._check(tool)
             record = PoolCall()
-            proxy = pool_tool(tool, self._pool, self._apool, self.call_timeout, record)
+            proxy = pool_tool(tool, self._pool, self._apool, self.call_timeout, record, started)
             try:
                 result = handler(request.override(tool=capturing_tool(proxy, box)))
             except CALL_FAILURES as err:
@@ -215,6 +233,7 @@ class CallRouter:
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
         box: Captured,
+        started: Started | None = None,
     ) -> ToolResult:
         """Run one tool call (async agents); `box` gets the tool's raw value."""
         tool = request.tool
@@ -223,7 +242,7 @@ class CallRouter:
         if is_pool_tool(tool):
             self._check(tool)
             record = PoolCall()
-            proxy = pool_tool(tool, self._pool, self._apool, self.call_timeout, record)
+            proxy = pool_tool(tool, self._pool, self._apool, self.call_timeout, record, started)
             try:
                 result = await handler(request.override(tool=capturing_tool(proxy, box)))
             except CALL_FAILURES as err:

@@ -7,17 +7,23 @@ writes a whole plan and each call waits for its inputs (`_plan_first`).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
-from langchain_core.messages import AIMessage, ToolCall, ToolMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.runnables import ensure_config
+from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
+from langchain_llmorch.agent.answer import answer_steps, runnable_plan
 from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult, failed_message
 from langchain_llmorch.agent.middleware._plan_first import (
     MAX_RUNS,
@@ -30,18 +36,33 @@ from langchain_llmorch.agent.middleware._plan_first import (
     planned_message,
     split_tool_id,
 )
+from langchain_llmorch.agent.middleware._recovery import (
+    Failure,
+    failure_text,
+    recoverable,
+    recovered_message,
+    recovery_prompt,
+    rewritten,
+)
+from langchain_llmorch.agent.middleware._streaming import EarlyCall, EarlyStarts
 from langchain_llmorch.agent.middleware._tools import Captured
-from langchain_llmorch.agent.prompts import planner_messages, repair_messages
+from langchain_llmorch.agent.options import Planning
+from langchain_llmorch.agent.prompts import last_question, planner_messages, repair_messages
+from langchain_llmorch.agent.state import choose_planning
+from langchain_llmorch.agent.streaming import streams
 from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
 from langchain_llmorch.errors import (
     DependencyFailedError,
     LLMOrchError,
+    OptionValueError,
     PlanSyntaxError,
     PlanValidationError,
 )
 from langchain_llmorch.plan import FRG, build_frg, parse_plan
-from langchain_llmorch.plan.replies import extract_plan_text
-from langchain_llmorch.runs import RequestKind, request_config
+from langchain_llmorch.plan.language import Call
+from langchain_llmorch.plan.replies import plan_text_of
+from langchain_llmorch.plan.schema import plan_response_format
+from langchain_llmorch.runs import RequestKind, mark_model, request_config
 from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
 
 ModelResult = ModelResponse[Any] | AIMessage | ExtendedModelResponse[Any]
@@ -77,8 +98,25 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             approve, count and see each of them; the calls run as dataflow (each starts
             when the results it uses exist), and the next, ordinary turn answers. A plan
             that does not validate after `max_repairs` repairs falls back to ordinary turns.
+        planning: in plan-first mode, how the model writes the plan: `"text"` (the plan
+            language), `"structured"` (JSON-schema constrained output, read back into the
+            plan language), or `"auto"` (default): structured for OpenAI chat models and
+            every OpenAI-compatible server reached through them, text otherwise, as
+            `create_llmorch_agent` decides.
+        stream_plan: in plan-first mode, with a model that streams: the plan turn streams,
+            and each compute call whose arguments are literals is sent to the worker pool
+            as soon as its line is written, before the turn ends; its tool task then takes
+            the running call. Inout calls, `self` steps and calls that use earlier results
+            wait for the turn as without it. Compute calls so start before the app's
+            `after_model` middleware (a reviewer, a call limit) see the plan: leave it off
+            when those may reject or block compute calls.
         max_repairs: in plan-first mode, how often a plan that does not parse or validate
             goes back to the model with its error.
+        max_recoveries: in plan-first mode, how often a failed call of the plan (its tool
+            raised, timed out, lost its worker, or got invalid arguments) is rewritten by
+            the model and run again, in its own tool task: no finished call runs again.
+            `0`: a failure is the call's error message, or its exception, as without
+            the middleware.
         max_threads: threads for sync inout calls under `call_timeout`.
 
     Raises:
@@ -113,13 +151,25 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         max_concurrency: int | None = None,
         call_timeout: float | None = None,
         plan_first: bool = False,
+        planning: Planning = "auto",
+        stream_plan: bool = False,
         max_repairs: int = 2,
+        max_recoveries: int = 2,
         max_threads: int = DEFAULT_MAX_THREADS,
     ) -> None:
         super().__init__()
         if max_repairs < 0:
             msg = f"max_repairs must be at least 0, not {max_repairs}"
             raise ValueError(msg)
+        if max_recoveries < 0:
+            msg = f"max_recoveries must be at least 0, not {max_recoveries}"
+            raise OptionValueError(msg)
+        if planning not in ("auto", "text", "structured"):
+            msg = f"planning must be 'auto', 'text' or 'structured', not {planning!r}"
+            raise OptionValueError(msg)
+        if stream_plan and not plan_first:
+            msg = "stream_plan=True streams the plan of plan-first mode: pass plan_first=True"
+            raise OptionValueError(msg)
         self.calls = CallRouter(
             max_processors=max_processors,
             max_concurrency=max_concurrency,
@@ -127,7 +177,10 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             max_threads=max_threads,
         )
         self.plan_first = plan_first
+        self.stream_plan = stream_plan
+        self.planning: Planning = planning
         self.max_repairs = max_repairs
+        self.max_recoveries = max_recoveries
         self._runs: dict[str, PlanRun] = {}
         self._runs_lock = threading.Lock()
         if tools is not None:
@@ -157,12 +210,29 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         return self.plan_first and bool(request.messages) and request.messages[-1].type == "human"
 
     def _planner_request(
-        self, request: ModelRequest[Any], prompt: list[Any], kind: RequestKind = "plan"
+        self,
+        request: ModelRequest[Any],
+        prompt: list[Any],
+        kind: RequestKind = "plan",
+        early: EarlyStarts | None = None,
+        *,
+        structured: bool = False,
     ) -> ModelRequest[Any]:
-        # The request's kind in its run (metadata, run name, tag), as the agent's own.
-        model = request.model.with_config(request_config(kind))
+        # The request's kind in its run (metadata, run name, tag) and, for an
+        # OpenAI-compatible model, in its HTTP headers, as the agent's own requests.
+        model = mark_model(request.model, kind)
+        if structured:  # what with_structured_output(method="json_schema") sends
+            schema = plan_response_format(_agent_tools(request))
+            model = model.bind(response_format={"type": "json_schema", "json_schema": schema})
+        config = request_config(kind)
+        if early is not None:  # stream the reply; the callback starts calls as lines end
+            model = model.bind(stream=True)
+            # Added to the run's own callbacks (tracing, stream_mode="messages"): a config
+            # bound here would replace them, the model node passing none of its own.
+            config = merge_configs(ensure_config(), config, {"callbacks": [early]})
+        model = model.with_config(config)
         return request.override(
-            model=model,  # type: ignore[arg-type]
+            model=model,
             system_message=prompt[0],
             messages=prompt[1:],
             tools=[],
@@ -170,35 +240,69 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             response_format=None,
         )
 
+    def _structured(self, request: ModelRequest[Any]) -> bool:
+        """Whether this agent's model writes structured plans (`planning`)."""
+        if self.planning == "auto":
+            return choose_planning(request.model)[0] == "structured"
+        return self.planning == "structured"
+
+    def _early_starts(
+        self, request: ModelRequest[Any], kind: RequestKind, *, structured: bool
+    ) -> EarlyStarts | None:
+        """The callback that starts calls as the plan streams, when this request streams."""
+        model = request.model
+        if not (self.stream_plan and kind == "plan" and isinstance(model, BaseChatModel)):
+            return None
+        if not streams(model):
+            return None
+        tools = tools_by_name(_agent_tools(request))
+        return EarlyStarts(tools, self.calls.start_early, structured=structured)
+
     def _after_plan(
         self,
         request: ModelRequest[Any],
         prompt: list[Any],
         reply: ModelResponse[Any],
         tools: list[BaseTool],
+        early: EarlyStarts | None,
     ) -> tuple[ModelResult | None, list[Any] | None]:
         """Read one planner reply, for the sync and the async hook alike.
 
         Returns the planned turn, or the repair to ask for next; both `None` for a valid
-        plan without calls (the model then works turn by turn).
+        plan without calls (the model then works turn by turn). Calls started while the
+        reply streamed go to the plan's run, or are aborted when it does not have them.
         """
         try:
             text, frg = self._compile(reply, tools)
-        except (PlanSyntaxError, PlanValidationError) as err:
+        except (PlanSyntaxError, PlanValidationError, UnreadablePlanError) as err:
+            if early is not None:
+                self.calls.abort(e.future for e in early.drain())
             return None, repair_messages(prompt, _reply_text(reply), str(err), tools)
+        started: dict[str, EarlyCall] = {}
+        if early is not None:
+            started, dropped = early.adopt(frg)
+            self.calls.abort(e.future for e in dropped)
         if frg.calls:
-            return self._planned(request, text, frg), None
+            return self._planned(request, text, frg, started), None
         return None, None
 
     def _compile(self, reply: ModelResponse[Any], tools: list[BaseTool]) -> tuple[str, FRG]:
-        text = extract_plan_text(_reply_text(reply))
-        return text, build_frg(parse_plan(text), tools)
+        """The plan text and the FRG of the calls that run (answer steps folded)."""
+        text = _plan_text(_last_ai(reply))
+        plan = parse_plan(text)
+        build_frg(plan, tools)  # the whole plan validates, answer steps included
+        return text, build_frg(runnable_plan(plan, answer_steps(plan)), tools)
 
-    def _planned(self, request: ModelRequest[Any], text: str, frg: FRG) -> ModelResult:
+    def _planned(
+        self, request: ModelRequest[Any], text: str, frg: FRG, started: dict[str, EarlyCall]
+    ) -> ModelResult:
         """The plan turn's result: every call as a tool call; the plan kept in the state."""
         plan_id = new_plan_id()
         bound = bound_plan_text(frg)
         run = PlanRun(plan_id, bound, self_tool=make_self_tool(request.model))
+        run.early.update(started)
+        run.model, run.question = request.model, last_question(request.messages)
+        run.tools = tools_by_name(_agent_tools(request))
         with self._runs_lock:
             self._runs[plan_id] = run
             while len(self._runs) > MAX_RUNS:
@@ -218,14 +322,19 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if not self._plans_now(request):
             return handler(request)
         tools = _agent_tools(request)
-        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        structured = self._structured(request)
+        prompt = planner_messages(
+            request.messages, tools, system_prompt=request.system_prompt, structured=structured
+        )
         messages: list[Any] | None = prompt
         for _ in range(self.max_repairs + 1):
             if messages is None:
                 break
             kind: RequestKind = "plan" if messages is prompt else "repair"
-            reply = handler(self._planner_request(request, messages, kind))
-            planned, messages = self._after_plan(request, prompt, reply, tools)
+            early = self._early_starts(request, kind, structured=structured)
+            planner = self._planner_request(request, messages, kind, early, structured=structured)
+            reply = handler(planner)
+            planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
         return handler(request)  # no usable plan: the model works turn by turn
@@ -239,14 +348,19 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if not self._plans_now(request):
             return await handler(request)
         tools = _agent_tools(request)
-        prompt = planner_messages(request.messages, tools, system_prompt=request.system_prompt)
+        structured = self._structured(request)
+        prompt = planner_messages(
+            request.messages, tools, system_prompt=request.system_prompt, structured=structured
+        )
         messages: list[Any] | None = prompt
         for _ in range(self.max_repairs + 1):
             if messages is None:
                 break
             kind: RequestKind = "plan" if messages is prompt else "repair"
-            reply = await handler(self._planner_request(request, messages, kind))
-            planned, messages = self._after_plan(request, prompt, reply, tools)
+            early = self._early_starts(request, kind, structured=structured)
+            planner = self._planner_request(request, messages, kind, early, structured=structured)
+            reply = await handler(planner)
+            planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
         return await handler(request)
@@ -289,6 +403,94 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         if run.done:
             with self._runs_lock:
                 self._runs.pop(run.plan_id, None)
+            self.calls.abort(e.future for e in run.leftovers())
+
+    def _recovery_model(self, run: PlanRun, call: Call) -> Any:
+        return mark_model(run.model, "recover", call.id)
+
+    def _recover(
+        self,
+        run: PlanRun,
+        call_id: str,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolResult],
+        box: Captured,
+        failure: Failure,
+    ) -> ToolResult:
+        """Rewrite a failed planned call by the model and run it again (`_recovery`).
+
+        Returns the first result that did not fail; else the first failure (raised when it
+        was an exception).
+        """
+        original = call = run.calls[call_id]
+        first = failure
+        for _ in range(self.max_recoveries):
+            if run.model is None or not recoverable(failure):
+                break
+            try:
+                reply = self._recovery_model(run, call).invoke(
+                    recovery_prompt(run, call, failure),
+                    request_config("recover", call.id),
+                )
+            except Exception:
+                break
+            new = rewritten(run, call, _message_text(reply))
+            if new is None:
+                break
+            tool, call, args = new
+            retry = request.override(tool=tool, tool_call=_tool_call(request, tool, args))
+            try:
+                failure = self.calls.run(retry, handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:
+                failure = err
+                continue
+            if not _failed(failure):
+                return recovered_message(failure, original, call, failure_text(first))
+        if isinstance(first, BaseException):
+            raise first
+        return first
+
+    async def _arecover(
+        self,
+        run: PlanRun,
+        call_id: str,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
+        box: Captured,
+        failure: Failure,
+    ) -> ToolResult:
+        """Async `_recover`."""
+        original = call = run.calls[call_id]
+        first = failure
+        for _ in range(self.max_recoveries):
+            if run.model is None or not recoverable(failure):
+                break
+            try:
+                reply = await self._recovery_model(run, call).ainvoke(
+                    recovery_prompt(run, call, failure),
+                    request_config("recover", call.id),
+                )
+            except Exception:
+                break
+            new = rewritten(run, call, _message_text(reply))
+            if new is None:
+                break
+            tool, call, args = new
+            retry = request.override(tool=tool, tool_call=_tool_call(request, tool, args))
+            try:
+                failure = await self.calls.arun(retry, handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:
+                failure = err
+                continue
+            if not _failed(failure):
+                return recovered_message(failure, original, call, failure_text(first))
+        if isinstance(first, BaseException):
+            raise first
+        return first
 
     def wrap_tool_call(
         self,
@@ -312,7 +514,16 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             except (LLMOrchError, ValueError, KeyError) as err:
                 result: ToolResult = failed_message(request, err)
             else:
-                result = self.calls.run(self._planned_request(request, run, args), handler, box)
+                planned_request = self._planned_request(request, run, args)
+                started = run.take_early(call_id)
+                try:
+                    result = self.calls.run(planned_request, handler, box, started)
+                except GraphBubbleUp:
+                    raise
+                except Exception as err:
+                    result = self._recover(run, call_id, planned_request, handler, box, err)
+                if _failed(result):
+                    result = self._recover(run, call_id, planned_request, handler, box, result)
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
@@ -340,7 +551,17 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 result: ToolResult = failed_message(request, err)
             else:
                 planned_request = self._planned_request(request, run, args)
-                result = await self.calls.arun(planned_request, handler, box)
+                started = run.take_early(call_id)
+                try:
+                    result = await self.calls.arun(planned_request, handler, box, started)
+                except GraphBubbleUp:
+                    raise
+                except Exception as err:
+                    result = await self._arecover(run, call_id, planned_request, handler, box, err)
+                if _failed(result):
+                    result = await self._arecover(
+                        run, call_id, planned_request, handler, box, result
+                    )
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
@@ -349,10 +570,50 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         return result
 
 
+def _failed(result: Any) -> bool:
+    return isinstance(result, ToolMessage) and result.status == "error"
+
+
+def _message_text(reply: Any) -> str:
+    return reply.text if isinstance(reply, BaseMessage) else str(reply)
+
+
+def _tool_call(request: ToolCallRequest, tool: BaseTool, args: dict[str, Any]) -> ToolCall:
+    return ToolCall(name=tool.name, args=args, id=request.tool_call["id"])
+
+
 def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:
     return [t for t in request.tools if isinstance(t, BaseTool)]
 
 
+class UnreadablePlanError(LLMOrchError):
+    """A structured plan reply that is not the plan's JSON (cut off, or not JSON)."""
+
+
+def _plan_text(message: AIMessage | None) -> str:
+    """The plan in a planner reply: its text, or its structured plan read as text."""
+    if message is None:
+        return ""
+    structured = message.additional_kwargs.get("parsed")
+    if structured is None and message.text.lstrip().startswith("{"):
+        try:
+            structured = json.loads(message.text)
+        except ValueError as err:
+            msg = f"the plan's JSON could not be read ({err}); write a shorter plan"
+            raise UnreadablePlanError(msg) from err
+    if structured is None:
+        return plan_text_of(message)
+    try:
+        return plan_text_of(structured)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        msg = f"the plan's JSON is not a plan ({type(err).__name__}: {err})"
+        raise UnreadablePlanError(msg) from err
+
+
+def _last_ai(reply: ModelResponse[Any]) -> AIMessage | None:
+    return next((m for m in reversed(reply.result) if isinstance(m, AIMessage)), None)
+
+
 def _reply_text(reply: ModelResponse[Any]) -> str:
-    message = next((m for m in reversed(reply.result) if isinstance(m, AIMessage)), None)
+    message = _last_ai(reply)
     return "" if message is None else message.text

@@ -42,6 +42,8 @@ from langchain.agents.middleware.types import PrivateStateAttr
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.middleware._streaming import EarlyCall
+from langchain_llmorch.agent.middleware._tools import Started
 from langchain_llmorch.errors import DependencyFailedError, LLMOrchError
 from langchain_llmorch.plan import FRG, Plan, parse_plan
 from langchain_llmorch.plan.expressions import (
@@ -168,6 +170,32 @@ class PlanRun:
         self._lock = threading.Lock()
         self.raised: set[str] = set()
         """Calls whose tool raised out of the agent (their step may run again)."""
+        self.early: dict[str, EarlyCall] = {}
+        """Compute calls sent to the pool while the plan streamed, not yet taken."""
+        self.model: Any = None
+        """The agent's model, for run-time recovery (`None` in a rebuilt run: none)."""
+        self.tools: dict[str, BaseTool] = {}
+        """The agent's tools by name (what a recovery may call)."""
+        self.question = ""
+        """The question the plan answers."""
+
+    def known_results(self) -> dict[str, Any]:
+        """The results of the calls that finished well so far."""
+        with self._lock:
+            done = {c: f for c, f in self._results.items() if f.done()}
+        return {c: f.result() for c, f in done.items() if f.exception() is None}
+
+    def take_early(self, call_id: str) -> Started | None:
+        """The call's early start, for its tool task to take (once)."""
+        with self._lock:
+            early = self.early.pop(call_id, None)
+        return None if early is None else (early.kwargs, early.future)
+
+    def leftovers(self) -> list[EarlyCall]:
+        """Early starts no task took (to abort once the run is done)."""
+        with self._lock:
+            left, self.early = list(self.early.values()), {}
+        return left
 
     @property
     def done(self) -> bool:

@@ -22,6 +22,7 @@ import contextvars
 import functools
 import inspect
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,11 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from langchain_llmorch.engine.backend import ComputeExecutor, InoutThreads
 from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.processes.records import CallOutcome
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS, tool_kind
+
+Started = tuple[dict[str, Any], "Future[CallOutcome]"]
+"""A compute call sent to the pool before its tool task ran: its kwargs and its future."""
 
 
 class ComputeToolError(LLMOrchError, TypeError):
@@ -163,6 +168,7 @@ def pool_tool(
     apool: Callable[[], Any],
     timeout: float | None,
     record: PoolCall,
+    started: Started | None = None,
 ) -> BaseTool:
     """A copy of compute `tool` that runs its function on the worker pool.
 
@@ -172,8 +178,19 @@ def pool_tool(
         apool: awaitable twin of `pool` (starts it off the event loop).
         timeout: seconds a call may run before its worker is killed.
         record: filled with the worker's pid, core and times when the call ends.
+        started: the call, already sent to the pool while its plan streamed, as
+            `(kwargs, future)`: awaited instead of a new submission when the call's
+            arguments are those kwargs, aborted otherwise.
     """
     function = shipped_function(tool)
+
+    def submit(executor: ComputeExecutor, args: Any, kwargs: Any) -> Future[CallOutcome]:
+        if started is not None:
+            early_kwargs, future = started
+            if not args and kwargs == early_kwargs:
+                return future
+            executor.abort(future)  # edited since it started: run the call as it is now
+        return executor.submit(function, args, kwargs, timeout=timeout)
 
     def note(outcome: Any) -> Any:
         record.pid, record.processor = outcome.pid, outcome.processor
@@ -182,7 +199,7 @@ def pool_tool(
 
     def run_on_pool(*args: Any, **kwargs: Any) -> Any:
         executor = pool()
-        future = executor.submit(function, args, kwargs, timeout=timeout)
+        future = submit(executor, args, kwargs)
         try:
             outcome = future.result()
         except BaseException:
@@ -192,7 +209,7 @@ def pool_tool(
 
     async def arun_on_pool(*args: Any, **kwargs: Any) -> Any:
         executor = await apool()
-        future = executor.submit(function, args, kwargs, timeout=timeout)
+        future = submit(executor, args, kwargs)
         try:
             outcome = await asyncio.wrap_future(future)
         except BaseException:
@@ -271,6 +288,7 @@ __all__ = [
     "Captured",
     "ComputeToolError",
     "PoolCall",
+    "Started",
     "capturing_tool",
     "check_compute_tool",
     "is_pool_tool",

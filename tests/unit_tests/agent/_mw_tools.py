@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Annotated
 
 from langchain.tools import InjectedState, ToolRuntime
@@ -70,3 +71,12 @@ def fetch_sync(key: str, seconds: float = 0.05) -> str:
     """A sync I/O call: sleeps, then answers."""
     time.sleep(seconds)
     return f"value of {key}"
+
+
+@compute
+def mark(path: str) -> int:
+    """Append this worker's pid to a file; return how many marks the file holds."""
+    marks = Path(path)
+    with marks.open("a") as out:
+        out.write(f"{os.getpid()}\n")
+    return len(marks.read_text().splitlines())

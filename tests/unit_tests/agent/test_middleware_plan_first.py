@@ -313,19 +313,34 @@ def test_summaries_see_ordinary_tool_call_messages(planning: LLMOrchMiddleware) 
     assert sorted(answered) == sorted(c["id"] for c in plan_turn.tool_calls)
 
 
-def test_self_steps_ask_the_agents_model(planning: LLMOrchMiddleware) -> None:
-    plan = f's1: spin(n={A})\ns2: self(prompt="double {{s1}}")'
+def test_self_steps_ask_the_agents_model_and_answer_steps_fold(
+    planning: LLMOrchMiddleware,
+) -> None:
+    """A `self` step that feeds a tool runs as a call; one that only feeds the answer is the
+    answering turn's work (as LLMOrch's joiner does it): no call, no extra model request."""
+    plan = (
+        f's1: spin(n={A})\ns2: self(prompt="double {{s1}}")\ns3: lookup(key="{{s2}}")\n'
+        's4: self(prompt="Say {s3} nicely")'
+    )
+    prompts: list[str] = []
 
     def script(messages: list[BaseMessage]) -> str:
         if request_kind(messages) == "plan":
             return plan
+        prompts.append(messages[-1].text)
         if messages[-1].text.startswith("double "):  # the self step's prompt
             return str(2 * int(messages[-1].text.split()[1]))
         return answer(messages)
 
-    out = create_agent(ScriptedChatModel(script), [spin], middleware=[planning]).invoke(QUESTION)
+    agent = create_agent(ScriptedChatModel(script), Calls().tools(), middleware=[planning])
+    out = agent.invoke(QUESTION)
     tools = {
         m.tool_call_id.rsplit("-", 1)[1]: m for m in out["messages"] if isinstance(m, ToolMessage)
     }
+    assert sorted(tools) == ["s1", "s2", "s3"]
     assert tools["s2"].text == str(2 * spin.func(A))
+    assert tools["s3"].text == f"value of {2 * spin.func(A)}"
+    plan_turn = next(m for m in out["messages"] if isinstance(m, AIMessage) and m.tool_calls)
+    assert "s4: self(" in plan_turn.text  # the answering turn sees the step it is to do
+    assert not any(p.startswith("Say ") for p in prompts)
     assert out["messages"][-1].text == answer(out["messages"][:-1])

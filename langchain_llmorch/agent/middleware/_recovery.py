@@ -1,0 +1,127 @@
+"""Run-time recovery in plan-first mode: a failed call is rewritten by the model and run again.
+
+Inside the failed call's own tool task, so nothing that finished runs again:
+
+    call fails (its tool raised, or an error ToolMessage: timeout, crashed worker,
+      │          invalid arguments)
+      ▼
+    the agent's model is asked, as LLMOrch's recovery asks it (`recover` request, the
+    question, the call as planned, its error, the results so far), for that one call
+      │   unchanged, unreadable, an unknown tool, or a result not at hand: give up
+      ▼
+    the rewritten call runs through ToolNode like any call, with the same tool call id;
+    its ToolMessage says in `response_metadata["llmorch"]["recovered"]` what was rewritten
+
+At most `max_recoveries` rewrites per call. The calls waiting for this one see only the
+final outcome. Not recovered: a call whose input failed (`DependencyFailedError`), a
+programmer's error (`is_programmer_error`), and a run rebuilt after a restart (its model
+is not known there). Unlike `create_llmorch_agent`, only the failed call is rewritten, not
+an earlier call it used (that one finished, and its message is already in the state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.messages import AnyMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.types import Command
+
+from langchain_llmorch.agent.middleware._calls import ToolResult
+from langchain_llmorch.agent.middleware._plan_first import PlanRun
+from langchain_llmorch.agent.prompts import recovery_messages
+from langchain_llmorch.agent.recovery import is_programmer_error, parse_rewrite
+from langchain_llmorch.errors import DependencyFailedError, LLMOrchError, PlanSyntaxError
+from langchain_llmorch.plan import Plan, build_frg
+from langchain_llmorch.plan.expressions import evaluate_args
+from langchain_llmorch.plan.language import Call
+
+NOT_RECOVERED = ("DependencyFailedError", "PlanResumeError")
+"""Failures of a call's inputs, not of the call: a rewrite of it cannot help."""
+
+
+Failure = BaseException | ToolResult
+"""How a call failed: its exception, or its error message."""
+
+
+def recoverable(failure: Failure) -> bool:
+    """Whether a rewrite of the call might fix this failure."""
+    if isinstance(failure, Command):
+        return False
+    if isinstance(failure, ToolMessage):
+        reason = (failure.response_metadata or {}).get("llmorch", {}).get("error")
+        return reason not in NOT_RECOVERED and not failure.text.startswith(
+            "Error: DependencyFailedError"
+        )
+    return not isinstance(failure, DependencyFailedError) and not is_programmer_error(failure)
+
+
+def failure_text(failure: Failure) -> str:
+    """The failure as the recovery prompt shows it."""
+    if isinstance(failure, ToolMessage):
+        return failure.text
+    if isinstance(failure, Command):
+        return "the call returned a command"
+    return f"{type(failure).__name__}: {failure}"
+
+
+def recovery_prompt(run: PlanRun, call: Call, failure: Failure) -> list[AnyMessage]:
+    """The `recover` request for `call`, as `create_llmorch_agent` asks it."""
+    return recovery_messages(
+        question=run.question,
+        tools=list(run.tools.values()),
+        recovery_call=call.render(),
+        failed_calls={call.render(): failure_text(failure)},
+        results=run.known_results(),
+    )
+
+
+def rewritten(run: PlanRun, call: Call, reply: str) -> tuple[BaseTool, Call, dict[str, Any]] | None:
+    """The rewritten call's tool, call and arguments; `None`: nothing to run again.
+
+    The rewrite must change the call, name one of the agent's tools, and use only results
+    that are at hand.
+    """
+    try:
+        rewrite = parse_rewrite(call, reply)
+    except PlanSyntaxError:
+        return None
+    tool = run.tools.get(rewrite.call.tool)
+    if not rewrite.changed or tool is None:
+        return None
+    plan = Plan(calls=tuple(rewrite.call if c.id == call.id else c for c in run.plan.calls))
+    try:
+        bound = build_frg(plan, run.tools).bound_args[call.id]
+        args = evaluate_args(bound, _inputs(run, rewrite.call))
+    except (LLMOrchError, KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+    return tool, rewrite.call, dict(args)
+
+
+def _inputs(run: PlanRun, call: Call) -> Mapping[str, Any]:
+    known = run.known_results()
+    missing = [ref for ref in call.references() if ref not in known]
+    if missing:
+        msg = f"the rewrite uses {', '.join(missing)}, whose results are not at hand"
+        raise KeyError(msg)
+    return known
+
+
+def recovered_message(result: ToolResult, original: Call, call: Call, failure: str) -> ToolResult:
+    """The rewritten call's message, noting what was rewritten and why."""
+    if not isinstance(result, ToolMessage):
+        return result
+    metadata = dict(result.response_metadata or {})
+    note = {"from": original.render(), "to": call.render(), "error": failure}
+    metadata["llmorch"] = {**metadata.get("llmorch", {}), "recovered": note}
+    return result.model_copy(update={"response_metadata": metadata})
+
+
+__all__ = [
+    "Failure",
+    "recoverable",
+    "recovered_message",
+    "recovery_prompt",
+    "rewritten",
+]
