@@ -15,7 +15,7 @@ from typing import Any
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from langchain_core.runnables import ensure_config
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
@@ -36,14 +36,7 @@ from langchain_llmorch.agent.middleware._plan_first import (
     planned_message,
     split_tool_id,
 )
-from langchain_llmorch.agent.middleware._recovery import (
-    Failure,
-    failure_text,
-    recoverable,
-    recovered_message,
-    recovery_prompt,
-    rewritten,
-)
+from langchain_llmorch.agent.middleware._recovery import Recovery, failed
 from langchain_llmorch.agent.middleware._streaming import EarlyCall, EarlyStarts
 from langchain_llmorch.agent.middleware._tools import Captured
 from langchain_llmorch.agent.options import Planning
@@ -59,7 +52,6 @@ from langchain_llmorch.errors import (
     PlanValidationError,
 )
 from langchain_llmorch.plan import FRG, build_frg, parse_plan
-from langchain_llmorch.plan.language import Call
 from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
 from langchain_llmorch.runs import RequestKind, mark_model, request_config
@@ -181,6 +173,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         self.planning: Planning = planning
         self.max_repairs = max_repairs
         self.max_recoveries = max_recoveries
+        self.recovery = Recovery(self.calls, max_recoveries)
         self._runs: dict[str, PlanRun] = {}
         self._runs_lock = threading.Lock()
         if tools is not None:
@@ -405,93 +398,6 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 self._runs.pop(run.plan_id, None)
             self.calls.abort(e.future for e in run.leftovers())
 
-    def _recovery_model(self, run: PlanRun, call: Call) -> Any:
-        return mark_model(run.model, "recover", call.id)
-
-    def _recover(
-        self,
-        run: PlanRun,
-        call_id: str,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolResult],
-        box: Captured,
-        failure: Failure,
-    ) -> ToolResult:
-        """Rewrite a failed planned call by the model and run it again (`_recovery`).
-
-        Returns the first result that did not fail; else the first failure (raised when it
-        was an exception).
-        """
-        original = call = run.calls[call_id]
-        first = failure
-        for _ in range(self.max_recoveries):
-            if run.model is None or not recoverable(failure):
-                break
-            try:
-                reply = self._recovery_model(run, call).invoke(
-                    recovery_prompt(run, call, failure),
-                    request_config("recover", call.id),
-                )
-            except Exception:
-                break
-            new = rewritten(run, call, _message_text(reply))
-            if new is None:
-                break
-            tool, call, args = new
-            retry = request.override(tool=tool, tool_call=_tool_call(request, tool, args))
-            try:
-                failure = self.calls.run(retry, handler, box)
-            except GraphBubbleUp:
-                raise
-            except Exception as err:
-                failure = err
-                continue
-            if not _failed(failure):
-                return recovered_message(failure, original, call, failure_text(first))
-        if isinstance(first, BaseException):
-            raise first
-        return first
-
-    async def _arecover(
-        self,
-        run: PlanRun,
-        call_id: str,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
-        box: Captured,
-        failure: Failure,
-    ) -> ToolResult:
-        """Async `_recover`."""
-        original = call = run.calls[call_id]
-        first = failure
-        for _ in range(self.max_recoveries):
-            if run.model is None or not recoverable(failure):
-                break
-            try:
-                reply = await self._recovery_model(run, call).ainvoke(
-                    recovery_prompt(run, call, failure),
-                    request_config("recover", call.id),
-                )
-            except Exception:
-                break
-            new = rewritten(run, call, _message_text(reply))
-            if new is None:
-                break
-            tool, call, args = new
-            retry = request.override(tool=tool, tool_call=_tool_call(request, tool, args))
-            try:
-                failure = await self.calls.arun(retry, handler, box)
-            except GraphBubbleUp:
-                raise
-            except Exception as err:
-                failure = err
-                continue
-            if not _failed(failure):
-                return recovered_message(failure, original, call, failure_text(first))
-        if isinstance(first, BaseException):
-            raise first
-        return first
-
     def wrap_tool_call(
         self,
         request: ToolCallRequest,
@@ -521,9 +427,9 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 except GraphBubbleUp:
                     raise
                 except Exception as err:
-                    result = self._recover(run, call_id, planned_request, handler, box, err)
-                if _failed(result):
-                    result = self._recover(run, call_id, planned_request, handler, box, result)
+                    result = self.recovery.run(run, call_id, planned_request, handler, box, err)
+                if failed(result):
+                    result = self.recovery.run(run, call_id, planned_request, handler, box, result)
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
@@ -557,9 +463,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
                 except GraphBubbleUp:
                     raise
                 except Exception as err:
-                    result = await self._arecover(run, call_id, planned_request, handler, box, err)
-                if _failed(result):
-                    result = await self._arecover(
+                    result = await self.recovery.arun(
+                        run, call_id, planned_request, handler, box, err
+                    )
+                if failed(result):
+                    result = await self.recovery.arun(
                         run, call_id, planned_request, handler, box, result
                     )
         except BaseException as err:
@@ -568,18 +476,6 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             raise
         self._settle(run, call_id, result, box)
         return result
-
-
-def _failed(result: Any) -> bool:
-    return isinstance(result, ToolMessage) and result.status == "error"
-
-
-def _message_text(reply: Any) -> str:
-    return reply.text if isinstance(reply, BaseMessage) else str(reply)
-
-
-def _tool_call(request: ToolCallRequest, tool: BaseTool, args: dict[str, Any]) -> ToolCall:
-    return ToolCall(name=tool.name, args=args, id=request.tool_call["id"])
 
 
 def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:

@@ -21,21 +21,25 @@ an earlier call it used (that one finished, and its message is already in the st
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from langchain_core.messages import AnyMessage, ToolMessage
+from langchain_core.messages import AnyMessage, BaseMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphBubbleUp
+from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
-from langchain_llmorch.agent.middleware._calls import ToolResult
+from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult
 from langchain_llmorch.agent.middleware._plan_first import PlanRun
+from langchain_llmorch.agent.middleware._tools import Captured
 from langchain_llmorch.agent.prompts import recovery_messages
 from langchain_llmorch.agent.recovery import is_programmer_error, parse_rewrite
 from langchain_llmorch.errors import DependencyFailedError, LLMOrchError, PlanSyntaxError
 from langchain_llmorch.plan import Plan, build_frg
 from langchain_llmorch.plan.expressions import evaluate_args
 from langchain_llmorch.plan.language import Call
+from langchain_llmorch.runs import mark_model, request_config
 
 NOT_RECOVERED = ("DependencyFailedError", "PlanResumeError")
 """Failures of a call's inputs, not of the call: a rewrite of it cannot help."""
@@ -118,8 +122,119 @@ def recovered_message(result: ToolResult, original: Call, call: Call, failure: s
     return result.model_copy(update={"response_metadata": metadata})
 
 
+def failed(result: Any) -> bool:
+    """Whether a call's result is an error message."""
+    return isinstance(result, ToolMessage) and result.status == "error"
+
+
+def _text(reply: Any) -> str:
+    return reply.text if isinstance(reply, BaseMessage) else str(reply)
+
+
+def _retry(request: ToolCallRequest, tool: BaseTool, args: dict[str, Any]) -> ToolCallRequest:
+    call = ToolCall(name=tool.name, args=args, id=request.tool_call["id"])
+    return request.override(tool=tool, tool_call=call)
+
+
+class Recovery:
+    """Rewrites a failed planned call by the model and runs it again (the module docstring).
+
+    Args:
+        calls: runs the rewritten call, as any call.
+        max_recoveries: rewrites per call at most.
+    """
+
+    def __init__(self, calls: CallRouter, max_recoveries: int) -> None:
+        self.calls = calls
+        self.max_recoveries = max_recoveries
+
+    def _model(self, run: PlanRun, call: Call) -> Any:
+        return mark_model(run.model, "recover", call.id)
+
+    def run(
+        self,
+        run: PlanRun,
+        call_id: str,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolResult],
+        box: Captured,
+        failure: Failure,
+    ) -> ToolResult:
+        """Rewrite and run again until a result does not fail.
+
+        Returns that result; else the first failure (raised when it was an exception).
+        """
+        original = call = run.calls[call_id]
+        first = failure
+        for _ in range(self.max_recoveries):
+            if run.model is None or not recoverable(failure):
+                break
+            try:
+                reply = self._model(run, call).invoke(
+                    recovery_prompt(run, call, failure), request_config("recover", call.id)
+                )
+            except Exception:
+                break
+            new = rewritten(run, call, _text(reply))
+            if new is None:
+                break
+            tool, call, args = new
+            try:
+                failure = self.calls.run(_retry(request, tool, args), handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:
+                failure = err
+                continue
+            if not failed(failure):
+                return recovered_message(failure, original, call, failure_text(first))
+        if isinstance(first, BaseException):
+            raise first
+        return first
+
+    async def arun(
+        self,
+        run: PlanRun,
+        call_id: str,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
+        box: Captured,
+        failure: Failure,
+    ) -> ToolResult:
+        """Async `run`."""
+        original = call = run.calls[call_id]
+        first = failure
+        for _ in range(self.max_recoveries):
+            if run.model is None or not recoverable(failure):
+                break
+            try:
+                reply = await self._model(run, call).ainvoke(
+                    recovery_prompt(run, call, failure), request_config("recover", call.id)
+                )
+            except Exception:
+                break
+            new = rewritten(run, call, _text(reply))
+            if new is None:
+                break
+            tool, call, args = new
+            try:
+                failure = await self.calls.arun(_retry(request, tool, args), handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:
+                failure = err
+                continue
+            if not failed(failure):
+                return recovered_message(failure, original, call, failure_text(first))
+        if isinstance(first, BaseException):
+            raise first
+        return first
+
+
 __all__ = [
     "Failure",
+    "Recovery",
+    "failed",
     "recoverable",
     "recovered_message",
     "recovery_prompt",
