@@ -41,6 +41,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterable, Callable, Coroutine, Mapping
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -48,6 +49,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.cache import RunCache
 from langchain_llmorch.engine.calls import CallRunner
+from langchain_llmorch.engine.direct import DirectCalls
 from langchain_llmorch.engine.events import RunResult, StreamEvent, TraceRecord, event
 from langchain_llmorch.engine.gating import HeldCalls
 from langchain_llmorch.engine.reuse import Reuse
@@ -116,7 +118,9 @@ class PlanRun:
         self.ready_compute: list[tuple[float, int, str]] = []  # dataflow: heap by priority
         self.arrivals = itertools.count()
         self.records: dict[str, TraceRecord] = {}
-        self.finished: asyncio.Queue[asyncio.Task[Any]] = asyncio.Queue()
+        # Finished calls: their tasks, or the futures of direct calls (`engine.direct`).
+        self.finished: asyncio.Queue[asyncio.Task[Any] | Future[Any]] = asyncio.Queue()
+        self.direct: DirectCalls | None = None  # made on the run's loop
         self.position = {cid: i for i, cid in enumerate(frg.calls)}
         self.budget = RunBudget()  # what the calls' arguments may build, all together
         self.resources = orch.resource_pool
@@ -150,6 +154,7 @@ class PlanRun:
             self.held.close()
 
     async def _execute(self, more: AsyncIterable[Extension] | None) -> RunResult:
+        direct = self.direct = DirectCalls(self.runner, deliver=self.finished.put_nowait)
         self.open_gate()
         if self.todo:
             self.choose_priorities()
@@ -162,17 +167,27 @@ class PlanRun:
             # `asyncio.wait` over every task, whose cost grows with the calls in flight.
             # Held calls may wait for another run's resources: the run goes on with none
             # of its own calls running until `readmit` starts them.
-            while self.tasks or self.held or (feeder is not None and not feeder.done()):
-                task = await self.finished.get()
-                if task is feeder:
-                    task.result()  # the plan's stream failed: stop the run
+            while self.tasks or direct or self.held or (feeder is not None and not feeder.done()):
+                item = await self.finished.get()
+                if isinstance(item, Future):
+                    if (landed := direct.land(item)) is not None:
+                        cid, record, value, error = landed
+                        record = (
+                            self.settle(record, value)
+                            if error is None
+                            else self.fail(record, error)
+                        )
+                        self.complete(cid, record)
+                elif item is feeder:
+                    item.result()  # the plan's stream failed: stop the run
                 else:
-                    cid = self.tasks.pop(task)
-                    if (record := task.result()) is not None:  # None: a miss that ran as cid
+                    cid = self.tasks.pop(item)
+                    if (record := item.result()) is not None:  # None: a miss that ran as cid
                         self.complete(cid, record)
             if feeder is not None:
                 feeder.result()
         except BaseException:
+            direct.abandon_all()
             for task in [*self.tasks, *([feeder] if feeder else [])]:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -408,6 +423,14 @@ class PlanRun:
         self.started.add(cid)
         if record.kind == COMPUTE:
             self.running_compute += 1
+        elif self.direct is not None and (tool := self.runner.threaded(record)) is not None:
+            args = self.prepare(cid, record)  # a sync tool: straight to a thread, no task
+            if isinstance(args, TraceRecord):
+                self.spawn(cid, _finished(args))
+            else:
+                announce = self.started_event(args, soon=True)
+                self.direct.submit(cid, record, tool, args, on_start=announce)
+            return
         self.spawn(cid, self.invoke(cid, record))
 
     def spawn(self, cid: str, work: Coroutine[Any, Any, TraceRecord | None]) -> None:
@@ -420,12 +443,11 @@ class PlanRun:
         """The call's arguments, filled from the results so far."""
         return evaluate_args(self.frg.bound_args[cid], self.result.results, run=self.budget)
 
-    async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
-        results = self.result.results
+    def prepare(self, cid: str, record: TraceRecord) -> dict[str, Any] | TraceRecord:
+        """The call's arguments; or its record, failed, when they cannot be computed."""
         try:
             args = self.reuse.arguments_of(cid) if self.reuse is not None else None
-            if args is None:
-                args = self.arguments(cid)
+            return self.arguments(cid) if args is None else args
         except KeyError as err:
             failure = DependencyFailedError(f"could not compute the arguments of {cid}: {err!r}")
             failure.__cause__ = err
@@ -436,18 +458,44 @@ class PlanRun:
             broken = ExpressionError(f"could not compute the arguments of {cid}: {err!r}")
             broken.__cause__ = err
             return self.fail(record, broken)
-        if record.tool == JOIN_TOOL:
-            record.started_at = record.ended_at = time.time()
-            results[cid] = None
-            return record
+
+    def started_event(
+        self, args: dict[str, Any], *, soon: bool = False
+    ) -> Callable[[TraceRecord], None]:
+        """What announces that a call with `args` started (the `started` event).
+
+        `soon`: from the loop's next turn, after the `scheduled` event that `release`
+        sends once it has tried to start its calls (a direct call starts within `release`).
+        """
 
         def on_started(record: TraceRecord) -> None:
             waited = {"waiting_for": list(record.waiting_for)} if record.waiting_for else {}
             self.emit("started", record, pid=record.pid, args=args, **waited)
 
+        if self.on_event is None:
+            return _unheard
+        if not soon:
+            return on_started
+
+        def on_started_soon(record: TraceRecord) -> None:
+            asyncio.get_running_loop().call_soon(on_started, record)
+
+        return on_started_soon
+
+    async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
+        args = self.prepare(cid, record)
+        if isinstance(args, TraceRecord):
+            return args
+        if record.tool == JOIN_TOOL:
+            record.started_at = record.ended_at = time.time()
+            self.result.results[cid] = None
+            return record
         try:
             value = await self.runner.call(
-                record, args, priority=self.priority.get(cid, 0.0), on_start=on_started
+                record,
+                args,
+                priority=self.priority.get(cid, 0.0),
+                on_start=self.started_event(args),
             )
         except asyncio.CancelledError:
             raise
@@ -482,3 +530,12 @@ class PlanRun:
     ) -> None:
         if self.on_event is not None:
             self.on_event(event(name, record, **fields))
+
+
+async def _finished(record: TraceRecord) -> TraceRecord:
+    """A call that ended before it started (its arguments could not be computed)."""
+    return record
+
+
+def _unheard(_record: TraceRecord) -> None:
+    """No one listens for events."""

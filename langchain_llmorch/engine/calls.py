@@ -16,6 +16,7 @@ import contextvars
 import functools
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForToolRun
@@ -158,6 +159,50 @@ class CallRunner:
             msg = f"no tool named {name!r} was given to the orchestrator{hint}"
             raise LLMOrchError(msg) from None
 
+    def threaded(self, record: TraceRecord) -> BaseTool | None:
+        """The tool, when this call runs its sync implementation in a thread; else `None`.
+
+        Such a call can go to the thread pool straight from the coordinator
+        (`engine.direct`): an inout call of a known tool without an async implementation
+        (or with a sync one in a sync run), and no `max_concurrency` in the run's config.
+        """
+        if record.kind == COMPUTE or self.inout_limit is not None:
+            return None
+        tool = self.tools.get(record.tool)
+        if tool is None or (
+            has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool))
+        ):
+            return None
+        return tool
+
+    def submit_threaded(
+        self,
+        tool: BaseTool,
+        record: TraceRecord,
+        args: dict[str, Any],
+        on_start: Callable[[TraceRecord], None],
+    ) -> Future[Any]:
+        """Start a `threaded` call in the thread pool; its future holds the tool's outcome."""
+        record.started_at = time.time()
+        on_start(record)
+        return self.threads.submit(contextvars.copy_context().run, tool.invoke, args, self.config)
+
+    def threaded_value(self, record: TraceRecord, future: Future[Any]) -> Any:
+        """The value of a finished `threaded` call, or its error (a `BaseException` as a call's)."""
+        record.ended_at = time.time()
+        try:
+            return future.result()
+        except Exception:
+            raise
+        except BaseException as err:  # SystemExit, KeyboardInterrupt... raised by the tool's code
+            msg = f"the tool raised {type(err).__name__}({err})"
+            raise CallFailedError(record.id, record.tool, msg) from err
+
+    def timed_out(self, record: TraceRecord) -> CallTimeoutError:
+        """The error of a call that ran past `call_timeout`."""
+        msg = f"{record.id} ({record.tool}) ran past call_timeout={self.call_timeout}s"
+        return CallTimeoutError(msg)
+
     async def call(
         self,
         record: TraceRecord,
@@ -257,8 +302,7 @@ class CallRunner:
         except TimeoutError as err:
             if not scope.expired():  # the tool's own TimeoutError
                 raise
-            msg = f"{record.id} ({record.tool}) ran past call_timeout={self.call_timeout}s"
-            raise CallTimeoutError(msg) from err
+            raise self.timed_out(record) from err
 
     async def _compute(
         self,
