@@ -57,7 +57,7 @@ from bench.suites import Query, tools_from
 from bench.workloads import search as ws
 from bench.workloads.latency import LatencyModel
 from langchain_llmorch import Orchestrator, build_frg, create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.tools import make_self_tool
+from langchain_llmorch.self_tool import make_self_tool
 
 SUITES = ("repeat-hotpotqa", "repeat-movierec")
 PEERS = tuple(

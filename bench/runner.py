@@ -41,7 +41,7 @@ from langchain_llmorch.agent.graph import create_llmorch_agent
 from langchain_llmorch.engine.scheduling import lower_bound
 from langchain_llmorch.plan.frg import build_frg
 from langchain_llmorch.plan.language import parse_plan
-from langchain_llmorch.tools import make_self_tool
+from langchain_llmorch.self_tool import make_self_tool
 
 Technique = Literal[
     "react",

@@ -52,7 +52,8 @@ from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import Plan, parse_plan, result_text
-from langchain_llmorch.tools import JOIN_TOOL, SELF_TOOL, make_self_tool
+from langchain_llmorch.self_tool import make_self_tool
+from langchain_llmorch.tools import JOIN_TOOL, SELF_TOOL
 
 PLANNER_PROMPT = """\
 You plan how to answer a question with the functions below. Write every step of

@@ -34,7 +34,8 @@ from langchain_llmorch.agent.options import LLMOrchOptions, split_options
 from langchain_llmorch.agent.state import AgentContext, AgentInput, AgentOutput, LLMOrchState
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.processes.warm import warm_in_background
-from langchain_llmorch.tools import SELF_TOOL, agent_tools, make_self_tool
+from langchain_llmorch.self_tool import make_self_tool
+from langchain_llmorch.tools import SELF_TOOL, agent_tools
 
 
 def build_llmorch_graph(

@@ -16,7 +16,8 @@ from bench.llm_server import stream_deltas
 from bench.suites import tools_from
 from bench.workloads import search
 from bench.workloads.latency import LatencyModel
-from langchain_llmorch.tools import compute, inout, make_self_tool
+from langchain_llmorch.self_tool import make_self_tool
+from langchain_llmorch.tools import compute, inout
 
 
 @inout

@@ -5,7 +5,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 from bench.baselines import arun_llmcompiler, arun_parallel_fc
 from bench.baselines.llmcompiler import JOINER_PROMPT, PLANNER_PROMPT
 from bench.llm_spans import LLM_KIND, LLMSpans
-from langchain_llmorch.tools import make_self_tool
+from langchain_llmorch.self_tool import make_self_tool
 from tests.bench.baselines.fakes import TOOLS, ToolScriptChat, by_turn, calls
 
 

@@ -10,15 +10,9 @@ from langchain_core.tools import tool
 
 from langchain_llmorch import LLMOrchAgentExecutor, LLMOrchError, create_llmorch_agent, inout
 from langchain_llmorch.errors import ToolDefinitionError, ToolTypeError
+from langchain_llmorch.self_tool import make_self_tool
 from langchain_llmorch.testing import planner_or
-from langchain_llmorch.tools import (
-    SELF_TOOL,
-    agent_tools,
-    compute,
-    make_self_tool,
-    tool_kind,
-    tools_by_name,
-)
+from langchain_llmorch.tools import SELF_TOOL, agent_tools, compute, tool_kind, tools_by_name
 
 
 @inout

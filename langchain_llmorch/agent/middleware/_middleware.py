@@ -55,7 +55,8 @@ from langchain_llmorch.plan import FRG, build_frg, parse_plan
 from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
 from langchain_llmorch.runs import RequestKind, mark_model, request_config
-from langchain_llmorch.tools import SELF_TOOL, make_self_tool, tools_by_name
+from langchain_llmorch.self_tool import make_self_tool
+from langchain_llmorch.tools import SELF_TOOL, tools_by_name
 
 ModelResult = ModelResponse[Any] | AIMessage | ExtendedModelResponse[Any]
 

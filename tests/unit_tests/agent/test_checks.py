@@ -21,8 +21,8 @@ from langchain_llmorch.agent.checks import (
     tool_vocabulary,
 )
 from langchain_llmorch.agent.state import is_embedded_model
+from langchain_llmorch.self_tool import make_self_tool
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
-from langchain_llmorch.tools import make_self_tool
 
 
 @inout

@@ -223,7 +223,7 @@ def test_an_untyped_compile_failure_goes_to_repair(monkeypatch: pytest.MonkeyPat
 def test_the_self_tool_takes_only_a_prompt_when_invoked_directly() -> None:
     from pydantic import ValidationError
 
-    from langchain_llmorch.tools import make_self_tool
+    from langchain_llmorch.self_tool import make_self_tool
 
     tool = make_self_tool(FakeListChatModel(responses=["42"]))
     with pytest.raises(ValidationError):

@@ -11,8 +11,8 @@ from langchain_llmorch import LLMOrchAgentExecutor, compute, create_llmorch_agen
 from langchain_llmorch.engine.orchestrator import Orchestrator
 from langchain_llmorch.processes import warm as warm_module
 from langchain_llmorch.processes.warm import WARM_ENV, needs_workers, warm_in_background
+from langchain_llmorch.self_tool import make_self_tool
 from langchain_llmorch.testing import planner_or
-from langchain_llmorch.tools import make_self_tool
 
 
 @compute
