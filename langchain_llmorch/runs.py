@@ -39,17 +39,44 @@ def mark_model(model: Any, kind: RequestKind, call_id: str | None = None) -> Any
     """`model`, sending the request's kind as HTTP headers when it talks to an OpenAI-style API.
 
     Run metadata stays in this process; an OpenAI-compatible server (a proxy, a gateway,
-    the benchmark's scripted server) sees the headers instead. Other models are returned
-    as they are.
+    the benchmark's scripted server) sees the headers instead. `model` may be a chat model,
+    a binding of one, or the runnable `with_structured_output` made of one (the headers go
+    on its model step: binding them before `with_structured_output` would lose them). Other
+    runnables are returned as they are.
+
+    Example:
+        ```python
+        from langchain_openai import ChatOpenAI
+        from pydantic import BaseModel
+
+        from langchain_llmorch.runs import mark_model
+
+
+        class Plan(BaseModel):
+            steps: list[str]
+
+
+        model = ChatOpenAI(model="any", api_key="unused", base_url="http://127.0.0.1:9")
+        structured = model.with_structured_output(Plan, method="json_schema")
+        marked = mark_model(structured, "plan")
+        assert marked.first.kwargs["extra_headers"] == {"x-llmorch-request": "plan"}
+        ```
     """
+    from langchain_core.runnables import RunnableBinding, RunnableSequence  # noqa: PLC0415
     from langchain_openai.chat_models.base import BaseChatOpenAI  # noqa: PLC0415
 
-    if not isinstance(model, BaseChatOpenAI):
-        return model
     headers: dict[str, str] = {HEADER_REQUEST: kind}
     if call_id is not None:
         headers[HEADER_CALL] = call_id
-    return model.bind(extra_headers=headers)
+    if isinstance(model, BaseChatOpenAI):
+        return model.bind(extra_headers=headers)
+    if isinstance(model, RunnableBinding) and isinstance(model.bound, BaseChatOpenAI):
+        return model.bind(extra_headers=headers)
+    if isinstance(model, RunnableSequence):
+        first = mark_model(model.first, kind, call_id)
+        if first is not model.first:
+            return RunnableSequence(first, *model.middle, model.last, name=model.name)
+    return model
 
 
 def request_config(kind: RequestKind, call_id: str | None = None) -> RunnableConfig:

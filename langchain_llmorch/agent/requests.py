@@ -144,15 +144,11 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
             model = model.model_copy(update={"temperature": request.temperature})
         elif not request.structured:
             model = model.bind(temperature=request.temperature)
-    model = mark_model(model, request.kind, request.call_id)
     if request.structured:
-        return cast(
-            "Runnable[Any, Any]",
-            model.with_structured_output(plan_response_format(ctx.tools), method="json_schema"),
-        )
-    if request.stop:
-        return cast("Runnable[Any, Any]", model.bind(stop=request.stop))
-    return cast("Runnable[Any, Any]", model)
+        model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
+    elif request.stop:
+        model = model.bind(stop=request.stop)
+    return cast("Runnable[Any, Any]", mark_model(model, request.kind, request.call_id))
 
 
 def _reply(request: Ask, answer: Any) -> Reply:

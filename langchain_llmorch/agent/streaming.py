@@ -117,17 +117,16 @@ def plan_source(ctx: AgentContext) -> PlanText | JsonSteps | None:
     """How to stream the plan from `ctx.model`; `None`: it cannot stream."""
     if not streams(ctx.model):
         return None
-    model = mark_model(ctx.model, "plan")
     if ctx.planning == "text":
-        return PlanText(model)
+        return PlanText(mark_model(ctx.model, "plan"))
     try:
-        structured = model.with_structured_output(
+        structured = ctx.model.with_structured_output(
             plan_schema(ctx.tools, scalar_refs=False), method="json_schema"
         )
     except (NotImplementedError, ValueError, TypeError):
         return None
     if isinstance(structured, RunnableSequence):
-        return JsonSteps(structured.first)
+        return JsonSteps(mark_model(structured.first, "plan"))
     return None
 
 
