@@ -37,7 +37,7 @@ from langchain_llmorch.agent.claims import (
 )
 from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
-from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState, is_embedded_model
 from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import Call, Plan, result_text
@@ -76,7 +76,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     reply = yield from ask("join", request)
     text = reply.text.strip()
     said = conversation_text(state["messages"])
-    review = _Review(finished, failed_calls, numeric, computed, said, checking=ctx.check_plans)
+    review = _Review(finished, failed_calls, numeric, computed, said, checking=checks_answers(ctx))
     objections = review.objections(text) if text else None
     if objections is not None:
         again = yield from ask(
@@ -112,6 +112,20 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
 
 
+def checks_answers(ctx: AgentContext) -> bool:
+    """Whether the joiner holds answers to the results (`check_answers`, resolved).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.joiner import checks_answers
+
+        assert checks_answers(ctx) is ctx.options.check_answers  # when given
+        ```
+    """
+    chosen = ctx.options.check_answers
+    return is_embedded_model(ctx.model) if chosen is None else chosen
+
+
 @dataclass(frozen=True)
 class _Objections:
     """What is wrong with an answer, to send it back once."""
@@ -145,7 +159,7 @@ class _Review:
     """Holds an answer's claims to the results.
 
     Always, when calls failed: no value for them, and each named. With `checking` (the
-    answer checks of small models, following `check_plans`): every number it states is
+    answer checks of small models, `check_answers`): every number it states is
     supported, no comparison is contradicted, a computed value is stated, and no numeric
     result is left out (`missing_results`).
     """
@@ -197,4 +211,4 @@ def folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:
         return described(call)
 
 
-__all__ = ["described", "folded_prompt", "join"]
+__all__ = ["checks_answers", "described", "folded_prompt", "join"]

@@ -67,6 +67,12 @@ class AgentOptions:
     check_plans: bool | None = None
     """Send a doubtful first plan back for one repair (`agent.checks`). `None`: on for
     the embedded model, off for others."""
+    check_answers: bool | None = None
+    """Hold the answer's claims to the results (every number it states is supported, no
+    comparison is contradicted, a computed amount is stated, no numeric result is left
+    out) and send a contradicted answer back once with the contradiction stated
+    (`agent.joiner`). `None`: on for the embedded model, off for others. Answers that
+    give values for failed calls are held to the results whatever this says."""
     append_results: bool | None = None
     """Add the numeric results the answer leaves out after it, as a `(Results: ...)` note.
     `None`: on for the embedded model only (its answers drop numbers); never applied to
@@ -83,7 +89,7 @@ class AgentOptions:
         _check_type("replan_temperature", self.replan_temperature, (int, float))
         for name in ("raise_on_failure", "approve_plan", "stream_plan"):
             _check_type(name, getattr(self, name), bool)
-        for name in ("check_plans", "append_results"):
+        for name in ("check_plans", "check_answers", "append_results"):
             if getattr(self, name) is not None:
                 _check_type(name, getattr(self, name), bool)
         for name in ("system_prompt", "base_url"):
@@ -118,6 +124,7 @@ class LLMOrchOptions(TypedDict, total=False):
     approve_plan: bool
     stream_plan: bool
     check_plans: bool | None
+    check_answers: bool | None
     append_results: bool | None
     max_processors: int | None
     """Compute calls allowed at once (default: this process's usable CPUs)."""

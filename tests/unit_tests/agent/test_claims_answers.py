@@ -1,6 +1,6 @@
 """Answers whose claims hold: comparisons, computed amounts, and numbers held to the results.
 
-With `check_plans` (the embedded model's default), the joiner sends an answer back once
+With `check_answers` (the embedded model's default), the joiner sends an answer back once
 when it gets a comparison the wrong way round, leaves out the amount it was computed, or
 states a number nothing supports; a comparison still wrong after that is put right.
 """
@@ -172,9 +172,12 @@ class Answers:
         return self.answers[min(len(self.joins), len(self.answers)) - 1]
 
 
-def _agent(script: Answers, *, check: bool = True) -> Any:
+def _agent(script: Answers, *, check: bool | None = True, **options: Any) -> Any:
     return create_llmorch_agent(
-        ScriptedChatModel(script), [height, factor], check_plans=check, append_results=False
+        ScriptedChatModel(script, **options),
+        [height, factor],
+        check_answers=check,
+        append_results=False,
     )
 
 
@@ -218,6 +221,37 @@ def test_without_answer_checks_a_wrong_comparison_stays_the_models_words() -> No
     out = _agent(script, check=False).invoke({"messages": [("user", "Which is higher?")]})
     assert out["messages"][-1].text == wrong
     assert len(script.joins) == 1
+
+
+WRONG = "Kangchenjunga (8586) is higher than K2 (8611)."
+
+
+def test_answer_checks_are_their_own_switch_not_the_plan_checks() -> None:
+    script = Answers(MOUNTAINS, WRONG)
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [height], check_plans=True, check_answers=False
+    )
+    out = agent.invoke({"messages": [("user", "Which is higher?")]})
+    assert out["messages"][-1].text.startswith(WRONG)
+    assert len(script.joins) == 1
+    script = Answers(MOUNTAINS, WRONG)
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [height], check_plans=False, check_answers=True
+    )
+    agent.invoke({"messages": [("user", "Which is higher?")]})
+    assert len(script.joins) == 2
+
+
+@pytest.mark.parametrize("embedded", [True, False])
+def test_answer_checks_default_to_on_for_the_embedded_model_only(*, embedded: bool) -> None:
+    from langchain_llmorch.local.server import EMBEDDED_MARK
+
+    script = Answers(MOUNTAINS, WRONG)
+    metadata = {EMBEDDED_MARK: "qwen"} if embedded else {}
+    _agent(script, check=None, metadata=metadata).invoke(
+        {"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]}
+    )
+    assert len(script.joins) == (2 if embedded else 1)
 
 
 def test_a_right_answer_costs_one_request() -> None:
