@@ -73,6 +73,10 @@ class AgentOptions:
     out) and send a contradicted answer back once with the contradiction stated
     (`agent.joiner`). `None`: on for the embedded model, off for others. Answers that
     give values for failed calls are held to the results whatever this says."""
+    plan_grammar: bool | None = None
+    """Send text plan requests with a llama.cpp grammar made from the tools
+    (`local.grammar`), so that the model cannot write a line the plan language rejects.
+    Only llama.cpp servers take it. `None`: on for the embedded model, off for others."""
     append_results: bool | None = None
     """Add the numeric results the answer leaves out after it, as a `(Results: ...)` note.
     `None`: on for the embedded model only (its answers drop numbers); never applied to
@@ -89,7 +93,7 @@ class AgentOptions:
         _check_type("replan_temperature", self.replan_temperature, (int, float))
         for name in ("raise_on_failure", "approve_plan", "stream_plan"):
             _check_type(name, getattr(self, name), bool)
-        for name in ("check_plans", "check_answers", "append_results"):
+        for name in ("check_plans", "check_answers", "plan_grammar", "append_results"):
             if getattr(self, name) is not None:
                 _check_type(name, getattr(self, name), bool)
         for name in ("system_prompt", "base_url"):
@@ -125,6 +129,7 @@ class LLMOrchOptions(TypedDict, total=False):
     stream_plan: bool
     check_plans: bool | None
     check_answers: bool | None
+    plan_grammar: bool | None
     append_results: bool | None
     max_processors: int | None
     """Compute calls allowed at once (default: this process's usable CPUs)."""
