@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.errors import OptionValueError
 from langchain_llmorch.plan.replies import END_OF_PLAN
 from langchain_llmorch.tools import SELF_TOOL
 
@@ -86,6 +87,9 @@ def plan_grammar(tools: Sequence[BaseTool], *, max_steps: int = MAX_STEPS) -> st
     Returns:
         The grammar's text, for llama.cpp's `grammar` request field.
 
+    Raises:
+        OptionValueError: no tool, or `max_steps` below 1 (also a `ValueError`).
+
     Example:
         ```python
         from langchain_llmorch import inout
@@ -102,11 +106,11 @@ def plan_grammar(tools: Sequence[BaseTool], *, max_steps: int = MAX_STEPS) -> st
     """
     if max_steps < 1:
         msg = f"max_steps must be at least 1, not {max_steps}"
-        raise ValueError(msg)
+        raise OptionValueError(msg)
     usable = list(tools)
     if not usable:
         msg = "a plan grammar needs at least one tool"
-        raise ValueError(msg)
+        raise OptionValueError(msg)
     lines = []
     for step in range(1, max_steps + 1):
         rest = f"(step{step + 1} | end)" if step < max_steps else "end"
