@@ -46,8 +46,9 @@ class AgentOptions:
     self_kind: ToolKind = "inout"
     """The kind of the built-in `self` tool: `"compute"` when the model runs on this CPU."""
     planning: Planning = "auto"
-    """`"text"` (plan language), `"structured"` (JSON-schema output) or `"auto"`:
-    structured for models with JSON-schema constrained decoding, else text."""
+    """`"text"` (plan language), `"structured"` (JSON-schema output) or `"auto"`: text
+    under a grammar when `plan_grammar` is on (the embedded model), else structured for
+    models with JSON-schema constrained decoding, else text."""
     max_repairs: int = 2
     """Compile-time repairs of a faulty plan."""
     max_replans: int = 1
@@ -76,7 +77,8 @@ class AgentOptions:
     plan_grammar: bool | None = None
     """Send text plan requests with a llama.cpp grammar made from the tools
     (`local.grammar`), so that the model cannot write a line the plan language rejects.
-    Only llama.cpp servers take it. `None`: on for the embedded model, off for others."""
+    Only llama.cpp servers take it. `None`: on for the embedded model, off for others. When
+    on, `planning="auto"` plans in text."""
     append_results: bool | None = None
     """Add the numeric results the answer leaves out after it, as a `(Results: ...)` note.
     `None`: on for the embedded model only (its answers drop numbers); never applied to

@@ -113,3 +113,27 @@ def test_text_plans_carry_the_grammar_for_the_embedded_model_or_when_asked(
         assert "self(" not in system.split("Example 1", 1)[1]
     else:
         assert PLAN_RULES in system
+
+
+@pytest.mark.parametrize(
+    ("embedded", "option", "planning"),
+    [
+        (True, None, "text"),
+        (True, False, "structured"),
+        (False, None, "structured"),
+        (False, True, "text"),
+    ],
+)
+def test_auto_planning_is_text_when_plans_go_under_the_grammar(
+    *, embedded: bool, option: bool | None, planning: str
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    from langchain_llmorch import Orchestrator
+    from langchain_llmorch.agent.options import AgentOptions
+    from langchain_llmorch.agent.state import AgentContext
+
+    metadata = {EMBEDDED_MARK: "qwen"} if embedded else {}
+    model = ChatOpenAI(model="m", api_key="x", metadata=metadata)  # type: ignore[arg-type]
+    options = AgentOptions(plan_grammar=option)
+    assert AgentContext.build(model, [height], Orchestrator(), options).planning == planning
