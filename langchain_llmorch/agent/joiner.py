@@ -31,6 +31,7 @@ from langchain_llmorch.agent.claims import (
     correction_request,
     reason_in_words,
     results_answer,
+    unanswered_comparisons,
     unavailable_sentence,
     unnamed_failures,
     unsupported_numbers,
@@ -76,7 +77,10 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     reply = yield from ask("join", request)
     text = reply.text.strip()
     said = conversation_text(state["messages"])
-    review = _Review(finished, failed_calls, numeric, computed, said, checking=checks_answers(ctx))
+    question = prompts.last_question(state["messages"])
+    review = _Review(
+        finished, failed_calls, numeric, computed, said, question, checking=checks_answers(ctx)
+    )
     objections = review.objections(text) if text else None
     if objections is not None:
         again = yield from ask(
@@ -135,10 +139,11 @@ class _Objections:
     contradicted: list[str]
     unstated: list[str]
     left_out: list[str]
+    unanswered: list[str]
 
     def count(self) -> int:
         kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
-        return sum(len(kind) for kind in kinds)
+        return sum(len(kind) for kind in kinds) + len(self.unanswered)
 
     def __lt__(self, other: _Objections) -> bool:
         return self.count() < other.count()
@@ -151,6 +156,7 @@ class _Objections:
             contradicted=self.contradicted,
             unstated=self.unstated,
             left_out=self.left_out,
+            unanswered=self.unanswered,
         )
 
 
@@ -160,8 +166,8 @@ class _Review:
 
     Always, when calls failed: no value for them, and each named. With `checking` (the
     answer checks of small models, `check_answers`): every number it states is
-    supported, no comparison is contradicted, a computed value is stated, and no numeric
-    result is left out (`missing_results`).
+    supported, no comparison is contradicted, a comparison the question asks is made, a
+    computed value is stated, and no numeric result is left out (`missing_results`).
     """
 
     finished: Mapping[str, Any]
@@ -169,6 +175,7 @@ class _Review:
     numeric: Mapping[str, tuple[Call, float]]
     computed: list[Fact]
     conversation: str
+    question: str
     checking: bool
 
     def objections(self, text: str) -> _Objections | None:
@@ -183,14 +190,16 @@ class _Review:
         contradicted: list[str] = []
         unstated: list[str] = []
         left_out: list[str] = []
+        unanswered: list[str] = []
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric)
+            unanswered = unanswered_comparisons(self.question, text, self.numeric)
             if self.computed and not any(mentions(text, f.value) for f in self.computed):
                 unstated = [fact.text for fact in self.computed]
             elif not self.computed:  # an amount's answer need not repeat the rate
                 missing = missing_results(text, self.finished)
                 left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
-        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out)
+        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out, unanswered)
         return found if found.count() else None
 
 

@@ -288,3 +288,24 @@ def test_an_amount_of_something_a_call_looks_up_is_no_doubt(
 
     doubts = plan_doubts(parse_plan(plan), question, {}, question=question)
     assert bool(doubts) is doubted
+
+
+def test_a_comparison_asked_and_not_made_goes_back_once_with_the_truth_stated() -> None:
+    script = Answers(
+        MOUNTAINS,
+        "K2 is 8611 metres high. Kangchenjunga is 8586 metres high.",
+        "K2 (8611 m) is higher than Kangchenjunga (8586 m).",
+    )
+    out = _agent(script).invoke({"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]})
+    assert out["messages"][-1].text == "K2 (8611 m) is higher than Kangchenjunga (8586 m)."
+    assert "does not say which is larger: the results say K2 (8611)" in script.joins[1]
+
+
+def test_no_comparison_is_asked_for_when_the_question_asks_none() -> None:
+    from langchain_llmorch.agent.claims import unanswered_comparisons
+
+    said = "K2 is 8611 metres high. Kangchenjunga is 8586 metres high."
+    assert unanswered_comparisons("How high are K2 and Kangchenjunga?", said, PAIR) == []
+    assert unanswered_comparisons("Which is higher, K2 or Kangchenjunga?", said, PAIR) == [
+        "the results say K2 (8611) is larger than Kangchenjunga (8586)"
+    ]
