@@ -166,7 +166,10 @@ def correction_request(
     parts += [f"Your answer does not say which is larger: {truth}." for truth in unanswered]
     parts += [f"Your answer does not state the computed value: {fact}." for fact in unstated]
     if left_out:
-        parts.append(f"Your answer leaves out {'; '.join(left_out)}: write each number.")
+        parts.append(
+            f"Your answer leaves out {'; '.join(left_out)}: keep what it says and write "
+            "each number."
+        )
     if unsupported:
         parts.append(
             f"Your answer states {', '.join(unsupported)}, which no result gives: state only "
@@ -321,6 +324,23 @@ def _truth(group: list[_Subject]) -> str:
     return f"the results say, from largest to smallest: {order}"
 
 
+def orderings(numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """Each group of one tool's named results in order, in words, for the joiner to copy.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.claims import orderings
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        assert orderings(numeric) == ["Venus (8.87) is larger than Mars (3.72)"]
+        ```
+    """
+    truths = [_truth(group).removeprefix("the results say ") for group in _groups(numeric)]
+    return [truth[0].upper() + truth[1:] for truth in truths]
+
+
 _ASKS_COMPARISON = re.compile(
     rf"\b(?:which|whose|who|where)\b.*?\b(?:{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
     re.IGNORECASE | re.DOTALL,
@@ -401,6 +421,7 @@ __all__ = [
     "contradicted_comparisons",
     "correct_comparisons",
     "correction_request",
+    "orderings",
     "reason_in_words",
     "results_answer",
     "subjects",

@@ -29,6 +29,7 @@ from langchain_llmorch.agent.claims import (
     contradicted_comparisons,
     correct_comparisons,
     correction_request,
+    orderings,
     reason_in_words,
     results_answer,
     unanswered_comparisons,
@@ -73,6 +74,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         failed=failed,
         notes=notes,
         facts=[f.text for f in computed],
+        orderings=orderings(numeric) if checks_answers(ctx) else (),
     )
     reply = yield from ask("join", request)
     text = reply.text.strip()

@@ -309,3 +309,14 @@ def test_no_comparison_is_asked_for_when_the_question_asks_none() -> None:
     assert unanswered_comparisons("Which is higher, K2 or Kangchenjunga?", said, PAIR) == [
         "the results say K2 (8611) is larger than Kangchenjunga (8586)"
     ]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_with_answer_checks_the_joiner_is_shown_the_results_compared_in_words(
+    *, check: bool
+) -> None:
+    script = Answers(MOUNTAINS, "K2 (8611 m) is higher than Kangchenjunga (8586 m).")
+    _agent(script, check=check).invoke({"messages": [("user", "Which is higher?")]})
+    shown_in_words = "- K2 (8611) is larger than Kangchenjunga (8586)" in script.joins[0]
+    assert shown_in_words is check
+    assert ("Largest: height(mountain=" in script.joins[0]) is not check
