@@ -324,8 +324,11 @@ def _truth(group: list[_Subject]) -> str:
     return f"the results say, from largest to smallest: {order}"
 
 
-def orderings(numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
-    """Each group of one tool's named results in order, in words, for the joiner to copy.
+def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """Each pair of one tool's named results in order, in words, for the joiner to copy.
+
+    Only when `question` asks which is larger or smaller (`unanswered_comparisons`): shown
+    to a question that asks for the values, the 0.5B model compared them instead.
 
     Example:
         ```python
@@ -334,10 +337,15 @@ def orderings(numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
 
         mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
         numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
-        assert orderings(numeric) == ["Venus (8.87) is larger than Mars (3.72)"]
+        question = "Which planet has the stronger gravity, Mars or Venus?"
+        assert orderings(question, numeric) == ["Venus (8.87) is larger than Mars (3.72)"]
+        assert orderings("What is the gravity of Mars and of Venus?", numeric) == []
         ```
     """
-    truths = [_truth(group).removeprefix("the results say ") for group in _groups(numeric)]
+    if not _ASKS_COMPARISON.search(question):
+        return []
+    pairs = [group for group in _groups(numeric) if len(group) == 2]  # noqa: PLR2004
+    truths = [_truth(group).removeprefix("the results say ") for group in pairs]
     return [truth[0].upper() + truth[1:] for truth in truths]
 
 

@@ -63,10 +63,9 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         if r["kept"] and r["old"] != r["new"]
     ]
     steps = [folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
+    question = prompts.last_question(state["messages"])
     numeric = numeric_results(frg.calls, results)
-    computed = products(
-        prompts.last_question(state["messages"]), numeric, steps, described=described
-    )
+    computed = products(question, numeric, steps, described=described)
     request = prompts.joiner_messages(
         state["messages"],
         finished,
@@ -74,12 +73,11 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         failed=failed,
         notes=notes,
         facts=[f.text for f in computed],
-        orderings=orderings(numeric) if checks_answers(ctx) else (),
+        orderings=orderings(question, numeric) if checks_answers(ctx) else (),
     )
     reply = yield from ask("join", request)
     text = reply.text.strip()
     said = conversation_text(state["messages"])
-    question = prompts.last_question(state["messages"])
     review = _Review(
         finished, failed_calls, numeric, computed, said, question, checking=checks_answers(ctx)
     )

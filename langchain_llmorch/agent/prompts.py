@@ -338,22 +338,21 @@ def joiner_messages(
         notes: facts about how the results were found (what recovery looked up instead).
         facts: values computed from the results for the answer to copy (`agent.facts`:
             an amount the question gives times a looked-up rate).
-        orderings: results compared, in words (`claims.orderings`: "Venus (8.87) is
-            larger than Mars (3.72)"); without them, the largest and smallest of each
-            tool's numeric results are shown by call.
+        orderings: results compared, in words, when the question asks which is larger
+            (`claims.orderings`: "Venus (8.87) is larger than Mars (3.72)").
     """
     messages = conversation(messages)
     question = last_question(messages)
     lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
     extremes = _extremes(results)
+    if extremes:
+        parts.append(extremes)
     if orderings:  # small models copy a sentence better than they compare numbers
         parts.append(
-            "Compared (if the question asks which is larger or smaller, say it, with both "
+            "Compared (the question asks which is larger or smaller: say it, with both "
             "numbers):\n" + "\n".join(f"- {line}" for line in orderings)
         )
-    elif extremes:
-        parts.append(extremes)
     if facts:
         parts.append(
             "Computed from the results (if the question asks for one, state its value):\n"

@@ -319,4 +319,10 @@ def test_with_answer_checks_the_joiner_is_shown_the_results_compared_in_words(
     _agent(script, check=check).invoke({"messages": [("user", "Which is higher?")]})
     shown_in_words = "- K2 (8611) is larger than Kangchenjunga (8586)" in script.joins[0]
     assert shown_in_words is check
-    assert ("Largest: height(mountain=" in script.joins[0]) is not check
+    assert "Largest: height(mountain=" in script.joins[0]
+
+
+def test_a_question_that_asks_no_comparison_is_shown_none_in_words() -> None:
+    script = Answers(MOUNTAINS, "K2 is 8611 m high and Kangchenjunga 8586 m.")
+    _agent(script).invoke({"messages": [("user", "How high are K2 and Kangchenjunga?")]})
+    assert "is larger than" not in script.joins[0]
