@@ -2,7 +2,7 @@
 
 1. A real language model: Qwen2.5-Coder-0.5B-Instruct (Q4_K_M) served on 127.0.0.1
    answers a few questions through `create_llmorch_agent` with its defaults
-   (`planning="auto"`: structured output here); we show the plan, the schedule, the
+   (`planning="auto"`: text plans under a grammar here); we show the plan, the schedule, the
    answer and its time, and check each answer: [OK] or [WRONG] with the reason.
 2. The KITTI-like plan of the paper's Figure 3 with real CPU work: which call ran
    on which processor, when, and the makespan against the lower bound.
@@ -147,7 +147,7 @@ def local_model_section() -> tuple[int, int]:
     except LocalModelNotAvailableError as err:
         print(f"skipped: {err}")
         return 0, 0
-    # The agent's defaults: planning="auto" (structured output here), a call time limit.
+    # The agent's defaults: planning="auto" (text under a grammar here), a call time limit.
     agent: Any = create_llmorch_agent(model, [steering_angle, word_count])
     right = 0
     seconds_total = 0.0

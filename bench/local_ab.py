@@ -10,8 +10,9 @@ alternating which goes first, so both see the same load.
     python -m bench.local_ab --sets science travel \\
         --config old=/tmp/old --config new=.
 
-A configuration is `label=PATH[:MODEL]`: `PATH` is put before this repository on the
-worker's `PYTHONPATH` (`.` for this checkout), `MODEL` an embedded model name.
+A configuration is `label=PATH[:MODEL][@PLANNING]`: `PATH` is put before this repository
+on the worker's `PYTHONPATH` (`.` for this checkout), `MODEL` an embedded model name,
+`PLANNING` the agent's `planning` (default: `--planning`).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sets", nargs="+", default=["science", "travel"], choices=sorted(SETS))
     parser.add_argument("--json", default=None, help="write every score (and request) here")
     parser.add_argument(
-        "--config", action="append", default=[], help="label=PATH[:MODEL] (repeat it)"
+        "--config", action="append", default=[], help="label=PATH[:MODEL][@PLANNING] (repeat it)"
     )
     args = parser.parse_args(argv)
     if args.worker:
@@ -100,8 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     workers: list[_Worker] = []
     for config in configs:
         label, _, rest = config.partition("=")
+        rest, _, planning = rest.partition("@")
         path, _, model = rest.partition(":")
-        workers.append(_Worker(label, path or ".", model or None, args.planning))
+        workers.append(_Worker(label, path or ".", model or None, planning or args.planning))
     turn = 0
     try:
         for name in args.sets:

@@ -27,13 +27,15 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from bench import holdout2
+from bench import holdout2, holdout3
 from bench.question_sets import QUESTIONS, TOOLS, Question
 from bench.question_sets import SETS as OLD_SETS
 from langchain_llmorch.agent.answer import mentions, model_words
 
-SETS = {**OLD_SETS, **holdout2.SETS}
-"""Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`."""
+SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS}
+"""Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
+`shop`."""
+_CANONICAL = {**holdout2.CANONICAL, **holdout3.CANONICAL}
 
 
 @dataclass
@@ -145,7 +147,7 @@ def where_seconds_go(scores: Sequence[Score]) -> str:
 
 
 def _normal(value: Any, tool: str = "", arg: str = "") -> Any:
-    canonical = holdout2.CANONICAL.get((tool, arg))
+    canonical = _CANONICAL.get((tool, arg))
     if canonical is not None and isinstance(value, str):
         return canonical(value)
     return value.strip().lower() if isinstance(value, str) else value

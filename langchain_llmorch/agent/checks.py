@@ -155,22 +155,60 @@ def doubted(
         checked: whether this question's plan was checked already.
 
     Returns:
-        `doubts` and `checked`; `in_doubt=True` (the route to one repair) when doubted.
+        `doubts` and `checked`; `in_doubt=True` (the route to one repair) when doubted. A
+        plan whose only fault is an exact repeat of a call gets no repair: the repeat is
+        dropped (`without_repeats`, the new `plan`).
     """
     if not ctx.check_plans or checked or compiled.get("compile_error"):
         return {}
     plan = parse_plan(compiled["plan"])
-    doubts = plan_doubts(
-        plan,
-        conversation_text(state["messages"]),
-        tool_defaults(ctx.tools),
-        question=last_question(state["messages"]),
-        vocabulary=tool_vocabulary(ctx.tools),
-        inputs=tool_inputs(ctx.tools),
-    )
+
+    def doubts_of(plan: Plan) -> list[str]:
+        return plan_doubts(
+            plan,
+            conversation_text(state["messages"]),
+            tool_defaults(ctx.tools),
+            question=last_question(state["messages"]),
+            vocabulary=tool_vocabulary(ctx.tools),
+            inputs=tool_inputs(ctx.tools),
+        )
+
+    doubts = doubts_of(plan)
     if not doubts:
         return {"doubts": [], "checked": True}
+    kept = without_repeats(plan)
+    if kept is not None and not doubts_of(kept):  # only a repeat: dropped, no request
+        return {"plan": kept.render(), "doubts": [], "checked": True}
     return {"doubts": doubts, "checked": True, "in_doubt": True}
+
+
+def without_repeats(plan: Plan) -> Plan | None:
+    """`plan` without the calls that repeat an earlier one exactly, or None if none does.
+
+    A repeat that a later call refers to is kept. Sent back for a repair instead, the
+    0.5B model wrote the same plan again (2 of 2 times, a request of 25-35 s each).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.checks import without_repeats
+
+        plan = parse_plan('s1: price(item="lamp")\\ns2: price(item="lamp")')
+        assert without_repeats(plan).render() == 's1: price(item="lamp")'
+        assert without_repeats(parse_plan('s1: price(item="lamp")')) is None
+        ```
+    """
+    referred = {ref for call in plan.calls for ref in call.references()}
+    seen: set[str] = set()
+    kept = []
+    for call in plan.calls:
+        body = call.render().split(": ", 1)[1]
+        if call.tool not in _BUILT_INS and body in seen and call.id not in referred:
+            continue
+        seen.add(body)
+        kept.append(call)
+    if len(kept) == len(plan.calls):
+        return None
+    return Plan(tuple(kept), source="\n".join(call.render() for call in kept))
 
 
 def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> list[str]:
@@ -418,4 +456,5 @@ __all__ = [
     "tool_defaults",
     "tool_inputs",
     "tool_vocabulary",
+    "without_repeats",
 ]

@@ -146,6 +146,7 @@ def correction_request(
     contradicted: Sequence[str] = (),
     unstated: Sequence[str] = (),
     left_out: Sequence[str] = (),
+    unanswered: Sequence[str] = (),
 ) -> str:
     """What the joiner says when it sends a contradicted answer back.
 
@@ -158,11 +159,17 @@ def correction_request(
         unstated: computed values the answer should state and does not
             (`agent.facts`), as the joiner was told them.
         left_out: results the answer does not write (`call = value`).
+        unanswered: what the results say, for a comparison the question asks and the
+            answer does not make (`unanswered_comparisons`).
     """
     parts = [f"Your answer gets a comparison wrong: {truth}." for truth in contradicted]
+    parts += [f"Your answer does not say which is larger: {truth}." for truth in unanswered]
     parts += [f"Your answer does not state the computed value: {fact}." for fact in unstated]
     if left_out:
-        parts.append(f"Your answer leaves out {'; '.join(left_out)}: write each number.")
+        parts.append(
+            f"Your answer leaves out {'; '.join(left_out)}: keep what it says and write "
+            "each number."
+        )
     if unsupported:
         parts.append(
             f"Your answer states {', '.join(unsupported)}, which no result gives: state only "
@@ -304,13 +311,82 @@ def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[st
         values = [s.value for s in (named if named and not superlative else rest)]
         if subject.value > max(values) if larger else subject.value < min(values):
             continue
-        ranked = sorted(group, key=lambda s: s.value, reverse=True)
-        if len(ranked) == 2:  # noqa: PLR2004 - a pair says it plainly
-            truths.append(f"the results say {_name(ranked[0])} is larger than {_name(ranked[1])}")
-        else:
-            order = ", ".join(_name(s) for s in ranked)
-            truths.append(f"the results say, from largest to smallest: {order}")
+        truths.append(_truth(group))
     return truths
+
+
+def _truth(group: list[_Subject]) -> str:
+    """What the results say of a group's order."""
+    ranked = sorted(group, key=lambda s: s.value, reverse=True)
+    if len(ranked) == 2:  # noqa: PLR2004 - a pair says it plainly
+        return f"the results say {_name(ranked[0])} is larger than {_name(ranked[1])}"
+    order = ", ".join(_name(s) for s in ranked)
+    return f"the results say, from largest to smallest: {order}"
+
+
+def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """Each pair of one tool's named results in order, in words, for the joiner to copy.
+
+    Only when `question` asks which is larger or smaller (`unanswered_comparisons`): shown
+    to a question that asks for the values, the 0.5B model compared them instead.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.claims import orderings
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        question = "Which planet has the stronger gravity, Mars or Venus?"
+        assert orderings(question, numeric) == ["Venus (8.87) is larger than Mars (3.72)"]
+        assert orderings("What is the gravity of Mars and of Venus?", numeric) == []
+        ```
+    """
+    if not _ASKS_COMPARISON.search(question):
+        return []
+    pairs = [group for group in _groups(numeric) if len(group) == 2]  # noqa: PLR2004
+    truths = [_truth(group).removeprefix("the results say ") for group in pairs]
+    return [truth[0].upper() + truth[1:] for truth in truths]
+
+
+_ASKS_COMPARISON = re.compile(
+    rf"\b(?:which|whose|who|where)\b.*?\b(?:{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def unanswered_comparisons(
+    question: str, answer: str, numeric: Mapping[str, tuple[Call, float]]
+) -> list[str]:
+    """What the results say, when `question` asks which is larger and `answer` never says.
+
+    A question asks for a comparison when it has "which" (or "whose", "who", "where")
+    before a comparative word ("Which has more divisors, 360 or 840?"). The answer says
+    which when one of its sentences makes a claim that `contradicted_comparisons` reads
+    (right or wrong: a wrong one is that function's to find).
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.claims import unanswered_comparisons
+
+        a, b = parse_plan("s1: divisors(n=360)\\ns2: divisors(n=840)").calls
+        numeric = {"s1": (a, 24), "s2": (b, 32)}
+        question = "Which has more divisors, 360 or 840?"
+        said = "360 has 24 divisors. 840 has 32 divisors."
+        assert unanswered_comparisons(question, said, numeric) == [
+            "the results say 840 (32) is larger than 360 (24)"
+        ]
+        assert unanswered_comparisons(question, "840 has more divisors.", numeric) == []
+        ```
+    """
+    groups = _groups(numeric)
+    if not groups or not _ASKS_COMPARISON.search(question):
+        return []
+    sentences = _SENTENCE.split(answer)
+    if any(_claim(sentence, group) for sentence in sentences for group in groups):
+        return []
+    return [_truth(group) for group in groups]
 
 
 def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> str:
@@ -353,10 +429,12 @@ __all__ = [
     "contradicted_comparisons",
     "correct_comparisons",
     "correction_request",
+    "orderings",
     "reason_in_words",
     "results_answer",
     "subjects",
     "supported_values",
+    "unanswered_comparisons",
     "unavailable_sentence",
     "unnamed_failures",
     "unsupported_numbers",

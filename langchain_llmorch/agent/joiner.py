@@ -29,15 +29,17 @@ from langchain_llmorch.agent.claims import (
     contradicted_comparisons,
     correct_comparisons,
     correction_request,
+    orderings,
     reason_in_words,
     results_answer,
+    unanswered_comparisons,
     unavailable_sentence,
     unnamed_failures,
     unsupported_numbers,
 )
 from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
-from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState, is_embedded_model
 from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import Call, Plan, result_text
@@ -61,10 +63,9 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         if r["kept"] and r["old"] != r["new"]
     ]
     steps = [folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
+    question = prompts.last_question(state["messages"])
     numeric = numeric_results(frg.calls, results)
-    computed = products(
-        prompts.last_question(state["messages"]), numeric, steps, described=described
-    )
+    computed = products(question, numeric, steps, described=described)
     request = prompts.joiner_messages(
         state["messages"],
         finished,
@@ -72,11 +73,14 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         failed=failed,
         notes=notes,
         facts=[f.text for f in computed],
+        orderings=orderings(question, numeric) if checks_answers(ctx) else (),
     )
     reply = yield from ask("join", request)
     text = reply.text.strip()
     said = conversation_text(state["messages"])
-    review = _Review(finished, failed_calls, numeric, computed, said, checking=ctx.check_plans)
+    review = _Review(
+        finished, failed_calls, numeric, computed, said, question, checking=checks_answers(ctx)
+    )
     objections = review.objections(text) if text else None
     if objections is not None:
         again = yield from ask(
@@ -112,6 +116,20 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
 
 
+def checks_answers(ctx: AgentContext) -> bool:
+    """Whether the joiner holds answers to the results (`check_answers`, resolved).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.joiner import checks_answers
+
+        assert checks_answers(ctx) is ctx.options.check_answers  # when given
+        ```
+    """
+    chosen = ctx.options.check_answers
+    return is_embedded_model(ctx.model) if chosen is None else chosen
+
+
 @dataclass(frozen=True)
 class _Objections:
     """What is wrong with an answer, to send it back once."""
@@ -121,10 +139,11 @@ class _Objections:
     contradicted: list[str]
     unstated: list[str]
     left_out: list[str]
+    unanswered: list[str]
 
     def count(self) -> int:
         kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
-        return sum(len(kind) for kind in kinds)
+        return sum(len(kind) for kind in kinds) + len(self.unanswered)
 
     def __lt__(self, other: _Objections) -> bool:
         return self.count() < other.count()
@@ -137,6 +156,7 @@ class _Objections:
             contradicted=self.contradicted,
             unstated=self.unstated,
             left_out=self.left_out,
+            unanswered=self.unanswered,
         )
 
 
@@ -145,9 +165,9 @@ class _Review:
     """Holds an answer's claims to the results.
 
     Always, when calls failed: no value for them, and each named. With `checking` (the
-    answer checks of small models, following `check_plans`): every number it states is
-    supported, no comparison is contradicted, a computed value is stated, and no numeric
-    result is left out (`missing_results`).
+    answer checks of small models, `check_answers`): every number it states is
+    supported, no comparison is contradicted, a comparison the question asks is made, a
+    computed value is stated, and no numeric result is left out (`missing_results`).
     """
 
     finished: Mapping[str, Any]
@@ -155,6 +175,7 @@ class _Review:
     numeric: Mapping[str, tuple[Call, float]]
     computed: list[Fact]
     conversation: str
+    question: str
     checking: bool
 
     def objections(self, text: str) -> _Objections | None:
@@ -169,14 +190,16 @@ class _Review:
         contradicted: list[str] = []
         unstated: list[str] = []
         left_out: list[str] = []
+        unanswered: list[str] = []
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric)
+            unanswered = unanswered_comparisons(self.question, text, self.numeric)
             if self.computed and not any(mentions(text, f.value) for f in self.computed):
                 unstated = [fact.text for fact in self.computed]
             elif not self.computed:  # an amount's answer need not repeat the rate
                 missing = missing_results(text, self.finished)
                 left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
-        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out)
+        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out, unanswered)
         return found if found.count() else None
 
 
@@ -197,4 +220,4 @@ def folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:
         return described(call)
 
 
-__all__ = ["described", "folded_prompt", "join"]
+__all__ = ["checks_answers", "described", "folded_prompt", "join"]

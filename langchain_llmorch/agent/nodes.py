@@ -49,6 +49,7 @@ from langchain_llmorch.errors import (
     PlanValidationError,
     RecoveryExhaustedError,
 )
+from langchain_llmorch.local.grammar import uses_plan_grammar
 from langchain_llmorch.plan.frg import FRG, build_frg
 from langchain_llmorch.plan.language import Call, Plan, parse_plan
 
@@ -78,6 +79,7 @@ def _planner_prompt(
         ctx.tools,
         system_prompt=ctx.system_prompt,
         structured=ctx.planning == "structured" if structured is None else structured,
+        answer_step=not uses_plan_grammar(ctx),
     )
 
 

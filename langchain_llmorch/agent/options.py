@@ -46,8 +46,9 @@ class AgentOptions:
     self_kind: ToolKind = "inout"
     """The kind of the built-in `self` tool: `"compute"` when the model runs on this CPU."""
     planning: Planning = "auto"
-    """`"text"` (plan language), `"structured"` (JSON-schema output) or `"auto"`:
-    structured for models with JSON-schema constrained decoding, else text."""
+    """`"text"` (plan language), `"structured"` (JSON-schema output) or `"auto"`: text
+    under a grammar when `plan_grammar` is on (the embedded model), else structured for
+    models with JSON-schema constrained decoding, else text."""
     max_repairs: int = 2
     """Compile-time repairs of a faulty plan."""
     max_replans: int = 1
@@ -67,6 +68,17 @@ class AgentOptions:
     check_plans: bool | None = None
     """Send a doubtful first plan back for one repair (`agent.checks`). `None`: on for
     the embedded model, off for others."""
+    check_answers: bool | None = None
+    """Hold the answer's claims to the results (every number it states is supported, no
+    comparison is contradicted, a computed amount is stated, no numeric result is left
+    out) and send a contradicted answer back once with the contradiction stated
+    (`agent.joiner`). `None`: on for the embedded model, off for others. Answers that
+    give values for failed calls are held to the results whatever this says."""
+    plan_grammar: bool | None = None
+    """Send text plan requests with a llama.cpp grammar made from the tools
+    (`local.grammar`), so that the model cannot write a line the plan language rejects.
+    Only llama.cpp servers take it. `None`: on for the embedded model, off for others. When
+    on, `planning="auto"` plans in text."""
     append_results: bool | None = None
     """Add the numeric results the answer leaves out after it, as a `(Results: ...)` note.
     `None`: on for the embedded model only (its answers drop numbers); never applied to
@@ -83,7 +95,7 @@ class AgentOptions:
         _check_type("replan_temperature", self.replan_temperature, (int, float))
         for name in ("raise_on_failure", "approve_plan", "stream_plan"):
             _check_type(name, getattr(self, name), bool)
-        for name in ("check_plans", "append_results"):
+        for name in ("check_plans", "check_answers", "plan_grammar", "append_results"):
             if getattr(self, name) is not None:
                 _check_type(name, getattr(self, name), bool)
         for name in ("system_prompt", "base_url"):
@@ -118,6 +130,8 @@ class LLMOrchOptions(TypedDict, total=False):
     approve_plan: bool
     stream_plan: bool
     check_plans: bool | None
+    check_answers: bool | None
+    plan_grammar: bool | None
     append_results: bool | None
     max_processors: int | None
     """Compute calls allowed at once (default: this process's usable CPUs)."""

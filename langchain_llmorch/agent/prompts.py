@@ -41,6 +41,20 @@ s1: tool_name(argument_name=value, ...)
   call that words the final answer from the results it needs.
 - Write the plan once, then the line {END_OF_PLAN} and nothing else."""
 
+GRAMMAR_PLAN_RULES = f"""\
+Write a plan: one tool call per line, exactly in this form:
+s1: tool_name(argument_name=value, ...)
+- Call only the tools the question needs, with the numbers and names it gives, copied
+  exactly.
+- Give every call a new id: s1, s2, s3, ... in order.
+- To pass an earlier call's result, write its id: `argument_name=s1`.
+- Calls that do not depend on each other run at the same time: do not chain them.
+- The answer is worded from the results afterwards: write only the calls, then the line
+  {END_OF_PLAN}."""
+"""The text plan rules under a grammar (`local.grammar`): no closing `self` step is asked
+for (the joiner words the answer anyway; the step cost some 20 generated tokens), and the
+form of each line is the grammar's to enforce."""
+
 STRUCTURED_RULES = """\
 Answer with a JSON plan: a list of steps, each one tool call with a new id (s1, s2, ...).
 Call only the tools the question needs, with the numbers and names it gives, copied
@@ -172,7 +186,9 @@ def _question_value(tool: BaseTool, which: int) -> str:
     return f"{arg} {json.dumps(_sample(arg, spec, which))}"
 
 
-def example_plans(tools: Sequence[BaseTool], *, structured: bool = False) -> str:
+def example_plans(
+    tools: Sequence[BaseTool], *, structured: bool = False, answer_step: bool = True
+) -> str:
     """Few-shot examples built from the agent's own tools and argument shapes.
 
     Example:
@@ -187,7 +203,7 @@ def example_plans(tools: Sequence[BaseTool], *, structured: bool = False) -> str
         ```
     """
     blocks = []
-    cases = _example_cases(tools, answer_step=not structured)
+    cases = _example_cases(tools, answer_step=answer_step and not structured)
     for number, (question, steps) in enumerate(cases, start=1):
         if structured:
             plan = json.dumps({"steps": [{"id": i, "tool": t, "args": a} for i, t, a in steps]})
@@ -221,8 +237,12 @@ def planner_messages(
     *,
     system_prompt: str | None = None,
     structured: bool = False,
+    answer_step: bool = True,
 ) -> list[AnyMessage]:
     """The planner's prompt: tools, rules, examples made from the tools, then the conversation.
+
+    `answer_step=False` (text plans under a grammar) asks for the calls only, without the
+    closing `self` step (`GRAMMAR_PLAN_RULES`).
 
     The conversation is kept verbatim (every message, content blocks and all), as an
     AgentExecutor's model would see it. When it ends with the user's message, one
@@ -230,13 +250,13 @@ def planner_messages(
     `Plan:`): without that cue the 0.5B local model answered with just the end-of-plan marker.
     """
     messages = conversation(messages)
-    rules = STRUCTURED_RULES if structured else PLAN_RULES
+    rules = STRUCTURED_RULES if structured else PLAN_RULES if answer_step else GRAMMAR_PLAN_RULES
     parts = [
         system_prompt or "You are a helpful assistant that answers by planning tool calls.",
         TOOLS_HEADER + "\n" + describe_tools(tools),
         rules,
     ]
-    examples = example_plans(tools, structured=structured)
+    examples = example_plans(tools, structured=structured, answer_step=answer_step)
     if examples:
         parts.append(examples)
     cue: list[AnyMessage] = []
@@ -301,6 +321,7 @@ def joiner_messages(
     failed: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     facts: Sequence[str] = (),
+    orderings: Sequence[str] = (),
 ) -> list[AnyMessage]:
     """The joiner's single request: the question, the results, and the folded answer steps.
 
@@ -317,6 +338,8 @@ def joiner_messages(
         notes: facts about how the results were found (what recovery looked up instead).
         facts: values computed from the results for the answer to copy (`agent.facts`:
             an amount the question gives times a looked-up rate).
+        orderings: results compared, in words, when the question asks which is larger
+            (`claims.orderings`: "Venus (8.87) is larger than Mars (3.72)").
     """
     messages = conversation(messages)
     question = last_question(messages)
@@ -325,6 +348,11 @@ def joiner_messages(
     extremes = _extremes(results)
     if extremes:
         parts.append(extremes)
+    if orderings:  # small models copy a sentence better than they compare numbers
+        parts.append(
+            "Compared (the question asks which is larger or smaller: say it, with both "
+            "numbers):\n" + "\n".join(f"- {line}" for line in orderings)
+        )
     if facts:
         parts.append(
             "Computed from the results (if the question asks for one, state its value):\n"
@@ -373,6 +401,7 @@ def _short(value: Any, limit: int = 400) -> str:
 
 __all__ = [
     "END_OF_PLAN",
+    "GRAMMAR_PLAN_RULES",
     "JOINER_RULES",
     "PLAN_RULES",
     "STRUCTURED_RULES",

@@ -38,6 +38,7 @@ from langchain_llmorch.agent.streaming import Feed, PlanLines, PlanningSink, new
 from langchain_llmorch.engine.events import RunResult, StreamEvent, event
 from langchain_llmorch.engine.orchestrator import Extension
 from langchain_llmorch.errors import LLMOrchError
+from langchain_llmorch.local.grammar import text_plan_constraint
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
@@ -147,7 +148,7 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
     if request.structured:
         model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
     elif request.stop:
-        model = model.bind(stop=request.stop)
+        model = model.bind(stop=request.stop, **text_plan_constraint(ctx, request.kind))
     return cast("Runnable[Any, Any]", mark_model(model, request.kind, request.call_id))
 
 

@@ -110,7 +110,8 @@ class AgentContext:
     """What the nodes need besides the state: the model, the tools, the engine, the options.
 
     Built once by `AgentContext.build`, which resolves what `AgentOptions` leaves open
-    (`planning="auto"`, `check_plans=None`) for this model.
+    (`planning="auto"`, `check_plans=None`) for this model. `planning="auto"` is text
+    when plans go under a grammar (`plan_grammar`: the embedded model by default).
     """
 
     model: BaseChatModel
@@ -136,12 +137,15 @@ class AgentContext:
     ) -> AgentContext:
         """Resolve the options for `model` (logging what `planning="auto"` chose)."""
         planning: PlanningMode
+        embedded = is_embedded_model(model)
         if options.planning == "auto":
             planning, why = choose_planning(model)
+            grammar = embedded if options.plan_grammar is None else options.plan_grammar
+            if grammar:  # text under a grammar: valid lines, half the tokens of JSON
+                planning, why = "text", "its text plans go under a grammar (plan_grammar)"
             _logger.info("planning='auto' chose %s planning: %s", planning, why)
         else:
             planning = options.planning
-        embedded = is_embedded_model(model)
         check = embedded if options.check_plans is None else options.check_plans
         append = embedded if options.append_results is None else options.append_results
         return cls(

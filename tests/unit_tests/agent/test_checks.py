@@ -100,6 +100,22 @@ def test_a_doubted_plan_is_repaired_once_and_the_repair_is_kept() -> None:
     assert out["results"] == {"s1": 182.4, "s2": 41.7}
 
 
+def test_a_plan_whose_only_fault_is_a_repeat_runs_without_it_and_without_a_repair() -> None:
+    script = Script('s1: price(symbol="ACME")\ns2: price(symbol="ACME")')
+    agent = create_llmorch_agent(ScriptedChatModel(script), [price], check_plans=True)
+    out = agent.invoke({"messages": [("user", "What does ACME cost?")]})
+    assert [kind for kind, _ in script.requests] == ["plan", "join"]
+    assert out["plan"] == 's1: price(symbol="ACME")'
+    assert out["results"] == {"s1": 182.4}
+
+
+def test_a_repeat_that_a_later_call_uses_is_kept() -> None:
+    from langchain_llmorch.agent.checks import without_repeats
+
+    plan = parse_plan('s1: price(symbol="ACME")\ns2: price(symbol="ACME")\ns3: price(symbol=s2)')
+    assert without_repeats(plan) is None
+
+
 def test_a_plan_that_stays_doubted_after_its_repair_runs() -> None:
     doubted = 's1: price(symbol="ACME", days=12)\ns2: price(symbol="INITECH")'
     script = Script(doubted, doubted)  # the model says the plan is right: it runs

@@ -1,6 +1,6 @@
 """Answers whose claims hold: comparisons, computed amounts, and numbers held to the results.
 
-With `check_plans` (the embedded model's default), the joiner sends an answer back once
+With `check_answers` (the embedded model's default), the joiner sends an answer back once
 when it gets a comparison the wrong way round, leaves out the amount it was computed, or
 states a number nothing supports; a comparison still wrong after that is put right.
 """
@@ -172,9 +172,12 @@ class Answers:
         return self.answers[min(len(self.joins), len(self.answers)) - 1]
 
 
-def _agent(script: Answers, *, check: bool = True) -> Any:
+def _agent(script: Answers, *, check: bool | None = True, **options: Any) -> Any:
     return create_llmorch_agent(
-        ScriptedChatModel(script), [height, factor], check_plans=check, append_results=False
+        ScriptedChatModel(script, **options),
+        [height, factor],
+        check_answers=check,
+        append_results=False,
     )
 
 
@@ -220,6 +223,37 @@ def test_without_answer_checks_a_wrong_comparison_stays_the_models_words() -> No
     assert len(script.joins) == 1
 
 
+WRONG = "Kangchenjunga (8586) is higher than K2 (8611)."
+
+
+def test_answer_checks_are_their_own_switch_not_the_plan_checks() -> None:
+    script = Answers(MOUNTAINS, WRONG)
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [height], check_plans=True, check_answers=False
+    )
+    out = agent.invoke({"messages": [("user", "Which is higher?")]})
+    assert out["messages"][-1].text.startswith(WRONG)
+    assert len(script.joins) == 1
+    script = Answers(MOUNTAINS, WRONG)
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [height], check_plans=False, check_answers=True
+    )
+    agent.invoke({"messages": [("user", "Which is higher?")]})
+    assert len(script.joins) == 2
+
+
+@pytest.mark.parametrize("embedded", [True, False])
+def test_answer_checks_default_to_on_for_the_embedded_model_only(*, embedded: bool) -> None:
+    from langchain_llmorch.local.server import EMBEDDED_MARK
+
+    script = Answers(MOUNTAINS, WRONG)
+    metadata = {EMBEDDED_MARK: "qwen"} if embedded else {}
+    _agent(script, check=None, metadata=metadata).invoke(
+        {"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]}
+    )
+    assert len(script.joins) == (2 if embedded else 1)
+
+
 def test_a_right_answer_costs_one_request() -> None:
     script = Answers(MOUNTAINS, "K2 (8611 m) is higher than Kangchenjunga (8586 m).")
     _agent(script).invoke({"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]})
@@ -254,3 +288,41 @@ def test_an_amount_of_something_a_call_looks_up_is_no_doubt(
 
     doubts = plan_doubts(parse_plan(plan), question, {}, question=question)
     assert bool(doubts) is doubted
+
+
+def test_a_comparison_asked_and_not_made_goes_back_once_with_the_truth_stated() -> None:
+    script = Answers(
+        MOUNTAINS,
+        "K2 is 8611 metres high. Kangchenjunga is 8586 metres high.",
+        "K2 (8611 m) is higher than Kangchenjunga (8586 m).",
+    )
+    out = _agent(script).invoke({"messages": [("user", "Which is higher, K2 or Kangchenjunga?")]})
+    assert out["messages"][-1].text == "K2 (8611 m) is higher than Kangchenjunga (8586 m)."
+    assert "does not say which is larger: the results say K2 (8611)" in script.joins[1]
+
+
+def test_no_comparison_is_asked_for_when_the_question_asks_none() -> None:
+    from langchain_llmorch.agent.claims import unanswered_comparisons
+
+    said = "K2 is 8611 metres high. Kangchenjunga is 8586 metres high."
+    assert unanswered_comparisons("How high are K2 and Kangchenjunga?", said, PAIR) == []
+    assert unanswered_comparisons("Which is higher, K2 or Kangchenjunga?", said, PAIR) == [
+        "the results say K2 (8611) is larger than Kangchenjunga (8586)"
+    ]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_with_answer_checks_the_joiner_is_shown_the_results_compared_in_words(
+    *, check: bool
+) -> None:
+    script = Answers(MOUNTAINS, "K2 (8611 m) is higher than Kangchenjunga (8586 m).")
+    _agent(script, check=check).invoke({"messages": [("user", "Which is higher?")]})
+    shown_in_words = "- K2 (8611) is larger than Kangchenjunga (8586)" in script.joins[0]
+    assert shown_in_words is check
+    assert "Largest: height(mountain=" in script.joins[0]
+
+
+def test_a_question_that_asks_no_comparison_is_shown_none_in_words() -> None:
+    script = Answers(MOUNTAINS, "K2 is 8611 m high and Kangchenjunga 8586 m.")
+    _agent(script).invoke({"messages": [("user", "How high are K2 and Kangchenjunga?")]})
+    assert "is larger than" not in script.joins[0]

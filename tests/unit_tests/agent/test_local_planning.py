@@ -40,7 +40,7 @@ def test_the_embedded_model_makes_the_right_calls_and_reports_their_numbers(
     agent: Any, question: Question
 ) -> None:
     state = agent.invoke({"messages": [("user", question.text)]})
-    assert state["planning"] == "structured"  # what planning="auto" picks for llama.cpp
+    assert state["planning"] == "text"  # planning="auto": text under the plan grammar
     assert ran_calls(state) == {
         (t, a, v.lower() if isinstance(v, str) else v) for t, a, v in question.calls
     }

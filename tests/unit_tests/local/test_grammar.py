@@ -1,0 +1,139 @@
+"""Text plans under a llama.cpp grammar made from the tools (`local.grammar`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+
+from langchain_llmorch import compute, create_llmorch_agent, inout
+from langchain_llmorch.agent.prompts import GRAMMAR_PLAN_RULES, PLAN_RULES
+from langchain_llmorch.errors import OptionValueError
+from langchain_llmorch.local.grammar import plan_grammar
+from langchain_llmorch.local.server import EMBEDDED_MARK
+from langchain_llmorch.testing import ScriptedChatModel, request_kind
+
+
+@inout
+def height(mountain: str) -> int:
+    """The height of a mountain, in metres."""
+    return {"K2": 8611, "Denali": 6190}[mountain]
+
+
+@compute
+def energy(appliance: str, hours: float, rounded: bool = False) -> float:
+    """Kilowatt-hours an appliance uses in some hours."""
+    return 1.5 * hours if not rounded else round(1.5 * hours)
+
+
+def _rules(grammar: str) -> dict[str, str]:
+    return dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
+
+
+def test_each_tool_is_called_with_its_own_arguments_in_order() -> None:
+    rules = _rules(plan_grammar([height, energy], max_steps=3))
+    assert rules["t0-1"] == '"height(" "mountain=" str ")"'
+    # required first, the optional one may follow; step 1 may refer to nothing
+    assert rules["t1-1"] == '"energy(" "appliance=" str ", hours=" num (", rounded=" bool)? ")"'
+    assert rules["t1-3"].count("ref3") == 3
+
+
+def test_ids_come_in_order_and_refer_only_to_earlier_ones() -> None:
+    rules = _rules(plan_grammar([height], max_steps=3))
+    assert rules["root"] == "step1"
+    assert rules["step1"] == '"s1: " call1 "\\n" (step2 | end)'
+    assert rules["step3"] == '"s3: " call3 "\\n" end'
+    assert rules["ref3"] == '"s1" | "s2"'
+    assert "ref1" not in rules
+    assert rules["end"] == '"<END_OF_PLAN>"'
+
+
+def test_every_rule_used_is_defined() -> None:
+    grammar = plan_grammar([height, energy])
+    rules = _rules(grammar)
+    bare = re.sub(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[0-9,]*\}', " ", " ".join(rules.values()))
+    used = set(re.findall(r"[a-z][a-z0-9-]*", bare))
+    assert used <= set(rules), used - set(rules)
+
+
+@pytest.mark.parametrize(("tools", "steps"), [([], 8), ([height], 0)])
+def test_no_tool_or_no_step_is_a_clear_error(tools: list[Any], steps: int) -> None:
+    with pytest.raises(OptionValueError, match="at least"):
+        plan_grammar(tools, max_steps=steps)
+
+
+SENT: list[tuple[str, dict[str, Any], str]] = []
+
+
+class Recording(ScriptedChatModel):
+    """Records each request's kind, keyword arguments and first message."""
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        kind = (run_manager.metadata if run_manager else {}).get("llmorch_request", "?")
+        SENT.append((kind, {"stop": stop, **kwargs}, messages[0].text))
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def _script(messages: list[BaseMessage]) -> str:
+    if request_kind(messages) == "plan":
+        return 's1: height(mountain="K2")\ns2: height(mountain="Denali")\n'
+    return "K2 is 8611 metres high and Denali 6190."
+
+
+@pytest.mark.parametrize(
+    ("embedded", "option", "sent"),
+    [(True, None, True), (False, None, False), (True, False, False), (False, True, True)],
+)
+def test_text_plans_carry_the_grammar_for_the_embedded_model_or_when_asked(
+    *, embedded: bool, option: bool | None, sent: bool
+) -> None:
+    SENT.clear()
+    metadata = {EMBEDDED_MARK: "qwen"} if embedded else {}
+    model = Recording(_script, metadata=metadata)
+    agent = create_llmorch_agent(model, [height], planning="text", plan_grammar=option)
+    agent.invoke({"messages": [("user", "How high are K2 and Denali?")]})
+    kinds = [kind for kind, _, _ in SENT]
+    assert kinds == ["plan", "join"]
+    (_, plan, system), (_, join, _) = SENT
+    assert plan["stop"] == ["<END_OF_PLAN>"]
+    assert ("extra_body" in plan) is sent
+    assert "extra_body" not in join
+    if sent:  # the grammar, and a prompt that asks for the calls only
+        assert '"height(" "mountain="' in plan["extra_body"]["grammar"]
+        assert GRAMMAR_PLAN_RULES in system
+        assert "self(" not in system.split("Example 1", 1)[1]
+    else:
+        assert PLAN_RULES in system
+
+
+@pytest.mark.parametrize(
+    ("embedded", "option", "planning"),
+    [
+        (True, None, "text"),
+        (True, False, "structured"),
+        (False, None, "structured"),
+        (False, True, "text"),
+    ],
+)
+def test_auto_planning_is_text_when_plans_go_under_the_grammar(
+    *, embedded: bool, option: bool | None, planning: str
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    from langchain_llmorch import Orchestrator
+    from langchain_llmorch.agent.options import AgentOptions
+    from langchain_llmorch.agent.state import AgentContext
+
+    metadata = {EMBEDDED_MARK: "qwen"} if embedded else {}
+    model = ChatOpenAI(model="m", api_key="x", metadata=metadata)  # type: ignore[arg-type]
+    options = AgentOptions(plan_grammar=option)
+    assert AgentContext.build(model, [height], Orchestrator(), options).planning == planning
