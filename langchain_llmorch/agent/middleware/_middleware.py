@@ -7,8 +7,10 @@ writes a whole plan and each call waits for its inputs (`_plan_first`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -434,8 +436,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
+            run.returned(call_id)
+            time.sleep(run.before_raise(call_id))  # the calls it used are recorded first
             raise
         self._settle(run, call_id, result, box)
+        run.returned(call_id)
         return result
 
     async def awrap_tool_call(
@@ -474,8 +479,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         except BaseException as err:
             run.raised.add(call_id)
             run.finish(call_id, error=err)
+            run.returned(call_id)
+            await asyncio.sleep(await asyncio.to_thread(run.before_raise, call_id))
             raise
         self._settle(run, call_id, result, box)
+        run.returned(call_id)
         return result
 
 

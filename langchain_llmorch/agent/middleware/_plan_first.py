@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
@@ -62,6 +63,16 @@ ID_PREFIX = "llmorch"
 MAX_RUNS = 256
 """Plan runs a middleware keeps: a run stays until its calls are done (or a resume may
 need it); past this many, the oldest is dropped (a resume of it rebuilds it)."""
+COMMIT_GRACE = 0.25
+"""Seconds a call that raises out of the agent waits after the calls it used returned.
+
+LangGraph records a finished tool task just after its tool returns, and on the first task
+that raises it stops the step: a task not yet recorded then runs again on resume. A call
+sees its inputs' results the moment they exist, before their tasks are recorded, so before it
+raises it gives those tasks this long to be recorded. It narrows that window, it cannot
+close it: LangGraph has no hook for "this task was recorded". Only raising calls wait."""
+RETURN_WAIT = 5.0
+"""Seconds a raising call waits at most for a call it used to return from its tool task."""
 RESUME_GRACE = 5.0
 """Seconds a call of a rebuilt run waits for a call it needs to start in this process
 before deciding that call finished elsewhere: every task of a LangGraph step starts at
@@ -167,6 +178,8 @@ class PlanRun:
         self.rebuilt = rebuilt
         self._results: dict[str, Future[Any]] = {c: Future() for c in self.calls}
         self._started = {c: threading.Event() for c in self.calls}
+        self._returned = {c: threading.Event() for c in self.calls}
+        self._returned_at: dict[str, float] = {}
         self._lock = threading.Lock()
         self.raised: set[str] = set()
         """Calls whose tool raised out of the agent (their step may run again)."""
@@ -222,6 +235,24 @@ class PlanRun:
                 future.set_result(value)
             else:
                 future.set_exception(error)
+
+    def returned(self, call_id: str) -> None:
+        """The call's tool task is past the middleware (LangGraph records it next)."""
+        self._returned_at[call_id] = time.monotonic()
+        self._returned[call_id].set()
+
+    def before_raise(self, call_id: str) -> float:
+        """Seconds `call_id` should wait before raising, so the calls it used are recorded.
+
+        Waits (this thread) for those calls to return from their tool tasks first; see
+        `COMMIT_GRACE`.
+        """
+        last = 0.0
+        for parent in self.calls[call_id].references():
+            if parent in self.calls and self._started[parent].is_set():
+                self._returned[parent].wait(RETURN_WAIT)
+                last = max(last, self._returned_at.get(parent, 0.0))
+        return max(0.0, last + COMMIT_GRACE - time.monotonic()) if last else 0.0
 
     def _parents(self, call_id: str, pending: set[str]) -> list[str]:
         """The calls `call_id` needs; those that will not run now are failed first."""

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from langchain.agents import create_agent
 from langchain.agents.middleware import (
+    AgentMiddleware,
     HumanInTheLoopMiddleware,
     ModelCallLimitMiddleware,
     ToolCallLimitMiddleware,
@@ -251,6 +252,59 @@ def test_resume_after_a_failure_does_not_run_finished_calls_again(
     assert calls.keys == [key, key]
     assert out["messages"][-1].text.startswith("answer: ")
     assert f"lookup=value of {key}" in out["messages"][-1].text
+
+
+class SlowToReturn(AgentMiddleware):
+    """Holds each finished `count_spin` task a moment after its tool returned, as a busy
+    machine may, and notes when each task leaves (returns or raises)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left: list[str] = []
+
+    def wrap_tool_call(self, request: Any, handler: Any) -> Any:
+        name = request.tool_call["name"]
+        try:
+            result = handler(request)
+        except Exception:
+            self.left.append(f"{name} raised")
+            raise
+        if name == "count_spin":
+            time.sleep(0.1)
+        self.left.append(f"{name} returned")
+        return result
+
+
+def test_a_failing_call_lets_the_tasks_of_the_calls_it_used_finish_before_it_raises(
+    planning: LLMOrchMiddleware,
+) -> None:
+    """LangGraph stops a step at the first task that raises; a task still running then (the
+    result of a call it used already handed over) could lose its result: it runs again."""
+    calls = Calls()
+    calls.fail_next = True
+    spins: list[int] = []
+
+    @inout
+    def count_spin(n: int) -> int:
+        """Counts its runs."""
+        spins.append(n)
+        return spin.func(n)
+
+    plan = f's1: count_spin(n={A})\ns2: count_spin(n={B})\ns3: lookup(key="{{s1}} {{s2}}")'
+    model = ScriptedChatModel(lambda m: plan if request_kind(m) == "plan" else answer(m))
+    slow = SlowToReturn()
+    agent = create_agent(
+        model,
+        [count_spin, calls.tools()[1]],
+        middleware=[slow, planning],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "t"}}
+    with pytest.raises(ConnectionError):
+        agent.invoke(QUESTION, config)
+    assert slow.left == ["count_spin returned", "count_spin returned", "lookup raised"]
+    agent.invoke(None, config)  # resume: only s3 runs again
+    assert sorted(spins) == [A, B]
 
 
 def test_resumed_elsewhere_a_call_whose_input_finished_there_fails_typed(
