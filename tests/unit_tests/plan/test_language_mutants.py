@@ -7,7 +7,10 @@ which literals are accepted, and where an error points.
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_llmorch import parse_plan
+from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.expressions import Ref, Template
 
 
@@ -32,3 +35,23 @@ def test_a_braced_name_is_a_reference_only_when_it_names_a_call() -> None:
 def test_an_id_keeps_every_character_in_a_string_reference() -> None:
     assert arg('X1: f(y=1)\ns2: f(x="{X1}")') == Template((Ref("X1"),))
     assert arg('XX: f(y=1)\ns2: f(x="a {XX}")') == Template(("a ", Ref("XX")))
+
+
+def test_a_call_renders_its_positional_then_keyword_arguments() -> None:
+    (call,) = parse_plan('s1: f(1, "a", x=[2], y=s0)').calls
+    assert call.render() == 's1: f(1, "a", x=[2], y=s0)'
+
+
+def test_an_error_on_a_continuation_line_points_at_that_line() -> None:
+    text = "s1: f(x=1)\n\ns2: f(x=1,\n  y=a.b)"
+    with pytest.raises(PlanSyntaxError) as err:
+        parse_plan(text)
+    assert (err.value.line, err.value.column) == (4, 5)
+    assert err.value.text == "f(x=1,\n  y=a.b)"
+
+
+def test_an_error_on_the_first_line_counts_columns_from_the_call() -> None:
+    with pytest.raises(PlanSyntaxError) as err:
+        parse_plan("s1: f(x=1)\ns22:  f(x=a.b)")
+    # `s22:  ` is 6 characters: the call starts at column 7, `a.b` 4 further on.
+    assert (err.value.line, err.value.column) == (2, 11)
