@@ -15,6 +15,7 @@ from langchain_llmorch.engine.scheduling import (
     DEFAULT_COMPUTE_SECONDS,
     DEFAULT_INOUT_SECONDS,
     EMA_WEIGHT,
+    MAX_PERTURBATIONS,
     DurationModel,
     choose_order,
     lower_bound,
@@ -22,6 +23,7 @@ from langchain_llmorch.engine.scheduling import (
     simulate,
 )
 from langchain_llmorch.plan.frg import FRG
+from langchain_llmorch.plan.language import Plan
 from tests.unit_tests._work import ALL
 from tests.unit_tests.engine._resource_tools import append_line, idle, on_cpu, on_gpu
 
@@ -115,3 +117,27 @@ def test_resources_are_simulated_even_with_a_processor_per_call() -> None:
     frg = frg_of("g1: on_gpu()\ng2: on_gpu()")
     choice = choose_order(frg, {"g1": 1.0, "g2": 1.0}, 2, capacities={"gpu": 1})
     assert choice.makespan == 2.0
+
+
+def test_an_empty_plan_is_scheduled_in_no_time() -> None:
+    choice = choose_order(build_frg(Plan(calls=()), []), {}, 2)
+    assert (choice.name, choice.makespan, choice.lower_bound) == ("fifo", 0.0, 0.0)
+
+
+def test_the_critical_path_wins_when_plan_order_starts_the_chain_late() -> None:
+    frg = frg_of("a1: on_cpu()\na2: on_cpu()\nc1: on_cpu()\nc2: on_cpu(tag=c1)\nc3: on_cpu(tag=c2)")
+    choice = choose_order(frg, dict.fromkeys(frg.calls, 1.0), 2)
+    assert choice.candidates == {"fifo": 4.0, "critical_path": 3.0}
+    assert choice.name == "critical_path"
+    assert choice.makespan == choice.lower_bound == 3.0
+
+
+def test_the_search_tries_at_most_the_documented_number_of_perturbations() -> None:
+    # 21 equal calls on 2 processors: no order reaches the bound (10.5), so the search
+    # runs to its cap; critical path and LPT rank like FIFO and are not tried again.
+    text = "\n".join(f"c{i}: on_cpu()" for i in range(21))
+    frg = frg_of(text)
+    choice = choose_order(frg, dict.fromkeys(frg.calls, 1.0), 2)
+    assert len(choice.candidates) == 1 + MAX_PERTURBATIONS
+    assert set(choice.candidates.values()) == {11.0}
+    assert choice.name == "fifo"
