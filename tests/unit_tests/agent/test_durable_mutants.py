@@ -8,14 +8,20 @@ recovery, finished calls are kept and only the rest are issued).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
+from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER as KEY
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.func import entrypoint
 
 from langchain_llmorch import build_frg, parse_plan
-from langchain_llmorch.agent.durable import CallLedger, InterruptInComputeError, settle
+from langchain_llmorch.agent.durable import (
+    CallLedger,
+    InterruptInComputeError,
+    ResultNotStorableError,
+    settle,
+)
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.plan.frg import FRG
 from tests.unit_tests._work import ALL
@@ -56,17 +62,65 @@ def test_a_changed_ancestor_changes_the_inputs_of_every_descendant() -> None:
 
 
 def test_only_the_graph_context_error_of_a_compute_call_is_explained() -> None:
-    frg = build_frg(parse_plan("s1: add(a=1)\ns2: add(a=2)\ns3: add(a=3)"), ALL)
+    text = 's1: add(a=1)\ns2: add(a=2)\ns3: add(a=3)\ns4: self(prompt="x")'
+    frg = build_frg(parse_plan(text), ALL)
     own = RuntimeError("the tool's own failure")
     outside = RuntimeError("Called get_config outside of a runnable context")
     other = ValueError("outside of a runnable context")
-    run = settle(RunResult(errors={"s1": own, "s2": outside, "s3": other}), frg)
+    inout = RuntimeError("Called get_config outside of a runnable context")
+    run = settle(RunResult(errors={"s1": own, "s2": outside, "s3": other, "s4": inout}), frg)
     assert run.errors["s1"] is own
     assert isinstance(run.errors["s2"], InterruptInComputeError)
-    assert "s2: compute tool 'add' called interrupt()" in str(run.errors["s2"])
+    said = str(run.errors["s2"])
+    assert said.startswith("s2: compute tool 'add' called interrupt()")
+    assert said.endswith("Make the tool inout, or ask before the plan runs (approve_plan=True).")
     assert run.errors["s3"] is other
+    assert run.errors["s4"] is inout  # an inout call runs in the graph: its error stands
+
+
+class _Refuses:
+    """A serializer that cannot store anything."""
+
+    def dumps_typed(self, value: object) -> tuple[str, bytes]:
+        msg = f"cannot store {type(value).__name__}"
+        raise TypeError(msg)
+
+
+class _Saver:
+    serde = _Refuses()
+
+
+def test_a_result_the_checkpointer_cannot_store_names_its_call_and_tool() -> None:
+    frg = build_frg(parse_plan('s1: echo(value="k:v (x")'), ALL)
+
+    @entrypoint(checkpointer=InMemorySaver())
+    def issue(_: str, config: RunnableConfig) -> str:
+        ledger = CallLedger(_Refuses())
+        ledger.issue(frg, ["s1"])
+        try:
+            ledger.save("s1", object())
+        except ResultNotStorableError as err:
+            return str(err)
+        finally:
+            ledger.close()
+        return ""
+
+    said = str(issue.invoke("go", {"configurable": {"thread_id": "refused"}}))
+    assert said.startswith("the result of s1 (echo) cannot be saved by the checkpointer: ")
+    assert "TypeError: cannot store dict" in said
+    assert said.endswith("opt in to pickling with serde=JsonPlusSerializer(pickle_fallback=True)")
 
 
 def test_no_ledger_without_a_checkpointer() -> None:
-    config: Any = {"configurable": {}}
-    assert CallLedger.open(config) is None
+    for config in (
+        {},
+        {"configurable": {}},
+        *({"configurable": {KEY: v}} for v in (None, True, False)),
+    ):
+        assert CallLedger.open(cast("Any", config)) is None
+    ledger = CallLedger.open(cast("Any", {"configurable": {KEY: object()}}))
+    assert ledger is not None
+    assert ledger.serde is None  # a checkpointer without a serializer: nothing checked
+    ledger = CallLedger.open(cast("Any", {"configurable": {KEY: _Saver()}}))
+    assert ledger is not None
+    assert isinstance(ledger.serde, _Refuses)
