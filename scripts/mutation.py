@@ -49,6 +49,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "plan/binding.py",
             "plan/language.py",
             "plan/lines.py",
+            "plan/replies.py",
         ],
         ["tests/unit_tests/plan"],
     ),
@@ -56,7 +57,6 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "engine": (
         [
             "engine/_coordinator.py",
-            "engine/scheduling.py",
             "engine/orchestrator.py",
             "engine/events.py",
         ],
@@ -65,6 +65,14 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit_tests/engine/test_coordinator_timing.py",
             "tests/unit_tests/engine/test_scheduling.py",
             "tests/unit_tests/engine/test_orchestrator.py",
+        ],
+    ),
+    "scheduling": (
+        ["engine/scheduling.py"],
+        [
+            "tests/unit_tests/engine/test_scheduling.py",
+            "tests/unit_tests/engine/test_resource_scheduling.py",
+            "tests/unit_tests/engine/test_scheduling_mutants.py",
         ],
     ),
     "calls": (
@@ -86,14 +94,28 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/unit_tests/processes"],
     ),
     "agent": (
-        ["agent/recovery.py", "agent/durable.py", "agent/answer.py", "agent/claims.py"],
+        ["agent/recovery.py"],
         [
             "tests/unit_tests/agent/test_recovery.py",
             "tests/unit_tests/agent/test_recovery_properties.py",
+        ],
+    ),
+    "durable": (
+        ["agent/durable.py"],
+        [
             "tests/unit_tests/agent/test_durable.py",
             "tests/unit_tests/agent/test_durable_plan_changes.py",
+            "tests/unit_tests/agent/test_durable_mutants.py",
+        ],
+    ),
+    "answer": (
+        ["agent/answer.py", "agent/joiner.py", "agent/claims.py"],
+        [
             "tests/unit_tests/agent/test_joiner.py",
             "tests/unit_tests/agent/test_honest_answers.py",
+            "tests/unit_tests/agent/test_claims_answers.py",
+            "tests/unit_tests/agent/test_answer_mutants.py",
+            "tests/unit_tests/agent/test_claims_mutants.py",
         ],
     ),
 }

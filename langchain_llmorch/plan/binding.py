@@ -11,7 +11,7 @@ import contextlib
 from typing import Any
 
 from langchain_core.tools import BaseTool
-from pydantic import TypeAdapter, ValidationError
+from pydantic import RootModel, TypeAdapter, ValidationError
 
 from langchain_llmorch.errors import PlanProblem
 from langchain_llmorch.plan.expressions import (
@@ -156,12 +156,15 @@ def _constant_value(expr: Expr) -> Any:
 def _schema_fields(tool: BaseTool) -> dict[str, tuple[Any, bool]]:
     """Parameter name -> (annotation or None, required), from the tool's args schema."""
     schema = tool.get_input_schema()
+    fields = getattr(schema, "model_fields", {})
+    if isinstance(schema, type) and issubclass(schema, RootModel):  # a JSON-schema tool
+        fields = {}
     out: dict[str, tuple[Any, bool]] = {}
-    for name, info in getattr(schema, "model_fields", {}).items():
+    for name, info in fields.items():
         if name in _INJECTED:
             continue
         out[info.alias or name] = (info.annotation, info.is_required())
-    if not out and not getattr(schema, "model_fields", None):
+    if not out and not fields:
         for name, prop in tool.args.items():
             out[name] = (None, "default" not in prop)
     return out
