@@ -6,6 +6,7 @@ A plain tool-calling model needs three turns for it; the planner writes one plan
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -274,9 +275,22 @@ class SlowToReturn(AgentMiddleware):
         self.left.append(f"{name} returned")
         return result
 
+    async def awrap_tool_call(self, request: Any, handler: Any) -> Any:
+        name = request.tool_call["name"]
+        try:
+            result = await handler(request)
+        except Exception:
+            self.left.append(f"{name} raised")
+            raise
+        if name == "count_spin":
+            await asyncio.sleep(0.1)
+        self.left.append(f"{name} returned")
+        return result
 
-def test_a_failing_call_lets_the_tasks_of_the_calls_it_used_finish_before_it_raises(
-    planning: LLMOrchMiddleware,
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_failing_call_lets_the_tasks_of_the_calls_it_used_finish_before_it_raises(
+    planning: LLMOrchMiddleware, mode: str
 ) -> None:
     """LangGraph stops a step at the first task that raises; a task still running then (the
     result of a call it used already handed over) could lose its result: it runs again."""
@@ -300,8 +314,15 @@ def test_a_failing_call_lets_the_tasks_of_the_calls_it_used_finish_before_it_rai
         checkpointer=InMemorySaver(),
     )
     config = {"configurable": {"thread_id": "t"}}
+
+    async def first_run() -> None:
+        if mode == "sync":
+            agent.invoke(QUESTION, config)
+        else:
+            await agent.ainvoke(QUESTION, config)
+
     with pytest.raises(ConnectionError):
-        agent.invoke(QUESTION, config)
+        await first_run()
     assert slow.left == ["count_spin returned", "count_spin returned", "lookup raised"]
     agent.invoke(None, config)  # resume: only s3 runs again
     assert sorted(spins) == [A, B]
