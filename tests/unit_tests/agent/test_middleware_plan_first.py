@@ -17,6 +17,7 @@ from langchain.agents.middleware import (
     AgentMiddleware,
     HumanInTheLoopMiddleware,
     ModelCallLimitMiddleware,
+    SummarizationMiddleware,
     ToolCallLimitMiddleware,
 )
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -419,3 +420,36 @@ def test_self_steps_ask_the_agents_model_and_answer_steps_fold(
     assert "s4: self(" in plan_turn.text  # the answering turn sees the step it is to do
     assert not any(p.startswith("Say ") for p in prompts)
     assert out["messages"][-1].text == answer(out["messages"][:-1])
+
+
+def test_summarization_sees_whole_tool_turns_and_the_answers_stay(
+    planning: LLMOrchMiddleware,
+) -> None:
+    """SummarizationMiddleware cuts the history at a turn boundary: a plan turn's tool calls
+    and their results stay together, or are summarised together, as with plain turns."""
+    outs = {}
+    for label, model, extra in (
+        ("plain", react_model(), []),
+        ("ours", planner_model(), [planning]),
+    ):
+        summarize = SummarizationMiddleware(
+            model=ScriptedChatModel(lambda _: "SUMMARY"),
+            trigger=("messages", 6),
+            keep=("messages", 3),
+        )
+        agent = create_agent(
+            model,
+            Calls().tools(),
+            middleware=[summarize, *extra],
+            checkpointer=InMemorySaver(),
+        )
+        config = {"configurable": {"thread_id": label}}
+        agent.invoke(QUESTION, config)
+        outs[label] = agent.invoke({"messages": [("user", "and again")]}, config)
+    for label, out in outs.items():
+        messages = out["messages"]
+        assert any("SUMMARY" in m.text for m in messages), label  # it did summarise
+        asked = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        assert answered <= asked, label  # no result kept without the call that asked for it
+        assert messages[-1].text.startswith("answer: "), label
