@@ -2,43 +2,38 @@
 
 Tool calls go through `CallRouter` (`_calls`): compute calls on the worker pool, inout
 calls under `max_concurrency` and `call_timeout`. With `plan_first=True` the model node
-writes a whole plan and each call waits for its inputs (`_plan_first`).
+writes a whole plan (here) and each planned call waits for its inputs in its own tool task
+(`_planned_calls`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage
 from langchain_core.runnables import ensure_config
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
-from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
 from langchain_llmorch.agent.answer import answer_steps, runnable_plan
-from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult, failed_message
+from langchain_llmorch.agent.middleware._calls import CallRouter, ToolResult
 from langchain_llmorch.agent.middleware._plan_first import (
-    MAX_RUNS,
     PLAN_KEY,
     PlanFirstState,
     PlanRun,
     bound_plan_text,
     new_plan_id,
-    pending_calls,
     planned_message,
-    split_tool_id,
 )
-from langchain_llmorch.agent.middleware._recovery import Recovery, failed
+from langchain_llmorch.agent.middleware._planned_calls import PlannedCalls
+from langchain_llmorch.agent.middleware._recovery import Recovery
 from langchain_llmorch.agent.middleware._streaming import EarlyCall, EarlyStarts
 from langchain_llmorch.agent.middleware._tools import Captured
 from langchain_llmorch.agent.options import Planning
@@ -47,7 +42,6 @@ from langchain_llmorch.agent.state import choose_planning
 from langchain_llmorch.agent.streaming import streams
 from langchain_llmorch.engine.backend import DEFAULT_MAX_THREADS
 from langchain_llmorch.errors import (
-    DependencyFailedError,
     LLMOrchError,
     OptionValueError,
     PlanSyntaxError,
@@ -58,7 +52,7 @@ from langchain_llmorch.plan.replies import plan_text_of
 from langchain_llmorch.plan.schema import plan_response_format
 from langchain_llmorch.runs import RequestKind, mark_model, request_config
 from langchain_llmorch.self_tool import make_self_tool
-from langchain_llmorch.tools import SELF_TOOL, tools_by_name
+from langchain_llmorch.tools import tools_by_name
 
 ModelResult = ModelResponse[Any] | AIMessage | ExtendedModelResponse[Any]
 
@@ -155,7 +149,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         super().__init__()
         if max_repairs < 0:
             msg = f"max_repairs must be at least 0, not {max_repairs}"
-            raise ValueError(msg)
+            raise OptionValueError(msg)
         if max_recoveries < 0:
             msg = f"max_recoveries must be at least 0, not {max_recoveries}"
             raise OptionValueError(msg)
@@ -176,9 +170,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         self.planning: Planning = planning
         self.max_repairs = max_repairs
         self.max_recoveries = max_recoveries
-        self.recovery = Recovery(self.calls, max_recoveries)
-        self._runs: dict[str, PlanRun] = {}
-        self._runs_lock = threading.Lock()
+        self.planned = PlannedCalls(self.calls, Recovery(self.calls, max_recoveries))
         if tools is not None:
             self.calls.check_tools(tools_by_name(tools).values())
 
@@ -299,10 +291,7 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         run.early.update(started)
         run.model, run.question = request.model, last_question(request.messages)
         run.tools = tools_by_name(_agent_tools(request))
-        with self._runs_lock:
-            self._runs[plan_id] = run
-            while len(self._runs) > MAX_RUNS:
-                self._runs.pop(next(iter(self._runs)))
+        self.planned.add(run)
         message = planned_message(plan_id, run.plan, text)
         update = {PLAN_KEY: {"id": plan_id, "text": bound}}
         return ExtendedModelResponse(
@@ -363,44 +352,6 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
 
     # --- tool calls -------------------------------------------------------------------
 
-    def _plan_of(self, request: ToolCallRequest) -> tuple[PlanRun, str] | None:
-        """The plan run and call id of a planned call (rebuilt from the state if need be)."""
-        found = split_tool_id(request.tool_call.get("id"))
-        if found is None:
-            return None
-        plan_id, call_id = found
-        with self._runs_lock:
-            run = self._runs.get(plan_id)
-            if run is None:
-                saved = (request.state or {}).get(PLAN_KEY) or {}
-                if saved.get("id") != plan_id:
-                    return None
-                run = self._runs[plan_id] = PlanRun(plan_id, saved["text"], rebuilt=True)
-        return (run, call_id) if call_id in run.calls else None
-
-    def _planned_request(
-        self, request: ToolCallRequest, run: PlanRun, args: dict[str, Any]
-    ) -> ToolCallRequest:
-        tool = request.tool
-        if tool is None and request.tool_call["name"] == SELF_TOOL:
-            tool = run.self_tool
-        call = ToolCall(name=request.tool_call["name"], args=args, id=request.tool_call["id"])
-        if tool is None:
-            return request.override(tool_call=call)
-        return request.override(tool_call=call, tool=tool)
-
-    def _settle(self, run: PlanRun, call_id: str, result: ToolResult, box: Captured) -> None:
-        if isinstance(result, ToolMessage) and result.status == "error":
-            run.finish(call_id, error=DependencyFailedError(result.text))
-        elif box.has_value:
-            run.finish(call_id, box.value)
-        else:
-            run.finish(call_id, result.text if isinstance(result, ToolMessage) else None)
-        if run.done:
-            with self._runs_lock:
-                self._runs.pop(run.plan_id, None)
-            self.calls.abort(e.future for e in run.leftovers())
-
     def wrap_tool_call(
         self,
         request: ToolCallRequest,
@@ -410,38 +361,10 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
 
         A call of a plan (plan-first mode) first waits for the results it uses.
         """
-        planned = self._plan_of(request) if self.plan_first else None
+        planned = self.planned.find(request) if self.plan_first else None
         if planned is None:
             return self.calls.run(request, handler, Captured())
-        run, call_id = planned
-        run.begin(call_id)
-        box = Captured()
-        try:
-            pending = pending_calls(request.state["messages"], request.tool_call["id"] or "")
-            try:
-                args = run.arguments(call_id, request.tool_call["args"], pending)
-            except (LLMOrchError, ValueError, KeyError) as err:
-                result: ToolResult = failed_message(request, err)
-            else:
-                planned_request = self._planned_request(request, run, args)
-                started = run.take_early(call_id)
-                try:
-                    result = self.calls.run(planned_request, handler, box, started)
-                except GraphBubbleUp:
-                    raise
-                except Exception as err:
-                    result = self.recovery.run(run, call_id, planned_request, handler, box, err)
-                if failed(result):
-                    result = self.recovery.run(run, call_id, planned_request, handler, box, result)
-        except BaseException as err:
-            run.raised.add(call_id)
-            run.finish(call_id, error=err)
-            run.returned(call_id)
-            time.sleep(run.before_raise(call_id))  # the calls it used are recorded first
-            raise
-        self._settle(run, call_id, result, box)
-        run.returned(call_id)
-        return result
+        return self.planned.run(*planned, request, handler)
 
     async def awrap_tool_call(
         self,
@@ -449,42 +372,10 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         handler: Callable[[ToolCallRequest], Awaitable[ToolResult]],
     ) -> ToolResult:
         """Async `wrap_tool_call`: the same routing, on the event loop."""
-        planned = self._plan_of(request) if self.plan_first else None
+        planned = self.planned.find(request) if self.plan_first else None
         if planned is None:
             return await self.calls.arun(request, handler, Captured())
-        run, call_id = planned
-        run.begin(call_id)
-        box = Captured()
-        try:
-            pending = pending_calls(request.state["messages"], request.tool_call["id"] or "")
-            try:
-                args = await run.aarguments(call_id, request.tool_call["args"], pending)
-            except (LLMOrchError, ValueError, KeyError) as err:
-                result: ToolResult = failed_message(request, err)
-            else:
-                planned_request = self._planned_request(request, run, args)
-                started = run.take_early(call_id)
-                try:
-                    result = await self.calls.arun(planned_request, handler, box, started)
-                except GraphBubbleUp:
-                    raise
-                except Exception as err:
-                    result = await self.recovery.arun(
-                        run, call_id, planned_request, handler, box, err
-                    )
-                if failed(result):
-                    result = await self.recovery.arun(
-                        run, call_id, planned_request, handler, box, result
-                    )
-        except BaseException as err:
-            run.raised.add(call_id)
-            run.finish(call_id, error=err)
-            run.returned(call_id)
-            await asyncio.sleep(await asyncio.to_thread(run.before_raise, call_id))
-            raise
-        self._settle(run, call_id, result, box)
-        run.returned(call_id)
-        return result
+        return await self.planned.arun(*planned, request, handler)
 
 
 def _agent_tools(request: ModelRequest[Any]) -> list[BaseTool]:
