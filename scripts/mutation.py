@@ -109,7 +109,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "answer": (
-        ["agent/answer.py", "agent/joiner.py", "agent/claims.py"],
+        ["agent/answer.py", "agent/joiner.py", "agent/claims.py", "agent/comparisons.py"],
         [
             "tests/unit_tests/agent/test_joiner.py",
             "tests/unit_tests/agent/test_honest_answers.py",

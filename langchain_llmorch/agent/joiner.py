@@ -26,16 +26,18 @@ from langchain_llmorch.agent.answer import (
 )
 from langchain_llmorch.agent.checks import conversation_text
 from langchain_llmorch.agent.claims import (
-    contradicted_comparisons,
-    correct_comparisons,
     correction_request,
-    orderings,
     reason_in_words,
     results_answer,
-    unanswered_comparisons,
     unavailable_sentence,
     unnamed_failures,
     unsupported_numbers,
+)
+from langchain_llmorch.agent.comparisons import (
+    contradicted_comparisons,
+    correct_comparisons,
+    orderings,
+    unanswered_comparisons,
 )
 from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask

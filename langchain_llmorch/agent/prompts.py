@@ -339,7 +339,7 @@ def joiner_messages(
         facts: values computed from the results for the answer to copy (`agent.facts`:
             an amount the question gives times a looked-up rate).
         orderings: results compared, in words, when the question asks which is larger
-            (`claims.orderings`: "Venus (8.87) is larger than Mars (3.72)").
+            (`comparisons.orderings`: "Venus (8.87) is larger than Mars (3.72)").
     """
     messages = conversation(messages)
     question = last_question(messages)

@@ -14,9 +14,11 @@ from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.claims import (
+    unsupported_numbers,
+)
+from langchain_llmorch.agent.comparisons import (
     contradicted_comparisons,
     correct_comparisons,
-    unsupported_numbers,
 )
 from langchain_llmorch.agent.facts import one_step, products, shown
 from langchain_llmorch.agent.prompts import joiner_messages
@@ -302,7 +304,7 @@ def test_a_comparison_asked_and_not_made_goes_back_once_with_the_truth_stated() 
 
 
 def test_no_comparison_is_asked_for_when_the_question_asks_none() -> None:
-    from langchain_llmorch.agent.claims import unanswered_comparisons
+    from langchain_llmorch.agent.comparisons import unanswered_comparisons
 
     said = "K2 is 8611 metres high. Kangchenjunga is 8586 metres high."
     assert unanswered_comparisons("How high are K2 and Kangchenjunga?", said, PAIR) == []

@@ -1,0 +1,243 @@
+"""What an answer claims about which result is larger, held against the results.
+
+`contradicted_comparisons` finds the sentences of an answer that call the smaller of two
+results the larger (or the reverse); `correct_comparisons` rewrites them; `orderings` puts
+a compared pair in words for the joiner to copy; `unanswered_comparisons` finds an answer
+that never says which is larger when the question asks. The numeric claims (values no
+result supports, failed calls not named) are `agent.claims`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from langchain_llmorch.agent.claims import literal_texts
+from langchain_llmorch.plan.language import Call, result_text
+
+_MORE = (
+    "larger|higher|greater|bigger|more|stronger|heavier|taller|longer|warmer|hotter|"
+    "dearer|costlier|farther|further|wider|deeper|older|faster|exceeds?|outweighs?"
+)
+_LESS = (
+    "smaller|lower|less|fewer|weaker|lighter|shorter|colder|cooler|cheaper|nearer|closer|"
+    "narrower|shallower|younger|slower"
+)
+_MOST = "largest|highest|greatest|biggest|most|strongest|heaviest|tallest|longest|warmest|hottest"
+_LEAST = "smallest|lowest|least|fewest|weakest|lightest|shortest|coldest|cheapest|nearest"
+_COMPARATIVE = re.compile(
+    rf"\b(?:(?P<more>{_MORE})|(?P<less>{_LESS})|(?P<most>{_MOST})|(?P<least>{_LEAST}))\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(?:not|n't|never|no)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _mentions_name(sentence: str, name: str) -> list[int]:
+    """Where `sentence` names `name` as a whole word (a number not inside a longer one)."""
+    pattern = rf"(?<![\w.,]){re.escape(name)}(?![\w]|[.,]\d)"
+    return [m.start() for m in re.finditer(pattern, sentence, re.IGNORECASE)]
+
+
+def _named(call: Call, value: float) -> list[str]:
+    """What an answer may call `call`'s subject: its literal arguments, or its result.
+
+    The result as written counts too: "the higher one is 8586".
+    """
+    names = [text.strip() for text in literal_texts(call)]
+    exprs = [*call.args, *call.kwargs.values()]
+    names += [str(e) for e in exprs if isinstance(e, int) and not isinstance(e, bool)]
+    return [*names, result_text(value)] if names else []
+
+
+@dataclass(frozen=True)
+class _Subject:
+    names: tuple[str, ...]
+    value: float
+
+
+def _groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[_Subject]]:
+    """Per tool, the calls with a numeric result and a name, when two or more differ."""
+    by_tool: dict[str, list[_Subject]] = {}
+    for call, value in numeric.values():
+        names = _named(call, value)
+        if names:
+            by_tool.setdefault(call.tool, []).append(_Subject(tuple(names), value))
+    return [g for g in by_tool.values() if len({s.value for s in g}) > 1]
+
+
+def _claim(sentence: str, group: list[_Subject]) -> tuple[_Subject, bool, bool] | None:
+    """(subject, says larger, superlative) of a sentence's first comparison, or None."""
+    found = [(at, s) for s in group for name in s.names for at in _mentions_name(sentence, name)]
+    word = _COMPARATIVE.search(sentence)
+    if not found or word is None:
+        return None
+    before = [(at, s) for at, s in found if at < word.start()]
+    subject = max(before, key=lambda f: f[0])[1] if before else min(found, key=lambda f: f[0])[1]
+    larger = bool(word.group("more") or word.group("most"))
+    if _NEGATION.search(sentence[: word.start()]):
+        larger = not larger
+    return subject, larger, bool(word.group("most") or word.group("least"))
+
+
+def _name(subject: _Subject) -> str:
+    return f"{subject.names[0]} ({result_text(subject.value)})"
+
+
+def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """What the results say, for each comparison in `answer` they contradict.
+
+    Results of the same tool are compared (the gravity of two planets, not a gravity with
+    a mass). A sentence that names one of them and a comparative word ("larger", "more",
+    "cheaper", "highest"...) claims the subject named nearest before the word (else the
+    first after it) is larger or smaller than the others it names (else than the rest),
+    or the largest or smallest; a "not" before the word turns the claim round.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.comparisons import contradicted_comparisons
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        said = "Mars has the stronger gravity."
+        assert contradicted_comparisons(said, numeric) == [
+            "the results say Venus (8.87) is larger than Mars (3.72)"
+        ]
+        assert contradicted_comparisons("Venus has the stronger gravity.", numeric) == []
+        ```
+    """
+    truths: list[str] = []
+    for sentence in _SENTENCE.split(answer):
+        for truth in _truths(sentence, numeric):
+            if truth not in truths:
+                truths.append(truth)
+    return truths
+
+
+def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """What the results say, for each comparison of `sentence` they contradict."""
+    truths = []
+    for group in _groups(numeric):
+        claim = _claim(sentence, group)
+        if claim is None:
+            continue
+        subject, larger, superlative = claim
+        rest = [s for s in group if s is not subject]
+        named = [s for s in rest if any(_mentions_name(sentence, n) for n in s.names)]
+        values = [s.value for s in (named if named and not superlative else rest)]
+        if subject.value > max(values) if larger else subject.value < min(values):
+            continue
+        truths.append(_truth(group))
+    return truths
+
+
+def _truth(group: list[_Subject]) -> str:
+    """What the results say of a group's order."""
+    ranked = sorted(group, key=lambda s: s.value, reverse=True)
+    if len(ranked) == 2:  # noqa: PLR2004 - a pair says it plainly
+        return f"the results say {_name(ranked[0])} is larger than {_name(ranked[1])}"
+    order = ", ".join(_name(s) for s in ranked)
+    return f"the results say, from largest to smallest: {order}"
+
+
+def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+    """Each pair of one tool's named results in order, in words, for the joiner to copy.
+
+    Only when `question` asks which is larger or smaller (`unanswered_comparisons`): shown
+    to a question that asks for the values, the 0.5B model compared them instead.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.comparisons import orderings
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        question = "Which planet has the stronger gravity, Mars or Venus?"
+        assert orderings(question, numeric) == ["Venus (8.87) is larger than Mars (3.72)"]
+        assert orderings("What is the gravity of Mars and of Venus?", numeric) == []
+        ```
+    """
+    if not _ASKS_COMPARISON.search(question):
+        return []
+    pairs = [group for group in _groups(numeric) if len(group) == 2]  # noqa: PLR2004
+    truths = [_truth(group).removeprefix("the results say ") for group in pairs]
+    return [truth[0].upper() + truth[1:] for truth in truths]
+
+
+_ASKS_COMPARISON = re.compile(
+    rf"\b(?:which|whose|who|where)\b.*?\b(?:{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def unanswered_comparisons(
+    question: str, answer: str, numeric: Mapping[str, tuple[Call, float]]
+) -> list[str]:
+    """What the results say, when `question` asks which is larger and `answer` never says.
+
+    A question asks for a comparison when it has "which" (or "whose", "who", "where")
+    before a comparative word ("Which has more divisors, 360 or 840?"). The answer says
+    which when one of its sentences makes a claim that `contradicted_comparisons` reads
+    (right or wrong: a wrong one is that function's to find).
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.comparisons import unanswered_comparisons
+
+        a, b = parse_plan("s1: divisors(n=360)\\ns2: divisors(n=840)").calls
+        numeric = {"s1": (a, 24), "s2": (b, 32)}
+        question = "Which has more divisors, 360 or 840?"
+        said = "360 has 24 divisors. 840 has 32 divisors."
+        assert unanswered_comparisons(question, said, numeric) == [
+            "the results say 840 (32) is larger than 360 (24)"
+        ]
+        assert unanswered_comparisons(question, "840 has more divisors.", numeric) == []
+        ```
+    """
+    groups = _groups(numeric)
+    if not groups or not _ASKS_COMPARISON.search(question):
+        return []
+    sentences = _SENTENCE.split(answer)
+    if any(_claim(sentence, group) for sentence in sentences for group in groups):
+        return []
+    return [_truth(group) for group in groups]
+
+
+def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> str:
+    """`answer`, each sentence with a comparison the results contradict put right.
+
+    The sentence is replaced by what the results say: the last resort, when the model got
+    the comparison wrong twice.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.comparisons import correct_comparisons
+
+        mars, venus = parse_plan('s1: gravity(planet="Mars")\\ns2: gravity(planet="Venus")').calls
+        numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
+        said = "Mars has the stronger gravity. Both were looked up."
+        assert correct_comparisons(said, numeric) == (
+            "The results say Venus (8.87) is larger than Mars (3.72). Both were looked up."
+        )
+        ```
+    """
+    out: list[str] = []
+    for sentence in _SENTENCE.split(answer):
+        truths = _truths(sentence, numeric)
+        put = " ".join(t[0].upper() + t[1:] + "." for t in truths) if truths else sentence
+        if put not in out:
+            out.append(put)
+    return " ".join(out)
+
+
+__all__ = [
+    "contradicted_comparisons",
+    "correct_comparisons",
+    "orderings",
+    "unanswered_comparisons",
+]
