@@ -184,6 +184,10 @@ def test_result_text_keeps_non_ascii_characters() -> None:
     assert result_text(["café", {"ü": "日本"}]) == '["café", {"ü": "日本"}]'
 
 
+def test_result_text_writes_json_keys_of_a_dict() -> None:
+    assert result_text({True: 1, None: [2], 3: "x"}) == '{"true": 1, "null": [2], "3": "x"}'
+
+
 def test_result_text_writes_unknown_objects_as_their_text() -> None:
     assert result_text([dt.date(2026, 12, 7)]) == '["2026-12-07"]'
 
