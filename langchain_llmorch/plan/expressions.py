@@ -152,16 +152,17 @@ def result_text(value: Any) -> str:
     """
     if isinstance(value, str):
         return value
-    for attempt in (value, _readable_ints(value)):
-        if isinstance(attempt, str):
-            return attempt
-        try:
+    for readable in (False, True):
+        try:  # a result that refers to itself, or nests too deep, raises RecursionError
+            attempt = _readable_ints(value) if readable else value
+            if isinstance(attempt, str):
+                return attempt
             return json.dumps(attempt, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             continue
     try:
         return str(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return object.__repr__(value)
 
 
