@@ -45,23 +45,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage
-from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
 from langchain_llmorch.agent.facts import amount_of
 from langchain_llmorch.agent.prompts import last_question
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.tool_inputs import (
+    ToolInputs,
+    tool_defaults,
+    tool_inputs,
+    tool_vocabulary,
+)
 from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan, parse_plan
-from langchain_llmorch.tools import SELF_TOOL
+from langchain_llmorch.tools import BUILTIN_TOOLS
 
 # Numbers a plan may use without the question giving them (a first item, one result).
 _ALWAYS_GROUNDED = frozenset({0.0, 1.0})
-_BUILT_INS = frozenset({SELF_TOOL, "join"})
 
 
 DOUBTS_HEAD = "The plan may not answer the question:"
@@ -100,6 +103,8 @@ def plan_doubts(
         ```python
         from langchain_core.tools import tool
 
+        from langchain_llmorch.agent.tool_inputs import tool_inputs
+
         @tool
         def price(ticker: str) -> float:
             \"\"\"The share price of a stock.\"\"\"
@@ -118,7 +123,7 @@ def plan_doubts(
         doubts.append(f"the question gives {', '.join(unused)}, but no call uses it")
     seen: dict[str, str] = {}
     for call in plan.calls:
-        if call.tool in _BUILT_INS:
+        if call.tool in BUILTIN_TOOLS:
             continue
         own = defaults.get(call.tool, {})
         named = [(None, e) for e in call.args] + list(call.kwargs.items())
@@ -202,7 +207,7 @@ def without_repeats(plan: Plan) -> Plan | None:
     kept = []
     for call in plan.calls:
         body = call.render().split(": ", 1)[1]
-        if call.tool not in _BUILT_INS and body in seen and call.id not in referred:
+        if call.tool not in BUILTIN_TOOLS and body in seen and call.id not in referred:
             continue
         seen.add(body)
         kept.append(call)
@@ -217,7 +222,7 @@ def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> l
     Only what some tool can take (`inputs`) is listed; a plan without tool calls is not
     asked for numbers alone (a year, an amount does not say that a tool is needed).
     """
-    calls = [c for c in plan.calls if c.tool not in _BUILT_INS]
+    calls = [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
     used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
     used_numbers = {abs(n) for n in numbers_in(used)}
     known = vocabulary.lower()
@@ -320,108 +325,6 @@ def _compact(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-@dataclass(frozen=True)
-class ToolInputs:
-    """What the arguments of a set of tools can take (`tool_inputs`).
-
-    Example:
-        ```python
-        inputs = ToolInputs(text=True, free_text=False, numbers=False)
-        assert inputs.takes("INITECH") and not inputs.takes("Hamlet")
-        ```
-    """
-
-    text: bool = True
-    """Some argument takes text: quoted texts and all-caps names (`INITECH`, `SHA-256`)."""
-    free_text: bool = True
-    """Some text argument is not an identifier (`ticker`, `code`): capitalised names."""
-    numbers: bool = True
-    """Some argument takes a number."""
-
-    def takes(self, name: str) -> bool:
-        """Whether some argument can take the name: codes any text, others free text."""
-        return self.text if name.upper() == name else self.free_text
-
-
-def tool_inputs(tools: Sequence[BaseTool]) -> ToolInputs:
-    """What the arguments of the user's tools (not the built-ins) can take.
-
-    An argument without a type takes anything. A text argument whose name or description
-    says it is an identifier (`ticker`, `symbol`, `code`, `id`) takes codes, not names.
-
-    Example:
-        ```python
-        from langchain_core.tools import tool
-
-        @tool
-        def price(ticker: str) -> float:
-            \"\"\"The share price of a stock.\"\"\"
-            return 1.0
-
-        assert tool_inputs([price]) == ToolInputs(text=True, free_text=False, numbers=False)
-        ```
-    """
-    text = free_text = numbers = False
-    for tool in tools:
-        if tool.name in _BUILT_INS:
-            continue
-        for name, schema in tool.args.items():
-            kinds = _kinds(schema)
-            numbers |= "number" in kinds
-            if "text" in kinds:
-                text = True
-                free_text |= not _is_identifier(name, schema)
-    return ToolInputs(text=text, free_text=free_text, numbers=numbers)
-
-
-# Words that make a text argument an identifier: it takes codes (`ACME`), not names.
-_IDENTIFIER_WORDS = frozenset(
-    {"symbol", "ticker", "code", "id", "identifier", "abbreviation", "acronym"}
-)
-
-
-def _is_identifier(name: str, schema: Mapping[str, Any]) -> bool:
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
-    said = f"{spaced} {schema.get('title', '')} {schema.get('description', '')}".lower()
-    return bool(_IDENTIFIER_WORDS & set(re.findall(r"[a-z]+", said.replace("_", " "))))
-
-
-def _kinds(schema: Any) -> set[str]:
-    """`"text"` and/or `"number"`: what a JSON-schema argument takes."""
-    if not isinstance(schema, Mapping):
-        return {"text", "number"}
-    if "enum" in schema or "const" in schema:
-        return set()  # a choice among fixed values takes nothing the question gives
-    options = schema.get("anyOf") or schema.get("oneOf")
-    if options:
-        return set().union(*(_kinds(option) for option in options))
-    kind = schema.get("type")
-    if kind is None:
-        return {"text", "number"}
-    kinds = set(kind) if isinstance(kind, list) else {kind}
-    out = set()
-    if "string" in kinds:
-        out.add("text")
-    if kinds & {"integer", "number"}:
-        out.add("number")
-    if "array" in kinds:
-        out |= _kinds(schema.get("items", {}))
-    return out
-
-
-def tool_vocabulary(tools: Sequence[BaseTool]) -> str:
-    """The tools' names and descriptions, as one text (`plan_doubts`' `vocabulary`)."""
-    return " ".join(f"{t.name.replace('_', ' ')} {t.description or ''}" for t in tools)
-
-
-def tool_defaults(tools: Sequence[BaseTool]) -> dict[str, dict[str, Any]]:
-    """Each tool's arguments that have a default, and the default."""
-    return {
-        tool.name: {n: s["default"] for n, s in tool.args.items() if "default" in s}
-        for tool in tools
-    }
-
-
 def doubts_message(doubts: Sequence[str]) -> str:
     """The repair request's error text for a doubted plan."""
     listed = "\n".join(f"- {d}" for d in doubts)
@@ -448,13 +351,9 @@ def _written(number: float) -> str:
 
 __all__ = [
     "DOUBTS_HEAD",
-    "ToolInputs",
     "conversation_text",
     "doubted",
     "doubts_message",
     "plan_doubts",
-    "tool_defaults",
-    "tool_inputs",
-    "tool_vocabulary",
     "without_repeats",
 ]

@@ -12,15 +12,14 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.checks import (
+from langchain_llmorch.agent.checks import doubts_message, plan_doubts
+from langchain_llmorch.agent.state import is_embedded_model
+from langchain_llmorch.agent.tool_inputs import (
     ToolInputs,
-    doubts_message,
-    plan_doubts,
     tool_defaults,
     tool_inputs,
     tool_vocabulary,
 )
-from langchain_llmorch.agent.state import is_embedded_model
 from langchain_llmorch.self_tool import make_self_tool
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
