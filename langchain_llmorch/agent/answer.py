@@ -28,11 +28,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from langchain_llmorch.plan.language import Plan
-from langchain_llmorch.tools import SELF_TOOL
+from langchain_llmorch.tools import BUILTIN_TOOLS
 
 # Below this size a number written without decimals must be the value itself.
 _ROUND_TO_INT = 100
-_FOLDABLE = frozenset({SELF_TOOL, "join"})
+_FOLDABLE = BUILTIN_TOOLS  # self and join: the steps an answer may take over
 # A number as people and models write it: optional sign, thousands commas, decimals.
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
 
