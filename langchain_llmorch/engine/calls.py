@@ -169,11 +169,13 @@ class CallRunner:
         if record.kind == COMPUTE or self.inout_limit is not None:
             return None
         tool = self.tools.get(record.tool)
-        if tool is None or (
-            has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool))
-        ):
+        if tool is None or self._awaits(tool):
             return None
         return tool
+
+    def _awaits(self, tool: BaseTool) -> bool:
+        """Whether a call of `tool` awaits its async implementation (else: a thread)."""
+        return has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool))
 
     def submit_threaded(
         self,
@@ -258,7 +260,7 @@ class CallRunner:
         record.started_at = time.time()
         on_start(record)
         try:
-            if has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool)):
+            if self._awaits(tool):
                 guarded = self._guarded(tool)
                 return await self._in_time(guarded.ainvoke(args, self.config), record)
             ctx = contextvars.copy_context()
