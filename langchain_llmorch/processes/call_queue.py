@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import count
 from queue import Empty, PriorityQueue
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 
     from langchain_llmorch.processes.handles import WorkerHandle
     from langchain_llmorch.processes.records import CallOutcome
-    from langchain_llmorch.processes.slots import Limit, Slot, SlotGroup
+    from langchain_llmorch.processes.slots import Limit, Slot, SlotGroup, Ticket
 
 # (priority, seq, job); a job of None tells a handler thread to stop
 _QueueItem = tuple[float, int, Job | None]
@@ -63,7 +62,6 @@ class CallQueue:
         self._queue: PriorityQueue[_QueueItem] = PriorityQueue()
         self._seq = count()
         self._wanting: set[Job] = set()  # waiting for a machine-wide slot
-        self._requester: ThreadPoolExecutor | None = None  # asks for slots off the event loop
 
     def next_id(self) -> int:
         """A new call id: ties of priority run in this order."""
@@ -87,25 +85,15 @@ class CallQueue:
                 self._queue.put((job.priority, job.call_id, job))
                 return
             self._wanting.add(job)
-        if _on_event_loop():
-            # Asking may stat and lock the slot files: keep that off the event loop (a
-            # server such as `langgraph dev` fails blocking calls there). One thread keeps
-            # the requests in submit order.
-            self._requests().submit(self._ask_slot, self._slots, job)
+        slots, grant = self._slots, partial(self._granted, job)
+        if _on_event_loop():  # asking may touch the slot files: not on the loop
+            asking = slots.request_off_loop(grant, priority=job.priority, limit=self._limit)
+            asking.add_done_callback(lambda done: self._hold(slots, job, done.result()))
         else:
-            self._ask_slot(self._slots, job)
+            self._hold(slots, job, slots.request(grant, priority=job.priority, limit=self._limit))
 
-    def _requests(self) -> ThreadPoolExecutor:
-        with self.lock:
-            if self._requester is None:
-                self._requester = ThreadPoolExecutor(1, thread_name_prefix="llmorch-slot-requests")
-            return self._requester
-
-    def _ask_slot(self, slots: SlotGroup, job: Job) -> None:
-        """Ask for the job's machine-wide slot (a withdrawn job withdraws its request)."""
-        ticket = slots.request(
-            partial(self._granted, job), priority=job.priority, limit=self._limit
-        )
+    def _hold(self, slots: SlotGroup, job: Job, ticket: Ticket) -> None:
+        """Keep the job's slot request, or withdraw it when the job went meanwhile."""
         with self.lock:
             wanted = job in self._wanting
             if wanted:
@@ -169,9 +157,6 @@ class CallQueue:
             for worker in workers:
                 worker.kill_reason = worker.kill_reason or "shutdown"
                 worker.kill()
-            requester, self._requester = self._requester, None
-        if requester is not None:  # a request still being made withdraws itself
-            requester.shutdown(wait=False)
         return doomed
 
     def stop_handlers(self, handlers: int) -> None:

@@ -43,6 +43,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -136,6 +137,7 @@ class SlotGroup:
         self._poller: threading.Thread | None = None
         self._limits: dict[int, Limit] = {}
         self._withdrawals: set[asyncio.Future[None]] = set()  # abandoned waits being withdrawn
+        self._requester: ThreadPoolExecutor | None = None  # `request_off_loop`'s thread
         _all_groups.add(self)
 
     @property
@@ -178,6 +180,25 @@ class SlotGroup:
         self._deliver(grants)
         return ticket
 
+    def request_off_loop(
+        self,
+        grant: Callable[[Slot], None],
+        *,
+        priority: float = 0.0,
+        limit: Limit | None = None,
+    ) -> Future[Ticket]:
+        """`request` on the group's own thread; the future holds the ticket.
+
+        Asking may stat and lock the slot files, which must not block an event loop (a
+        server such as `langgraph dev` refuses that). One thread asks for every such
+        request, so they keep the order they were made in.
+        """
+        with self._lock:
+            if self._requester is None:
+                self._requester = ThreadPoolExecutor(1, thread_name_prefix="llmorch-slot-requests")
+            requester = self._requester
+        return requester.submit(partial(self.request, grant, priority=priority, limit=limit))
+
     def cancel(self, ticket: Ticket) -> bool:
         """Withdraw a waiting request; False when it was granted already."""
         with self._lock:
@@ -212,8 +233,7 @@ class SlotGroup:
     async def acquire(self, *, priority: float = 0.0, limit: Limit | None = None) -> Slot:
         """Wait for a slot on the running event loop; cancelling the wait withdraws it.
 
-        The request is made on a worker thread: asking may stat and lock the slot files,
-        which must not block the event loop (a server such as `langgraph dev` refuses that).
+        The request is made off the loop (`request_off_loop`), and so is every release.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Slot] = loop.create_future()
@@ -227,9 +247,7 @@ class SlotGroup:
         def grant(slot: Slot) -> None:  # any thread
             loop.call_soon_threadsafe(settle, slot)
 
-        asking = loop.run_in_executor(
-            None, partial(self.request, grant, priority=priority, limit=limit)
-        )
+        asking = asyncio.wrap_future(self.request_off_loop(grant, priority=priority, limit=limit))
         try:
             await asyncio.shield(asking)
             return await future
@@ -338,6 +356,7 @@ class SlotGroup:
         self._held.clear()
         self._waiters.clear()
         self._poller = None
+        self._requester = None  # its thread did not survive the fork
         for limit in self._limits.values():
             limit.held = 0
 
