@@ -315,10 +315,41 @@ def summarize(stream: Stream, tallies: dict[str, Tally]) -> dict[str, Any]:
     }
     if (cached := tallies.get("llmorch")) is not None:
         summary["hit_rate"] = cached.cached / cached.searches if cached.searches else 0.0
+    summary["by_prefix"] = by_prefix(tallies)
     for name in LLMORCH:
         if name in tallies and best is not None:
             summary[f"{name}_over_best_peer"] = tallies[name].total / peers[best]
     return summary
+
+
+def by_prefix(tallies: dict[str, Tally]) -> list[dict[str, Any]]:
+    """LLMOrch over the best peer on the stream's first 30, 60, 120, ... queries, and all.
+
+    A cache warms as the stream goes on, so the ratio depends on the stream's length;
+    the best peer is chosen again for each prefix.
+
+    Example:
+        ```python
+        a, b = Tally("llmorch", [1.0, 0.5]), Tally("parallel_fc", [1.0, 1.0])
+        assert by_prefix({"llmorch": a, "parallel_fc": b}) == [
+            {"queries": 2, "best_peer": "parallel_fc", "llmorch_over_best_peer": 0.75}
+        ]
+        ```
+    """
+    queries = min((len(t.seconds) for t in tallies.values()), default=0)
+    lengths = [n for n in (30 * 2**k for k in range(12)) if n < queries]
+    rows: list[dict[str, Any]] = []
+    for n in [*lengths, queries] if queries else []:
+        peers = {name: sum(t.seconds[:n]) for name, t in tallies.items() if name not in LLMORCH}
+        if not peers:
+            break
+        best = min(peers, key=peers.__getitem__)
+        row: dict[str, Any] = {"queries": n, "best_peer": best}
+        for name in LLMORCH:
+            if name in tallies:
+                row[f"{name}_over_best_peer"] = sum(tallies[name].seconds[:n]) / peers[best]
+        rows.append(row)
+    return rows
 
 
 def _print(summary: dict[str, Any], zipf: float) -> None:
@@ -339,6 +370,16 @@ def _print(summary: dict[str, Any], zipf: float) -> None:
         key = f"{name}_over_best_peer"
         if key in summary:
             print(f"{name} / best peer ({summary['best_peer']}): {summary[key]:.3f}x")
+    if len(summary["by_prefix"]) > 1:
+        print("| first queries | best peer | llmorch / best peer | llmorch_nocache / best peer |")
+        print("|---|---|---|---|")
+        for row in summary["by_prefix"]:
+            on, off = (row.get(f"{n}_over_best_peer") for n in LLMORCH)
+            print(
+                f"| {row['queries']} | {row['best_peer']} | "
+                + " | ".join("-" if r is None else f"{r:.3f}x" for r in (on, off))
+                + " |"
+            )
 
 
 # -- engine only (no model) ------------------------------------------------------------
