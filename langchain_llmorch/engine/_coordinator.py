@@ -50,7 +50,13 @@ from langchain_llmorch.engine.backend import ComputeExecutor
 from langchain_llmorch.engine.cache import RunCache
 from langchain_llmorch.engine.calls import CallRunner
 from langchain_llmorch.engine.direct import DirectCalls
-from langchain_llmorch.engine.events import RunResult, StreamEvent, TraceRecord, event
+from langchain_llmorch.engine.events import (
+    EventSink,
+    RunResult,
+    TraceRecord,
+    event,
+    started_announcer,
+)
 from langchain_llmorch.engine.gating import HeldCalls
 from langchain_llmorch.engine.reuse import Reuse
 from langchain_llmorch.engine.scheduling import choose_order
@@ -63,7 +69,6 @@ from langchain_llmorch.tools import COMPUTE, JOIN_TOOL
 if TYPE_CHECKING:
     from langchain_llmorch.engine.orchestrator import Orchestrator
 
-EventSink = Callable[[StreamEvent], None]
 ResultHook = Callable[[str, Any], None]
 """Called with `(call id, result)` as each call finishes; raising fails that call."""
 Extension = tuple[FRG, Mapping[str, Any]]
@@ -170,14 +175,7 @@ class PlanRun:
             while self.tasks or direct or self.held or (feeder is not None and not feeder.done()):
                 item = await self.finished.get()
                 if isinstance(item, Future):
-                    if (landed := direct.land(item)) is not None:
-                        cid, record, value, error = landed
-                        record = (
-                            self.settle(record, value)
-                            if error is None
-                            else self.fail(record, error)
-                        )
-                        self.complete(cid, record)
+                    self.land(direct, item)
                 elif item is feeder:
                     item.result()  # the plan's stream failed: stop the run
                 else:
@@ -195,6 +193,13 @@ class PlanRun:
         ends = [r.ended_at for r in self.result.trace]
         self.result.makespan = max(ends, default=self.result.started_at) - self.result.started_at
         return self.result
+
+    def land(self, direct: DirectCalls, future: Future[Any]) -> None:
+        """A direct call's thread is done (or its time is up): complete the call."""
+        if (landed := direct.land(future)) is not None:
+            cid, record, value, error = landed
+            record = self.settle(record, value) if error is None else self.fail(record, error)
+            self.complete(cid, record)
 
     async def follow(self, more: AsyncIterable[Extension]) -> None:
         """Take in calls as the plan streams (see `Orchestrator.arun_streaming`)."""
@@ -428,7 +433,7 @@ class PlanRun:
             if isinstance(args, TraceRecord):
                 self.spawn(cid, _finished(args))
             else:
-                announce = self.started_event(args, soon=True)
+                announce = started_announcer(self.on_event, args, soon=True)
                 self.direct.submit(cid, record, tool, args, on_start=announce)
             return
         self.spawn(cid, self.invoke(cid, record))
@@ -459,29 +464,6 @@ class PlanRun:
             broken.__cause__ = err
             return self.fail(record, broken)
 
-    def started_event(
-        self, args: dict[str, Any], *, soon: bool = False
-    ) -> Callable[[TraceRecord], None]:
-        """What announces that a call with `args` started (the `started` event).
-
-        `soon`: from the loop's next turn, after the `scheduled` event that `release`
-        sends once it has tried to start its calls (a direct call starts within `release`).
-        """
-
-        def on_started(record: TraceRecord) -> None:
-            waited = {"waiting_for": list(record.waiting_for)} if record.waiting_for else {}
-            self.emit("started", record, pid=record.pid, args=args, **waited)
-
-        if self.on_event is None:
-            return _unheard
-        if not soon:
-            return on_started
-
-        def on_started_soon(record: TraceRecord) -> None:
-            asyncio.get_running_loop().call_soon(on_started, record)
-
-        return on_started_soon
-
     async def invoke(self, cid: str, record: TraceRecord) -> TraceRecord:
         args = self.prepare(cid, record)
         if isinstance(args, TraceRecord):
@@ -495,7 +477,7 @@ class PlanRun:
                 record,
                 args,
                 priority=self.priority.get(cid, 0.0),
-                on_start=self.started_event(args),
+                on_start=started_announcer(self.on_event, args),
             )
         except asyncio.CancelledError:
             raise
@@ -535,7 +517,3 @@ class PlanRun:
 async def _finished(record: TraceRecord) -> TraceRecord:
     """A call that ended before it started (its arguments could not be computed)."""
     return record
-
-
-def _unheard(_record: TraceRecord) -> None:
-    """No one listens for events."""

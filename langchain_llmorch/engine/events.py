@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
@@ -205,6 +207,9 @@ StreamEvent = (
 )
 """One item of `agent.stream(..., stream_mode="custom")`; tell them apart by `"event"`."""
 
+EventSink = Callable[[StreamEvent], None]
+"""Where a run sends its events (`Orchestrator.run(..., on_event=...)`)."""
+
 
 def event(name: EventName, record: TraceRecord | None = None, **fields: Any) -> StreamEvent:
     """Make a stream event: `{"event": ..., "id": ..., "tool": ..., "kind": ..., ...}`.
@@ -242,9 +247,50 @@ def event(name: EventName, record: TraceRecord | None = None, **fields: Any) -> 
     return cast("StreamEvent", out)
 
 
+def started_announcer(
+    sink: EventSink | None, args: dict[str, Any], *, soon: bool = False
+) -> Callable[[TraceRecord], None]:
+    """What announces, to `sink`, that a call with `args` started (the `started` event).
+
+    The runner calls it with the call's record once the call holds what it waited for.
+    `soon`: the event goes out on the event loop's next turn, for a call started by the
+    coordinator before it sent the call's `scheduled` event (a sync inout call handed
+    straight to a thread). Without a sink, nothing is made.
+
+    Example:
+        ```python
+        from langchain_llmorch.engine.events import TraceRecord, started_announcer
+
+        heard = []
+        record = TraceRecord("s1", "search", "inout", None, 7, 0.0, 0.0, 0.0, "finished")
+        started_announcer(heard.append, {"q": "x"})(record)
+        assert heard[0]["event"] == "started" and heard[0]["args"] == {"q": "x"}
+        ```
+    """
+    if sink is None:
+        return _unheard
+
+    def on_started(record: TraceRecord) -> None:
+        waited = {"waiting_for": list(record.waiting_for)} if record.waiting_for else {}
+        sink(event("started", record, pid=record.pid, args=args, **waited))
+
+    if not soon:
+        return on_started
+
+    def on_started_soon(record: TraceRecord) -> None:
+        asyncio.get_running_loop().call_soon(on_started, record)
+
+    return on_started_soon
+
+
+def _unheard(_record: TraceRecord) -> None:
+    """No one listens for events."""
+
+
 __all__ = [
     "CallStatus",
     "EventName",
+    "EventSink",
     "FailedEvent",
     "FinishedEvent",
     "PlannedEvent",
@@ -258,4 +304,5 @@ __all__ = [
     "StreamEvent",
     "TraceRecord",
     "event",
+    "started_announcer",
 ]

@@ -17,7 +17,7 @@ from langchain_core.tools import BaseTool
 from langgraph.cache.base import BaseCache
 from langgraph.types import CachePolicy
 
-from langchain_llmorch.engine._coordinator import EventSink, Extension, PlanRun, ResultHook
+from langchain_llmorch.engine._coordinator import Extension, PlanRun, ResultHook
 from langchain_llmorch.engine.admission import Capacities, check_capacities
 from langchain_llmorch.engine.backend import (
     DEFAULT_MAX_THREADS,
@@ -26,7 +26,7 @@ from langchain_llmorch.engine.backend import (
     thread_pool,
 )
 from langchain_llmorch.engine.cache import cache_policies, check_scope, namespace, process_cache
-from langchain_llmorch.engine.events import RunResult
+from langchain_llmorch.engine.events import EventSink, RunResult
 from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel
 from langchain_llmorch.errors import OptionTypeError, OptionValueError
