@@ -310,6 +310,7 @@ def summarize(stream: Stream, tallies: dict[str, Tally]) -> dict[str, Any]:
         "searches_per_query": SEARCHES[stream.suite],
         "repeat_share": repeat_share(stream.entities),
         "totals": {n: t.total for n, t in tallies.items()},
+        "seconds": {n: [round(x, 4) for x in t.seconds] for n, t in tallies.items()},
         "failed": {n: t.failed for n, t in tallies.items()},
         "best_peer": best,
     }
