@@ -79,6 +79,22 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["engine/calls.py", "engine/backend.py", "engine/load.py"],
         ["tests/unit_tests/engine"],
     ),
+    "paths": (  # the run's paths beside the coordinator: reuse, held calls, direct threads
+        ["engine/reuse.py", "engine/gating.py", "engine/direct.py"],
+        [
+            "tests/unit_tests/engine/test_cache.py",
+            "tests/unit_tests/engine/test_cache_agent.py",
+            "tests/unit_tests/engine/test_resources.py",
+            "tests/unit_tests/engine/test_resource_scheduling.py",
+            "tests/unit_tests/engine/test_direct_calls.py",
+            "tests/unit_tests/engine/test_inout_faults.py",
+            "tests/unit_tests/engine/test_coordinator_properties.py",
+            "tests/unit_tests/engine/test_coordinator_timing.py",
+            "tests/unit_tests/engine/test_reuse_mutants.py",
+            "tests/unit_tests/engine/test_gating_mutants.py",
+            "tests/unit_tests/engine/test_direct_mutants.py",
+        ],
+    ),
     "processes": (
         [
             "processes/pool.py",
