@@ -290,3 +290,17 @@ def test_compute_callbacks_get_the_run_name_inputs_and_metadata() -> None:
     assert start["input"] == "{'x': 1}"
     assert start["metadata"] == {"run": "r", "team": "a"}
     assert recorder.errors == ["ValueError"]
+
+
+@pytest.mark.parametrize("tool", [add, asleep], ids=["threaded", "awaited"])
+def test_an_inout_call_gets_the_runs_config(tool: BaseTool) -> None:
+    recorder = _Recorder()
+    frg = build_frg(
+        parse_plan(f"s1: {tool.name}(a=1)" if tool is add else "s1: asleep(x=1)"), [tool]
+    )
+    config = {"callbacks": [recorder], "tags": ["run-tag"]}
+    result = Orchestrator([tool]).run(frg, config=config)  # type: ignore[arg-type]
+    assert result.ok
+    (start,) = recorder.starts
+    assert start["tool"] == tool.name
+    assert "run-tag" in start["tags"]
