@@ -86,6 +86,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit_tests/engine/test_scheduling.py",
             "tests/unit_tests/engine/test_resource_scheduling.py",
             "tests/unit_tests/engine/test_scheduling_mutants.py",
+            "tests/unit_tests/engine/test_scheduling_mutants2.py",
         ],
     ),
     "calls": (
