@@ -304,3 +304,38 @@ def test_an_inout_call_gets_the_runs_config(tool: BaseTool) -> None:
     (start,) = recorder.starts
     assert start["tool"] == tool.name
     assert "run-tag" in start["tags"]
+
+
+@inout
+def exits(code: int = 0) -> int:
+    """Raise SystemExit from the tool's own code (in its thread)."""
+    raise SystemExit(code)
+
+
+@inout
+async def interrupts(code: int = 0) -> int:
+    """Raise KeyboardInterrupt from an async tool's own code."""
+    msg = f"stop {code}"
+    raise KeyboardInterrupt(msg)
+
+
+@pytest.mark.parametrize(
+    ("call", "text", "raised"),
+    [
+        ("exits(code=3)", "the tool raised SystemExit(3)", SystemExit),
+        ("interrupts(code=4)", "the tool raised KeyboardInterrupt(stop 4)", KeyboardInterrupt),
+    ],
+)
+def test_a_base_exception_of_an_awaited_call_fails_that_call_with_its_text(
+    call: str, text: str, raised: type[BaseException]
+) -> None:
+    # max_concurrency makes even a sync call awaited (no direct thread): `_inout_now`.
+    frg = build_frg(parse_plan(f"s1: {call}\ns2: add(a=1)"), [exits, interrupts, add])
+    result = Orchestrator([exits, interrupts, add]).run(frg, config={"max_concurrency": 2})
+    assert result.results == {"s2": 1.0}
+    error = result.errors["s1"]
+    assert isinstance(error, CallFailedError)
+    assert str(error) == f"s1 ({call.split('(', maxsplit=1)[0]}) failed: {text}"
+    assert isinstance(error.__cause__, raised)
+    (record,) = [r for r in result.trace if r.id == "s1"]
+    assert record.ended_at >= record.started_at > 0
