@@ -10,6 +10,8 @@ became ready).
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_llmorch import build_frg, parse_plan
 from langchain_llmorch.engine.scheduling import choose_order, lower_bound, simulate
 from langchain_llmorch.plan.frg import FRG
@@ -103,3 +105,19 @@ def test_equal_priorities_in_a_gated_simulation_go_in_ready_order() -> None:
     durations = {"z": 1.0, "a": 1.0, "i": 0.5, "b": 1.0, "k": 4.0}
     ties = dict.fromkeys(frg.calls, 0.0)
     assert simulate(frg, durations, 4, ties, capacities={"gpu": 1}) == 7.0
+
+
+@pytest.mark.parametrize("gated", [False, True], ids=["plain", "gated"])
+def test_a_call_ready_earlier_goes_first_among_equal_priorities_after_calls_started(
+    gated: bool,
+) -> None:
+    # z1 and z2 start at 0; y is ready at 0, c at 0.5 (after i). When z1 frees its
+    # processor at 1, y (ready first) takes it, c follows at 2 and k ends at 7.
+    tool = "on_gpu" if gated else "on_cpu"
+    text = f"z1: {tool}()\nz2: {tool}()\ny: {tool}()\ni: idle()\nc: {tool}(tag=i)\nk: idle(tag=c)"
+    frg = frg_of(text)
+    assert frg.constrained == gated
+    durations = {"z1": 1.0, "z2": 5.0, "y": 1.0, "i": 0.5, "c": 1.0, "k": 4.0}
+    ties = dict.fromkeys(frg.calls, 0.0)
+    capacities = {"gpu": 10.0} if gated else None
+    assert simulate(frg, durations, 2, ties, capacities=capacities) == 7.0
