@@ -11,8 +11,10 @@ off); which calls go straight to a thread; the error texts of unknown tools, tim
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -339,3 +341,75 @@ def test_a_base_exception_of_an_awaited_call_fails_that_call_with_its_text(
     assert isinstance(error.__cause__, raised)
     (record,) = [r for r in result.trace if r.id == "s1"]
     assert record.ended_at >= record.started_at > 0
+
+
+RUN_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("RUN_VAR", default="unset")
+
+
+@dataclass
+class _Outcome:
+    value: Any
+    processor: int
+    pid: int
+    started_at: float
+    ended_at: float
+    node: str | None = None
+
+
+class _Backend:
+    """A compute backend of one processor that runs calls in a thread (like a remote node)."""
+
+    processors = 1
+
+    def submit(
+        self,
+        fn: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        priority: float = 0.0,
+        timeout: float | None = None,
+        on_start: Any = None,
+    ) -> Future[Any]:
+        del priority, timeout
+        future: Future[Any] = Future()
+
+        def work() -> None:
+            on_start(4321, 7)
+            value = fn(*args, **(kwargs or {}))
+            future.set_result(_Outcome(value, 7, 4321, 100.0, 101.5, node="10.0.0.7"))
+
+        threading.Thread(target=work).start()
+        return future
+
+    def abort(self, future: Future[Any]) -> None:
+        future.cancel()
+
+
+@compute
+def triple(x: int) -> int:
+    """Three times x."""
+    return 3 * x
+
+
+def test_a_compute_backends_outcome_fills_the_record_and_its_start_is_heard_in_the_run() -> None:
+    orch = Orchestrator([triple], executor=_Backend())  # type: ignore[arg-type]
+    frg = build_frg(parse_plan("s1: triple(x=2)"), [triple])
+    heard: list[tuple[str, str, Any]] = []
+
+    async def go() -> RunResult:
+        RUN_VAR.set("the run's")  # a listener (a graph's stream writer) reads such variables
+        return await orch.arun(
+            frg, on_event=lambda e: heard.append((e["event"], RUN_VAR.get(), e.get("pid")))
+        )
+
+    result = asyncio.run(go())
+    assert result.results == {"s1": 6}
+    assert heard == [
+        ("scheduled", "the run's", None),
+        ("started", "the run's", 4321),
+        ("finished", "the run's", 4321),
+    ]
+    (record,) = result.trace
+    assert (record.processor, record.pid, record.node) == (7, 4321, "10.0.0.7")
+    assert (record.started_at, record.ended_at) == (100.0, 101.5)
