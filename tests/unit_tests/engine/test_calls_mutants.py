@@ -413,3 +413,15 @@ def test_a_compute_backends_outcome_fills_the_record_and_its_start_is_heard_in_t
     (record,) = result.trace
     assert (record.processor, record.pid, record.node) == (7, 4321, "10.0.0.7")
     assert (record.started_at, record.ended_at) == (100.0, 101.5)
+
+
+def test_a_verbose_compute_tool_prints_its_output_as_langchain_tools_do(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    quiet = Orchestrator([triple], executor=_Backend())  # type: ignore[arg-type]
+    quiet.run(build_frg(parse_plan("s1: triple(x=5)"), [triple]))
+    assert "15" not in capsys.readouterr().out
+    tool = triple.model_copy(update={"verbose": True})
+    orch = Orchestrator([tool], executor=_Backend())  # type: ignore[arg-type]
+    assert orch.run(build_frg(parse_plan("s1: triple(x=5)"), [tool])).results == {"s1": 15}
+    assert "15" in capsys.readouterr().out
