@@ -144,7 +144,9 @@ def simulate(
     """Makespan of list-scheduling the FRG with the given priorities.
 
     Inout calls start when ready; whenever a processor frees, the ready compute
-    call with the lowest priority value takes it. With resources (`capacities`) or
+    call with the lowest priority value takes it (calls that end at one instant all
+    release their children first; equal priorities go in the order the calls became
+    ready). With resources (`capacities`) or
     order edges, a call also waits for its ordered predecessor and its resources.
     """
     if frg.constrained:
@@ -172,14 +174,28 @@ def simulate(
             free -= 1
             seq += 1
             heapq.heappush(events, (now + durations[cid], seq, cid))
-        now, _, done = heapq.heappop(events)
-        if frg.kind(done) == COMPUTE:
-            free += 1
-        for child in frg.children(done):
-            waiting[child] -= 1
-            if waiting[child] == 0:
-                release(child)
+        now, ended = _pop_instant(events)
+        for done in ended:
+            if frg.kind(done) == COMPUTE:
+                free += 1
+            for child in frg.children(done):
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    release(child)
     return now
+
+
+def _pop_instant(events: list[tuple[float, int, str]]) -> tuple[float, list[str]]:
+    """The next end time and every call that ends then, in the order they started.
+
+    All of them give back what they held and release their children before any call
+    starts, so a call made ready at that instant competes for the processors it frees.
+    """
+    now, _, done = heapq.heappop(events)
+    ended = [done]
+    while events and events[0][0] == now:
+        ended.append(heapq.heappop(events)[2])
+    return now, ended
 
 
 def _simulate_gated(
@@ -232,15 +248,16 @@ def _simulate_gated(
         held = still
         if not events:  # what is held can never start (a demand over its capacity)
             return float("inf")
-        now, _, done = heapq.heappop(events)
-        for n, a in demand[done]:
-            in_use[n] -= a
-        free += frg.kind(done) == COMPUTE
-        later = frg.order_successor(done)
-        for child in (*frg.children(done), *((later,) if later is not None else ())):
-            waiting[child] -= 1
-            if waiting[child] == 0:
-                release(child)
+        now, ended = _pop_instant(events)
+        for done in ended:
+            for n, a in demand[done]:
+                in_use[n] -= a
+            free += frg.kind(done) == COMPUTE
+            later = frg.order_successor(done)
+            for child in (*frg.children(done), *((later,) if later is not None else ())):
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    release(child)
     return now
 
 
