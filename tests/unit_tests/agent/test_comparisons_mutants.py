@@ -61,3 +61,49 @@ def test_a_sentence_wrong_about_two_groups_is_put_right_in_two_sentences() -> No
         "The results say K2 (8611) is larger than Kangchenjunga (8586). "
         "The results say Venus (8.87) is larger than Mars (3.72). Both were looked up."
     )
+
+
+THREE = _numeric(
+    's1: height(mountain="K2")\ns2: height(mountain="Kangchenjunga")\n'
+    's3: height(mountain="Denali")',
+    [8611, 8586, 6190],
+)
+RANKED = "the results say, from largest to smallest: K2 (8611), Kangchenjunga (8586), Denali (6190)"
+
+
+def test_a_not_before_a_smaller_word_turns_it_into_a_larger_claim() -> None:
+    assert contradicted_comparisons("Kangchenjunga is not lower than K2.", PAIR) == [TRUTH]
+    assert contradicted_comparisons("K2 is not lower than Kangchenjunga.", PAIR) == []
+
+
+def test_a_comparison_is_with_the_others_it_names_else_with_the_rest() -> None:
+    assert contradicted_comparisons("Kangchenjunga is higher than Denali.", THREE) == []
+    assert contradicted_comparisons("Kangchenjunga is higher.", THREE) == [RANKED]
+
+
+def test_a_superlative_is_with_all_the_rest_even_when_others_are_named() -> None:
+    assert contradicted_comparisons("Kangchenjunga is the highest, above Denali.", THREE) == [
+        RANKED
+    ]
+    assert contradicted_comparisons("K2 is the highest, above Denali.", THREE) == []
+    assert contradicted_comparisons("Denali is the lowest, below Kangchenjunga.", THREE) == []
+
+
+def test_a_value_equal_to_another_is_neither_larger_nor_smaller() -> None:
+    tie = _numeric(
+        's1: height(mountain="A")\ns2: height(mountain="B")\ns3: height(mountain="C")',
+        [5, 5, 3],
+    )
+    truth = "the results say, from largest to smallest: A (5), B (5), C (3)"
+    assert contradicted_comparisons("A is higher than B.", tie) == [truth]
+    assert contradicted_comparisons("B is lower than A.", tie) == [truth]
+    assert contradicted_comparisons("A is higher than C.", tie) == []
+
+
+def test_every_group_a_sentence_speaks_of_is_held_to_its_results() -> None:
+    numeric = {**PAIR, **GRAVITY}
+    gravity = "the results say Venus (8.87) is larger than Mars (3.72)"
+    # The heights come first and are not named: the gravity claim is still read.
+    assert contradicted_comparisons("Mars has the stronger gravity.", numeric) == [gravity]
+    # The heights' claim holds: the gravity claim after it is still read.
+    assert contradicted_comparisons("K2 is higher and Mars has more gravity.", numeric) == [gravity]
