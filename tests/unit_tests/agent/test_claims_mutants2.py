@@ -68,8 +68,9 @@ def test_a_number_the_conversation_gave_or_a_result_supports_is_no_claim() -> No
     said = "Of 1,500 people, 97.1% said yes, about 1,456."
     assert unsupported_numbers(said, [1456.35], "Ask 1,500 people.") == ["97.1"]
     assert unsupported_numbers(said, [1456.35, 97.1], "Ask 1500 people.") == []
-    # A number at the end of a list keeps its value without the comma after it.
+    # A number before a comma is written without the comma.
     assert unsupported_numbers("It is 97.1, then 12.", [97.1, 12], "") == []
+    assert unsupported_numbers("It is 12, then 13, then 97.1.", [97.1], "") == ["12", "13"]
 
 
 def test_numbers_inside_names_are_not_claims() -> None:
@@ -103,6 +104,7 @@ def test_a_failed_call_is_named_by_its_text_arguments_or_else_its_tool() -> None
     [
         ("KeyError: 'ZZZZ'", "it was not found (ZZZZ)"),
         ('KeyError: "ZZZZ"', "it was not found (ZZZZ)"),
+        ("KeyError: 'XYZ1'", "it was not found (XYZ1)"),
         ("KeyError", "it was not found"),
         ("KeyError: ''", "it was not found"),
         ("CallTimeoutError: s2 ran over 30 s", "it took too long"),
@@ -110,6 +112,7 @@ def test_a_failed_call_is_named_by_its_text_arguments_or_else_its_tool() -> None
         ("WorkerCrashedError: exit -9", "the process running it crashed"),
         ("DependencyFailedError: s1 failed", "a call it needed failed"),
         ("ValueError: bad unit", "ValueError: bad unit"),
+        ("ValueError: bad unit: km", "ValueError: bad unit: km"),
         ("ValueError", "ValueError"),
         ("ValueError:  ", "ValueError"),
         ("", "it failed"),
