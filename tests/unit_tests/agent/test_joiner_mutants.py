@@ -13,8 +13,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.joiner import folded_prompt
-from langchain_llmorch.testing import ScriptedChatModel, request_kind
+from langchain_llmorch.agent.joiner import described, folded_prompt
+from langchain_llmorch.testing import ScriptedChatModel, planner_or, request_kind
 
 HEIGHTS = {"K2": 8611, "Kangchenjunga": 8586}
 
@@ -94,3 +94,54 @@ def test_a_folded_step_that_asks_nothing_in_particular_asks_for_the_answer() -> 
     assert folded_prompt(plan, "s3", {"s1": 8611}) == "answer the question"
     assert folded_prompt(plan, "s4", {"s1": 8611}) == "8611"
     assert folded_prompt(plan, "s4", {}) == "self(prompt=s1)"  # s1 has no result
+
+
+PRICES = {"ACME": 182.4}
+
+
+@inout
+def share_price(ticker: str) -> float:
+    """The last share price of a ticker symbol."""
+    return PRICES[ticker]
+
+
+def _joiner_requests(plan: str, recover: dict[str, str], question: str) -> list[str]:
+    requests: list[str] = []
+
+    def answer(request: str) -> str:
+        requests.append(request)
+        return "ACME trades at 182.4."
+
+    model = planner_or(plan, answer, recover=recover)
+    create_llmorch_agent(model, [share_price], check_answers=False).invoke(
+        {"messages": [("user", question)]}
+    )
+    return requests
+
+
+def test_the_joiner_is_told_what_recovery_looked_up_in_place_of_what_was_asked() -> None:
+    (request,) = _joiner_requests(
+        's1: share_price(ticker="acme")',
+        {"s1": 's1: share_price(ticker="ACME")'},
+        "Price of acme?",
+    )
+    assert (
+        'In place of share_price(ticker="acme"), recovery looked up share_price(ticker="ACME").'
+        in request
+    )
+
+
+def test_a_rewrite_that_was_refused_is_no_note_to_the_joiner() -> None:
+    # ZZZZ for ACME would change what was asked: the rewrite is not kept.
+    (request,) = _joiner_requests(
+        's1: share_price(ticker="ACME")\ns2: share_price(ticker="ZZZZ")',
+        {"s2": 's2: share_price(ticker="ACME")'},
+        "Prices of ACME and ZZZZ?",
+    )
+    assert "recovery looked up" not in request
+    assert "ZZZZ" in request  # the failed call is still shown
+
+
+def test_a_call_is_shown_to_the_joiner_as_written_whatever_its_text_holds() -> None:
+    (call,) = parse_plan('s1: note(text="time: 5: sharp", n=2)').calls
+    assert described(call) == 'note(text="time: 5: sharp", n=2)'
