@@ -196,7 +196,8 @@ def results_answer(finished: Mapping[str, Any], failed: Mapping[str, tuple[Call,
     return " ".join(part for part in (found, missing) if part)
 
 
-_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w-])")
+# Not after a letter or a point, nor after a hyphen that follows one ("SHA-256", "3-5").
+_NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d[\d,]*(?:\.\d+)?(?![\w-])")
 
 
 def _written_numbers(text: str) -> list[str]:

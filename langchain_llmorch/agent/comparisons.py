@@ -69,12 +69,21 @@ def _groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[_Subject]]:
 
 def _claim(sentence: str, group: list[_Subject]) -> tuple[_Subject, bool, bool] | None:
     """(subject, says larger, superlative) of a sentence's first comparison, or None."""
-    found = [(at, s) for s in group for name in s.names for at in _mentions_name(sentence, name)]
+    # (where, -length, subject): of names that start at one place, the longest is meant
+    # ("K2 West" over "K2").
+    found = [
+        (at, -len(name), s)
+        for s in group
+        for name in s.names
+        for at in _mentions_name(sentence, name)
+    ]
     word = _COMPARATIVE.search(sentence)
     if not found or word is None:
         return None
-    before = [(at, s) for at, s in found if at < word.start()]
-    subject = max(before, key=lambda f: f[0])[1] if before else min(found, key=lambda f: f[0])[1]
+    before = [f for f in found if f[0] < word.start()]
+    first = min(found, key=lambda f: (f[0], f[1]))
+    nearest = max(before, key=lambda f: (f[0], -f[1])) if before else first
+    subject = nearest[2]
     larger = bool(word.group("more") or word.group("most"))
     if _NEGATION.search(sentence[: word.start()]):
         larger = not larger

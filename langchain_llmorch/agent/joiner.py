@@ -97,7 +97,10 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
             why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
             text = results_answer(finished, why)
         else:  # the better of the two, with any comparison still wrong put right
-            if second and second_objections is not None and second_objections < objections:
+            # The first answer states a value for a failed call, the second does not: never
+            # keep the first, even when the second has as many other faults.
+            invented = bool(failed_calls and objections.unsupported)
+            if second_objections is not None and (second_objections < objections or invented):
                 text = second
             text = correct_comparisons(text, numeric)
     if not text:  # a joiner that fails (context too small, server down) leaves the results
