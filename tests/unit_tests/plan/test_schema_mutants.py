@@ -15,7 +15,7 @@ import pytest
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, ValidationError
 
-from langchain_llmorch import compute, inout, parse_plan
+from langchain_llmorch import build_frg, compute, inout, parse_plan
 from langchain_llmorch.plan.expressions import DictExpr, ListExpr, Ref, Template
 from langchain_llmorch.plan.schema import (
     MAX_STRING,
@@ -356,3 +356,22 @@ def test_every_strict_step_reads_back_as_a_plan_that_parses() -> None:
     assert _check(plan_json_schema(_tools()), *reply["steps"])
     plan = parse_plan(structured_plan_text(reply))
     assert [c.references() for c in plan.calls] == [["s2"], [], ["s1", "s2"]]
+
+
+@inout
+def tag(text: str, count: int | None = None, labels: list[str] | None = None) -> str:
+    """Tag a text."""
+    return text
+
+
+def test_an_optional_argument_keeps_its_type_in_the_pydantic_schema() -> None:
+    # Regression: `X | None` arguments were free text, so a list could never be given and
+    # the structured (streaming) planner wrote plans that binding then refused.
+    schema = plan_schema([tag], scalar_refs=False)
+    step = _step("tag", {"text": "t", "count": 3, "labels": ["a", "b"]})
+    plan = schema.model_validate({"steps": [step]})
+    assert not _valid(schema, _step("tag", {"text": "t", "count": "many"}))
+    text = structured_plan_text(plan)
+    assert text == 's1: tag(text="t", count=3, labels=["a", "b"])'
+    frg = build_frg(parse_plan(text), [tag])
+    assert frg.calls["s1"].kwargs["labels"] == ListExpr(("a", "b"))
