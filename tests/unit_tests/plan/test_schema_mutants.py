@@ -67,8 +67,9 @@ raw = StructuredTool.from_function(
             "loose": {"type": "array"},
             "flags": {"type": "array", "items": {"type": "boolean"}},
             "conf": {"type": "object", "description": 7},
+            "whatever": {"title": "Whatever"},
         },
-        "required": ["nothing", "rows", "loose", "flags", "conf"],
+        "required": ["nothing", "rows", "loose", "flags", "conf", "whatever"],
     },
 )
 
@@ -178,7 +179,15 @@ def _check(schema: dict[str, Any], *steps: dict[str, Any]) -> bool:
     return True
 
 
-RAW = {"late": None, "nothing": "n", "rows": ["r"], "loose": [1], "flags": [True], "conf": "c"}
+RAW = {
+    "late": None,
+    "nothing": "n",
+    "rows": ["r"],
+    "loose": [1],
+    "flags": [True],
+    "conf": "c",
+    "whatever": "w",
+}
 
 
 def test_the_strict_schema_accepts_a_full_reply_and_nulls_for_defaults() -> None:
@@ -216,9 +225,11 @@ def test_the_strict_schema_reads_unusual_json_schemas() -> None:
     assert _check(schema, _step("raw", {**RAW, "late": 3}))
     # `null | integer`: the integer, nullable by its default.
     assert not _check(schema, _step("raw", {**RAW, "late": "3"}))
-    # Only `null` in `anyOf`: bounded text.
-    assert _check(schema, _step("raw", {**RAW, "nothing": "n"}))
-    assert not _check(schema, _step("raw", {**RAW, "nothing": "n" * (MAX_STRING + 1)}))
+    # Only `null` in `anyOf`, or no type at all: bounded text.
+    for arg in ("nothing", "whatever"):
+        assert _check(schema, _step("raw", {**RAW, arg: "n"}))
+        assert not _check(schema, _step("raw", {**RAW, arg: "n" * (MAX_STRING + 1)}))
+        assert not _check(schema, _step("raw", {**RAW, arg: 5}))
     # Arrays of objects or of anything: text or numbers; arrays of scalars keep their type.
     assert _check(schema, _step("raw", {**RAW, "rows": ["r", 2], "loose": [1.5, "l"]}))
     assert not _check(schema, _step("raw", {**RAW, "rows": [{"k": 1}]}))
