@@ -237,8 +237,10 @@ class _Converter:
     def call(self) -> Call:
         source = mask_dollar_refs(self.raw.text)
         try:
-            with warnings.catch_warnings():  # LLM text must not print to stderr
-                warnings.simplefilter("ignore", SyntaxWarning)
+            # LLM text must not print to stderr, nor fail under warnings-as-errors: Python
+            # 3.11 warns of `"C:\data"` with a DeprecationWarning, 3.12 with a SyntaxWarning.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
             msg = f"invalid call syntax ({err.msg}). {FIX_FORMAT}"

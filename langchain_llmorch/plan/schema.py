@@ -32,6 +32,14 @@ _REF_HELP = (
 )
 
 
+def _concrete(spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An argument's schema; for `X | None` and the like, that of its first concrete type."""
+    if spec.get("type") is None and "anyOf" in spec:
+        kinds = [s for s in spec["anyOf"] if s.get("type") not in {None, "null"}]
+        return _concrete(kinds[0]) if kinds else {}
+    return spec
+
+
 def _step_model(name: str, tool: BaseTool | None, *, scalar_refs: bool) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     if tool is None:
@@ -47,7 +55,8 @@ def _step_model(name: str, tool: BaseTool | None, *, scalar_refs: bool) -> type[
             scalars: dict[str, Any] = {"integer": int, "number": float, "boolean": bool}
             if scalar_refs:
                 scalars = {k: Union[v, ref] for k, v in scalars.items()}  # noqa: UP007
-            kind: Any = {**scalars, "array": list[Any]}.get(str(spec.get("type")), text)
+            concrete = _concrete(spec).get("type")
+            kind: Any = {**scalars, "array": list[Any]}.get(str(concrete), text)
             default = spec.get("default", ...)
             fields[arg] = (kind, Field(default, description=spec.get("description", _REF_HELP)))
     args_model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
@@ -95,10 +104,8 @@ _SCALARS = ("string", "integer", "number", "boolean")
 
 def _value_schema(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The strict schema of one argument, from the tool's own (pydantic) schema."""
+    spec = _concrete(spec)
     kind = spec.get("type")
-    if kind is None and "anyOf" in spec:  # `X | None` and the like: the first concrete type
-        kinds = [s for s in spec["anyOf"] if s.get("type") not in {None, "null"}]
-        return _value_schema(kinds[0]) if kinds else {"type": "string", "pattern": _BOUNDED_TEXT}
     if kind in {"integer", "number", "boolean"}:
         return {"type": kind}
     if kind == "array":
