@@ -165,14 +165,19 @@ def prepare(group: str) -> Path:
     return home
 
 
-def _mutmut(home: Path, args: list[str]) -> int:
+def _mutmut(home: Path, args: list[str], *, quiet: bool = False) -> int:
     """Run `mutmut <args>` in `home`, the slot group set apart from other work."""
     env = dict(os.environ)
     env.setdefault("LLMORCH_SLOT_GROUP", f"mutation-{home.name}")
     mutmut = Path(sys.executable).parent / "mutmut"
     print(f"== {home.name}: mutmut {' '.join(args)[:300]} (in {home})", flush=True)
     done = subprocess.run(  # noqa: S603
-        [str(mutmut), *args], cwd=home, env=env, check=False, stdout=subprocess.DEVNULL
+        [str(mutmut), *args],
+        cwd=home,
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL if quiet else None,
     )
     return done.returncode
 
@@ -239,12 +244,14 @@ def sample_sizes(specs: list[str], modules: list[str]) -> dict[str, float]:
 def choose_sample(names: list[str], size: float, seed: int, module: str) -> list[str]:
     """A seeded random choice of `size` of `names` (a fraction when below 1), in random order.
 
-    Each module draws from its own generator (seeded by `seed` and the module's path), so a
-    module's sample does not depend on the other modules of the group or on their sizes.
+    Each module shuffles its mutants with its own generator (seeded by `seed` and the
+    module's path) and takes the first `size`: a module's sample does not depend on the
+    other modules or their sizes, and raising `size` only adds mutants to it.
     """
     count = math.ceil(size * len(names)) if size < 1 else int(size)
-    rng = random.Random(f"{seed}/{module}")
-    return rng.sample(sorted(names), min(count, len(names)))
+    order = sorted(names)
+    random.Random(f"{seed}/{module}").shuffle(order)
+    return order[:count]  # a larger size keeps the smaller one's mutants
 
 
 def run_sample(group: str, specs: list[str], seed: int, children: int, batch: int) -> None:
@@ -265,12 +272,18 @@ def run_sample(group: str, specs: list[str], seed: int, children: int, batch: in
     if not resuming:
         home = prepare(group)  # a fresh copy, unless resuming a sample of the same seed
     if not resuming or not all(_mutant_names(group, m) for m in modules):
-        _mutmut(home, ["run", "--max-children", str(children), _NO_MUTANT])
-    chosen = {
-        m: choose_sample(_mutant_names(group, m), size, seed, m)
-        for m, size in sizes.items()
-        if size > 0
-    }
+        _mutmut(home, ["run", "--max-children", str(children), _NO_MUTANT], quiet=True)
+        if not any(_mutant_names(group, m) for m in modules):
+            msg = f"mutmut made no mutants in {home}; run `mutmut run` there to see why"
+            raise SystemExit(msg)
+    if resuming and old is not None and old.get("specs") == specs:  # the very same sample
+        chosen = {m: entry["sample"] for m, entry in old["modules"].items()}
+    else:
+        chosen = {
+            m: choose_sample(_mutant_names(group, m), size, seed, m)
+            for m, size in sizes.items()
+            if size > 0
+        }
     sample = {
         "seed": seed,
         "specs": specs,
