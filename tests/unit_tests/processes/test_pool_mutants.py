@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from langchain_llmorch.errors import BrokenPoolError
+from langchain_llmorch.processes import pool as pool_module
 from langchain_llmorch.processes.pool import ProcessPool, get_pool
 from langchain_llmorch.processes.slots import SLOT_DIR_ENV
 from tests.unit_tests import _pool_funcs as funcs
+from tests.unit_tests.processes._helpers import PATIENCE, wait_until
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -80,3 +82,19 @@ def test_on_start_hears_where_the_call_runs(pool: ProcessPool) -> None:
     future = pool.submit(funcs.return_value, (1,), on_start=lambda *where: heard.append(where))
     outcome = future.result()
     assert heard == [(outcome.pid, outcome.processor)]
+
+
+def test_a_worker_that_cannot_be_pinned_reports_its_slot_as_processor(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where no core is known, each worker's processor is its slot index: 0 and 1."""
+    monkeypatch.setattr(pool_module, "allowed_cores", list)
+    pool = ProcessPool(2, slot_group="off")
+    try:
+        gate = tmp_path / "gate"
+        futures = [pool.submit(funcs.wait_for_file, (str(gate),)) for _ in range(2)]
+        wait_until(lambda: pool.running() == 2, "both workers run a call")
+        gate.touch()
+        assert {f.result(timeout=PATIENCE).processor for f in futures} == {0, 1}
+    finally:
+        pool.shutdown()
