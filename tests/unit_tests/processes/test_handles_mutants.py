@@ -143,3 +143,23 @@ def test_stopping_a_call_kills_the_processes_its_tool_started(
     assert not gone(child)
     future.cancel()
     wait_until(lambda: gone(child), "the tool's own process was killed with its worker")
+
+
+def test_a_function_the_worker_lost_is_sent_again() -> None:
+    """If the worker no longer holds a function the handle thinks it holds, the call still runs.
+
+    The handle's record of the worker's cache is made wrong by hand: in use the two caches
+    agree, and the re-send is what keeps a disagreement harmless.
+    """
+    calls = CallQueue(None, None)
+    worker = started(calls)
+    try:
+        job = job_for(calls, funcs.return_value, 8)
+        worker._known.put(job.fn_digest, True)
+        calls.put(job)
+        assert job.future.result(timeout=PATIENCE).value == 8
+        again = job_for(calls, funcs.return_value, 9)
+        calls.put(again)
+        assert again.future.result(timeout=PATIENCE).value == 9
+    finally:
+        stopped(calls, worker)
