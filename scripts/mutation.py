@@ -9,17 +9,23 @@ what is new.
     python scripts/mutation.py                 # every group
     python scripts/mutation.py plan engine     # some groups
     python scripts/mutation.py plan --only 'langchain_llmorch.plan.limits*'
+    python scripts/mutation.py processes --sample 10 processes/slots.py=40 --seed 1
     python scripts/mutation.py --report        # the scores of the last runs
 
-Run by hand (`make mutation`), not in CI: the full run takes hours on two cores.
+`--sample` runs a seeded random sample of each module's mutants (for groups whose tests
+are too slow to run every mutant); `--report` then gives each score with its 95% (Wilson)
+interval. Run by hand (`make mutation`), not in CI: the full run takes hours on two cores.
 Scores and the surviving mutants judged equivalent are in docs/mutation.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -245,44 +251,204 @@ def prepare(group: str) -> Path:
     return home
 
 
+def _mutmut(home: Path, args: list[str], *, quiet: bool = False) -> int:
+    """Run `mutmut <args>` in `home`, the slot group set apart from other work."""
+    env = dict(os.environ)
+    env.setdefault("LLMORCH_SLOT_GROUP", f"mutation-{home.name}")
+    mutmut = Path(sys.executable).parent / "mutmut"
+    print(f"== {home.name}: mutmut {' '.join(args)[:300]} (in {home})", flush=True)
+    done = subprocess.run(  # noqa: S603
+        [str(mutmut), *args],
+        cwd=home,
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
+    return done.returncode
+
+
 def run(group: str, only: list[str], children: int) -> None:
     """Mutate one group's modules and run its tests against every mutant."""
     home = prepare(group)
-    env = dict(os.environ)
-    env.setdefault("LLMORCH_SLOT_GROUP", f"mutation-{group}")
-    mutmut = Path(sys.executable).parent / "mutmut"
-    cmd = [str(mutmut), "run", "--max-children", str(children), *only]
-    print(f"== {group}: {' '.join(cmd[1:])} (in {home})", flush=True)
-    subprocess.run(cmd, cwd=home, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+    _mutmut(home, ["run", "--max-children", str(children), *only])
+
+
+# A name no mutant has: `mutmut run` with it makes the mutants and collects which tests
+# reach which function, then stops ("nothing matches") before testing any mutant.
+_NO_MUTANT = "no-mutant-has-this-name"
+SAMPLE_FILE = "sample.json"
+
+
+def _meta(group: str, module: str) -> Path:
+    return WORK / group / "mutants" / PKG / f"{module}.meta"
+
+
+def _mutant_names(group: str, module: str) -> list[str]:
+    meta = _meta(group, module)
+    if not meta.exists():
+        return []
+    return sorted(json.loads(meta.read_text()).get("exit_code_by_key", {}))
+
+
+def _exit_codes(group: str, module: str) -> dict[str, int | None]:
+    meta = _meta(group, module)
+    if not meta.exists():
+        return {}
+    codes: dict[str, int | None] = json.loads(meta.read_text()).get("exit_code_by_key", {})
+    return codes
+
+
+def sample_sizes(specs: list[str], modules: list[str]) -> dict[str, float]:
+    """Per module, how many mutants to sample (a fraction when below 1), from the specs.
+
+    A spec is `N` (every module), `F` (a fraction, 0 < F < 1, of every module) or
+    `MODULE=N` / `MODULE=F` (one module, e.g. `processes/slots.py=40`; it wins over `N`).
+    """
+    sizes: dict[str, float] = {}
+    default: float | None = None
+    for spec in specs:
+        name, _, value = spec.rpartition("=")
+        try:
+            size = float(value)
+        except ValueError:
+            size = -1.0
+        if size <= 0 or (size >= 1 and not size.is_integer()):
+            msg = f"--sample: {spec!r} is not N, a fraction below 1, or MODULE=N"
+            raise SystemExit(msg)
+        if not name:
+            default = size
+            continue
+        found = [m for m in modules if m == name or m.endswith(f"/{name}")]
+        if len(found) != 1:
+            msg = f"--sample: {name!r} is not one module of the group ({', '.join(modules)})"
+            raise SystemExit(msg)
+        sizes[found[0]] = size
+    return {m: sizes.get(m, default if default is not None else 0.0) for m in modules}
+
+
+def choose_sample(names: list[str], size: float, seed: int, module: str) -> list[str]:
+    """A seeded random choice of `size` of `names` (a fraction when below 1), in random order.
+
+    Each module shuffles its mutants with its own generator (seeded by `seed` and the
+    module's path) and takes the first `size`: a module's sample does not depend on the
+    other modules or their sizes, and raising `size` only adds mutants to it.
+    """
+    count = math.ceil(size * len(names)) if size < 1 else int(size)
+    order = sorted(names)
+    random.Random(f"{seed}/{module}").shuffle(order)
+    return order[:count]  # a larger size keeps the smaller one's mutants
+
+
+def run_sample(group: str, specs: list[str], seed: int, children: int, batch: int) -> None:
+    """Make the group's mutants, pick a seeded sample per module, and test only those.
+
+    The sample is written to `.mutation/<group>/sample.json` (the report reads it). A
+    second run with the same seed and sizes tests only the sampled mutants not checked yet,
+    so an interrupted run resumes. With `batch`, mutmut is run on `batch` mutants at a time,
+    taken in turn from each module's random order: a run stopped early still leaves every
+    module a random sample (mutmut orders each call's mutants by their tests' speed).
+    """
+    modules = GROUPS[group][0]
+    sizes = sample_sizes(specs, modules)
+    home = WORK / group
+    sample_path = home / SAMPLE_FILE
+    old = json.loads(sample_path.read_text()) if sample_path.exists() else None
+    resuming = old is not None and old.get("seed") == seed and (home / "mutants").exists()
+    if not resuming:
+        home = prepare(group)  # a fresh copy, unless resuming a sample of the same seed
+    if not resuming or not all(_mutant_names(group, m) for m in modules):
+        _mutmut(home, ["run", "--max-children", str(children), _NO_MUTANT], quiet=True)
+        if not any(_mutant_names(group, m) for m in modules):
+            msg = f"mutmut made no mutants in {home}; run `mutmut run` there to see why"
+            raise SystemExit(msg)
+    if resuming and old is not None and old.get("specs") == specs:  # the very same sample
+        chosen = {m: entry["sample"] for m, entry in old["modules"].items()}
+    else:
+        chosen = {
+            m: choose_sample(_mutant_names(group, m), size, seed, m)
+            for m, size in sizes.items()
+            if size > 0
+        }
+    sample = {
+        "seed": seed,
+        "specs": specs,
+        "modules": {
+            m: {"mutants": len(_mutant_names(group, m)), "sample": names}
+            for m, names in chosen.items()
+        },
+    }
+    sample_path.write_text(json.dumps(sample, indent=1))
+    unchecked = {
+        m: [n for n in names if _exit_codes(group, m).get(n) is None] for m, names in chosen.items()
+    }
+    order = [
+        name
+        for row in itertools.zip_longest(*unchecked.values())
+        for name in row
+        if name is not None
+    ]
+    print(
+        f"== {group}: sample of {sum(map(len, chosen.values()))} mutants (seed {seed}), "
+        f"{len(order)} not checked yet",
+        flush=True,
+    )
+    step = batch if batch > 0 else max(len(order), 1)
+    for start in range(0, len(order), step):
+        _mutmut(home, ["run", "--max-children", str(children), *order[start : start + step]])
+
+
+def wilson(killed: int, checked: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a proportion `killed / checked`."""
+    if checked == 0:
+        return 0.0, 1.0
+    p = killed / checked
+    centre = (p + z * z / (2 * checked)) / (1 + z * z / checked)
+    half = z * math.sqrt(p * (1 - p) / checked + z * z / (4 * checked * checked))
+    half /= 1 + z * z / checked
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _status(code: int | None) -> str:
+    if code in _KILLED:
+        return "killed"
+    if code in _SURVIVED:
+        return "survived"
+    if code in _NO_TESTS:
+        return "no tests"
+    return "not checked" if code is None else "other"
 
 
 def scores(group: str) -> dict[str, dict[str, object]]:
-    """Per module of `group`: killed, survived, untested mutants, the score, the survivors."""
+    """Per module of `group`: killed, survived, untested mutants, the score, the survivors.
+
+    When the group was run on a sample (`sample.json`), only the sampled mutants count;
+    `sampled` and `interval` (the score's 95% Wilson interval, in percent) say so.
+    """
+    sample_path = WORK / group / SAMPLE_FILE
+    sample = json.loads(sample_path.read_text()) if sample_path.exists() else None
     out: dict[str, dict[str, object]] = {}
     for module in GROUPS[group][0]:
-        meta = WORK / group / "mutants" / PKG / f"{module}.meta"
-        if not meta.exists():
+        codes = _exit_codes(group, module)
+        if not codes:
             continue
-        codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
-        counts = Counter(
-            "killed"
-            if c in _KILLED
-            else "survived"
-            if c in _SURVIVED
-            else "no tests"
-            if c in _NO_TESTS
-            else "not checked"
-            if c is None
-            else "other"
-            for c in codes.values()
-        )
+        entry: dict[str, object] = {"mutants": len(codes)}
+        if sample is not None:
+            if module not in sample["modules"]:
+                continue
+            names = sample["modules"][module]["sample"]
+            codes = {n: codes.get(n) for n in names}
+            entry["sampled"] = len(names)
+            entry["seed"] = sample["seed"]
+        counts = Counter(_status(c) for c in codes.values())
         checked = counts["killed"] + counts["survived"] + counts["no tests"]
-        out[module] = {
-            **counts,
-            "mutants": len(codes),
-            "score": round(100 * counts["killed"] / checked, 1) if checked else None,
-            "survivors": sorted(k for k, c in codes.items() if c in _SURVIVED | _NO_TESTS),
-        }
+        entry.update(counts)
+        entry["score"] = round(100 * counts["killed"] / checked, 1) if checked else None
+        if sample is not None and checked:
+            low, high = wilson(counts["killed"], checked)
+            entry["interval"] = [round(100 * low, 1), round(100 * high, 1)]
+        entry["survivors"] = sorted(k for k, c in codes.items() if c in _SURVIVED | _NO_TESTS)
+        out[module] = entry
     return out
 
 
@@ -294,10 +460,18 @@ def report(groups: list[str]) -> None:
     )
     for per_module in every.values():
         for module, s in per_module.items():
-            print(
+            line = (
                 f"{module:34} {s['mutants']:>7} {s.get('killed', 0):>7} "
                 f"{s.get('survived', 0):>8} {s.get('no tests', 0):>8} {s['score']!s:>6}"
             )
+            if "sampled" in s:
+                checked = s.get("killed", 0) + s.get("survived", 0) + s.get("no tests", 0)  # type: ignore[operator]
+                low, high = s.get("interval", [None, None])  # type: ignore[misc]
+                line += (
+                    f"  sample of {s['sampled']} (seed {s['seed']}), {checked} checked, "
+                    f"95% interval {low}-{high}%"
+                )
+            print(line)
     WORK.mkdir(exist_ok=True)
     (WORK / "scores.json").write_text(json.dumps(every, indent=1))
 
@@ -305,15 +479,32 @@ def report(groups: list[str]) -> None:
 def main() -> None:
     """Run the groups asked for (all by default), then print the scores."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], default=list(GROUPS))
+    parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], default=[])  # []: all
     parser.add_argument("--only", nargs="+", default=[], help="mutant name patterns")
     parser.add_argument("--children", type=int, default=1, help="mutants tested at once")
     parser.add_argument("--report", action="store_true", help="only print the last scores")
+    parser.add_argument(
+        "--sample",
+        nargs="+",
+        metavar="SIZE",
+        help="test a seeded random sample of each module's mutants: N, a fraction F < 1, "
+        "or MODULE=N for one module (e.g. 10 processes/slots.py=40); modules left at 0 "
+        "are skipped",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of --sample's choice")
+    parser.add_argument(
+        "--batch", type=int, default=0, help="with --sample: mutants per mutmut call (0: all)"
+    )
     args = parser.parse_args()
     groups = args.groups or list(GROUPS)
+    if args.sample and args.only:
+        parser.error("--sample and --only do not go together")
     if not args.report:
         for group in groups:
-            run(group, args.only, args.children)
+            if args.sample:
+                run_sample(group, args.sample, args.seed, args.children, args.batch)
+            else:
+                run(group, args.only, args.children)
     report([g for g in groups if (WORK / g / "mutants").exists()])
 
 
