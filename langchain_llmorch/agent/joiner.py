@@ -42,6 +42,11 @@ from langchain_llmorch.agent.comparisons import (
 from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState, is_embedded_model
+from langchain_llmorch.local.answer_grammar import (
+    answer_constraint,
+    differences,
+    uses_answer_grammar,
+)
 from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import Call, Plan, result_text
@@ -68,6 +73,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     question = prompts.last_question(state["messages"])
     numeric = numeric_results(frg.calls, results)
     computed = products(question, numeric, steps, described=described)
+    compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],
         finished,
@@ -75,9 +81,18 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         failed=failed,
         notes=notes,
         facts=[f.text for f in computed],
-        orderings=orderings(question, numeric) if checks_answers(ctx) else (),
+        orderings=compared,
     )
-    reply = yield from ask("join", request)
+    bound = None
+    if uses_answer_grammar(ctx):
+        values = [f.value for f in computed]
+        if compared:  # "by how much" may be said too
+            values += differences(_by_tool(numeric))
+        bound = answer_constraint(request, values)
+    reply = yield from ask("join", request, bound=bound)
+    if reply.error is not None and bound is not None:  # a grammar the server refused
+        bound = None
+        reply = yield from ask("join", request)
     text = reply.text.strip()
     said = conversation_text(state["messages"])
     review = _Review(
@@ -86,7 +101,9 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     objections = review.objections(text) if text else None
     if objections is not None:
         again = yield from ask(
-            "join", [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))]
+            "join",
+            [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))],
+            bound=bound,
         )
         second = again.text.strip()
         second_objections = review.objections(second) if second else None
@@ -116,6 +133,14 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     # The model's own message, when its words are the answer: streamed once, not twice.
     same = text == reply.text.strip() and reply.message_id is not None
     return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
+
+
+def _by_tool(numeric: Mapping[str, tuple[Call, float]]) -> list[list[float]]:
+    """The numeric results, grouped by the tool that gave them."""
+    groups: dict[str, list[float]] = {}
+    for call, value in numeric.values():
+        groups.setdefault(call.tool, []).append(value)
+    return list(groups.values())
 
 
 def checks_answers(ctx: AgentContext) -> bool:
