@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from langchain_llmorch.agent import prompts
 from langchain_llmorch.agent.answer import (
@@ -43,8 +43,10 @@ from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState, is_embedded_model
 from langchain_llmorch.local.answer_grammar import (
+    MAX_REQUIRED,
     answer_constraint,
     differences,
+    number_forms,
     uses_answer_grammar,
 )
 from langchain_llmorch.plan.expressions import evaluate
@@ -83,12 +85,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         facts=[f.text for f in computed],
         orderings=compared,
     )
-    bound = None
-    if uses_answer_grammar(ctx):
-        values = [f.value for f in computed]
-        if compared:  # "by how much" may be said too
-            values += differences(_by_tool(numeric))
-        bound = answer_constraint(request, values)
+    bound = _grammar(ctx, request, computed, numeric, compared=bool(compared))
     reply = yield from ask("join", request, bound=bound)
     if reply.error is not None and bound is not None:  # a grammar the server refused
         bound = None
@@ -133,6 +130,36 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     # The model's own message, when its words are the answer: streamed once, not twice.
     same = text == reply.text.strip() and reply.message_id is not None
     return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
+
+
+def _grammar(
+    ctx: AgentContext,
+    request: list[AnyMessage],
+    computed: list[Fact],
+    numeric: Mapping[str, tuple[Call, float]],
+    *,
+    compared: bool,
+) -> dict[str, Any] | None:
+    """The answer grammar to send with `request` (`answer_grammar`), or None."""
+    if not uses_answer_grammar(ctx):
+        return None
+    values = [f.value for f in computed]
+    if compared:  # "by how much" may be said too
+        values += differences(_by_tool(numeric))
+    required = _required(computed, numeric) if checks_answers(ctx) else []
+    return answer_constraint(request, values, required=required)
+
+
+def _required(computed: list[Fact], numeric: Mapping[str, tuple[Call, float]]) -> list[list[str]]:
+    """What the answer checks ask an answer to write, as the grammar's required numbers.
+
+    One of the computed values when there are any; else each numeric result (none when
+    there are more than the grammar can require).
+    """
+    if computed:
+        return [[form for fact in computed for form in number_forms(fact.value)]]
+    values = list(dict.fromkeys(value for _, value in numeric.values()))
+    return [number_forms(v) for v in values] if len(values) <= MAX_REQUIRED else []
 
 
 def _by_tool(numeric: Mapping[str, tuple[Call, float]]) -> list[list[float]]:

@@ -49,12 +49,14 @@ _ROUNDED = 2
 _GROUPED_FROM = 1_000
 """From this size, a whole number may also be written with thousands commas."""
 
-_RULES = """\
-root ::= words (num sep words)* (num end)?
+_TERMINALS = """\
 words ::= [^0-9]*
 sep ::= [^0-9.,] | [.,] [^0-9]
 end ::= [.,]?
 """
+
+MAX_REQUIRED = 3
+"""Numbers an answer grammar may require (it has a rule for each subset of them)."""
 
 
 def _variants(written: str) -> list[str]:
@@ -161,18 +163,22 @@ def answer_numbers(texts: Iterable[str], values: Iterable[float] = ()) -> list[s
     return list(found)
 
 
-def answer_grammar(numbers: Sequence[str]) -> str:
+def answer_grammar(numbers: Sequence[str], *, required: Sequence[Sequence[str]] = ()) -> str:
     """A GBNF grammar of answers whose every number is one of `numbers`.
 
     Args:
         numbers: the numbers allowed, as text (`answer_numbers`); none allows no digit.
+        required: numbers the answer must write, each as the forms it may take (at least
+            one form of each item, in any order; at most `MAX_REQUIRED` items). Their forms
+            are allowed too.
 
     Returns:
         The grammar's text, for llama.cpp's `grammar` request field.
 
     Raises:
-        OptionValueError: more than `MAX_NUMBERS` numbers, or one that is not digits with
-            optional thousands commas and decimals (also a `ValueError`).
+        OptionValueError: more than `MAX_NUMBERS` numbers or `MAX_REQUIRED` required ones,
+            an empty required item, or a number that is not digits with optional thousands
+            commas and decimals (also a `ValueError`).
 
     Example:
         ```python
@@ -180,28 +186,72 @@ def answer_grammar(numbers: Sequence[str]) -> str:
 
         grammar = answer_grammar(["8611", "8586"])
         assert 'num ::= "8611" | "8586"' in grammar
+        assert "req0" in answer_grammar(["8611"], required=[["8611", "8,611"]])
         ```
     """
-    if len(numbers) > MAX_NUMBERS:
-        msg = f"an answer grammar allows at most {MAX_NUMBERS} numbers, not {len(numbers)}"
-        raise OptionValueError(msg)
-    bad = [n for n in numbers if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", n)]
+    forms = list(dict.fromkeys([*numbers, *(form for item in required for form in item)]))
+    problems = []
+    if len(forms) > MAX_NUMBERS:
+        problems.append(f"an answer grammar allows at most {MAX_NUMBERS} numbers, not {len(forms)}")
+    if len(required) > MAX_REQUIRED or not all(required):
+        problems.append(
+            f"an answer grammar requires at most {MAX_REQUIRED} numbers, each with a form"
+        )
+    bad = [n for n in forms if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", n)]
     if bad:
-        msg = f"not numbers an answer can write: {', '.join(map(repr, bad[:5]))}"
+        problems.append(f"not numbers an answer can write: {', '.join(map(repr, bad[:5]))}")
+    if problems:
+        msg = "; ".join(problems)
         raise OptionValueError(msg)
-    if not numbers:
+    if not forms:
         return "root ::= [^0-9]*\n"
-    choices = " | ".join(json.dumps(n) for n in dict.fromkeys(numbers))
-    return f"{_RULES}num ::= {choices}\n"
+    lines = ["root ::= st0"]
+    full = (1 << len(required)) - 1
+    for seen in range(full + 1):
+        if seen == full:  # anything allowed, and the answer may end
+            lines.append(f"st{seen} ::= words (num sep st{seen} | num end)?")
+            continue
+        choices = [f"num sep st{seen}"]
+        for i in range(len(required)):
+            now = seen | 1 << i
+            if now != seen:
+                ending = " | end" if now == full else ""
+                choices.append(f"req{i} (sep st{now}{ending})")
+        lines.append(f"st{seen} ::= words ({' | '.join(choices)})")
+    lines += [
+        f"req{i} ::= {' | '.join(json.dumps(n) for n in dict.fromkeys(item))}"
+        for i, item in enumerate(required)
+    ]
+    lines.append(f"num ::= {' | '.join(json.dumps(n) for n in forms)}")
+    return "\n".join(lines) + "\n" + _TERMINALS
+
+
+def number_forms(value: float) -> list[str]:
+    """The forms an answer may write `value` in (`[]` for one it cannot write).
+
+    Example:
+        ```python
+        from langchain_llmorch.local.answer_grammar import number_forms
+
+        assert number_forms(42.1648128) == ["42.1648128", "42.16"]
+        assert number_forms(8611) == ["8611", "8,611"]
+        ```
+    """
+    written = written_number(value)
+    return [] if written is None else list(dict.fromkeys(_variants(written)))
 
 
 def answer_constraint(
-    messages: Sequence[AnyMessage], values: Iterable[float] = ()
+    messages: Sequence[AnyMessage],
+    values: Iterable[float] = (),
+    *,
+    required: Sequence[Sequence[str]] = (),
 ) -> dict[str, Any] | None:
     """The keyword arguments that send the answer grammar of a joiner's request, or None.
 
     The numbers are those of every message but the instructions (the system message),
-    and `values`. None when there are more than `MAX_NUMBERS` of them.
+    and `values`; `required` as in `answer_grammar` (more than `MAX_REQUIRED` items are
+    not required). None when there are more than `MAX_NUMBERS` numbers.
 
     Example:
         ```python
@@ -217,9 +267,11 @@ def answer_constraint(
     """
     texts = [m.text for m in messages if m.type != "system"]
     numbers = answer_numbers(texts, values)
-    if len(numbers) > MAX_NUMBERS:
+    items = [item for item in required if item] if len(required) <= MAX_REQUIRED else []
+    forms = {form for item in items for form in item}
+    if len(forms.union(numbers)) > MAX_NUMBERS:
         return None
-    return {"extra_body": {"grammar": answer_grammar(numbers)}}
+    return {"extra_body": {"grammar": answer_grammar(numbers, required=items)}}
 
 
 def uses_answer_grammar(ctx: AgentContext) -> bool:
@@ -240,10 +292,12 @@ def uses_answer_grammar(ctx: AgentContext) -> bool:
 
 __all__ = [
     "MAX_NUMBERS",
+    "MAX_REQUIRED",
     "answer_constraint",
     "answer_grammar",
     "answer_numbers",
     "differences",
+    "number_forms",
     "uses_answer_grammar",
     "written_number",
 ]

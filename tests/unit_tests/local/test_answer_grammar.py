@@ -1,11 +1,12 @@
 """Answers under a llama.cpp grammar made from the run (`local.answer_grammar`).
 
-The grammar is regular, so the tests read it as a regular expression (`_as_regex`) to
-check which answers it allows; one slow test asks the embedded model under it.
+The tests read the grammar with a small matcher of their own (`_Grammar`) to check which
+answers it allows; one slow test asks the embedded model under it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -27,42 +28,92 @@ from langchain_llmorch.local.answer_grammar import (
 from langchain_llmorch.local.server import EMBEDDED_MARK
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
-# ------------------------------------------------------------------ the grammar as a regex
+# ------------------------------------------------------------------ reading the grammar
 
 _TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\]|[a-z][a-z0-9-]*|[()|*?+])')
 
 
-def _as_regex(grammar: str) -> re.Pattern[str]:
-    """The (regular, non-recursive) GBNF `grammar` as a Python regular expression."""
-    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
+class _Grammar:
+    """A matcher for the GBNF subset the answer grammar uses (no left recursion).
 
-    def expand(name: str, depth: int = 0) -> str:
-        assert depth < 10, "a recursive rule"
-        out = []
-        for part in _TOKEN.findall(rules[name]):
-            if part.startswith('"'):
-                out.append(re.escape(json_unquote(part)))
-            elif part.startswith("["):
-                out.append(part)
-            elif part[0].isalpha():
-                out.append(f"(?:{expand(part, depth + 1)})")
-            else:
-                out.append("(?:" if part == "(" else part)
-        return "".join(out)
+    `ends(node, pos)` is the set of positions where `node` can stop when it starts at
+    `pos`: literals, character classes, rule names, groups, `|`, `*` and `?`.
+    """
 
-    return re.compile(expand("root"), re.DOTALL)
+    def __init__(self, grammar: str, text: str) -> None:
+        self.text = text
+        self.rules = {
+            name: self._parse(_TOKEN.findall(body))
+            for name, body in (
+                line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line
+            )
+        }
+        self.memo: dict[tuple[str, int], frozenset[int]] = {}
 
+    def _parse(self, tokens: list[str]) -> Any:
+        def alternatives() -> Any:
+            options = [sequence()]
+            while tokens and tokens[0] == "|":
+                tokens.pop(0)
+                options.append(sequence())
+            return ("alt", options)
 
-def json_unquote(literal: str) -> str:
-    import json
+        def sequence() -> Any:
+            items = []
+            while tokens and tokens[0] not in {"|", ")"}:
+                part = tokens.pop(0)
+                item: Any
+                if part == "(":
+                    item = alternatives()
+                    assert tokens.pop(0) == ")"
+                elif part.startswith('"'):
+                    item = ("lit", json.loads(part))
+                elif part.startswith("["):
+                    item = ("class", re.compile(part))
+                else:
+                    item = ("ref", part)
+                if tokens and tokens[0] in {"*", "?"}:
+                    item = (tokens.pop(0), item)
+                items.append(item)
+            return ("seq", items)
 
-    text = json.loads(literal)
-    assert isinstance(text, str)
-    return text
+        return alternatives()
+
+    def ends(self, node: Any, pos: int) -> frozenset[int]:
+        kind = node[0]
+        if kind == "lit":
+            hit = self.text.startswith(node[1], pos)
+            return frozenset({pos + len(node[1])} if hit else ())
+        if kind == "class":
+            hit = pos < len(self.text) and node[1].fullmatch(self.text[pos])
+            return frozenset({pos + 1} if hit else ())
+        if kind == "ref":
+            key = (node[1], pos)
+            if key not in self.memo:
+                self.memo[key] = frozenset()
+                self.memo[key] = self.ends(self.rules[node[1]], pos)
+            return self.memo[key]
+        if kind == "alt":
+            return frozenset().union(*(self.ends(option, pos) for option in node[1]))
+        if kind == "seq":
+            now = frozenset({pos})
+            for item in node[1]:
+                now = frozenset().union(*(self.ends(item, p) for p in now))
+            return now
+        if kind == "?":
+            return frozenset({pos}) | self.ends(node[1], pos)
+        assert kind == "*"
+        found, todo = {pos}, [pos]
+        while todo:
+            for end in self.ends(node[1], todo.pop()):
+                if end not in found:
+                    found.add(end)
+                    todo.append(end)
+        return frozenset(found)
 
 
 def _allows(grammar: str, answer: str) -> bool:
-    return _as_regex(grammar).fullmatch(answer) is not None
+    return len(answer) in _Grammar(grammar, answer).ends(("ref", "root"), 0)
 
 
 GRAMMAR = answer_grammar(answer_numbers(["K2 = 8611", "Denali = 6190", "oats 3.89 x 250"]))
@@ -105,6 +156,35 @@ def test_no_number_allows_no_digit() -> None:
     grammar = answer_grammar([])
     assert _allows(grammar, "Yes, Paris is in France.")
     assert not _allows(grammar, "Yes, 1 city.")
+
+
+REQUIRED = answer_grammar(["7", "8611", "6190"], required=[["8611", "8,611"], ["6190"]])
+
+
+@pytest.mark.parametrize(
+    ("answer", "allowed"),
+    [
+        ("Everest is 8611 m and Denali 6190 m.", True),
+        ("Denali: 6190, Everest: 8,611", True),
+        ("6190 and 8611 and 7 and 6190 again", True),
+        ("Everest is 8611 m.", False),  # Denali's height left out
+        ("Denali is 6190 m, Everest 8612 m.", False),
+        ("Both are high.", False),
+        ("Everest is 86110 m and Denali 6190 m.", False),
+    ],
+)
+def test_required_numbers_must_each_be_written_in_any_order(answer: str, *, allowed: bool) -> None:
+    assert _allows(REQUIRED, answer) is allowed
+
+
+def test_a_required_number_is_allowed_even_if_not_listed() -> None:
+    grammar = answer_grammar([], required=[["42.16", "42.1648"]])
+    assert _allows(grammar, "It is 42.16 km.")
+    assert not _allows(grammar, "It is 42 km.")
+    with pytest.raises(OptionValueError, match="requires at most"):
+        answer_grammar(["1"], required=[["1"]] * 4)
+    with pytest.raises(OptionValueError, match="requires at most"):
+        answer_grammar(["1"], required=[[]])
 
 
 def test_numbers_come_as_written_rounded_and_grouped_each_once() -> None:
@@ -223,6 +303,8 @@ def test_the_answer_carries_the_grammar_for_the_embedded_model_or_when_asked(
         assert _allows(grammar, "K2 (8611) is higher than Denali (6190).")
         assert not _allows(grammar, "K2 is 8610 metres high.")
         assert not _allows(grammar, "K2 is 2421 m higher.")
+        # with the answer checks (the embedded model's default) every result must be said
+        assert _allows(grammar, "K2 is 8611 m high.") is not embedded
 
 
 def test_a_comparison_may_say_by_how_much() -> None:
