@@ -153,13 +153,15 @@ def _grammar(
 def _required(computed: list[Fact], numeric: Mapping[str, tuple[Call, float]]) -> list[list[str]]:
     """What the answer checks ask an answer to write, as the grammar's required numbers.
 
-    One of the computed values when there are any; else each numeric result (none when
-    there are more than the grammar can require).
+    One of the computed values when there are any, and each numeric result that no
+    computed value was made from (an amount's answer need not repeat the rate); none when
+    there are more than the grammar can require.
     """
+    values = [v for _, v in numeric.values() if not any(mentions(f.text, v) for f in computed)]
+    required = [number_forms(v) for v in dict.fromkeys(values)]
     if computed:
-        return [[form for fact in computed for form in number_forms(fact.value)]]
-    values = list(dict.fromkeys(value for _, value in numeric.values()))
-    return [number_forms(v) for v in values] if len(values) <= MAX_REQUIRED else []
+        required.insert(0, [form for fact in computed for form in number_forms(fact.value)])
+    return required if len(required) <= MAX_REQUIRED else []
 
 
 def _by_tool(numeric: Mapping[str, tuple[Call, float]]) -> list[list[float]]:

@@ -313,6 +313,31 @@ def test_a_comparison_may_say_by_how_much() -> None:
     assert _allows(grammar, "K2 (8611) is 2421 m higher than Denali (6190).")
 
 
+@inout
+def factor(unit: str) -> float:
+    """Kilometres in one of a unit."""
+    return {"mile": 1.609344}[unit]
+
+
+def test_an_amount_is_required_and_the_other_results_but_not_the_rate() -> None:
+    SENT.clear()
+
+    def script(messages: list[BaseMessage]) -> str:
+        if request_kind() == "plan":
+            return 's1: factor(unit="mile")\ns2: height(mountain="K2")\n'
+        return "26.2 miles are 42.16 km, and K2 is 8611 m high."
+
+    model = Recording(script, metadata={EMBEDDED_MARK: "qwen"})
+    agent = create_llmorch_agent(model, [height, factor], planning="text")
+    question = "How many kilometres are 26.2 miles, and how high is K2?"
+    agent.invoke({"messages": [("user", question)]})
+    grammar = next(kwargs for kind, kwargs in SENT if kind == "join")["extra_body"]["grammar"]
+    assert _allows(grammar, "K2 is 8611 m; 26.2 miles are 42.16 km.")
+    assert _allows(grammar, "26.2 miles are 42.1648128 km and K2 8,611 m.")
+    assert not _allows(grammar, "26.2 miles are 42.16 km.")  # K2 left out
+    assert not _allows(grammar, "K2 is 8611 m and a mile 1.609344 km.")  # no amount
+
+
 def test_a_grammar_the_server_refuses_is_dropped_for_that_answer() -> None:
     answer = _ask(embedded=True, refuse=True)
     assert answer.startswith("K2 is 8611 metres high and Denali 6190.")
