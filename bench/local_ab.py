@@ -10,9 +10,14 @@ alternating which goes first, so both see the same load.
     python -m bench.local_ab --sets science travel \\
         --config old=/tmp/old --config new=.
 
-A configuration is `label=PATH[:MODEL][@PLANNING]`: `PATH` is put before this repository
-on the worker's `PYTHONPATH` (`.` for this checkout), `MODEL` an embedded model name,
-`PLANNING` the agent's `planning` (default: `--planning`).
+A configuration is `label=PATH[:MODEL][@PLANNING][#THREADS]`: `PATH` is put before this
+repository on the worker's `PYTHONPATH` (`.` for this checkout), `MODEL` an embedded model
+name, `PLANNING` the agent's `planning` (default: `--planning`), `THREADS` the server's
+prompt-processing threads (`n_threads_batch`; default 1, as `local_chat_model`). A worker
+is this repository's `bench.local_ab` run in `PATH`, so an old checkout runs its own.
+
+Each question's line shows its seconds and where they went (first plan: prefill and
+decode; repair and recovery requests; the answer requests), and the load average.
 """
 
 from __future__ import annotations
@@ -32,14 +37,17 @@ from bench.local_questions import SETS, RequestLog, Score, report, run, totals
 _REPO = Path(__file__).resolve().parent.parent
 
 
-def worker(model_name: str | None, planning: str) -> int:
+def worker(model_name: str | None, planning: str, threads_batch: int | None = None) -> int:
     """Answer `{"set": ..., "index": ...}` lines from stdin with one JSON `Score` a line."""
     import langchain_llmorch  # noqa: PLC0415
     from langchain_llmorch.local import local_chat_model  # noqa: PLC0415
 
     sys.stderr.write(f"worker: langchain_llmorch from {Path(langchain_llmorch.__file__).parent}\n")
     log = RequestLog()
-    model = local_chat_model(model_name, max_tokens=400, timeout=300, http_client=log.client())
+    extra = {} if threads_batch is None else {"n_threads_batch": threads_batch}
+    model = local_chat_model(
+        model_name, max_tokens=400, timeout=300, http_client=log.client(), **extra
+    )
     for line in sys.stdin:
         ask = json.loads(line)
         tools, questions = SETS[ask["set"]]
@@ -49,7 +57,9 @@ def worker(model_name: str | None, planning: str) -> int:
 
 
 class _Worker:
-    def __init__(self, label: str, path: str, model: str | None, planning: str) -> None:
+    def __init__(
+        self, label: str, path: str, model: str | None, planning: str, threads: str = ""
+    ) -> None:
         self.label = label
         self.scores: dict[str, list[Score]] = {}
         root = str(Path(path).resolve())
@@ -60,6 +70,8 @@ class _Worker:
         command = [sys.executable, "-m", "bench.local_ab", "--worker", "--planning", planning]
         if model:
             command += ["--model", model]
+        if threads:
+            command += ["--threads-batch", threads]
         self.process = subprocess.Popen(  # noqa: S603 - our own module
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=root
         )
@@ -83,27 +95,46 @@ class _Worker:
         self.process.wait(timeout=120)
 
 
+def _parts(scored: Score) -> str:
+    """Where one question's seconds went: first plan, other plan requests, answers."""
+    plan = next((r for r in scored.requests if r["kind"] in {"plan", "?"}), None)
+    first = f"plan {plan['prefill']:.1f}+{plan['decode']:.1f}" if plan else "plan -"
+    joins = [r["wall"] for r in scored.requests if r["kind"] == "join"]
+    others = [r["wall"] for r in scored.requests if r is not plan and r["kind"] != "join"]
+    return (
+        f"{first} s, {len(others)} repairs {sum(others):.1f} s, "
+        f"{len(joins)} answers {sum(joins):.1f} s"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sets on every configuration, question by question, alternating the order."""
     parser = argparse.ArgumentParser(prog="python -m bench.local_ab")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--planning", default="auto")
+    parser.add_argument("--threads-batch", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--sets", nargs="+", default=["science", "travel"], choices=sorted(SETS))
     parser.add_argument("--json", default=None, help="write every score (and request) here")
     parser.add_argument(
-        "--config", action="append", default=[], help="label=PATH[:MODEL][@PLANNING] (repeat it)"
+        "--config",
+        action="append",
+        default=[],
+        help="label=PATH[:MODEL][@PLANNING][#THREADS] (repeat it)",
     )
     args = parser.parse_args(argv)
     if args.worker:
-        return worker(args.model, args.planning)
+        return worker(args.model, args.planning, args.threads_batch)
     configs = args.config or ["new=."]
     workers: list[_Worker] = []
     for config in configs:
         label, _, rest = config.partition("=")
+        rest, _, threads = rest.partition("#")
         rest, _, planning = rest.partition("@")
         path, _, model = rest.partition(":")
-        workers.append(_Worker(label, path or ".", model or None, planning or args.planning))
+        workers.append(
+            _Worker(label, path or ".", model or None, planning or args.planning, threads)
+        )
     turn = 0
     try:
         for name in args.sets:
@@ -116,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "answer ok" if scored.answer_right else "ANSWER WRONG"
                     )
                     print(f"{one.label:>6} {scored.seconds:6.1f} s  {marks:26} {scored.question}")
+                    print(f"{'':>16}{_parts(scored)}, load {os.getloadavg()[0]:.1f}")
                     print(f"{'':>16}answer: {scored.answer[:300]!r}", flush=True)
     finally:
         for one in workers:

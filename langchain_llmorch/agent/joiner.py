@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from langchain_llmorch.agent import prompts
 from langchain_llmorch.agent.answer import (
@@ -42,6 +42,13 @@ from langchain_llmorch.agent.comparisons import (
 from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState, is_embedded_model
+from langchain_llmorch.local.answer_grammar import (
+    MAX_REQUIRED,
+    answer_constraint,
+    differences,
+    number_forms,
+    uses_answer_grammar,
+)
 from langchain_llmorch.plan.expressions import evaluate
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.plan.language import Call, Plan, result_text
@@ -68,6 +75,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     question = prompts.last_question(state["messages"])
     numeric = numeric_results(frg.calls, results)
     computed = products(question, numeric, steps, described=described)
+    compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],
         finished,
@@ -75,9 +83,13 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         failed=failed,
         notes=notes,
         facts=[f.text for f in computed],
-        orderings=orderings(question, numeric) if checks_answers(ctx) else (),
+        orderings=compared,
     )
-    reply = yield from ask("join", request)
+    bound = _grammar(ctx, request, computed, numeric, compared=bool(compared))
+    reply = yield from ask("join", request, bound=bound)
+    if reply.error is not None and bound is not None:  # a grammar the server refused
+        bound = None
+        reply = yield from ask("join", request)
     text = reply.text.strip()
     said = conversation_text(state["messages"])
     review = _Review(
@@ -86,7 +98,9 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     objections = review.objections(text) if text else None
     if objections is not None:
         again = yield from ask(
-            "join", [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))]
+            "join",
+            [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))],
+            bound=bound,
         )
         second = again.text.strip()
         second_objections = review.objections(second) if second else None
@@ -119,6 +133,46 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     # The model's own message, when its words are the answer: streamed once, not twice.
     same = text == reply.text.strip() and reply.message_id is not None
     return {"messages": [AIMessage(text, id=reply.message_id) if same else AIMessage(text)]}
+
+
+def _grammar(
+    ctx: AgentContext,
+    request: list[AnyMessage],
+    computed: list[Fact],
+    numeric: Mapping[str, tuple[Call, float]],
+    *,
+    compared: bool,
+) -> dict[str, Any] | None:
+    """The answer grammar to send with `request` (`answer_grammar`), or None."""
+    if not uses_answer_grammar(ctx):
+        return None
+    values = [f.value for f in computed]
+    if compared:  # "by how much" may be said too
+        values += differences(_by_tool(numeric))
+    required = _required(computed, numeric) if checks_answers(ctx) else []
+    return answer_constraint(request, values, required=required)
+
+
+def _required(computed: list[Fact], numeric: Mapping[str, tuple[Call, float]]) -> list[list[str]]:
+    """What the answer checks ask an answer to write, as the grammar's required numbers.
+
+    One of the computed values when there are any, and each numeric result that no
+    computed value was made from (an amount's answer need not repeat the rate); none when
+    there are more than the grammar can require.
+    """
+    values = [v for _, v in numeric.values() if not any(mentions(f.text, v) for f in computed)]
+    required = [number_forms(v) for v in dict.fromkeys(values)]
+    if computed:
+        required.insert(0, [form for fact in computed for form in number_forms(fact.value)])
+    return required if len(required) <= MAX_REQUIRED else []
+
+
+def _by_tool(numeric: Mapping[str, tuple[Call, float]]) -> list[list[float]]:
+    """The numeric results, grouped by the tool that gave them."""
+    groups: dict[str, list[float]] = {}
+    for call, value in numeric.values():
+        groups.setdefault(call.tool, []).append(value)
+    return list(groups.values())
 
 
 def checks_answers(ctx: AgentContext) -> bool:

@@ -79,6 +79,12 @@ class AgentOptions:
     (`local.grammar`), so that the model cannot write a line the plan language rejects.
     Only llama.cpp servers take it. `None`: on for the embedded model, off for others. When
     on, `planning="auto"` plans in text."""
+    answer_grammar: bool | None = None
+    """Send the answer request with a llama.cpp grammar made from the run
+    (`local.answer_grammar`): the words are the model's, but every number it writes is
+    one of the results', the question's or the values computed for it, written as they
+    are. A grammar the server refuses is dropped for that answer. Only llama.cpp servers
+    take it. `None`: on for the embedded model, off for others."""
     append_results: bool | None = None
     """Add the numeric results the answer leaves out after it, as a `(Results: ...)` note.
     `None`: on for the embedded model only (its answers drop numbers); never applied to
@@ -95,7 +101,8 @@ class AgentOptions:
         _check_type("replan_temperature", self.replan_temperature, (int, float))
         for name in ("raise_on_failure", "approve_plan", "stream_plan"):
             _check_type(name, getattr(self, name), bool)
-        for name in ("check_plans", "check_answers", "plan_grammar", "append_results"):
+        tristate = ("check_plans", "check_answers", "plan_grammar", "answer_grammar")
+        for name in (*tristate, "append_results"):
             if getattr(self, name) is not None:
                 _check_type(name, getattr(self, name), bool)
         for name in ("system_prompt", "base_url"):
@@ -132,6 +139,7 @@ class LLMOrchOptions(TypedDict, total=False):
     check_plans: bool | None
     check_answers: bool | None
     plan_grammar: bool | None
+    answer_grammar: bool | None
     append_results: bool | None
     max_processors: int | None
     """Compute calls allowed at once (default: this process's usable CPUs)."""

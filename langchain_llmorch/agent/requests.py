@@ -59,6 +59,8 @@ class Ask:
     stop: list[str] | None = None
     call_id: str | None = None
     """The call a `recover` request rewrites."""
+    bound: Mapping[str, Any] | None = None
+    """Sent with a text request besides its messages (an answer grammar, `extra_body`)."""
 
 
 @dataclass
@@ -115,9 +117,10 @@ def ask(
     structured: bool = False,
     stop: list[str] | None = None,
     call_id: str | None = None,
+    bound: Mapping[str, Any] | None = None,
 ) -> Generator[Request, object, Reply]:
     """Yield an `Ask` for the model and return its typed `Reply` (use with `yield from`)."""
-    reply = yield Ask(kind, messages, temperature, structured, stop, call_id)
+    reply = yield Ask(kind, messages, temperature, structured, stop, call_id, bound)
     return cast("Reply", reply)
 
 
@@ -149,6 +152,8 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
         model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
     elif request.stop:
         model = model.bind(stop=request.stop, **text_plan_constraint(ctx, request.kind))
+    if request.bound and not request.structured:
+        model = model.bind(**request.bound)
     return cast("Runnable[Any, Any]", mark_model(model, request.kind, request.call_id))
 
 

@@ -45,7 +45,9 @@ Example:
 The parts: `langchain_llmorch.local.weights` assembles and checks the weights,
 `langchain_llmorch.local.requirements` finds the runtime and the model,
 `langchain_llmorch.local.server` holds `LocalLLMServer`, `langchain_llmorch.local.process`
-probes and stops its child process, and `langchain_llmorch.local.server_main` is the child.
+probes and stops its child process, `langchain_llmorch.local.server_main` is the child, and
+`langchain_llmorch.local.grammar` and `langchain_llmorch.local.answer_grammar` make the
+llama.cpp grammars the agent sends with its plan and answer requests.
 This module re-exports their public names and shares one server per model across the process.
 """
 

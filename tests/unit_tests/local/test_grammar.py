@@ -106,7 +106,8 @@ def test_text_plans_carry_the_grammar_for_the_embedded_model_or_when_asked(
     (_, plan, system), (_, join, _) = SENT
     assert plan["stop"] == ["<END_OF_PLAN>"]
     assert ("extra_body" in plan) is sent
-    assert "extra_body" not in join
+    # the answer goes under its own grammar (`answer_grammar`), never the plan's
+    assert "call1" not in join.get("extra_body", {}).get("grammar", "")
     if sent:  # the grammar, and a prompt that asks for the calls only
         assert '"height(" "mountain="' in plan["extra_body"]["grammar"]
         assert GRAMMAR_PLAN_RULES in system
