@@ -44,9 +44,12 @@ def worker(model_name: str | None, planning: str, threads_batch: int | None = No
 
     sys.stderr.write(f"worker: langchain_llmorch from {Path(langchain_llmorch.__file__).parent}\n")
     log = RequestLog()
-    extra = {} if threads_batch is None else {"n_threads_batch": threads_batch}
     model = local_chat_model(
-        model_name, max_tokens=400, timeout=300, http_client=log.client(), **extra
+        model_name,
+        n_threads_batch=threads_batch,
+        max_tokens=400,
+        timeout=300,
+        http_client=log.client(),
     )
     for line in sys.stdin:
         ask = json.loads(line)
