@@ -57,6 +57,10 @@ end ::= [.,]?
 
 MAX_REQUIRED = 3
 """Numbers an answer grammar may require (it has a rule for each subset of them)."""
+MAX_REQUIRED_TOKENS = 160
+"""Tokens an answer may have when numbers are required: the model may stop only once it
+wrote them, and one that will not goes on until `max_tokens` (one or two sentences are
+some 20-50 tokens)."""
 
 
 def _variants(written: str) -> list[str]:
@@ -157,9 +161,7 @@ def answer_numbers(texts: Iterable[str], values: Iterable[float] = ()) -> list[s
         for match in [*_PLAIN.finditer(text), *_GROUPED.finditer(text)]:
             found.update(dict.fromkeys(_variants(match.group(0))))
     for value in values:
-        written = written_number(value)
-        if written is not None:
-            found.update(dict.fromkeys(_variants(written)))
+        found.update(dict.fromkeys(number_forms(value)))
     return list(found)
 
 
@@ -235,10 +237,16 @@ def number_forms(value: float) -> list[str]:
 
         assert number_forms(42.1648128) == ["42.1648128", "42.16"]
         assert number_forms(8611) == ["8611", "8,611"]
+        assert number_forms(9.0) == ["9", "9.0"]
         ```
     """
     written = written_number(value)
-    return [] if written is None else list(dict.fromkeys(_variants(written)))
+    if written is None:
+        return []
+    forms = _variants(written)
+    if isinstance(value, float) and "." not in written:  # 9.0: as the results write it too
+        forms += _variants(f"{written}.0")
+    return list(dict.fromkeys(forms))
 
 
 def answer_constraint(
@@ -251,7 +259,8 @@ def answer_constraint(
 
     The numbers are those of every message but the instructions (the system message),
     and `values`; `required` as in `answer_grammar` (more than `MAX_REQUIRED` items are
-    not required). None when there are more than `MAX_NUMBERS` numbers.
+    not required; with any, the answer is capped at `MAX_REQUIRED_TOKENS`). None when
+    there are more than `MAX_NUMBERS` numbers.
 
     Example:
         ```python
@@ -271,7 +280,10 @@ def answer_constraint(
     forms = {form for item in items for form in item}
     if len(forms.union(numbers)) > MAX_NUMBERS:
         return None
-    return {"extra_body": {"grammar": answer_grammar(numbers, required=items)}}
+    sent: dict[str, Any] = {"extra_body": {"grammar": answer_grammar(numbers, required=items)}}
+    if items:  # a model that will not write one goes on until it may stop: not for long
+        sent["max_tokens"] = MAX_REQUIRED_TOKENS
+    return sent
 
 
 def uses_answer_grammar(ctx: AgentContext) -> bool:
@@ -293,6 +305,7 @@ def uses_answer_grammar(ctx: AgentContext) -> bool:
 __all__ = [
     "MAX_NUMBERS",
     "MAX_REQUIRED",
+    "MAX_REQUIRED_TOKENS",
     "answer_constraint",
     "answer_grammar",
     "answer_numbers",

@@ -19,6 +19,7 @@ from langchain_llmorch.agent.options import AgentOptions
 from langchain_llmorch.errors import OptionTypeError, OptionValueError
 from langchain_llmorch.local.answer_grammar import (
     MAX_NUMBERS,
+    MAX_REQUIRED_TOKENS,
     answer_constraint,
     answer_grammar,
     answer_numbers,
@@ -199,6 +200,7 @@ def test_numbers_come_as_written_rounded_and_grouped_each_once() -> None:
         "1,609,344",
         "7",
         "972.5",
+        "7.0",
     ]
 
 
@@ -336,6 +338,30 @@ def test_an_amount_is_required_and_the_other_results_but_not_the_rate() -> None:
     assert _allows(grammar, "26.2 miles are 42.1648128 km and K2 8,611 m.")
     assert not _allows(grammar, "26.2 miles are 42.16 km.")  # K2 left out
     assert not _allows(grammar, "K2 is 8611 m and a mile 1.609344 km.")  # no amount
+
+
+def test_a_whole_float_result_may_be_written_as_the_results_write_it() -> None:
+    SENT.clear()
+
+    @inout
+    def energy(hours: int) -> float:
+        """Kilowatt-hours a heater uses."""
+        return 1.5 * hours
+
+    def script(messages: list[BaseMessage]) -> str:
+        if request_kind() == "plan":
+            return "s1: energy(hours=6)\n"
+        return "It uses 9.0 kWh."
+
+    model = Recording(script, metadata={EMBEDDED_MARK: "qwen"})
+    agent = create_llmorch_agent(model, [energy], planning="text")
+    agent.invoke({"messages": [("user", "How many kWh does a heater use in 6 hours?")]})
+    sent = next(kwargs for kind, kwargs in SENT if kind == "join")
+    grammar = sent["extra_body"]["grammar"]
+    assert _allows(grammar, "It uses 9.0 kWh in 6 hours.")
+    assert _allows(grammar, "It uses 9 kWh.")
+    assert not _allows(grammar, "It uses a lot in 6 hours.")
+    assert sent["max_tokens"] == MAX_REQUIRED_TOKENS  # required numbers: a short answer
 
 
 def test_a_grammar_the_server_refuses_is_dropped_for_that_answer() -> None:
