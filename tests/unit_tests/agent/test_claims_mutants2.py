@@ -139,7 +139,7 @@ def test_a_call_that_could_not_be_made_is_said_in_one_sentence() -> None:
 
 
 def test_the_request_that_sends_an_answer_back_says_everything_wrong() -> None:
-    failed = {"s2": _call('s2: price(ticker="ZZZZ")'), "s3": _call("s3: index()")}
+    failed = {"s2": _call('s2: price(ticker="ZZZZ", market="NYSE")'), "s3": _call("s3: index()")}
     said = correction_request(
         ["97.1", "12"],
         ["s2", "s3"],
@@ -157,7 +157,7 @@ def test_the_request_that_sends_an_answer_back_says_everything_wrong() -> None:
         "number. "
         "Your answer states 97.1, 12, which no result gives: state only values from the "
         "results. "
-        "It does not say that the result for zzzz; index is not available. "
+        "It does not say that the result for zzzz, nyse; index is not available. "
         "Answer again. For every call that failed, say that its result is not available "
         "and give no value for it."
     )
@@ -181,4 +181,9 @@ def test_an_answer_from_the_results_alone_lists_them_and_the_failures() -> None:
         "I could not get the price for ZZZZ: it was not found (ZZZZ)."
     )
     assert results_answer({"f()": 1}, {}) == "Here is what I found: f() = 1."
+    two = {**failed, "s3": (_call('s3: price(ticker="QQ", market="NYSE")'), "TimeoutError")}
+    assert results_answer({}, two) == (
+        "I could not get the price for ZZZZ: it was not found (ZZZZ). "
+        "I could not get the price for QQ, NYSE: it took too long."
+    )
     assert results_answer({}, {}) == ""
