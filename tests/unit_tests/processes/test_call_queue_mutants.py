@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from typing import TYPE_CHECKING
 
 from langchain_llmorch.errors import BrokenPoolError
 from langchain_llmorch.processes.call_queue import CallQueue
-from langchain_llmorch.processes.slots import Limit, SlotGroup
+from langchain_llmorch.processes.slots import Limit, Slot, SlotGroup
 from tests.unit_tests.processes.test_call_queue import StandInWorker, as_handle, job_for
+from tests.unit_tests.processes.test_slot_files_mutants import probe
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PATIENCE = 30.0
 
@@ -56,3 +62,32 @@ async def test_a_call_put_on_the_event_loop_waits_for_its_slot_then_is_queued() 
     assert second.slot is not None
     assert second.ticket is None
     assert calls.get() is second
+
+
+async def test_a_call_cancelled_while_its_slot_is_asked_for_leaves_no_request(
+    tmp_path: Path,
+) -> None:
+    """Put on the loop and cancelled before its request is made: the request is withdrawn,
+    so this process no longer says it waits for a slot (other processes see no waiter)."""
+    group = SlotGroup(1, tmp_path)
+    calls = CallQueue(group, Limit(2))
+    held: list[Slot] = []
+    granted, go_on = threading.Event(), threading.Event()
+
+    def grant_and_block(slot: Slot) -> None:  # keeps the group's request thread busy
+        held.append(slot)
+        granted.set()
+        go_on.wait(PATIENCE)
+
+    busy = asyncio.wrap_future(group.request_off_loop(grant_and_block))
+    assert await asyncio.to_thread(granted.wait, PATIENCE)
+    job = job_for(calls, 1)
+    calls.put(job)  # its request waits behind the busy one
+    assert job.future.cancel()
+    go_on.set()
+    await busy
+    after = await asyncio.wrap_future(group.request_off_loop(lambda _slot: None))
+    assert group.cancel(after)  # made after the job's request: that one is settled now
+    assert await asyncio.to_thread(probe, tmp_path) == "False"
+    group.release(held[0])
+    assert group.holding() == 0

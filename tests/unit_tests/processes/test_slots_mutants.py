@@ -52,8 +52,8 @@ if pid == 0:
 os.waitpid(pid, 0)
 """
 
-# A fresh process takes the one slot and forks a child that lives on; it prints the child's
-# pid, then sleeps until killed.
+# A fresh process takes the one slot and forks a child that lives on. The child prints its
+# pid once it runs (after the fork handlers), then both sleep until killed.
 HOLD_AND_FORK = """
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -61,11 +61,8 @@ import _slot_holder as h
 from pathlib import Path
 group = h.load_slots().SlotGroup(1, Path(sys.argv[2]))
 h.take(group)
-pid = os.fork()
-if pid == 0:
-    time.sleep(3600)
-    os._exit(0)
-print(pid, flush=True)
+if os.fork() == 0:
+    print(os.getpid(), flush=True)
 time.sleep(3600)
 """
 
@@ -234,6 +231,7 @@ def test_unusable_machine_slots_are_reported_with_the_directory(
         slots = machine_slots(f"named-{os.getpid()}", size=2)
     assert slots is not None
     assert slots.directory is None
-    (record,) = [r for r in caplog.records if "unusable" in r.getMessage()]
-    assert str(shared / f"named-{os.getpid()}") in record.getMessage()
+    directory = str(shared / f"named-{os.getpid()}")
+    (record,) = [r for r in caplog.records if directory in r.getMessage()]
+    assert "unusable" in record.getMessage()
     assert "not private" in record.getMessage()
