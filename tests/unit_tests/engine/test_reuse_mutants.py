@@ -115,3 +115,20 @@ def test_a_call_waiting_for_an_identical_one_is_announced_once() -> None:
     assert next(e for e in events if e["id"] == waiter.id and e["event"] == "started")["args"] == {
         "key": "a"
     }
+
+
+@inout
+def big() -> str:
+    """Three and a half million characters."""
+    return "x" * 3_500_000
+
+
+def test_a_cacheable_calls_arguments_are_built_once_against_the_run_budget() -> None:
+    # Five copies of 3.5 M characters fit the run's 20 M budget; a sixth would not. The
+    # call that runs (the others reuse its result) must not build its arguments twice.
+    tools = [*TOOLS, big]
+    copies = "\n".join(f"c{i}: lookup(key=s1 + '')" for i in range(5))
+    frg = build_frg(parse_plan(f"s1: big()\n{copies}"), tools)
+    result = Orchestrator(tools, cache=InMemoryCache()).run(frg)
+    assert not result.errors
+    assert sorted(r.cached for r in result.trace if r.id != "s1") == [False, True, True, True, True]
