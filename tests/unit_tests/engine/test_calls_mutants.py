@@ -192,7 +192,7 @@ def test_an_unknown_tool_is_named_in_the_error() -> None:
     with pytest.raises(LLMOrchError, match="no tool named 'nope' was given") as err:
         runner.tool("nope")
     assert "make_self_tool" not in str(err.value)
-    with pytest.raises(LLMOrchError, match=r"make_self_tool\(model\)"):
+    with pytest.raises(LLMOrchError, match=r"\(give the Orchestrator make_self_tool\(model\)\)"):
         runner.tool("self")
 
 
