@@ -21,6 +21,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
+from pydantic.v1 import BaseModel as BaseModelV1
 
 from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
 from langchain_llmorch.engine.backend import InoutThreads
@@ -191,7 +192,7 @@ def test_an_unknown_tool_is_named_in_the_error() -> None:
     with pytest.raises(LLMOrchError, match="no tool named 'nope' was given") as err:
         runner.tool("nope")
     assert "make_self_tool" not in str(err.value)
-    with pytest.raises(LLMOrchError, match=r"make_self_tool\(model\)"):
+    with pytest.raises(LLMOrchError, match=r"\(give the Orchestrator make_self_tool\(model\)\)"):
         runner.tool("self")
 
 
@@ -425,3 +426,23 @@ def test_a_verbose_compute_tool_prints_its_output_as_langchain_tools_do(
     orch = Orchestrator([tool], executor=_Backend())  # type: ignore[arg-type]
     assert orch.run(build_frg(parse_plan("s1: triple(x=5)"), [tool])).results == {"s1": 15}
     assert "15" in capsys.readouterr().out
+
+
+class _OldSchema(BaseModelV1):
+    n: int
+
+
+def _old(n: int) -> int:
+    return n + 1
+
+
+old_style = StructuredTool.from_function(
+    func=_old, name="old_style", description="a pydantic v1 schema", args_schema=_OldSchema
+)
+
+
+def test_a_tool_with_a_pydantic_v1_schema_gets_its_arguments_as_given() -> None:
+    # Not a pydantic v2 model: nothing is validated here (LangChain does, when it runs).
+    assert validated_args(old_style, {"n": "3"}) == {"n": "3"}
+    result = Orchestrator([old_style]).run(build_frg(parse_plan("s1: old_style(n=3)"), [old_style]))
+    assert result.results == {"s1": 4}

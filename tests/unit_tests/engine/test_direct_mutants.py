@@ -10,7 +10,9 @@ time stops its timer; a cancelled run gives up every call in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
@@ -133,34 +135,56 @@ async def test_a_call_past_its_timeout_is_delivered_by_its_timer_and_gives_its_t
     assert site.direct.land(await site.next()) is None
 
 
+@contextlib.contextmanager
+def timers_of(loop: asyncio.AbstractEventLoop) -> Iterator[list[asyncio.TimerHandle]]:
+    """The timers `loop.call_later` makes while in the block."""
+    made: list[asyncio.TimerHandle] = []
+    real = loop.call_later
+
+    def recording(*args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+        handle = real(*args, **kwargs)
+        made.append(handle)
+        return handle
+
+    loop.call_later = recording  # type: ignore[method-assign]
+    try:
+        yield made
+    finally:
+        del loop.call_later
+
+
 async def test_a_call_that_lands_in_time_stops_its_timer() -> None:
-    site = Site(call_timeout=0.2)
-    site.submit("s1", echo, {"x": 1})
+    site = Site(call_timeout=30.0)
+    with timers_of(asyncio.get_running_loop()) as timers:
+        site.submit("s1", echo, {"x": 1})
+    (timer,) = timers
     future = await site.next()
     assert future.done()
+    assert not timer.cancelled()
     assert site.direct.land(future) is not None
-    await asyncio.sleep(0.4)  # past the timeout: nothing more is delivered
-    assert site.delivered.empty()
+    assert timer.cancelled()
 
 
 async def test_a_timer_does_not_deliver_a_call_that_already_ended(release: None) -> None:
-    site = Site(call_timeout=0.2)
+    site = Site(call_timeout=30.0)
     site.submit("s1", echo, {"x": 1})
     future = await site.next()
     site.direct._expire(future)  # a timer that fires after the thread ended
     assert site.delivered.empty()
+    site = Site(call_timeout=0.05)
     site.submit("s2", waits, {"x": 2})
-    late = await site.next()
+    late = await site.next()  # its timer's delivery
     site.direct.land(late)  # landed (timed out): its timer has nothing left to do
     site.direct._expire(late)
     assert site.delivered.empty()
 
 
 async def test_a_cancelled_run_gives_up_every_call_in_flight(release: None) -> None:
-    site = Site(call_timeout=0.2)
-    site.submit("s1", waits, {"x": 1})
-    site.submit("s2", waits, {"x": 2})
-    site.submit("s3", waits, {"x": 3})  # queued behind the two threads
+    site = Site(call_timeout=30.0)
+    with timers_of(asyncio.get_running_loop()) as timers:
+        site.submit("s1", waits, {"x": 1})
+        site.submit("s2", waits, {"x": 2})
+        site.submit("s3", waits, {"x": 3})  # queued behind the two threads
     futures = list(site.direct.running)
     for _ in range(2000):  # until both threads run their calls
         if futures[0].running() and futures[1].running():
@@ -170,7 +194,9 @@ async def test_a_cancelled_run_gives_up_every_call_in_flight(release: None) -> N
     assert len(site.direct) == 0
     assert site.threads.stuck == 2  # the two running threads, not waited for
     assert futures[2].cancelled()  # the queued one never runs
-    await asyncio.sleep(0.4)  # past the timeout: the timers were stopped
+    assert len(timers) == 3
+    assert all(timer.cancelled() for timer in timers)
+    await asyncio.sleep(0)
     while not site.delivered.empty():  # only the cancelled queued call comes back
         future = site.delivered.get_nowait()
         assert future is futures[2]

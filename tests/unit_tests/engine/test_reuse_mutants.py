@@ -115,3 +115,27 @@ def test_a_call_waiting_for_an_identical_one_is_announced_once() -> None:
     assert next(e for e in events if e["id"] == waiter.id and e["event"] == "started")["args"] == {
         "key": "a"
     }
+
+
+@inout
+def big() -> str:
+    """Three and a half million characters."""
+    return "x" * 3_500_000
+
+
+@pytest.mark.parametrize(
+    ("tool", "cached"),
+    [("lookup", [False, True, True, True, True]), ("unkeyed", [False] * 5)],
+    ids=["reused", "without-a-key"],
+)
+def test_a_cacheable_calls_arguments_are_built_once_against_the_run_budget(
+    tool: str, cached: list[bool]
+) -> None:
+    # Five copies of 3.5 M characters fit the run's 20 M budget; a sixth would not. A call
+    # that runs after its look-up (a miss, or no stable key) must not build them twice.
+    tools = [*TOOLS, big]
+    copies = "\n".join(f"c{i}: {tool}(key=s1 + '')" for i in range(5))
+    frg = build_frg(parse_plan(f"s1: big()\n{copies}"), tools)
+    result = Orchestrator(tools, cache=InMemoryCache()).run(frg)
+    assert not result.errors
+    assert sorted(r.cached for r in result.trace if r.id != "s1") == cached
