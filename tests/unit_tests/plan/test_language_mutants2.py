@@ -135,11 +135,6 @@ def test_a_call_the_parser_fails_on_in_any_other_way_is_a_plan_error(
     assert (err.line, err.column) == (1, 5)
 
 
-def test_a_call_without_a_thought_has_none() -> None:
-    plan = parse_plan("s1: f()\nThought: then g\ns2: g()\ns3: h()")
-    assert [c.thought for c in plan.calls] == [None, "then g", None]
-
-
 def test_unknown_backslash_escapes_in_text_parse_quietly_even_under_warnings_as_errors() -> None:
     # Regression: on Python 3.11 `"C:\data"` made `ast` warn (DeprecationWarning, which
     # warnings-as-errors turned into a refused plan); only SyntaxWarning was silenced.
