@@ -15,6 +15,7 @@ import pytest
 from langchain_llmorch import parse_plan
 from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.expressions import MAX_DEPTH, MAX_INT_BITS
+from langchain_llmorch.plan.language import MAX_PLAN_CALLS, MAX_PLAN_CHARS, MAX_PLAN_ITEMS
 
 
 def error_of(text: str) -> PlanSyntaxError:
@@ -142,3 +143,20 @@ def test_unknown_backslash_escapes_in_text_parse_quietly_even_under_warnings_as_
         warnings.simplefilter("error")
         plan = parse_plan('s1: f(x="C:\\data", y="\\d+")')
     assert plan.calls[0].kwargs == {"x": "C:\\data", "y": "\\d+"}
+
+
+def test_a_plan_over_a_size_limit_is_pointed_at_the_start_of_a_line() -> None:
+    err = error_of("s1: f(x=1)\n" + " " * MAX_PLAN_CHARS)
+    assert (err.line, err.column) == (1, 1)
+    assert err.message.endswith(
+        ", over the limit of 1,000,000; write fewer, shorter calls and pass results by id"
+    )
+    err = error_of("\n".join(f"  s{i}: f()" for i in range(1, MAX_PLAN_CALLS + 2)))
+    assert (err.line, err.column) == (MAX_PLAN_CALLS + 1, 1)
+    err = error_of("s1: f()\n\n  s2: f(x=[" + "0," * MAX_PLAN_ITEMS + "])")
+    assert (err.line, err.column) == (3, 1)
+
+
+def test_a_plan_keeps_its_text() -> None:
+    text = "Thought: go\ns1: f(x=1)\n"
+    assert parse_plan(text).source == text
