@@ -7,13 +7,13 @@ fault (the repair prompt quotes them) and say how to fix it.
 
 from __future__ import annotations
 
-import ast
 import warnings
 
 import pytest
 
 from langchain_llmorch import parse_plan
 from langchain_llmorch.errors import PlanSyntaxError
+from langchain_llmorch.plan import language
 from langchain_llmorch.plan.expressions import MAX_DEPTH, MAX_INT_BITS
 from langchain_llmorch.plan.language import MAX_PLAN_CALLS, MAX_PLAN_CHARS, MAX_PLAN_ITEMS
 
@@ -121,16 +121,16 @@ def test_star_arguments_are_refused_with_what_to_write_instead() -> None:
     assert err.message == "`**` is not allowed; name each argument"
 
 
-def test_a_call_the_parser_fails_on_in_any_other_way_is_a_plan_error(
+def test_a_call_that_fails_to_read_in_any_other_way_is_a_plan_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Defensive: an unexpected error from Python's parser still reaches the caller as a
+    # Defensive: an unexpected error while reading a call still reaches the caller as a
     # plan error at the call, naming the error's type.
-    def broken(*args: object, **kwargs: object) -> ast.AST:
-        msg = "parser state"
+    def broken(text: str) -> str:
+        msg = f"cannot mask {text}"
         raise TypeError(msg)
 
-    monkeypatch.setattr(ast, "parse", broken)
+    monkeypatch.setattr(language, "mask_dollar_refs", broken)
     err = error_of("s1: f(x=1)\n\ns2:   f(x=2)")
     assert err.message == "the call cannot be read (TypeError); write it more simply"
     assert (err.line, err.column) == (1, 5)
