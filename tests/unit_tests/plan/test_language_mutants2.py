@@ -7,14 +7,15 @@ fault (the repair prompt quotes them) and say how to fix it.
 
 from __future__ import annotations
 
-import ast
 import warnings
 
 import pytest
 
 from langchain_llmorch import parse_plan
 from langchain_llmorch.errors import PlanSyntaxError
+from langchain_llmorch.plan import language
 from langchain_llmorch.plan.expressions import MAX_DEPTH, MAX_INT_BITS
+from langchain_llmorch.plan.language import MAX_PLAN_CALLS, MAX_PLAN_CHARS, MAX_PLAN_ITEMS
 
 
 def error_of(text: str) -> PlanSyntaxError:
@@ -45,7 +46,8 @@ def test_a_call_the_parser_cannot_read_is_pointed_at_its_start() -> None:
     # A character Python's parser cannot encode: the same place, another message.
     err = error_of('s1: f(x=1)\ns2: f(x="\udc80")')
     assert (err.line, err.column) == (2, 5)
-    assert err.message.startswith("the call cannot be read (")
+    assert err.message.startswith("the call cannot be read ('utf-8' codec can't encode")
+    assert err.message.endswith("); write plain text and numbers")
 
 
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "[2, 1e400]"])
@@ -120,24 +122,19 @@ def test_star_arguments_are_refused_with_what_to_write_instead() -> None:
     assert err.message == "`**` is not allowed; name each argument"
 
 
-def test_a_call_the_parser_fails_on_in_any_other_way_is_a_plan_error(
+def test_a_call_that_fails_to_read_in_any_other_way_is_a_plan_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Defensive: an unexpected error from Python's parser still reaches the caller as a
+    # Defensive: an unexpected error while reading a call still reaches the caller as a
     # plan error at the call, naming the error's type.
-    def broken(*args: object, **kwargs: object) -> ast.AST:
-        msg = "parser state"
+    def broken(text: str) -> str:
+        msg = f"cannot mask {text}"
         raise TypeError(msg)
 
-    monkeypatch.setattr(ast, "parse", broken)
+    monkeypatch.setattr(language, "mask_dollar_refs", broken)
     err = error_of("s1: f(x=1)\n\ns2:   f(x=2)")
     assert err.message == "the call cannot be read (TypeError); write it more simply"
     assert (err.line, err.column) == (1, 5)
-
-
-def test_a_call_without_a_thought_has_none() -> None:
-    plan = parse_plan("s1: f()\nThought: then g\ns2: g()\ns3: h()")
-    assert [c.thought for c in plan.calls] == [None, "then g", None]
 
 
 def test_unknown_backslash_escapes_in_text_parse_quietly_even_under_warnings_as_errors() -> None:
@@ -147,3 +144,20 @@ def test_unknown_backslash_escapes_in_text_parse_quietly_even_under_warnings_as_
         warnings.simplefilter("error")
         plan = parse_plan('s1: f(x="C:\\data", y="\\d+")')
     assert plan.calls[0].kwargs == {"x": "C:\\data", "y": "\\d+"}
+
+
+def test_a_plan_over_a_size_limit_is_pointed_at_the_start_of_a_line() -> None:
+    err = error_of("s1: f(x=1)\n" + " " * MAX_PLAN_CHARS)
+    assert (err.line, err.column) == (1, 1)
+    assert err.message.endswith(
+        ", over the limit of 1,000,000; write fewer, shorter calls and pass results by id"
+    )
+    err = error_of("\n".join(f"  s{i}: f()" for i in range(1, MAX_PLAN_CALLS + 2)))
+    assert (err.line, err.column) == (MAX_PLAN_CALLS + 1, 1)
+    err = error_of("s1: f()\n\n  s2: f(x=[" + "0," * MAX_PLAN_ITEMS + "])")
+    assert (err.line, err.column) == (3, 1)
+
+
+def test_a_plan_keeps_its_text() -> None:
+    text = "Thought: go\ns1: f(x=1)\n"
+    assert parse_plan(text).source == text

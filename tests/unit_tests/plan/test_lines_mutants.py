@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.lines import call_is_closed, split_calls
 
 
@@ -53,3 +54,19 @@ def test_a_call_continues_over_lines_while_brackets_are_open() -> None:
         ("s2", 5, 5, None),
     ]
     assert raw[0].text == "f(x=[1,\n  2],\n  y=3)"
+
+
+def test_a_bracket_never_closed_is_pointed_at_the_end_of_the_call_s_first_line() -> None:
+    first = "s2:  g(y=[" + "1, " * 100
+    with pytest.raises(PlanSyntaxError) as err:
+        split_calls(f"s1: f(x=1)\n\n{first}\n  2")
+    assert err.value.message == (
+        "a bracket is opened and never closed; end the call with `)` on its line"
+    )
+    assert (err.value.line, err.value.column) == (3, len(first.rstrip()) + 1)
+    assert err.value.text == first[:200]  # a long line is shown in part
+
+
+def test_a_call_without_a_thought_has_none() -> None:
+    raw = split_calls("s1: f()\nThought:   \ns2: g()\nThought: h next\ns3: h()\ns4: k()")
+    assert [r.thought for r in raw] == [None, None, "h next", None]

@@ -68,8 +68,9 @@ raw = StructuredTool.from_function(
             "flags": {"type": "array", "items": {"type": "boolean"}},
             "conf": {"type": "object", "description": 7},
             "whatever": {"title": "Whatever"},
+            "small": {"type": "integer", "anyOf": [{"minimum": 0}, {"maximum": -10}]},
         },
-        "required": ["nothing", "rows", "loose", "flags", "conf", "whatever"],
+        "required": ["nothing", "rows", "loose", "flags", "conf", "whatever", "small"],
     },
 )
 
@@ -187,6 +188,7 @@ RAW = {
     "flags": [True],
     "conf": "c",
     "whatever": "w",
+    "small": 1,
 }
 
 
@@ -235,6 +237,8 @@ def test_the_strict_schema_reads_unusual_json_schemas() -> None:
     assert not _check(schema, _step("raw", {**RAW, "rows": [{"k": 1}]}))
     assert not _check(schema, _step("raw", {**RAW, "loose": [True, None]}))
     assert not _check(schema, _step("raw", {**RAW, "flags": ["yes"]}))
+    # A type beside `anyOf` is the type.
+    assert not _check(schema, _step("raw", {**RAW, "small": "1"}))
     # An object argument is text (strict mode needs every object's properties listed).
     assert not _check(schema, _step("raw", {**RAW, "conf": {"k": 1}}))
     args = schema["properties"]["steps"]["items"]["anyOf"][0]["properties"]["args"]
