@@ -93,3 +93,22 @@ def test_a_call_that_finishes_on_the_first_resume_is_restored_on_the_second() ->
     # The second resume ran only the call that paused: s1, s2 and s3 were restored.
     assert RUNS == {"fetch:a": 1, "ask:one": 2, "fetch:one -> yes": 1, "ask:<one -> yes>": 2}
     assert out["messages"][-1].content.startswith("<a> <one -> yes> -> ")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: LangGraph matches resume values to interrupt() calls by their order "
+    "in the node, and a restored call does not call interrupt() again, so the second "
+    "resume's value goes to the wrong question",
+)
+def test_the_second_resume_value_goes_to_the_second_question() -> None:
+    RUNS.clear()
+    model = planner_or(TWO_PAUSES, answer=folded_answer)
+    graph = create_llmorch_agent(
+        model, [tools.fetch, tools.ask_human], max_processors=1, checkpointer=InMemorySaver()
+    )
+    config: Any = {"configurable": {"thread_id": "two-answers"}}
+    graph.invoke({"messages": [("user", "q")]}, config)
+    graph.invoke(Command(resume="yes"), config)
+    out = graph.invoke(Command(resume="ok"), config)
+    assert out["messages"][-1].content == "<a> <one -> yes> -> ok"

@@ -313,3 +313,14 @@ def test_the_answer_keeps_the_models_message_only_when_its_words_are_unchanged()
     streamed, final = _joiner_message_ids("K2 is high.", append=True)
     assert streamed
     assert final not in streamed  # results were added: a message of its own
+
+
+def test_a_result_left_out_is_sent_back_cut_to_a_short_line() -> None:
+    plan = 's1: height(mountain="K2")\ns2: series(n=100)'
+    script = Answers(plan, "Both were looked up.", "K2 is 8611 m; the series runs 0 to 99.")
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [height, series], check_answers=True, append_results=False
+    )
+    agent.invoke({"messages": [("user", "K2? And the series to 100?")]})
+    numbers = str(list(range(100)))[:80]
+    assert f"; series(n=100) = {numbers}: keep what it says" in script.joins[1]
