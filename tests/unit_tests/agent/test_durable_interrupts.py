@@ -18,6 +18,7 @@ from langchain_llmorch import create_llmorch_agent
 from langchain_llmorch.testing import planner_or
 from tests.unit_tests.agent import _durable_tools as tools
 from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+from tests.unit_tests.agent.test_streaming_plans import LineStreamer
 
 # s3 and s4 wait for s2, which pauses the first run; s4 pauses the second.
 TWO_PAUSES = """\
@@ -68,6 +69,28 @@ def test_async_a_resume_by_interrupt_id_reaches_the_call_that_asked() -> None:
         (asked,) = second["__interrupt__"]
         assert asked.value == "<one -> yes>"
         return await graph.ainvoke(Command(resume={asked.id: "ok"}), config)
+
+    out = asyncio.run(run())
+    assert "__interrupt__" not in out
+    assert out["messages"][-1].content == "<a> <one -> yes> -> ok"
+
+
+def test_async_a_streamed_plan_sends_each_answer_to_its_question() -> None:
+    # With stream_plan=True the calls are issued line by line as the plan streams.
+    RUNS.clear()
+    graph = create_llmorch_agent(
+        LineStreamer(plan=TWO_PAUSES),
+        [tools.fetch, tools.ask_human],
+        stream_plan=True,
+        checkpointer=InMemorySaver(),
+    )
+    config: Any = {"configurable": {"thread_id": "two-answers-streamed"}}
+
+    async def run() -> Any:
+        await graph.ainvoke({"messages": [("user", "q")]}, config)
+        second = await graph.ainvoke(Command(resume="yes"), config)
+        assert [i.value for i in second["__interrupt__"]] == ["<one -> yes>"]
+        return await graph.ainvoke(Command(resume="ok"), config)
 
     out = asyncio.run(run())
     assert "__interrupt__" not in out
