@@ -95,3 +95,34 @@ def test_async_a_streamed_plan_sends_each_answer_to_its_question() -> None:
     out = asyncio.run(run())
     assert "__interrupt__" not in out
     assert out["messages"][-1].content == "<a> <one -> yes> -> ok"
+
+
+PARALLEL_ASKS = """\
+s1: ask_human(question="one")
+s2: ask_human(question="two")
+s3: self(prompt="{s1} {s2}")"""
+
+
+def test_async_parallel_questions_have_their_own_ids_and_answers() -> None:
+    # Both calls ask at once; the graph shows one question at a time. Each interrupt's id
+    # names its call's task, so an answer by id reaches that call and no other.
+    RUNS.clear()
+    model = planner_or(PARALLEL_ASKS, answer=folded_answer)
+    graph = create_llmorch_agent(
+        model, [tools.ask_human], max_processors=2, checkpointer=InMemorySaver()
+    )
+    config: Any = {"configurable": {"thread_id": "parallel-asks-async"}}
+
+    async def run() -> list[Any]:
+        first = await graph.ainvoke({"messages": [("user", "q")]}, config)
+        (one,) = first["__interrupt__"]
+        second = await graph.ainvoke(Command(resume={one.id: "x"}), config)
+        (two,) = second["__interrupt__"]
+        third = await graph.ainvoke(Command(resume={two.id: "y"}), config)
+        return [one, two, third]
+
+    one, two, out = asyncio.run(run())
+    assert (one.value, two.value) == ("one", "two")
+    assert one.id != two.id
+    assert "__interrupt__" not in out
+    assert out["messages"][-1].content == "one -> x two -> y"
