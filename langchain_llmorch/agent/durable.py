@@ -24,10 +24,12 @@ its own task, not the node's: LangGraph matches the values of `Command(resume=..
 its pending writes keep the values it already took). In the node, the order of all the
 calls' questions changes from one resume to the next (a restored call does not ask
 again, parallel calls ask in any order), so an answer could reach the wrong question;
-each call's own task keeps its answers, and the interrupt's id names that task. A sync
-graph (`invoke`) still runs tools with the node's config: LangGraph starts sync tasks in
-a bounded thread pool, so waiting for a call's task to start could hold the call back
-(or forever, behind tasks whose calls never run).
+each call's own task keeps its answers, and the interrupt's id names that task (when
+calls ask at once, resume by id: `Command(resume={interrupt.id: answer})`; a single
+value goes to whichever asks first). A sync graph (`invoke`) still runs tools with the
+node's config: LangGraph starts sync tasks in a bounded thread pool, so waiting for a
+call's task to start could hold the call back (or forever, behind tasks whose calls
+never run).
 
 Results go through the checkpointer's serializer before a call counts as
 finished: a result it cannot store fails that call with `ResultNotStorableError`
