@@ -18,6 +18,19 @@ every time the node runs again in the same step.
   with an error. LangGraph does not replay failed tasks, so on resume that task
   runs again and can save the call's next result.
 
+In an async graph (`ainvoke`, `astream`), an inout call's tool runs with the config of
+its own task, not the node's: LangGraph matches the values of `Command(resume=...)` to
+`interrupt()` calls by their order *within a task* (the task's scratchpad counts them and
+its pending writes keep the values it already took). In the node, the order of all the
+calls' questions changes from one resume to the next (a restored call does not ask
+again, parallel calls ask in any order), so an answer could reach the wrong question;
+each call's own task keeps its answers, and the interrupt's id names that task (when
+calls ask at once, resume by id: `Command(resume={interrupt.id: answer})`; a single
+value goes to whichever asks first). A sync graph (`invoke`) still runs tools with the
+node's config: LangGraph starts sync tasks in a bounded thread pool, so waiting for a
+call's task to start could hold the call back (or forever, behind tasks whose calls
+never run).
+
 Results go through the checkpointer's serializer before a call counts as
 finished: a result it cannot store fails that call with `ResultNotStorableError`
 (never a crash when the checkpoint is saved).
@@ -34,9 +47,11 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER
+from langgraph.config import get_config
 from langgraph.errors import GraphInterrupt
 from langgraph.func import task
 
+from langchain_llmorch.engine.calls import CALL_CONFIG_KEY
 from langchain_llmorch.engine.events import RunResult
 from langchain_llmorch.errors import LLMOrchError
 from langchain_llmorch.plan.frg import FRG
@@ -71,6 +86,8 @@ class _Slot:
         default_factory=concurrent.futures.Future
     )
     started: asyncio.Event | None = None
+    config: RunnableConfig | None = None
+    """The config of the call's task (async graphs), set when the task starts."""
 
 
 def _wait(slot: _Slot) -> dict[str, Any]:
@@ -78,6 +95,7 @@ def _wait(slot: _Slot) -> dict[str, Any]:
 
 
 async def _await(slot: _Slot) -> dict[str, Any]:
+    slot.config = get_config()  # the task's own: its interrupts and resume values
     if slot.started is not None:
         slot.started.set()  # tells `aissue` the task runs: it had nothing saved
     return await asyncio.wrap_future(slot.future)
@@ -188,6 +206,23 @@ class CallLedger:
                 restored[cid] = value
                 self.slots.pop(cid)
         return restored
+
+    def run_config(self, config: RunnableConfig) -> RunnableConfig:
+        """`config` for the orchestrator: each inout call runs with its task's config.
+
+        Callbacks, tags and metadata stay the node's (the tool's trace is unchanged);
+        `configurable` is the task's, so the tool's `interrupt()` counts and takes its
+        resume values in its own task. A call without a started task keeps `config`.
+        """
+
+        def own(cid: str) -> RunnableConfig | None:
+            slot = self.slots.get(cid)
+            if slot is None or slot.config is None:
+                return None
+            return {**config, "configurable": dict(slot.config.get("configurable") or {})}
+
+        configurable = {**config.get("configurable", {}), CALL_CONFIG_KEY: own}
+        return {**config, "configurable": configurable}
 
     def save(self, cid: str, value: Any) -> None:
         """Hand a finished call's result to its task, which saves it.

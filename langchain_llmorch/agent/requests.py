@@ -253,7 +253,7 @@ def _run_options(
         "results": {**request.results, **restored},
         "attempts": request.attempts,
         "on_event": writer,
-        "config": config,
+        "config": ledger.run_config(config) if ledger else config,
         "on_result": ledger.save if ledger else None,
     }
 
@@ -364,7 +364,10 @@ async def aserve_stream(request: StreamPlan, ctx: AgentContext, config: Runnable
     producer = asyncio.create_task(produce())
     try:
         run = await ctx.orchestrator.arun_streaming(
-            feed, on_event=sink, config=config, on_result=ledger.save if ledger else None
+            feed,
+            on_event=sink,
+            config=ledger.run_config(config) if ledger else config,
+            on_result=ledger.save if ledger else None,
         )
     finally:
         await producer

@@ -28,6 +28,13 @@ from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.errors import CallFailedError, CallTimeoutError, LLMOrchError
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
+CALL_CONFIG_KEY = "__llmorch_call_config"
+"""A private `configurable` key: `call id -> RunnableConfig | None`, an inout call's own config.
+
+The durable agent sets it so a tool runs with the config of its call's LangGraph task
+(its own `interrupt()` counter and resume values); `None` keeps the run's config.
+"""
+
 if TYPE_CHECKING:
     from langchain_llmorch.engine.backend import ComputeExecutor, InoutThreads
     from langchain_llmorch.processes.slots import Limit, SlotGroup
@@ -147,8 +154,20 @@ class CallRunner:
         self.threads = threads
         self.executor = executor
         self.call_timeout = call_timeout
+        configurable = config.get("configurable") or {}
+        self._call_config: Callable[[str], RunnableConfig | None] | None = configurable.get(
+            CALL_CONFIG_KEY
+        )
+        if self._call_config is not None:  # the hook is not handed on to the tools
+            rest = {k: v for k, v in configurable.items() if k != CALL_CONFIG_KEY}
+            config = {**config, "configurable": rest}
         self.config = config
         self._guarded_tools: dict[str, BaseTool] = {}
+
+    def _config(self, record: TraceRecord) -> RunnableConfig:
+        """The config an inout call's tool runs with: its own when one was given."""
+        own = self._call_config(record.id) if self._call_config is not None else None
+        return self.config if own is None else own
 
     def tool(self, name: str) -> BaseTool:
         """The tool named `name` (the built-in `join` included)."""
@@ -187,7 +206,9 @@ class CallRunner:
         """Start a `threaded` call in the thread pool; its future holds the tool's outcome."""
         record.started_at = time.time()
         on_start(record)
-        return self.threads.submit(contextvars.copy_context().run, tool.invoke, args, self.config)
+        return self.threads.submit(
+            contextvars.copy_context().run, tool.invoke, args, self._config(record)
+        )
 
     def threaded_value(self, record: TraceRecord, future: Future[Any]) -> Any:
         """The value of a finished `threaded` call, or its error (a `BaseException` as a call's)."""
@@ -262,9 +283,9 @@ class CallRunner:
         try:
             if self._awaits(tool):
                 guarded = self._guarded(tool)
-                return await self._in_time(guarded.ainvoke(args, self.config), record)
+                return await self._in_time(guarded.ainvoke(args, self._config(record)), record)
             ctx = contextvars.copy_context()
-            future = self.threads.submit(ctx.run, tool.invoke, args, self.config)
+            future = self.threads.submit(ctx.run, tool.invoke, args, self._config(record))
             try:
                 return await self._in_time(asyncio.wrap_future(future), record)
             except BaseException:
@@ -371,6 +392,7 @@ class CallRunner:
 
 
 __all__ = [
+    "CALL_CONFIG_KEY",
     "CallRunner",
     "ToolArgumentsError",
     "compute_payload",
