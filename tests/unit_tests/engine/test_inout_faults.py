@@ -210,9 +210,14 @@ def test_ctrl_c_stops_a_run_with_a_stuck_sync_tool_and_leaves_no_worker(tmp_path
     script.write_text(
         textwrap.dedent(
             """
+            import signal
             import time
             from langchain_llmorch import Orchestrator, build_frg, inout, parse_plan
             from tests.unit_tests._work import ALL
+
+            # As in a terminal, even when the tests run in the background (a shell's `&`
+            # hands its children SIGINT ignored).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
             @inout
             def hang(x: int) -> int:

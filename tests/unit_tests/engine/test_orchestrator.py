@@ -206,9 +206,14 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
     script.write_text(
         textwrap.dedent(
             """
+            import signal
             import sys
             from langchain_llmorch import Orchestrator, build_frg, parse_plan
             from tests.unit_tests._work import ALL
+
+            # As in a terminal, even when the tests run in the background (a shell's `&`
+            # hands its children SIGINT ignored).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
             orch = Orchestrator(ALL, max_processors=2)
             orch.warm()
@@ -229,7 +234,8 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
 
     time.sleep(1.0)
     proc.send_signal(2)  # SIGINT, as Ctrl-C
-    proc.wait(timeout=90)  # generous: a loaded machine slows the exit, not the test
+    # generous: a loaded machine slows the exit, not the test; not 0: the interrupt ended it
+    assert proc.wait(timeout=90) != 0
     deadline = time.time() + 10
     while time.time() < deadline and any(psutil.pid_exists(p) for p in pids):
         time.sleep(0.1)
