@@ -41,7 +41,7 @@ from langchain_llmorch.agent.comparisons import (
 )
 from langchain_llmorch.agent.facts import Fact, numeric_results, products
 from langchain_llmorch.agent.requests import Step, ask
-from langchain_llmorch.agent.state import AgentContext, LLMOrchState, is_embedded_model
+from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.local.answer_grammar import (
     MAX_REQUIRED,
     answer_constraint,
@@ -185,8 +185,7 @@ def checks_answers(ctx: AgentContext) -> bool:
         assert checks_answers(ctx) is ctx.options.check_answers  # when given
         ```
     """
-    chosen = ctx.options.check_answers
-    return is_embedded_model(ctx.model) if chosen is None else chosen
+    return ctx.embedded_default(ctx.options.check_answers)
 
 
 @dataclass(frozen=True)

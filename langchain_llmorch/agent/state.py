@@ -158,6 +158,14 @@ class AgentContext:
             append_results=append,
         )
 
+    def embedded_default(self, chosen: bool | None, /) -> bool:  # noqa: FBT001 - an option's value
+        """An option on by default for the embedded model only: `chosen`, or whether it is.
+
+        `check_answers`, `plan_grammar` and `answer_grammar` resolve this way (`None`: on for
+        `langchain_llmorch.local`'s model, off for others).
+        """
+        return is_embedded_model(self.model) if chosen is None else chosen
+
     @property
     def system_prompt(self) -> str | None:
         """The system prompt put before the planner's instructions."""

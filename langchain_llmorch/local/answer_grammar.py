@@ -296,10 +296,7 @@ def uses_answer_grammar(ctx: AgentContext) -> bool:
         assert uses_answer_grammar(ctx) is ctx.options.answer_grammar  # when given
         ```
     """
-    from langchain_llmorch.agent.state import is_embedded_model  # noqa: PLC0415 - a cycle
-
-    chosen = ctx.options.answer_grammar
-    return is_embedded_model(ctx.model) if chosen is None else chosen
+    return ctx.embedded_default(ctx.options.answer_grammar)
 
 
 __all__ = [

@@ -173,10 +173,7 @@ def uses_plan_grammar(ctx: AgentContext) -> bool:
         assert uses_plan_grammar(ctx) is ctx.options.plan_grammar  # when given
         ```
     """
-    from langchain_llmorch.agent.state import is_embedded_model  # noqa: PLC0415 - a cycle
-
-    chosen = ctx.options.plan_grammar
-    return is_embedded_model(ctx.model) if chosen is None else chosen
+    return ctx.embedded_default(ctx.options.plan_grammar)
 
 
 __all__ = [
