@@ -27,15 +27,15 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3
+from bench import holdout2, holdout3, holdout4
 from bench.question_sets import QUESTIONS, TOOLS, Question
 from bench.question_sets import SETS as OLD_SETS
 from langchain_llmorch.agent.answer import mentions, model_words
 
-SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS}
+SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS, **holdout4.SETS}
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
-`shop`."""
-_CANONICAL = {**holdout2.CANONICAL, **holdout3.CANONICAL}
+`shop`, `kitchen`, `transit`."""
+_CANONICAL = {**holdout2.CANONICAL, **holdout3.CANONICAL, **holdout4.CANONICAL}
 
 
 @dataclass
