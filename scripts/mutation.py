@@ -74,16 +74,23 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "schema": (["plan/schema.py"], ["tests/unit_tests/plan"]),
     "engine": (
-        [
-            "engine/_coordinator.py",
-            "engine/orchestrator.py",
-            "engine/events.py",
-        ],
+        ["engine/_coordinator.py", "engine/events.py"],
         [
             "tests/unit_tests/engine/test_coordinator_properties.py",
             "tests/unit_tests/engine/test_coordinator_timing.py",
             "tests/unit_tests/engine/test_scheduling.py",
             "tests/unit_tests/engine/test_orchestrator.py",
+        ],
+    ),
+    "orchestrator": (  # the public engine object, admission of resources, the result cache
+        ["engine/orchestrator.py", "engine/admission.py", "engine/cache.py"],
+        [
+            "tests/unit_tests/engine/test_orchestrator.py",
+            "tests/unit_tests/engine/test_resources.py",
+            "tests/unit_tests/engine/test_resource_scheduling.py",
+            "tests/unit_tests/engine/test_cache.py",
+            "tests/unit_tests/engine/test_cache_agent.py",
+            "tests/unit_tests/engine/test_cache_backends.py",
         ],
     ),
     "scheduling": (
