@@ -21,10 +21,12 @@ an earlier call it used (that one finished, and its message is already in the st
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 from langchain_core.messages import AnyMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
@@ -136,8 +138,38 @@ def _retry(request: ToolCallRequest, tool: BaseTool, args: dict[str, Any]) -> To
     return request.override(tool=tool, tool_call=call)
 
 
+@dataclass(frozen=True)
+class _AskModel:
+    """A step of the recovery: ask the model for a rewrite."""
+
+    model: Any
+    prompt: list[AnyMessage]
+    config: RunnableConfig
+
+
+@dataclass(frozen=True)
+class _RunCall:
+    """A step of the recovery: run the rewritten call."""
+
+    request: ToolCallRequest
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """What a step raised (other than LangGraph's own `GraphBubbleUp`)."""
+
+    error: Exception
+
+
+_Attempts = Generator[_AskModel | _RunCall, object, ToolResult]
+"""The recovery's logic: yields steps, receives their outcomes, returns the call's result."""
+
+
 class Recovery:
     """Rewrites a failed planned call by the model and runs it again (the module docstring).
+
+    The logic is one generator (`_attempts`); `run` serves its steps with `invoke` and the
+    sync tool handler, `arun` with `ainvoke` and the async one, so the two never drift.
 
     Args:
         calls: runs the rewritten call, as any call.
@@ -147,9 +179,6 @@ class Recovery:
     def __init__(self, calls: CallRouter, max_recoveries: int) -> None:
         self.calls = calls
         self.max_recoveries = max_recoveries
-
-    def _model(self, run: PlanRun, call: Call) -> Any:
-        return mark_model(run.model, "recover", call.id)
 
     def run(
         self,
@@ -164,33 +193,22 @@ class Recovery:
 
         Returns that result; else the first failure (raised when it was an exception).
         """
-        original = call = run.calls[call_id]
-        first = failure
-        for _ in range(self.max_recoveries):
-            if run.model is None or not recoverable(failure):
-                break
+        steps = self._attempts(run, call_id, request, failure)
+        outcome: object = None
+        while True:
             try:
-                reply = self._model(run, call).invoke(
-                    recovery_prompt(run, call, failure), request_config("recover", call.id)
-                )
-            except Exception:
-                break
-            new = rewritten(run, call, _text(reply))
-            if new is None:
-                break
-            tool, call, args = new
+                step = steps.send(outcome)
+            except StopIteration as done:
+                return cast("ToolResult", done.value)
             try:
-                failure = self.calls.run(_retry(request, tool, args), handler, box)
+                if isinstance(step, _AskModel):
+                    outcome = step.model.invoke(step.prompt, step.config)
+                else:
+                    outcome = self.calls.run(step.request, handler, box)
             except GraphBubbleUp:
                 raise
-            except Exception as err:
-                failure = err
-                continue
-            if not failed(failure):
-                return recovered_message(failure, original, call, failure_text(first))
-        if isinstance(first, BaseException):
-            raise first
-        return first
+            except Exception as err:  # the step's failure goes to the logic
+                outcome = _Raised(err)
 
     async def arun(
         self,
@@ -202,28 +220,45 @@ class Recovery:
         failure: Failure,
     ) -> ToolResult:
         """Async `run`."""
+        steps = self._attempts(run, call_id, request, failure)
+        outcome: object = None
+        while True:
+            try:
+                step = steps.send(outcome)
+            except StopIteration as done:
+                return cast("ToolResult", done.value)
+            try:
+                if isinstance(step, _AskModel):
+                    outcome = await step.model.ainvoke(step.prompt, step.config)
+                else:
+                    outcome = await self.calls.arun(step.request, handler, box)
+            except GraphBubbleUp:
+                raise
+            except Exception as err:  # the step's failure goes to the logic
+                outcome = _Raised(err)
+
+    def _attempts(
+        self, run: PlanRun, call_id: str, request: ToolCallRequest, failure: Failure
+    ) -> _Attempts:
         original = call = run.calls[call_id]
         first = failure
         for _ in range(self.max_recoveries):
             if run.model is None or not recoverable(failure):
                 break
-            try:
-                reply = await self._model(run, call).ainvoke(
-                    recovery_prompt(run, call, failure), request_config("recover", call.id)
-                )
-            except Exception:
+            model = mark_model(run.model, "recover", call.id)
+            config = request_config("recover", call.id)
+            reply = yield _AskModel(model, recovery_prompt(run, call, failure), config)
+            if isinstance(reply, _Raised):
                 break
             new = rewritten(run, call, _text(reply))
             if new is None:
                 break
             tool, call, args = new
-            try:
-                failure = await self.calls.arun(_retry(request, tool, args), handler, box)
-            except GraphBubbleUp:
-                raise
-            except Exception as err:
-                failure = err
+            outcome = yield _RunCall(_retry(request, tool, args))
+            if isinstance(outcome, _Raised):
+                failure = outcome.error
                 continue
+            failure = cast("ToolResult", outcome)
             if not failed(failure):
                 return recovered_message(failure, original, call, failure_text(first))
         if isinstance(first, BaseException):

@@ -108,24 +108,53 @@ def test_without_recovery_the_tools_exception_ends_the_run() -> None:
     assert "double(12.5)" not in tools.runs
 
 
-def test_an_unchanged_rewrite_gives_the_original_failure_back() -> None:
+async def _run(agent: Any, asynchronous: bool) -> Any:
+    return await agent.ainvoke(QUESTION) if asynchronous else agent.invoke(QUESTION)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_an_unchanged_rewrite_gives_the_original_failure_back(asynchronous: bool) -> None:
     tools, kinds = Tools(), []
     mw = LLMOrchMiddleware(plan_first=True)
     agent = create_agent(_model(kinds, PLAN.splitlines()[1]), tools.make(), middleware=[mw])
     with pytest.raises(KeyError, match="ACMEE"):
-        agent.invoke(QUESTION)
+        await _run(agent, asynchronous)
     assert kinds == ["plan", "recover s2"]  # one request: the model kept the call
     assert tools.runs.count("price(ACMEE)") == 1
 
 
-def test_a_rewrite_that_fails_again_is_rewritten_up_to_max_recoveries() -> None:
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_a_rewrite_that_fails_again_is_rewritten_up_to_max_recoveries(
+    asynchronous: bool,
+) -> None:
     tools, kinds = Tools(), []
     mw = LLMOrchMiddleware(plan_first=True, max_recoveries=2)
     agent = create_agent(_model(kinds, 's2: price(ticker="ACMEX")'), tools.make(), middleware=[mw])
     with pytest.raises(KeyError, match="ACMEE"):  # the first failure, after two rewrites
-        agent.invoke(QUESTION)
+        await _run(agent, asynchronous)
     assert kinds == ["plan", "recover s2", "recover s2"]
     assert tools.runs.count("price(ACMEX)") == 1  # the second rewrite is the same: not run
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_a_model_that_fails_to_rewrite_gives_the_original_failure_back(
+    asynchronous: bool,
+) -> None:
+    tools, kinds = Tools(), []
+
+    def script(messages: list[BaseMessage]) -> str:
+        kinds.append(request_kind())
+        if kinds[-1] == "recover":
+            msg = "the model's service is down"
+            raise ConnectionError(msg)
+        return PLAN if kinds[-1] == "plan" else _answer(messages)
+
+    mw = LLMOrchMiddleware(plan_first=True, max_recoveries=3)
+    agent = create_agent(ScriptedChatModel(script), tools.make(), middleware=[mw])
+    with pytest.raises(KeyError, match="ACMEE"):  # not the model's error
+        await _run(agent, asynchronous)
+    assert kinds == ["plan", "recover"]  # no second request after the model failed
+    assert tools.runs.count("price(ACMEE)") == 1
 
 
 def test_max_recoveries_is_checked() -> None:
