@@ -9,8 +9,8 @@ writes a whole plan (here) and each planned call waits for its inputs in its own
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from typing import Any, cast
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
@@ -306,23 +306,14 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         """Check the compute tools; in plan-first mode a new question gets a whole plan."""
         if not self._plans_now(request):
             return handler(request)
-        tools = _agent_tools(request)
-        structured = self._structured(request)
-        prompt = planner_messages(
-            request.messages, tools, system_prompt=request.system_prompt, structured=structured
-        )
-        messages: list[Any] | None = prompt
-        for _ in range(self.max_repairs + 1):
-            if messages is None:
-                break
-            kind: RequestKind = "plan" if messages is prompt else "repair"
-            early = self._early_starts(request, kind, structured=structured)
-            planner = self._planner_request(request, messages, kind, early, structured=structured)
-            reply = handler(planner)
-            planned, messages = self._after_plan(request, prompt, reply, tools, early)
-            if planned is not None:
-                return planned
-        return handler(request)  # no usable plan: the model works turn by turn
+        steps = self._planning(request)
+        try:
+            planner = next(steps)
+            while True:
+                planner = steps.send(handler(planner))
+        except StopIteration as done:
+            planned = cast("ModelResult | None", done.value)
+        return handler(request) if planned is None else planned
 
     async def awrap_model_call(
         self,
@@ -332,6 +323,23 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
         """Async `wrap_model_call`."""
         if not self._plans_now(request):
             return await handler(request)
+        steps = self._planning(request)
+        try:
+            planner = next(steps)
+            while True:
+                planner = steps.send(await handler(planner))
+        except StopIteration as done:
+            planned = cast("ModelResult | None", done.value)
+        return await handler(request) if planned is None else planned
+
+    def _planning(
+        self, request: ModelRequest[Any]
+    ) -> Generator[ModelRequest[Any], ModelResponse[Any], ModelResult | None]:
+        """Ask for a plan, and for repairs, until one is usable (yields the model requests).
+
+        Returns the planned response; `None` when no plan was usable: the model then works
+        turn by turn.
+        """
         tools = _agent_tools(request)
         structured = self._structured(request)
         prompt = planner_messages(
@@ -344,11 +352,11 @@ class LLMOrchMiddleware(AgentMiddleware[PlanFirstState, Any, Any]):
             kind: RequestKind = "plan" if messages is prompt else "repair"
             early = self._early_starts(request, kind, structured=structured)
             planner = self._planner_request(request, messages, kind, early, structured=structured)
-            reply = await handler(planner)
+            reply = yield planner
             planned, messages = self._after_plan(request, prompt, reply, tools, early)
             if planned is not None:
                 return planned
-        return await handler(request)
+        return None
 
     # --- tool calls -------------------------------------------------------------------
 
