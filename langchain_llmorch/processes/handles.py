@@ -6,6 +6,12 @@ sends each to the worker, settles its future from the reply, and starts, reaps a
 the process. It is the only thread that starts, talks to or reaps the process; other threads
 (a cancelled future, the `Watchdog`, `shutdown`) only kill it, holding the queue's lock, and
 the handler thread notices the end of file and does the rest.
+
+A worker can die between calls a moment before the handler thread sees it (for about a
+millisecond after a process dies, `waitpid` does not report it yet). A call that never
+reached the worker (sending it failed: no process reads the pipe) goes to a fresh worker,
+once; a call the worker may have started fails with `WorkerCrashedError` when the worker
+dies, so no tool ever runs twice.
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ logger = logging.getLogger("langchain_llmorch.processes.pool")
 
 _STARTUP_TIMEOUT = 60.0  # a cold interpreter on a loaded machine takes seconds; a minute is broken
 _WORKER_SCRIPT = Path(__file__).with_name("worker_main.py")
+
+
+class _NotDeliveredError(Exception):
+    """The call could not be sent: the worker had died before it got the whole call."""
 
 
 class WorkerHandle:
@@ -125,20 +135,17 @@ class WorkerHandle:
         self._retire()
 
     def _run(self, job: Job) -> None:
-        if job.timeout is not None:
-            self._watchdog.arm(self, job, job.timeout)
         if job.on_start is not None:
             try:
                 job.on_start(self.pid or 0, self.processor)
             except Exception:  # a listener's bug must not lose the call
                 logger.exception("on_start callback of %s failed", job.name)
+        undelivered: BrokenPoolError | None = None
         try:
-            reply: Reply | None = self._exchange(job)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # died or garbled
-            reply = None
+            reply = self._attempt(job)
+        except _NotDeliveredError:  # and no fresh worker could take it
+            reply, undelivered = None, BrokenPoolError(f"{job.name} did not run: {_NO_WORKER}")
         finally:
-            if job.timeout is not None:
-                self._watchdog.disarm(self)
             job.fn_pickle = job.args_pickle = b""  # the caller's future keeps the job alive
         reason = self._calls.finish(self, job)
         self._calls.drop_slot(job)  # before the caller hears of it, and before any restart
@@ -147,11 +154,66 @@ class WorkerHandle:
             job.settle_reply(reply, pid, processor)
         if reply is None or reason is not None:
             returncode = self._retire()
-            if reply is None:
+            if undelivered is not None and reason is None:
+                job.settle(error=undelivered)
+            elif reply is None:
                 job.settle_death(reason, pid, returncode)
             if not self._calls.closed:
                 why = f"was killed ({reason})" if reason else f"crashed running {job.name}"
                 self._restart(why)
+
+    def _attempt(self, job: Job) -> Reply | None:
+        """Run `job` on the worker: its reply, or `None` when the worker died or garbled it.
+
+        A call that could not be sent (the worker had died before it got it) is sent once
+        more, to a fresh worker.
+
+        Raises:
+            _NotDeliveredError: it could not be sent, and no fresh worker could take it.
+        """
+        try:
+            return self._timed_exchange(job)
+        except _NotDeliveredError:
+            if not self._replace_for(job):
+                raise
+        try:
+            return self._timed_exchange(job)
+        except _NotDeliveredError:
+            return None  # the fresh worker died too: a crash like any other
+
+    def _timed_exchange(self, job: Job) -> Reply | None:
+        """`_exchange` under the call's timeout; `None` when the worker died or garbled it."""
+        if job.timeout is not None:
+            self._watchdog.arm(self, job, job.timeout)
+        try:
+            return self._exchange(job)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # died or garbled
+            return None
+        finally:
+            if job.timeout is not None:
+                self._watchdog.disarm(self)
+
+    def _replace_for(self, job: Job) -> bool:
+        """Start a fresh worker for `job`, which never reached the dead one; False: cannot.
+
+        Not when the parent killed the worker on purpose (the call was cancelled, timed out,
+        or the pool shuts down): the call ends for that reason.
+        """
+        with self._lock:
+            if self.kill_reason is not None or self._calls.closed:
+                return False
+        logger.info(
+            "llmorch worker %s died before it got %s; starting a new one", self.pid, job.name
+        )
+        self._retire()
+        try:
+            self._spawn()
+        except BaseException:
+            if not self._calls.closed:
+                logger.exception("could not restart llmorch worker %s", self.slot)
+            return False
+        with self._lock:  # cancelled or shut down while the new worker started
+            return self.kill_reason is None and not self._calls.closed
 
     # --- the process: started, talked to and reaped by the handler thread only ------------
 
@@ -208,6 +270,7 @@ class WorkerHandle:
         The function's bytes go only when the worker does not hold it already.
 
         Raises:
+            _NotDeliveredError: the worker had died before it got the whole call.
             OSError, EOFError, pickle.UnpicklingError, ValueError: the worker died or
                 garbled its reply.
         """
@@ -217,11 +280,11 @@ class WorkerHandle:
         request = Request(
             job.call_id, job.fn_digest, b"" if known else job.fn_pickle, job.args_pickle
         )
-        send_frame(to_worker, request.to_parts())
+        _deliver(to_worker, request)
         reply = Reply.from_parts(recv_frame(from_worker))
         if reply.status is Status.MISSING_FUNCTION:  # its cache evicted it: send the bytes
             request = Request(job.call_id, job.fn_digest, job.fn_pickle, job.args_pickle)
-            send_frame(to_worker, request.to_parts())
+            _deliver(to_worker, request)
             reply = Reply.from_parts(recv_frame(from_worker))
         if reply.call_id != job.call_id:
             raise EOFError("the worker answered another call")
@@ -334,6 +397,24 @@ class Watchdog:
                         worker.time_out(job)
                 nearest = min((d for d, _ in self._deadlines.values()), default=None)
                 self._cond.wait(None if nearest is None else nearest - now)
+
+
+_NO_WORKER = "its worker had died and no new one could start"
+
+
+def _deliver(fd: int, request: Request) -> None:
+    """Send `request`; a failed write means the worker never got the whole call.
+
+    A frame is read whole before the call runs, and a write fails only when no process
+    reads the pipe any more: the worker is gone.
+
+    Raises:
+        _NotDeliveredError: the write failed.
+    """
+    try:
+        send_frame(fd, request.to_parts())
+    except OSError as err:
+        raise _NotDeliveredError(str(err)) from err
 
 
 def _worker_command() -> list[str]:
