@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,5 +117,40 @@ def test_a_call_is_sent_to_a_fresh_worker_once(monkeypatch: pytest.MonkeyPatch) 
             job.future.result(timeout=PATIENCE)
         wait_until(lambda: len(spawned) == 2, "the worker was replaced after the crash")
         assert len(spawned) == 2  # one fresh worker for the call, one after its crash
+    finally:
+        stopped(calls, worker)
+
+
+def test_a_call_whose_worker_died_before_starting_it_runs_on_a_fresh_worker(
+    tmp_path: Path,
+) -> None:
+    # The worker got the call and died loading its arguments, before it started it.
+    calls = CallQueue(None, None)
+    worker = started(calls)
+    try:
+        old = worker.pid
+        marker = str(tmp_path / "loaded")
+        job = job_for(calls, funcs.return_value, funcs.DiesOnFirstLoad(marker))
+        calls.put(job)
+        outcome = job.future.result(timeout=PATIENCE)
+        assert outcome.value == marker  # loaded and run by the fresh worker
+        assert outcome.pid not in {old, 0}
+    finally:
+        stopped(calls, worker)
+
+
+def test_a_call_that_started_and_died_is_never_run_again(tmp_path: Path) -> None:
+    calls = CallQueue(None, None)
+    worker = started(calls)
+    try:
+        notes = tmp_path / "notes"
+        job = job_for(calls, funcs.note_and_exit, str(notes))
+        calls.put(job)
+        with pytest.raises(WorkerCrashedError, match=r"died \(exit code 9\) while running"):
+            job.future.result(timeout=PATIENCE)
+        after = job_for(calls, funcs.return_value, 1)  # the handler replaced the worker
+        calls.put(after)
+        assert after.future.result(timeout=PATIENCE).value == 1
+        assert notes.read_text() == "ran\n"  # once
     finally:
         stopped(calls, worker)
