@@ -154,3 +154,22 @@ def test_a_call_that_started_and_died_is_never_run_again(tmp_path: Path) -> None
         assert notes.read_text() == "ran\n"  # once
     finally:
         stopped(calls, worker)
+
+
+def test_a_call_handed_over_right_after_its_idle_worker_was_killed_runs() -> None:
+    # No wait at all after the kill: the handler may see the worker alive or dead, and the
+    # dying worker may still hold its end of the pipe; in every case the call never
+    # started on it, so it runs (on a fresh worker).
+    calls = CallQueue(None, None)
+    worker = started(calls)
+    try:
+        old = worker.pid
+        assert old is not None
+        os.kill(old, signal.SIGKILL)
+        job = job_for(calls, funcs.return_value, 5)
+        calls.put(job)
+        outcome = job.future.result(timeout=PATIENCE)
+        assert outcome.value == 5
+        assert outcome.pid not in {old, 0}
+    finally:
+        stopped(calls, worker)
