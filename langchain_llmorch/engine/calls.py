@@ -37,7 +37,20 @@ The durable agent sets it so a tool runs with the config of its call's LangGraph
 
 
 class CallConfigs(Protocol):
-    """Each inout call's own config, as `CALL_CONFIG_KEY` gives it to a run."""
+    """Each inout call's own config, as `CALL_CONFIG_KEY` gives it to a run.
+
+    Example:
+        ```python
+        class PerCall:
+            def pending(self, cid: str) -> Future[Any] | None:
+                return None  # every call's config is known at once
+
+            def config(self, cid: str) -> RunnableConfig | None:
+                return {"configurable": {"call": cid}}
+
+        run = Orchestrator(tools).run(frg, config={"configurable": {CALL_CONFIG_KEY: PerCall()}})
+        ```
+    """
 
     def pending(self, cid: str) -> Future[Any] | None:
         """A future to wait for before call `cid` starts (until its config is known), or `None`.

@@ -151,7 +151,8 @@ class WorkerHandle:
         try:
             reply = self._attempt(job)
         except _NotDeliveredError:  # and no fresh worker could take it
-            reply, undelivered = None, BrokenPoolError(f"{job.name} did not run: {_NO_WORKER}")
+            msg = f"{job.name} did not run: its worker had died and no new one could start"
+            reply, undelivered = None, BrokenPoolError(msg)
         finally:
             job.fn_pickle = job.args_pickle = b""  # the caller's future keeps the job alive
         reason = self._calls.finish(self, job)
@@ -459,9 +460,6 @@ class Watchdog:
                         worker.time_out(job)
                 nearest = min((d for d, _ in self._deadlines.values()), default=None)
                 self._cond.wait(None if nearest is None else nearest - now)
-
-
-_NO_WORKER = "its worker had died and no new one could start"
 
 
 def _deliver(fd: int, request: Request) -> None:
