@@ -305,9 +305,9 @@ class CallLedger:
         Those calls are skipped (they never start), so their tasks would only hold
         threads of a sync graph's pool until the node returns.
         """
-        doomed, stack = {cid}, [cid]
-        while stack and self.frg is not None:
-            frg = self.frg
+        frg = self.frg
+        doomed, stack = {cid}, [cid] if frg is not None and cid in frg.calls else []
+        while stack and frg is not None:
             current = stack.pop()
             after = frg.order_successor(current)
             for child in (*frg.children(current), *((after,) if after else ())):

@@ -207,6 +207,15 @@ def test_a_failed_calls_task_ends_at_once_with_the_tasks_of_the_calls_it_holds_b
     assert ledger.slots["s4"].future.result()["result"] == 4.0
 
 
+def test_events_of_calls_outside_the_plan_or_of_the_whole_plan_end_no_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger, _ = _ledger(monkeypatch, CHAIN, threads=8)
+    ledger.on_event({"event": "failed", "id": "s9"})
+    ledger.on_event({"event": "failed", "id": None})
+    assert not any(slot.future.done() for slot in ledger.slots.values())
+
+
 def test_a_calls_task_stays_when_the_call_it_waited_for_failed_after_it_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
