@@ -58,7 +58,7 @@ def test_sync_a_resume_by_interrupt_id_reaches_the_call_that_asked() -> None:
 
 def test_sync_the_answers_reach_their_questions_with_a_pool_of_two_threads() -> None:
     # max_concurrency=2: one thread kept for the node, so a call waits for its task only
-    # when no task issued before it still runs; the asking calls get theirs, no call hangs.
+    # when no task issued before it still runs: the answers still reach their questions.
     RUNS.clear()
     graph = _agent()
     config: Any = {"configurable": {"thread_id": "two-threads"}, "max_concurrency": 2}
