@@ -173,11 +173,11 @@ class WorkerHandle:
     def _attempt(self, job: Job) -> Reply | None:
         """Run `job` on the worker: its reply, or `None` when the worker died or garbled it.
 
-        A call that could not be sent (the worker had died before it got it) is sent once
-        more, to a fresh worker.
+        A call that never started (the worker died before it got it, or before it marked
+        it started) is sent once more, to a fresh worker.
 
         Raises:
-            _NotDeliveredError: it could not be sent, and no fresh worker could take it.
+            _NotDeliveredError: it never started, and no fresh worker could take it.
         """
         try:
             return self._timed_exchange(job)
@@ -290,7 +290,7 @@ class WorkerHandle:
         try:
             os.write(fd, bytes(STARTED_SIZE))
             self._mark, self._mark_path = mmap.mmap(fd, STARTED_SIZE), path
-        except OSError:
+        except (OSError, ValueError):
             Path(path).unlink(missing_ok=True)
         finally:
             os.close(fd)
