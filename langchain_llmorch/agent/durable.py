@@ -18,18 +18,25 @@ every time the node runs again in the same step.
   with an error. LangGraph does not replay failed tasks, so on resume that task
   runs again and can save the call's next result.
 
-In an async graph (`ainvoke`, `astream`), an inout call's tool runs with the config of
-its own task, not the node's: LangGraph matches the values of `Command(resume=...)` to
-`interrupt()` calls by their order *within a task* (the task's scratchpad counts them and
-its pending writes keep the values it already took). In the node, the order of all the
-calls' questions changes from one resume to the next (a restored call does not ask
-again, parallel calls ask in any order), so an answer could reach the wrong question;
-each call's own task keeps its answers, and the interrupt's id names that task (when
-calls ask at once, resume by id: `Command(resume={interrupt.id: answer})`; a single
-value goes to whichever asks first). A sync graph (`invoke`) still runs tools with the
-node's config: LangGraph starts sync tasks in a bounded thread pool, so waiting for a
-call's task to start could hold the call back (or forever, behind tasks whose calls
-never run).
+An inout call's tool runs with the config of its own task, not the node's: LangGraph
+matches the values of `Command(resume=...)` to `interrupt()` calls by their order *within a
+task* (the task's scratchpad counts them and its pending writes keep the values it already
+took). In the node, the order of all the calls' questions changes from one resume to the
+next (a restored call does not ask again, parallel calls ask in any order), so an answer
+could reach the wrong question; each call's own task keeps its answers, and the interrupt's
+id names that task (when calls ask at once, resume by id:
+`Command(resume={interrupt.id: answer})`; a single value goes to whichever asks first).
+
+A task's config exists once the task starts. In an async graph every task starts at once.
+A sync graph (`invoke`) starts tasks in LangGraph's bounded thread pool (`max_concurrency`
+threads, else the default of Python's `ThreadPoolExecutor`), first issued, first started:
+an inout call waits for its task to start (on the run's event loop, holding no thread,
+slot or limit) only when a thread is sure to be free for it, that is when fewer tasks
+issued before it are still running than the pool has threads (one is kept for the node).
+Else it never waits for other calls to end (they could be waiting for it: a deadlock) and
+runs with the node's config, as it would without a checkpointer: its answers are then
+matched in the node's order. A call that fails ends its task at once, and so do the calls
+that wait for it (they will not run), so their threads go to the tasks behind them.
 
 Results go through the checkpointer's serializer before a call counts as
 finished: a result it cannot store fails that call with `ResultNotStorableError`
@@ -40,7 +47,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -86,19 +95,41 @@ class _Slot:
         default_factory=concurrent.futures.Future
     )
     started: asyncio.Event | None = None
-    config: RunnableConfig | None = None
-    """The config of the call's task (async graphs), set when the task starts."""
+    begun: concurrent.futures.Future[RunnableConfig | None] = field(
+        default_factory=concurrent.futures.Future
+    )
+    """The config of the call's task once it starts (its interrupts and resume values);
+    `None` when the task ended without starting (handed back from the checkpoint)."""
+
+
+def _begin(slot: _Slot, config: RunnableConfig | None) -> None:
+    with contextlib.suppress(concurrent.futures.InvalidStateError):  # known already
+        slot.begun.set_result(config)
 
 
 def _wait(slot: _Slot) -> dict[str, Any]:
+    _begin(slot, get_config())  # the task's own config, for the call's tool
     return slot.future.result()
 
 
 async def _await(slot: _Slot) -> dict[str, Any]:
-    slot.config = get_config()  # the task's own: its interrupts and resume values
+    _begin(slot, get_config())
     if slot.started is not None:
         slot.started.set()  # tells `aissue` the task runs: it had nothing saved
     return await asyncio.wrap_future(slot.future)
+
+
+def _pool_threads(config: RunnableConfig) -> int:
+    """Threads of the pool LangGraph starts a sync graph's tasks in (`max_concurrency`)."""
+    limit = config.get("max_concurrency")
+    if limit:
+        return int(limit)
+    cpus = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return min(32, cpus + 4)  # the default of Python's ThreadPoolExecutor
+
+
+_NODE_THREADS = 1
+"""Pool threads the node itself may hold (it runs in the pool beside other tasks)."""
 
 
 # The same name in both, so a run that crashed under `invoke` resumes under `ainvoke`.
@@ -132,9 +163,16 @@ class CallLedger:
     differently never gets another call's result, nor one computed from other inputs.
     """
 
-    def __init__(self, serde: Any) -> None:
-        """A ledger that checks results with `serde` (the checkpointer's serializer)."""
+    def __init__(self, serde: Any, *, threads: int = 1 + _NODE_THREADS) -> None:
+        """A ledger that checks results with `serde` (the checkpointer's serializer).
+
+        `threads` is the size of the pool a sync graph starts tasks in (see the module's
+        docstring); `open` reads it from the node's config.
+        """
         self.serde = serde
+        self.threads = threads
+        self.frg: FRG | None = None
+        self.running: set[str] = set()
         self.calls: dict[str, str] = {}
         self.inputs: dict[str, str] = {}
         self._digests: dict[str, str] = {}
@@ -147,9 +185,10 @@ class CallLedger:
         checkpointer = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
         if checkpointer is None or checkpointer is True or checkpointer is False:
             return None
-        return cls(getattr(checkpointer, "serde", None))
+        return cls(getattr(checkpointer, "serde", None), threads=_pool_threads(config))
 
     def _slots(self, frg: FRG, ids: Iterable[str]) -> list[_Slot]:
+        self.frg = frg
         new = [_Slot(cid) for cid in ids if cid not in self.calls]
         for slot in new:
             self.calls[slot.id] = frg.calls[slot.id].render()
@@ -180,6 +219,7 @@ class CallLedger:
         new = self._slots(frg, ids)
         for slot in new:
             self.futures[slot.id] = _record(slot)
+            self._watch(slot)
         return self._restored(slot.id for slot in new if self.futures[slot.id].done())
 
     async def aissue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
@@ -188,12 +228,17 @@ class CallLedger:
         for slot in new:
             slot.started = asyncio.Event()
             self.futures[slot.id] = _arecord(slot)
+            self._watch(slot)
         for slot in new:
             fut = self.futures[slot.id]
             started = asyncio.ensure_future(slot.started.wait())  # type: ignore[union-attr]
             await asyncio.wait([fut, started], return_when=asyncio.FIRST_COMPLETED)
             started.cancel()
         return self._restored(slot.id for slot in new if self.futures[slot.id].done())
+
+    def _watch(self, slot: _Slot) -> None:
+        """A task that ends without starting tells the call it has no config of its own."""
+        self.futures[slot.id].add_done_callback(lambda _: _begin(slot, None))
 
     def _restored(self, done: Iterable[str]) -> dict[str, Any]:
         restored = {}
@@ -212,17 +257,67 @@ class CallLedger:
 
         Callbacks, tags and metadata stay the node's (the tool's trace is unchanged);
         `configurable` is the task's, so the tool's `interrupt()` counts and takes its
-        resume values in its own task. A call without a started task keeps `config`.
+        resume values in its own task. A call whose task has not started keeps `config`
+        (when it could not wait for it: see the module's docstring).
         """
-
-        def own(cid: str) -> RunnableConfig | None:
-            slot = self.slots.get(cid)
-            if slot is None or slot.config is None:
-                return None
-            return {**config, "configurable": dict(slot.config.get("configurable") or {})}
-
-        configurable = {**config.get("configurable", {}), CALL_CONFIG_KEY: own}
+        configurable = {
+            **config.get("configurable", {}),
+            CALL_CONFIG_KEY: _OwnConfigs(self, config),
+        }
         return {**config, "configurable": configurable}
+
+    def pending(self, cid: str) -> concurrent.futures.Future[Any] | None:
+        """What call `cid` waits for before it starts: its task's start, when that is sure.
+
+        `None` when its task's config is known, when it has no task, or when its task may
+        have to wait for a thread that only other calls' ends free.
+        """
+        slot = self.slots.get(cid)
+        if slot is None or slot.begun.done():
+            return None
+        ahead = 0  # tasks issued before it that still hold (or wait for) a thread
+        for other, fut in list(self.futures.items()):
+            if other == cid:
+                break
+            ahead += not fut.done()
+        return slot.begun if ahead + _NODE_THREADS < self.threads else None
+
+    def own_config(self, cid: str) -> RunnableConfig | None:
+        """The config of call `cid`'s task, once it started; else `None`."""
+        slot = self.slots.get(cid)
+        if slot is None or not slot.begun.done():
+            return None
+        return slot.begun.result()
+
+    def on_event(self, item: Mapping[str, Any]) -> None:
+        """Follow the run's events: a failed call's task ends at once (see `give_up`)."""
+        cid = item.get("id")
+        if not isinstance(cid, str):
+            return
+        if item.get("event") == "started":
+            self.running.add(cid)
+        elif item.get("event") == "failed":
+            self.give_up(cid)
+
+    def give_up(self, cid: str) -> None:
+        """End the tasks of failed call `cid` and of the calls waiting for it.
+
+        Those calls are skipped (they never start), so their tasks would only hold
+        threads of a sync graph's pool until the node returns.
+        """
+        frg = self.frg
+        doomed, stack = {cid}, [cid] if frg is not None and cid in frg.calls else []
+        while stack and frg is not None:
+            current = stack.pop()
+            after = frg.order_successor(current)
+            for child in (*frg.children(current), *((after,) if after else ())):
+                if child not in doomed and child not in self.running:
+                    doomed.add(child)
+                    stack.append(child)
+        for gone in doomed:
+            slot = self.slots.get(gone)
+            if slot is not None and not slot.future.done():
+                slot.future.set_exception(_NotFinishedError(gone))
 
     def save(self, cid: str, value: Any) -> None:
         """Hand a finished call's result to its task, which saves it.
@@ -245,7 +340,9 @@ class CallLedger:
                     "with serde=JsonPlusSerializer(pickle_fallback=True)"
                 )
                 raise ResultNotStorableError(msg) from err
-        slot.future.set_result(payload)
+        # A task given up (`give_up`) is not saved: the call runs again on resume.
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            slot.future.set_result(payload)
 
     def close(self) -> None:
         """End the tasks of calls that did not finish, so the node can return."""
@@ -255,6 +352,23 @@ class CallLedger:
         for fut in self.futures.values():
             # Retrieve the errors: they are expected, not worth a warning.
             fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+
+class _OwnConfigs:
+    """The ledger's answer to `CALL_CONFIG_KEY`: each call's own config (see `run_config`)."""
+
+    def __init__(self, ledger: CallLedger, config: RunnableConfig) -> None:
+        self.ledger = ledger
+        self.base = config
+
+    def pending(self, cid: str) -> concurrent.futures.Future[Any] | None:
+        return self.ledger.pending(cid)
+
+    def config(self, cid: str) -> RunnableConfig | None:
+        own = self.ledger.own_config(cid)
+        if own is None:
+            return None
+        return {**self.base, "configurable": dict(own.get("configurable") or {})}
 
 
 def _digest(parts: Iterable[str]) -> str:

@@ -235,6 +235,20 @@ def _restored_events(
         )
 
 
+def _followed(
+    writer: Callable[[StreamEvent], None], ledger: CallLedger | None
+) -> Callable[[StreamEvent], None]:
+    """`writer`, with the ledger told of each event first (a failed call's task ends)."""
+    if ledger is None:
+        return writer
+
+    def both(item: StreamEvent) -> None:
+        ledger.on_event(item)
+        writer(item)
+
+    return both
+
+
 def _todo(request: RunCalls) -> list[str]:
     return [cid for cid in request.frg.calls if cid not in request.results]
 
@@ -252,7 +266,7 @@ def _run_options(
     return {
         "results": {**request.results, **restored},
         "attempts": request.attempts,
-        "on_event": writer,
+        "on_event": _followed(writer, ledger),
         "config": ledger.run_config(config) if ledger else config,
         "on_result": ledger.save if ledger else None,
     }
@@ -306,8 +320,8 @@ def serve_stream(request: StreamPlan, ctx: AgentContext, config: RunnableConfig)
             contextvars.copy_context().run,  # the stream writer reads the graph's config
             ctx.orchestrator.run_streaming,
             feed,
-            on_event=sink,
-            config=config,
+            on_event=_followed(sink, ledger),
+            config=ledger.run_config(config) if ledger else config,
             on_result=ledger.save if ledger else None,
         )
         try:
@@ -365,7 +379,7 @@ async def aserve_stream(request: StreamPlan, ctx: AgentContext, config: Runnable
     try:
         run = await ctx.orchestrator.arun_streaming(
             feed,
-            on_event=sink,
+            on_event=_followed(sink, ledger),
             config=ledger.run_config(config) if ledger else config,
             on_result=ledger.save if ledger else None,
         )

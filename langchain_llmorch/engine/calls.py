@@ -17,7 +17,7 @@ import functools
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForToolRun
 from langchain_core.runnables import RunnableConfig
@@ -29,11 +29,39 @@ from langchain_llmorch.errors import CallFailedError, CallTimeoutError, LLMOrchE
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
 CALL_CONFIG_KEY = "__llmorch_call_config"
-"""A private `configurable` key: `call id -> RunnableConfig | None`, an inout call's own config.
+"""A private `configurable` key holding a `CallConfigs`: each inout call's own config.
 
 The durable agent sets it so a tool runs with the config of its call's LangGraph task
-(its own `interrupt()` counter and resume values); `None` keeps the run's config.
+(its own `interrupt()` counter and resume values).
 """
+
+
+class CallConfigs(Protocol):
+    """Each inout call's own config, as `CALL_CONFIG_KEY` gives it to a run.
+
+    Example:
+        ```python
+        class PerCall:
+            def pending(self, cid: str) -> Future[Any] | None:
+                return None  # every call's config is known at once
+
+            def config(self, cid: str) -> RunnableConfig | None:
+                return {"configurable": {"call": cid}}
+
+        run = Orchestrator(tools).run(frg, config={"configurable": {CALL_CONFIG_KEY: PerCall()}})
+        ```
+    """
+
+    def pending(self, cid: str) -> Future[Any] | None:
+        """A future to wait for before call `cid` starts (until its config is known), or `None`.
+
+        The call waits on the run's event loop, before it takes a thread, a slot or a
+        limit, so a call waiting here holds back no other call.
+        """
+
+    def config(self, cid: str) -> RunnableConfig | None:
+        """The config call `cid`'s tool runs with; `None` keeps the run's."""
+
 
 if TYPE_CHECKING:
     from langchain_llmorch.engine.backend import ComputeExecutor, InoutThreads
@@ -155,9 +183,7 @@ class CallRunner:
         self.executor = executor
         self.call_timeout = call_timeout
         configurable = config.get("configurable") or {}
-        self._call_config: Callable[[str], RunnableConfig | None] | None = configurable.get(
-            CALL_CONFIG_KEY
-        )
+        self._call_config: CallConfigs | None = configurable.get(CALL_CONFIG_KEY)
         if self._call_config is not None:  # the hook is not handed on to the tools
             rest = {k: v for k, v in configurable.items() if k != CALL_CONFIG_KEY}
             config = {**config, "configurable": rest}
@@ -166,8 +192,21 @@ class CallRunner:
 
     def _config(self, record: TraceRecord) -> RunnableConfig:
         """The config an inout call's tool runs with: its own when one was given."""
-        own = self._call_config(record.id) if self._call_config is not None else None
+        own = self._call_config.config(record.id) if self._call_config is not None else None
         return self.config if own is None else own
+
+    def _pending(self, record: TraceRecord) -> Future[Any] | None:
+        """What the call waits for before it starts (see `CallConfigs.pending`)."""
+        if self._call_config is None:
+            return None
+        pending = self._call_config.pending(record.id)
+        return None if pending is None or pending.done() else pending
+
+    async def _own_config(self, record: TraceRecord) -> None:
+        """Wait until the call's own config is known, when it has to (holding nothing)."""
+        pending = self._pending(record)
+        if pending is not None:  # shielded: a cancelled run leaves the future to its owner
+            await asyncio.shield(asyncio.wrap_future(pending))
 
     def tool(self, name: str) -> BaseTool:
         """The tool named `name` (the built-in `join` included)."""
@@ -186,6 +225,8 @@ class CallRunner:
         (or with a sync one in a sync run), and no `max_concurrency` in the run's config.
         """
         if record.kind == COMPUTE or self.inout_limit is not None:
+            return None
+        if self._pending(record) is not None:  # it waits for its config on the loop first
             return None
         tool = self.tools.get(record.tool)
         if tool is None or self._awaits(tool):
@@ -266,6 +307,7 @@ class CallRunner:
         args: dict[str, Any],
         on_start: Callable[[TraceRecord], None],
     ) -> Any:
+        await self._own_config(record)
         if self.inout_limit is not None:
             async with self.inout_limit:
                 return await self._inout_now(tool, record, args, on_start)
@@ -393,6 +435,7 @@ class CallRunner:
 
 __all__ = [
     "CALL_CONFIG_KEY",
+    "CallConfigs",
     "CallRunner",
     "ToolArgumentsError",
     "compute_payload",

@@ -6,17 +6,26 @@ sends each to the worker, settles its future from the reply, and starts, reaps a
 the process. It is the only thread that starts, talks to or reaps the process; other threads
 (a cancelled future, the `Watchdog`, `shutdown`) only kill it, holding the queue's lock, and
 the handler thread notices the end of file and does the rest.
+
+A worker can die between calls a moment before the handler thread sees it (for about a
+millisecond after a process dies, `waitpid` does not report it yet). A call that provably
+never started goes to a fresh worker, once: sending it failed (no process reads the pipe),
+or the worker died without marking it started (the shared `mark` of `worker_main`). A call
+the worker started fails with `WorkerCrashedError` when the worker dies, so no tool ever
+runs twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import mmap
 import os
 import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,12 +36,14 @@ from langchain_llmorch.processes.worker_main import (
     FUNCTION_CACHE_SIZE,
     ONE_THREAD_ENV,
     PIPE_SIZE,
+    STARTED_SIZE,
     LRUCache,
     Reply,
     Request,
     Status,
     recv_frame,
     send_frame,
+    started_call,
 )
 
 if sys.platform == "linux":
@@ -47,6 +58,10 @@ logger = logging.getLogger("langchain_llmorch.processes.pool")
 
 _STARTUP_TIMEOUT = 60.0  # a cold interpreter on a loaded machine takes seconds; a minute is broken
 _WORKER_SCRIPT = Path(__file__).with_name("worker_main.py")
+
+
+class _NotDeliveredError(Exception):
+    """The call never started: the worker died before it got it, or before it started it."""
 
 
 class WorkerHandle:
@@ -89,6 +104,8 @@ class WorkerHandle:
             target=self._serve, name=f"llmorch-pool-{slot}", daemon=True
         )
         self._proc: subprocess.Popen[bytes] | None = None
+        self._mark: mmap.mmap | None = None  # the process's `mark` (see `worker_main`)
+        self._mark_path: str | None = None  # its file, while it has a name
         self._known: LRUCache[bytes, bool] = LRUCache(FUNCTION_CACHE_SIZE)  # its cached functions
 
     # --- the handler thread ---------------------------------------------------------------
@@ -125,20 +142,18 @@ class WorkerHandle:
         self._retire()
 
     def _run(self, job: Job) -> None:
-        if job.timeout is not None:
-            self._watchdog.arm(self, job, job.timeout)
         if job.on_start is not None:
             try:
                 job.on_start(self.pid or 0, self.processor)
             except Exception:  # a listener's bug must not lose the call
                 logger.exception("on_start callback of %s failed", job.name)
+        undelivered: BrokenPoolError | None = None
         try:
-            reply: Reply | None = self._exchange(job)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # died or garbled
-            reply = None
+            reply = self._attempt(job)
+        except _NotDeliveredError:  # and no fresh worker could take it
+            msg = f"{job.name} did not run: its worker had died and no new one could start"
+            reply, undelivered = None, BrokenPoolError(msg)
         finally:
-            if job.timeout is not None:
-                self._watchdog.disarm(self)
             job.fn_pickle = job.args_pickle = b""  # the caller's future keeps the job alive
         reason = self._calls.finish(self, job)
         self._calls.drop_slot(job)  # before the caller hears of it, and before any restart
@@ -147,11 +162,66 @@ class WorkerHandle:
             job.settle_reply(reply, pid, processor)
         if reply is None or reason is not None:
             returncode = self._retire()
-            if reply is None:
+            if undelivered is not None and reason is None:
+                job.settle(error=undelivered)
+            elif reply is None:
                 job.settle_death(reason, pid, returncode)
             if not self._calls.closed:
                 why = f"was killed ({reason})" if reason else f"crashed running {job.name}"
                 self._restart(why)
+
+    def _attempt(self, job: Job) -> Reply | None:
+        """Run `job` on the worker: its reply, or `None` when the worker died or garbled it.
+
+        A call that never started (the worker died before it got it, or before it marked
+        it started) is sent once more, to a fresh worker.
+
+        Raises:
+            _NotDeliveredError: it never started, and no fresh worker could take it.
+        """
+        try:
+            return self._timed_exchange(job)
+        except _NotDeliveredError:
+            if not self._replace_for(job):
+                raise
+        try:
+            return self._timed_exchange(job)
+        except _NotDeliveredError:
+            return None  # the fresh worker died too: a crash like any other
+
+    def _timed_exchange(self, job: Job) -> Reply | None:
+        """`_exchange` under the call's timeout; `None` when the worker died or garbled it."""
+        if job.timeout is not None:
+            self._watchdog.arm(self, job, job.timeout)
+        try:
+            return self._exchange(job)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):  # died or garbled
+            return None
+        finally:
+            if job.timeout is not None:
+                self._watchdog.disarm(self)
+
+    def _replace_for(self, job: Job) -> bool:
+        """Start a fresh worker for `job`, which never reached the dead one; False: cannot.
+
+        Not when the parent killed the worker on purpose (the call was cancelled, timed out,
+        or the pool shuts down): the call ends for that reason.
+        """
+        with self._lock:
+            if self.kill_reason is not None or self._calls.closed:
+                return False
+        logger.info(
+            "llmorch worker %s died before it got %s; starting a new one", self.pid, job.name
+        )
+        self._retire()
+        try:
+            self._spawn()
+        except BaseException:
+            if not self._calls.closed:
+                logger.exception("could not restart llmorch worker %s", self.slot)
+            return False
+        with self._lock:  # cancelled or shut down while the new worker started
+            return self.kill_reason is None and not self._calls.closed
 
     # --- the process: started, talked to and reaped by the handler thread only ------------
 
@@ -169,15 +239,20 @@ class WorkerHandle:
         if not sys.executable:
             raise BrokenPoolError("sys.executable is unknown: cannot start worker processes")
         env = {**os.environ, **dict.fromkeys(ONE_THREAD_ENV, "1")}
-        proc = subprocess.Popen(  # noqa: S603 -- our own interpreter running our own module
-            _worker_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            bufsize=0,
-            close_fds=True,
-            start_new_session=True,  # own process group: Ctrl-C goes to the parent, kill the group
-        )
+        self._new_mark()
+        try:
+            proc = subprocess.Popen(  # noqa: S603 -- our own interpreter running our own module
+                _worker_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                bufsize=0,
+                close_fds=True,
+                start_new_session=True,  # own group: Ctrl-C goes to the parent, kill the group
+            )
+        except BaseException:
+            self._drop_mark()
+            raise
         with self._lock:
             self._proc = proc
             if self._calls.closed:
@@ -191,8 +266,10 @@ class WorkerHandle:
                 for fd in (to_worker, from_worker):
                     with contextlib.suppress(OSError):  # only a hint; the default works too
                         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-            send_frame(to_worker, [pickle.dumps((sys.path, self.core, self.slot))])
+            hello = (sys.path, self.core, self.slot, self._mark_path)
+            send_frame(to_worker, [pickle.dumps(hello)])
             pid, processor = pickle.loads(recv_frame(from_worker)[0])  # noqa: S301
+            self._unlink_mark()  # both sides map it now (where a mapped file can go)
         except (OSError, EOFError) as exc:
             self._retire()
             msg = f"worker {self.slot} exited during start-up (see its stderr above)"
@@ -202,12 +279,53 @@ class WorkerHandle:
         self.pid, self.processor = pid, processor
         self._known = LRUCache(FUNCTION_CACHE_SIZE)
 
+    def _new_mark(self) -> None:
+        """Make the zeroed `mark` file of the next process and map it (none if that fails)."""
+        self._drop_mark()
+        try:
+            fd, path = tempfile.mkstemp(prefix="llmorch-started-")
+        except OSError:  # no temporary directory: calls whose worker dies are not retried
+            logger.warning("no temporary file for llmorch worker %s's start marks", self.slot)
+            return
+        try:
+            os.write(fd, bytes(STARTED_SIZE))
+            self._mark, self._mark_path = mmap.mmap(fd, STARTED_SIZE), path
+        except (OSError, ValueError):
+            Path(path).unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+    def _unlink_mark(self) -> None:
+        if self._mark_path is not None:
+            with contextlib.suppress(OSError):  # Windows: not while mapped; `_retire` does it
+                Path(self._mark_path).unlink()
+                self._mark_path = None
+
+    def _started(self, job: Job) -> bool:
+        """Whether the worker marked `job` started (when it cannot tell: yes)."""
+        return self._mark is None or started_call(self._mark) == job.call_id
+
+    def _reply(self, job: Job, from_worker: int) -> Reply:
+        """The worker's next reply to `job`.
+
+        Raises:
+            _NotDeliveredError: the worker died before it started the call.
+            OSError, EOFError: it died after, or when it cannot tell.
+        """
+        try:
+            return Reply.from_parts(recv_frame(from_worker))
+        except (OSError, EOFError) as err:
+            if self._started(job):
+                raise
+            raise _NotDeliveredError(str(err)) from err
+
     def _exchange(self, job: Job) -> Reply:
         """Send `job` to the worker and return its reply.
 
         The function's bytes go only when the worker does not hold it already.
 
         Raises:
+            _NotDeliveredError: the worker died before it started the call.
             OSError, EOFError, pickle.UnpicklingError, ValueError: the worker died or
                 garbled its reply.
         """
@@ -217,12 +335,12 @@ class WorkerHandle:
         request = Request(
             job.call_id, job.fn_digest, b"" if known else job.fn_pickle, job.args_pickle
         )
-        send_frame(to_worker, request.to_parts())
-        reply = Reply.from_parts(recv_frame(from_worker))
+        _deliver(to_worker, request)
+        reply = self._reply(job, from_worker)
         if reply.status is Status.MISSING_FUNCTION:  # its cache evicted it: send the bytes
             request = Request(job.call_id, job.fn_digest, job.fn_pickle, job.args_pickle)
-            send_frame(to_worker, request.to_parts())
-            reply = Reply.from_parts(recv_frame(from_worker))
+            _deliver(to_worker, request)
+            reply = self._reply(job, from_worker)
         if reply.call_id != job.call_id:
             raise EOFError("the worker answered another call")
         if reply.status is Status.LOAD_FAILED:
@@ -246,6 +364,7 @@ class WorkerHandle:
         with self._lock:
             proc, self._proc, self.pid = self._proc, None, None
         if proc is None:
+            self._drop_mark()
             return None
         if proc.returncode is None:  # not reaped yet, so its pid cannot have been reused
             _kill_tree(proc)  # an exited process keeps its exit code; this ends stragglers
@@ -253,7 +372,14 @@ class WorkerHandle:
         for pipe in (proc.stdin, proc.stdout):
             if pipe is not None:
                 pipe.close()
+        self._drop_mark()
         return returncode
+
+    def _drop_mark(self) -> None:
+        mark, self._mark = self._mark, None
+        if mark is not None:
+            mark.close()
+        self._unlink_mark()
 
     def _alive(self) -> bool:
         """Whether the process is still running."""
@@ -334,6 +460,21 @@ class Watchdog:
                         worker.time_out(job)
                 nearest = min((d for d, _ in self._deadlines.values()), default=None)
                 self._cond.wait(None if nearest is None else nearest - now)
+
+
+def _deliver(fd: int, request: Request) -> None:
+    """Send `request`; a failed write means the worker never got the whole call.
+
+    A frame is read whole before the call runs, and a write fails only when no process
+    reads the pipe any more: the worker is gone.
+
+    Raises:
+        _NotDeliveredError: the write failed.
+    """
+    try:
+        send_frame(fd, request.to_parts())
+    except OSError as err:
+        raise _NotDeliveredError(str(err)) from err
 
 
 def _worker_command() -> list[str]:

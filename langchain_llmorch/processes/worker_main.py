@@ -11,10 +11,16 @@ Records travel as plain tuples (`pickle` of builtins only), so neither side need
 classes; function, arguments and results are cloudpickle bytes inside the parts.
 
     parent                                       worker
-      | hello:  (sys.path, core, slot)   ------>   set sys.path, pin to core
+      | hello:  (sys.path, core, slot, mark)  -->  set sys.path, pin to core, map `mark`
       |         (pid, processor)         <------   ready
       | Request (call_id, digest, fn?, args) --->  reader thread -> inbox -> main thread
+      |                                            writes call_id + 1 into `mark`, then
       |         Reply (status, value, ...)  <---   runs fn(*args, **kwargs)
+
+`mark` is a small file both sides map (`STARTED_SIZE` bytes): the worker writes a call's id
+there just before it runs the call, a store to shared memory that costs no system call and
+outlives the worker. When the worker dies without a reply, the parent reads it: a call whose
+id is not there never started, and can go to another worker.
 
 The protocol runs on private duplicates of fds 0 and 1: fd 0 becomes /dev/null and fd 1
 becomes stderr, so a tool's `print()` or `input()` cannot corrupt it. A reader thread owns
@@ -24,6 +30,7 @@ in the middle of a call, so no worker outlives its parent.
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import signal
@@ -60,6 +67,21 @@ values pickles to new bytes each time, so the cache is bounded to bound memory."
 PIPE_SIZE = 1 << 20
 """Pipe capacity asked for (Linux): big arguments cross in fewer wake-ups than with the 64 KiB
 default; 1 MiB is the most an unprivileged process may ask for by default."""
+
+STARTED_SIZE = 8
+"""Bytes of the shared `mark` file: the id (+ 1) of the call the worker last started."""
+_STARTED = struct.Struct("!q")
+
+
+def started_call(mark: Any) -> int | None:
+    """The id of the call a worker last started, from its mapped `mark`; `None`: none yet."""
+    (value,) = _STARTED.unpack_from(mark, 0)
+    return int(value) - 1 if value > 0 else None
+
+
+def _mark_started(mark: Any, call_id: int) -> None:
+    _STARTED.pack_into(mark, 0, call_id + 1)
+
 
 _COUNT = struct.Struct("!I")
 _LENGTH = struct.Struct("!Q")
@@ -232,9 +254,13 @@ def main() -> None:
     for name in ONE_THREAD_ENV:  # before any numeric library is imported by a tool
         os.environ[name] = "1"
     proto_in, proto_out = _claim_std_streams()
-    sys_path, core, slot = pickle.loads(recv_frame(proto_in)[0])  # noqa: S301
+    sys_path, core, slot, mark_path = pickle.loads(recv_frame(proto_in)[0])  # noqa: S301
     sys.path[:] = sys_path  # so functions pickled by reference import as in the parent
     processor = _pin(core, slot)
+    mark = None
+    if mark_path is not None:  # the mapping outlives the open file (and its name)
+        with open(mark_path, "r+b") as file:  # noqa: PTH123 -- the worker imports no pathlib
+            mark = mmap.mmap(file.fileno(), STARTED_SIZE)
     send_frame(proto_out, [pickle.dumps((os.getpid(), processor))])
 
     inbox: SimpleQueue[list[Buffer]] = SimpleQueue()
@@ -244,7 +270,7 @@ def main() -> None:
     reader.start()
     functions: LRUCache[bytes, Callable[..., Any]] = LRUCache(FUNCTION_CACHE_SIZE)
     while True:
-        reply = _serve(Request.from_parts(inbox.get()), functions)
+        reply = _serve(Request.from_parts(inbox.get()), functions, mark)
         try:
             send_frame(proto_out, reply.to_parts())
         except OSError:  # the parent is gone
@@ -290,7 +316,9 @@ def _die() -> None:
     os._exit(0)
 
 
-def _serve(request: Request, functions: LRUCache[bytes, Callable[..., Any]]) -> Reply:
+def _serve(
+    request: Request, functions: LRUCache[bytes, Callable[..., Any]], mark: Any = None
+) -> Reply:
     call_id = request.call_id
     fn = functions.get(request.fn_digest)
     try:
@@ -303,6 +331,8 @@ def _serve(request: Request, functions: LRUCache[bytes, Callable[..., Any]]) -> 
     except BaseException as exc:
         return _failure(call_id, Status.LOAD_FAILED, exc)
     _limit_opencv_threads()
+    if mark is not None:  # from here on the call counts as started (see the module's docstring)
+        _mark_started(mark, call_id)
     started_at = time.time()
     try:
         value = fn(*args, **kwargs)

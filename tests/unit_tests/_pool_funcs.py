@@ -81,3 +81,31 @@ def chatty(value: object, marker: str) -> object:
 def thread_env() -> dict[str, str | None]:
     names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
     return {name: os.environ.get(name) for name in names}
+
+
+class DiesOnFirstLoad:
+    """An argument whose first unpickling (in a worker) kills that worker, before the call.
+
+    The first load creates `path` and exits; later loads find it and go on.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (_load_or_die, (self.path,))
+
+
+def _load_or_die(path: str) -> str:
+    marker = Path(path)
+    if not marker.exists():
+        marker.write_text("died")
+        os._exit(9)
+    return path
+
+
+def note_and_exit(path: str) -> None:
+    """Append a line to `path`, then kill the worker: a call that started and died."""
+    with Path(path).open("a") as file:
+        file.write("ran\n")
+    os._exit(9)

@@ -70,3 +70,14 @@ def folded_answer(request: str) -> str:
         return NOT_FOLDED
     block = request.rsplit(FOLDED, 1)[1].split("\n\n", 1)[0]
     return block.splitlines()[-1].removeprefix("- ")
+
+
+MEET = threading.Barrier(8, timeout=60)
+"""Met by the calls of `meet`: each returns only once eight of them run at once."""
+
+
+@inout
+def meet(key: str) -> str:
+    """Wait until eight calls of this tool run at once (BrokenBarrierError when they cannot)."""
+    MEET.wait()
+    return f"[{key}]"

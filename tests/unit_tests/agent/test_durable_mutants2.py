@@ -95,14 +95,6 @@ def test_a_call_that_finishes_on_the_first_resume_is_restored_on_the_second() ->
     assert out["messages"][-1].content.startswith("<a> <one -> yes> -> ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug in sync graphs: LangGraph matches resume values to interrupt() calls "
-    "by their order in the node, and a restored call does not call interrupt() again, so "
-    "the second resume's value goes to the wrong question (async graphs run each tool with "
-    "its task's config: test_durable_interrupts.py; sync tasks start in a bounded pool, so "
-    "a call cannot wait for its task's config)",
-)
 def test_the_second_resume_value_goes_to_the_second_question() -> None:
     RUNS.clear()
     model = planner_or(TWO_PAUSES, answer=folded_answer)
