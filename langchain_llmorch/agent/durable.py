@@ -50,6 +50,7 @@ import concurrent.futures
 import contextlib
 import hashlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -129,7 +130,15 @@ def _pool_threads(config: RunnableConfig) -> int:
 
 
 _NODE_THREADS = 1
-"""Pool threads the node itself may hold (it runs in the pool beside other tasks)."""
+"""Pool threads (async: slots) the node itself may hold (it runs beside other tasks)."""
+
+_UNBOUNDED = sys.maxsize
+"""The tasks an async graph starts at once without `max_concurrency`: all of them."""
+
+_SETTLE_TURNS = 8
+"""Turns of the event loop `aissue` gives tasks it does not wait for to hand back a saved
+value (LangGraph does it without a slot, within a few turns). One still unknown then runs
+again: it cannot be told apart from one waiting for a slot."""
 
 
 # The same name in both, so a run that crashed under `invoke` resumes under `ainvoke`.
@@ -163,14 +172,18 @@ class CallLedger:
     differently never gets another call's result, nor one computed from other inputs.
     """
 
-    def __init__(self, serde: Any, *, threads: int = 1 + _NODE_THREADS) -> None:
+    def __init__(
+        self, serde: Any, *, threads: int = 1 + _NODE_THREADS, tasks: int | None = None
+    ) -> None:
         """A ledger that checks results with `serde` (the checkpointer's serializer).
 
-        `threads` is the size of the pool a sync graph starts tasks in (see the module's
-        docstring); `open` reads it from the node's config.
+        `threads` is the size of the pool a sync graph starts tasks in, `tasks` the number
+        of tasks an async graph runs at once (`max_concurrency`; `None`: no bound). See the
+        module's docstring; `open` reads both from the node's config.
         """
         self.serde = serde
         self.threads = threads
+        self.tasks = tasks or _UNBOUNDED
         self.frg: FRG | None = None
         self.running: set[str] = set()
         self.calls: dict[str, str] = {}
@@ -185,7 +198,12 @@ class CallLedger:
         checkpointer = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
         if checkpointer is None or checkpointer is True or checkpointer is False:
             return None
-        return cls(getattr(checkpointer, "serde", None), threads=_pool_threads(config))
+        limit = config.get("max_concurrency")
+        return cls(
+            getattr(checkpointer, "serde", None),
+            threads=_pool_threads(config),
+            tasks=int(limit) if limit else None,
+        )
 
     def _slots(self, frg: FRG, ids: Iterable[str]) -> list[_Slot]:
         self.frg = frg
@@ -223,18 +241,40 @@ class CallLedger:
         return self._restored(slot.id for slot in new if self.futures[slot.id].done())
 
     async def aissue(self, frg: FRG, ids: Iterable[str]) -> dict[str, Any]:
-        """`issue` in an async graph: a task either returns its saved value or starts."""
+        """`issue` in an async graph: a task either returns its saved value or starts.
+
+        It waits for a task only when a slot of `max_concurrency` is sure to be free for it
+        (see the module's docstring); the others are restored when LangGraph hands their
+        saved value back within a few turns of the loop (that needs no slot).
+        """
+        self.threads = self.tasks
         new = self._slots(frg, ids)
         for slot in new:
             slot.started = asyncio.Event()
             self.futures[slot.id] = _arecord(slot)
             self._watch(slot)
+        undecided = []
         for slot in new:
-            fut = self.futures[slot.id]
-            started = asyncio.ensure_future(slot.started.wait())  # type: ignore[union-attr]
-            await asyncio.wait([fut, started], return_when=asyncio.FIRST_COMPLETED)
-            started.cancel()
+            if self._sure(slot.id):
+                await self._decided(slot)
+            else:
+                undecided.append(slot)
+        for _ in range(_SETTLE_TURNS):
+            if all(self._known(slot) for slot in undecided):
+                break
+            await asyncio.sleep(0)
         return self._restored(slot.id for slot in new if self.futures[slot.id].done())
+
+    def _known(self, slot: _Slot) -> bool:
+        """Whether the task of `slot` handed back its value or started."""
+        return self.futures[slot.id].done() or slot.begun.done()
+
+    async def _decided(self, slot: _Slot) -> None:
+        """Wait until the task of `slot` hands back its saved value or starts."""
+        fut = self.futures[slot.id]
+        started = asyncio.ensure_future(slot.started.wait())  # type: ignore[union-attr]
+        await asyncio.wait([fut, started], return_when=asyncio.FIRST_COMPLETED)
+        started.cancel()
 
     def _watch(self, slot: _Slot) -> None:
         """A task that ends without starting tells the call it has no config of its own."""
@@ -275,12 +315,20 @@ class CallLedger:
         slot = self.slots.get(cid)
         if slot is None or slot.begun.done():
             return None
-        ahead = 0  # tasks issued before it that still hold (or wait for) a thread
+        return slot.begun if self._sure(cid) else None
+
+    def _sure(self, cid: str) -> bool:
+        """Whether a thread (a slot, in an async graph) is sure to be free for `cid`'s task.
+
+        Tasks start first issued, first started: those issued before it that have not
+        ended hold (or wait for) one each, and the node may hold one.
+        """
+        ahead = 0
         for other, fut in list(self.futures.items()):
             if other == cid:
                 break
             ahead += not fut.done()
-        return slot.begun if ahead + _NODE_THREADS < self.threads else None
+        return ahead + _NODE_THREADS < self.threads
 
     def own_config(self, cid: str) -> RunnableConfig | None:
         """The config of call `cid`'s task, once it started; else `None`."""

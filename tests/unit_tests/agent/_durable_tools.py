@@ -81,3 +81,10 @@ def meet(key: str) -> str:
     """Wait until eight calls of this tool run at once (BrokenBarrierError when they cannot)."""
     MEET.wait()
     return f"[{key}]"
+
+
+@inout
+def pair(left: str, right: str) -> str:
+    """Join two results (a call that waits for two others: fan-in)."""
+    count(f"pair:{left}+{right}")
+    return f"({left}+{right})"

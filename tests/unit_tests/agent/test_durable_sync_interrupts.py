@@ -232,14 +232,6 @@ THREE = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: fetch(key="c")\ns4: self(pr
 
 
 @pytest.mark.filterwarnings("ignore:coroutine 'arun_with_retry' was never awaited")
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="known bug in async graphs: with max_concurrency, LangGraph starts at most that "
-    "many tasks at once, and CallLedger.aissue waits for every call's task to start (or to "
-    "hand back its saved result) before any call runs, so a plan with more calls than "
-    "max_concurrency never starts",
-)
 def test_async_a_plan_with_more_calls_than_max_concurrency_runs() -> None:
     model = planner_or(THREE, answer=folded_answer)
     graph = create_llmorch_agent(model, [tools.fetch], checkpointer=InMemorySaver())

@@ -1,0 +1,197 @@
+"""An async graph's `max_concurrency` never holds back a plan with more calls than it.
+
+LangGraph starts at most `max_concurrency` tasks of an async graph at once (the node's own
+among them, when it runs beside others); the rest wait for a free slot. A call's durable
+task holds its slot until the call ends, so the coordinator waits for a task to start only
+when a slot is sure to be free for it (`agent/durable.py`); the others' calls run with the
+node's config, and their tasks still save their results once they get a slot.
+
+Every run here ends within `LIMIT` seconds or fails with a TimeoutError: a regression
+fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from langchain_llmorch import create_llmorch_agent
+from langchain_llmorch.testing import planner_or
+from tests.unit_tests.agent import _durable_tools as tools
+from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+
+LIMIT = 30.0
+"""Seconds a run may take before it counts as hung (they take well under one)."""
+
+QUESTION = {"messages": [("user", "q")]}
+
+# Four calls, then three that each wait for two others.
+FAN_IN = """\
+s1: fetch(key="a")
+s2: fetch(key="b")
+s3: fetch(key="c")
+s4: fetch(key="d")
+s5: pair(left=s1, right=s2)
+s6: pair(left=s3, right=s4)
+s7: pair(left=s5, right=s6)
+s8: self(prompt="{s7}")"""
+
+
+async def _run(graph: Any, value: Any, config: Any, *, stream: bool) -> Any:
+    """One run of `graph`, cut off after `LIMIT` seconds (a TimeoutError)."""
+    if not stream:
+        return await asyncio.wait_for(graph.ainvoke(value, config), LIMIT)
+
+    async def streamed() -> Any:
+        # "custom" makes LangGraph run the node beside its tasks: it holds a slot too.
+        out: Any = None
+        interrupts: list[Any] = []
+        async for mode, chunk in graph.astream(value, config, stream_mode=["custom", "values"]):
+            if mode == "values":
+                out = chunk
+            if mode == "values" and "__interrupt__" in chunk:
+                interrupts = chunk["__interrupt__"]
+        if interrupts and "__interrupt__" not in out:
+            out = {**out, "__interrupt__": interrupts}
+        return out
+
+    return await asyncio.wait_for(streamed(), LIMIT)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
+@pytest.mark.parametrize("limit", [1, 2, 3, 7])
+async def test_a_fan_in_plan_wider_than_max_concurrency_runs_each_call_once(
+    limit: int, *, stream: bool
+) -> None:
+    RUNS.clear()
+    model = planner_or(FAN_IN, answer=folded_answer)
+    graph = create_llmorch_agent(model, [tools.fetch, tools.pair], checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": f"fan-in-{limit}"}, "max_concurrency": limit}
+    out = await _run(graph, QUESTION, config, stream=stream)
+    assert out["messages"][-1].content == "((<a>+<b>)+(<c>+<d>))"
+    assert RUNS == {
+        "fetch:a": 1,
+        "fetch:b": 1,
+        "fetch:c": 1,
+        "fetch:d": 1,
+        "pair:<a>+<b>": 1,
+        "pair:<c>+<d>": 1,
+        "pair:(<a>+<b>)+(<c>+<d>)": 1,
+    }
+
+
+# Four calls ahead of a question that waits for the last of them.
+ASK_LAST = """\
+s1: fetch(key="a")
+s2: fetch(key="b")
+s3: fetch(key="c")
+s4: fetch(key="d")
+s5: ask_human(question=s4)
+s6: fetch(key=s5)
+s7: self(prompt="{s1} {s2} {s3} {s6}")"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
+@pytest.mark.parametrize("limit", [1, 2, 3])
+async def test_a_run_paused_under_max_concurrency_resumes_with_the_saved_results(
+    limit: int, *, stream: bool
+) -> None:
+    RUNS.clear()
+    model = planner_or(ASK_LAST, answer=folded_answer)
+    graph = create_llmorch_agent(
+        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
+    )
+    config: Any = {"configurable": {"thread_id": f"ask-last-{limit}"}, "max_concurrency": limit}
+    first = await _run(graph, QUESTION, config, stream=stream)
+    assert [i.value for i in first["__interrupt__"]] == ["<d>"]
+    out = await _run(graph, Command(resume="ok"), config, stream=stream)
+    assert "__interrupt__" not in out
+    assert out["messages"][-1].content == "<a> <b> <c> <<d> -> ok>"
+    # The four calls that finished before the pause were saved, and restored on resume.
+    assert RUNS == {
+        "fetch:a": 1,
+        "fetch:b": 1,
+        "fetch:c": 1,
+        "fetch:d": 1,
+        "ask:<d>": 2,
+        "fetch:<d> -> ok": 1,
+    }
+
+
+# Two questions, one after the other, behind more calls than max_concurrency.
+TWO_ASKS = """\
+s1: fetch(key="a")
+s2: fetch(key="b")
+s3: fetch(key="c")
+s4: ask_human(question="one")
+s5: fetch(key=s4)
+s6: ask_human(question=s5)
+s7: self(prompt="{s1} {s2} {s3} {s6}")"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_each_answer_reaches_its_question_under_max_concurrency(
+    limit: int, *, stream: bool
+) -> None:
+    # Answered with single values: a call whose task could not start asks with the node's
+    # config, and may ask under its own task's id after a resume (see docs/durability.md).
+    RUNS.clear()
+    model = planner_or(TWO_ASKS, answer=folded_answer)
+    graph = create_llmorch_agent(
+        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
+    )
+    config: Any = {"configurable": {"thread_id": f"two-asks-{limit}"}, "max_concurrency": limit}
+    first = await _run(graph, QUESTION, config, stream=stream)
+    assert [i.value for i in first["__interrupt__"]] == ["one"]
+    second = await _run(graph, Command(resume="yes"), config, stream=stream)
+    assert [i.value for i in second["__interrupt__"]] == ["<one -> yes>"]
+    out = await _run(graph, Command(resume="ok"), config, stream=stream)
+    assert out["messages"][-1].content == "<a> <b> <c> <one -> yes> -> ok"
+    assert RUNS == {
+        "fetch:a": 1,
+        "fetch:b": 1,
+        "fetch:c": 1,
+        "ask:one": 2,  # asked, then answered; restored on the last resume
+        "fetch:one -> yes": 1,
+        "ask:<one -> yes>": 2,
+    }
+
+
+# s1 fails (then is rewritten); the calls after it wait for it, beside three others.
+FAILS_FIRST = """\
+s1: flaky(key="r")
+s2: fetch(key=s1)
+s3: fetch(key="c")
+s4: fetch(key="d")
+s5: fetch(key="e")
+s6: self(prompt="{s2} {s3} {s4} {s5}")"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
+    limit: int, *, stream: bool
+) -> None:
+    RUNS.clear()
+    model = planner_or(FAILS_FIRST, answer=folded_answer, recover={"s1": 's1: fetch(key="w")'})
+    graph = create_llmorch_agent(
+        model, [tools.fetch, tools.flaky], checkpointer=InMemorySaver()
+    )
+    config: Any = {"configurable": {"thread_id": f"fails-{limit}"}, "max_concurrency": limit}
+    out = await _run(graph, QUESTION, config, stream=stream)
+    assert out["recoveries"] == 1
+    assert out["messages"][-1].content == "<<w>> <c> <d> <e>"
+    # The calls that finished before the failure were kept; none ran twice.
+    assert RUNS == {
+        "flaky:r": 1,
+        "fetch:w": 1,
+        "fetch:<w>": 1,
+        "fetch:c": 1,
+        "fetch:d": 1,
+        "fetch:e": 1,
+    }
