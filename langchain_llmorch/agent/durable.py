@@ -48,15 +48,17 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import hashlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
-from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER
+from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_SCRATCHPAD
 from langgraph.config import get_config
 from langgraph.errors import GraphInterrupt
 from langgraph.func import task
@@ -184,6 +186,11 @@ class CallLedger:
         self.serde = serde
         self.threads = threads
         self.tasks = tasks or _UNBOUNDED
+        self.node: RunnableConfig | None = None
+        self.asks: Counter[str] = Counter()
+        """How many `interrupt()`s each call made with the node's config (see `node_config`)."""
+        self.skipped = 0
+        """The node's answers taken by restored calls in earlier runs (see `_skip_asks`)."""
         self.frg: FRG | None = None
         self.running: set[str] = set()
         self.calls: dict[str, str] = {}
@@ -199,11 +206,13 @@ class CallLedger:
         if checkpointer is None or checkpointer is True or checkpointer is False:
             return None
         limit = config.get("max_concurrency")
-        return cls(
+        ledger = cls(
             getattr(checkpointer, "serde", None),
             threads=_pool_threads(config),
             tasks=int(limit) if limit else None,
         )
+        ledger.node = config
+        return ledger
 
     def _slots(self, frg: FRG, ids: Iterable[str]) -> list[_Slot]:
         self.frg = frg
@@ -290,7 +299,57 @@ class CallLedger:
             if ok:
                 restored[cid] = value
                 self.slots.pop(cid)
+                self._skip_asks(fut.result().get("asks"))
         return restored
+
+    def _skip_asks(self, asks: object) -> None:
+        """Count the node's answers a restored call took, so the next question gets the next.
+
+        LangGraph matches the node's answers to its `interrupt()`s by their order; a call
+        that asked with the node's config in an earlier run does not ask again once
+        restored, so without this every later question would get the answer before its own.
+        """
+        pad = self._pad()
+        if pad is None or not isinstance(asks, int):
+            return
+        self.skipped += asks
+        for _ in range(asks):
+            pad.interrupt_counter()
+
+    def _pad(self) -> Any:
+        """The node's scratchpad (its answers and their count), when it runs in a graph."""
+        return (self.node or {}).get("configurable", {}).get(CONFIG_KEY_SCRATCHPAD)
+
+    def node_owes(self) -> bool:
+        """Whether the node holds answers no call took yet (answers to the node's questions).
+
+        A call asked with the node's config in an earlier run (its task could not start),
+        and the answer was given by the id of that question: the calls take the node's
+        config until one takes it, even those whose own task started this time.
+        """
+        pad = self._pad()
+        resume = getattr(pad, "resume", None) or ()
+        return len(resume) > self.skipped + sum(self.asks.values())
+
+    def node_config(self, cid: str, config: RunnableConfig) -> RunnableConfig | None:
+        """`config` (the node's) for call `cid`, counting the `interrupt()`s its tool makes.
+
+        A call that runs with the node's config takes the node's answers in the node's
+        order; the count goes with its saved result (see `_skip_asks`). `None` outside a
+        graph (nothing to count: the run's config stays).
+        """
+        configurable = config.get("configurable") or {}
+        pad = configurable.get(CONFIG_KEY_SCRATCHPAD)
+        if pad is None:
+            return None
+        count = pad.interrupt_counter
+
+        def counted() -> int:
+            self.asks[cid] += 1
+            return int(count())
+
+        counting = dataclasses.replace(pad, interrupt_counter=counted)
+        return {**config, "configurable": {**configurable, CONFIG_KEY_SCRATCHPAD: counting}}
 
     def run_config(self, config: RunnableConfig) -> RunnableConfig:
         """`config` for the orchestrator: each inout call runs with its task's config.
@@ -313,7 +372,7 @@ class CallLedger:
         have to wait for a thread that only other calls' ends free.
         """
         slot = self.slots.get(cid)
-        if slot is None or slot.begun.done():
+        if slot is None or slot.begun.done() or self.node_owes():
             return None
         return slot.begun if self._sure(cid) else None
 
@@ -377,6 +436,8 @@ class CallLedger:
         if slot is None:  # pragma: no cover - every call that runs has a slot
             return
         payload = {"id": cid, "call": self.calls[cid], "inputs": self.inputs[cid], "result": value}
+        if self.asks[cid]:
+            payload["asks"] = self.asks[cid]
         if self.serde is not None:
             try:
                 self.serde.dumps_typed(payload)
@@ -414,8 +475,8 @@ class _OwnConfigs:
 
     def config(self, cid: str) -> RunnableConfig | None:
         own = self.ledger.own_config(cid)
-        if own is None:
-            return None
+        if own is None or self.ledger.node_owes():
+            return self.ledger.node_config(cid, self.base)
         return {**self.base, "configurable": dict(own.get("configurable") or {})}
 
 

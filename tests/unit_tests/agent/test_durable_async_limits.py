@@ -133,24 +133,38 @@ s6: ask_human(question=s5)
 s7: self(prompt="{s1} {s2} {s3} {s6}")"""
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
-@pytest.mark.parametrize("limit", [1, 2])
+def _answer(asked: Any, value: str, *, by_id: bool) -> Command[Any]:
+    return Command(resume={asked.id: value} if by_id else value)
+
+
+@pytest.mark.parametrize("by_id", [False, True], ids=["by-value", "by-id"])
+@pytest.mark.parametrize("mode", ["ainvoke", "astream", "invoke"])
+@pytest.mark.parametrize("limit", [1, 2, 3])
 async def test_each_answer_reaches_its_question_under_max_concurrency(
-    limit: int, *, stream: bool
+    limit: int, mode: str, *, by_id: bool
 ) -> None:
-    # Answered with single values: a call whose task could not start asks with the node's
-    # config, and may ask under its own task's id after a resume (see docs/durability.md).
+    # Some calls ask with the node's config (their task could not start), others with
+    # their own; a call restored on a resume does not ask again: no answer may shift.
     RUNS.clear()
     model = planner_or(TWO_ASKS, answer=folded_answer)
     graph = create_llmorch_agent(
         model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
     )
     config: Any = {"configurable": {"thread_id": f"two-asks-{limit}"}, "max_concurrency": limit}
-    first = await _run(graph, QUESTION, config, stream=stream)
-    assert [i.value for i in first["__interrupt__"]] == ["one"]
-    second = await _run(graph, Command(resume="yes"), config, stream=stream)
-    assert [i.value for i in second["__interrupt__"]] == ["<one -> yes>"]
-    out = await _run(graph, Command(resume="ok"), config, stream=stream)
+
+    async def run(value: Any) -> Any:
+        if mode == "invoke":  # a sync graph, in a thread the guard can give up on
+            return await asyncio.wait_for(asyncio.to_thread(graph.invoke, value, config), LIMIT)
+        return await _run(graph, value, config, stream=mode == "astream")
+
+    first = await run(QUESTION)
+    (one,) = first["__interrupt__"]
+    assert one.value == "one"
+    second = await run(_answer(one, "yes", by_id=by_id))
+    (two,) = second["__interrupt__"]
+    assert two.value == "<one -> yes>"
+    out = await run(_answer(two, "ok", by_id=by_id))
+    assert "__interrupt__" not in out
     assert out["messages"][-1].content == "<a> <b> <c> <one -> yes> -> ok"
     assert RUNS == {
         "fetch:a": 1,
@@ -179,9 +193,7 @@ async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
 ) -> None:
     RUNS.clear()
     model = planner_or(FAILS_FIRST, answer=folded_answer, recover={"s1": 's1: fetch(key="w")'})
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.flaky], checkpointer=InMemorySaver()
-    )
+    graph = create_llmorch_agent(model, [tools.fetch, tools.flaky], checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": f"fails-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     assert out["recoveries"] == 1
