@@ -27,16 +27,25 @@ could reach the wrong question; each call's own task keeps its answers, and the 
 id names that task (when calls ask at once, resume by id:
 `Command(resume={interrupt.id: answer})`; a single value goes to whichever asks first).
 
-A task's config exists once the task starts. In an async graph every task starts at once.
-A sync graph (`invoke`) starts tasks in LangGraph's bounded thread pool (`max_concurrency`
-threads, else the default of Python's `ThreadPoolExecutor`), first issued, first started:
-an inout call waits for its task to start (on the run's event loop, holding no thread,
-slot or limit) only when a thread is sure to be free for it, that is when fewer tasks
-issued before it are still running than the pool has threads (one is kept for the node).
-Else it never waits for other calls to end (they could be waiting for it: a deadlock) and
-runs with the node's config, as it would without a checkpointer: its answers are then
-matched in the node's order. A call that fails ends its task at once, and so do the calls
-that wait for it (they will not run), so their threads go to the tasks behind them.
+A task's config exists once the task starts, and LangGraph starts them a bounded number
+at a time, first issued, first started: a sync graph (`invoke`) in its thread pool
+(`max_concurrency` threads, else the default of Python's `ThreadPoolExecutor`), an async
+graph `max_concurrency` at once when its config sets it (else all at once). A task holds its
+thread or slot until its call ends, so a call waits for its task to start (on the run's
+event loop, holding no thread, slot or limit) only when one is sure to be free for it, that
+is when fewer tasks issued before it are still running than there are (one is kept for the
+node). Else it never waits for other calls to end (they could be waiting for it: a
+deadlock) and runs with the node's config, as it would without a checkpointer; its task
+still saves its result once it starts. `aissue` likewise waits only for the tasks sure to
+start; the others' saved values are taken when LangGraph hands them back within a few turns
+of the loop (that needs no slot). A call that fails ends its task at once, and so do the
+calls that wait for it (they will not run), so their threads go to the tasks behind them.
+
+With the node's config, a call's answers are matched in the node's order. Each such call's
+`interrupt()`s are counted and saved with its result: once it is restored (it does not ask
+again) as many of the node's answers are skipped, so the next question gets its own. While
+the node holds answers no call took (an answer given by the id of a question asked in the
+node), calls run with the node's config, so the call that asked there gets it.
 
 Results go through the checkpointer's serializer before a call counts as
 finished: a result it cannot store fails that call with `ResultNotStorableError`

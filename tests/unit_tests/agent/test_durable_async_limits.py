@@ -13,14 +13,22 @@ fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import dataclasses
+import itertools
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from langgraph._internal._constants import CONFIG_KEY_SCRATCHPAD
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from langchain_llmorch import create_llmorch_agent
+from langchain_llmorch import build_frg, create_llmorch_agent, parse_plan
+from langchain_llmorch.agent import durable
+from langchain_llmorch.agent.durable import CallLedger
 from langchain_llmorch.testing import planner_or
+from tests.unit_tests._work import ALL
 from tests.unit_tests.agent import _durable_tools as tools
 from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
 
@@ -207,3 +215,131 @@ async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
         "fetch:d": 1,
         "fetch:e": 1,
     }
+
+
+# ---------------------------------------------------------------- the ledger's rules
+
+FOUR = "s1: add(a=1)\ns2: add(a=2)\ns3: add(a=3)\ns4: add(a=4)"
+
+
+def _saved(ledger: CallLedger, cid: str, result: Any) -> dict[str, Any]:
+    """What the task of `cid` returned in an earlier run (its saved value)."""
+    return {"id": cid, "call": ledger.calls[cid], "inputs": ledger.inputs[cid], "result": result}
+
+
+async def test_aissue_waits_only_for_the_tasks_sure_to_get_a_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # LangGraph with max_concurrency=3, one slot the node's: the tasks of s1 and s2 start,
+    # s3's hands back its saved value (no slot needed), s4's waits for a slot.
+    loop = asyncio.get_running_loop()
+    issued: dict[str, tuple[Any, asyncio.Future[Any]]] = {}
+
+    def start(cid: str) -> None:  # what the task does when it gets a slot
+        slot = issued[cid][0]
+        durable._begin(slot, {"configurable": {"task": cid}})
+        slot.started.set()
+
+    def arecord(slot: Any) -> asyncio.Future[Any]:
+        issued[slot.id] = (slot, loop.create_future())
+        if slot.id in {"s1", "s2"}:
+            loop.call_soon(start, slot.id)
+        elif slot.id == "s3":
+            loop.call_soon(issued["s3"][1].set_result, _saved(ledger, "s3", 3.0))
+        return issued[slot.id][1]
+
+    monkeypatch.setattr(durable, "_arecord", arecord)
+    frg = build_frg(parse_plan(FOUR), ALL)
+    ledger = CallLedger(None, tasks=3)
+    restored = await asyncio.wait_for(ledger.aissue(frg, list(frg.calls)), LIMIT)
+    assert restored == {"s3": 3.0}
+    assert ledger.own_config("s1") == {"configurable": {"task": "s1"}}
+    assert ledger.pending("s4") is None  # s1 and s2 hold the two free slots
+    issued["s1"][1].set_result(_saved(ledger, "s1", 1.0))  # s1 ended: its slot is free
+    assert ledger.pending("s4") is ledger.slots["s4"].begun
+
+
+async def test_aissue_without_max_concurrency_waits_for_every_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loop = asyncio.get_running_loop()
+    slots: list[Any] = []
+
+    def arecord(slot: Any) -> asyncio.Future[Any]:
+        slots.append(slot)
+        loop.call_soon(slot.started.set)  # every task starts at once
+        return loop.create_future()
+
+    monkeypatch.setattr(durable, "_arecord", arecord)
+    frg = build_frg(parse_plan(FOUR), ALL)
+    ledger = CallLedger(None)
+    assert await asyncio.wait_for(ledger.aissue(frg, list(frg.calls)), LIMIT) == {}
+    assert all(slot.started.is_set() for slot in slots)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pad:
+    """The two parts of LangGraph's scratchpad that `interrupt()` reads."""
+
+    interrupt_counter: Callable[[], int]
+    resume: list[Any]
+
+
+def _pad(resume: list[Any]) -> _Pad:
+    counter = itertools.count()
+    return _Pad(interrupt_counter=lambda: next(counter), resume=resume)
+
+
+def _issued(
+    monkeypatch: pytest.MonkeyPatch, pad: _Pad, saved: dict[str, dict[str, Any]] | None = None
+) -> tuple[CallLedger, Any]:
+    """A sync ledger in a node with scratchpad `pad`; the calls in `saved` are restored."""
+    tasks: dict[str, concurrent.futures.Future[Any]] = {}
+
+    def record(slot: Any) -> concurrent.futures.Future[Any]:
+        tasks[slot.id] = concurrent.futures.Future()
+        if slot.id in (saved or {}):
+            tasks[slot.id].set_result(saved[slot.id])  # type: ignore[index]
+        return tasks[slot.id]
+
+    monkeypatch.setattr(durable, "_record", record)
+    frg = build_frg(parse_plan(FOUR), ALL)
+    node: Any = {"configurable": {CONFIG_KEY_SCRATCHPAD: pad}}
+    ledger = CallLedger(None, threads=2)
+    ledger.node = node
+    ledger.restored = ledger.issue(frg, list(frg.calls))  # type: ignore[attr-defined]
+    return ledger, ledger.run_config(node)["configurable"][durable.CALL_CONFIG_KEY]
+
+
+def test_questions_asked_with_the_node_config_are_saved_and_skipped_once_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger, hook = _issued(monkeypatch, _pad([]))
+    asked = hook.config("s3")  # its task has not started: the node's config, counted
+    assert asked["configurable"][CONFIG_KEY_SCRATCHPAD].interrupt_counter() == 0
+    assert ledger.asks["s3"] == 1
+    ledger.save("s3", "yes")
+    ledger.save("s4", "no question")
+    payload = ledger.slots["s3"].future.result()
+    assert payload["asks"] == 1
+    assert "asks" not in ledger.slots["s4"].future.result()
+    # The next run: s3 is restored, so the node's first answer (s3's) is skipped.
+    pad = _pad(["yes"])
+    again, hook = _issued(monkeypatch, pad, {"s3": payload})
+    assert again.restored == {"s3": "yes"}  # type: ignore[attr-defined]
+    assert pad.interrupt_counter() == 1
+    assert not again.node_owes()
+
+
+def test_calls_take_the_node_config_while_the_node_holds_an_answer_no_call_took(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # s1 asked in the node in an earlier run; it was answered by that question's id.
+    ledger, hook = _issued(monkeypatch, _pad(["yes"]))
+    durable._begin(ledger.slots["s1"], {"configurable": {"task": "s1"}})
+    assert ledger.node_owes()
+    assert ledger.pending("s2") is None  # it will not wait for its task
+    asked = hook.config("s1")  # its own task started, yet it asks in the node
+    assert asked["configurable"][CONFIG_KEY_SCRATCHPAD].interrupt_counter() == 0
+    assert not ledger.node_owes()  # s1 took the answer
+    assert hook.config("s1") == {"configurable": {"task": "s1"}}

@@ -5,7 +5,7 @@ its own durable task. A sync graph starts those tasks in LangGraph's bounded thr
 a call waits for its task only when a thread is sure to be free for it, never for another
 call to end, and a failed call's task (and those of the calls it holds back) ends at once.
 
-The last test holds a known bug of async graphs under `max_concurrency` (strict xfail).
+The last test is an async graph under `max_concurrency` (more in test_durable_async_limits.py).
 """
 
 from __future__ import annotations
@@ -231,7 +231,6 @@ def test_a_calls_task_stays_when_the_call_it_waited_for_failed_after_it_started(
 THREE = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: fetch(key="c")\ns4: self(prompt="{s3}")'
 
 
-@pytest.mark.filterwarnings("ignore:coroutine 'arun_with_retry' was never awaited")
 def test_async_a_plan_with_more_calls_than_max_concurrency_runs() -> None:
     model = planner_or(THREE, answer=folded_answer)
     graph = create_llmorch_agent(model, [tools.fetch], checkpointer=InMemorySaver())
