@@ -41,11 +41,17 @@ start; the others' saved values are taken when LangGraph hands them back within 
 of the loop (that needs no slot). A call that fails ends its task at once, and so do the
 calls that wait for it (they will not run), so their threads go to the tasks behind them.
 
+A call whose task started though it was not sure to (a thread was free by chance) still
+asks in the node, as it would in another run, unless its task holds answers given by the
+ids of its own questions: which config a call asks with does not depend on timing, so an
+answer given by a question's id finds it on resume.
+
 With the node's config, a call's answers are matched in the node's order. Each such call's
 `interrupt()`s are counted and saved with its result: once it is restored (it does not ask
 again) as many of the node's answers are skipped, so the next question gets its own. While
 the node holds answers no call took (an answer given by the id of a question asked in the
-node), calls run with the node's config, so the call that asked there gets it.
+node), calls run with the node's config (except those whose own task holds answers), so
+the call that asked there gets it.
 
 Results go through the checkpointer's serializer before a call counts as
 finished: a result it cannot store fails that call with `ResultNotStorableError`
@@ -273,7 +279,7 @@ class CallLedger:
             self._watch(slot)
         undecided = []
         for slot in new:
-            if self._sure(slot.id):
+            if self.sure(slot.id):
                 await self._decided(slot)
             else:
                 undecided.append(slot)
@@ -334,7 +340,8 @@ class CallLedger:
 
         A call asked with the node's config in an earlier run (its task could not start),
         and the answer was given by the id of that question: the calls take the node's
-        config until one takes it, even those whose own task started this time.
+        config until one takes it, even those whose own task started this time (unless
+        their task holds answers of its own).
         """
         pad = self._pad()
         resume = getattr(pad, "resume", None) or ()
@@ -381,11 +388,11 @@ class CallLedger:
         have to wait for a thread that only other calls' ends free.
         """
         slot = self.slots.get(cid)
-        if slot is None or slot.begun.done() or self.node_owes():
+        if slot is None or slot.begun.done():
             return None
-        return slot.begun if self._sure(cid) else None
+        return slot.begun if self.sure(cid) else None
 
-    def _sure(self, cid: str) -> bool:
+    def sure(self, cid: str) -> bool:
         """Whether a thread (a slot, in an async graph) is sure to be free for `cid`'s task.
 
         Tasks start first issued, first started: those issued before it that have not
@@ -484,9 +491,19 @@ class _OwnConfigs:
 
     def config(self, cid: str) -> RunnableConfig | None:
         own = self.ledger.own_config(cid)
-        if own is None or self.ledger.node_owes():
+        if own is None:
+            return self.ledger.node_config(cid, self.base)
+        if not _answered(own) and (self.ledger.node_owes() or not self.ledger.sure(cid)):
+            # A task that started though it was not sure to: the call asks where it would
+            # in any run (in the node), so an answer given by a question's id finds it.
             return self.ledger.node_config(cid, self.base)
         return {**self.base, "configurable": dict(own.get("configurable") or {})}
+
+
+def _answered(config: RunnableConfig) -> bool:
+    """Whether a task's config holds answers given by the ids of its own questions."""
+    pad = config.get("configurable", {}).get(CONFIG_KEY_SCRATCHPAD)
+    return bool(getattr(pad, "resume", None))
 
 
 def _digest(parts: Iterable[str]) -> str:

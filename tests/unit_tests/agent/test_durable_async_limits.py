@@ -334,12 +334,35 @@ def test_questions_asked_with_the_node_config_are_saved_and_skipped_once_restore
 def test_calls_take_the_node_config_while_the_node_holds_an_answer_no_call_took(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # s1 asked in the node in an earlier run; it was answered by that question's id.
+    # A call asked in the node in an earlier run; it was answered by that question's id.
+    # s2's task holds an answer of its own (given by its question's id): it keeps its config.
     ledger, hook = _issued(monkeypatch, _pad(["yes"]))
-    durable._begin(ledger.slots["s1"], {"configurable": {"task": "s1"}})
+    own: Any = {"configurable": {"task": "s1", CONFIG_KEY_SCRATCHPAD: _pad([])}}
+    answered: Any = {"configurable": {"task": "s2", CONFIG_KEY_SCRATCHPAD: _pad(["no"])}}
+    durable._begin(ledger.slots["s1"], own)
+    durable._begin(ledger.slots["s2"], answered)
     assert ledger.node_owes()
-    assert ledger.pending("s2") is None  # it will not wait for its task
+    assert hook.config("s2")["configurable"]["task"] == "s2"
     asked = hook.config("s1")  # its own task started, yet it asks in the node
+    assert "task" not in asked["configurable"]
     assert asked["configurable"][CONFIG_KEY_SCRATCHPAD].interrupt_counter() == 0
     assert not ledger.node_owes()  # s1 took the answer
-    assert hook.config("s1") == {"configurable": {"task": "s1"}}
+    assert hook.config("s1")["configurable"]["task"] == "s1"
+
+
+def test_a_call_whose_task_started_without_being_sure_to_asks_in_the_node(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two threads, one the node's: only s1's task is sure to start. s2's started anyway (a
+    # thread was free by chance): s2 still asks in the node, as it would in any other run,
+    # unless its task holds an answer given by its own question's id.
+    ledger, hook = _issued(monkeypatch, _pad([]))
+    durable._begin(ledger.slots["s1"], {"configurable": {"task": "s1"}})
+    durable._begin(ledger.slots["s2"], {"configurable": {"task": "s2"}})
+    answered: Any = {"configurable": {"task": "s3", CONFIG_KEY_SCRATCHPAD: _pad(["no"])}}
+    durable._begin(ledger.slots["s3"], answered)
+    assert ledger.sure("s1")
+    assert not ledger.sure("s2")
+    assert hook.config("s1")["configurable"]["task"] == "s1"
+    assert "task" not in hook.config("s2")["configurable"]
+    assert hook.config("s3")["configurable"]["task"] == "s3"
