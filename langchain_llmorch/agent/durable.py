@@ -154,8 +154,8 @@ _UNBOUNDED = sys.maxsize
 
 _SETTLE_TURNS = 8
 """Turns of the event loop `aissue` gives tasks it does not wait for to hand back a saved
-value (LangGraph does it without a slot, within a few turns). One still unknown then runs
-again: it cannot be told apart from one waiting for a slot."""
+value (LangGraph does it without a slot: in two turns with LangGraph 1.2). One still
+unknown then runs again: it cannot be told apart from one waiting for a slot."""
 
 
 # The same name in both, so a run that crashed under `invoke` resumes under `ainvoke`.
