@@ -97,6 +97,9 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                 "tests/unit_tests/engine/test_cache_backends.py::"
                 "test_a_second_process_takes_the_first_ones_results_from_sqlite"
             ),
+            "tests/unit_tests/engine/test_orchestrator_mutants.py",
+            "tests/unit_tests/engine/test_admission_mutants.py",
+            "tests/unit_tests/engine/test_cache_mutants.py",
         ],
     ),
     "scheduling": (
@@ -125,6 +128,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                     "test_resources.py",
                     "test_scheduling.py",
                     "test_calls_mutants.py",
+                    "test_backend_mutants.py",
+                    "test_load_mutants.py",
                 )
             ),
             "tests/unit_tests/engine/test_cache_backends.py::test_sqlite_clear_cache_by_tool",

@@ -180,7 +180,7 @@ def test_a_shut_pool_takes_no_call_and_cancels_queued_ones(release: threading.Ev
     queued = pool.submit(add, 1)
     pool.shutdown(cancel_futures=True)
     assert queued.cancelled()
-    with pytest.raises(RuntimeError, match="shut down"):
+    with pytest.raises(RuntimeError, match=r"^the inout thread pool is shut down$"):
         pool.submit(add, 1)
     release.set()
     assert running.result(WAIT) == "llmorch-inout"
@@ -193,7 +193,7 @@ def test_thread_pool_keeps_one_pool_per_size() -> None:
     assert thread_pool(3) is pool
     assert thread_pool(4) is not pool
     for bad in (thread_pool, InoutThreads):
-        with pytest.raises(ValueError, match="max_threads must be at least 1, not 0"):
+        with pytest.raises(ValueError, match=r"^max_threads must be at least 1, not 0$"):
             bad(0)
 
 

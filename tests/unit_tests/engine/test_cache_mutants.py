@@ -198,7 +198,7 @@ def test_why_a_call_or_a_result_is_not_cached_is_logged(caplog: pytest.LogCaptur
 
 def test_a_bad_scope_in_the_config_names_the_key() -> None:
     with pytest.raises(
-        OptionTypeError, match=r'configurable\["llmorch_cache_scope"\] must be a string, not int'
+        OptionTypeError, match=r'^configurable\["llmorch_cache_scope"\] must be a string, not int'
     ):
         run(engine(), 's1: greet(name="a")', config={"configurable": {SCOPE_KEY: 1}})
 

@@ -13,6 +13,7 @@ hooks.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from concurrent.futures import Future
 from typing import Any
@@ -110,7 +111,7 @@ class FakeBackend:
 def test_bad_options_are_typed_errors_naming_the_option(
     options: dict[str, Any], error: type[Exception], text: str
 ) -> None:
-    with pytest.raises(error, match=text):
+    with pytest.raises(error, match=f"^{re.escape(text)}"):
         Orchestrator(TOOLS, **options)
 
 
@@ -139,7 +140,7 @@ def test_the_cache_given_is_the_one_used() -> None:
 
 
 def test_a_bad_scope_is_a_typed_error_naming_where_it_came_from() -> None:
-    with pytest.raises(OptionTypeError, match="cache_scope must be a string, not int"):
+    with pytest.raises(OptionTypeError, match=r"^cache_scope must be a string, not int"):
         Orchestrator(TOOLS, cache_scope=7)  # type: ignore[arg-type]
     orch = Orchestrator(TOOLS, cache=InMemoryCache())
     with pytest.raises(OptionTypeError, match=r"^scope must be a string, not int"):
