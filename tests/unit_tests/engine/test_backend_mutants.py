@@ -83,6 +83,16 @@ def test_a_pool_of_one_runs_calls_one_after_another() -> None:
         assert pool.submit(add, n, b=1).result(WAIT) == n + 1
 
 
+def test_a_call_cancelled_while_queued_is_skipped(release: threading.Event) -> None:
+    pool = InoutThreads(1)
+    first = pool.submit(wait_for, release)
+    queued = pool.submit(add, 1)
+    assert queued.cancel()
+    release.set()
+    assert first.result(WAIT) == "llmorch-inout"
+    assert pool.submit(add, 2).result(WAIT) == 2  # the thread went on to the next call
+
+
 def test_never_more_than_size_calls_run_at_once(release: threading.Event) -> None:
     pool = InoutThreads(2)
     order: list[str] = []
@@ -183,6 +193,18 @@ def test_a_shut_pool_takes_no_call_and_cancels_queued_ones(release: threading.Ev
     with pytest.raises(RuntimeError, match=r"^the inout thread pool is shut down$"):
         pool.submit(add, 1)
     release.set()
+    assert running.result(WAIT) == "llmorch-inout"
+
+
+def test_a_shut_pool_still_runs_what_was_queued(release: threading.Event) -> None:
+    pool = InoutThreads(1)
+    running = pool.submit(wait_for, release)
+    while not running.running():
+        time.sleep(0.005)
+    queued = pool.submit(add, 4)
+    pool.shutdown()  # not waiting, not cancelling
+    release.set()
+    assert queued.result(WAIT) == 4
     assert running.result(WAIT) == "llmorch-inout"
 
 

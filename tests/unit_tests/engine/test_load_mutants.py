@@ -30,7 +30,7 @@ class FakeMachine:
     now: float = 0.0
     user: float = 0.0
     system: float = 0.0
-    nice: float = 0.0
+    nice: float | None = 0.0
     processes: dict[int, tuple[float, float]] = field(default_factory=dict)
     gone: set[int] = field(default_factory=set)
     denied: set[int] = field(default_factory=set)
@@ -41,6 +41,8 @@ class FakeMachine:
         return self.now
 
     def cpu_times(self) -> SimpleNamespace:
+        if self.nice is None:  # as on Windows: no nice time
+            return SimpleNamespace(user=self.user, system=self.system)
         return SimpleNamespace(user=self.user, system=self.system, nice=self.nice)
 
     def Process(self, pid: int | None = None) -> SimpleNamespace:  # noqa: N802 - psutil's name
@@ -81,7 +83,7 @@ def test_other_programs_load_is_busy_time_less_ours_per_second(machine: FakeMach
     # The machine was busy 1.75 s of CPU time in the window (user, system and nice)...
     machine.user += 1.0
     machine.system += 0.5
-    machine.nice += 0.25
+    machine.nice += 0.25  # type: ignore[operator]
     # ...0.75 s of it this process and its two workers (user and system time).
     machine.burn(OWN, 0.25, 0.125)
     machine.burn(201, 0.0625, 0.0625)
@@ -137,3 +139,25 @@ def test_spare_rounds_other_programs_load_to_whole_cores(
     machine.now += 1.0
     machine.system += busy
     assert monitor.spare(2) == spare
+
+
+def test_a_machine_without_nice_time_counts_user_and_system(machine: FakeMachine) -> None:
+    machine.nice = None
+    monitor = LoadMonitor(list)
+    machine.now += 0.5
+    machine.user += 0.5
+    machine.system += 0.25
+    assert monitor.external_cores() == 1.5
+
+
+def test_a_gone_worker_does_not_hide_the_others(machine: FakeMachine) -> None:
+    # Small pids: CPython walks this set in the order 8, 9, 10, 11, 100 (the own pid).
+    machine.processes.update({9: (0.0, 0.0), 11: (0.0, 0.0)})
+    machine.gone.add(8)
+    machine.denied.add(10)
+    monitor = LoadMonitor(lambda: [8, 9, 10, 11])
+    machine.now += 1.0
+    machine.user += 3.0
+    for pid in (9, 11, OWN):
+        machine.burn(pid, 0.25, 0.25)
+    assert monitor.external_cores() == 1.5
