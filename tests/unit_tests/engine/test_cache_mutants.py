@@ -12,6 +12,7 @@ came from.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,6 +26,9 @@ from langgraph.types import CachePolicy
 from langchain_llmorch import Orchestrator, build_frg, inout, parse_plan
 from langchain_llmorch.engine.cache import (
     SCOPE_KEY,
+    Flight,
+    Found,
+    RunCache,
     cache_policies,
     namespace,
     process_cache,
@@ -208,3 +212,21 @@ def test_namespaces_escape_their_parts_and_the_process_has_one_cache() -> None:
     assert namespace("", "t") == ("llmorch", "", "t")
     assert process_cache() is process_cache()
     assert isinstance(process_cache(), InMemoryCache)
+
+
+async def test_a_found_result_says_whether_an_identical_call_shared_it() -> None:
+    backend = InMemoryCache()
+    assert RunCache.for_run(backend, {}, "", {}) is None  # nothing cacheable: no cache
+    cache = RunCache.for_run(backend, cache_policies({"greet": greet_tool}), "", {})
+    assert cache is not None
+    key = cache.key(greet_tool, {"name": "Ada"})
+    assert key is not None
+    leader = await cache.find(key, "greet")
+    assert isinstance(leader, Flight)
+    waited: list[str] = []
+    waiter = asyncio.ensure_future(cache.find(key, "greet", on_wait=lambda: waited.append("w")))
+    await asyncio.sleep(0)
+    await leader.land("hello Ada")
+    assert await waiter == Found("hello Ada", shared=True)
+    assert waited == ["w"]
+    assert await cache.find(key, "greet") == Found("hello Ada", shared=False)  # from the backend

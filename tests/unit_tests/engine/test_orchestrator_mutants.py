@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import pytest
+from langchain_core.tools import StructuredTool
 from langgraph.cache.memory import InMemoryCache
 from langgraph.types import CachePolicy
 
@@ -55,6 +56,17 @@ def square(x: int) -> int:
     return x * x
 
 
+def both_sync(text: str) -> str:
+    """A tool with both implementations: this one runs in a thread."""
+    return f"sync {text}"
+
+
+async def both_async(text: str) -> str:
+    """A tool with both implementations: this one runs on the event loop."""
+    return f"async {text}"
+
+
+both_tool = inout(StructuredTool.from_function(func=both_sync, coroutine=both_async, name="both"))
 word_tool = inout(word, cache=CachePolicy())
 letter_tool = inout(letter, cache=CachePolicy())
 square_tool = compute(square)
@@ -295,3 +307,14 @@ def test_a_streamed_run_keeps_the_known_results_of_its_first_graph() -> None:
     )
     assert result.results == {"s1": "QRS", "s2": "Q"}
     assert RAN == ["letter:QRS"]
+
+
+def test_a_sync_streamed_run_uses_the_sync_implementation() -> None:
+    tools = [both_tool]
+
+    async def graphs() -> AsyncIterator[Any]:
+        yield frg_of('s1: both(text="a")', tools), {}
+
+    orch = Orchestrator(tools, max_processors=1)
+    assert orch.run_streaming(graphs()).results == {"s1": "sync a"}
+    assert asyncio.run(orch.arun_streaming(graphs())).results == {"s1": "async a"}
