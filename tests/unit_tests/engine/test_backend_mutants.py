@@ -146,6 +146,10 @@ def test_a_given_up_call_frees_its_slot_once(release: threading.Event) -> None:
         futures[0].result(WAIT)
     release.set()
     assert stuck.result(WAIT) == "llmorch-inout"
+    deadline = time.monotonic() + WAIT
+    while pool.stuck and time.monotonic() < deadline:  # its thread ends after the call
+        time.sleep(0.005)
+    assert pool.stuck == 0
     pool.shutdown()
 
 
@@ -214,6 +218,7 @@ def test_thread_pool_keeps_one_pool_per_size() -> None:
     assert pool.size == 3
     assert thread_pool(3) is pool
     assert thread_pool(4) is not pool
+    assert thread_pool(1).size == 1  # the smallest pool
     for bad in (thread_pool, InoutThreads):
         with pytest.raises(ValueError, match=r"^max_threads must be at least 1, not 0$"):
             bad(0)
