@@ -281,7 +281,7 @@ async def _graphs(text: str, known: dict[str, Any] | None = None) -> AsyncIterat
 def test_a_streamed_run_passes_events_attempts_and_the_result_hook_on(mode: str) -> None:
     events: list[tuple[str, str, int]] = []
     saved: list[tuple[str, Any]] = []
-    orch = Orchestrator(TOOLS, max_processors=1)
+    orch = Orchestrator(TOOLS, max_processors=2)
     text = 's1: word(text="a")\ns2: letter(text=s1)\ns3: square(x=4)'
     options: dict[str, Any] = {
         "attempts": {"s2": 3},
@@ -302,7 +302,7 @@ def test_a_streamed_run_passes_events_attempts_and_the_result_hook_on(mode: str)
 
 
 def test_a_streamed_run_keeps_the_known_results_of_its_first_graph() -> None:
-    result = Orchestrator(TOOLS, max_processors=1).run_streaming(
+    result = Orchestrator(TOOLS, max_processors=2).run_streaming(
         _graphs('s1: word(text="a")\ns2: letter(text=s1)', {"s1": "QRS"})
     )
     assert result.results == {"s1": "QRS", "s2": "Q"}
