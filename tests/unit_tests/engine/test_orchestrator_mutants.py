@@ -23,7 +23,7 @@ from langchain_core.tools import StructuredTool
 from langgraph.cache.memory import InMemoryCache
 from langgraph.types import CachePolicy
 
-from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
+from langchain_llmorch import Orchestrator, build_frg, inout, parse_plan
 from langchain_llmorch.engine import orchestrator as orchestrator_module
 from langchain_llmorch.engine.cache import SCOPE_KEY
 from langchain_llmorch.engine.events import RunResult
@@ -35,6 +35,7 @@ from langchain_llmorch.errors import (
 )
 from langchain_llmorch.processes.records import CallOutcome
 from langchain_llmorch.processes.slots import Limit
+from tests.unit_tests import _work as work
 
 RAN: list[str] = []
 
@@ -51,11 +52,6 @@ def letter(text: str) -> str:
     return text[:1]
 
 
-def square(x: int) -> int:
-    """x squared, on a worker."""
-    return x * x
-
-
 def both_sync(text: str) -> str:
     """A tool with both implementations: this one runs in a thread."""
     return f"sync {text}"
@@ -69,9 +65,9 @@ async def both_async(text: str) -> str:
 both_tool = inout(StructuredTool.from_function(func=both_sync, coroutine=both_async, name="both"))
 word_tool = inout(word, cache=CachePolicy())
 letter_tool = inout(letter, cache=CachePolicy())
-square_tool = compute(square)
+add_tool = work.add  # a compute tool the workers of the other engine tests know
 render_tool = inout(letter, resources={"gpu": 2})
-TOOLS = [word_tool, letter_tool, square_tool]
+TOOLS = [word_tool, letter_tool, add_tool]
 
 
 @pytest.fixture(autouse=True)
@@ -198,8 +194,8 @@ def test_the_resources_given_are_the_capacities_checked() -> None:
 def test_bind_tools_shares_the_engine_and_runs_the_new_tools() -> None:
     backend = InMemoryCache()
     orch = Orchestrator([word_tool], max_processors=1, cache=backend, call_timeout=9)
-    bound = orch.bind_tools([letter_tool, square_tool])
-    assert sorted(bound.tools) == ["letter", "square"]
+    bound = orch.bind_tools([letter_tool, add_tool])
+    assert sorted(bound.tools) == ["add", "letter"]
     assert sorted(orch.tools) == ["word"]  # the original keeps its own
     assert sorted(bound.cache_policies) == ["letter"]
     assert sorted(orch.cache_policies) == ["word"]
@@ -260,11 +256,11 @@ def test_the_pool_starts_only_for_compute_calls_left_to_run(
 
     monkeypatch.setattr(orchestrator_module._pool, "get_pool", get_pool)
     orch = Orchestrator(TOOLS, max_processors=1)
-    done = orch.run(frg_of('s1: square(x=3)\ns2: word(text="a")'), results={"s1": 9})
+    done = orch.run(frg_of('s1: add(a=3)\ns2: word(text="a")'), results={"s1": 9})
     assert done.results == {"s1": 9, "s2": "A"}
     assert asked == []
     with pytest.raises(AssertionError):
-        orch.run(frg_of("s1: square(x=3)"))
+        orch.run(frg_of("s1: add(a=3)"))
     assert asked == [1]
 
 
@@ -282,7 +278,7 @@ def test_a_streamed_run_passes_events_attempts_and_the_result_hook_on(mode: str)
     events: list[tuple[str, str, int]] = []
     saved: list[tuple[str, Any]] = []
     orch = Orchestrator(TOOLS, max_processors=2)
-    text = 's1: word(text="a")\ns2: letter(text=s1)\ns3: square(x=4)'
+    text = 's1: word(text="a")\ns2: letter(text=s1)\ns3: add(a=4, b=12)'
     options: dict[str, Any] = {
         "attempts": {"s2": 3},
         "on_event": lambda e: events.append((e["event"], e["id"], e.get("attempt", 0))),
