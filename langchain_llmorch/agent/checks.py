@@ -48,11 +48,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage
+from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
 from langchain_llmorch.agent.facts import amount_of
 from langchain_llmorch.agent.prompts import last_question
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.tool_fit import fit_doubts, refitted
 from langchain_llmorch.agent.tool_inputs import (
     ToolInputs,
     tool_defaults,
@@ -84,6 +86,7 @@ def plan_doubts(
     question: str = "",
     vocabulary: str = "",
     inputs: ToolInputs | None = None,
+    tools: Sequence[BaseTool] = (),
 ) -> list[str]:
     """Reasons to doubt a valid plan, one line each; empty when there are none.
 
@@ -98,6 +101,9 @@ def plan_doubts(
             describe a tool rather than ask about something.
         inputs: what the tools' arguments can take (`tool_inputs`); only what some tool
             can take is asked for. `None`: any tool takes anything.
+        tools: the tools themselves: with them, a name given to the wrong tool is doubted
+            too (`agent.tool_fit`: a tool fed its own result, a look-up skipped, a name
+            asked about with another tool's words).
 
     Example:
         ```python
@@ -142,6 +148,8 @@ def plan_doubts(
             doubts.append(f"{call.id} repeats {seen[body]} exactly")
         else:
             seen[body] = call.id
+    if tools:
+        doubts += fit_doubts(plan, question, tools)
     return doubts
 
 
@@ -176,6 +184,7 @@ def doubted(
             question=last_question(state["messages"]),
             vocabulary=tool_vocabulary(ctx.tools),
             inputs=tool_inputs(ctx.tools),
+            tools=ctx.tools,
         )
 
     doubts = doubts_of(plan)
@@ -184,6 +193,11 @@ def doubted(
     kept = without_repeats(plan)
     if kept is not None and not doubts_of(kept):  # only a repeat: dropped, no request
         return {"plan": kept.render(), "doubts": [], "checked": True}
+    fixed = refitted(kept or plan, last_question(state["messages"]), ctx.tools)
+    if fixed is not None:  # a tool put right: the model only wrote its plan again
+        left = doubts_of(fixed)
+        update = {"plan": fixed.render(), "doubts": left, "checked": True}
+        return update | ({"in_doubt": True} if left else {})
     return {"doubts": doubts, "checked": True, "in_doubt": True}
 
 

@@ -74,7 +74,8 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     steps = [folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
     question = prompts.last_question(state["messages"])
     numeric = numeric_results(frg.calls, results)
-    computed = products(question, numeric, steps, described=described)
+    units = {tool.name: tool.description or "" for tool in ctx.tools}
+    computed = products(question, numeric, steps, described=described, descriptions=units)
     compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],

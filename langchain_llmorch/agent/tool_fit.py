@@ -1,0 +1,444 @@
+"""Doubts about which tool a plan gives a name to: checks that read the tools' own words.
+
+`agent.checks` doubts numbers and names a plan invents or leaves out. These checks doubt
+a name that is used, but with the wrong tool, read from the tools' names, argument names
+and descriptions (any tools, any domain):
+
+- **a tool fed its own result** (`self_chains`): `s2: runway_length(code=s1)` where `s1`
+  is a `runway_length` call too. The 0.5B model copied the prompt's chain example onto
+  one tool; a call of the same tool rarely takes its own result as an argument.
+- **a look-up skipped** (`skipped_lookups`): the question asks for "the country that
+  Seville is in", a tool returns a country's name (`city_country`), and the plan gives
+  `electricity_price(country="Seville")`. Doubted when the question names something as
+  "the W of/that ... V", `V` is given to an argument `A`, and another tool that returns a
+  text has both `W` and `A` among its words (it looks up the `A` of something).
+- **a name asked about with another tool's words** (`misfit_tools`): "what does a chair
+  weigh?" planned as `shipping_rate(carrier="Chair")`. The words around the name in the
+  question (its clause) share no word with the tool that got it, and do with exactly one
+  other tool that takes a text ("weigh" and `item_weight`'s "weighs").
+
+Words match by their stems ("weighs" and "weight", "supplier" and "supplies"), and a few
+English adjectives stand for their nouns ("high" for height, "long" for length).
+
+Example:
+    ```python
+    from langchain_llmorch import inout, parse_plan
+    from langchain_llmorch.agent.tool_fit import fit_doubts
+
+    @inout
+    def city_country(city: str) -> str:
+        \"\"\"Look up which country a city is in; returns the country's name.\"\"\"
+        return "Spain"
+
+    @inout
+    def power_price(country: str) -> float:
+        \"\"\"The price of one kilowatt-hour in a country.\"\"\"
+        return 0.28
+
+    plan = parse_plan('s1: power_price(country="Seville")')
+    question = "What does power cost in the country that Seville is in?"
+    print(fit_doubts(plan, question, [city_country, power_price]))
+    # ['s1 gives country="Seville", but the question asks for the country that Seville
+    #   ...: city_country looks that up; call it first and pass its result']
+    ```
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.plan.expressions import (
+    BinOp,
+    DictExpr,
+    Expr,
+    ListExpr,
+    Neg,
+    Ref,
+    Template,
+    iter_refs,
+)
+from langchain_llmorch.plan.language import Call, Plan, parse_plan
+from langchain_llmorch.tools import BUILTIN_TOOLS
+
+# Words that say nothing of which tool fits.
+_STOP_WORDS = """
+a an the of in on at to for from by with and or what which who whom whose how many much
+is are was were be been do does did has have had it its this that these those there their
+his her my your our one per each any some give gives tell me please than then more most
+less fewer same between up look looks returns return name names
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+# Adjectives a question asks with, for the nouns tools are described with.
+_NOUNS = {
+    "high": "height",
+    "tall": "height",
+    "long": "length",
+    "longest": "length",
+    "heavy": "weight",
+    "heavier": "weight",
+    "far": "distance",
+    "old": "age",
+    "deep": "depth",
+    "wide": "width",
+    "big": "size",
+    "large": "size",
+    "hot": "temperature",
+    "fast": "speed",
+    "cost": "price",
+    "costs": "price",
+    "expensive": "price",
+    "cheap": "price",
+}
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+_RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
+_ARTICLE = r"(?:(?:the|a|an)\s+)?"
+
+
+def _stem_match(one: str, other: str) -> bool:
+    """Whether two words share a stem: equal, or a common start nearly as long as either."""
+    if one == other:
+        return True
+    shared = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= max(4, min(len(one), len(other)) - 2)
+
+
+def _words(text: str) -> set[str]:
+    """The content words of `text`, lower case, with an adjective's noun added."""
+    found = set(_WORD.findall(text.lower().replace("_", " "))) - _STOP
+    return found | {_NOUNS[w] for w in found if w in _NOUNS}
+
+
+def _vocabulary(tool: BaseTool, *, arguments: bool = True) -> set[str]:
+    """A tool's words: its name's, its description's and (`arguments`) its arguments'."""
+    text = " ".join([tool.name, *(tool.args if arguments else ()), tool.description or ""])
+    return _words(text)
+
+
+def _shares(words: set[str], vocabulary: set[str]) -> set[str]:
+    return {w for w in words if any(_stem_match(w, v) for v in vocabulary)}
+
+
+def returns_text(tool: BaseTool) -> bool:
+    """Whether `tool`'s function is annotated to return a text (`-> str`).
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_fit import returns_text
+
+        @inout
+        def code(city: str) -> str:
+            \"\"\"An airport's code.\"\"\"
+            return "DEN"
+
+        assert returns_text(code)
+        ```
+    """
+    func = getattr(tool, "func", None) or getattr(tool, "coroutine", None)
+    if func is None:
+        return False
+    try:
+        annotation = inspect.signature(func).return_annotation
+    except (TypeError, ValueError):
+        return False
+    return annotation in {str, "str"}
+
+
+def _text_arguments(tool: BaseTool) -> list[str]:
+    return [n for n, s in tool.args.items() if s.get("type", "string") == "string"]
+
+
+def _literal_texts(call: Call) -> Iterator[tuple[str, str]]:
+    """(argument name, text) for each argument given as a plain text."""
+    for name, expr in call.kwargs.items():
+        if isinstance(expr, str) and expr.strip():
+            yield name, expr.strip()
+
+
+def _tool_calls(plan: Plan) -> list[Call]:
+    return [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
+
+
+def _self_fed(plan: Plan) -> list[tuple[Call, str]]:
+    """(call, id) for each call given the result of an earlier call of its own tool."""
+    tools = {c.id: c.tool for c in plan.calls}
+    found = []
+    for call in _tool_calls(plan):
+        own = [
+            ref.id
+            for expr in (*call.args, *call.kwargs.values())
+            for ref in iter_refs(expr)
+            if tools.get(ref.id) == call.tool
+        ]
+        found += [(call, ref) for ref in dict.fromkeys(own)]
+    return found
+
+
+def self_chains(plan: Plan) -> list[str]:
+    """Calls given the result of an earlier call of their own tool, one line each.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.tool_fit import self_chains
+
+        plan = parse_plan('s1: runway(code="Denver")\\ns2: runway(code=s1)')
+        assert self_chains(plan) == [
+            "s2 gives runway the result of s1, a runway call too: "
+            "another tool must find what runway is given"
+        ]
+        ```
+    """
+    return [
+        f"{call.id} gives {call.tool} the result of {ref}, a {call.tool} call too: "
+        f"another tool must find what {call.tool} is given"
+        for call, ref in _self_fed(plan)
+    ]
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A name given to `call`'s `argument` that the question asks `tool` to look up first."""
+
+    call: Call
+    argument: str
+    value: str
+    what: str
+    tool: BaseTool
+
+    def doubt(self) -> str:
+        return (
+            f'{self.call.id} gives {self.argument}="{self.value}", but the question asks '
+            f'for the {self.what} of "{self.value}", not for "{self.value}" itself: '
+            f"{self.tool.name} looks that up; call it first and pass its result as "
+            f"{self.argument}"
+        )
+
+
+def _lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Lookup]:
+    found = []
+    calls = _tool_calls(plan)
+    for call in calls:
+        for argument, value in _literal_texts(call):
+            asked = re.search(
+                rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{re.escape(value)}\b",
+                question,
+                re.IGNORECASE,
+            )
+            if asked is None:
+                continue
+            what = asked.group(1).lower()
+            for other in tools:
+                if other.name == call.tool or other.name in BUILTIN_TOOLS:
+                    continue
+                if not returns_text(other) or not _text_arguments(other):
+                    continue
+                vocabulary = _vocabulary(other, arguments=False)  # what it gives
+                if not (_shares({what}, vocabulary) and _shares({argument}, vocabulary)):
+                    continue
+                if any(c.tool == other.name for c in calls):
+                    continue  # the look-up is there: something else is wrong
+                found.append(_Lookup(call, argument, value, what, other))
+                break
+    return found
+
+
+def skipped_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
+    """Names given to a call where the question asks for a look-up of them first."""
+    return [found.doubt() for found in _lookups(plan, question, tools)]
+
+
+# A question's clauses: the parts between commas, semicolons, sentence ends and "and".
+_CLAUSES = re.compile(r"[,;:?!]|\.(?!\d)|\band\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Misfit:
+    """A name given to `call` where the question's words about it are `tool`'s."""
+
+    call: Call
+    value: str
+    clause: str
+    said: str
+    tool: BaseTool
+
+    def doubt(self) -> str:
+        return (
+            f'{self.call.id} asks {self.call.tool} about "{self.value}", but the question '
+            f'asks "{self.clause}" ({self.said}): {self.tool.name} fits that'
+        )
+
+
+def _misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Misfit]:
+    by_name = {t.name: t for t in tools}
+    found = []
+    for call in _tool_calls(plan):
+        tool = by_name.get(call.tool)
+        if tool is None:
+            continue
+        for _, value in _literal_texts(call):
+            clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
+            if clause is None:
+                continue
+            words = _words(clause) - _words(value)
+            if not words or _shares(words, _vocabulary(tool)):
+                continue
+            fits = {
+                other.name: _shares(words, _vocabulary(other))
+                for other in tools
+                if other is not tool and other.name not in BUILTIN_TOOLS and _text_arguments(other)
+            }
+            best = max((len(s) for s in fits.values()), default=0)
+            winners = [name for name, shared in fits.items() if len(shared) == best]
+            if best == 0 or len(winners) != 1:
+                continue
+            said = ", ".join(sorted(fits[winners[0]]))
+            found.append(_Misfit(call, value, clause.strip(), said, by_name[winners[0]]))
+    return found
+
+
+def misfit_tools(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
+    """Names given to a tool whose words the question's clause about them does not use."""
+    return [found.doubt() for found in _misfits(plan, question, tools)]
+
+
+def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
+    """Every doubt of this module about `plan` for `question`, one line each."""
+    return [
+        *self_chains(plan),
+        *skipped_lookups(plan, question, tools),
+        *misfit_tools(plan, question, tools),
+    ]
+
+
+def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with what this module doubts put right, or None when nothing could be.
+
+    Sent back with the doubt stated, the 0.5B model wrote the same plan again (7 of 7
+    questions), so what can be put right without the model is:
+
+    - a call fed its own tool's result that no later call uses is dropped;
+    - a skipped look-up is added: the name goes to the look-up tool's first text argument
+      (when that is its only required one), and its result to the call;
+    - a name asked about with another tool's words goes to that tool instead (its only
+      argument: the call's other arguments were chosen for the wrong tool), when that
+      tool needs one argument.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout, parse_plan
+        from langchain_llmorch.agent.tool_fit import refitted
+
+        @inout
+        def airport_code(city: str) -> str:
+            \"\"\"The three-letter code of a city's main airport.\"\"\"
+            return "DEN"
+
+        @inout
+        def runway(code: str) -> int:
+            \"\"\"The longest runway of an airport, by its code.\"\"\"
+            return 4877
+
+        plan = parse_plan('s1: runway(code="Denver")\\ns2: runway(code=s1)')
+        fixed = refitted(plan, "The runway of the airport of Denver?", [airport_code, runway])
+        assert fixed.render() == 's1: airport_code(city="Denver")\\ns2: runway(code=s1)'
+        ```
+    """
+    steps = (_without_self_fed, _with_lookups, _refitted_misfits)
+    current, changed = plan, False
+    for step in steps:
+        fixed = step(current, question, tools)
+        if fixed is not None:
+            current, changed = fixed, True
+    return current if changed else None
+
+
+def _without_self_fed(plan: Plan, _question: str, _tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` without the calls fed their own tool's result that no call uses, or None."""
+    referred = {ref for call in plan.calls for ref in call.references()}
+    dropped = {call.id for call, _ in _self_fed(plan) if call.id not in referred}
+    return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _required(tool: BaseTool) -> list[str]:
+    return [n for n, s in tool.args.items() if "default" not in s]
+
+
+def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each skipped look-up added before the call it feeds, or None."""
+    calls = list(plan.calls)
+    changed = False
+    for found in _lookups(plan, question, tools):
+        required = _required(found.tool)
+        if len(required) != 1 or required[0] not in _text_arguments(found.tool):
+            continue
+        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        look = Call(f"_{found.call.id}", found.tool.name, kwargs={required[0]: found.value})
+        kwargs = {**calls[at].kwargs, found.argument: Ref(look.id)}
+        calls[at : at + 1] = [look, replace(calls[at], kwargs=kwargs)]
+        changed = True
+    return _renumbered(calls) if changed else None
+
+
+def _refitted_misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each name asked about with another tool's words given to it, or None."""
+    calls = list(plan.calls)
+    changed = False
+    for found in _misfits(plan, question, tools):
+        required = _required(found.tool)
+        if len(required) != 1:
+            continue
+        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        calls[at] = Call(found.call.id, found.tool.name, kwargs={required[0]: found.value})
+        changed = True
+    return _renumbered(calls) if changed else None
+
+
+def _renumbered(calls: Sequence[Call]) -> Plan:
+    """A plan of `calls` with ids s1, s2, ... in order, references renamed to match."""
+    names = {call.id: f"s{i}" for i, call in enumerate(calls, start=1)}
+    lines = []
+    for call in calls:
+        kwargs = {k: _renamed(v, names) for k, v in call.kwargs.items()}
+        args = tuple(_renamed(a, names) for a in call.args)
+        lines.append(Call(names[call.id], call.tool, args, kwargs).render())
+    return parse_plan("\n".join(lines))
+
+
+def _renamed(expr: Expr, names: Mapping[str, str]) -> Expr:
+    """`expr` with each reference's id renamed by `names`."""
+    if isinstance(expr, Ref):
+        return Ref(names.get(expr.id, expr.id))
+    if isinstance(expr, Template):
+        parts = expr.parts
+        return Template(
+            tuple(Ref(names.get(p.id, p.id)) if isinstance(p, Ref) else p for p in parts)
+        )
+    if isinstance(expr, BinOp):
+        return BinOp(expr.op, _renamed(expr.left, names), _renamed(expr.right, names))
+    if isinstance(expr, Neg):
+        return Neg(_renamed(expr.operand, names))
+    if isinstance(expr, ListExpr):
+        return ListExpr(tuple(_renamed(item, names) for item in expr.items))
+    if isinstance(expr, DictExpr):
+        return DictExpr(tuple((k, _renamed(v, names)) for k, v in expr.items))
+    return expr
+
+
+__all__ = [
+    "fit_doubts",
+    "misfit_tools",
+    "refitted",
+    "returns_text",
+    "self_chains",
+    "skipped_lookups",
+]

@@ -1,0 +1,211 @@
+"""Names given to the wrong tool: a tool fed its own result, a look-up skipped, a misfit.
+
+Read from the tools' own words (`agent.tool_fit`), put right without asking the model
+again when the embedded model's plan checks are on, left alone for other models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage
+
+from langchain_llmorch import create_llmorch_agent, inout, parse_plan
+from langchain_llmorch.agent.tool_fit import (
+    fit_doubts,
+    misfit_tools,
+    refitted,
+    returns_text,
+    self_chains,
+    skipped_lookups,
+)
+from langchain_llmorch.testing import ScriptedChatModel, request_kind
+
+COUNTRIES = {"Seville": "Spain", "Bergen": "Norway"}
+PRICES = {"Spain": 0.28, "Norway": 0.12}
+
+
+@inout
+def city_country(city: str) -> str:
+    """Look up which country a city is in; returns the country's name."""
+    return COUNTRIES[city]
+
+
+@inout
+def power_price(country: str) -> float:
+    """Look up the price of one kilowatt-hour of electricity in a country."""
+    return PRICES[country]
+
+
+@inout
+def parcel_rate(carrier: str) -> float:
+    """Look up what a carrier charges to ship one kilogram."""
+    return {"Parcelio": 1.9}[carrier]
+
+
+@inout
+def item_weight(item: str) -> float:
+    """Look up how much one item weighs, in kilograms."""
+    return {"chair": 7.8, "Chair": 7.8}[item]
+
+
+@inout
+def lift_height(mountain: str) -> int:
+    """The height of a mountain above sea level."""
+    return 5895
+
+
+@inout
+def country_code(country: str) -> int:
+    """The dialling code of a country's phone numbers."""
+    return 34
+
+
+@inout
+def box_weight(box: str) -> float:
+    """Look up how much a box weighs."""
+    return 1.0
+
+
+ENERGY = [city_country, power_price]
+SHOP = [parcel_rate, item_weight]
+
+
+def test_a_tool_fed_its_own_result_is_doubted_and_another_tools_is_not() -> None:
+    plan = parse_plan('s1: power_price(country="Spain")\ns2: power_price(country=s1)')
+    assert self_chains(plan) == [
+        (
+            "s2 gives power_price the result of s1, a power_price call too: "
+            "another tool must find what power_price is given"
+        )
+    ]
+    chained = parse_plan('s1: city_country(city="Seville")\ns2: power_price(country="{s1}")')
+    assert self_chains(chained) == []
+
+
+def test_a_skipped_look_up_is_doubted_naming_the_tool_that_does_it() -> None:
+    question = "What does a kWh cost in the country that Seville is in?"
+    plan = parse_plan('s1: power_price(country="Seville")')
+    (doubt,) = skipped_lookups(plan, question, ENERGY)
+    assert doubt.startswith('s1 gives country="Seville", but the question asks for the country')
+    assert "city_country looks that up" in doubt
+
+
+@pytest.mark.parametrize(
+    ("question", "plan", "tools"),
+    [
+        # the look-up is in the plan already
+        (
+            "What does a kWh cost in the country that Seville is in?",
+            's1: city_country(city="Seville")\ns2: power_price(country="Seville")',
+            ENERGY,
+        ),
+        # the question names the country itself
+        ("What does a kWh cost in Spain?", 's1: power_price(country="Spain")', ENERGY),
+        # the only tool that knows about countries returns a number, not a name
+        (
+            "What does a kWh cost in the country that Seville is in?",
+            's1: power_price(country="Seville")',
+            [country_code, power_price],
+        ),
+    ],
+)
+def test_no_look_up_is_asked_for_when_none_is_missing(
+    question: str, plan: str, tools: list[Any]
+) -> None:
+    assert skipped_lookups(parse_plan(plan), question, tools) == []
+
+
+def test_a_name_asked_about_with_another_tools_words_is_doubted() -> None:
+    question = "What does Parcelio charge per kilogram, and what does a chair weigh?"
+    plan = parse_plan('s1: parcel_rate(carrier="Parcelio")\ns2: parcel_rate(carrier="chair")')
+    assert misfit_tools(plan, question, SHOP) == [
+        (
+            's2 asks parcel_rate about "chair", but the question asks "what does a chair '
+            'weigh" (weigh): item_weight fits that'
+        )
+    ]
+
+
+def test_an_adjective_stands_for_its_noun() -> None:
+    plan = parse_plan('s1: parcel_rate(carrier="Kilimanjaro")')
+    (doubt,) = misfit_tools(plan, "How high is Kilimanjaro?", [parcel_rate, lift_height])
+    assert doubt.endswith("(height): lift_height fits that")
+
+
+@pytest.mark.parametrize(
+    ("question", "tools"),
+    [
+        ("What does Parcelio charge to ship a kilogram?", SHOP),  # the clause fits the tool
+        ("Parcelio?", SHOP),  # nothing said about it
+        # two tools with the words of the question: neither fits better
+        ("What does Parcelio weigh?", [parcel_rate, item_weight, box_weight]),
+    ],
+)
+def test_no_misfit_when_the_words_fit_or_say_nothing_or_tie(
+    question: str, tools: list[Any]
+) -> None:
+    plan = parse_plan('s1: parcel_rate(carrier="Parcelio")')
+    assert misfit_tools(plan, question, tools) == []
+
+
+def test_returns_text_reads_the_return_annotation() -> None:
+    assert returns_text(city_country)
+    assert not returns_text(power_price)
+
+
+def test_refitted_puts_each_kind_right_and_leaves_a_right_plan_alone() -> None:
+    question = "What does a kWh cost in the country that Seville is in?"
+    plan = parse_plan('s1: power_price(country="Seville")\ns2: power_price(country=s1)')
+    fixed = refitted(plan, question, ENERGY)
+    assert fixed is not None
+    assert fixed.render() == 's1: city_country(city="Seville")\ns2: power_price(country=s1)'
+    assert fit_doubts(fixed, question, ENERGY) == []
+    assert refitted(fixed, question, ENERGY) is None
+    swapped = refitted(
+        parse_plan('s1: parcel_rate(carrier="Parcelio")\ns2: parcel_rate(carrier="chair")'),
+        "What does Parcelio charge per kilogram, and what does a chair weigh?",
+        SHOP,
+    )
+    assert swapped is not None
+    assert swapped.render() == 's1: parcel_rate(carrier="Parcelio")\ns2: item_weight(item="chair")'
+
+
+def test_a_self_fed_call_that_a_later_call_uses_is_kept() -> None:
+    plan = parse_plan(
+        's1: power_price(country="Spain")\ns2: power_price(country=s1)\n'
+        's3: self(prompt="about {s2}")'
+    )
+    assert refitted(plan, "What does a kWh cost in Spain?", ENERGY) is None
+
+
+class Script:
+    """Plans `plan`, records the requests' kinds, answers in words."""
+
+    def __init__(self, plan: str) -> None:
+        self.plan = plan
+        self.kinds: list[str] = []
+
+    def __call__(self, messages: list[BaseMessage]) -> str:
+        kind = request_kind(messages)
+        self.kinds.append(kind)
+        return self.plan if kind in {"plan", "repair"} else "A kWh costs 0.28 there."
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_the_agent_puts_a_skipped_look_up_right_without_asking_again(*, check: bool) -> None:
+    script = Script('s1: power_price(country="Seville")')
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), ENERGY, check_plans=check, raise_on_failure=False
+    )
+    out = agent.invoke(
+        {"messages": [("user", "What does a kWh cost in the country that Seville is in?")]}
+    )
+    if check:
+        assert script.kinds == ["plan", "join"]
+        assert out["plan"] == 's1: city_country(city="Seville")\ns2: power_price(country=s1)'
+        assert out["results"] == {"s1": "Spain", "s2": 0.28}
+    else:  # other models' plans run as written
+        assert out["plan"] == 's1: power_price(country="Seville")'
+        assert "s1" not in out["results"]
