@@ -96,7 +96,9 @@ _NOUNS = {
 }
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 _RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
-_ARTICLE = r"(?:(?:the|a|an)\s+)?"
+# "the country that Seville", "the supplier of the umbrella", "the artist of the album X":
+# an article and one word (what the name is) may come between.
+_ARTICLE = r"(?:(?:the|a|an)\s+)?(?:[a-z]+\s+)?"
 
 
 def _stem_match(one: str, other: str) -> bool:

@@ -209,3 +209,30 @@ def test_the_agent_puts_a_skipped_look_up_right_without_asking_again(*, check: b
     else:  # other models' plans run as written
         assert out["plan"] == 's1: power_price(country="Seville")'
         assert "s1" not in out["results"]
+
+
+@inout
+def album_artist(album: str) -> str:
+    """Look up which artist recorded an album; returns the artist's name."""
+    return "Mira Vale"
+
+
+@inout
+def followers(artist: str) -> int:
+    """How many followers an artist has."""
+    return 48200
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many followers does the artist of Blue Harbor have?",
+        "How many followers does the artist of the album Blue Harbor have?",
+    ],
+)
+def test_an_article_and_a_kind_word_may_stand_before_the_name(question: str) -> None:
+    fixed = refitted(
+        parse_plan('s1: followers(artist="Blue Harbor")'), question, [album_artist, followers]
+    )
+    assert fixed is not None
+    assert fixed.render() == 's1: album_artist(album="Blue Harbor")\ns2: followers(artist=s1)'
