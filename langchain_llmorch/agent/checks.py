@@ -51,7 +51,7 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
-from langchain_llmorch.agent.facts import amount_of
+from langchain_llmorch.agent.facts import amount_of, per_unit_of
 from langchain_llmorch.agent.prompts import last_question
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.tool_fit import fit_doubts, refitted
@@ -124,7 +124,9 @@ def plan_doubts(
     """
     given = {abs(n) for n in numbers_in(conversation)} | _ALWAYS_GROUNDED
     doubts: list[str] = []
-    unused = _unused(plan, question, vocabulary, inputs or ToolInputs())
+    called = {c.tool for c in plan.calls}
+    priced = [t.description or "" for t in tools if t.name in called]
+    unused = _unused(plan, question, vocabulary, inputs or ToolInputs(), priced)
     if unused:
         doubts.append(f"the question gives {', '.join(unused)}, but no call uses it")
     seen: dict[str, str] = {}
@@ -230,11 +232,15 @@ def without_repeats(plan: Plan) -> Plan | None:
     return Plan(tuple(kept), source="\n".join(call.render() for call in kept))
 
 
-def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> list[str]:
+def _unused(
+    plan: Plan, question: str, vocabulary: str, inputs: ToolInputs, priced: Sequence[str] = ()
+) -> list[str]:
     """What the question gives (numbers, quoted texts, names) that no call uses.
 
     Only what some tool can take (`inputs`) is listed; a plan without tool calls is not
-    asked for numbers alone (a year, an amount does not say that a tool is needed).
+    asked for numbers alone (a year, an amount does not say that a tool is needed). An
+    amount in a unit one of the called tools' descriptions (`priced`) gives its result
+    for is the joiner's to multiply.
     """
     calls = [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
     used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
@@ -249,7 +255,7 @@ def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> l
     unquoted = _QUOTED.sub(" ", question)
     names, rest = _designations(unquoted, known)
     if inputs.numbers and calls:
-        amounts = _amounts(rest, used)  # "250 grams of oats": the joiner multiplies
+        amounts = _amounts(rest, used, priced)  # "250 grams of oats": the joiner multiplies
         wanted += [
             _written(n)
             for n in dict.fromkeys(abs(n) for n in numbers_in(rest))
@@ -282,10 +288,11 @@ def _named_in(name: str, head: str, text: str, numbers: set[float] | None = None
     return bool(numbers and own & numbers)
 
 
-def _amounts(question: str, used: str) -> set[float]:
+def _amounts(question: str, used: str, priced: Sequence[str] = ()) -> set[float]:
     """Numbers the question gives as an amount of something a call looks up.
 
-    "250 grams of oats" with `calories_per_gram(food="oats")`: the joiner multiplies the
+    "250 grams of oats" with `calories_per_gram(food="oats")`, or "12 kg" with a tool
+    described as the charge "to ship one kilogram" (`priced`): the joiner multiplies the
     amount by the result (`agent.facts`), no call needs it.
     """
     texts = [t.lower() for t in re.findall(r'"([^"]+)"', used)]
@@ -293,6 +300,7 @@ def _amounts(question: str, used: str) -> set[float]:
         abs(float(match.group(0).replace(",", "")))
         for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)
         if amount_of(question, match.end(), texts)
+        or any(per_unit_of(question, match.end(), description) for description in priced)
     }
 
 

@@ -236,3 +236,34 @@ def test_an_article_and_a_kind_word_may_stand_before_the_name(question: str) -> 
     )
     assert fixed is not None
     assert fixed.render() == 's1: album_artist(album="Blue Harbor")\ns2: followers(artist=s1)'
+
+
+@inout
+def ship_rate(carrier: str) -> float:
+    """Look up what a carrier charges to ship one kilogram."""
+    return 2.35
+
+
+@inout
+def boxes(kilograms: float) -> int:
+    """How many boxes a load of `kilograms` needs."""
+    return 3
+
+
+def test_an_amount_in_the_unit_a_called_tool_prices_is_not_asked_for() -> None:
+    from langchain_llmorch.agent.checks import plan_doubts
+    from langchain_llmorch.agent.tool_inputs import tool_defaults, tool_inputs
+
+    tools = [ship_rate, boxes]
+    plan = parse_plan('s1: ship_rate(carrier="Swiftpost")')
+
+    def doubts(question: str) -> list[str]:
+        return plan_doubts(
+            plan, question, tool_defaults(tools), question=question,
+            inputs=tool_inputs(tools), tools=tools,
+        )  # fmt: skip
+
+    assert doubts("What does Swiftpost charge to ship 12 kg?") == []
+    assert doubts("What does Swiftpost charge to ship 12 boxes?") == [
+        "the question gives 12, but no call uses it"
+    ]
