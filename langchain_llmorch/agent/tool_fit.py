@@ -71,6 +71,8 @@ a an the of in on at to for from by with and or what which who whom whose how ma
 is are was were be been do does did has have had it its this that these those there their
 his her my your our one per each any some give gives tell me please than then more most
 less fewer same between up look looks returns return name names
+use uses used need needs take takes get gets make makes go goes run runs running come
+comes put puts keep keeps
 """
 _STOP = frozenset(_STOP_WORDS.split())
 # Adjectives a question asks with, for the nouns tools are described with.
@@ -226,19 +228,23 @@ class _Lookup:
         )
 
 
+def _asked_of(question: str, value: str) -> str | None:
+    """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None."""
+    name = re.escape(value)
+    asked = re.search(
+        rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{name}\b", question, re.IGNORECASE
+    ) or re.search(rf"\b{name}['\u2019]s\s+([a-z][a-z-]*)", question, re.IGNORECASE)
+    return asked.group(1).lower() if asked else None
+
+
 def _lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Lookup]:
     found = []
     calls = _tool_calls(plan)
     for call in calls:
         for argument, value in _literal_texts(call):
-            asked = re.search(
-                rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{re.escape(value)}\b",
-                question,
-                re.IGNORECASE,
-            )
-            if asked is None:
+            what = _asked_of(question, value)
+            if what is None:
                 continue
-            what = asked.group(1).lower()
             for other in tools:
                 if other.name == call.tool or other.name in BUILTIN_TOOLS:
                     continue

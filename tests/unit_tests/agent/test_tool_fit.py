@@ -267,3 +267,26 @@ def test_an_amount_in_the_unit_a_called_tool_prices_is_not_asked_for() -> None:
     assert doubts("What does Swiftpost charge to ship 12 boxes?") == [
         "the question gives 12, but no call uses it"
     ]
+
+
+@inout
+def moon_planet(moon: str) -> str:
+    """Look up which planet a moon orbits; returns the planet's name."""
+    return "Saturn"
+
+
+@inout
+def gravity(planet: str) -> float:
+    """The surface gravity of a planet."""
+    return 10.44
+
+
+def test_a_possessive_asks_for_a_look_up_and_a_kind_word_alone_does_not() -> None:
+    plan = parse_plan('s1: power_price(country="Seville")')
+    fixed = refitted(plan, "What does a kWh cost in Seville's country?", ENERGY)
+    assert fixed is not None
+    assert fixed.render() == 's1: city_country(city="Seville")\ns2: power_price(country=s1)'
+    # "the planet Mars" says what Mars is; "the gravity of ..." is what the call gives
+    mars = parse_plan('s1: gravity(planet="Mars")')
+    question = "What is the gravity of the planet Mars?"
+    assert refitted(mars, question, [moon_planet, gravity]) is None
