@@ -218,13 +218,18 @@ class _Lookup:
     value: str
     what: str
     tool: BaseTool
+    done: str | None = None
+    """The id of a call in the plan that looks it up already (its result is not passed)."""
 
     def doubt(self) -> str:
-        return (
+        head = (
             f'{self.call.id} gives {self.argument}="{self.value}", but the question asks '
             f'for the {self.what} of "{self.value}", not for "{self.value}" itself: '
-            f"{self.tool.name} looks that up; call it first and pass its result as "
-            f"{self.argument}"
+        )
+        if self.done is not None:
+            return head + f"{self.done} looks that up; pass its result as {self.argument}"
+        return head + (
+            f"{self.tool.name} looks that up; call it first and pass its result as {self.argument}"
         )
 
 
@@ -253,11 +258,21 @@ def _lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Look
                 vocabulary = _vocabulary(other, arguments=False)  # what it gives
                 if not (_shares({what}, vocabulary) and _shares({argument}, vocabulary)):
                     continue
-                if any(c.tool == other.name for c in calls):
-                    continue  # the look-up is there: something else is wrong
-                found.append(_Lookup(call, argument, value, what, other))
+                done = _looked_up(calls, call, other, value)
+                if done is None and any(c.tool == other.name for c in calls):
+                    continue  # a look-up of something else: not this mistake
+                found.append(_Lookup(call, argument, value, what, other, done))
                 break
     return found
+
+
+def _looked_up(calls: Sequence[Call], call: Call, tool: BaseTool, value: str) -> str | None:
+    """The id of a call before `call` that gives `tool` the name `value`, or None."""
+    for earlier in calls[: calls.index(call)]:
+        given = [v.lower() for _, v in _literal_texts(earlier)]
+        if earlier.tool == tool.name and value.lower() in given:
+            return earlier.id
+    return None
 
 
 def skipped_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
@@ -336,7 +351,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
 
     - a call fed its own tool's result that no later call uses is dropped;
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
-      (when that is its only required one), and its result to the call;
+      (when that is its only required one), and its result to the call; a look-up in the
+      plan whose result the call was not given (the name was) gives it;
     - a name asked about with another tool's words goes to that tool instead (its only
       argument: the call's other arguments were chosen for the wrong tool), when that
       tool needs one argument.
@@ -386,10 +402,15 @@ def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan 
     calls = list(plan.calls)
     changed = False
     for found in _lookups(plan, question, tools):
+        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        if found.done is not None:  # looked up, but the name passed instead of the result
+            kwargs = {**calls[at].kwargs, found.argument: Ref(found.done)}
+            calls[at] = replace(calls[at], kwargs=kwargs)
+            changed = True
+            continue
         required = _required(found.tool)
         if len(required) != 1 or required[0] not in _text_arguments(found.tool):
             continue
-        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
         look = Call(f"_{found.call.id}", found.tool.name, kwargs={required[0]: found.value})
         kwargs = {**calls[at].kwargs, found.argument: Ref(look.id)}
         calls[at : at + 1] = [look, replace(calls[at], kwargs=kwargs)]

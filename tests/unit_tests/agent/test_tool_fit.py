@@ -95,10 +95,10 @@ def test_a_skipped_look_up_is_doubted_naming_the_tool_that_does_it() -> None:
 @pytest.mark.parametrize(
     ("question", "plan", "tools"),
     [
-        # the look-up is in the plan already
+        # the look-up is in the plan already, its result passed
         (
             "What does a kWh cost in the country that Seville is in?",
-            's1: city_country(city="Seville")\ns2: power_price(country="Seville")',
+            's1: city_country(city="Seville")\ns2: power_price(country=s1)',
             ENERGY,
         ),
         # the question names the country itself
@@ -290,3 +290,13 @@ def test_a_possessive_asks_for_a_look_up_and_a_kind_word_alone_does_not() -> Non
     mars = parse_plan('s1: gravity(planet="Mars")')
     question = "What is the gravity of the planet Mars?"
     assert refitted(mars, question, [moon_planet, gravity]) is None
+
+
+def test_a_look_up_whose_result_is_not_passed_gives_it() -> None:
+    question = "What does a kWh cost in the country that Seville is in?"
+    plan = parse_plan('s1: city_country(city="Seville")\ns2: power_price(country="Seville")')
+    (doubt,) = skipped_lookups(plan, question, ENERGY)
+    assert doubt.endswith("s1 looks that up; pass its result as country")
+    fixed = refitted(plan, question, ENERGY)
+    assert fixed is not None
+    assert fixed.render() == 's1: city_country(city="Seville")\ns2: power_price(country=s1)'
