@@ -184,16 +184,23 @@ _GLUED_DIGITS = re.compile(r"\d+(?:\.\d+)?")
 def numbers_given(text: str) -> set[float]:
     """The numbers `text` writes, in digits (`1,234.5`, the 2 of `K2`) or as words.
 
+    A fraction gives its value too (`3/4`: 0.75), and a percentage its share (`20%`: 0.2).
+
     Example:
         ```python
         from langchain_llmorch.local.grammar import numbers_given
 
         assert numbers_given("Two kettles for 1,500.5 hours, a dozen K2s") >= {2, 1500.5, 12}
+        assert numbers_given("3/4 cup, 20% off") >= {3, 4, 0.75, 20, 0.2}
         ```
     """
     found = {float(m.group(0).replace(",", "")) for m in _DIGITS.finditer(text)}
     found |= {float(m.group(0)) for m in _GLUED_DIGITS.finditer(text)}
     found |= {float(_WORDS[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in _WORDS}
+    for top, bottom in re.findall(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])", text):
+        if int(bottom):
+            found.add(round(int(top) / int(bottom), 6))
+    found |= {round(float(p) / 100, 8) for p in re.findall(r"(\d+(?:\.\d+)?)\s*%", text)}
     return found
 
 

@@ -61,6 +61,7 @@ def test_numbers_are_read_in_digits_in_names_and_in_words() -> None:
     found = numbers_given("Run it for two hours, 1,500.5 times, a dozen K2 trips, half a day")
     assert {2.0, 1500.5, 12.0, 0.5} <= found
     assert 3.0 not in found
+    assert numbers_given("Add 3/4 cup at 20% more, 1/0 of it") == {3, 4, 0.75, 20, 0.2, 1, 0}
 
 
 def test_given_numbers_are_the_users_the_defaults_and_one_not_a_repair_requests() -> None:
