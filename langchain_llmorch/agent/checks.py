@@ -53,8 +53,9 @@ from langchain_core.tools import BaseTool
 from langchain_llmorch.agent.answer import numbers_in
 from langchain_llmorch.agent.facts import amount_of, per_unit_of
 from langchain_llmorch.agent.prompts import last_question
+from langchain_llmorch.agent.refit import refitted
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
-from langchain_llmorch.agent.tool_fit import fit_doubts, refitted
+from langchain_llmorch.agent.tool_fit import fit_doubts
 from langchain_llmorch.agent.tool_inputs import (
     ToolInputs,
     tool_defaults,

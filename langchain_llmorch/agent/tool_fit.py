@@ -17,6 +17,8 @@ and descriptions (any tools, any domain):
   question (its clause) share no word with the tool that got it, and do with exactly one
   other tool that takes a text ("weigh" and `item_weight`'s "weighs").
 
+`agent.refit` puts what these checks find right, where it can, without the model.
+
 Words match by their stems ("weighs" and "weight", "supplier" and "supplies"), and a few
 English adjectives stand for their nouns ("high" for height, "long" for length).
 
@@ -38,8 +40,9 @@ Example:
     plan = parse_plan('s1: power_price(country="Seville")')
     question = "What does power cost in the country that Seville is in?"
     print(fit_doubts(plan, question, [city_country, power_price]))
-    # ['s1 gives country="Seville", but the question asks for the country that Seville
-    #   ...: city_country looks that up; call it first and pass its result']
+    # ['s1 gives country="Seville", but the question asks for the country of "Seville",
+    #   not for "Seville" itself: city_country looks that up; call it first and pass its
+    #   result as country']
     ```
 """
 
@@ -47,22 +50,13 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.plan.expressions import (
-    BinOp,
-    DictExpr,
-    Expr,
-    ListExpr,
-    Neg,
-    Ref,
-    Template,
-    iter_refs,
-)
-from langchain_llmorch.plan.language import Call, Plan, parse_plan
+from langchain_llmorch.plan.expressions import iter_refs
+from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
 # Words that say nothing of which tool fits.
@@ -157,7 +151,22 @@ def returns_text(tool: BaseTool) -> bool:
     return annotation in {str, "str"}
 
 
-def _text_arguments(tool: BaseTool) -> list[str]:
+def text_arguments(tool: BaseTool) -> list[str]:
+    """The names of `tool`'s arguments that take a text.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_fit import text_arguments
+
+        @inout
+        def stock(item: str, days: int) -> int:
+            \"\"\"Units of an item in stock.\"\"\"
+            return 3
+
+        assert text_arguments(stock) == ["item"]
+        ```
+    """
     return [n for n, s in tool.args.items() if s.get("type", "string") == "string"]
 
 
@@ -172,8 +181,19 @@ def _tool_calls(plan: Plan) -> list[Call]:
     return [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
 
 
-def _self_fed(plan: Plan) -> list[tuple[Call, str]]:
-    """(call, id) for each call given the result of an earlier call of its own tool."""
+def self_fed(plan: Plan) -> list[tuple[Call, str]]:
+    """(call, id) for each call given the result of an earlier call of its own tool.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.tool_fit import self_fed
+
+        plan = parse_plan('s1: runway(code="Denver")\\ns2: runway(code=s1)')
+        ((call, ref),) = self_fed(plan)
+        assert (call.id, ref) == ("s2", "s1")
+        ```
+    """
     tools = {c.id: c.tool for c in plan.calls}
     found = []
     for call in _tool_calls(plan):
@@ -205,12 +225,12 @@ def self_chains(plan: Plan) -> list[str]:
     return [
         f"{call.id} gives {call.tool} the result of {ref}, a {call.tool} call too: "
         f"another tool must find what {call.tool} is given"
-        for call, ref in _self_fed(plan)
+        for call, ref in self_fed(plan)
     ]
 
 
 @dataclass(frozen=True)
-class _Lookup:
+class Lookup:
     """A name given to `call`'s `argument` that the question asks `tool` to look up first."""
 
     call: Call
@@ -222,6 +242,7 @@ class _Lookup:
     """The id of a call in the plan that looks it up already (its result is not passed)."""
 
     def doubt(self) -> str:
+        """The doubt in words, for the repair request."""
         head = (
             f'{self.call.id} gives {self.argument}="{self.value}", but the question asks '
             f'for the {self.what} of "{self.value}", not for "{self.value}" itself: '
@@ -242,7 +263,19 @@ def _asked_of(question: str, value: str) -> str | None:
     return asked.group(1).lower() if asked else None
 
 
-def _lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Lookup]:
+def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup]:
+    """The names `plan` gives a call where the question asks for a look-up of them first.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.tool_fit import lookups
+
+        plan = parse_plan('s1: power_price(country="Seville")')
+        question = "What does power cost in the country that Seville is in?"
+        (found,) = lookups(plan, question, [city_country, power_price])
+        assert (found.value, found.what, found.tool.name) == ("Seville", "country", "city_country")
+        ```
+    """
     found = []
     calls = _tool_calls(plan)
     for call in calls:
@@ -253,7 +286,7 @@ def _lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Look
             for other in tools:
                 if other.name == call.tool or other.name in BUILTIN_TOOLS:
                     continue
-                if not returns_text(other) or not _text_arguments(other):
+                if not returns_text(other) or not text_arguments(other):
                     continue
                 vocabulary = _vocabulary(other, arguments=False)  # what it gives
                 if not (_shares({what}, vocabulary) and _shares({argument}, vocabulary)):
@@ -261,7 +294,7 @@ def _lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Look
                 done = _looked_up(calls, call, other, value)
                 if done is None and any(c.tool == other.name for c in calls):
                     continue  # a look-up of something else: not this mistake
-                found.append(_Lookup(call, argument, value, what, other, done))
+                found.append(Lookup(call, argument, value, what, other, done))
                 break
     return found
 
@@ -277,7 +310,7 @@ def _looked_up(calls: Sequence[Call], call: Call, tool: BaseTool, value: str) ->
 
 def skipped_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
     """Names given to a call where the question asks for a look-up of them first."""
-    return [found.doubt() for found in _lookups(plan, question, tools)]
+    return [found.doubt() for found in lookups(plan, question, tools)]
 
 
 # A question's clauses: the parts between commas, semicolons, sentence ends and "and".
@@ -285,7 +318,7 @@ _CLAUSES = re.compile(r"[,;:?!]|\.(?!\d)|\band\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class _Misfit:
+class Misfit:
     """A name given to `call` where the question's words about it are `tool`'s."""
 
     call: Call
@@ -295,13 +328,25 @@ class _Misfit:
     tool: BaseTool
 
     def doubt(self) -> str:
+        """The doubt in words, for the repair request."""
         return (
             f'{self.call.id} asks {self.call.tool} about "{self.value}", but the question '
             f'asks "{self.clause}" ({self.said}): {self.tool.name} fits that'
         )
 
 
-def _misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Misfit]:
+def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit]:
+    """The names `plan` gives a tool where the question's words about them are another's.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.tool_fit import misfits
+
+        plan = parse_plan('s1: shipping_rate(carrier="chair")')
+        (found,) = misfits(plan, "What does a chair weigh?", [item_weight, shipping_rate])
+        assert found.tool.name == "item_weight"
+        ```
+    """
     by_name = {t.name: t for t in tools}
     found = []
     for call in _tool_calls(plan):
@@ -318,20 +363,20 @@ def _misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[_Misf
             fits = {
                 other.name: _shares(words, _vocabulary(other))
                 for other in tools
-                if other is not tool and other.name not in BUILTIN_TOOLS and _text_arguments(other)
+                if other is not tool and other.name not in BUILTIN_TOOLS and text_arguments(other)
             }
             best = max((len(s) for s in fits.values()), default=0)
             winners = [name for name, shared in fits.items() if len(shared) == best]
             if best == 0 or len(winners) != 1:
                 continue
             said = ", ".join(sorted(fits[winners[0]]))
-            found.append(_Misfit(call, value, clause.strip(), said, by_name[winners[0]]))
+            found.append(Misfit(call, value, clause.strip(), said, by_name[winners[0]]))
     return found
 
 
 def misfit_tools(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
     """Names given to a tool whose words the question's clause about them does not use."""
-    return [found.doubt() for found in _misfits(plan, question, tools)]
+    return [found.doubt() for found in misfits(plan, question, tools)]
 
 
 def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
@@ -343,131 +388,16 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
     ]
 
 
-def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
-    """`plan` with what this module doubts put right, or None when nothing could be.
-
-    Sent back with the doubt stated, the 0.5B model wrote the same plan again (7 of 7
-    questions), so what can be put right without the model is:
-
-    - a call fed its own tool's result that no later call uses is dropped;
-    - a skipped look-up is added: the name goes to the look-up tool's first text argument
-      (when that is its only required one), and its result to the call; a look-up in the
-      plan whose result the call was not given (the name was) gives it;
-    - a name asked about with another tool's words goes to that tool instead (its only
-      argument: the call's other arguments were chosen for the wrong tool), when that
-      tool needs one argument.
-
-    Example:
-        ```python
-        from langchain_llmorch import inout, parse_plan
-        from langchain_llmorch.agent.tool_fit import refitted
-
-        @inout
-        def airport_code(city: str) -> str:
-            \"\"\"The three-letter code of a city's main airport.\"\"\"
-            return "DEN"
-
-        @inout
-        def runway(code: str) -> int:
-            \"\"\"The longest runway of an airport, by its code.\"\"\"
-            return 4877
-
-        plan = parse_plan('s1: runway(code="Denver")\\ns2: runway(code=s1)')
-        fixed = refitted(plan, "The runway of the airport of Denver?", [airport_code, runway])
-        assert fixed.render() == 's1: airport_code(city="Denver")\\ns2: runway(code=s1)'
-        ```
-    """
-    steps = (_without_self_fed, _with_lookups, _refitted_misfits)
-    current, changed = plan, False
-    for step in steps:
-        fixed = step(current, question, tools)
-        if fixed is not None:
-            current, changed = fixed, True
-    return current if changed else None
-
-
-def _without_self_fed(plan: Plan, _question: str, _tools: Sequence[BaseTool]) -> Plan | None:
-    """`plan` without the calls fed their own tool's result that no call uses, or None."""
-    referred = {ref for call in plan.calls for ref in call.references()}
-    dropped = {call.id for call, _ in _self_fed(plan) if call.id not in referred}
-    return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
-
-
-def _required(tool: BaseTool) -> list[str]:
-    return [n for n, s in tool.args.items() if "default" not in s]
-
-
-def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
-    """`plan` with each skipped look-up added before the call it feeds, or None."""
-    calls = list(plan.calls)
-    changed = False
-    for found in _lookups(plan, question, tools):
-        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
-        if found.done is not None:  # looked up, but the name passed instead of the result
-            kwargs = {**calls[at].kwargs, found.argument: Ref(found.done)}
-            calls[at] = replace(calls[at], kwargs=kwargs)
-            changed = True
-            continue
-        required = _required(found.tool)
-        if len(required) != 1 or required[0] not in _text_arguments(found.tool):
-            continue
-        look = Call(f"_{found.call.id}", found.tool.name, kwargs={required[0]: found.value})
-        kwargs = {**calls[at].kwargs, found.argument: Ref(look.id)}
-        calls[at : at + 1] = [look, replace(calls[at], kwargs=kwargs)]
-        changed = True
-    return _renumbered(calls) if changed else None
-
-
-def _refitted_misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
-    """`plan` with each name asked about with another tool's words given to it, or None."""
-    calls = list(plan.calls)
-    changed = False
-    for found in _misfits(plan, question, tools):
-        required = _required(found.tool)
-        if len(required) != 1:
-            continue
-        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
-        calls[at] = Call(found.call.id, found.tool.name, kwargs={required[0]: found.value})
-        changed = True
-    return _renumbered(calls) if changed else None
-
-
-def _renumbered(calls: Sequence[Call]) -> Plan:
-    """A plan of `calls` with ids s1, s2, ... in order, references renamed to match."""
-    names = {call.id: f"s{i}" for i, call in enumerate(calls, start=1)}
-    lines = []
-    for call in calls:
-        kwargs = {k: _renamed(v, names) for k, v in call.kwargs.items()}
-        args = tuple(_renamed(a, names) for a in call.args)
-        lines.append(Call(names[call.id], call.tool, args, kwargs).render())
-    return parse_plan("\n".join(lines))
-
-
-def _renamed(expr: Expr, names: Mapping[str, str]) -> Expr:
-    """`expr` with each reference's id renamed by `names`."""
-    if isinstance(expr, Ref):
-        return Ref(names.get(expr.id, expr.id))
-    if isinstance(expr, Template):
-        parts = expr.parts
-        return Template(
-            tuple(Ref(names.get(p.id, p.id)) if isinstance(p, Ref) else p for p in parts)
-        )
-    if isinstance(expr, BinOp):
-        return BinOp(expr.op, _renamed(expr.left, names), _renamed(expr.right, names))
-    if isinstance(expr, Neg):
-        return Neg(_renamed(expr.operand, names))
-    if isinstance(expr, ListExpr):
-        return ListExpr(tuple(_renamed(item, names) for item in expr.items))
-    if isinstance(expr, DictExpr):
-        return DictExpr(tuple((k, _renamed(v, names)) for k, v in expr.items))
-    return expr
-
-
 __all__ = [
+    "Lookup",
+    "Misfit",
     "fit_doubts",
+    "lookups",
     "misfit_tools",
-    "refitted",
+    "misfits",
     "returns_text",
     "self_chains",
+    "self_fed",
     "skipped_lookups",
+    "text_arguments",
 ]

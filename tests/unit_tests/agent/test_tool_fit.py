@@ -12,10 +12,10 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
+from langchain_llmorch.agent.refit import refitted
 from langchain_llmorch.agent.tool_fit import (
     fit_doubts,
     misfit_tools,
-    refitted,
     returns_text,
     self_chains,
     skipped_lookups,
