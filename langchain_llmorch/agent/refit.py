@@ -33,7 +33,13 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.tool_fit import lookups, misfits, self_fed, text_arguments
+from langchain_llmorch.agent.tool_fit import (
+    counted_names,
+    lookups,
+    misfits,
+    self_fed,
+    text_arguments,
+)
 from langchain_llmorch.plan.expressions import (
     BinOp,
     DictExpr,
@@ -53,6 +59,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     questions), so what can be put right without the model is:
 
     - a call fed its own tool's result that no later call uses is dropped;
+    - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
       (when that is its only required one), and its result to the call; a look-up in the
       plan whose result the call was not given (the name was) gives it;
@@ -80,7 +87,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         assert fixed.render() == 's1: airport_code(city="Denver")\\ns2: runway(code=s1)'
         ```
     """
-    steps = (_without_self_fed, _with_lookups, _refitted_misfits)
+    steps = (_without_self_fed, _without_counts, _with_lookups, _refitted_misfits)
     current, changed = plan, False
     for step in steps:
         fixed = step(current, question, tools)
@@ -94,6 +101,16 @@ def _without_self_fed(plan: Plan, _question: str, _tools: Sequence[BaseTool]) ->
     referred = {ref for call in plan.calls for ref in call.references()}
     dropped = {call.id for call, _ in self_fed(plan) if call.id not in referred}
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _without_counts(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each amount written into a name taken out (`"15 gallons"`), or None."""
+    calls = list(plan.calls)
+    found = counted_names(plan, question)
+    for call, argument, name in found:
+        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: name})
+    return _renumbered(calls) if found else None
 
 
 def _required(tool: BaseTool) -> list[str]:

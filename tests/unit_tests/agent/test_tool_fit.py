@@ -300,3 +300,30 @@ def test_a_look_up_whose_result_is_not_passed_gives_it() -> None:
     fixed = refitted(plan, question, ENERGY)
     assert fixed is not None
     assert fixed.render() == 's1: city_country(city="Seville")\ns2: power_price(country=s1)'
+
+
+@inout
+def factor(from_unit: str, to_unit: str) -> float:
+    """How many `to_unit` make one `from_unit`."""
+    return 3.785
+
+
+@pytest.mark.parametrize(
+    ("plan", "question", "fixed"),
+    [
+        (
+            's1: factor(from_unit="15 gallons", to_unit="litres")',
+            "How many litres are 15 gallons?",
+            's1: factor(from_unit="gallons", to_unit="litres")',
+        ),
+        # a title with a number, and a text the question does not write, stay
+        ('s1: factor(from_unit="12 Angry Men", to_unit="x")', "Is 12 Angry Men long?", None),
+        ('s1: factor(from_unit="15 gallons", to_unit="x")', "Convert 15 US gallons", None),
+    ],
+)
+def test_an_amount_written_into_a_name_is_taken_out(
+    plan: str, question: str, fixed: str | None
+) -> None:
+    refit = refitted(parse_plan(plan), question, [factor])
+    assert (refit.render() if refit else None) == fixed
+    assert bool(fit_doubts(parse_plan(plan), question, [factor])) is (fixed is not None)
