@@ -143,7 +143,7 @@ def returns_text(tool: BaseTool) -> bool:
         assert returns_text(code)
         ```
     """
-    func = getattr(tool, "func", None) or getattr(tool, "coroutine", None)
+    func = getattr(tool, "func", None)
     if func is None:
         return False
     try:

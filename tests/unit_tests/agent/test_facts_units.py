@@ -54,7 +54,10 @@ def rate(carrier: str) -> float:
     return {"Swiftpost": 2.35}[carrier]
 
 
-def test_the_joiner_is_told_the_amount_times_the_rate() -> None:
+@pytest.mark.parametrize("checks", [True, False])
+def test_the_joiner_is_told_the_amount_times_the_rate_with_the_answer_checks(
+    *, checks: bool
+) -> None:
     asked: list[str] = []
 
     def script(messages: list[BaseMessage]) -> str:
@@ -63,6 +66,7 @@ def test_the_joiner_is_told_the_amount_times_the_rate() -> None:
         asked.append(messages[-1].text)
         return "Shipping 12 kg with Swiftpost costs 28.2 euros."
 
-    agent = create_llmorch_agent(ScriptedChatModel(script), [rate])
+    agent = create_llmorch_agent(ScriptedChatModel(script), [rate], check_answers=checks)
     agent.invoke({"messages": [("user", "What does Swiftpost charge to ship 12 kg?")]})
-    assert any("2.35 x 12 = 28.2" in text for text in asked)
+    # other models' joiners (answer checks off by default) are told what they were before
+    assert any("2.35 x 12 = 28.2" in text for text in asked) is checks
