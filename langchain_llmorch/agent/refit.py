@@ -37,6 +37,7 @@ from langchain_llmorch.agent.tool_fit import (
     counted_names,
     lookups,
     misfits,
+    result_kind,
     self_fed,
     text_arguments,
 )
@@ -48,6 +49,7 @@ from langchain_llmorch.plan.expressions import (
     Neg,
     Ref,
     Template,
+    iter_refs,
 )
 from langchain_llmorch.plan.language import Call, Plan, parse_plan
 
@@ -58,7 +60,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     Sent back with the doubt stated, the 0.5B model wrote the same plan again (7 of 7
     questions), so what can be put right without the model is:
 
-    - a call fed its own tool's result that no later call uses is dropped;
+    - a call fed its own tool's result that no later call uses is dropped, when that
+      result cannot be the argument (a number for a text, or a text for a number);
     - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
       (when that is its only required one), and its result to the call; a look-up in the
@@ -96,11 +99,36 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     return current if changed else None
 
 
-def _without_self_fed(plan: Plan, _question: str, _tools: Sequence[BaseTool]) -> Plan | None:
-    """`plan` without the calls fed their own tool's result that no call uses, or None."""
+def _without_self_fed(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` without the calls fed their own tool's result that no call uses, or None.
+
+    Only where the result cannot be the argument: a number given as a text
+    (`runway_length(code=s1)`, its result metres) or a text as a number. A tool whose
+    result fits its own argument (`next_prime(n=s1)`) may be meant to run twice.
+    """
+    by_name = {t.name: t for t in tools}
     referred = {ref for call in plan.calls for ref in call.references()}
-    dropped = {call.id for call, _ in self_fed(plan) if call.id not in referred}
+    dropped = {
+        call.id
+        for call, ref in self_fed(plan)
+        if call.id not in referred and call.tool in by_name and _misfed(call, ref, by_name)
+    }
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _misfed(call: Call, ref: str, tools: Mapping[str, BaseTool]) -> bool:
+    """Whether `call` gets the result of `ref` (its own tool's) where it cannot fit."""
+    tool = tools[call.tool]
+    result = result_kind(tool)
+    for name, expr in call.kwargs.items():
+        if ref not in {r.id for r in iter_refs(expr)}:
+            continue
+        kind = tool.args.get(name, {}).get("type")
+        if (result == "number" and kind == "string") or (
+            result == "text" and kind in {"integer", "number"}
+        ):
+            return True
+    return False
 
 
 def _without_counts(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Plan | None:

@@ -127,6 +127,34 @@ def _shares(words: set[str], vocabulary: set[str]) -> set[str]:
     return {w for w in words if any(_stem_match(w, v) for v in vocabulary)}
 
 
+def result_kind(tool: BaseTool) -> str | None:
+    """What `tool`'s function is annotated to return: "text", "number", or None (unknown).
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_fit import result_kind
+
+        @inout
+        def code(city: str) -> str:
+            \"\"\"An airport's code.\"\"\"
+            return "DEN"
+
+        assert result_kind(code) == "text"
+        ```
+    """
+    func = getattr(tool, "func", None)
+    if func is None:
+        return None
+    try:
+        annotation = inspect.signature(func).return_annotation
+    except (TypeError, ValueError):
+        return None
+    if annotation in {str, "str"}:
+        return "text"
+    return "number" if annotation in {int, float, "int", "float"} else None
+
+
 def returns_text(tool: BaseTool) -> bool:
     """Whether `tool`'s function is annotated to return a text (`-> str`).
 
@@ -143,14 +171,7 @@ def returns_text(tool: BaseTool) -> bool:
         assert returns_text(code)
         ```
     """
-    func = getattr(tool, "func", None)
-    if func is None:
-        return False
-    try:
-        annotation = inspect.signature(func).return_annotation
-    except (TypeError, ValueError):
-        return False
-    return annotation in {str, "str"}
+    return result_kind(tool) == "text"
 
 
 def text_arguments(tool: BaseTool) -> list[str]:
@@ -432,6 +453,7 @@ __all__ = [
     "lookups",
     "misfit_tools",
     "misfits",
+    "result_kind",
     "returns_text",
     "self_chains",
     "self_fed",

@@ -327,3 +327,16 @@ def test_an_amount_written_into_a_name_is_taken_out(
     refit = refitted(parse_plan(plan), question, [factor])
     assert (refit.render() if refit else None) == fixed
     assert bool(fit_doubts(parse_plan(plan), question, [factor])) is (fixed is not None)
+
+
+@inout
+def next_prime(n: int) -> int:
+    """The smallest prime above n."""
+    return {10: 11, 11: 13}[n]
+
+
+def test_a_self_fed_call_whose_result_fits_its_argument_is_kept() -> None:
+    plan = parse_plan("s1: next_prime(n=10)\ns2: next_prime(n=s1)")
+    question = "What is the next prime after the next prime after 10?"
+    assert self_chains(plan)  # doubted: the model is asked once
+    assert refitted(plan, question, [next_prime]) is None  # but not dropped
