@@ -1,8 +1,9 @@
-"""Two development sets for the embedded model, in domains no other set has: music, garden.
+"""Development sets for the embedded model, in domains no other set has: music, garden, library.
 
 Written to try the plan checks of `agent.tool_fit` and the plan grammar's numbers on
 tools nobody tuned them on (they are development sets: used while changing the code,
-not a holdout). Like `holdout3`, the questions ask for comparisons, amounts times a
+not a holdout; `library` was written last, with other phrasings: "the author of X",
+"X' author", "less per day"). Like `holdout3`, the questions ask for comparisons, amounts times a
 looked-up rate, two-step chains (a look-up whose text result is the next call's
 argument) and a two-argument tool.
 """
@@ -132,6 +133,55 @@ def bed_area(length: float, width: float) -> float:
 GARDEN_TOOLS: list[BaseTool] = [plant_water, plant_family, family_pests, seed_price, bed_area]
 
 
+# ------------------------------------------------------------------- library
+
+AUTHORS = {"the quiet shore": "Ines Marlow", "iron lanterns": "Tobias Crane"}
+AUTHORS["salt and cedar"] = "Ines Marlow"
+BORN = {"ines marlow": 1961, "tobias crane": 1978}
+PAGES = {"the quiet shore": 312, "iron lanterns": 488, "salt and cedar": 264}
+LOAN_FEE = {"central": 0.35, "riverside": 0.5}
+
+
+@inout
+def book_author(book: str) -> str:
+    """Look up who wrote a book; returns the author's name."""
+    time.sleep(0.2)
+    return AUTHORS[_book(book)]
+
+
+@inout
+def author_birth_year(author: str) -> int:
+    """Look up the year an author was born."""
+    time.sleep(0.2)
+    return BORN[author.strip().lower()]
+
+
+@inout
+def book_pages(book: str) -> int:
+    """Look up how many pages a book has."""
+    time.sleep(0.2)
+    return PAGES[_book(book)]
+
+
+@inout
+def daily_loan_fee(library: str) -> float:
+    """Look up what a library charges to lend a book for one day, in euros."""
+    time.sleep(0.2)
+    return LOAN_FEE[_library(library)]
+
+
+def _book(name: str) -> str:
+    key = name.strip().strip("'\"").lower()
+    return key if key in PAGES else "the " + key
+
+
+def _library(name: str) -> str:
+    return name.strip().lower().removeprefix("the ").removesuffix(" library").strip()
+
+
+LIBRARY_TOOLS: list[BaseTool] = [book_author, author_birth_year, book_pages, daily_loan_fee]
+
+
 def _ask(
     text: str,
     calls: set[tuple[str, str, object]],
@@ -241,6 +291,58 @@ GARDEN_QUESTIONS: tuple[Question, ...] = (
 )
 
 
+LIBRARY_QUESTIONS: tuple[Question, ...] = (
+    _ask(
+        "In which year was the author of Iron Lanterns born?",
+        {
+            ("book_author", "book", "iron lanterns"),
+            ("author_birth_year", "author", chained("book_author")),
+        },
+        (1978,),
+    ),
+    _ask(
+        "Which book is longer, Iron Lanterns or Salt and Cedar?",
+        {("book_pages", "book", "iron lanterns"), ("book_pages", "book", "salt and cedar")},
+        (488, 264),
+        larger=("Iron Lanterns", "Salt and Cedar"),
+    ),
+    _ask(
+        "What does the Riverside library charge to lend a book for 14 days?",
+        {("daily_loan_fee", "library", "riverside")},
+        (14 * 0.5,),
+    ),
+    _ask(
+        "When was Ines Marlow born, and how many pages does The Quiet Shore have?",
+        {("author_birth_year", "author", "ines marlow"), ("book_pages", "book", "the quiet shore")},
+        (1961, 312),
+    ),
+    _ask(
+        "How many pages do 3 copies of Salt and Cedar have in all?",
+        {("book_pages", "book", "salt and cedar")},
+        (3 * 264,),
+    ),
+    _ask(
+        "Iron Lanterns' author was born in which year?",
+        {
+            ("book_author", "book", "iron lanterns"),
+            ("author_birth_year", "author", chained("book_author")),
+        },
+        (1978,),
+    ),
+    _ask(
+        "Which library lends a book for less per day, Central or Riverside?",
+        {("daily_loan_fee", "library", "central"), ("daily_loan_fee", "library", "riverside")},
+        (0.35, 0.5),
+        larger=("Riverside", "Central"),
+    ),
+    _ask(
+        "How long is The Quiet Shore, in pages?",
+        {("book_pages", "book", "the quiet shore")},
+        (312,),
+    ),
+)
+
+
 def _canonical(known: Collection[str]) -> Callable[[str], str]:
     return lambda value: _key(value, known)
 
@@ -255,11 +357,16 @@ CANONICAL: dict[tuple[str, str], Callable[[str], str]] = {
     ("plant_family", "plant"): _canonical(FAMILY),
     ("family_pests", "family"): _canonical(PESTS),
     ("seed_price", "plant"): _canonical(SEEDS),
+    ("book_author", "book"): _book,
+    ("book_pages", "book"): _book,
+    ("author_birth_year", "author"): str.lower,
+    ("daily_loan_fee", "library"): _library,
 }
 """How the scorer compares an argument's value where spellings differ (`"the Roxy"`)."""
 
 SETS: dict[str, tuple[list[BaseTool], tuple[Question, ...]]] = {
     "music": (MUSIC_TOOLS, MUSIC_QUESTIONS),
     "garden": (GARDEN_TOOLS, GARDEN_QUESTIONS),
+    "library": (LIBRARY_TOOLS, LIBRARY_QUESTIONS),
 }
 """The two development sets (see the module's docstring)."""

@@ -34,7 +34,7 @@ from langchain_llmorch.agent.answer import mentions, model_words
 
 SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **local_devsets.SETS}
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
-`shop`, `kitchen`, `transit`, `music`, `garden`."""
+`shop`, `kitchen`, `transit`, `music`, `garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
