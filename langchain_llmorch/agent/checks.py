@@ -300,7 +300,7 @@ def _amounts(question: str, used: str, priced: Sequence[str] = ()) -> set[float]
     return {
         abs(float(match.group(0).replace(",", "")))
         for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)
-        if amount_of(question, match.end(), texts)
+        if amount_of(question, match.end(), texts, whole=True)
         or any(per_unit_of(question, match.end(), description) for description in priced)
     }
 

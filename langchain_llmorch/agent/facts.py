@@ -111,17 +111,33 @@ def _names(call: Call) -> list[str]:
     return [e.strip().lower() for e in exprs if isinstance(e, str) and e.strip()]
 
 
-def amount_of(question: str, end: int, names: Iterable[str]) -> bool:
+def amount_of(question: str, end: int, names: Iterable[str], *, whole: bool = False) -> bool:
     """Whether the number ending at `end` of `question` is an amount of one of `names`.
 
     The name (or its stem: "gallon" in "gallons") follows within a few words, before any
     comma, semicolon or "and": "250 grams of oats", "26.2 miles", "70 kg. What does it
     weigh on Jupiter". In "5000, and the population of Graz", 5000 is no amount of Graz.
+    `whole`: a name that holds such a word itself counts ("3 copies of Salt and Cedar").
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import amount_of
+
+        question = "How many pages do 3 copies of Salt and Cedar have?"
+        assert not amount_of(question, 19, ["salt and cedar"])
+        assert amount_of(question, 19, ["salt and cedar"], whole=True)
+        ```
     """
-    after = re.split(r",|;|\band\b", question[end : end + 40])[0].lower()
+    window = question[end : end + 40].lower()
+    after = re.split(r",|;|\band\b", window)[0]
     for name in names:
         stem = name[:-1] if len(name) > 3 and name.endswith("s") else name  # noqa: PLR2004
-        if stem and re.search(rf"\b{re.escape(stem)}", after):
+        if not stem:
+            continue
+        if re.search(rf"\b{re.escape(stem)}", after):
+            return True
+        found = re.search(rf"\b{re.escape(stem)}", window) if whole else None
+        if found and not re.search(r",|;|\band\b", window[: found.start()]):
             return True
     return False
 
@@ -185,18 +201,19 @@ def _nearest(
     question: str,
     end: int,
     calls: Mapping[str, tuple[Call, float]],
-    descriptions: Mapping[str, str],
+    descriptions: Mapping[str, str] | None,
 ) -> str | None:
     """The first call the number ending at `end` is an amount of, or None.
 
     An amount of what it looked up (`amount_of`), else of the unit its tool prices
     (`per_unit_of`, when `descriptions` has the tool's).
     """
+    whole = descriptions is not None  # the answer checks' amounts: names with "and" too
     for cid, (call, _) in calls.items():
-        if amount_of(question, end, _names(call)):
+        if amount_of(question, end, _names(call), whole=whole):
             return cid
     for cid, (call, _) in calls.items():
-        if per_unit_of(question, end, descriptions.get(call.tool, "")):
+        if per_unit_of(question, end, (descriptions or {}).get(call.tool, "")):
             return cid
     return None
 
@@ -216,8 +233,10 @@ def products(
         numeric: the finished calls with a numeric result, by id: (call, value).
         steps: the plan's folded `self` prompts, with the results filled in.
         described: how a call is written in the fact (default: `tool(arg=value)`).
-        descriptions: each tool's description, by name: an amount in the unit a tool
-            prices ("12 kg", "one kilogram") is multiplied by its result too.
+        descriptions: each tool's description, by name (given with the answer checks
+            on): an amount in the unit a tool prices ("12 kg", "one kilogram") is
+            multiplied by its result too, and so is an amount of a name holding "and"
+            ("3 copies of Salt and Cedar").
 
     Returns:
         At most `MAX_PRODUCTS` facts, amounts first.
@@ -230,7 +249,7 @@ def products(
         amount = float(match.group(0).replace(",", ""))
         if amount in used or amount in seen or amount in {0.0, 1.0}:
             continue
-        cid = _nearest(question, match.end(), numeric, descriptions or {})
+        cid = _nearest(question, match.end(), numeric, descriptions)
         if cid is None:
             continue
         seen.add(amount)

@@ -278,11 +278,16 @@ class Lookup:
 
 
 def _asked_of(question: str, value: str) -> str | None:
-    """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None."""
+    """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None.
+
+    A name ending in s may take the apostrophe alone ("Iron Lanterns' author").
+    """
     name = re.escape(value)
     asked = re.search(
         rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{name}\b", question, re.IGNORECASE
-    ) or re.search(rf"\b{name}['\u2019]s\s+([a-z][a-z-]*)", question, re.IGNORECASE)
+    ) or re.search(
+        rf"\b{name}(?:['\u2019]s|(?<=s)['\u2019])\s+([a-z][a-z-]*)", question, re.IGNORECASE
+    )
     return asked.group(1).lower() if asked else None
 
 

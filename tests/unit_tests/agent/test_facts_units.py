@@ -70,3 +70,14 @@ def test_the_joiner_is_told_the_amount_times_the_rate_with_the_answer_checks(
     agent.invoke({"messages": [("user", "What does Swiftpost charge to ship 12 kg?")]})
     # other models' joiners (answer checks off by default) are told what they were before
     assert any("2.35 x 12 = 28.2" in text for text in asked) is checks
+
+
+def test_an_amount_of_a_name_holding_and_is_multiplied_with_the_answer_checks() -> None:
+    numeric = _numeric('s1: pages(book="Salt and Cedar")', 264)
+    question = "How many pages do 3 copies of Salt and Cedar have in all?"
+    assert products(question, numeric) == []  # other models: as before
+    (fact,) = products(question, numeric, descriptions={})
+    assert fact.value == 792
+    # an "and" before the name still ends the amount
+    other = "How many pages do 3 copies have, and Salt and Cedar?"
+    assert products(other, numeric, descriptions={}) == []

@@ -340,3 +340,23 @@ def test_a_self_fed_call_whose_result_fits_its_argument_is_kept() -> None:
     question = "What is the next prime after the next prime after 10?"
     assert self_chains(plan)  # doubted: the model is asked once
     assert refitted(plan, question, [next_prime]) is None  # but not dropped
+
+
+@inout
+def book_author(book: str) -> str:
+    """Look up who wrote a book; returns the author's name."""
+    return "Tobias Crane"
+
+
+@inout
+def birth_year(author: str) -> int:
+    """The year an author was born."""
+    return 1978
+
+
+def test_a_name_ending_in_s_takes_the_apostrophe_alone() -> None:
+    plan = parse_plan('s1: birth_year(author="Iron Lanterns")')
+    fixed = refitted(plan, "Iron Lanterns' author was born when?", [book_author, birth_year])
+    assert fixed is not None
+    assert fixed.render() == 's1: book_author(book="Iron Lanterns")\ns2: birth_year(author=s1)'
+    assert refitted(plan, "Iron Lanterns author", [book_author, birth_year]) is None
