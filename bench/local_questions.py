@@ -27,15 +27,20 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4
+from bench import holdout2, holdout3, holdout4, local_devsets
 from bench.question_sets import QUESTIONS, TOOLS, Question
 from bench.question_sets import SETS as OLD_SETS
 from langchain_llmorch.agent.answer import mentions, model_words
 
-SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS, **holdout4.SETS}
+SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **local_devsets.SETS}
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
-`shop`, `kitchen`, `transit`."""
-_CANONICAL = {**holdout2.CANONICAL, **holdout3.CANONICAL, **holdout4.CANONICAL}
+`shop`, `kitchen`, `transit`, `music`, `garden`, `library`."""
+_CANONICAL = {
+    **holdout2.CANONICAL,
+    **holdout3.CANONICAL,
+    **holdout4.CANONICAL,
+    **local_devsets.CANONICAL,
+}
 
 
 @dataclass

@@ -48,11 +48,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage
+from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import numbers_in
-from langchain_llmorch.agent.facts import amount_of
+from langchain_llmorch.agent.facts import amount_of, per_unit_of
 from langchain_llmorch.agent.prompts import last_question
+from langchain_llmorch.agent.refit import refitted
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.tool_fit import fit_doubts
 from langchain_llmorch.agent.tool_inputs import (
     ToolInputs,
     tool_defaults,
@@ -84,6 +87,7 @@ def plan_doubts(
     question: str = "",
     vocabulary: str = "",
     inputs: ToolInputs | None = None,
+    tools: Sequence[BaseTool] = (),
 ) -> list[str]:
     """Reasons to doubt a valid plan, one line each; empty when there are none.
 
@@ -98,6 +102,9 @@ def plan_doubts(
             describe a tool rather than ask about something.
         inputs: what the tools' arguments can take (`tool_inputs`); only what some tool
             can take is asked for. `None`: any tool takes anything.
+        tools: the tools themselves: with them, a name given to the wrong tool is doubted
+            too (`agent.tool_fit`: a tool fed its own result, a look-up skipped, a name
+            asked about with another tool's words).
 
     Example:
         ```python
@@ -118,7 +125,9 @@ def plan_doubts(
     """
     given = {abs(n) for n in numbers_in(conversation)} | _ALWAYS_GROUNDED
     doubts: list[str] = []
-    unused = _unused(plan, question, vocabulary, inputs or ToolInputs())
+    called = {c.tool for c in plan.calls}
+    priced = [t.description or "" for t in tools if t.name in called]
+    unused = _unused(plan, question, vocabulary, inputs or ToolInputs(), priced)
     if unused:
         doubts.append(f"the question gives {', '.join(unused)}, but no call uses it")
     seen: dict[str, str] = {}
@@ -142,6 +151,8 @@ def plan_doubts(
             doubts.append(f"{call.id} repeats {seen[body]} exactly")
         else:
             seen[body] = call.id
+    if tools:
+        doubts += fit_doubts(plan, question, tools)
     return doubts
 
 
@@ -176,6 +187,7 @@ def doubted(
             question=last_question(state["messages"]),
             vocabulary=tool_vocabulary(ctx.tools),
             inputs=tool_inputs(ctx.tools),
+            tools=ctx.tools,
         )
 
     doubts = doubts_of(plan)
@@ -184,6 +196,11 @@ def doubted(
     kept = without_repeats(plan)
     if kept is not None and not doubts_of(kept):  # only a repeat: dropped, no request
         return {"plan": kept.render(), "doubts": [], "checked": True}
+    fixed = refitted(kept or plan, last_question(state["messages"]), ctx.tools)
+    if fixed is not None:  # a tool put right: the model only wrote its plan again
+        left = doubts_of(fixed)
+        update = {"plan": fixed.render(), "doubts": left, "checked": True}
+        return update | ({"in_doubt": True} if left else {})
     return {"doubts": doubts, "checked": True, "in_doubt": True}
 
 
@@ -216,11 +233,15 @@ def without_repeats(plan: Plan) -> Plan | None:
     return Plan(tuple(kept), source="\n".join(call.render() for call in kept))
 
 
-def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> list[str]:
+def _unused(
+    plan: Plan, question: str, vocabulary: str, inputs: ToolInputs, priced: Sequence[str] = ()
+) -> list[str]:
     """What the question gives (numbers, quoted texts, names) that no call uses.
 
     Only what some tool can take (`inputs`) is listed; a plan without tool calls is not
-    asked for numbers alone (a year, an amount does not say that a tool is needed).
+    asked for numbers alone (a year, an amount does not say that a tool is needed). An
+    amount in a unit one of the called tools' descriptions (`priced`) gives its result
+    for is the joiner's to multiply.
     """
     calls = [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
     used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
@@ -235,7 +256,7 @@ def _unused(plan: Plan, question: str, vocabulary: str, inputs: ToolInputs) -> l
     unquoted = _QUOTED.sub(" ", question)
     names, rest = _designations(unquoted, known)
     if inputs.numbers and calls:
-        amounts = _amounts(rest, used)  # "250 grams of oats": the joiner multiplies
+        amounts = _amounts(rest, used, priced)  # "250 grams of oats": the joiner multiplies
         wanted += [
             _written(n)
             for n in dict.fromkeys(abs(n) for n in numbers_in(rest))
@@ -268,17 +289,19 @@ def _named_in(name: str, head: str, text: str, numbers: set[float] | None = None
     return bool(numbers and own & numbers)
 
 
-def _amounts(question: str, used: str) -> set[float]:
+def _amounts(question: str, used: str, priced: Sequence[str] = ()) -> set[float]:
     """Numbers the question gives as an amount of something a call looks up.
 
-    "250 grams of oats" with `calories_per_gram(food="oats")`: the joiner multiplies the
+    "250 grams of oats" with `calories_per_gram(food="oats")`, or "12 kg" with a tool
+    described as the charge "to ship one kilogram" (`priced`): the joiner multiplies the
     amount by the result (`agent.facts`), no call needs it.
     """
     texts = [t.lower() for t in re.findall(r'"([^"]+)"', used)]
     return {
         abs(float(match.group(0).replace(",", "")))
         for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)
-        if amount_of(question, match.end(), texts)
+        if amount_of(question, match.end(), texts, whole=True)
+        or any(per_unit_of(question, match.end(), description) for description in priced)
     }
 
 

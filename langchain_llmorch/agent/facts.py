@@ -7,6 +7,9 @@ joiner is told the products it may need, computed here, and copies them:
 - a number the question gives that no call used as an argument, as an amount of what a
   call looked up ("250 grams of oats": `amount_of`) times that call's numeric result
   (`calories_per_gram(food="oats") = 3.89`): `250 x 3.89 = 972.5`;
+- a number whose unit is the one the call's tool gives a rate for ("a parcel of 12 kg"
+  and a tool described as what a carrier charges "to ship one kilogram": `per_unit_of`),
+  when the tools are given;
 - a folded `self` step that asks for one arithmetic step on numbers (`"24.79 * 70"`,
   after its references were filled in): its value.
 
@@ -108,25 +111,109 @@ def _names(call: Call) -> list[str]:
     return [e.strip().lower() for e in exprs if isinstance(e, str) and e.strip()]
 
 
-def amount_of(question: str, end: int, names: Iterable[str]) -> bool:
+def amount_of(question: str, end: int, names: Iterable[str], *, whole: bool = False) -> bool:
     """Whether the number ending at `end` of `question` is an amount of one of `names`.
 
     The name (or its stem: "gallon" in "gallons") follows within a few words, before any
     comma, semicolon or "and": "250 grams of oats", "26.2 miles", "70 kg. What does it
     weigh on Jupiter". In "5000, and the population of Graz", 5000 is no amount of Graz.
+    `whole`: a name that holds such a word itself counts ("3 copies of Salt and Cedar").
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import amount_of
+
+        question = "How many pages do 3 copies of Salt and Cedar have?"
+        assert not amount_of(question, 19, ["salt and cedar"])
+        assert amount_of(question, 19, ["salt and cedar"], whole=True)
+        ```
     """
-    after = re.split(r",|;|\band\b", question[end : end + 40])[0].lower()
+    window = question[end : end + 40].lower()
+    after = re.split(r",|;|\band\b", window)[0]
     for name in names:
         stem = name[:-1] if len(name) > 3 and name.endswith("s") else name  # noqa: PLR2004
-        if stem and re.search(rf"\b{re.escape(stem)}", after):
+        if not stem:
+            continue
+        if re.search(rf"\b{re.escape(stem)}", after):
+            return True
+        found = re.search(rf"\b{re.escape(stem)}", window) if whole else None
+        if found and not re.search(r",|;|\band\b", window[: found.start()]):
             return True
     return False
 
 
-def _nearest(question: str, end: int, calls: Mapping[str, tuple[Call, float]]) -> str | None:
-    """The first call the number ending at `end` is an amount of (`amount_of`), or None."""
+# Short units, by the words a tool's description spells them with.
+_UNITS = {
+    "kg": ("kilogram",),
+    "g": ("gram",),
+    "mg": ("milligram",),
+    "t": ("tonne", "ton"),
+    "lb": ("pound",),
+    "lbs": ("pound",),
+    "oz": ("ounce",),
+    "km": ("kilometre", "kilometer"),
+    "m": ("metre", "meter"),
+    "cm": ("centimetre", "centimeter"),
+    "mm": ("millimetre", "millimeter"),
+    "mi": ("mile",),
+    "ft": ("foot", "feet"),
+    "l": ("litre", "liter"),
+    "ml": ("millilitre", "milliliter"),
+    "gal": ("gallon",),
+    "h": ("hour",),
+    "hr": ("hour",),
+    "hrs": ("hour",),
+    "min": ("minute",),
+    "s": ("second",),
+    "kwh": ("kilowatt-hour", "kilowatt hour", "kwh"),
+    "mwh": ("megawatt-hour", "megawatt hour", "mwh"),
+}
+# What a rate is given for, in a tool's description: "one kilogram", "per hour".
+_PER = re.compile(r"\b(?:one|per|a|an|each|every)\s+([a-z]+(?:[- ]hour)?)")
+
+
+def per_unit_of(question: str, end: int, description: str) -> bool:
+    """Whether the number ending at `end` of `question` is in the unit `description` prices.
+
+    The word after the number is a unit ("12 kg", "3 hours", "40 litres") and the tool's
+    description gives its result for one of that unit ("what a carrier charges to ship one
+    kilogram", "the cost per hour").
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import per_unit_of
+
+        question = "What does it cost to ship 12 kg?"
+        assert per_unit_of(question, question.index("12") + 2, "Charge to ship one kilogram.")
+        assert not per_unit_of(question, question.index("12") + 2, "Charge per parcel.")
+        ```
+    """
+    unit = re.match(r"\s*([A-Za-z]+)", question[end:])
+    if unit is None:
+        return False
+    word = unit.group(1).lower()
+    spelled = _UNITS.get(word, (word[:-1] if len(word) > 3 and word.endswith("s") else word,))  # noqa: PLR2004
+    priced = [m.group(1).lower() for m in _PER.finditer(description.lower())]
+    return any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled)
+
+
+def _nearest(
+    question: str,
+    end: int,
+    calls: Mapping[str, tuple[Call, float]],
+    descriptions: Mapping[str, str] | None,
+) -> str | None:
+    """The first call the number ending at `end` is an amount of, or None.
+
+    An amount of what it looked up (`amount_of`), else of the unit its tool prices
+    (`per_unit_of`, when `descriptions` has the tool's).
+    """
+    whole = descriptions is not None  # the answer checks' amounts: names with "and" too
     for cid, (call, _) in calls.items():
-        if amount_of(question, end, _names(call)):
+        if amount_of(question, end, _names(call), whole=whole):
+            return cid
+    for cid, (call, _) in calls.items():
+        if per_unit_of(question, end, (descriptions or {}).get(call.tool, "")):
             return cid
     return None
 
@@ -137,6 +224,7 @@ def products(
     steps: Sequence[str] = (),
     *,
     described: Callable[[Call], str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
 ) -> list[Fact]:
     """The products (and one-step results) an answer to `question` may need.
 
@@ -145,6 +233,10 @@ def products(
         numeric: the finished calls with a numeric result, by id: (call, value).
         steps: the plan's folded `self` prompts, with the results filled in.
         described: how a call is written in the fact (default: `tool(arg=value)`).
+        descriptions: each tool's description, by name (given with the answer checks
+            on): an amount in the unit a tool prices ("12 kg", "one kilogram") is
+            multiplied by its result too, and so is an amount of a name holding "and"
+            ("3 copies of Salt and Cedar").
 
     Returns:
         At most `MAX_PRODUCTS` facts, amounts first.
@@ -157,7 +249,7 @@ def products(
         amount = float(match.group(0).replace(",", ""))
         if amount in used or amount in seen or amount in {0.0, 1.0}:
             continue
-        cid = _nearest(question, match.end(), numeric)
+        cid = _nearest(question, match.end(), numeric, descriptions)
         if cid is None:
             continue
         seen.add(amount)
@@ -213,4 +305,12 @@ def numeric_results(
     return out
 
 
-__all__ = ["MAX_PRODUCTS", "Fact", "numeric_results", "one_step", "products", "shown"]
+__all__ = [
+    "MAX_PRODUCTS",
+    "Fact",
+    "numeric_results",
+    "one_step",
+    "per_unit_of",
+    "products",
+    "shown",
+]

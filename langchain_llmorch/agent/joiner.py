@@ -74,7 +74,10 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     steps = [folded_prompt(plan, cid, results) for cid in answer_steps(plan)]
     question = prompts.last_question(state["messages"])
     numeric = numeric_results(frg.calls, results)
-    computed = products(question, numeric, steps, described=described)
+    # With the answer checks (the embedded model's default), an amount in the unit a
+    # tool prices is multiplied too ("12 kg" and "one kilogram"); other models as before.
+    units = {t.name: t.description or "" for t in ctx.tools} if checks_answers(ctx) else None
+    computed = products(question, numeric, steps, described=described, descriptions=units)
     compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],

@@ -9,7 +9,6 @@ tools it lacks; a text plan ends with `END_OF_PLAN`, where generation stops.
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -18,12 +17,15 @@ from typing import Any
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.tool_fit import returns_text
 from langchain_llmorch.agent.transcript import conversation
 from langchain_llmorch.plan.language import result_text
 from langchain_llmorch.plan.replies import END_OF_PLAN
 from langchain_llmorch.tools import SELF_TOOL
 
 TOOLS_HEADER = "Tools you can call:"
+REPAIR_HEAD = "This plan has an error:"
+"""How a repair request starts (its text quotes the faulty plan: not the user's words)."""
 
 
 PLAN_RULES = f"""\
@@ -112,18 +114,6 @@ def _render(step: _Step) -> str:
 _MAX_EXAMPLES = 6
 
 
-def _returns_text(tool: BaseTool) -> bool:
-    """Whether `tool`'s function is annotated to return a text (`-> str`)."""
-    func = getattr(tool, "func", None)
-    if func is None:
-        return False
-    try:
-        annotation = inspect.signature(func).return_annotation
-    except (TypeError, ValueError):
-        return False
-    return annotation in {str, "str"}
-
-
 def _chain_case(own: Sequence[BaseTool]) -> tuple[str, list[_Step]] | None:
     """A two-step chain: a tool that returns a text, its result the next tool's argument.
 
@@ -132,7 +122,7 @@ def _chain_case(own: Sequence[BaseTool]) -> tuple[str, list[_Step]] | None:
     name" feeds `planet_gravity(planet=...)`).
     """
     for first in own:
-        if not _returns_text(first):
+        if not returns_text(first):
             continue
         words = set(re.findall(r"[a-z]+", (first.description or "").lower()))
         for second in own:
@@ -271,7 +261,7 @@ def repair_messages(
     """Compile-time repair: the faulty plan, its error and the tool list go back to the model."""
     listed = f"\n\nThe only tools you can call:\n{describe_tools(tools)}" if tools else ""
     request = (
-        f"This plan has an error:\n\n{faulty_plan}\n\nThe error:\n{error}{listed}\n\n"
+        f"{REPAIR_HEAD}\n\n{faulty_plan}\n\nThe error:\n{error}{listed}\n\n"
         "Write the whole plan again with the error fixed, in the same form as the "
         "examples. Output only the plan."
     )
@@ -404,6 +394,7 @@ __all__ = [
     "GRAMMAR_PLAN_RULES",
     "JOINER_RULES",
     "PLAN_RULES",
+    "REPAIR_HEAD",
     "STRUCTURED_RULES",
     "TOOLS_HEADER",
     "describe_tools",

@@ -151,7 +151,9 @@ def _model(ctx: AgentContext, request: Ask) -> Runnable[Any, Any]:
     if request.structured:
         model = model.with_structured_output(plan_response_format(ctx.tools), method="json_schema")
     elif request.stop:
-        model = model.bind(stop=request.stop, **text_plan_constraint(ctx, request.kind))
+        model = model.bind(
+            stop=request.stop, **text_plan_constraint(ctx, request.kind, request.messages)
+        )
     if request.bound and not request.structured:
         model = model.bind(**request.bound)
     return cast("Runnable[Any, Any]", mark_model(model, request.kind, request.call_id))

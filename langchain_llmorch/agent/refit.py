@@ -1,0 +1,214 @@
+"""Plans put right without the model: what `agent.tool_fit` finds, rewritten.
+
+Sent back with a doubt stated, the 0.5B model wrote the same plan again (7 of 7
+questions with a tool fed its own result, a skipped look-up or a name given to the wrong
+tool), and a repair request costs seconds. `refitted` rewrites such a plan itself; the
+plan checks (`agent.checks.doubted`) run it before asking the model for a repair.
+
+Example:
+    ```python
+    from langchain_llmorch import inout, parse_plan
+    from langchain_llmorch.agent.refit import refitted
+
+    @inout
+    def item_weight(item: str) -> float:
+        \"\"\"Look up how much one item weighs.\"\"\"
+        return 7.8
+
+    @inout
+    def shipping_rate(carrier: str) -> float:
+        \"\"\"What a carrier charges to ship one kilogram.\"\"\"
+        return 1.9
+
+    plan = parse_plan('s1: shipping_rate(carrier="chair")')
+    fixed = refitted(plan, "What does a chair weigh?", [item_weight, shipping_rate])
+    assert fixed.render() == 's1: item_weight(item="chair")'
+    ```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.agent.tool_fit import (
+    counted_names,
+    lookups,
+    misfits,
+    result_kind,
+    self_fed,
+    text_arguments,
+)
+from langchain_llmorch.plan.expressions import (
+    BinOp,
+    DictExpr,
+    Expr,
+    ListExpr,
+    Neg,
+    Ref,
+    Template,
+    iter_refs,
+)
+from langchain_llmorch.plan.language import Call, Plan, parse_plan
+
+
+def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with what `agent.tool_fit` doubts put right, or None when nothing could be.
+
+    Sent back with the doubt stated, the 0.5B model wrote the same plan again (7 of 7
+    questions), so what can be put right without the model is:
+
+    - a call fed its own tool's result that no later call uses is dropped, when that
+      result cannot be the argument (a number for a text, or a text for a number);
+    - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
+    - a skipped look-up is added: the name goes to the look-up tool's first text argument
+      (when that is its only required one), and its result to the call; a look-up in the
+      plan whose result the call was not given (the name was) gives it;
+    - a name asked about with another tool's words goes to that tool instead (its only
+      argument: the call's other arguments were chosen for the wrong tool), when that
+      tool needs one argument.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout, parse_plan
+        from langchain_llmorch.agent.refit import refitted
+
+        @inout
+        def airport_code(city: str) -> str:
+            \"\"\"The three-letter code of a city's main airport.\"\"\"
+            return "DEN"
+
+        @inout
+        def runway(code: str) -> int:
+            \"\"\"The longest runway of an airport, by its code.\"\"\"
+            return 4877
+
+        plan = parse_plan('s1: runway(code="Denver")\\ns2: runway(code=s1)')
+        fixed = refitted(plan, "The runway of the airport of Denver?", [airport_code, runway])
+        assert fixed.render() == 's1: airport_code(city="Denver")\\ns2: runway(code=s1)'
+        ```
+    """
+    steps = (_without_self_fed, _without_counts, _with_lookups, _refitted_misfits)
+    current, changed = plan, False
+    for step in steps:
+        fixed = step(current, question, tools)
+        if fixed is not None:
+            current, changed = fixed, True
+    return current if changed else None
+
+
+def _without_self_fed(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` without the calls fed their own tool's result that no call uses, or None.
+
+    Only where the result cannot be the argument: a number given as a text
+    (`runway_length(code=s1)`, its result metres) or a text as a number. A tool whose
+    result fits its own argument (`next_prime(n=s1)`) may be meant to run twice.
+    """
+    by_name = {t.name: t for t in tools}
+    referred = {ref for call in plan.calls for ref in call.references()}
+    dropped = {
+        call.id
+        for call, ref in self_fed(plan)
+        if call.id not in referred and call.tool in by_name and _misfed(call, ref, by_name)
+    }
+    return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _misfed(call: Call, ref: str, tools: Mapping[str, BaseTool]) -> bool:
+    """Whether `call` gets the result of `ref` (its own tool's) where it cannot fit."""
+    tool = tools[call.tool]
+    result = result_kind(tool)
+    for name, expr in call.kwargs.items():
+        if ref not in {r.id for r in iter_refs(expr)}:
+            continue
+        kind = tool.args.get(name, {}).get("type")
+        if (result == "number" and kind == "string") or (
+            result == "text" and kind in {"integer", "number"}
+        ):
+            return True
+    return False
+
+
+def _without_counts(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each amount written into a name taken out (`"15 gallons"`), or None."""
+    calls = list(plan.calls)
+    found = counted_names(plan, question)
+    for call, argument, name in found:
+        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: name})
+    return _renumbered(calls) if found else None
+
+
+def _required(tool: BaseTool) -> list[str]:
+    return [n for n, s in tool.args.items() if "default" not in s]
+
+
+def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each skipped look-up added before the call it feeds, or None."""
+    calls = list(plan.calls)
+    changed = False
+    for found in lookups(plan, question, tools):
+        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        if found.done is not None:  # looked up, but the name passed instead of the result
+            kwargs = {**calls[at].kwargs, found.argument: Ref(found.done)}
+            calls[at] = replace(calls[at], kwargs=kwargs)
+            changed = True
+            continue
+        required = _required(found.tool)
+        if len(required) != 1 or required[0] not in text_arguments(found.tool):
+            continue
+        look = Call(f"_{found.call.id}", found.tool.name, kwargs={required[0]: found.value})
+        kwargs = {**calls[at].kwargs, found.argument: Ref(look.id)}
+        calls[at : at + 1] = [look, replace(calls[at], kwargs=kwargs)]
+        changed = True
+    return _renumbered(calls) if changed else None
+
+
+def _refitted_misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each name asked about with another tool's words given to it, or None."""
+    calls = list(plan.calls)
+    changed = False
+    for found in misfits(plan, question, tools):
+        required = _required(found.tool)
+        if len(required) != 1:
+            continue
+        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        calls[at] = Call(found.call.id, found.tool.name, kwargs={required[0]: found.value})
+        changed = True
+    return _renumbered(calls) if changed else None
+
+
+def _renumbered(calls: Sequence[Call]) -> Plan:
+    """A plan of `calls` with ids s1, s2, ... in order, references renamed to match."""
+    names = {call.id: f"s{i}" for i, call in enumerate(calls, start=1)}
+    lines = []
+    for call in calls:
+        kwargs = {k: _renamed(v, names) for k, v in call.kwargs.items()}
+        args = tuple(_renamed(a, names) for a in call.args)
+        lines.append(Call(names[call.id], call.tool, args, kwargs).render())
+    return parse_plan("\n".join(lines))
+
+
+def _renamed(expr: Expr, names: Mapping[str, str]) -> Expr:
+    """`expr` with each reference's id renamed by `names`."""
+    if isinstance(expr, Ref):
+        return Ref(names.get(expr.id, expr.id))
+    if isinstance(expr, Template):
+        parts = expr.parts
+        return Template(
+            tuple(Ref(names.get(p.id, p.id)) if isinstance(p, Ref) else p for p in parts)
+        )
+    if isinstance(expr, BinOp):
+        return BinOp(expr.op, _renamed(expr.left, names), _renamed(expr.right, names))
+    if isinstance(expr, Neg):
+        return Neg(_renamed(expr.operand, names))
+    if isinstance(expr, ListExpr):
+        return ListExpr(tuple(_renamed(item, names) for item in expr.items))
+    if isinstance(expr, DictExpr):
+        return DictExpr(tuple((k, _renamed(v, names)) for k, v in expr.items))
+    return expr
+
+
+__all__ = ["refitted"]
