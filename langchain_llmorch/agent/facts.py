@@ -191,10 +191,57 @@ def per_unit_of(question: str, end: int, description: str) -> bool:
     unit = re.match(r"\s*([A-Za-z]+)", question[end:])
     if unit is None:
         return False
-    word = unit.group(1).lower()
-    spelled = _UNITS.get(word, (word[:-1] if len(word) > 3 and word.endswith("s") else word,))  # noqa: PLR2004
+    spelled = _spellings(unit.group(1))
     priced = [m.group(1).lower() for m in _PER.finditer(description.lower())]
     return any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled)
+
+
+def _spellings(word: str) -> tuple[str, ...]:
+    """How a tool's description may spell unit `word` ("kg": "kilogram"; "litres": "litre")."""
+    word = word.lower()
+    return _UNITS.get(word, (word[:-1] if len(word) > 3 and word.endswith("s") else word,))  # noqa: PLR2004
+
+
+_SPELLED_UNITS = frozenset(name for names in _UNITS.values() for name in names)
+# A quantity with its unit: "100 grams", "100 g", "per_100g" in a tool's name.
+_QUANTITY = re.compile(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*_?([a-z]+)")
+
+
+def reference_of(text: str) -> tuple[float, tuple[str, ...]] | None:
+    """The quantity a tool gives its result for, when it is not one unit.
+
+    Read from the tool's name and description (`text`): "how many kilocalories 100 grams
+    of a food have", `calories_per_100g`. An amount of that tool's subject is then
+    multiplied by the result over that quantity (250 g: x 250 / 100), not by the result.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import reference_of
+
+        assert reference_of("calories_per_100g: kilocalories of 100 grams") == (100.0, ("g",))
+        assert reference_of("What one kilogram costs, in euros.") is None
+        assert reference_of("The 10 largest cities of a country.") is None
+        ```
+    """
+    for match in _QUANTITY.finditer(text.lower()):
+        amount = float(match.group(1).replace(",", ""))
+        word = match.group(2)
+        known = word in _UNITS or any(name in _SPELLED_UNITS for name in _spellings(word))
+        if known and amount not in {0.0, 1.0}:
+            return amount, (word,) if word in _UNITS else _spellings(word)
+    return None
+
+
+def _unit_after(question: str, end: int) -> tuple[str, ...]:
+    """The spellings of the unit written right after the number ending at `end`, if any."""
+    unit = re.match(r"\s*([A-Za-z]+)", question[end:])
+    return _spellings(unit.group(1)) if unit else ()
+
+
+def _same_unit(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    spelled_one = {n for word in one for n in (word, *_UNITS.get(word, ()))}
+    spelled_other = {n for word in other for n in (word, *_UNITS.get(word, ()))}
+    return any(a.startswith(b) or b.startswith(a) for a in spelled_one for b in spelled_other)
 
 
 def _nearest(
@@ -225,6 +272,7 @@ def products(
     *,
     described: Callable[[Call], str] | None = None,
     descriptions: Mapping[str, str] | None = None,
+    references: Mapping[str, tuple[float, tuple[str, ...]]] | None = None,
 ) -> list[Fact]:
     """The products (and one-step results) an answer to `question` may need.
 
@@ -237,6 +285,10 @@ def products(
             on): an amount in the unit a tool prices ("12 kg", "one kilogram") is
             multiplied by its result too, and so is an amount of a name holding "and"
             ("3 copies of Salt and Cedar").
+        references: the quantity each tool gives its result for when not one unit
+            (`reference_of`), by name: an amount in that unit is divided by it ("250 g"
+            with a result for 100 g: x 250 / 100); an amount in no unit or another is
+            not multiplied (the product would be wrong).
 
     Returns:
         At most `MAX_PRODUCTS` facts, amounts first.
@@ -252,15 +304,16 @@ def products(
         cid = _nearest(question, match.end(), numeric, descriptions)
         if cid is None:
             continue
-        seen.add(amount)
         call, rate = numeric[cid]
-        value = rate * amount
+        per = (references or {}).get(call.tool)
+        if per is not None and not _same_unit(_unit_after(question, match.end()), per[1]):
+            continue  # "100 g" of a result for 100 g is the result; "3 cups" of it, unknown
+        seen.add(amount)
+        scale = amount / per[0] if per is not None else amount
+        value = rate * scale
+        times = f"{shown(amount)} / {shown(per[0])}" if per is not None else shown(amount)
         facts.append(
-            Fact(
-                f"{show(call)} x {shown(amount)} = {_exact(rate)} x {shown(amount)} = "
-                f"{shown(value)}",
-                value,
-            )
+            Fact(f"{show(call)} x {times} = {_exact(rate)} x {times} = {shown(value)}", value)
         )
     for step in steps:
         fact = one_step(step)
@@ -312,5 +365,6 @@ __all__ = [
     "one_step",
     "per_unit_of",
     "products",
+    "reference_of",
     "shown",
 ]

@@ -39,7 +39,7 @@ from langchain_llmorch.agent.comparisons import (
     orderings,
     unanswered_comparisons,
 )
-from langchain_llmorch.agent.facts import Fact, numeric_results, products
+from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.local.answer_grammar import (
@@ -77,7 +77,18 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     # With the answer checks (the embedded model's default), an amount in the unit a
     # tool prices is multiplied too ("12 kg" and "one kilogram"); other models as before.
     units = {t.name: t.description or "" for t in ctx.tools} if checks_answers(ctx) else None
-    computed = products(question, numeric, steps, described=described, descriptions=units)
+    # A tool whose result is for a quantity other than one ("100 grams"): any model.
+    references = {
+        t.name: per for t in ctx.tools if (per := reference_of(f"{t.name} {t.description}"))
+    }
+    computed = products(
+        question,
+        numeric,
+        steps,
+        described=described,
+        descriptions=units,
+        references=references,
+    )
     compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],
