@@ -1,0 +1,277 @@
+"""The coordinator's paths beside the common one (`engine/_coordinator.py`).
+
+Written for the mutants of `engine/_coordinator.py` that the engine's tests let live.
+Each test runs plans through the `Orchestrator` and states one rule a user relies on:
+a call whose arguments cannot be filled fails alone, with an error that says why; the
+result hook sees every result and its error fails only that call; a reused result says
+so in its record and its `finished` event; the plan's `join` finishes at once; a plan
+stream that fails stops the run with its own error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import pytest
+from langgraph.cache.memory import InMemoryCache
+
+from langchain_llmorch import Orchestrator, build_frg, inout, parse_plan
+from langchain_llmorch.engine import _coordinator as coordinator
+from langchain_llmorch.engine.scheduling import DurationModel
+from langchain_llmorch.errors import DependencyFailedError
+from langchain_llmorch.plan.expressions import ExpressionError
+from langchain_llmorch.plan.frg import FRG
+from tests.unit_tests._prop_tools import TOOLS, mix
+from tests.unit_tests.engine import _cache_tools as cached
+from tests.unit_tests.engine._helpers import max_concurrent
+
+MODES = ["sync", "async"]
+
+
+def frg_of(text: str, tools: list[Any] | None = None) -> FRG:
+    return build_frg(parse_plan(text), tools or TOOLS)
+
+
+def engine(**options: Any) -> Orchestrator:
+    return Orchestrator(TOOLS, max_processors=2, durations=DurationModel(), **options)
+
+
+def execute(orch: Orchestrator, frg: FRG, mode: str, **kwargs: Any) -> Any:
+    if mode == "sync":
+        return orch.run(frg, **kwargs)
+    return asyncio.run(orch.arun(frg, **kwargs))
+
+
+class _Vanished(Mapping[str, Any]):
+    """Results that say they hold `s1` but give no value for it (a store that lost it)."""
+
+    def __contains__(self, key: object) -> bool:
+        return key == "s1"
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_call_whose_input_vanished_fails_alone_and_says_which(mode: str) -> None:
+    frg = frg_of(
+        "s1: aio(tag=1, inputs=[])\ns2: sio(tag=2, inputs=[s1])\n"
+        "s3: aio(tag=3, inputs=[s2])\ns4: aio(tag=4, inputs=[])"
+    )
+    events: list[dict[str, Any]] = []
+    run = execute(engine(), frg, mode, results=_Vanished(), on_event=events.append)
+    assert run.results == {"s4": mix(4, [])}
+    assert list(run.errors) == ["s2"]
+    assert run.skipped == ["s3"]
+    error = run.errors["s2"]
+    assert isinstance(error, DependencyFailedError)
+    assert str(error) == "could not compute the arguments of s2: KeyError('s1')"
+    assert isinstance(error.__cause__, KeyError)
+    failed = [e for e in events if e["event"] == "failed"]
+    assert [(e["id"], e["error"]) for e in failed] == [("s2", f"DependencyFailedError: {error}")]
+    (record,) = [r for r in run.trace if r.id == "s2"]
+    assert record.status == "failed"
+    assert 0 < record.started_at == record.ended_at
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("tool", ["aio", "sio"])
+def test_any_failure_while_filling_arguments_fails_only_that_call(
+    monkeypatch: pytest.MonkeyPatch, mode: str, tool: str
+) -> None:
+    frg = frg_of(
+        f"s1: aio(tag=1, inputs=[])\ns2: {tool}(tag=2, inputs=[s1])\ns3: aio(tag=3, inputs=[s2])"
+    )
+    real = coordinator.evaluate_args
+
+    def failing(exprs: Any, results: Any, **kwargs: Any) -> Any:
+        if exprs is frg.bound_args["s2"]:
+            raise RecursionError
+        return real(exprs, results, **kwargs)
+
+    monkeypatch.setattr(coordinator, "evaluate_args", failing)
+    run = execute(engine(), frg, mode)
+    assert run.results == {"s1": mix(1, [])}
+    assert run.skipped == ["s3"]
+    error = run.errors["s2"]
+    assert isinstance(error, ExpressionError)
+    assert str(error) == "could not compute the arguments of s2: RecursionError()"
+    assert isinstance(error.__cause__, RecursionError)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_result_hook_sees_each_result_and_its_error_fails_only_that_call(mode: str) -> None:
+    frg = frg_of(
+        "s1: aio(tag=1, inputs=[])\ns2: cpu(tag=2, inputs=[s1])\ns3: sio(tag=3, inputs=[s1])\n"
+        "s4: aio(tag=4, inputs=[s3])\ns5: aio(tag=5, inputs=[s2])"
+    )
+    seen: list[tuple[str, Any]] = []
+
+    def hook(cid: str, value: Any) -> None:
+        seen.append((cid, value))
+        if cid == "s3":
+            msg = "cannot save s3"
+            raise OSError(msg)
+
+    events: list[dict[str, Any]] = []
+    run = execute(engine(), frg, mode, on_result=hook, on_event=events.append)
+    one = mix(1, [])
+    assert sorted(seen) == sorted(
+        [
+            ("s1", one),
+            ("s2", mix(2, [one])),
+            ("s3", mix(3, [one])),
+            ("s5", mix(5, [mix(2, [one])])),
+        ]
+    )
+    assert set(run.results) == {"s1", "s2", "s5"}
+    assert str(run.errors["s3"]) == "cannot save s3"
+    assert run.skipped == ["s4"]
+    order = [(e["event"], e["id"]) for e in events]
+    assert ("failed", "s3") in order
+    assert ("finished", "s3") not in order
+    # The hook runs before the call's children start.
+    assert seen.index(("s1", one)) == 0
+    assert order.index(("finished", "s2")) < order.index(("scheduled", "s5"))
+
+
+@pytest.fixture
+def fresh_cache() -> Iterator[None]:
+    cached.RAN.clear()
+    yield
+    cached.RAN.clear()
+
+
+@pytest.mark.usefixtures("fresh_cache")
+@pytest.mark.parametrize("mode", MODES)
+def test_a_reused_result_says_so_in_its_record_and_its_finished_event(mode: str) -> None:
+    tools = [cached.lookup_tool]
+    frg = build_frg(parse_plan('s1: lookup(key="k")'), tools)
+    orch = Orchestrator(tools, cache=InMemoryCache())
+    first: list[dict[str, Any]] = []
+    again: list[dict[str, Any]] = []
+    run1 = execute(orch, frg, mode, on_event=first.append)
+    run2 = execute(orch, frg, mode, on_event=again.append)
+    assert run1.results == run2.results == {"s1": "K"}
+    assert cached.RAN["lookup:k"] == 1
+    (ran,) = run1.trace
+    (reused,) = run2.trace
+    assert not ran.cached
+    assert reused.cached
+    assert 0 < reused.scheduled_at <= reused.started_at <= reused.ended_at
+    assert run2.makespan < 60  # measured from the run's start, not from 0
+    finished1 = [e for e in first if e["event"] == "finished"]
+    finished2 = [e for e in again if e["event"] == "finished"]
+    assert "cached" not in finished1[0]
+    assert finished2[0]["cached"] is True
+    assert finished2[0]["result"] == "K"
+    assert finished2[0]["started_at"] == reused.started_at > 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_the_join_of_a_plan_finishes_at_once_with_no_value(mode: str, policy: str) -> None:
+    frg = frg_of("s1: aio(tag=1, inputs=[])\ns2: cpu(tag=2, inputs=[s1])\ns3: join()")
+    events: list[dict[str, Any]] = []
+    run = execute(engine(policy=policy), frg, mode, on_event=events.append)
+    assert run.ok
+    assert run.results["s3"] is None
+    join = next(r for r in run.trace if r.id == "s3")
+    assert join.status == "finished"
+    assert 0 < join.scheduled_at <= join.started_at == join.ended_at
+    assert run.makespan == max(r.ended_at for r in run.trace) - run.started_at
+    assert ("finished", "s3") in [(e["event"], e["id"]) for e in events]
+
+
+class StreamBrokeError(RuntimeError):
+    """The plan's stream failed (the model's connection dropped)."""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_failing_plan_stream_stops_the_run_with_its_own_error(mode: str) -> None:
+    started: list[str] = []
+
+    async def stream() -> AsyncIterator[tuple[FRG, dict[str, Any]]]:
+        yield frg_of("s1: aio(tag=1, inputs=[], ms=5000)\ns2: aio(tag=2, inputs=[], ms=5000)"), {}
+        while len(started) < 2:  # noqa: ASYNC110 - the calls start on this loop
+            await asyncio.sleep(0.005)
+        msg = "connection dropped"
+        raise StreamBrokeError(msg)
+
+    def heard(item: dict[str, Any]) -> None:
+        if item["event"] == "started":
+            started.append(item["id"])
+
+    orch = engine()
+
+    def go() -> Any:
+        if mode == "sync":
+            return orch.run_streaming(stream(), on_event=heard)
+        return asyncio.run(orch.arun_streaming(stream(), on_event=heard))
+
+    with pytest.raises(StreamBrokeError, match="connection dropped"):
+        go()
+    assert sorted(started) == ["s1", "s2"]
+
+
+def big() -> str:
+    """Three and a half million characters."""
+    return "x" * 3_500_000
+
+
+def size(text: str) -> int:
+    """The length of `text`."""
+    return len(text)
+
+
+BIG_TOOLS = [inout(big), inout(size)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_calls_of_one_run_share_its_value_budget_and_each_run_has_its_own(mode: str) -> None:
+    copies = "\n".join(f"c{i}: size(text=s1 + '')" for i in range(6))
+    frg = build_frg(parse_plan(f"s1: big()\n{copies}"), BIG_TOOLS)
+    orch = Orchestrator(BIG_TOOLS)
+    for _ in range(2):  # the second run starts with a whole budget again
+        run = execute(orch, frg, mode)
+        # s1 and five copies: 17.5 M of the run's 20 M characters; the sixth is over.
+        assert run.results.pop("s1") == "x" * 3_500_000
+        assert list(run.results.values()) == [3_500_000] * 5
+        (failed,) = run.errors.values()
+        assert isinstance(failed, ExpressionError)
+        assert "whole run" in str(failed)
+
+
+GPU_PLAN = "\n".join(
+    [*(f"g{i}: gpu_hold(seconds=0.02)" for i in range(1, 4)), "s4: aio(tag=4, inputs=[])"]
+)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_calls_that_hold_a_resource_wait_for_it_in_turn(mode: str, policy: str) -> None:
+    tools = [*TOOLS, cached.gpu_hold_tool]
+    frg = build_frg(parse_plan(GPU_PLAN), tools)
+    orch = Orchestrator(
+        tools,
+        policy=policy,
+        resources={"gpu": 1},
+        durations=DurationModel(),  # type: ignore[arg-type]
+    )
+    events: list[dict[str, Any]] = []
+    run = execute(orch, frg, mode, on_event=events.append)
+    assert run.results == {"g1": "held", "g2": "held", "g3": "held", "s4": mix(4, [])}
+    gpu = [r for r in run.trace if r.id.startswith("g")]
+    assert max_concurrent(gpu) == 1
+    waited = sorted(r.waiting_for for r in gpu)
+    assert waited == [[], ["gpu"], ["gpu"]]
+    scheduled = {e["id"]: e for e in events if e["event"] == "scheduled"}
+    assert sorted(scheduled[r.id].get("waiting_for", []) for r in gpu) == waited
