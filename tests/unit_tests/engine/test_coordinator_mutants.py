@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from langgraph.cache.memory import InMemoryCache
+from langgraph.types import CachePolicy
 
 from langchain_llmorch import Orchestrator, build_frg, inout, parse_plan
 from langchain_llmorch.engine import _coordinator as coordinator
@@ -26,6 +28,7 @@ from langchain_llmorch.plan.frg import FRG
 from tests.unit_tests._prop_tools import TOOLS, mix
 from tests.unit_tests.engine import _cache_tools as cached
 from tests.unit_tests.engine._helpers import max_concurrent
+from tests.unit_tests.engine._resource_tools import append_line, idle
 
 MODES = ["sync", "async"]
 
@@ -232,7 +235,12 @@ def size(text: str) -> int:
     return len(text)
 
 
-BIG_TOOLS = [inout(big), inout(size)]
+def cached_size(text: str) -> int:
+    """The length of `text` (a cacheable tool)."""
+    return len(text)
+
+
+BIG_TOOLS = [inout(big), inout(size), inout(cached_size, cache=CachePolicy())]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -248,6 +256,28 @@ def test_the_calls_of_one_run_share_its_value_budget_and_each_run_has_its_own(mo
         (failed,) = run.errors.values()
         assert isinstance(failed, ExpressionError)
         assert "whole run" in str(failed)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cacheable_call_builds_its_arguments_once_against_the_run_budget(mode: str) -> None:
+    # Five different copies of 3.5 M characters fit in the 20 M budget only if each
+    # missed look-up's arguments are built once, not again when the call runs.
+    copies = "\n".join(f"c{i}: cached_size(text=s1 + '{i}')" for i in range(5))
+    frg = build_frg(parse_plan(f"s1: big()\n{copies}"), BIG_TOOLS)
+    run = execute(Orchestrator(BIG_TOOLS, cache=InMemoryCache()), frg, mode)
+    assert run.ok, run.errors
+    assert [run.results[f"c{i}"] for i in range(5)] == [3_500_001] * 5
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_plan_whose_every_result_is_kept_runs_nothing(mode: str) -> None:
+    frg = frg_of("s1: aio(tag=1, inputs=[])\ns2: cpu(tag=2, inputs=[s1])")
+    events: list[dict[str, Any]] = []
+    run = execute(engine(), frg, mode, results={"s1": 1, "s2": 2}, on_event=events.append)
+    assert run.results == {"s1": 1, "s2": 2}
+    assert run.ok
+    assert (run.trace, events, run.makespan) == ([], [], 0.0)
+    assert run.started_at > 0
 
 
 GPU_PLAN = "\n".join(
@@ -275,3 +305,56 @@ def test_calls_that_hold_a_resource_wait_for_it_in_turn(mode: str, policy: str) 
     assert waited == [[], ["gpu"], ["gpu"]]
     scheduled = {e["id"]: e for e in events if e["event"] == "scheduled"}
     assert sorted(scheduled[r.id].get("waiting_for", []) for r in gpu) == waited
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("policy", ["dataflow", "paper"])
+def test_ordered_calls_after_a_failed_one_are_skipped_and_the_run_ends(
+    tmp_path: Path, mode: str, policy: str
+) -> None:
+    path = tmp_path / "log.txt"
+    text = (
+        f's1: append_line(path="{path}", line="a")\n'
+        f's2: append_line(path="{path}", line="bad", seconds=0.02)\n'
+        "s3: idle()\n"
+        f'w4: append_line(path="{path}", line="c")\n'
+        f'v5: append_line(path="{path}", line="d")\n'
+        "u6: idle(tag=w4)"
+    )
+    tools = [append_line, idle]
+    orch = Orchestrator(tools, policy=policy)  # type: ignore[arg-type]
+    run = execute(orch, build_frg(parse_plan(text), tools), mode)
+    assert set(run.errors) == {"s2"}
+    assert run.skipped == ["w4", "v5", "u6"]  # in plan order
+    assert set(run.results) == {"s1", "s3"}
+    assert path.read_text().split() == ["a"]
+
+
+PRIORITY_PLAN = (
+    "g1: gpu_hold(seconds=0.01)\ng2: gpu_hold(seconds=0.01)\n"
+    "c1: idle(seconds=0.01, tag=g2)\nc2: idle(seconds=0.01, tag=c1)\nc3: idle(seconds=0.01, tag=c2)"
+)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_calls_held_for_a_resource_start_by_priority_not_by_arrival(mode: str) -> None:
+    # g2 heads the longer path: the critical-path order gives it the GPU first, though
+    # g1 comes first in the plan and was held first; the paper policy keeps plan order.
+    tools = [cached.gpu_hold_tool, idle]
+    frg = build_frg(parse_plan(PRIORITY_PLAN), tools)
+    starts: dict[tuple[str, str], str] = {}
+    for policy in ("dataflow", "paper"):
+        orch = Orchestrator(
+            tools,
+            policy=policy,  # type: ignore[arg-type]
+            resources={"gpu": 1},
+            durations=DurationModel(),
+        )
+        run = execute(orch, frg, mode)
+        assert run.ok, run.errors
+        by_id = {r.id: r for r in run.trace}
+        first, second = sorted(["g1", "g2"], key=lambda cid: by_id[cid].started_at)
+        assert by_id[second].waiting_for == ["gpu"]
+        assert by_id[first].ended_at <= by_id[second].started_at
+        starts[policy, run.schedule] = first
+    assert starts == {("dataflow", "critical_path"): "g2", ("paper", "paper-fifo"): "g1"}
