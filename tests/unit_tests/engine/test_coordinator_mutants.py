@@ -113,7 +113,7 @@ def test_any_failure_while_filling_arguments_fails_only_that_call(
 @pytest.mark.parametrize("mode", MODES)
 def test_the_result_hook_sees_each_result_and_its_error_fails_only_that_call(mode: str) -> None:
     frg = frg_of(
-        "s1: aio(tag=1, inputs=[])\ns2: cpu(tag=2, inputs=[s1])\ns3: sio(tag=3, inputs=[s1])\n"
+        "s1: aio(tag=1, inputs=[])\ns2: sio(tag=2, inputs=[s1])\ns3: sio(tag=3, inputs=[s1])\n"
         "s4: aio(tag=4, inputs=[s3])\ns5: aio(tag=5, inputs=[s2])"
     )
     seen: list[tuple[str, Any]] = []
@@ -182,7 +182,7 @@ def test_a_reused_result_says_so_in_its_record_and_its_finished_event(mode: str)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("policy", ["dataflow", "paper"])
 def test_the_join_of_a_plan_finishes_at_once_with_no_value(mode: str, policy: str) -> None:
-    frg = frg_of("s1: aio(tag=1, inputs=[])\ns2: cpu(tag=2, inputs=[s1])\ns3: join()")
+    frg = frg_of("s1: aio(tag=1, inputs=[])\ns2: sio(tag=2, inputs=[s1])\ns3: join()")
     events: list[dict[str, Any]] = []
     run = execute(engine(policy=policy), frg, mode, on_event=events.append)
     assert run.ok
