@@ -25,10 +25,11 @@ from langchain_llmorch.engine.scheduling import DurationModel
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.expressions import ExpressionError
 from langchain_llmorch.plan.frg import FRG
-from tests.unit_tests._prop_tools import TOOLS, mix
+from langchain_llmorch.processes.pool import get_pool
+from tests.unit_tests._prop_tools import TOOLS, CappedExecutor, mix
 from tests.unit_tests.engine import _cache_tools as cached
 from tests.unit_tests.engine._helpers import max_concurrent
-from tests.unit_tests.engine._resource_tools import append_line, idle
+from tests.unit_tests.engine._resource_tools import append_line, idle, on_cpu, on_gpu
 
 MODES = ["sync", "async"]
 
@@ -358,3 +359,27 @@ def test_calls_held_for_a_resource_start_by_priority_not_by_arrival(mode: str) -
         assert by_id[first].ended_at <= by_id[second].started_at
         starts[policy, run.schedule] = first
     assert starts == {("dataflow", "critical_path"): "g2", ("paper", "paper-fifo"): "g1"}
+
+
+def test_a_held_compute_call_and_a_free_one_share_the_processor_by_priority() -> None:
+    # One processor; g1 holds the GPU too, c1 heads the longer path: once a call holds a
+    # resource, every compute call waits in the held list, so the better priority (c1)
+    # takes the processor first, not the call that holds a resource.
+    tools = [on_gpu, on_cpu, idle]
+    text = (
+        'g1: on_gpu(seconds=0.02)\nc1: on_cpu(seconds=0.02, tag="a")\n'
+        "i2: idle(seconds=0.02, tag=c1)\ni3: idle(seconds=0.02, tag=i2)"
+    )
+    orch = Orchestrator(
+        tools,
+        resources={"gpu": 1},
+        executor=CappedExecutor(get_pool(2), 1),
+        durations=DurationModel(),
+    )
+    run = orch.run(build_frg(parse_plan(text), tools))
+    assert run.ok, run.errors
+    assert run.schedule == "critical_path"
+    by_id = {r.id: r for r in run.trace}
+    assert by_id["c1"].ended_at <= by_id["g1"].started_at
+    assert by_id["g1"].waiting_for == ["processor"]
+    assert by_id["c1"].waiting_for == []
