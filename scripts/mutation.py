@@ -80,6 +80,13 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit_tests/engine/test_coordinator_timing.py",
             "tests/unit_tests/engine/test_scheduling.py",
             "tests/unit_tests/engine/test_orchestrator.py",
+            "tests/unit_tests/engine/test_coordinator_mutants.py",
+            "tests/unit_tests/engine/test_events_mutants.py",
+            # the runner's slot limit, which the coordinator passes on
+            (
+                "tests/unit_tests/engine/test_calls_mutants.py::"
+                "test_in_process_compute_calls_keep_to_the_orchestrators_processors"
+            ),
         ],
     ),
     "orchestrator": (  # the public engine object, admission of resources, the result cache
