@@ -216,6 +216,10 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit_tests/agent/test_durable.py",
             "tests/unit_tests/agent/test_durable_plan_changes.py",
             "tests/unit_tests/agent/test_durable_mutants.py",
+            "tests/unit_tests/agent/test_durable_mutants2.py",
+            "tests/unit_tests/agent/test_durable_interrupts.py",
+            "tests/unit_tests/agent/test_durable_sync_interrupts.py",
+            "tests/unit_tests/agent/test_durable_async_limits.py",
         ],
     ),
     "answer": (
