@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import interrupt
 
 from langchain_llmorch import compute, inout
@@ -88,3 +89,9 @@ def pair(left: str, right: str) -> str:
     """Join two results (a call that waits for two others: fan-in)."""
     count(f"pair:{left}+{right}")
     return f"({left}+{right})"
+
+
+@inout
+def thread_of(key: str, config: RunnableConfig) -> str:
+    """The thread id the call runs under (its config's), tagged with `key`."""
+    return f"{key}@{config.get('configurable', {}).get('thread_id')}"

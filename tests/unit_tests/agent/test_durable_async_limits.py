@@ -366,3 +366,24 @@ def test_a_call_whose_task_started_without_being_sure_to_asks_in_the_node(
     assert hook.config("s1")["configurable"]["task"] == "s1"
     assert "task" not in hook.config("s2")["configurable"]
     assert hook.config("s3")["configurable"]["task"] == "s3"
+
+
+THREADS = """\
+s1: thread_of(key="a")
+s2: thread_of(key="b")
+s3: thread_of(key="c")
+s4: self(prompt="{s1} {s2} {s3}")"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_every_call_keeps_the_runs_configurable_whichever_config_it_runs_with(
+    limit: int, *, stream: bool
+) -> None:
+    """Calls whose task is not sure to start run with the node's config: its thread too."""
+    model = planner_or(THREADS, answer=folded_answer)
+    graph = create_llmorch_agent(model, [tools.thread_of], checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": f"threads-{limit}"}, "max_concurrency": limit}
+    out = await _run(graph, QUESTION, config, stream=stream)
+    thread = f"threads-{limit}"
+    assert out["messages"][-1].content == f"a@{thread} b@{thread} c@{thread}"
