@@ -23,7 +23,7 @@ import time
 
 from langchain_core.tools import BaseTool
 
-from bench.question_sets import Question
+from bench.question_sets import Question, ask
 from langchain_llmorch.tools import compute, inout
 
 # ------------------------------------------------------------------- science
@@ -163,54 +163,45 @@ def chained(tool: str) -> str:
     return f"<result of {tool}>"
 
 
-def _ask(
-    text: str,
-    calls: set[tuple[str, str, object]],
-    numbers: tuple[float, ...],
-    larger: tuple[str, str] | None = None,
-) -> Question:
-    return Question(text, frozenset(calls), numbers, larger=larger)
-
-
 SCIENCE_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "Which planet has the stronger surface gravity, Mars or Venus?",
         {("planet_gravity", "planet", "Mars"), ("planet_gravity", "planet", "Venus")},
         (3.72, 8.87),
         larger=("Venus", "Mars"),
     ),
-    _ask(
+    ask(
         "A probe has a mass of 70 kg. What does it weigh on Jupiter, in newtons "
         "(mass times surface gravity)?",
         {("planet_gravity", "planet", "Jupiter")},
         (70 * 24.79,),
     ),
-    _ask(
+    ask(
         "What is the surface gravity of the planet that Titan orbits?",
         {("moon_planet", "moon", "Titan"), ("planet_gravity", "planet", chained("moon_planet"))},
         (10.44,),
     ),
-    _ask(
+    ask(
         "What are the atomic masses of carbon and of gold?",
         {("atomic_mass", "element", "Carbon"), ("atomic_mass", "element", "Gold")},
         (12.011, 196.967),
     ),
-    _ask(
+    ask(
         "How many divisors do 360 and 1001 have?",
         {("divisor_count", "n", 360), ("divisor_count", "n", 1001)},
         (24, 8),
     ),
-    _ask(
+    ask(
         "How many ways are there to choose 3 items out of 10, and what is the atomic mass of iron?",
         {("binomial", "n", 10), ("binomial", "k", 3), ("atomic_mass", "element", "Iron")},
         (120, 55.845),
     ),
-    _ask(
+    ask(
         "How many grams do 4 moles of iron weigh?",
         {("atomic_mass", "element", "Iron")},
         (4 * 55.845,),
     ),
-    _ask(
+    ask(
         "Which number has more divisors, 360 or 840?",
         {("divisor_count", "n", 360), ("divisor_count", "n", 840)},
         (24, 32),
@@ -220,33 +211,33 @@ SCIENCE_QUESTIONS: tuple[Question, ...] = (
 
 
 TRAVEL_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "How many kilometres are 26.2 miles?",
         {("unit_factor", "from_unit", "mile"), ("unit_factor", "to_unit", "kilometre")},
         (26.2 * 1.609344,),
     ),
-    _ask(
+    ask(
         "Which mountain is higher, K2 or Kangchenjunga?",
         {("mountain_height", "mountain", "K2"), ("mountain_height", "mountain", "Kangchenjunga")},
         (8611, 8586),
         larger=("K2", "Kangchenjunga"),
     ),
-    _ask(
+    ask(
         "How long is the longest runway of the main airport of Denver?",
         {("airport_code", "city", "Denver"), ("runway_length", "code", chained("airport_code"))},
         (4877,),
     ),
-    _ask(
+    ask(
         "How many kilocalories are in 250 grams of oats?",
         {("calories_per_gram", "food", "Oats")},
         (250 * 3.89,),
     ),
-    _ask(
+    ask(
         "How high are Everest and Denali?",
         {("mountain_height", "mountain", "Everest"), ("mountain_height", "mountain", "Denali")},
         (8849, 6190),
     ),
-    _ask(
+    ask(
         "How many litres are 15 gallons, and how high is Kilimanjaro?",
         {
             ("unit_factor", "from_unit", "gallon"),
@@ -255,13 +246,13 @@ TRAVEL_QUESTIONS: tuple[Question, ...] = (
         },
         (15 * 3.785411784, 5895),
     ),
-    _ask(
+    ask(
         "Which has more kilocalories per gram, almonds or lentils?",
         {("calories_per_gram", "food", "Almonds"), ("calories_per_gram", "food", "Lentils")},
         (5.79, 1.16),
         larger=("almonds", "lentils"),
     ),
-    _ask(
+    ask(
         "What is the runway length of the main airport of Oslo?",
         {("airport_code", "city", "Oslo"), ("runway_length", "code", chained("airport_code"))},
         (3600,),

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection
 from langchain_core.tools import BaseTool
 
 from bench.holdout2 import chained
-from bench.question_sets import Question
+from bench.question_sets import Question, ask
 from langchain_llmorch.tools import compute, inout
 
 _ARTICLES = ("the ", "a ", "an ", "one ")
@@ -182,33 +182,24 @@ SHOP_TOOLS: list[BaseTool] = [
 ]
 
 
-def _ask(
-    text: str,
-    calls: set[tuple[str, str, object]],
-    numbers: tuple[float, ...],
-    larger: tuple[str, str] | None = None,
-) -> Question:
-    return Question(text, frozenset(calls), numbers, larger=larger)
-
-
 ENERGY_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "Which draws more power, a kettle or a toaster?",
         {("appliance_power", "appliance", "kettle"), ("appliance_power", "appliance", "toaster")},
         (2200, 900),
         larger=("kettle", "toaster"),
     ),
-    _ask(
+    ask(
         "What do 350 kWh of electricity cost in Germany?",
         {("electricity_price", "country", "germany")},
         (350 * 0.40,),
     ),
-    _ask(
+    ask(
         "How many kilowatt-hours does a heater use in 6 hours?",
         {("energy_used", "appliance", "heater"), ("energy_used", "hours", 6)},
         (9.0,),
     ),
-    _ask(
+    ask(
         "What does one kWh of electricity cost in the country that Seville is in?",
         {
             ("city_country", "city", "seville"),
@@ -216,23 +207,23 @@ ENERGY_QUESTIONS: tuple[Question, ...] = (
         },
         (0.28,),
     ),
-    _ask(
+    ask(
         "Which country's electricity emits more CO2 per kWh, Spain or Italy?",
         {("co2_per_kwh", "country", "spain"), ("co2_per_kwh", "country", "italy")},
         (150, 260),
         larger=("Italy", "Spain"),
     ),
-    _ask(
+    ask(
         "How many watts do a fridge and a laptop draw?",
         {("appliance_power", "appliance", "fridge"), ("appliance_power", "appliance", "laptop")},
         (150, 60),
     ),
-    _ask(
+    ask(
         "How much power does a television draw, and how much CO2 does a kWh emit in Norway?",
         {("appliance_power", "appliance", "television"), ("co2_per_kwh", "country", "norway")},
         (120, 30),
     ),
-    _ask(
+    ask(
         "Which uses more energy, a kettle running for 2 hours or a heater running for 3 hours?",
         {
             ("energy_used", "appliance", "kettle"),
@@ -247,23 +238,23 @@ ENERGY_QUESTIONS: tuple[Question, ...] = (
 
 
 SHOP_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "Which costs more, the backpack or the chair?",
         {("item_price", "item", "backpack"), ("item_price", "item", "chair")},
         (64.0, 89.9),
         larger=("chair", "backpack"),
     ),
-    _ask(
+    ask(
         "What does Swiftpost charge to ship a parcel of 12 kg?",
         {("shipping_rate", "carrier", "swiftpost")},
         (12 * 2.35,),
     ),
-    _ask(
+    ask(
         "How many lamps does the Leeds warehouse have in stock?",
         {("stock_level", "item", "lamp"), ("stock_level", "warehouse", "leeds")},
         (37,),
     ),
-    _ask(
+    ask(
         "How many days does the supplier of the umbrella take to deliver?",
         {
             ("item_supplier", "item", "umbrella"),
@@ -271,12 +262,12 @@ SHOP_QUESTIONS: tuple[Question, ...] = (
         },
         (9,),
     ),
-    _ask(
+    ask(
         "What do 7 notebooks cost?",
         {("item_price", "item", "notebook")},
         (7 * 3.2,),
     ),
-    _ask(
+    ask(
         "Which warehouse has more backpacks in stock, Leeds or Bristol?",
         {
             ("stock_level", "item", "backpack"),
@@ -286,12 +277,12 @@ SHOP_QUESTIONS: tuple[Question, ...] = (
         (8, 25),
         larger=("Bristol", "Leeds"),
     ),
-    _ask(
+    ask(
         "How much do an umbrella and a lamp weigh?",
         {("item_weight", "item", "umbrella"), ("item_weight", "item", "lamp")},
         (0.6, 2.4),
     ),
-    _ask(
+    ask(
         "What does Parcelio charge per kilogram, and what does a chair weigh?",
         {("shipping_rate", "carrier", "parcelio"), ("item_weight", "item", "chair")},
         (1.9, 7.8),

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection
 from langchain_core.tools import BaseTool
 
 from bench.holdout2 import chained
-from bench.question_sets import Question
+from bench.question_sets import Question, ask
 from langchain_llmorch.tools import compute, inout
 
 
@@ -188,17 +188,8 @@ TRANSIT_TOOLS: list[BaseTool] = [
 ]
 
 
-def _ask(
-    text: str,
-    calls: set[tuple[str, str, object]],
-    numbers: tuple[float, ...],
-    larger: tuple[str, str] | None = None,
-) -> Question:
-    return Question(text, frozenset(calls), numbers, larger=larger)
-
-
 KITCHEN_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "Which has more calories per 100 g, almonds or salmon?",
         {
             ("calories_per_100g", "ingredient", "almonds"),
@@ -207,12 +198,12 @@ KITCHEN_QUESTIONS: tuple[Question, ...] = (
         (579, 208),
         larger=("almonds", "salmon"),
     ),
-    _ask(
+    ask(
         "What do 3 kg of almonds cost?",
         {("ingredient_price", "ingredient", "almonds")},
         (3 * 14.5,),
     ),
-    _ask(
+    ask(
         "How many calories do 100 g of the main ingredient of porridge have?",
         {
             ("main_ingredient", "dish", "porridge"),
@@ -220,12 +211,12 @@ KITCHEN_QUESTIONS: tuple[Question, ...] = (
         },
         (389,),
     ),
-    _ask(
+    ask(
         "How many minutes does it take to cook risotto for 4 servings?",
         {("cooking_minutes", "dish", "risotto"), ("cooking_minutes", "servings", 4)},
         (25 + 3 * 4,),
     ),
-    _ask(
+    ask(
         "Which takes longer to cook, dal for 6 servings or risotto for 2 servings?",
         {
             ("cooking_minutes", "dish", "dal"),
@@ -236,7 +227,7 @@ KITCHEN_QUESTIONS: tuple[Question, ...] = (
         (35 + 2 * 6, 25 + 3 * 2),
         larger=("dal", "risotto"),
     ),
-    _ask(
+    ask(
         "How much protein per 100 g do spinach and rice have?",
         {
             ("protein_per_100g", "ingredient", "spinach"),
@@ -244,12 +235,12 @@ KITCHEN_QUESTIONS: tuple[Question, ...] = (
         },
         (2.9, 2.7),
     ),
-    _ask(
+    ask(
         "How many calories and how many grams of protein do 100 g of oats have?",
         {("calories_per_100g", "ingredient", "oats"), ("protein_per_100g", "ingredient", "oats")},
         (389, 17.0),
     ),
-    _ask(
+    ask(
         "Which costs more per kilogram, salmon or almonds?",
         {
             ("ingredient_price", "ingredient", "salmon"),
@@ -262,18 +253,18 @@ KITCHEN_QUESTIONS: tuple[Question, ...] = (
 
 
 TRANSIT_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "Which line has more daily riders, the airport line or the university line?",
         {("daily_riders", "line", "airport"), ("daily_riders", "line", "university")},
         (12800, 9100),
         larger=("airport", "university"),
     ),
-    _ask(
+    ask(
         "How many passengers can 6 double-decker buses carry?",
         {("vehicle_seats", "vehicle", "double-decker")},
         (6 * 90,),
     ),
-    _ask(
+    ask(
         "In which year was the operator of the harbour line founded?",
         {
             ("line_operator", "line", "harbour"),
@@ -281,12 +272,12 @@ TRANSIT_QUESTIONS: tuple[Question, ...] = (
         },
         (1962,),
     ),
-    _ask(
+    ask(
         "What is the fare for a ride across 3 zones on the valley line?",
         {("fare", "line", "valley"), ("fare", "zones", 3)},
         (round(2.2 + 0.9 * 3, 2),),
     ),
-    _ask(
+    ask(
         "Which costs more, a ride across 2 zones on the ring line or across 4 zones on the "
         "harbour line?",
         {
@@ -298,17 +289,17 @@ TRANSIT_QUESTIONS: tuple[Question, ...] = (
         (round(1.8 + 0.9 * 2, 2), round(1.5 + 0.9 * 4, 2)),
         larger=("harbour", "ring"),
     ),
-    _ask(
+    ask(
         "How long are the ring line and the valley line?",
         {("line_length", "line", "ring"), ("line_length", "line", "valley")},
         (14.8, 22.6),
     ),
-    _ask(
+    ask(
         "How many passengers can a coach carry, and how many daily riders does the ring line have?",
         {("vehicle_seats", "vehicle", "coach"), ("daily_riders", "line", "ring")},
         (55, 23500),
     ),
-    _ask(
+    ask(
         "How many kilometres does a bus drive on 5 trips along the airport line?",
         {("line_length", "line", "airport")},
         (5 * 18.2,),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 from langchain_core.tools import BaseTool
 
 from bench.holdout2 import chained
-from bench.question_sets import Question
+from bench.question_sets import Question, ask
 from langchain_llmorch.tools import compute, inout
 
 _ARTICLES = ("the ", "a ", "an ")
@@ -182,17 +182,8 @@ def _library(name: str) -> str:
 LIBRARY_TOOLS: list[BaseTool] = [book_author, author_birth_year, book_pages, daily_loan_fee]
 
 
-def _ask(
-    text: str,
-    calls: set[tuple[str, str, object]],
-    numbers: tuple[float, ...],
-    larger: tuple[str, str] | None = None,
-) -> Question:
-    return Question(text, frozenset(calls), numbers, larger=larger)
-
-
 MUSIC_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "How many followers does the artist of Blue Harbor have?",
         {
             ("album_artist", "album", "blue harbor"),
@@ -200,34 +191,34 @@ MUSIC_QUESTIONS: tuple[Question, ...] = (
         },
         (48200,),
     ),
-    _ask(
+    ask(
         "What do 4 tickets at the Roxy cost?",
         {("ticket_price", "venue", "roxy")},
         (4 * 38.0,),
     ),
-    _ask(
+    ask(
         "Which venue holds more people, the Roxy or the Paradiso?",
         {("venue_capacity", "venue", "roxy"), ("venue_capacity", "venue", "paradiso")},
         (500, 1500),
         larger=("Paradiso", "Roxy"),
     ),
-    _ask(
+    ask(
         "How long do the songs Nightfall and Glass Rain last?",
         {("song_length", "song", "nightfall"), ("song_length", "song", "glass rain")},
         (4.2, 3.55),
     ),
-    _ask(
+    ask(
         "How many people does the Fillmore hold, and what does a ticket at the Paradiso cost?",
         {("venue_capacity", "venue", "fillmore"), ("ticket_price", "venue", "paradiso")},
         (1150, 45.5),
     ),
-    _ask(
+    ask(
         "Which artist has more followers, Mira Vale or Okapi?",
         {("artist_followers", "artist", "mira vale"), ("artist_followers", "artist", "okapi")},
         (48200, 9700),
         larger=("Mira Vale", "Okapi"),
     ),
-    _ask(
+    ask(
         "How many followers does the artist of the album Paper Moons have?",
         {
             ("album_artist", "album", "paper moons"),
@@ -235,7 +226,7 @@ MUSIC_QUESTIONS: tuple[Question, ...] = (
         },
         (131500,),
     ),
-    _ask(
+    ask(
         "How many minutes do 3 plays of Undertow take?",
         {("song_length", "song", "undertow")},
         (3 * 5.1,),
@@ -243,12 +234,12 @@ MUSIC_QUESTIONS: tuple[Question, ...] = (
 )
 
 GARDEN_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "How much water do a tomato and a basil plant need per week?",
         {("plant_water", "plant", "tomato"), ("plant_water", "plant", "basil")},
         (3.5, 1.2),
     ),
-    _ask(
+    ask(
         "How many common pests attack the family that the tomato belongs to?",
         {
             ("plant_family", "plant", "tomato"),
@@ -256,33 +247,33 @@ GARDEN_QUESTIONS: tuple[Question, ...] = (
         },
         (14,),
     ),
-    _ask(
+    ask(
         "What do 5 seed packets of basil cost?",
         {("seed_price", "plant", "basil")},
         (5 * 1.75,),
     ),
-    _ask(
+    ask(
         "Which needs more water per week, lavender or mint?",
         {("plant_water", "plant", "lavender"), ("plant_water", "plant", "mint")},
         (0.8, 2.1),
         larger=("mint", "lavender"),
     ),
-    _ask(
+    ask(
         "What is the area of a garden bed 4 metres long and 2.5 metres wide?",
         {("bed_area", "length", 4), ("bed_area", "width", 2.5)},
         (10,),
     ),
-    _ask(
+    ask(
         "How many litres of water do 6 tomato plants need per week?",
         {("plant_water", "plant", "tomato")},
         (6 * 3.5,),
     ),
-    _ask(
+    ask(
         "What does a seed packet of mint cost, and how much water does lavender need per week?",
         {("seed_price", "plant", "mint"), ("plant_water", "plant", "lavender")},
         (1.5, 0.8),
     ),
-    _ask(
+    ask(
         "Which costs more, a seed packet of tomato or of lavender?",
         {("seed_price", "plant", "tomato"), ("seed_price", "plant", "lavender")},
         (2.9, 3.4),
@@ -292,7 +283,7 @@ GARDEN_QUESTIONS: tuple[Question, ...] = (
 
 
 LIBRARY_QUESTIONS: tuple[Question, ...] = (
-    _ask(
+    ask(
         "In which year was the author of Iron Lanterns born?",
         {
             ("book_author", "book", "iron lanterns"),
@@ -300,28 +291,28 @@ LIBRARY_QUESTIONS: tuple[Question, ...] = (
         },
         (1978,),
     ),
-    _ask(
+    ask(
         "Which book is longer, Iron Lanterns or Salt and Cedar?",
         {("book_pages", "book", "iron lanterns"), ("book_pages", "book", "salt and cedar")},
         (488, 264),
         larger=("Iron Lanterns", "Salt and Cedar"),
     ),
-    _ask(
+    ask(
         "What does the Riverside library charge to lend a book for 14 days?",
         {("daily_loan_fee", "library", "riverside")},
         (14 * 0.5,),
     ),
-    _ask(
+    ask(
         "When was Ines Marlow born, and how many pages does The Quiet Shore have?",
         {("author_birth_year", "author", "ines marlow"), ("book_pages", "book", "the quiet shore")},
         (1961, 312),
     ),
-    _ask(
+    ask(
         "How many pages do 3 copies of Salt and Cedar have in all?",
         {("book_pages", "book", "salt and cedar")},
         (3 * 264,),
     ),
-    _ask(
+    ask(
         "Iron Lanterns' author was born in which year?",
         {
             ("book_author", "book", "iron lanterns"),
@@ -329,13 +320,13 @@ LIBRARY_QUESTIONS: tuple[Question, ...] = (
         },
         (1978,),
     ),
-    _ask(
+    ask(
         "Which library lends a book for less per day, Central or Riverside?",
         {("daily_loan_fee", "library", "central"), ("daily_loan_fee", "library", "riverside")},
         (0.35, 0.5),
         larger=("Riverside", "Central"),
     ),
-    _ask(
+    ask(
         "How long is The Quiet Shore, in pages?",
         {("book_pages", "book", "the quiet shore")},
         (312,),

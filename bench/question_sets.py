@@ -174,6 +174,16 @@ class Question:
     An answer that calls the smaller one larger (or the larger one smaller) is wrong."""
 
 
+def ask(
+    text: str,
+    calls: set[tuple[str, str, object]],
+    numbers: tuple[float, ...],
+    larger: tuple[str, str] | None = None,
+) -> Question:
+    """A question of a held-out or development set, with the calls and numbers it expects."""
+    return Question(text, frozenset(calls), numbers, larger=larger)
+
+
 def _q(text: str, *calls: tuple[str, str, Any]) -> Question:
     values = {
         "prime_count": prime_count.func,  # type: ignore[attr-defined]
