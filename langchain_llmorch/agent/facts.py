@@ -188,10 +188,7 @@ def per_unit_of(question: str, end: int, description: str) -> bool:
         assert not per_unit_of(question, question.index("12") + 2, "Charge per parcel.")
         ```
     """
-    unit = re.match(r"\s*([A-Za-z]+)", question[end:])
-    if unit is None:
-        return False
-    spelled = _spellings(unit.group(1))
+    spelled = _unit_after(question, end)  # none: nothing matches
     priced = [m.group(1).lower() for m in _PER.finditer(description.lower())]
     return any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled)
 
@@ -238,10 +235,13 @@ def _unit_after(question: str, end: int) -> tuple[str, ...]:
     return _spellings(unit.group(1)) if unit else ()
 
 
+def _forms(words: tuple[str, ...]) -> set[str]:
+    """The words and, for short units, their spelled names ("kg": "kilogram")."""
+    return {form for word in words for form in (word, *_UNITS.get(word, ()))}
+
+
 def _same_unit(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
-    spelled_one = {n for word in one for n in (word, *_UNITS.get(word, ()))}
-    spelled_other = {n for word in other for n in (word, *_UNITS.get(word, ()))}
-    return any(a.startswith(b) or b.startswith(a) for a in spelled_one for b in spelled_other)
+    return any(a.startswith(b) or b.startswith(a) for a in _forms(one) for b in _forms(other))
 
 
 def _nearest(
