@@ -18,26 +18,13 @@ answer states and, for a comparison, which subject is the larger.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from langchain_core.tools import BaseTool
 
 from bench.holdout2 import chained
-from bench.question_sets import Question, ask
+from bench.question_sets import Question, ask, keyed, table_key
 from langchain_llmorch.tools import compute, inout
-
-_ARTICLES = ("the ", "a ", "an ", "one ")
-
-
-def _key(name: str, known: Collection[str]) -> str:
-    """`name` as the tables spell it: lower case, no article, singular when that is known."""
-    key = name.strip().strip("'\"").lower()
-    for article in _ARTICLES:
-        key = key.removeprefix(article)
-    if key not in known and key.endswith("s") and key[:-1] in known:
-        key = key[:-1]
-    return key
-
 
 # -------------------------------------------------------------------- energy
 
@@ -58,34 +45,34 @@ CITY_COUNTRY = {
 def appliance_power(appliance: str) -> int:
     """Look up how many watts a household appliance draws while it runs."""
     time.sleep(0.2)  # a web API
-    return WATTS[_key(appliance, WATTS)]
+    return WATTS[table_key(appliance, WATTS)]
 
 
 @compute
 def energy_used(appliance: str, hours: float) -> float:
     """How many kilowatt-hours a household appliance uses when it runs for `hours` hours."""
-    return round(WATTS[_key(appliance, WATTS)] * hours / 1000, 6)
+    return round(WATTS[table_key(appliance, WATTS)] * hours / 1000, 6)
 
 
 @inout
 def electricity_price(country: str) -> float:
     """Look up the price of one kilowatt-hour of electricity in a country, in euros."""
     time.sleep(0.2)
-    return KWH_PRICE[_key(country, KWH_PRICE)]
+    return KWH_PRICE[table_key(country, KWH_PRICE)]
 
 
 @inout
 def co2_per_kwh(country: str) -> int:
     """Look up how many grams of CO2 one kilowatt-hour of a country's electricity emits."""
     time.sleep(0.2)
-    return CO2_PER_KWH[_key(country, CO2_PER_KWH)]
+    return CO2_PER_KWH[table_key(country, CO2_PER_KWH)]
 
 
 @inout
 def city_country(city: str) -> str:
     """Look up which country a city is in; returns the country's name."""
     time.sleep(0.2)
-    return CITY_COUNTRY[_key(city, CITY_COUNTRY)]
+    return CITY_COUNTRY[table_key(city, CITY_COUNTRY)]
 
 
 ENERGY_TOOLS: list[BaseTool] = [
@@ -126,7 +113,7 @@ LEAD_DAYS = {"brollico": 9, "seatwell": 21, "lumina": 6, "packhaus": 12, "papyra
 
 def warehouse_name(warehouse: str) -> str:
     """A warehouse's key: `"the Leeds warehouse"` -> `"leeds"`."""
-    name = _key(warehouse, WAREHOUSES)
+    name = table_key(warehouse, WAREHOUSES)
     return name.removesuffix(" warehouse").strip()
 
 
@@ -134,42 +121,42 @@ def warehouse_name(warehouse: str) -> str:
 def item_price(item: str) -> float:
     """Look up the shop price of one item, in euros."""
     time.sleep(0.2)
-    return PRICES[_key(item, PRICES)]
+    return PRICES[table_key(item, PRICES)]
 
 
 @inout
 def item_weight(item: str) -> float:
     """Look up how much one item weighs, in kilograms."""
     time.sleep(0.2)
-    return WEIGHTS[_key(item, WEIGHTS)]
+    return WEIGHTS[table_key(item, WEIGHTS)]
 
 
 @inout
 def shipping_rate(carrier: str) -> float:
     """Look up what a carrier charges to ship one kilogram, in euros."""
     time.sleep(0.2)
-    return SHIPPING[_key(carrier, SHIPPING)]
+    return SHIPPING[table_key(carrier, SHIPPING)]
 
 
 @inout
 def stock_level(item: str, warehouse: str) -> int:
     """Look up how many units of an item a warehouse has in stock."""
     time.sleep(0.2)
-    return STOCK[_key(item, PRICES), warehouse_name(warehouse)]
+    return STOCK[table_key(item, PRICES), warehouse_name(warehouse)]
 
 
 @inout
 def item_supplier(item: str) -> str:
     """Look up which company supplies an item; returns the company's name."""
     time.sleep(0.2)
-    return SUPPLIERS[_key(item, SUPPLIERS)]
+    return SUPPLIERS[table_key(item, SUPPLIERS)]
 
 
 @inout
 def supplier_lead_time(supplier: str) -> int:
     """Look up how many days a supplier takes to deliver an order."""
     time.sleep(0.2)
-    return LEAD_DAYS[_key(supplier, LEAD_DAYS)]
+    return LEAD_DAYS[table_key(supplier, LEAD_DAYS)]
 
 
 SHOP_TOOLS: list[BaseTool] = [
@@ -290,23 +277,19 @@ SHOP_QUESTIONS: tuple[Question, ...] = (
 )
 
 
-def _canonical(known: Collection[str]) -> Callable[[str], str]:
-    return lambda value: _key(value, known)
-
-
 CANONICAL: dict[tuple[str, str], Callable[[str], str]] = {
-    ("appliance_power", "appliance"): _canonical(WATTS),
-    ("energy_used", "appliance"): _canonical(WATTS),
-    ("electricity_price", "country"): _canonical(KWH_PRICE),
-    ("co2_per_kwh", "country"): _canonical(CO2_PER_KWH),
-    ("city_country", "city"): _canonical(CITY_COUNTRY),
-    ("item_price", "item"): _canonical(PRICES),
-    ("item_weight", "item"): _canonical(WEIGHTS),
-    ("shipping_rate", "carrier"): _canonical(SHIPPING),
-    ("stock_level", "item"): _canonical(PRICES),
+    ("appliance_power", "appliance"): keyed(WATTS),
+    ("energy_used", "appliance"): keyed(WATTS),
+    ("electricity_price", "country"): keyed(KWH_PRICE),
+    ("co2_per_kwh", "country"): keyed(CO2_PER_KWH),
+    ("city_country", "city"): keyed(CITY_COUNTRY),
+    ("item_price", "item"): keyed(PRICES),
+    ("item_weight", "item"): keyed(WEIGHTS),
+    ("shipping_rate", "carrier"): keyed(SHIPPING),
+    ("stock_level", "item"): keyed(PRICES),
     ("stock_level", "warehouse"): warehouse_name,
-    ("item_supplier", "item"): _canonical(SUPPLIERS),
-    ("supplier_lead_time", "supplier"): _canonical(LEAD_DAYS),
+    ("item_supplier", "item"): keyed(SUPPLIERS),
+    ("supplier_lead_time", "supplier"): keyed(LEAD_DAYS),
 }
 """How the scorer compares an argument's value where spellings differ (`"lamps"`, `"Lamp"`)."""
 

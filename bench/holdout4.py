@@ -18,25 +18,13 @@ and, for a comparison, which subject is the larger.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from langchain_core.tools import BaseTool
 
 from bench.holdout2 import chained
-from bench.question_sets import Question, ask
+from bench.question_sets import Question, ask, keyed, table_key
 from langchain_llmorch.tools import compute, inout
-
-
-def _key(name: str, known: Collection[str], suffix: str = "") -> str:
-    """`name` as the tables spell it: lower case, no article or `suffix`, singular if known."""
-    key = name.strip().strip("'\"").lower()
-    for article in ("the ", "a ", "an ", "one "):
-        key = key.removeprefix(article)
-    key = key.removesuffix(suffix).strip()
-    if key not in known and key.endswith("s") and key[:-1] in known:
-        key = key[:-1]
-    return key
-
 
 # ------------------------------------------------------------------- kitchen
 
@@ -58,7 +46,7 @@ COOK_PER_SERVING = {"risotto": 3, "porridge": 1, "dal": 2, "saag": 2, "gravlax":
 
 
 def _ingredient(name: str) -> str:
-    key = _key(name, CALORIES)
+    key = table_key(name, CALORIES)
     return key if key in CALORIES else key + "s"  # "lentil" -> "lentils", "almond" -> ...
 
 
@@ -87,13 +75,13 @@ def ingredient_price(ingredient: str) -> float:
 def main_ingredient(dish: str) -> str:
     """Look up the main ingredient of a dish; returns the ingredient's name."""
     time.sleep(0.2)
-    return MAIN_INGREDIENT[_key(dish, MAIN_INGREDIENT)]
+    return MAIN_INGREDIENT[table_key(dish, MAIN_INGREDIENT)]
 
 
 @compute
 def cooking_minutes(dish: str, servings: int) -> int:
     """How many minutes it takes to cook a dish for a number of servings."""
-    dish_key = _key(dish, COOK_BASE)
+    dish_key = table_key(dish, COOK_BASE)
     return COOK_BASE[dish_key] + COOK_PER_SERVING[dish_key] * int(servings)
 
 
@@ -126,11 +114,13 @@ FARE_PER_ZONE = 0.9
 
 def line_name(line: str) -> str:
     """A line's key: `"the Harbour line"` -> `"harbour"`."""
-    return _key(line, LINES, suffix=" line")
+    return table_key(line, LINES, suffixes=(" line",))
 
 
 def _vehicle(vehicle: str) -> str:
-    key = _key(vehicle, SEATS).replace("double decker", "double-decker").replace("buses", "bus")
+    key = (
+        table_key(vehicle, SEATS).replace("double decker", "double-decker").replace("buses", "bus")
+    )
     for suffix in (" bus", "s"):
         if key not in SEATS and key.removesuffix(suffix) in SEATS:
             key = key.removesuffix(suffix)
@@ -162,7 +152,7 @@ def line_operator(line: str) -> str:
 def operator_founded(operator: str) -> int:
     """Look up the year a transport company was founded."""
     time.sleep(0.2)
-    return FOUNDED[_key(operator, FOUNDED)]
+    return FOUNDED[table_key(operator, FOUNDED)]
 
 
 @inout
@@ -307,20 +297,16 @@ TRANSIT_QUESTIONS: tuple[Question, ...] = (
 )
 
 
-def _canonical(known: Collection[str]) -> Callable[[str], str]:
-    return lambda value: _key(value, known)
-
-
 CANONICAL: dict[tuple[str, str], Callable[[str], str]] = {
     ("calories_per_100g", "ingredient"): _ingredient,
     ("protein_per_100g", "ingredient"): _ingredient,
     ("ingredient_price", "ingredient"): _ingredient,
-    ("main_ingredient", "dish"): _canonical(MAIN_INGREDIENT),
-    ("cooking_minutes", "dish"): _canonical(COOK_BASE),
+    ("main_ingredient", "dish"): keyed(MAIN_INGREDIENT),
+    ("cooking_minutes", "dish"): keyed(COOK_BASE),
     ("line_length", "line"): line_name,
     ("daily_riders", "line"): line_name,
     ("line_operator", "line"): line_name,
-    ("operator_founded", "operator"): _canonical(FOUNDED),
+    ("operator_founded", "operator"): keyed(FOUNDED),
     ("vehicle_seats", "vehicle"): _vehicle,
     ("fare", "line"): line_name,
 }

@@ -16,23 +16,19 @@ from collections.abc import Callable, Collection
 from langchain_core.tools import BaseTool
 
 from bench.holdout2 import chained
-from bench.question_sets import Question, ask
+from bench.question_sets import Question, ask, table_key
 from langchain_llmorch.tools import compute, inout
 
-_ARTICLES = ("the ", "a ", "an ")
+_KINDS = ("album ", "song ", "venue ", "plant ")
 
 
-def _key(name: str, known: Collection[str]) -> str:
-    """`name` as the tables spell it: lower case, no article or kind word, singular."""
-    key = name.strip().strip("'\"").lower()
-    for article in _ARTICLES:
-        key = key.removeprefix(article)
-    for kind in ("album ", "song ", "venue ", "plant "):
-        key = key.removeprefix(kind)
-    key = key.removesuffix(" plant").removesuffix(" plants")
-    if key not in known and key.endswith("s") and key[:-1] in known:
-        key = key[:-1]
-    return key
+def _devkey(name: str, known: Collection[str]) -> str:
+    """`name` as the tables spell it, without the kind words these sets' questions use."""
+    return table_key(name, known, prefixes=_KINDS, suffixes=(" plant", " plants"))
+
+
+def _devkeyed(known: Collection[str]) -> Callable[[str], str]:
+    return lambda value: _devkey(value, known)
 
 
 # --------------------------------------------------------------------- music
@@ -48,35 +44,35 @@ CAPACITY = {"roxy": 500, "paradiso": 1500, "fillmore": 1150}
 def album_artist(album: str) -> str:
     """Look up which artist recorded an album; returns the artist's name."""
     time.sleep(0.2)  # a web API
-    return ARTISTS[_key(album, ARTISTS)]
+    return ARTISTS[_devkey(album, ARTISTS)]
 
 
 @inout
 def artist_followers(artist: str) -> int:
     """Look up how many followers an artist has on a streaming service."""
     time.sleep(0.2)
-    return FOLLOWERS[_key(artist, FOLLOWERS)]
+    return FOLLOWERS[_devkey(artist, FOLLOWERS)]
 
 
 @inout
 def song_length(song: str) -> float:
     """Look up how long a song lasts, in minutes."""
     time.sleep(0.2)
-    return SONGS[_key(song, SONGS)]
+    return SONGS[_devkey(song, SONGS)]
 
 
 @inout
 def ticket_price(venue: str) -> float:
     """Look up the price of one concert ticket at a venue, in euros."""
     time.sleep(0.2)
-    return TICKETS[_key(venue, TICKETS)]
+    return TICKETS[_devkey(venue, TICKETS)]
 
 
 @inout
 def venue_capacity(venue: str) -> int:
     """Look up how many people a concert venue holds."""
     time.sleep(0.2)
-    return CAPACITY[_key(venue, CAPACITY)]
+    return CAPACITY[_devkey(venue, CAPACITY)]
 
 
 MUSIC_TOOLS: list[BaseTool] = [
@@ -100,28 +96,28 @@ SEEDS = {"tomato": 2.9, "basil": 1.75, "lavender": 3.4, "mint": 1.5}
 def plant_water(plant: str) -> float:
     """Look up how many litres of water one plant needs per week."""
     time.sleep(0.2)
-    return WATER[_key(plant, WATER)]
+    return WATER[_devkey(plant, WATER)]
 
 
 @inout
 def plant_family(plant: str) -> str:
     """Look up which botanical family a plant belongs to; returns the family's name."""
     time.sleep(0.2)
-    return FAMILY[_key(plant, FAMILY)]
+    return FAMILY[_devkey(plant, FAMILY)]
 
 
 @inout
 def family_pests(family: str) -> int:
     """Look up how many common pests attack the plants of a botanical family."""
     time.sleep(0.2)
-    return PESTS[_key(family, PESTS)]
+    return PESTS[_devkey(family, PESTS)]
 
 
 @inout
 def seed_price(plant: str) -> float:
     """Look up the price of one seed packet of a plant, in euros."""
     time.sleep(0.2)
-    return SEEDS[_key(plant, SEEDS)]
+    return SEEDS[_devkey(plant, SEEDS)]
 
 
 @compute
@@ -334,20 +330,16 @@ LIBRARY_QUESTIONS: tuple[Question, ...] = (
 )
 
 
-def _canonical(known: Collection[str]) -> Callable[[str], str]:
-    return lambda value: _key(value, known)
-
-
 CANONICAL: dict[tuple[str, str], Callable[[str], str]] = {
-    ("album_artist", "album"): _canonical(ARTISTS),
-    ("artist_followers", "artist"): _canonical(FOLLOWERS),
-    ("song_length", "song"): _canonical(SONGS),
-    ("ticket_price", "venue"): _canonical(TICKETS),
-    ("venue_capacity", "venue"): _canonical(CAPACITY),
-    ("plant_water", "plant"): _canonical(WATER),
-    ("plant_family", "plant"): _canonical(FAMILY),
-    ("family_pests", "family"): _canonical(PESTS),
-    ("seed_price", "plant"): _canonical(SEEDS),
+    ("album_artist", "album"): _devkeyed(ARTISTS),
+    ("artist_followers", "artist"): _devkeyed(FOLLOWERS),
+    ("song_length", "song"): _devkeyed(SONGS),
+    ("ticket_price", "venue"): _devkeyed(TICKETS),
+    ("venue_capacity", "venue"): _devkeyed(CAPACITY),
+    ("plant_water", "plant"): _devkeyed(WATER),
+    ("plant_family", "plant"): _devkeyed(FAMILY),
+    ("family_pests", "family"): _devkeyed(PESTS),
+    ("seed_price", "plant"): _devkeyed(SEEDS),
     ("book_author", "book"): _book,
     ("book_pages", "book"): _book,
     ("author_birth_year", "author"): str.lower,

@@ -10,6 +10,7 @@ the numbers its answer must hold; `benchmarks.local_questions` asks and scores t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,6 +183,39 @@ def ask(
 ) -> Question:
     """A question of a held-out or development set, with the calls and numbers it expects."""
     return Question(text, frozenset(calls), numbers, larger=larger)
+
+
+ARTICLES = ("the ", "a ", "an ", "one ")
+
+
+def table_key(
+    name: str,
+    known: Collection[str],
+    *,
+    prefixes: Collection[str] = (),
+    suffixes: Collection[str] = (),
+) -> str:
+    """`name` as a set's tables spell it: lower case, no quotes, article or kind word, singular.
+
+    A kind word is one of `prefixes` (`"album "`) or `suffixes` (`" line"`); a trailing
+    `s` goes only where the singular is one of the `known` keys.
+    """
+    key = name.strip().strip("'\"").lower()
+    for article in ARTICLES:
+        key = key.removeprefix(article)
+    for prefix in prefixes:
+        key = key.removeprefix(prefix)
+    for suffix in suffixes:
+        key = key.removesuffix(suffix)
+    key = key.strip()
+    if key not in known and key.endswith("s") and key[:-1] in known:
+        key = key[:-1]
+    return key
+
+
+def keyed(known: Collection[str]) -> Callable[[str], str]:
+    """The scorer's spelling of an argument whose values are `known`'s keys."""
+    return lambda value: table_key(value, known)
 
 
 def _q(text: str, *calls: tuple[str, str, Any]) -> Question:
