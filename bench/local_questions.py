@@ -27,18 +27,26 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4, local_devsets
+from bench import holdout2, holdout3, holdout4, holdout5, local_devsets
 from bench.question_sets import QUESTIONS, TOOLS, Question
 from bench.question_sets import SETS as OLD_SETS
 from langchain_llmorch.agent.answer import mentions, model_words
 
-SETS = {**OLD_SETS, **holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **local_devsets.SETS}
+SETS = {
+    **OLD_SETS,
+    **holdout2.SETS,
+    **holdout3.SETS,
+    **holdout4.SETS,
+    **holdout5.SETS,
+    **local_devsets.SETS,
+}
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
-`shop`, `kitchen`, `transit`, `music`, `garden`, `library`."""
+`shop`, `kitchen`, `transit`, `cinema`, `cars`, `music`, `garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
     **holdout4.CANONICAL,
+    **holdout5.CANONICAL,
     **local_devsets.CANONICAL,
 }
 
@@ -194,12 +202,13 @@ def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
 
 _MORE = re.compile(
     r"\b(larger|higher|greater|bigger|more|stronger|heavier|taller|longer|largest|highest|"
-    r"greatest|biggest|most|strongest|heaviest|tallest|longest|exceeds?|outweighs?)\b",
+    r"greatest|biggest|most|strongest|heaviest|tallest|longest|dearer|dearest|pricier|"
+    r"priciest|costlier|exceeds?|outweighs?)\b",
     re.IGNORECASE,
 )
 _LESS = re.compile(
     r"\b(smaller|lower|less|fewer|weaker|lighter|shorter|smallest|lowest|least|fewest|"
-    r"weakest|lightest|shortest)\b",
+    r"weakest|lightest|shortest|cheaper|cheapest)\b",
     re.IGNORECASE,
 )
 

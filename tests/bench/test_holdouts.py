@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4
-from bench.local_questions import SETS, _normal
+from bench import holdout2, holdout3, holdout4, holdout5
+from bench.local_questions import SETS, _normal, comparison_wrong
 
-HELD_OUT = {**holdout2.SETS, **holdout3.SETS, **holdout4.SETS}
+HELD_OUT = {**holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **holdout5.SETS}
 
 
 def _calls_by_tool(calls: frozenset[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:
@@ -29,10 +30,15 @@ def test_every_expected_call_names_a_tool_and_its_argument(name: str) -> None:
             assert arg in args[tool], (question.text, tool, arg)
 
 
-@pytest.mark.parametrize("name", sorted(holdout4.SETS))
+def _amounts(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+
+
+@pytest.mark.parametrize("name", sorted({**holdout4.SETS, **holdout5.SETS}))
 def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
     """Where one call of a tool answers, the tool's result is one of the stated numbers or,
-    for a conversion, divides one of them (amount x rate)."""
+    for a conversion, that number over an amount the question states (amount x rate), or
+    over a hundredth of it (a per-100 figure scaled to the amount)."""
     tools: list[BaseTool] = SETS[name][0]
     by_name = {tool.name: tool for tool in tools}
     for question in SETS[name][1]:
@@ -43,8 +49,11 @@ def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
         if any("<result of" in str(value) for value in kwargs.values()):
             continue
         result = float(by_name[tool].invoke(kwargs))
+        amounts = _amounts(question.text)
         assert any(
-            n == pytest.approx(result) or (n / result).is_integer() for n in question.numbers
+            n == pytest.approx(result)
+            or any(n / result in (pytest.approx(a), pytest.approx(a / 100)) for a in amounts)
+            for n in question.numbers
         ), question.text
 
 
@@ -68,6 +77,29 @@ def test_the_comparisons_name_the_larger_subject_first() -> None:
     ],
 )
 def test_the_scorer_reads_spellings_as_the_tools_do(
+    tool: str, arg: str, said: str, meant: str
+) -> None:
+    assert _normal(said, tool, arg) == meant
+
+
+def test_a_cheaper_claim_is_a_claim_about_the_smaller_subject() -> None:
+    spain, poland = holdout5.PETROL["spain"], holdout5.PETROL["poland"]
+    assert spain > poland
+    assert comparison_wrong("Petrol is cheaper in Poland than in Spain.", "spain", "poland") is None
+    assert comparison_wrong("Petrol is cheaper in Spain than in Poland.", "spain", "poland")
+    assert comparison_wrong("Spain is dearer than Poland.", "spain", "poland") is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "arg", "said", "meant"),
+    [
+        ("film_runtime", "film", "The Quiet Orchard", "quiet orchard"),
+        ("hall_seats", "cinema", "the Palace cinema", "palace"),
+        ("fuel_use", "model", "the Cresta", "cresta"),
+        ("maker_staff", "maker", "Aurelia Motors", "aurelia motors"),
+    ],
+)
+def test_the_fifth_holdout_s_scorer_reads_spellings_as_its_tools_do(
     tool: str, arg: str, said: str, meant: str
 ) -> None:
     assert _normal(said, tool, arg) == meant
