@@ -211,7 +211,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "durable": (
-        ["agent/durable.py"],
+        ["agent/durable.py", "agent/durable_tasks.py"],
         [
             "tests/unit_tests/agent/test_durable.py",
             "tests/unit_tests/agent/test_durable_plan_changes.py",

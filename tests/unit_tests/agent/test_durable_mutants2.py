@@ -44,7 +44,7 @@ def test_a_task_handed_back_with_an_error_does_not_stop_the_restoring_of_later_c
             fut.set_result({**saved, "result": f"saved {cid}"})
         return fut
 
-    monkeypatch.setattr(durable, "_record", handed_back)
+    monkeypatch.setattr(durable, "record", handed_back)
     restored = ledger.issue(frg, ["s1", "s2", "s3"])
     assert restored == {"s2": "saved s2", "s3": "saved s3"}
     assert list(ledger.slots) == ["s1"]  # only s1 waits for a result of this run

@@ -20,7 +20,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from langchain_llmorch import build_frg, create_llmorch_agent, parse_plan
-from langchain_llmorch.agent import durable
+from langchain_llmorch.agent import durable, durable_tasks
 from langchain_llmorch.agent.durable import CallLedger
 from langchain_llmorch.testing import planner_or
 from tests.unit_tests._work import ALL
@@ -140,7 +140,7 @@ def _ledger(
         tasks[slot.id] = concurrent.futures.Future()
         return tasks[slot.id]
 
-    monkeypatch.setattr(durable, "_record", issued)
+    monkeypatch.setattr(durable, "record", issued)
     frg = build_frg(parse_plan(plan), ALL)
     ledger = CallLedger(None, threads=threads)
     assert ledger.issue(frg, list(frg.calls)) == {}
@@ -155,14 +155,14 @@ def test_a_call_waits_for_its_task_only_when_a_thread_is_sure_to_be_free(
 ) -> None:
     # Three threads, one kept for the node: the first two tasks get one at once.
     ledger, tasks = _ledger(monkeypatch, FOUR, threads=3)
-    waits = {cid: ledger.pending(cid) for cid in ("s1", "s2", "s3", "s4")}
+    waits = {cid: ledger.starts.pending(cid) for cid in ("s1", "s2", "s3", "s4")}
     assert waits["s1"] is ledger.slots["s1"].begun
     assert waits["s2"] is ledger.slots["s2"].begun
     assert waits["s3"] is None  # two tasks before it hold (or wait for) the two threads
     assert waits["s4"] is None
     tasks["s1"].set_result(None)  # s1's task ended: its thread goes to the next task
-    assert ledger.pending("s3") is ledger.slots["s3"].begun
-    assert ledger.pending("s4") is None
+    assert ledger.starts.pending("s3") is ledger.slots["s3"].begun
+    assert ledger.starts.pending("s4") is None
 
 
 def test_a_started_task_gives_its_config_and_a_task_that_never_started_none(
@@ -170,13 +170,13 @@ def test_a_started_task_gives_its_config_and_a_task_that_never_started_none(
 ) -> None:
     ledger, tasks = _ledger(monkeypatch, FOUR, threads=8)
     own: Any = {"configurable": {"task": "s1's"}}
-    durable._begin(ledger.slots["s1"], own)  # what the task does when it starts
-    assert ledger.pending("s1") is None
-    assert ledger.own_config("s1") is own
-    assert ledger.own_config("s2") is None  # not started yet
+    durable_tasks.begin(ledger.slots["s1"], own)  # what the task does when it starts
+    assert ledger.starts.pending("s1") is None
+    assert ledger.starts.own_config("s1") is own
+    assert ledger.starts.own_config("s2") is None  # not started yet
     tasks["s2"].set_exception(RuntimeError("handed back failed"))  # ended, never started
-    assert ledger.pending("s2") is None
-    assert ledger.own_config("s2") is None
+    assert ledger.starts.pending("s2") is None
+    assert ledger.starts.own_config("s2") is None
     hook = ledger.run_config({"tags": ["node"]})["configurable"][durable.CALL_CONFIG_KEY]
     assert hook.config("s1") == {"tags": ["node"], "configurable": {"task": "s1's"}}
     assert hook.config("s2") is None
