@@ -74,7 +74,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "schema": (["plan/schema.py"], ["tests/unit_tests/plan"]),
     "engine": (
-        ["engine/_coordinator.py", "engine/events.py"],
+        ["engine/_coordinator.py", "engine/policies.py", "engine/events.py"],
         [
             "tests/unit_tests/engine/test_coordinator_properties.py",
             "tests/unit_tests/engine/test_coordinator_timing.py",
