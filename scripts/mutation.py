@@ -199,6 +199,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "processes/warm.py",
             "processes/worker_main.py",
             "processes/handles.py",
+            "processes/delivery.py",
+            "processes/watchdog.py",
             "processes/call_queue.py",
         ],
         ["tests/unit_tests/processes"],
