@@ -13,7 +13,6 @@ fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import dataclasses
 import itertools
 from collections.abc import Callable
@@ -21,21 +20,22 @@ from typing import Any
 
 import pytest
 from langgraph._internal._constants import CONFIG_KEY_SCRATCHPAD
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from langchain_llmorch import build_frg, create_llmorch_agent, parse_plan
 from langchain_llmorch.agent import durable, durable_tasks
 from langchain_llmorch.agent.durable import CallLedger
-from langchain_llmorch.testing import planner_or
-from tests.unit_tests._work import ALL
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+from tests.unit_tests.agent._durable_setup import (
+    FOUR,
+    QUESTION,
+    durable_agent,
+    fake_tasks,
+    plan_frg,
+)
+from tests.unit_tests.agent._durable_tools import RUNS
 
 LIMIT = 30.0
 """Seconds a run may take before it counts as hung (they take well under one)."""
-
-QUESTION = {"messages": [("user", "q")]}
 
 # Four calls, then three that each wait for two others.
 FAN_IN = """\
@@ -76,8 +76,7 @@ async def test_a_fan_in_plan_wider_than_max_concurrency_runs_each_call_once(
     limit: int, *, stream: bool
 ) -> None:
     RUNS.clear()
-    model = planner_or(FAN_IN, answer=folded_answer)
-    graph = create_llmorch_agent(model, [tools.fetch, tools.pair], checkpointer=InMemorySaver())
+    graph = durable_agent(FAN_IN, [tools.fetch, tools.pair])
     config: Any = {"configurable": {"thread_id": f"fan-in-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     assert out["messages"][-1].content == "((<a>+<b>)+(<c>+<d>))"
@@ -109,10 +108,7 @@ async def test_a_run_paused_under_max_concurrency_resumes_with_the_saved_results
     limit: int, *, stream: bool
 ) -> None:
     RUNS.clear()
-    model = planner_or(ASK_LAST, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(ASK_LAST, [tools.fetch, tools.ask_human])
     config: Any = {"configurable": {"thread_id": f"ask-last-{limit}"}, "max_concurrency": limit}
     first = await _run(graph, QUESTION, config, stream=stream)
     assert [i.value for i in first["__interrupt__"]] == ["<d>"]
@@ -154,10 +150,7 @@ async def test_each_answer_reaches_its_question_under_max_concurrency(
     # Some calls ask with the node's config (their task could not start), others with
     # their own; a call restored on a resume does not ask again: no answer may shift.
     RUNS.clear()
-    model = planner_or(TWO_ASKS, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(TWO_ASKS, [tools.fetch, tools.ask_human])
     config: Any = {"configurable": {"thread_id": f"two-asks-{limit}"}, "max_concurrency": limit}
 
     async def run(value: Any) -> Any:
@@ -200,8 +193,8 @@ async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
     limit: int, *, stream: bool
 ) -> None:
     RUNS.clear()
-    model = planner_or(FAILS_FIRST, answer=folded_answer, recover={"s1": 's1: fetch(key="w")'})
-    graph = create_llmorch_agent(model, [tools.fetch, tools.flaky], checkpointer=InMemorySaver())
+    script = {"recover": {"s1": 's1: fetch(key="w")'}}
+    graph = durable_agent(FAILS_FIRST, [tools.fetch, tools.flaky], script=script)
     config: Any = {"configurable": {"thread_id": f"fails-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     assert out["recoveries"] == 1
@@ -218,8 +211,6 @@ async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
 
 
 # ---------------------------------------------------------------- the ledger's rules
-
-FOUR = "s1: add(a=1)\ns2: add(a=2)\ns3: add(a=3)\ns4: add(a=4)"
 
 
 def _saved(ledger: CallLedger, cid: str, result: Any) -> dict[str, Any]:
@@ -249,7 +240,7 @@ async def test_aissue_waits_only_for_the_tasks_sure_to_get_a_slot(
         return issued[slot.id][1]
 
     monkeypatch.setattr(durable, "arecord", arecord)
-    frg = build_frg(parse_plan(FOUR), ALL)
+    frg = plan_frg(FOUR)
     ledger = CallLedger(None, tasks=3)
     restored = await asyncio.wait_for(ledger.aissue(frg, list(frg.calls)), LIMIT)
     assert restored == {"s3": 3.0}
@@ -271,7 +262,7 @@ async def test_aissue_without_max_concurrency_waits_for_every_task(
         return loop.create_future()
 
     monkeypatch.setattr(durable, "arecord", arecord)
-    frg = build_frg(parse_plan(FOUR), ALL)
+    frg = plan_frg(FOUR)
     ledger = CallLedger(None)
     assert await asyncio.wait_for(ledger.aissue(frg, list(frg.calls)), LIMIT) == {}
     assert all(slot.started.is_set() for slot in slots)
@@ -294,16 +285,8 @@ def _issued(
     monkeypatch: pytest.MonkeyPatch, pad: _Pad, saved: dict[str, dict[str, Any]] | None = None
 ) -> tuple[CallLedger, Any]:
     """A sync ledger in a node with scratchpad `pad`; the calls in `saved` are restored."""
-    tasks: dict[str, concurrent.futures.Future[Any]] = {}
-
-    def record(slot: Any) -> concurrent.futures.Future[Any]:
-        tasks[slot.id] = concurrent.futures.Future()
-        if slot.id in (saved or {}):
-            tasks[slot.id].set_result(saved[slot.id])  # type: ignore[index]
-        return tasks[slot.id]
-
-    monkeypatch.setattr(durable, "record", record)
-    frg = build_frg(parse_plan(FOUR), ALL)
+    fake_tasks(monkeypatch, saved)
+    frg = plan_frg(FOUR)
     node: Any = {"configurable": {CONFIG_KEY_SCRATCHPAD: pad}}
     ledger = CallLedger(None, threads=2)
     ledger.questions.node = node
@@ -381,8 +364,7 @@ async def test_every_call_keeps_the_runs_configurable_whichever_config_it_runs_w
     limit: int, *, stream: bool
 ) -> None:
     """Calls whose task is not sure to start run with the node's config: its thread too."""
-    model = planner_or(THREADS, answer=folded_answer)
-    graph = create_llmorch_agent(model, [tools.thread_of], checkpointer=InMemorySaver())
+    graph = durable_agent(THREADS, [tools.thread_of])
     config: Any = {"configurable": {"thread_id": f"threads-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     thread = f"threads-{limit}"
