@@ -122,15 +122,15 @@ class PlanRun:
         self.position = {cid: i for i, cid in enumerate(frg.calls)}
         self.budget = RunBudget()  # what the calls' arguments may build, all together
         self.resources = orch.resource_pool
+        self.queue: Policy = PaperPolicy(self) if self.policy == "paper" else DataflowPolicy(self)
+        """When ready calls start (`engine.policies`)."""
         # Calls that hold resources or run in order (the gate opens for the first such call).
-        self.held = HeldCalls(self.resources, self.readmit)
+        self.held = HeldCalls(self.resources, self.queue.readmit)
         self.held.done.update(kept)
         self.started: set[str] = set()
         self.dropped: set[str] = set()  # released, then skipped before they started
         cache = RunCache.for_run(orch.cache, orch.cache_policies, orch.cache_scope, config)
         self.reuse = Reuse(cache, self, tool=self.runner.tool) if cache is not None else None
-        self.queue: Policy = PaperPolicy(self) if self.policy == "paper" else DataflowPolicy(self)
-        """When ready calls start (`engine.policies`)."""
 
     # -- scheduler -----------------------------------------------------------------
 
@@ -260,31 +260,6 @@ class PlanRun:
             if not record.waiting_for:  # not held back by a gate: only processors are short
                 record.waiting_for.append(PROCESSOR)
             self.emit("scheduled", record, waiting_for=list(record.waiting_for))
-
-    def hold(self, cid: str) -> None:
-        """Put a gated call in the held list, in priority order."""
-        self.held.hold((self.priority.get(cid, 0.0), next(self.arrivals), cid))
-
-    def admit(self) -> None:
-        """Start every held call whose order, resources and processor are free, best first."""
-        cap = self.capacity()
-        self.held.admit(
-            self.frg,
-            self.records,
-            processor_free=lambda: self.running_compute < cap,
-            start=self.start,
-        )
-
-    def readmit(self) -> None:
-        """Another run gave resources back: try the held calls again."""
-        if self.held:
-            self.queue.dispatch()
-
-    def capacity(self) -> int:
-        """Processors compute calls may hold now: P, or what other programs leave free."""
-        if self.load is None:
-            return self.processors
-        return max(self.load.spare(self.processors), 1 if self.running_compute == 0 else 0)
 
     def complete(self, cid: str, record: TraceRecord) -> None:
         self.result.trace.append(record)

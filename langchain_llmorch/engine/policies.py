@@ -11,8 +11,9 @@ A `PlanRun` (`engine._coordinator`) hands each call whose inputs exist to its po
   compute calls (R2, by rank groups), the rest re-queued at the front, and nothing new
   starts while no processor is spare.
 
-Under both, calls that hold resources or run in order wait in the run's held list
-(`engine.gating.HeldCalls`) and start as it admits them.
+Under both, compute calls hold at most the processors other programs leave free
+(`capacity`, with `respect_load`), and calls that hold resources or run in order wait in
+the run's held list (`engine.gating.HeldCalls`) and start as it admits them (`admit`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from langchain_llmorch.engine.admission import Capacities
+from langchain_llmorch.engine.events import TraceRecord
 from langchain_llmorch.engine.gating import HeldCalls
+from langchain_llmorch.engine.load import LoadMonitor
 from langchain_llmorch.engine.scheduling import DurationModel, choose_order
 from langchain_llmorch.plan.frg import FRG
 from langchain_llmorch.tools import COMPUTE
@@ -37,7 +40,9 @@ class PolicySite(Protocol):
     held: HeldCalls
     durations: DurationModel
     processors: int
+    load: LoadMonitor | None
     resources: Capacities
+    records: dict[str, TraceRecord]
     priority: Mapping[str, float]
     arrivals: itertools.count[int]
     running_compute: int
@@ -47,25 +52,53 @@ class PolicySite(Protocol):
         """Coordinate one scheduled call onto the loop, a thread or the pool."""
         ...
 
-    def hold(self, cid: str) -> None:
-        """Put a gated call in the held list, in priority order."""
-        ...
 
-    def admit(self) -> None:
-        """Start every held call whose order, resources and processor are free."""
-        ...
-
-    def capacity(self) -> int:
-        """Processors compute calls may hold now."""
-        ...
-
-
-class DataflowPolicy:
-    """`policy="dataflow"`: ready compute calls start best priority first, one per processor."""
+class _Shared:
+    """What both policies do alike: processors under load, and the run's held calls."""
 
     def __init__(self, run: PolicySite) -> None:
         """The policy of `run`."""
         self.run = run
+
+    def dispatch(self) -> None:
+        """Start what may start now (each policy's own rule)."""
+        raise NotImplementedError
+
+    def hold(self, cid: str) -> None:
+        """Put a gated call in the held list, in priority order."""
+        run = self.run
+        run.held.hold((run.priority.get(cid, 0.0), next(run.arrivals), cid))
+
+    def admit(self) -> None:
+        """Start every held call whose order, resources and processor are free, best first."""
+        run = self.run
+        cap = self.capacity()
+        run.held.admit(
+            run.frg,
+            run.records,
+            processor_free=lambda: run.running_compute < cap,
+            start=run.start,
+        )
+
+    def readmit(self) -> None:
+        """Another run gave resources back: try the held calls again."""
+        if self.run.held:
+            self.dispatch()
+
+    def capacity(self) -> int:
+        """Processors compute calls may hold now: P, or what other programs leave free."""
+        run = self.run
+        if run.load is None:
+            return run.processors
+        return max(run.load.spare(run.processors), 1 if run.running_compute == 0 else 0)
+
+
+class DataflowPolicy(_Shared):
+    """`policy="dataflow"`: ready compute calls start best priority first, one per processor."""
+
+    def __init__(self, run: PolicySite) -> None:
+        """The policy of `run`."""
+        super().__init__(run)
         self.ready: list[tuple[float, int, str]] = []  # ready compute calls: heap by priority
 
     def priorities(self) -> tuple[Mapping[str, float], str]:
@@ -84,7 +117,7 @@ class DataflowPolicy:
         run = self.run
         for cid in ready:
             if run.held.open and (run.frg.kind(cid) == COMPUTE or run.held.gated(run.frg, cid)):
-                run.hold(cid)
+                self.hold(cid)
             elif run.frg.kind(cid) == COMPUTE:
                 key = (run.priority.get(cid, 0.0), next(run.arrivals), cid)
                 heapq.heappush(self.ready, key)
@@ -100,8 +133,8 @@ class DataflowPolicy:
         """
         run = self.run
         if run.held:
-            run.admit()
-        while self.ready and run.running_compute < run.capacity():
+            self.admit()
+        while self.ready and run.running_compute < self.capacity():
             _, _, cid = heapq.heappop(self.ready)
             run.start(cid)
 
@@ -111,12 +144,12 @@ class DataflowPolicy:
             self.run.held.calls.append(heapq.heappop(self.ready))
 
 
-class PaperPolicy:
+class PaperPolicy(_Shared):
     """`policy="paper"`: Algorithm 3 as written, FIFO sets while processors are spare."""
 
     def __init__(self, run: PolicySite) -> None:
         """The policy of `run`."""
-        self.run = run
+        super().__init__(run)
         self.sets: list[list[str]] = []  # FIFO sets of scheduled calls
 
     def priorities(self) -> tuple[Mapping[str, float], str]:
@@ -133,15 +166,15 @@ class PaperPolicy:
         """Algorithm 3: dispatch FIFO sets while processors are spare."""
         run = self.run
         if run.held:
-            run.admit()
-        while self.sets and run.capacity() - run.running_compute > 0:
+            self.admit()
+        while self.sets and self.capacity() - run.running_compute > 0:
             current = self.sets.pop(0)
             if run.held.open:  # calls with resources or order wait in the held list
                 current = [c for c in current if c not in run.dropped]
                 for cid in [c for c in current if run.held.gated(run.frg, c)]:
-                    run.hold(cid)
+                    self.hold(cid)
                     current.remove(cid)
-                run.admit()
+                self.admit()
             compute = [c for c in current if run.frg.kind(c) == COMPUTE]
             # R2 by rank groups: a compute call is exclusive when another of the set
             # has its rank.
@@ -150,7 +183,7 @@ class PaperPolicy:
             for cid in current:
                 if cid not in exclusive:
                     run.start(cid)
-            spare = max(run.capacity() - run.running_compute, 0)
+            spare = max(self.capacity() - run.running_compute, 0)
             for cid in exclusive[:spare]:
                 run.start(cid)
             if rest := exclusive[spare:]:
