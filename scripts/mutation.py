@@ -74,7 +74,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "schema": (["plan/schema.py"], ["tests/unit_tests/plan"]),
     "engine": (
-        ["engine/_coordinator.py", "engine/events.py"],
+        ["engine/_coordinator.py", "engine/policies.py", "engine/events.py"],
         [
             "tests/unit_tests/engine/test_coordinator_properties.py",
             "tests/unit_tests/engine/test_coordinator_timing.py",
@@ -199,6 +199,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
             "processes/warm.py",
             "processes/worker_main.py",
             "processes/handles.py",
+            "processes/delivery.py",
+            "processes/watchdog.py",
             "processes/call_queue.py",
         ],
         ["tests/unit_tests/processes"],
@@ -211,7 +213,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "durable": (
-        ["agent/durable.py"],
+        ["agent/durable.py", "agent/durable_tasks.py"],
         [
             "tests/unit_tests/agent/test_durable.py",
             "tests/unit_tests/agent/test_durable_plan_changes.py",

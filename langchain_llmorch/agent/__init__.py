@@ -8,11 +8,14 @@ Wiring and settings:
 
 The nodes and what they ask for:
 - `nodes`: planner, coordinator, repair and joiner, each one generator for sync and async;
-- `requests`: every request a node makes (model, run, streamed plan) and how it is served;
+- `requests`: every request a node makes (model, run, streamed plan) and its typed reply;
+  `serving` serves them (`drive`, `adrive`, the model requests), `call_serving` those that
+  run calls;
 - `prompts`: the planner's, repair's, recovery's and joiner's messages;
 - `checks`: doubts about a small model's first plan; `answer`: answer steps and numbers;
 - `recovery`: recovery points and rewrites of failed calls;
-- `approval`: pausing with the plan for a human; `durable`: per-call checkpoints;
+- `approval`: pausing with the plan for a human; `durable`: per-call checkpoints
+  (`durable_tasks`: each call's LangGraph task, when a call waits for it, its config);
 - `streaming`: plan lines handed to the coordinator while the model writes them.
 
 `executor/` is the `AgentExecutor` drop-in.

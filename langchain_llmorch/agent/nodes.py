@@ -2,7 +2,7 @@
 
 Each node's logic is written once, as a generator that yields what it needs done
 (`Ask` a model, `StreamPlan` a plan while running its calls, `RunCalls` an FRG) and
-returns the state update; `agent._steps` serves those requests with `invoke` or
+returns the state update; `agent.serving` serves those requests with `invoke` or
 `ainvoke`, so the sync graph is as parallel as the async one.
 """
 
@@ -33,12 +33,11 @@ from langchain_llmorch.agent.requests import (
     RequestKind,
     Step,
     Streamed,
-    adrive,
     ask,
-    drive,
     run_calls,
     stream_plan,
 )
+from langchain_llmorch.agent.serving import adrive, drive
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.streaming import kept_results, plan_source
 from langchain_llmorch.agent.transcript import call_messages

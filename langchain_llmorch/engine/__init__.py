@@ -2,7 +2,8 @@
 
 - `orchestrator`: the `Orchestrator`, which carries every engine knob (processors, policy,
   timeouts, threads, load, slots, resources, the tool-result cache) and runs plans;
-- `_coordinator`: one run of an FRG, the scheduler and coordinator (dataflow and paper);
+- `_coordinator`: one run of an FRG, the scheduler and coordinator;
+- `policies`: the run's scheduling policies (dataflow and paper): priorities, when calls start;
 - `admission`: resources calls hold while they run (capacities, per-tool limits);
 - `gating`: one run's held calls (resources, per-tool limits, order) and when they start;
 - `scheduling`: the plan-time order simulation and lower bounds;

@@ -15,11 +15,8 @@ How a call flows (one `PlanRun` per `Orchestrator.arun`, all on one asyncio even
   mutually exclusive calls (R2) always sit on distinct processors. Every compute
   call, in every pool and process of the user, also holds one of P machine-wide
   slots while it runs (`processes.slots`); `max_processors` only lowers P.
-  `policy="dataflow"` hands every ready compute call to the pool with the
-  priority chosen by `scheduling.choose_order`; `policy="paper"` follows
-  Algorithm 3 as written: FIFO sets, inout first, the first |spare| mutually
-  exclusive calls, the rest re-queued at the front, and nothing new starts while
-  no processor is spare.
+  When a ready call starts is the run's policy (`engine.policies`): `"dataflow"`, best
+  priority first, or `"paper"`, Algorithm 3 as written.
 - Calls that hold resources or run in order (FRG `demands` and `order_edges`) wait in the
   run's `engine.gating.HeldCalls`, best priority first, until their ordered predecessor
   has finished, their resources are free (`engine.admission`) and (compute) a processor
@@ -35,11 +32,9 @@ How a call flows (one `PlanRun` per `Orchestrator.arun`, all on one asyncio even
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import os
 import time
-from collections import Counter
 from collections.abc import AsyncIterable, Callable, Coroutine, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,8 +53,8 @@ from langchain_llmorch.engine.events import (
     started_announcer,
 )
 from langchain_llmorch.engine.gating import HeldCalls
+from langchain_llmorch.engine.policies import DataflowPolicy, PaperPolicy, Policy
 from langchain_llmorch.engine.reuse import Reuse
-from langchain_llmorch.engine.scheduling import choose_order
 from langchain_llmorch.errors import DependencyFailedError
 from langchain_llmorch.plan.expressions import ExpressionError, RunBudget, evaluate_args
 from langchain_llmorch.plan.frg import FRG
@@ -118,9 +113,7 @@ class PlanRun:
         self.waiting = {cid: sum(1 for p in frg.parents(cid) if p not in kept) for cid in self.todo}
         self.tasks: dict[asyncio.Task[Any], str] = {}
         self.priority: Mapping[str, float] = {}
-        self.sets: list[list[str]] = []  # paper policy: FIFO sets of scheduled calls
         self.running_compute = 0
-        self.ready_compute: list[tuple[float, int, str]] = []  # dataflow: heap by priority
         self.arrivals = itertools.count()
         self.records: dict[str, TraceRecord] = {}
         # Finished calls: their tasks, or the futures of direct calls (`engine.direct`).
@@ -129,8 +122,10 @@ class PlanRun:
         self.position = {cid: i for i, cid in enumerate(frg.calls)}
         self.budget = RunBudget()  # what the calls' arguments may build, all together
         self.resources = orch.resource_pool
+        self.queue: Policy = PaperPolicy(self) if self.policy == "paper" else DataflowPolicy(self)
+        """When ready calls start (`engine.policies`)."""
         # Calls that hold resources or run in order (the gate opens for the first such call).
-        self.held = HeldCalls(self.resources, self.readmit)
+        self.held = HeldCalls(self.resources, self.queue.readmit)
         self.held.done.update(kept)
         self.started: set[str] = set()
         self.dropped: set[str] = set()  # released, then skipped before they started
@@ -140,17 +135,7 @@ class PlanRun:
     # -- scheduler -----------------------------------------------------------------
 
     def choose_priorities(self) -> None:
-        if self.policy == "paper":  # FIFO in plan order: nothing to simulate
-            self.priority = {cid: float(i) for i, cid in enumerate(self.frg.calls)}
-            self.result.schedule = "paper-fifo"
-            return
-        choice = choose_order(
-            self.frg,
-            self.durations.durations(self.frg),
-            self.processors,
-            capacities={**self.frg.limits, **self.resources.names()} if self.held.open else None,
-        )
-        self.priority, self.result.schedule = choice.priority, choice.name
+        self.priority, self.result.schedule = self.queue.priorities()
 
     async def execute(self, more: AsyncIterable[Extension] | None = None) -> RunResult:
         try:
@@ -241,8 +226,7 @@ class PlanRun:
     def open_gate(self) -> None:
         """Open the run's gate once some call holds resources or runs in order."""
         if self.held.open_for(self.frg):
-            while self.ready_compute:  # a streamed plan that just became constrained
-                self.held.calls.append(heapq.heappop(self.ready_compute))
+            self.queue.gate_opened()  # a streamed plan that just became constrained
 
     def new_record(self, cid: str, *, cached: bool = False) -> TraceRecord:
         """A fresh trace record of `cid`, scheduled now (and started, when `cached`)."""
@@ -267,22 +251,7 @@ class PlanRun:
             ready = self.reuse.split(ready)
         for cid in ready:
             self.records[cid] = self.new_record(cid)
-        if self.policy == "paper":
-            if ready:
-                self.sets.append(ready)
-            self.coordinate()
-        else:
-            for cid in ready:
-                if self.held.open and (
-                    self.frg.kind(cid) == COMPUTE or self.held.gated(self.frg, cid)
-                ):
-                    self.hold(cid)
-                elif self.frg.kind(cid) == COMPUTE:
-                    key = (self.priority.get(cid, 0.0), next(self.arrivals), cid)
-                    heapq.heappush(self.ready_compute, key)
-                else:
-                    self.start(cid)
-            self.dispatch()
+        self.queue.release(ready)
         for cid in ready:  # after the first try to start them: the event says what they wait for
             record = self.records[cid]
             if cid in self.started:
@@ -291,46 +260,6 @@ class PlanRun:
             if not record.waiting_for:  # not held back by a gate: only processors are short
                 record.waiting_for.append(PROCESSOR)
             self.emit("scheduled", record, waiting_for=list(record.waiting_for))
-
-    def hold(self, cid: str) -> None:
-        """Put a gated call in the held list, in priority order."""
-        self.held.hold((self.priority.get(cid, 0.0), next(self.arrivals), cid))
-
-    def admit(self) -> None:
-        """Start every held call whose order, resources and processor are free, best first."""
-        cap = self.capacity()
-        self.held.admit(
-            self.frg,
-            self.records,
-            processor_free=lambda: self.running_compute < cap,
-            start=self.start,
-        )
-
-    def readmit(self) -> None:
-        """Another run gave resources back: try the held calls again."""
-        if self.held:
-            if self.policy == "paper":
-                self.coordinate()
-            else:
-                self.dispatch()
-
-    def capacity(self) -> int:
-        """Processors compute calls may hold now: P, or what other programs leave free."""
-        if self.load is None:
-            return self.processors
-        return max(self.load.spare(self.processors), 1 if self.running_compute == 0 else 0)
-
-    def dispatch(self) -> None:
-        """Dataflow: hand the best ready compute calls to the pool, one per free processor.
-
-        Calls wait here, not in the pool's queue, so a call that becomes ready a moment
-        later can still go first when its priority is higher.
-        """
-        if self.held:
-            self.admit()
-        while self.ready_compute and self.running_compute < self.capacity():
-            _, _, cid = heapq.heappop(self.ready_compute)
-            self.start(cid)
 
     def complete(self, cid: str, record: TraceRecord) -> None:
         self.result.trace.append(record)
@@ -394,33 +323,6 @@ class PlanRun:
             self.held.drop(self.dropped)
 
     # -- coordinator ---------------------------------------------------------------
-
-    def coordinate(self) -> None:
-        """Algorithm 3: dispatch FIFO sets while processors are spare."""
-        if self.held:
-            self.admit()
-        while self.sets and self.capacity() - self.running_compute > 0:
-            current = self.sets.pop(0)
-            if self.held.open:  # calls with resources or order wait in the held list
-                current = [c for c in current if c not in self.dropped]
-                for cid in [c for c in current if self.held.gated(self.frg, c)]:
-                    self.hold(cid)
-                    current.remove(cid)
-                self.admit()
-            compute = [c for c in current if self.frg.kind(c) == COMPUTE]
-            # R2 by rank groups: a compute call is exclusive when another of the set
-            # has its rank.
-            per_rank = Counter(self.frg.rank(c) for c in compute)
-            exclusive = [c for c in compute if per_rank[self.frg.rank(c)] > 1]
-            for cid in current:
-                if cid not in exclusive:
-                    self.start(cid)
-            spare = max(self.capacity() - self.running_compute, 0)
-            for cid in exclusive[:spare]:
-                self.start(cid)
-            if rest := exclusive[spare:]:
-                self.sets.insert(0, rest)
-                return
 
     def start(self, cid: str) -> None:
         """Coordinate one scheduled call onto the loop, a thread or the pool."""

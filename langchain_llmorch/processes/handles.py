@@ -1,4 +1,4 @@
-"""The parent's handles on its worker processes: one `WorkerHandle` each, and the `Watchdog`.
+"""The parent's handles on its worker processes: one `WorkerHandle` each.
 
 A `WorkerHandle` owns one worker process (`python -P worker_main.py`) and its handler thread
 (see the diagram in `processes.pool`): the thread takes calls from the pool's `CallQueue`,
@@ -7,43 +7,35 @@ the process. It is the only thread that starts, talks to or reaps the process; o
 (a cancelled future, the `Watchdog`, `shutdown`) only kill it, holding the queue's lock, and
 the handler thread notices the end of file and does the rest.
 
-A worker can die between calls a moment before the handler thread sees it (for about a
-millisecond after a process dies, `waitpid` does not report it yet). A call that provably
-never started goes to a fresh worker, once: sending it failed (no process reads the pipe),
-or the worker died without marking it started (the shared `mark` of `worker_main`). A call
-the worker started fails with `WorkerCrashedError` when the worker dies, so no tool ever
-runs twice.
+A call that provably never started (its worker had died) goes to a fresh worker, once;
+how the handle tells is in `processes.delivery`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import mmap
 import os
 import pickle
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_llmorch.errors import BrokenPoolError
+from langchain_llmorch.processes.delivery import NotDeliveredError, StartMark, deliver, receive
 from langchain_llmorch.processes.worker_main import (
     FUNCTION_CACHE_SIZE,
     ONE_THREAD_ENV,
     PIPE_SIZE,
-    STARTED_SIZE,
     LRUCache,
     Reply,
     Request,
     Status,
     recv_frame,
     send_frame,
-    started_call,
 )
 
 if sys.platform == "linux":
@@ -52,16 +44,13 @@ if sys.platform == "linux":
 if TYPE_CHECKING:
     from langchain_llmorch.processes.call_queue import CallQueue
     from langchain_llmorch.processes.records import Job, KillReason
+    from langchain_llmorch.processes.watchdog import Watchdog
 
 # The records of worker restarts keep the pool's logger name, as before the module was split.
 logger = logging.getLogger("langchain_llmorch.processes.pool")
 
 _STARTUP_TIMEOUT = 60.0  # a cold interpreter on a loaded machine takes seconds; a minute is broken
 _WORKER_SCRIPT = Path(__file__).with_name("worker_main.py")
-
-
-class _NotDeliveredError(Exception):
-    """The call never started: the worker died before it got it, or before it started it."""
 
 
 class WorkerHandle:
@@ -104,8 +93,7 @@ class WorkerHandle:
             target=self._serve, name=f"llmorch-pool-{slot}", daemon=True
         )
         self._proc: subprocess.Popen[bytes] | None = None
-        self._mark: mmap.mmap | None = None  # the process's `mark` (see `worker_main`)
-        self._mark_path: str | None = None  # its file, while it has a name
+        self._mark = StartMark()  # the process's `mark` (see `processes.delivery`)
         self._known: LRUCache[bytes, bool] = LRUCache(FUNCTION_CACHE_SIZE)  # its cached functions
 
     # --- the handler thread ---------------------------------------------------------------
@@ -150,7 +138,7 @@ class WorkerHandle:
         undelivered: BrokenPoolError | None = None
         try:
             reply = self._attempt(job)
-        except _NotDeliveredError:  # and no fresh worker could take it
+        except NotDeliveredError:  # and no fresh worker could take it
             msg = f"{job.name} did not run: its worker had died and no new one could start"
             reply, undelivered = None, BrokenPoolError(msg)
         finally:
@@ -177,16 +165,16 @@ class WorkerHandle:
         it started) is sent once more, to a fresh worker.
 
         Raises:
-            _NotDeliveredError: it never started, and no fresh worker could take it.
+            NotDeliveredError: it never started, and no fresh worker could take it.
         """
         try:
             return self._timed_exchange(job)
-        except _NotDeliveredError:
+        except NotDeliveredError:
             if not self._replace_for(job):
                 raise
         try:
             return self._timed_exchange(job)
-        except _NotDeliveredError:
+        except NotDeliveredError:
             return None  # the fresh worker died too: a crash like any other
 
     def _timed_exchange(self, job: Job) -> Reply | None:
@@ -239,7 +227,7 @@ class WorkerHandle:
         if not sys.executable:
             raise BrokenPoolError("sys.executable is unknown: cannot start worker processes")
         env = {**os.environ, **dict.fromkeys(ONE_THREAD_ENV, "1")}
-        self._new_mark()
+        self._mark.renew(self.slot)
         try:
             proc = subprocess.Popen(  # noqa: S603 -- our own interpreter running our own module
                 _worker_command(),
@@ -251,7 +239,7 @@ class WorkerHandle:
                 start_new_session=True,  # own group: Ctrl-C goes to the parent, kill the group
             )
         except BaseException:
-            self._drop_mark()
+            self._mark.drop()
             raise
         with self._lock:
             self._proc = proc
@@ -266,10 +254,10 @@ class WorkerHandle:
                 for fd in (to_worker, from_worker):
                     with contextlib.suppress(OSError):  # only a hint; the default works too
                         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-            hello = (sys.path, self.core, self.slot, self._mark_path)
+            hello = (sys.path, self.core, self.slot, self._mark.path)
             send_frame(to_worker, [pickle.dumps(hello)])
             pid, processor = pickle.loads(recv_frame(from_worker)[0])  # noqa: S301
-            self._unlink_mark()  # both sides map it now (where a mapped file can go)
+            self._mark.unlink()  # both sides map it now (where a mapped file can go)
         except (OSError, EOFError) as exc:
             self._retire()
             msg = f"worker {self.slot} exited during start-up (see its stderr above)"
@@ -279,53 +267,13 @@ class WorkerHandle:
         self.pid, self.processor = pid, processor
         self._known = LRUCache(FUNCTION_CACHE_SIZE)
 
-    def _new_mark(self) -> None:
-        """Make the zeroed `mark` file of the next process and map it (none if that fails)."""
-        self._drop_mark()
-        try:
-            fd, path = tempfile.mkstemp(prefix="llmorch-started-")
-        except OSError:  # no temporary directory: calls whose worker dies are not retried
-            logger.warning("no temporary file for llmorch worker %s's start marks", self.slot)
-            return
-        try:
-            os.write(fd, bytes(STARTED_SIZE))
-            self._mark, self._mark_path = mmap.mmap(fd, STARTED_SIZE), path
-        except (OSError, ValueError):
-            Path(path).unlink(missing_ok=True)
-        finally:
-            os.close(fd)
-
-    def _unlink_mark(self) -> None:
-        if self._mark_path is not None:
-            with contextlib.suppress(OSError):  # Windows: not while mapped; `_retire` does it
-                Path(self._mark_path).unlink()
-                self._mark_path = None
-
-    def _started(self, job: Job) -> bool:
-        """Whether the worker marked `job` started (when it cannot tell: yes)."""
-        return self._mark is None or started_call(self._mark) == job.call_id
-
-    def _reply(self, job: Job, from_worker: int) -> Reply:
-        """The worker's next reply to `job`.
-
-        Raises:
-            _NotDeliveredError: the worker died before it started the call.
-            OSError, EOFError: it died after, or when it cannot tell.
-        """
-        try:
-            return Reply.from_parts(recv_frame(from_worker))
-        except (OSError, EOFError) as err:
-            if self._started(job):
-                raise
-            raise _NotDeliveredError(str(err)) from err
-
     def _exchange(self, job: Job) -> Reply:
         """Send `job` to the worker and return its reply.
 
         The function's bytes go only when the worker does not hold it already.
 
         Raises:
-            _NotDeliveredError: the worker died before it started the call.
+            NotDeliveredError: the worker died before it started the call.
             OSError, EOFError, pickle.UnpicklingError, ValueError: the worker died or
                 garbled its reply.
         """
@@ -335,12 +283,12 @@ class WorkerHandle:
         request = Request(
             job.call_id, job.fn_digest, b"" if known else job.fn_pickle, job.args_pickle
         )
-        _deliver(to_worker, request)
-        reply = self._reply(job, from_worker)
+        deliver(to_worker, request)
+        reply = receive(job, from_worker, self._mark)
         if reply.status is Status.MISSING_FUNCTION:  # its cache evicted it: send the bytes
             request = Request(job.call_id, job.fn_digest, job.fn_pickle, job.args_pickle)
-            _deliver(to_worker, request)
-            reply = self._reply(job, from_worker)
+            deliver(to_worker, request)
+            reply = receive(job, from_worker, self._mark)
         if reply.call_id != job.call_id:
             raise EOFError("the worker answered another call")
         if reply.status is Status.LOAD_FAILED:
@@ -364,7 +312,7 @@ class WorkerHandle:
         with self._lock:
             proc, self._proc, self.pid = self._proc, None, None
         if proc is None:
-            self._drop_mark()
+            self._mark.drop()
             return None
         if proc.returncode is None:  # not reaped yet, so its pid cannot have been reused
             _kill_tree(proc)  # an exited process keeps its exit code; this ends stragglers
@@ -372,14 +320,8 @@ class WorkerHandle:
         for pipe in (proc.stdin, proc.stdout):
             if pipe is not None:
                 pipe.close()
-        self._drop_mark()
+        self._mark.drop()
         return returncode
-
-    def _drop_mark(self) -> None:
-        mark, self._mark = self._mark, None
-        if mark is not None:
-            mark.close()
-        self._unlink_mark()
 
     def _alive(self) -> bool:
         """Whether the process is still running."""
@@ -404,77 +346,6 @@ class WorkerHandle:
         """`job` ran past its timeout: kill the process if it still runs it (takes the lock)."""
         with self._lock:
             self.kill_for(job, "timeout")
-
-
-class Watchdog:
-    """One thread per pool that kills calls running past their timeout (started when needed).
-
-    A worker runs one call at a time, so it holds at most one deadline. When it passes, the
-    watchdog calls `worker.time_out(job)`.
-
-    Example:
-        ```python
-        watchdog = Watchdog()
-        watchdog.arm(worker, job, timeout=5.0)
-        ...  # the call ends in time
-        watchdog.disarm(worker)
-        ```
-    """
-
-    def __init__(self) -> None:
-        """Make a watchdog; its thread starts at the first `arm`."""
-        self._cond = threading.Condition()  # taken before the pool's lock, never after
-        self._deadlines: dict[WorkerHandle, tuple[float, Job]] = {}
-        self._thread: threading.Thread | None = None
-        self._stopped = False
-
-    def arm(self, worker: WorkerHandle, job: Job, timeout: float) -> None:
-        """Expire `job` on `worker` after `timeout` seconds unless disarmed first."""
-        with self._cond:
-            self._deadlines[worker] = (time.monotonic() + timeout, job)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._watch, name="llmorch-pool-watchdog", daemon=True
-                )
-                self._thread.start()
-            self._cond.notify()
-
-    def disarm(self, worker: WorkerHandle) -> None:
-        """Forget the worker's deadline."""
-        with self._cond:
-            self._deadlines.pop(worker, None)
-
-    def stop(self) -> None:
-        """End the thread."""
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-
-    def _watch(self) -> None:
-        with self._cond:
-            while not self._stopped:
-                now = time.monotonic()
-                for worker, (deadline, job) in list(self._deadlines.items()):
-                    if deadline <= now:
-                        del self._deadlines[worker]
-                        worker.time_out(job)
-                nearest = min((d for d, _ in self._deadlines.values()), default=None)
-                self._cond.wait(None if nearest is None else nearest - now)
-
-
-def _deliver(fd: int, request: Request) -> None:
-    """Send `request`; a failed write means the worker never got the whole call.
-
-    A frame is read whole before the call runs, and a write fails only when no process
-    reads the pipe any more: the worker is gone.
-
-    Raises:
-        _NotDeliveredError: the write failed.
-    """
-    try:
-        send_frame(fd, request.to_parts())
-    except OSError as err:
-        raise _NotDeliveredError(str(err)) from err
 
 
 def _worker_command() -> list[str]:
@@ -506,4 +377,4 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
             os.kill(proc.pid, signal.SIGKILL)
 
 
-__all__ = ["Watchdog", "WorkerHandle"]
+__all__ = ["WorkerHandle"]

@@ -51,7 +51,8 @@ A future stays cancellable while its call runs (it is never set "running"): canc
 (`future.cancel()`, `abort()`, or cancelling an `asyncio.wrap_future` of it) kills the worker.
 
 Where the classes live: `ProcessPool` and `get_pool` here; `CallQueue` in
-`processes.call_queue`; `WorkerHandle` and `Watchdog` in `processes.handles`; `Job` and
+`processes.call_queue`; `WorkerHandle` in `processes.handles` (a call's delivery to its
+worker in `processes.delivery`); `Watchdog` in `processes.watchdog`; `Job` and
 `CallOutcome` in `processes.records`; the wire format (`Request`, `Reply`) and the worker
 program in `processes.worker_main`.
 """
@@ -71,7 +72,7 @@ from langchain_llmorch.processes.cpus import (
     cgroup_cpu_quota,
     usable_cpus,
 )
-from langchain_llmorch.processes.handles import Watchdog, WorkerHandle
+from langchain_llmorch.processes.handles import WorkerHandle
 from langchain_llmorch.processes.records import (
     CallOutcome,
     Job,
@@ -80,6 +81,7 @@ from langchain_llmorch.processes.records import (
     RemoteTraceback,
 )
 from langchain_llmorch.processes.slots import Limit, SlotGroup, machine_slots
+from langchain_llmorch.processes.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from collections.abc import Callable

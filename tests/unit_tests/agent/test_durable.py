@@ -16,9 +16,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from langchain_llmorch.agent.approval import REJECTED
-from langchain_llmorch.agent.graph import build_llmorch_graph, create_llmorch_agent
+from langchain_llmorch.agent.graph import build_llmorch_graph
 from langchain_llmorch.testing import planner_or
 from tests.unit_tests.agent import _durable_tools as tools
+from tests.unit_tests.agent._durable_setup import QUESTION, durable_agent
+from tests.unit_tests.agent._durable_setup import invoke as _invoke
 from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
 
 INTERRUPTING = """\
@@ -30,19 +32,8 @@ s4: self(prompt="{s1} {s2} {s3}")"""
 
 def _agent(plan: str, **kwargs: Any) -> Any:
     RUNS.clear()
-    model = planner_or(plan, answer=folded_answer, **kwargs.pop("script", {}))
     tool_list = [tools.fetch, tools.ask_human, tools.handle, tools.compute_ask]
-    kwargs.setdefault("checkpointer", InMemorySaver())
-    return create_llmorch_agent(model, tool_list, max_processors=1, **kwargs)
-
-
-async def _invoke(graph: Any, inputs: Any, config: Any, mode: str) -> dict[str, Any]:
-    if mode == "sync":
-        return graph.invoke(inputs, config)
-    return await graph.ainvoke(inputs, config)
-
-
-QUESTION = {"messages": [("user", "q")]}
+    return durable_agent(plan, tool_list, max_processors=1, **kwargs)
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

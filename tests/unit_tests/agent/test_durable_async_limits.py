@@ -3,7 +3,7 @@
 LangGraph starts at most `max_concurrency` tasks of an async graph at once (the node's own
 among them, when it runs beside others); the rest wait for a free slot. A call's durable
 task holds its slot until the call ends, so the coordinator waits for a task to start only
-when a slot is sure to be free for it (`agent/durable.py`); the others' calls run with the
+when a slot is sure to be free for it (`agent/durable_tasks.py`); the others' calls run with the
 node's config, and their tasks still save their results once they get a slot.
 
 Every run here ends within `LIMIT` seconds or fails with a TimeoutError: a regression
@@ -13,7 +13,6 @@ fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import dataclasses
 import itertools
 from collections.abc import Callable
@@ -21,21 +20,22 @@ from typing import Any
 
 import pytest
 from langgraph._internal._constants import CONFIG_KEY_SCRATCHPAD
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from langchain_llmorch import build_frg, create_llmorch_agent, parse_plan
-from langchain_llmorch.agent import durable
+from langchain_llmorch.agent import durable, durable_tasks
 from langchain_llmorch.agent.durable import CallLedger
-from langchain_llmorch.testing import planner_or
-from tests.unit_tests._work import ALL
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+from tests.unit_tests.agent._durable_setup import (
+    FOUR,
+    QUESTION,
+    durable_agent,
+    fake_tasks,
+    plan_frg,
+)
+from tests.unit_tests.agent._durable_tools import RUNS
 
 LIMIT = 30.0
 """Seconds a run may take before it counts as hung (they take well under one)."""
-
-QUESTION = {"messages": [("user", "q")]}
 
 # Four calls, then three that each wait for two others.
 FAN_IN = """\
@@ -76,8 +76,7 @@ async def test_a_fan_in_plan_wider_than_max_concurrency_runs_each_call_once(
     limit: int, *, stream: bool
 ) -> None:
     RUNS.clear()
-    model = planner_or(FAN_IN, answer=folded_answer)
-    graph = create_llmorch_agent(model, [tools.fetch, tools.pair], checkpointer=InMemorySaver())
+    graph = durable_agent(FAN_IN, [tools.fetch, tools.pair])
     config: Any = {"configurable": {"thread_id": f"fan-in-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     assert out["messages"][-1].content == "((<a>+<b>)+(<c>+<d>))"
@@ -109,10 +108,7 @@ async def test_a_run_paused_under_max_concurrency_resumes_with_the_saved_results
     limit: int, *, stream: bool
 ) -> None:
     RUNS.clear()
-    model = planner_or(ASK_LAST, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(ASK_LAST, [tools.fetch, tools.ask_human])
     config: Any = {"configurable": {"thread_id": f"ask-last-{limit}"}, "max_concurrency": limit}
     first = await _run(graph, QUESTION, config, stream=stream)
     assert [i.value for i in first["__interrupt__"]] == ["<d>"]
@@ -154,10 +150,7 @@ async def test_each_answer_reaches_its_question_under_max_concurrency(
     # Some calls ask with the node's config (their task could not start), others with
     # their own; a call restored on a resume does not ask again: no answer may shift.
     RUNS.clear()
-    model = planner_or(TWO_ASKS, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(TWO_ASKS, [tools.fetch, tools.ask_human])
     config: Any = {"configurable": {"thread_id": f"two-asks-{limit}"}, "max_concurrency": limit}
 
     async def run(value: Any) -> Any:
@@ -200,8 +193,8 @@ async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
     limit: int, *, stream: bool
 ) -> None:
     RUNS.clear()
-    model = planner_or(FAILS_FIRST, answer=folded_answer, recover={"s1": 's1: fetch(key="w")'})
-    graph = create_llmorch_agent(model, [tools.fetch, tools.flaky], checkpointer=InMemorySaver())
+    script = {"recover": {"s1": 's1: fetch(key="w")'}}
+    graph = durable_agent(FAILS_FIRST, [tools.fetch, tools.flaky], script=script)
     config: Any = {"configurable": {"thread_id": f"fails-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     assert out["recoveries"] == 1
@@ -219,8 +212,6 @@ async def test_a_failing_call_under_max_concurrency_goes_to_recovery(
 
 # ---------------------------------------------------------------- the ledger's rules
 
-FOUR = "s1: add(a=1)\ns2: add(a=2)\ns3: add(a=3)\ns4: add(a=4)"
-
 
 def _saved(ledger: CallLedger, cid: str, result: Any) -> dict[str, Any]:
     """What the task of `cid` returned in an earlier run (its saved value)."""
@@ -237,7 +228,7 @@ async def test_aissue_waits_only_for_the_tasks_sure_to_get_a_slot(
 
     def start(cid: str) -> None:  # what the task does when it gets a slot
         slot = issued[cid][0]
-        durable._begin(slot, {"configurable": {"task": cid}})
+        durable_tasks.begin(slot, {"configurable": {"task": cid}})
         slot.started.set()
 
     def arecord(slot: Any) -> asyncio.Future[Any]:
@@ -248,15 +239,15 @@ async def test_aissue_waits_only_for_the_tasks_sure_to_get_a_slot(
             loop.call_soon(issued["s3"][1].set_result, _saved(ledger, "s3", 3.0))
         return issued[slot.id][1]
 
-    monkeypatch.setattr(durable, "_arecord", arecord)
-    frg = build_frg(parse_plan(FOUR), ALL)
+    monkeypatch.setattr(durable, "arecord", arecord)
+    frg = plan_frg(FOUR)
     ledger = CallLedger(None, tasks=3)
     restored = await asyncio.wait_for(ledger.aissue(frg, list(frg.calls)), LIMIT)
     assert restored == {"s3": 3.0}
-    assert ledger.own_config("s1") == {"configurable": {"task": "s1"}}
-    assert ledger.pending("s4") is None  # s1 and s2 hold the two free slots
+    assert ledger.starts.own_config("s1") == {"configurable": {"task": "s1"}}
+    assert ledger.starts.pending("s4") is None  # s1 and s2 hold the two free slots
     issued["s1"][1].set_result(_saved(ledger, "s1", 1.0))  # s1 ended: its slot is free
-    assert ledger.pending("s4") is ledger.slots["s4"].begun
+    assert ledger.starts.pending("s4") is ledger.slots["s4"].begun
 
 
 async def test_aissue_without_max_concurrency_waits_for_every_task(
@@ -270,8 +261,8 @@ async def test_aissue_without_max_concurrency_waits_for_every_task(
         loop.call_soon(slot.started.set)  # every task starts at once
         return loop.create_future()
 
-    monkeypatch.setattr(durable, "_arecord", arecord)
-    frg = build_frg(parse_plan(FOUR), ALL)
+    monkeypatch.setattr(durable, "arecord", arecord)
+    frg = plan_frg(FOUR)
     ledger = CallLedger(None)
     assert await asyncio.wait_for(ledger.aissue(frg, list(frg.calls)), LIMIT) == {}
     assert all(slot.started.is_set() for slot in slots)
@@ -294,19 +285,11 @@ def _issued(
     monkeypatch: pytest.MonkeyPatch, pad: _Pad, saved: dict[str, dict[str, Any]] | None = None
 ) -> tuple[CallLedger, Any]:
     """A sync ledger in a node with scratchpad `pad`; the calls in `saved` are restored."""
-    tasks: dict[str, concurrent.futures.Future[Any]] = {}
-
-    def record(slot: Any) -> concurrent.futures.Future[Any]:
-        tasks[slot.id] = concurrent.futures.Future()
-        if slot.id in (saved or {}):
-            tasks[slot.id].set_result(saved[slot.id])  # type: ignore[index]
-        return tasks[slot.id]
-
-    monkeypatch.setattr(durable, "_record", record)
-    frg = build_frg(parse_plan(FOUR), ALL)
+    fake_tasks(monkeypatch, saved)
+    frg = plan_frg(FOUR)
     node: Any = {"configurable": {CONFIG_KEY_SCRATCHPAD: pad}}
     ledger = CallLedger(None, threads=2)
-    ledger.node = node
+    ledger.questions.node = node
     ledger.restored = ledger.issue(frg, list(frg.calls))  # type: ignore[attr-defined]
     return ledger, ledger.run_config(node)["configurable"][durable.CALL_CONFIG_KEY]
 
@@ -317,7 +300,7 @@ def test_questions_asked_with_the_node_config_are_saved_and_skipped_once_restore
     ledger, hook = _issued(monkeypatch, _pad([]))
     asked = hook.config("s3")  # its task has not started: the node's config, counted
     assert asked["configurable"][CONFIG_KEY_SCRATCHPAD].interrupt_counter() == 0
-    assert ledger.asks["s3"] == 1
+    assert ledger.questions.asks["s3"] == 1
     ledger.save("s3", "yes")
     ledger.save("s4", "no question")
     payload = ledger.slots["s3"].future.result()
@@ -328,7 +311,7 @@ def test_questions_asked_with_the_node_config_are_saved_and_skipped_once_restore
     again, hook = _issued(monkeypatch, pad, {"s3": payload})
     assert again.restored == {"s3": "yes"}  # type: ignore[attr-defined]
     assert pad.interrupt_counter() == 1
-    assert not again.node_owes()
+    assert not again.questions.owes()
 
 
 def test_calls_take_the_node_config_while_the_node_holds_an_answer_no_call_took(
@@ -339,14 +322,14 @@ def test_calls_take_the_node_config_while_the_node_holds_an_answer_no_call_took(
     ledger, hook = _issued(monkeypatch, _pad(["yes"]))
     own: Any = {"configurable": {"task": "s1", CONFIG_KEY_SCRATCHPAD: _pad([])}}
     answered: Any = {"configurable": {"task": "s2", CONFIG_KEY_SCRATCHPAD: _pad(["no"])}}
-    durable._begin(ledger.slots["s1"], own)
-    durable._begin(ledger.slots["s2"], answered)
-    assert ledger.node_owes()
+    durable_tasks.begin(ledger.slots["s1"], own)
+    durable_tasks.begin(ledger.slots["s2"], answered)
+    assert ledger.questions.owes()
     assert hook.config("s2")["configurable"]["task"] == "s2"
     asked = hook.config("s1")  # its own task started, yet it asks in the node
     assert "task" not in asked["configurable"]
     assert asked["configurable"][CONFIG_KEY_SCRATCHPAD].interrupt_counter() == 0
-    assert not ledger.node_owes()  # s1 took the answer
+    assert not ledger.questions.owes()  # s1 took the answer
     assert hook.config("s1")["configurable"]["task"] == "s1"
 
 
@@ -357,12 +340,12 @@ def test_a_call_whose_task_started_without_being_sure_to_asks_in_the_node(
     # thread was free by chance): s2 still asks in the node, as it would in any other run,
     # unless its task holds an answer given by its own question's id.
     ledger, hook = _issued(monkeypatch, _pad([]))
-    durable._begin(ledger.slots["s1"], {"configurable": {"task": "s1"}})
-    durable._begin(ledger.slots["s2"], {"configurable": {"task": "s2"}})
+    durable_tasks.begin(ledger.slots["s1"], {"configurable": {"task": "s1"}})
+    durable_tasks.begin(ledger.slots["s2"], {"configurable": {"task": "s2"}})
     answered: Any = {"configurable": {"task": "s3", CONFIG_KEY_SCRATCHPAD: _pad(["no"])}}
-    durable._begin(ledger.slots["s3"], answered)
-    assert ledger.sure("s1")
-    assert not ledger.sure("s2")
+    durable_tasks.begin(ledger.slots["s3"], answered)
+    assert ledger.starts.sure("s1")
+    assert not ledger.starts.sure("s2")
     assert hook.config("s1")["configurable"]["task"] == "s1"
     assert "task" not in hook.config("s2")["configurable"]
     assert hook.config("s3")["configurable"]["task"] == "s3"
@@ -381,8 +364,7 @@ async def test_every_call_keeps_the_runs_configurable_whichever_config_it_runs_w
     limit: int, *, stream: bool
 ) -> None:
     """Calls whose task is not sure to start run with the node's config: its thread too."""
-    model = planner_or(THREADS, answer=folded_answer)
-    graph = create_llmorch_agent(model, [tools.thread_of], checkpointer=InMemorySaver())
+    graph = durable_agent(THREADS, [tools.thread_of])
     config: Any = {"configurable": {"thread_id": f"threads-{limit}"}, "max_concurrency": limit}
     out = await _run(graph, QUESTION, config, stream=stream)
     thread = f"threads-{limit}"

@@ -11,29 +11,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from langchain_llmorch import create_llmorch_agent
-from langchain_llmorch.testing import planner_or
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+from tests.unit_tests.agent._durable_setup import PARALLEL_ASKS, TWO_PAUSES, durable_agent
+from tests.unit_tests.agent._durable_tools import RUNS
 from tests.unit_tests.agent.test_streaming_plans import LineStreamer
-
-# s3 and s4 wait for s2, which pauses the first run; s4 pauses the second.
-TWO_PAUSES = """\
-s1: fetch(key="a")
-s2: ask_human(question="one")
-s3: fetch(key=s2)
-s4: ask_human(question=s3)
-s5: self(prompt="{s1} {s4}")"""
 
 
 def _agent() -> Any:
-    model = planner_or(TWO_PAUSES, answer=folded_answer)
-    return create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], max_processors=1, checkpointer=InMemorySaver()
-    )
+    return durable_agent(TWO_PAUSES, [tools.fetch, tools.ask_human], max_processors=1)
 
 
 def test_async_the_second_resume_value_goes_to_the_second_question() -> None:
@@ -78,11 +65,8 @@ def test_async_a_resume_by_interrupt_id_reaches_the_call_that_asked() -> None:
 def test_async_a_streamed_plan_sends_each_answer_to_its_question() -> None:
     # With stream_plan=True the calls are issued line by line as the plan streams.
     RUNS.clear()
-    graph = create_llmorch_agent(
-        LineStreamer(plan=TWO_PAUSES),
-        [tools.fetch, tools.ask_human],
-        stream_plan=True,
-        checkpointer=InMemorySaver(),
+    graph = durable_agent(
+        LineStreamer(plan=TWO_PAUSES), [tools.fetch, tools.ask_human], stream_plan=True
     )
     config: Any = {"configurable": {"thread_id": "two-answers-streamed"}}
 
@@ -97,20 +81,11 @@ def test_async_a_streamed_plan_sends_each_answer_to_its_question() -> None:
     assert out["messages"][-1].content == "<a> <one -> yes> -> ok"
 
 
-PARALLEL_ASKS = """\
-s1: ask_human(question="one")
-s2: ask_human(question="two")
-s3: self(prompt="{s1} {s2}")"""
-
-
 def test_async_parallel_questions_have_their_own_ids_and_answers() -> None:
     # Both calls ask at once; the graph shows one question at a time. Each interrupt's id
     # names its call's task, so an answer by id reaches that call and no other.
     RUNS.clear()
-    model = planner_or(PARALLEL_ASKS, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.ask_human], max_processors=2, checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(PARALLEL_ASKS, [tools.ask_human], max_processors=2)
     config: Any = {"configurable": {"thread_id": "parallel-asks-async"}}
 
     async def run() -> list[Any]:

@@ -17,13 +17,13 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.func import entrypoint
 from langgraph.types import Command
 
-from langchain_llmorch import build_frg, create_llmorch_agent, parse_plan
+from langchain_llmorch import build_frg, parse_plan
 from langchain_llmorch.agent import durable
 from langchain_llmorch.agent.durable import CallLedger
-from langchain_llmorch.testing import planner_or
 from tests.unit_tests._work import ALL
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+from tests.unit_tests.agent._durable_setup import TWO_PAUSES, durable_agent
+from tests.unit_tests.agent._durable_tools import RUNS
 
 
 def test_a_task_handed_back_with_an_error_does_not_stop_the_restoring_of_later_calls(
@@ -44,7 +44,7 @@ def test_a_task_handed_back_with_an_error_does_not_stop_the_restoring_of_later_c
             fut.set_result({**saved, "result": f"saved {cid}"})
         return fut
 
-    monkeypatch.setattr(durable, "_record", handed_back)
+    monkeypatch.setattr(durable, "record", handed_back)
     restored = ledger.issue(frg, ["s1", "s2", "s3"])
     assert restored == {"s2": "saved s2", "s3": "saved s3"}
     assert list(ledger.slots) == ["s1"]  # only s1 waits for a result of this run
@@ -68,20 +68,9 @@ def test_an_unfinished_calls_task_ends_with_an_error_not_a_value() -> None:
     assert said == ["_NotFinishedError", "s2"]
 
 
-# s3 and s4 wait for s2, which pauses the first run; s4 pauses the second.
-TWO_PAUSES = """\
-s1: fetch(key="a")
-s2: ask_human(question="one")
-s3: fetch(key=s2)
-s4: ask_human(question=s3)
-s5: self(prompt="{s1} {s4}")"""
-
-
 def test_a_call_that_finishes_on_the_first_resume_is_restored_on_the_second() -> None:
     RUNS.clear()
-    model = planner_or(TWO_PAUSES, answer=folded_answer)
-    tool_list = [tools.fetch, tools.ask_human]
-    graph = create_llmorch_agent(model, tool_list, max_processors=1, checkpointer=InMemorySaver())
+    graph = durable_agent(TWO_PAUSES, [tools.fetch, tools.ask_human], max_processors=1)
     config: Any = {"configurable": {"thread_id": "two-pauses"}}
     out = graph.invoke({"messages": [("user", "q")]}, config)
     assert [i.value for i in out["__interrupt__"]] == ["one"]
@@ -97,10 +86,7 @@ def test_a_call_that_finishes_on_the_first_resume_is_restored_on_the_second() ->
 
 def test_the_second_resume_value_goes_to_the_second_question() -> None:
     RUNS.clear()
-    model = planner_or(TWO_PAUSES, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], max_processors=1, checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(TWO_PAUSES, [tools.fetch, tools.ask_human], max_processors=1)
     config: Any = {"configurable": {"thread_id": "two-answers"}}
     graph.invoke({"messages": [("user", "q")]}, config)
     graph.invoke(Command(resume="yes"), config)

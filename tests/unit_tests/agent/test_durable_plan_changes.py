@@ -7,19 +7,14 @@ again). Finished calls that did not change are restored, not run again.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from langchain_llmorch.agent.graph import create_llmorch_agent
-from langchain_llmorch.testing import planner_or
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
+from tests.unit_tests.agent._durable_setup import QUESTION, durable_agent
+from tests.unit_tests.agent._durable_setup import invoke as _invoke
+from tests.unit_tests.agent._durable_tools import RUNS
 from tests.unit_tests.agent.test_streaming_plans import LineStreamer
-
-QUESTION = {"messages": [("user", "q")]}
 
 BEFORE = """\
 s1: fetch(key="a")
@@ -29,21 +24,13 @@ s4: ask_human(question="go?")
 s5: self(prompt="{s2} {s3} {s4}")"""
 
 
-async def _invoke(graph: Any, inputs: Any, config: Any, mode: str) -> dict[str, Any]:
-    if mode == "sync":
-        return graph.invoke(inputs, config)
-    return await graph.ainvoke(inputs, config)
-
-
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_a_plan_streamed_again_differently_reuses_only_unchanged_calls(mode: str) -> None:
     # The model streams the plan again when the run resumes, and writes s1 differently:
     # s1 and s2 (same line, but its input s1 changed) run again; s3 is restored.
     model = LineStreamer(plan=BEFORE)
     RUNS.clear()
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], stream_plan=True, checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(model, [tools.fetch, tools.ask_human], stream_plan=True)
     config = {"configurable": {"thread_id": f"stream-{mode}"}}
     out = await _invoke(graph, QUESTION, config, mode)
     assert [i.value for i in out["__interrupt__"]] == ["go?"]
@@ -65,13 +52,7 @@ async def test_a_plan_streamed_again_differently_reuses_only_unchanged_calls(mod
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_a_plan_edited_at_approval_runs_as_edited(mode: str) -> None:
     RUNS.clear()
-    model = planner_or(BEFORE, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model,
-        [tools.fetch, tools.ask_human],
-        approve_plan=True,
-        checkpointer=InMemorySaver(),
-    )
+    graph = durable_agent(BEFORE, [tools.fetch, tools.ask_human], approve_plan=True)
     config = {"configurable": {"thread_id": f"approve-{mode}"}}
     await _invoke(graph, QUESTION, config, mode)
     edited = BEFORE.replace('key="a"', 'key="e"')
@@ -86,10 +67,7 @@ async def test_a_plan_edited_at_approval_runs_as_edited(mode: str) -> None:
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_a_plan_updated_while_paused_runs_changed_calls_again(mode: str) -> None:
     RUNS.clear()
-    model = planner_or(BEFORE, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.ask_human], checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(BEFORE, [tools.fetch, tools.ask_human])
     config = {"configurable": {"thread_id": f"update-{mode}"}}
     out = await _invoke(graph, QUESTION, config, mode)
     assert [i.value for i in out["__interrupt__"]] == ["go?"]
@@ -112,10 +90,8 @@ s2: fetch(key=s1)
 s3: fetch(key="c")
 s4: ask_human(question=s2)
 s5: self(prompt="{s2} {s3} {s4}")"""
-    model = planner_or(plan, answer=folded_answer, recover={"s1": 's1: fetch(key="w")'})
-    graph = create_llmorch_agent(
-        model, [tools.fetch, tools.flaky, tools.ask_human], checkpointer=InMemorySaver()
-    )
+    script = {"recover": {"s1": 's1: fetch(key="w")'}}
+    graph = durable_agent(plan, [tools.fetch, tools.flaky, tools.ask_human], script=script)
     config = {"configurable": {"thread_id": f"recover-{mode}"}}
     out = await _invoke(graph, QUESTION, config, mode)
     # s1 failed; its rewrite ran with s2, then s4 paused the run.

@@ -16,29 +16,25 @@ import os
 from typing import Any
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from langchain_llmorch import build_frg, create_llmorch_agent, parse_plan
-from langchain_llmorch.agent import durable
+from langchain_llmorch.agent import durable, durable_tasks
 from langchain_llmorch.agent.durable import CallLedger
-from langchain_llmorch.testing import planner_or
-from tests.unit_tests._work import ALL
 from tests.unit_tests.agent import _durable_tools as tools
-from tests.unit_tests.agent._durable_tools import RUNS, folded_answer
-from tests.unit_tests.agent.test_durable_interrupts import PARALLEL_ASKS, TWO_PAUSES
+from tests.unit_tests.agent._durable_setup import (
+    FOUR,
+    PARALLEL_ASKS,
+    TWO_PAUSES,
+    durable_agent,
+    fake_tasks,
+    plan_frg,
+)
+from tests.unit_tests.agent._durable_tools import RUNS
 from tests.unit_tests.agent.test_streaming_plans import LineStreamer
 
 
 def _agent(**options: Any) -> Any:
-    model = planner_or(TWO_PAUSES, answer=folded_answer)
-    return create_llmorch_agent(
-        model,
-        [tools.fetch, tools.ask_human],
-        max_processors=1,
-        checkpointer=InMemorySaver(),
-        **options,
-    )
+    return durable_agent(TWO_PAUSES, [tools.fetch, tools.ask_human], max_processors=1, **options)
 
 
 def test_sync_a_resume_by_interrupt_id_reaches_the_call_that_asked() -> None:
@@ -71,10 +67,7 @@ def test_sync_the_answers_reach_their_questions_with_a_pool_of_two_threads() -> 
 
 def test_sync_parallel_questions_have_their_own_ids_and_answers() -> None:
     RUNS.clear()
-    model = planner_or(PARALLEL_ASKS, answer=folded_answer)
-    graph = create_llmorch_agent(
-        model, [tools.ask_human], max_processors=2, checkpointer=InMemorySaver()
-    )
+    graph = durable_agent(PARALLEL_ASKS, [tools.ask_human], max_processors=2)
     config: Any = {"configurable": {"thread_id": "parallel-asks-sync"}}
     first = graph.invoke({"messages": [("user", "q")]}, config)
     (one,) = first["__interrupt__"]
@@ -89,11 +82,8 @@ def test_sync_parallel_questions_have_their_own_ids_and_answers() -> None:
 
 def test_sync_a_streamed_plan_sends_each_answer_to_its_question() -> None:
     RUNS.clear()
-    graph = create_llmorch_agent(
-        LineStreamer(plan=TWO_PAUSES),
-        [tools.fetch, tools.ask_human],
-        stream_plan=True,
-        checkpointer=InMemorySaver(),
+    graph = durable_agent(
+        LineStreamer(plan=TWO_PAUSES), [tools.fetch, tools.ask_human], stream_plan=True
     )
     config: Any = {"configurable": {"thread_id": "two-answers-streamed-sync"}}
     graph.invoke({"messages": [("user", "q")]}, config)
@@ -118,8 +108,7 @@ def test_sync_no_call_waits_for_another_calls_end_when_the_plan_is_wider_than_th
     for name in ("cpu_count", "process_cpu_count"):
         if hasattr(os, name):
             monkeypatch.setattr(os, name, lambda: 2)
-    model = planner_or(WIDE, answer=folded_answer)
-    graph = create_llmorch_agent(model, [tools.meet], checkpointer=InMemorySaver())
+    graph = durable_agent(WIDE, [tools.meet])
     tools.MEET.reset()
     config: Any = {"configurable": {"thread_id": "wide"}}
     out = graph.invoke({"messages": [("user", "q")]}, config)
@@ -134,20 +123,11 @@ def _ledger(
     monkeypatch: pytest.MonkeyPatch, plan: str, threads: int
 ) -> tuple[CallLedger, dict[str, concurrent.futures.Future[Any]]]:
     """A ledger whose calls' tasks are futures the test ends (none has started)."""
-    tasks: dict[str, concurrent.futures.Future[Any]] = {}
-
-    def issued(slot: Any) -> concurrent.futures.Future[Any]:
-        tasks[slot.id] = concurrent.futures.Future()
-        return tasks[slot.id]
-
-    monkeypatch.setattr(durable, "_record", issued)
-    frg = build_frg(parse_plan(plan), ALL)
+    tasks = fake_tasks(monkeypatch)
+    frg = plan_frg(plan)
     ledger = CallLedger(None, threads=threads)
     assert ledger.issue(frg, list(frg.calls)) == {}
     return ledger, tasks
-
-
-FOUR = "s1: add(a=1)\ns2: add(a=2)\ns3: add(a=3)\ns4: add(a=4)"
 
 
 def test_a_call_waits_for_its_task_only_when_a_thread_is_sure_to_be_free(
@@ -155,14 +135,14 @@ def test_a_call_waits_for_its_task_only_when_a_thread_is_sure_to_be_free(
 ) -> None:
     # Three threads, one kept for the node: the first two tasks get one at once.
     ledger, tasks = _ledger(monkeypatch, FOUR, threads=3)
-    waits = {cid: ledger.pending(cid) for cid in ("s1", "s2", "s3", "s4")}
+    waits = {cid: ledger.starts.pending(cid) for cid in ("s1", "s2", "s3", "s4")}
     assert waits["s1"] is ledger.slots["s1"].begun
     assert waits["s2"] is ledger.slots["s2"].begun
     assert waits["s3"] is None  # two tasks before it hold (or wait for) the two threads
     assert waits["s4"] is None
     tasks["s1"].set_result(None)  # s1's task ended: its thread goes to the next task
-    assert ledger.pending("s3") is ledger.slots["s3"].begun
-    assert ledger.pending("s4") is None
+    assert ledger.starts.pending("s3") is ledger.slots["s3"].begun
+    assert ledger.starts.pending("s4") is None
 
 
 def test_a_started_task_gives_its_config_and_a_task_that_never_started_none(
@@ -170,13 +150,13 @@ def test_a_started_task_gives_its_config_and_a_task_that_never_started_none(
 ) -> None:
     ledger, tasks = _ledger(monkeypatch, FOUR, threads=8)
     own: Any = {"configurable": {"task": "s1's"}}
-    durable._begin(ledger.slots["s1"], own)  # what the task does when it starts
-    assert ledger.pending("s1") is None
-    assert ledger.own_config("s1") is own
-    assert ledger.own_config("s2") is None  # not started yet
+    durable_tasks.begin(ledger.slots["s1"], own)  # what the task does when it starts
+    assert ledger.starts.pending("s1") is None
+    assert ledger.starts.own_config("s1") is own
+    assert ledger.starts.own_config("s2") is None  # not started yet
     tasks["s2"].set_exception(RuntimeError("handed back failed"))  # ended, never started
-    assert ledger.pending("s2") is None
-    assert ledger.own_config("s2") is None
+    assert ledger.starts.pending("s2") is None
+    assert ledger.starts.own_config("s2") is None
     hook = ledger.run_config({"tags": ["node"]})["configurable"][durable.CALL_CONFIG_KEY]
     assert hook.config("s1") == {"tags": ["node"], "configurable": {"task": "s1's"}}
     assert hook.config("s2") is None
@@ -232,8 +212,7 @@ THREE = 's1: fetch(key="a")\ns2: fetch(key="b")\ns3: fetch(key="c")\ns4: self(pr
 
 
 def test_async_a_plan_with_more_calls_than_max_concurrency_runs() -> None:
-    model = planner_or(THREE, answer=folded_answer)
-    graph = create_llmorch_agent(model, [tools.fetch], checkpointer=InMemorySaver())
+    graph = durable_agent(THREE, [tools.fetch])
     config: Any = {"configurable": {"thread_id": "async-limit"}, "max_concurrency": 2}
 
     async def run() -> Any:  # a hang ends after 5 s as a TimeoutError

@@ -19,9 +19,10 @@ import pytest
 from langchain_llmorch.errors import BrokenPoolError, WorkerCrashedError
 from langchain_llmorch.processes import handles
 from langchain_llmorch.processes.call_queue import CallQueue
-from langchain_llmorch.processes.handles import Watchdog, WorkerHandle
+from langchain_llmorch.processes.handles import WorkerHandle
 from langchain_llmorch.processes.pool import ProcessPool
 from langchain_llmorch.processes.records import Job
+from langchain_llmorch.processes.watchdog import Watchdog
 from tests.unit_tests import _pool_funcs as funcs
 from tests.unit_tests.processes._helpers import PATIENCE, gone, read_pid, wait_until
 

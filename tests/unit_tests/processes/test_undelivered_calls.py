@@ -1,4 +1,4 @@
-"""A call that never reached its worker goes to a fresh one (`processes.handles`).
+"""A call that never reached its worker goes to a fresh one (`processes.delivery`).
 
 A worker can die between calls a moment before its handler thread can tell (for about a
 millisecond after a process dies, `waitpid` does not report it). The handler then sends the
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from langchain_llmorch.errors import BrokenPoolError, WorkerCrashedError
-from langchain_llmorch.processes import handles
+from langchain_llmorch.processes import delivery
 from langchain_llmorch.processes.call_queue import CallQueue
 from langchain_llmorch.processes.handles import WorkerHandle
 from tests.unit_tests import _pool_funcs as funcs
@@ -92,10 +92,10 @@ def test_a_call_that_reached_no_worker_and_no_fresh_one_did_not_run(
 
 def test_a_call_is_sent_to_a_fresh_worker_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every send of a call fails: the call goes to one fresh worker, then fails as a crash.
-    send = handles.send_frame
+    send = delivery.send_frame
 
     def refused(fd: int, parts: list[bytes]) -> None:
-        if len(parts) == len(handles.Request(0, b"", b"", b"").to_parts()):
+        if len(parts) == len(delivery.Request(0, b"", b"", b"").to_parts()):
             raise BrokenPipeError(32, "Broken pipe")
         send(fd, parts)  # the hello of a starting worker
 
@@ -109,7 +109,7 @@ def test_a_call_is_sent_to_a_fresh_worker_once(monkeypatch: pytest.MonkeyPatch) 
         spawned.append(self.pid or 0)
 
     try:
-        monkeypatch.setattr(handles, "send_frame", refused)
+        monkeypatch.setattr(delivery, "send_frame", refused)
         monkeypatch.setattr(WorkerHandle, "_spawn", counted)
         job = job_for(calls, funcs.return_value, 5)
         calls.put(job)
