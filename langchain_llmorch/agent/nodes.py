@@ -8,7 +8,6 @@ returns the state update; `agent.serving` serves those requests with `invoke` or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage
@@ -17,17 +16,10 @@ from langgraph.config import get_stream_writer
 
 from langchain_llmorch.agent import prompts
 from langchain_llmorch.agent.answer import answer_steps, runnable_plan
+from langchain_llmorch.agent.call_repair import exhausted, rewrite_failed
 from langchain_llmorch.agent.checks import doubted, doubts_message
-from langchain_llmorch.agent.joiner import described, join
-from langchain_llmorch.agent.recovery import (
-    Rewrite,
-    apply_rewrites,
-    is_programmer_error,
-    parse_rewrite,
-    plain_args,
-    recovery_points,
-    replaced_subjects,
-)
+from langchain_llmorch.agent.joiner import join
+from langchain_llmorch.agent.recovery import is_programmer_error
 from langchain_llmorch.agent.requests import (
     Reply,
     RequestKind,
@@ -50,7 +42,7 @@ from langchain_llmorch.errors import (
 )
 from langchain_llmorch.local.grammar import uses_plan_grammar
 from langchain_llmorch.plan.frg import FRG, build_frg
-from langchain_llmorch.plan.language import Call, Plan, parse_plan
+from langchain_llmorch.plan.language import Plan, parse_plan
 
 
 def compile_plan(text: str, ctx: AgentContext) -> tuple[Plan, FRG]:
@@ -253,135 +245,20 @@ def _kept_after_repair(
 
 
 def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
+    """Failed calls: rewritten by the model (`agent.call_repair`), or answered around."""
     plan, frg = compile_plan(state["plan"], ctx)
-    errors = state.get("errors", {})
-    recoveries = state.get("recoveries", 0)
-    refused = {r["id"] for r in state.get("rewrites", []) if not r["kept"]}
-    hopeless = set(state.get("unrecoverable", [])) | refused
-    if recoveries >= ctx.options.max_recoveries or set(errors) <= hopeless:
-        listed = "\n".join(f"- {cid}: {msg}" for cid, msg in errors.items())
-        why = (
-            "no rewrite can fix them"
-            if set(errors) <= hopeless
-            else (f"after {recoveries} recovery attempt(s)")
-        )
-        reason = f"Calls failed ({why}):\n{listed}"
+    reason = exhausted(state, ctx)
+    if reason is not None:
         if ctx.options.raise_on_failure:
             raise RecoveryExhaustedError(reason)
         # Answer from the calls that finished, and name the ones that failed.
         update = yield from _join(state, ctx)
         return update | {"failure": reason}
-    results = state.get("results", {})
-    failed = {frg.calls[c].render(): msg for c, msg in errors.items()}
-    writer = get_stream_writer()
-    writer(event("planning", request="recover"))
-    rewrites: list[Rewrite] = []
-    record = list(state.get("rewrites", []))
-    for point in recovery_points(frg, errors):
-        original = frg.calls[point]
-        reply = yield from ask(
-            "recover",
-            prompts.recovery_messages(
-                question=_question(state),
-                tools=ctx.tools,
-                recovery_call=original.render(),
-                failed_calls=failed,
-                results=results,
-            ),
-            call_id=point,
-        )
-        rewrite = _checked_rewrite(original, reply, plan, frg, ctx)
-        replaced = replaced_subjects(original, rewrite.call, _question(state))
-        if replaced:  # it would answer another question: refused, the call stays failed
-            record.append(_rewrite_record(rewrite, errors, replaced, kept=False))
-            _rewritten_event(writer, rewrite, frg, recoveries + 1, replaced, kept=False)
-            continue
-        if rewrite.changed:
-            record.append(_rewrite_record(rewrite, errors, [], kept=True))
-            _rewritten_event(writer, rewrite, frg, recoveries + 1, [], kept=True)
-        rewrites.append(rewrite)
-        writer(
-            event(
-                "repaired",
-                None,
-                id=point,
-                tool=rewrite.call.tool,
-                kind=frg.kind(point),
-                attempt=recoveries + 1,
-                changed=rewrite.changed,
-                call=rewrite.call.render(),
-            )
-        )
-    if not rewrites:  # every rewrite was refused: the failures stand
-        update = yield from _join(state | {"rewrites": record}, ctx)
-        reason = "Recovery would have changed what was asked:\n" + "\n".join(
-            f"- {r['old']}: {'; '.join(r['replaced'])}" for r in record if not r["kept"]
-        )
-        return update | {"failure": reason, "rewrites": record}
-    new_plan, kept = apply_rewrites(plan, frg, rewrites, results)
-    return {
-        "plan": new_plan.source,
-        "results": kept,
-        "errors": {},
-        "recoveries": recoveries + 1,
-        "rewrites": record,
-    }
-
-
-def _rewrite_record(
-    rewrite: Rewrite, errors: Mapping[str, str], replaced: list[str], *, kept: bool
-) -> dict[str, Any]:
-    cause = errors.get(rewrite.original.id) or next(iter(errors.values()), "")
-    return {
-        "id": rewrite.original.id,
-        "old": described(rewrite.original),
-        "new": described(rewrite.call),
-        "error": cause,
-        "kept": kept,
-        "replaced": replaced,
-    }
-
-
-def _rewritten_event(
-    writer: Any, rewrite: Rewrite, frg: FRG, attempt: int, replaced: list[str], *, kept: bool
-) -> None:
-    writer(
-        event(
-            "rewritten",
-            None,
-            id=rewrite.original.id,
-            tool=rewrite.call.tool,
-            kind=frg.kind(rewrite.original.id),
-            attempt=attempt,
-            old_call=rewrite.original.render(),
-            new_call=rewrite.call.render(),
-            old_args=plain_args(rewrite.original),
-            new_args=plain_args(rewrite.call),
-            kept=kept,
-            replaced=replaced,
-        )
-    )
-
-
-def _checked_rewrite(
-    original: Call, reply: Reply, plan: Plan, frg: FRG, ctx: AgentContext
-) -> Rewrite:
-    """The LLM's rewrite, or the original when the rewrite is unusable.
-
-    A rewrite must parse, keep the plan valid and keep the call's kind: the paper
-    forbids switching between inout and compute during recovery.
-    """
-    unchanged = Rewrite(original=original, call=original)
-    try:
-        rewrite = parse_rewrite(original, reply.text)
-    except PlanSyntaxError:
-        return unchanged
-    patched, _ = apply_rewrites(plan, frg, [rewrite], {})
-    try:
-        new_frg = build_frg(patched, ctx.tools, self_kind=ctx.self_kind)
-    except PlanValidationError:
-        return unchanged
-    return rewrite if new_frg.kind(original.id) == frg.kind(original.id) else unchanged
+    rewritten = yield from rewrite_failed(state, ctx, plan, frg)
+    if rewritten.refused is not None:  # every rewrite was refused: the failures stand
+        update = yield from _join(state | {"rewrites": rewritten.record}, ctx)
+        return update | {"failure": rewritten.refused, "rewrites": rewritten.record}
+    return rewritten.update
 
 
 def _repair(state: LLMOrchState, ctx: AgentContext) -> Step:
