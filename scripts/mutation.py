@@ -119,7 +119,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "calls": (
-        ["engine/calls.py", "engine/backend.py", "engine/load.py"],
+        ["engine/calls.py", "engine/tool_payload.py", "engine/backend.py", "engine/load.py"],
         [  # the engine tests, but not those that run a script in a subprocess: they reach
             # no mutated function in the test process, and a Ctrl-C sent to the script
             # hangs under mutmut's fork server (the stats run then fails)

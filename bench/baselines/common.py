@@ -27,8 +27,8 @@ from langchain_core.messages import (
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.engine.calls import has_async_impl
 from langchain_llmorch.engine.events import TraceRecord
+from langchain_llmorch.engine.tool_payload import has_async_impl
 from langchain_llmorch.plan.language import result_text
 from langchain_llmorch.tools import INOUT, tool_kind, tools_by_name
 

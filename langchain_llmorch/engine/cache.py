@@ -40,7 +40,7 @@ from langgraph.cache.memory import InMemoryCache
 from langgraph.types import CachePolicy
 from pydantic import BaseModel
 
-from langchain_llmorch.engine.calls import validated_args
+from langchain_llmorch.engine.tool_payload import validated_args
 from langchain_llmorch.errors import OptionTypeError
 from langchain_llmorch.tool_limits import ORDERED
 from langchain_llmorch.tools import CACHE_POLICY

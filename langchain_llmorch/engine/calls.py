@@ -22,9 +22,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForToolRun
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ValidationError
 
 from langchain_llmorch.engine.events import TraceRecord
+from langchain_llmorch.engine.tool_payload import (
+    ToolArgumentsError,
+    compute_payload,
+    has_async_impl,
+    has_sync_impl,
+    validated_args,
+)
 from langchain_llmorch.errors import CallFailedError, CallTimeoutError, LLMOrchError
 from langchain_llmorch.tools import COMPUTE, IN_PROCESS
 
@@ -66,69 +72,6 @@ class CallConfigs(Protocol):
 if TYPE_CHECKING:
     from langchain_llmorch.engine.backend import ComputeExecutor, InoutThreads
     from langchain_llmorch.processes.slots import Limit, SlotGroup
-
-
-class ToolArgumentsError(LLMOrchError):
-    """A call's arguments, once filled from results, do not fit the tool's schema."""
-
-
-def has_async_impl(tool: BaseTool) -> bool:
-    """Whether a tool has a native coroutine (else `ainvoke` would use a thread).
-
-    Example:
-        ```python
-        assert has_async_impl(inout(async_search))
-        ```
-    """
-    if isinstance(tool, StructuredTool):
-        return tool.coroutine is not None
-    return type(tool)._arun is not BaseTool._arun  # noqa: SLF001
-
-
-def _has_sync_impl(tool: BaseTool) -> bool:
-    if isinstance(tool, StructuredTool):
-        return tool.func is not None
-    return True
-
-
-def compute_payload(
-    tool: BaseTool, args: dict[str, Any]
-) -> tuple[Callable[..., Any], dict[str, Any]]:
-    """Validate `args` here with the tool's schema; return the function and plain kwargs.
-
-    LangChain tools do not pickle (their schema is a class made at run time), so the
-    worker gets the tool's function and the validated values, never the tool.
-    """
-    kwargs = validated_args(tool, args)
-    if isinstance(tool, StructuredTool) and tool.func is not None:
-        return tool.func, kwargs
-    return tool._run, kwargs  # noqa: SLF001 - a custom BaseTool: its bound _run must pickle
-
-
-def validated_args(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
-    """`args` checked against the tool's schema, each with the value it validates to.
-
-    Raises:
-        ToolArgumentsError: when they do not fit the schema.
-
-    Example:
-        ```python
-        assert validated_args(add, {"a": "2"}) == {"a": 2.0}  # add(a: float, b: float = 0)
-        ```
-    """
-    schema = tool.get_input_schema()
-    try:
-        validated = schema.model_validate(args) if issubclass(schema, BaseModel) else None
-    except ValidationError as err:
-        msg = f"arguments of {tool.name} do not fit its schema: {err}"
-        raise ToolArgumentsError(msg) from err
-    kwargs = dict(args)
-    if validated is not None:  # validated values, keyed as the function names them
-        for name, info in type(validated).model_fields.items():
-            key = info.alias or name
-            if key in args:
-                kwargs[key] = getattr(validated, name)
-    return kwargs
 
 
 class _ToolRaisedBaseError(Exception):
@@ -235,7 +178,7 @@ class CallRunner:
 
     def _awaits(self, tool: BaseTool) -> bool:
         """Whether a call of `tool` awaits its async implementation (else: a thread)."""
-        return has_async_impl(tool) and not (self.prefer_sync and _has_sync_impl(tool))
+        return has_async_impl(tool) and not (self.prefer_sync and has_sync_impl(tool))
 
     def submit_threaded(
         self,
