@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from langchain_llmorch.errors import OptionTypeError, OptionValueError
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
@@ -66,6 +68,10 @@ class ModelSlots:
         threads: how many threads the server computes with; it asks for that many slots,
             at most the group's size.
 
+    Raises:
+        OptionTypeError: `threads` is not an int.
+        OptionValueError: `threads` is below 1.
+
     Example:
         ```python
         from langchain_llmorch.local.cpu_slots import ModelSlots
@@ -80,9 +86,12 @@ class ModelSlots:
 
     def __init__(self, slots: SlotGroup, *, threads: int) -> None:
         """Share `min(threads, slots.size)` slots of `slots` among this model's requests."""
+        if isinstance(threads, bool) or not isinstance(threads, int):
+            msg = f"threads must be an int, not {type(threads).__name__}"
+            raise OptionTypeError(msg)
         if threads < 1:
             msg = f"a model computes with at least 1 thread, not {threads}"
-            raise ValueError(msg)
+            raise OptionValueError(msg)
         self.slots = slots
         self.count = min(threads, slots.size)
         self._lock = threading.Lock()
@@ -102,20 +111,26 @@ class ModelSlots:
 
     # --- the two halves: take (a request starts) and give (its response ends) ----------------
 
-    def take(self) -> Future[None]:
+    def take(self, *, on_loop: bool = False) -> Future[None]:
         """Count a request in; the future is done once the model holds a slot.
 
-        Every `take` needs one `give`, whether the future finished or not.
+        Every `take` needs one `give`, whether the future finished or not. `on_loop`: the
+        caller is an event loop, so the slots are asked for on the group's own thread
+        (asking may lock files); a thread asks itself, without that hop.
         """
         with self._lock:
             self._users += 1
             if self._turn is not None:
                 return self._turn.ready
             turn = self._turn = _Turn()
-        for _ in range(self.count):  # asked off the caller's thread: they may touch files
-            turn.asks.append(
-                self.slots.request_off_loop(partial(self._granted, turn), priority=MODEL_PRIORITY)
-            )
+        grant = partial(self._granted, turn)
+        for _ in range(self.count):
+            if on_loop:
+                turn.asks.append(self.slots.request_off_loop(grant, priority=MODEL_PRIORITY))
+            else:
+                asked: Future[Ticket] = Future()
+                asked.set_result(self.slots.request(grant, priority=MODEL_PRIORITY))
+                turn.asks.append(asked)
         return turn.ready
 
     def give(self) -> None:
@@ -200,7 +215,7 @@ class _Holding:
         self._model.give()
 
     async def __aenter__(self) -> ModelSlots:
-        ready = self._model.take()
+        ready = self._model.take(on_loop=True)
         try:
             await self._model.await_ready(ready, self._max_wait)
         except BaseException:
@@ -359,7 +374,7 @@ class AsyncSlotTransport(httpx.AsyncBaseTransport):
         """Take the slots, send, and hand back a response that gives them back when closed."""
         if request.method != "POST":
             return await self.inner.handle_async_request(request)
-        ready = self.model.take()
+        ready = self.model.take(on_loop=True)
         try:
             await self.model.await_ready(ready, _pool_timeout(request))
             response = await self.inner.handle_async_request(request)
@@ -466,8 +481,6 @@ def slot_clients(
         print(type(sync_client).__name__, type(async_client).__name__)  # Client AsyncClient
         ```
     """
-    from langchain_llmorch.errors import OptionTypeError  # noqa: PLC0415 -- keeps imports light
-
     for name, given, kind in (
         ("http_client", http_client, httpx.Client),
         ("http_async_client", http_async_client, httpx.AsyncClient),
