@@ -28,6 +28,8 @@ import contextlib
 import json
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -85,17 +87,28 @@ def area_km2(city: str) -> float:
     return AREA[city.strip().title()]
 
 
+# Every ask gets its own numbers (k: the ask's number, a few units apart): the same text twice
+# would find the first ask's prompts in llama.cpp's prompt cache and favour whichever side
+# asked second. The work differs by a few parts in 100,000.
 COMPUTE = [
-    "How many primes are below 400000, and how many below 600000?",
-    "What are the total Collatz steps up to 150000 and up to 200000?",
-    "How many primes are below 500000, and what are the total Collatz steps up to 120000 "
-    "and up to 180000?",
-    "Count the primes below 300000, below 450000 and below 550000.",
+    "How many primes are below {0}, and how many below {1}?",
+    "What are the total Collatz steps up to {2} and up to {3}?",
+    "How many primes are below {4}, and what are the total Collatz steps up to {5} and up to {6}?",
+    "Count the primes below {7}, below {8} and below {9}.",
 ]
+_BASES = (400000, 600000, 150000, 200000, 500000, 120000, 180000, 300000, 450000, 550000)
 LOOKUP = [
-    "What are the populations of Lyon and Porto?",
-    "What is the area of Graz, and the population of Turku?",
+    "What are the populations of Lyon and Porto{0}?",
+    "What is the area of Graz, and the population of Turku{0}?",
 ]
+_PLACES = ("", " (as of now)", " (today)", " (at present)", " (this year)", " (currently)")
+
+
+def question(kind: str, index: int, k: int) -> str:
+    """The `index`-th question of `kind` with the numbers of ask `k`."""
+    if kind == "compute":
+        return COMPUTE[index].format(*(base + 7 * k for base in _BASES))
+    return LOOKUP[index].format(_PLACES[k % len(_PLACES)])
 
 
 # --- what the model and the machine do --------------------------------------------------
@@ -269,17 +282,64 @@ def cost_of_take_and_give(model: ModelSlots, n: int) -> dict[str, float]:
     }
 
 
+def child(args: argparse.Namespace) -> None:
+    """The second agent of `--pair`: asks `side<TAB>question` lines, answers JSON lines."""
+    tools = [collatz_total, prime_count, population, area_km2]
+    with LocalLLMServer(
+        n_ctx=4096, n_threads=args.threads, n_threads_batch=args.threads_batch
+    ) as server:
+        agents = {
+            side: create_llmorch_agent(
+                server.chat_model(max_tokens=400, timeout=300, hold_cpu_slots=hold),
+                tools,
+                stream_plan=True,
+            )
+            for side, hold in (("hold", True), ("off", False))
+        }
+        agents["hold"].invoke({"messages": [("user", question("compute", 0, 9999))]})
+        print("ready", flush=True)
+        for line in iter(input, "end"):
+            side, text = line.split("\t", 1)
+            began = time.time()
+            agents[side].invoke({"messages": [("user", text)]})
+            print(json.dumps({"wall": time.time() - began}), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-lookup", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="the server's n_threads")
+    parser.add_argument("--threads-batch", type=int, default=None, help="its n_threads_batch")
+    parser.add_argument(
+        "--pair", action="store_true", help="a second agent (own process, own server) asks too"
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
     slots = machine_slots()
     assert slots is not None, "slots are off: unset LLMORCH_SLOT_GROUP=off"
     p = slots.size
     print(f"slot group {slots.directory}, P={p}, cpus={os.cpu_count()}", flush=True)
     tools = [collatz_total, prime_count, population, area_km2]
-    with LocalLLMServer(n_ctx=4096) as server:
+    partner = None
+    if args.pair:
+        command = [sys.executable, __file__, "--child", "--threads", str(args.threads)]
+        if args.threads_batch:
+            command += ["--threads-batch", str(args.threads_batch)]
+        partner = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert partner.stdout is not None
+        assert partner.stdout.readline().strip() == "ready"
+    print(
+        f"threads {args.threads}, threads_batch {args.threads_batch}, pair {args.pair}", flush=True
+    )
+    with LocalLLMServer(
+        n_ctx=4096, n_threads=args.threads, n_threads_batch=args.threads_batch
+    ) as server:
         assert server.pid is not None
         tee = TeeTransport()
         sampler = Sampler(server.pid)
@@ -292,19 +352,30 @@ def main() -> None:
                 http_client=httpx.Client(transport=tee, timeout=300),
             )
             agents[side] = create_llmorch_agent(model, tools, stream_plan=True)
-        agents["hold"].invoke({"messages": [("user", COMPUTE[0])]})  # warm: pool, prompt cache
-        agents["off"].invoke({"messages": [("user", LOOKUP[0])]})
+        # Warm: the pool, and the planner's and joiner's prompt prefixes in the cache.
+        agents["hold"].invoke({"messages": [("user", question("compute", 0, 9999))]})
+        agents["off"].invoke({"messages": [("user", question("lookup", 0, 5))]})
         sampler.start()
         rows: list[dict[str, Any]] = []
         sets = [("compute", COMPUTE)] + ([] if args.skip_lookup else [("lookup", LOOKUP)])
-        turn = 0
+        turn = k = 0
         for round_ in range(args.rounds):
             for kind, questions in sets:
-                for index, question in enumerate(questions):
+                for index in range(len(questions)):
                     order = ["hold", "off"] if turn % 2 == 0 else ["off", "hold"]
                     turn += 1
                     for side in order:
-                        row = ask(agents[side], tee, sampler, question, p)
+                        k += 1
+                        if partner is not None:  # the other agent asks the next question
+                            assert partner.stdin is not None
+                            other = question(kind, (index + 1) % len(questions), k + 500)
+                            partner.stdin.write(f"{side}\t{other}\n")
+                            partner.stdin.flush()
+                        row = ask(agents[side], tee, sampler, question(kind, index, k), p)
+                        if partner is not None:
+                            assert partner.stdout is not None
+                            theirs = json.loads(partner.stdout.readline())["wall"]
+                            row |= {"partner_wall": theirs, "both_wall": max(theirs, row["wall"])}
                         row |= {"side": side, "kind": kind, "q": index, "round": round_}
                         rows.append(row)
                         print(json.dumps(row), flush=True)
@@ -312,7 +383,14 @@ def main() -> None:
         model_slots = server.model_slots()
         assert model_slots is not None
         cost = cost_of_take_and_give(model_slots, 2000)
-    print("\nside  kind     n  wall s (mean, median)  load    trace max  sample max  >P  decode t/s")
+    if partner is not None:
+        assert partner.stdin is not None
+        partner.stdin.write("end\n")
+        partner.stdin.close()
+        partner.wait(60)
+    print(
+        "\nside  kind     n  wall s (mean, median)  load    trace max  sample max  >P  decode t/s"
+    )
     for kind, _ in sets:
         for side in ("hold", "off"):
             got = [r for r in rows if r["side"] == side and r["kind"] == kind]
@@ -335,7 +413,17 @@ def main() -> None:
         pairs.setdefault((r["kind"], r["q"], r["round"]), {})[r["side"]] = r["wall"]
     for kind, _ in sets:
         ratios = [v["hold"] / v["off"] for (k, _, _), v in pairs.items() if k == kind]
-        print(f"{kind}: hold/off wall ratio per pair: median {statistics.median(ratios):.3f}")
+        print(
+            f"{kind}: hold/off wall ratio per pair: median {statistics.median(ratios):.3f}, "
+            f"geometric mean {statistics.geometric_mean(ratios):.3f} ({len(ratios)} pairs)"
+        )
+        if args.pair:
+            for side in ("hold", "off"):
+                got = [r for r in rows if r["side"] == side and r["kind"] == kind]
+                print(
+                    f"  {side}: the other agent {statistics.mean(r['partner_wall'] for r in got):.2f}"
+                    f" s, both done {statistics.mean(r['both_wall'] for r in got):.2f} s"
+                )
     print(
         "take+give: {sync_us:.1f} us (with), {async_us:.1f} us (async with); a POST through "
         "the transport {request_slots_us:.1f} us against {request_plain_us:.1f} us".format(**cost)

@@ -19,8 +19,9 @@ cannot hang the machine.
 `SlotTransport` and `AsyncSlotTransport` are the `httpx` transports that do it around each
 POST (a chat completion): the slots are taken before the request is sent and given back when
 its response is closed: read to the end, a stream finished or abandoned, an error, a timeout
-or a cancelled task. `slot_clients` builds the pair of clients `LocalLLMServer.chat_model`
-hands to `ChatOpenAI`; a user's own `http_client` is kept, its requests pass through it.
+or a cancelled task (and, as a last resort, when a response dropped unclosed is collected).
+`slot_clients` builds the pair of clients `LocalLLMServer.chat_model` hands to `ChatOpenAI`;
+a user's own `http_client` is kept, its requests pass through it.
 """
 
 from __future__ import annotations
@@ -263,6 +264,12 @@ class _GivingStream(httpx.SyncByteStream):
             if model is not None:
                 model.give()
 
+    def __del__(self) -> None:
+        """A response dropped unclosed gives the slots back when it is collected."""
+        model, self._model = self._model, None
+        if model is not None:
+            model.give()
+
 
 class _AsyncGivingStream(httpx.AsyncByteStream):
     """`_GivingStream` for async responses."""
@@ -282,6 +289,12 @@ class _AsyncGivingStream(httpx.AsyncByteStream):
             model, self._model = self._model, None
             if model is not None:
                 await _give_off_loop(model)
+
+    def __del__(self) -> None:
+        """A response dropped unclosed gives the slots back when it is collected."""
+        model, self._model = self._model, None
+        if model is not None:
+            model.give()
 
 
 def _passed_on(

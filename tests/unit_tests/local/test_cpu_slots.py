@@ -9,6 +9,7 @@ seconds. One test, marked `slow`, asks the real embedded model.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import textwrap
@@ -250,6 +251,20 @@ def test_a_stream_holds_the_slots_until_it_is_closed(one_slot: tuple[str, SlotGr
             assert len([line for line in response.iter_lines() if line]) == 5
         assert seen[-1] == 1  # held while the last chunk was made
         assert (model.held, model.in_flight, group.holding()) == (0, 0, 0)
+
+
+def test_a_response_dropped_unclosed_gives_them_back_when_collected(
+    one_slot: tuple[str, SlotGroup],
+) -> None:
+    _, group = one_slot
+    model = ModelSlots(group, threads=1)
+    inner = httpx.MockTransport(lambda r: httpx.Response(200, content=iter([b"a", b"b"])))
+    client = httpx.Client(transport=SlotTransport(model, inner))
+    response = client.send(client.build_request("POST", URL), stream=True)
+    assert model.held == 1
+    del response
+    gc.collect()
+    assert (model.held, model.in_flight, group.holding()) == (0, 0, 0)
 
 
 def test_a_cancelled_async_request_gives_the_slots_back(one_slot: tuple[str, SlotGroup]) -> None:
