@@ -417,6 +417,23 @@ def main() -> None:
             f"{kind}: hold/off wall ratio per pair: median {statistics.median(ratios):.3f}, "
             f"geometric mean {statistics.geometric_mean(ratios):.3f} ({len(ratios)} pairs)"
         )
+        if kind == "compute":  # the part the slots can change: until the last call ends
+            ends = {}
+            for r in rows:
+                if r["kind"] == kind:
+                    ends.setdefault((r["q"], r["round"]), {})[r["side"]] = r["calls_end"]
+            parts = [v["hold"] / v["off"] for v in ends.values() if v.get("off")]
+            means = {
+                side: statistics.mean(
+                    r["calls_end"] for r in rows if r["side"] == side and r["kind"] == kind
+                )
+                for side in ("hold", "off")
+            }
+            print(
+                f"  until the last compute call ends: hold {means['hold']:.2f} s, off "
+                f"{means['off']:.2f} s; ratio per pair median {statistics.median(parts):.3f}, "
+                f"geometric mean {statistics.geometric_mean(parts):.3f}"
+            )
         if args.pair:
             for side in ("hold", "off"):
                 got = [r for r in rows if r["side"] == side and r["kind"] == kind]

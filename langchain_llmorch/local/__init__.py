@@ -17,13 +17,16 @@ Nothing here needs a network or an API key. Two optional pieces provide it:
 child stops with `stop()`, at garbage collection, at interpreter exit, and on
 its own when this process dies (its standard-input pipe closes).
 
-The model computes on this machine's cores like a compute call, so it takes part in the
+The model computes on this machine's cores like a compute call. With `hold_cpu_slots=True`
+(on `LocalLLMServer`, `chat_model()` or `local_chat_model()`) it takes part in the
 machine-wide compute slots (`langchain_llmorch.processes.slots`): while a request is in
 flight, its server holds `max(n_threads, n_threads_batch)` slots (at most the machine's),
 and gives them back when the response ends (read, streamed to the end, failed, timed out or
 cancelled). A compute call of any agent on the machine waits meanwhile, so the model and the
-compute calls never ask for more cores than exist. `hold_cpu_slots=False` (on
-`LocalLLMServer`, `chat_model()` or `local_chat_model()`) turns it off.
+compute calls never ask for more cores than exist. It is off by default: measured on 2
+shared cores, the model decoded 5-21% faster while holding them, but the agent's questions
+took 4-10% longer (median per pair), as a streamed plan's compute calls waited for the
+model's slot and then left a core idle (see docs/local-model.md).
 
 A small model plans best through grammar-constrained structured output
 (`chat_model().with_structured_output(Schema, method="json_schema")`), which the agent's
@@ -183,7 +186,8 @@ def local_chat_model(
         native_tool_calls: Jinja chat templates and tool-call parsing, for `bind_tools`
             (see `LocalLLMServer`; the agent does not need them).
         hold_cpu_slots: whether this chat model's requests hold machine-wide CPU slots
-            while in flight (None: the default, on; see `langchain_llmorch.local.cpu_slots`).
+            while in flight (None: the server's, off by default; see
+            `langchain_llmorch.local.cpu_slots`).
         **kwargs: any other `ChatOpenAI` argument.
 
     Returns:

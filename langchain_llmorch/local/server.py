@@ -40,8 +40,10 @@ _POLL_INTERVAL = 0.05
 _STDERR_TAIL_CHARS = 2000
 _HTTP_OK = 200
 
-HOLD_CPU_SLOTS = True
-"""The default of `hold_cpu_slots`: the model's requests hold machine-wide slots."""
+HOLD_CPU_SLOTS = False
+"""The default of `hold_cpu_slots`: off. Measured on 2 shared cores (docs/local-model.md),
+holding them made a question 4-10% slower (median per pair) for the agent that asked: the
+compute calls of a streamed plan waited for the model's slot and then left a core idle."""
 
 
 class LocalLLMServer:
@@ -70,7 +72,9 @@ class LocalLLMServer:
         hold_cpu_slots: count the server's CPU in the machine-wide compute slots: while a
             request is in flight its chat models hold `cpu_threads` slots (at most the
             machine's), so compute calls and the model never ask for more cores than
-            exist (`langchain_llmorch.local.cpu_slots`). `chat_model()` can override it.
+            exist (`langchain_llmorch.local.cpu_slots`). Off by default (`HOLD_CPU_SLOTS`):
+            measured, it sped the model's decoding up but made questions slower.
+            `chat_model()` can override it.
 
     Example:
         ```python

@@ -509,7 +509,8 @@ def test_the_servers_chat_models_hold_its_threads_in_slots(
     assert slots is fake_server.model_slots()  # one per group, shared by its chat models
     assert slots.count == 2
     seen, client = _seen_by(fake_server)
-    assert fake_server.chat_model(http_client=client).invoke("hi").content == "hi"
+    llm = fake_server.chat_model(http_client=client, hold_cpu_slots=True)
+    assert llm.invoke("hi").content == "hi"
     assert seen == [2]
     assert slots.held == 0
     seen_off, client_off = _seen_by(fake_server)
@@ -534,7 +535,7 @@ def test_the_async_client_holds_them_too(
         seen.append(slots.held)
 
     llm = fake_server.chat_model(
-        http_async_client=httpx.AsyncClient(event_hooks={"request": [hook]})
+        http_async_client=httpx.AsyncClient(event_hooks={"request": [hook]}), hold_cpu_slots=True
     )
     assert asyncio.run(llm.ainvoke("hi")).content == "hi"
     assert seen == [1]
@@ -544,6 +545,7 @@ def test_the_async_client_holds_them_too(
 def test_holding_off_or_the_slots_off_gives_plain_clients(
     fake_server: LocalLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert fake_server.chat_model().http_client is None  # off by default (measured)
     fake_server.hold_cpu_slots = False
     assert fake_server.chat_model().http_client is None  # ChatOpenAI's own clients
     fake_server.hold_cpu_slots = True
@@ -567,7 +569,7 @@ def test_the_real_model_holds_a_slot_while_it_answers(monkeypatch: pytest.Monkey
     monkeypatch.setenv(SLOT_GROUP_ENV, f"local-slots-{uuid.uuid4().hex[:10]}")
     with LocalLLMServer() as server:
         seen, client = _seen_by(server)
-        llm = server.chat_model(max_tokens=8, http_client=client)
+        llm = server.chat_model(max_tokens=8, http_client=client, hold_cpu_slots=True)
         assert isinstance(llm.invoke("Say hi").content, str)
         chunks = [chunk.content for chunk in llm.stream("Count to three")]
         slots = server.model_slots()
