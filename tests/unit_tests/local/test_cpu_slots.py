@@ -25,7 +25,12 @@ from langchain_core.tools import StructuredTool
 
 from langchain_llmorch import Orchestrator, build_frg, parse_plan
 from langchain_llmorch.errors import LLMOrchError, OptionTypeError, OptionValueError
-from langchain_llmorch.local import LocalLLMServer, LocalModelNotAvailableError, local_chat_model
+from langchain_llmorch.local import (
+    LocalLLMServer,
+    LocalModelNotAvailableError,
+    local_chat_model,
+    stop_local_servers,
+)
 from langchain_llmorch.local import requirements as _local_requirements
 from langchain_llmorch.local.cpu_slots import (
     MODEL_PRIORITY,
@@ -555,6 +560,30 @@ def test_holding_off_or_the_slots_off_gives_plain_clients(
     assert fake_server.chat_model().http_client is None
     with pytest.raises(OptionTypeError, match="hold_cpu_slots"):
         fake_server.chat_model(hold_cpu_slots="no")  # type: ignore[arg-type]
+
+
+def test_local_chat_model_passes_the_option_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setattr(_local_requirements, "_runtime_problem", lambda: None)
+
+    def command(self: LocalLLMServer) -> list[str]:
+        import json
+
+        return [sys.executable, "-c", _FAKE_CHAT_SERVER, str(self.port), json.dumps(REPLY)]
+
+    monkeypatch.setattr(LocalLLMServer, "_child_command", command)
+    stop_local_servers()  # a server another test module left running is not this test's
+    try:
+        assert local_chat_model(model).http_client is None  # off by default
+        held = local_chat_model(model, hold_cpu_slots=True)
+        assert held.http_client is not None
+        assert held.invoke("hi").content == "hi"
+        assert local_chat_model(model, hold_cpu_slots=False).http_client is None
+    finally:
+        stop_local_servers()
 
 
 # --------------------------------------------------------------------------- the real model
