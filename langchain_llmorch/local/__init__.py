@@ -24,9 +24,9 @@ flight, its server holds `max(n_threads, n_threads_batch)` slots (at most the ma
 and gives them back when the response ends (read, streamed to the end, failed, timed out or
 cancelled). A compute call of any agent on the machine waits meanwhile, so the model and the
 compute calls never ask for more cores than exist. It is off by default: measured on 2
-shared cores, the model decoded 5-21% faster while holding them, but the agent's questions
-took 4-10% longer (median per pair), as a streamed plan's compute calls waited for the
-model's slot and then left a core idle (see docs/local-model.md).
+shared cores, the model decoded 5-21% faster while holding them, but no question was faster:
+the same at low load, 4-10% slower (median per pair) under load, as a streamed plan's compute
+calls waited for the model's slot and then left a core idle (see docs/local-model.md).
 
 A small model plans best through grammar-constrained structured output
 (`chat_model().with_structured_output(Schema, method="json_schema")`), which the agent's

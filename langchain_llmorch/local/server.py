@@ -42,8 +42,9 @@ _HTTP_OK = 200
 
 HOLD_CPU_SLOTS = False
 """The default of `hold_cpu_slots`: off. Measured on 2 shared cores (docs/local-model.md),
-holding them made a question 4-10% slower (median per pair) for the agent that asked: the
-compute calls of a streamed plan waited for the model's slot and then left a core idle."""
+holding them made no question faster: the same at low load, 4-10% slower (median per pair)
+for the agent that asked under load, as a streamed plan's compute calls waited for the
+model's slot and then left a core idle."""
 
 
 class LocalLLMServer:
