@@ -20,6 +20,8 @@ from typing import IO, TYPE_CHECKING, Any, Self
 
 from langchain_openai import ChatOpenAI
 
+from langchain_llmorch.errors import OptionTypeError
+from langchain_llmorch.local.cpu_slots import ModelSlots, slot_clients
 from langchain_llmorch.local.process import (
     LOOPBACK,
     LocalServerError,
@@ -29,6 +31,7 @@ from langchain_llmorch.local.process import (
 )
 from langchain_llmorch.local.requirements import DEFAULT_MODEL_FILE, check_local_requirements
 from langchain_llmorch.local.weights import MODELS
+from langchain_llmorch.processes.slots import SlotGroup, machine_slots
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -36,6 +39,12 @@ if TYPE_CHECKING:
 _POLL_INTERVAL = 0.05
 _STDERR_TAIL_CHARS = 2000
 _HTTP_OK = 200
+
+HOLD_CPU_SLOTS = False
+"""The default of `hold_cpu_slots`: off. Measured on 2 shared cores (docs/local-model.md),
+holding them made no question faster: the same at low load, 4-10% slower (median per pair)
+for the agent that asked under load, as a streamed plan's compute calls waited for the
+model's slot and then left a core idle."""
 
 
 class LocalLLMServer:
@@ -61,6 +70,12 @@ class LocalLLMServer:
             parser rejected schema-valid plans of the 0.5B model with HTTP 500 ("does not
             match the expected peg-native format"). Off, llama.cpp applies the model's
             built-in chat format (ChatML for Qwen) and returns the reply as it is.
+        hold_cpu_slots: count the server's CPU in the machine-wide compute slots: while a
+            request is in flight its chat models hold `cpu_threads` slots (at most the
+            machine's), so compute calls and the model never ask for more cores than
+            exist (`langchain_llmorch.local.cpu_slots`). Off by default (`HOLD_CPU_SLOTS`):
+            measured, it sped the model's decoding up but made questions slower.
+            `chat_model()` can override it.
 
     Example:
         ```python
@@ -82,8 +97,10 @@ class LocalLLMServer:
         n_ctx: int = 2048,
         startup_timeout: float = 120.0,
         native_tool_calls: bool = False,
+        hold_cpu_slots: bool = HOLD_CPU_SLOTS,
     ) -> None:
         """Describe a server; nothing starts before `start()`."""
+        _check_flag("hold_cpu_slots", hold_cpu_slots)
         checked = [("n_threads", n_threads), ("n_ctx", n_ctx)]
         if n_threads_batch is not None:
             checked.append(("n_threads_batch", n_threads_batch))
@@ -103,6 +120,8 @@ class LocalLLMServer:
         self.n_ctx = n_ctx
         self.startup_timeout = startup_timeout
         self.native_tool_calls = native_tool_calls
+        self.hold_cpu_slots = hold_cpu_slots
+        self._model_slots: dict[SlotGroup, ModelSlots] = {}
         self.startup_seconds: float | None = None  # how long the last start() took
         self._requested_port = port
         self._process: subprocess.Popen[bytes] | None = None
@@ -132,6 +151,33 @@ class LocalLLMServer:
         if self._process is None or self.port is None:
             raise LocalServerError("the local server is not started: call start() first")
         return f"http://{LOOPBACK}:{self.port}/v1"
+
+    @property
+    def cpu_threads(self) -> int:
+        """How many threads the server computes with: `max(n_threads, n_threads_batch)`."""
+        return max(self.n_threads, self.n_threads_batch or self.n_threads)
+
+    def model_slots(self) -> ModelSlots | None:
+        """The server's share of the machine-wide slots (`None` when the slot group is off).
+
+        One per slot group (`LLMORCH_SLOT_GROUP`), shared by every chat model of the server.
+
+        Example:
+            ```python
+            from langchain_llmorch.local import LocalLLMServer
+
+            slots = LocalLLMServer(n_threads_batch=2).model_slots()
+            print(slots.count if slots else "slots off")  # 2 on a machine of 2 or more cores
+            ```
+        """
+        group = machine_slots()
+        if group is None:
+            return None
+        with self._lock:
+            found = self._model_slots.get(group)
+            if found is None:
+                found = self._model_slots[group] = ModelSlots(group, threads=self.cpu_threads)
+            return found
 
     @property
     def model_name(self) -> str:
@@ -305,6 +351,7 @@ class LocalLLMServer:
         sees end of file when the parent stops it or dies.
         """
         self._lock = threading.RLock()  # another thread may have held it at fork
+        self._model_slots = {}  # the parent's holds are the parent's
         finalizer, self._finalizer = self._finalizer, None
         if finalizer is not None:
             finalizer.detach()
@@ -337,6 +384,7 @@ class LocalLLMServer:
         temperature: float = 0.0,
         max_tokens: int = 256,
         timeout: float = 60.0,
+        hold_cpu_slots: bool | None = None,
         **kwargs: Any,
     ) -> ChatOpenAI:
         """A `ChatOpenAI` that talks to this server.
@@ -345,7 +393,11 @@ class LocalLLMServer:
             temperature: sampling temperature (0 makes replies repeatable).
             max_tokens: cap on generated tokens; always keep one, since a small
                 model may otherwise ramble until the context is full.
-            timeout: client timeout per request, in seconds.
+            timeout: client timeout per request, in seconds; it also bounds a request's
+                wait for a CPU slot (past it, the request goes on without one).
+            hold_cpu_slots: whether requests hold the machine-wide slots while in flight
+                (None: the server's `hold_cpu_slots`). An `http_client` or
+                `http_async_client` given in `kwargs` is kept: requests pass through it.
             **kwargs: any other `ChatOpenAI` argument (`max_retries` defaults to 1).
 
         Returns:
@@ -353,6 +405,8 @@ class LocalLLMServer:
 
         Raises:
             LocalServerError: the server is not running.
+            OptionTypeError: `hold_cpu_slots` is not a bool (or None), or a given HTTP
+                client is not an `httpx` client of its kind.
 
         Example:
             ```python
@@ -372,8 +426,18 @@ class LocalLLMServer:
                 print(planner.invoke("Plan: search the population, then do math."))
             ```
         """
+        if hold_cpu_slots is not None:
+            _check_flag("hold_cpu_slots", hold_cpu_slots)
         if not self.running:
             raise LocalServerError("the local server is not running: call start() first")
+        hold = self.hold_cpu_slots if hold_cpu_slots is None else hold_cpu_slots
+        model_slots = self.model_slots() if hold else None
+        if model_slots is not None:
+            kwargs["http_client"], kwargs["http_async_client"] = slot_clients(
+                model_slots,
+                http_client=kwargs.get("http_client"),
+                http_async_client=kwargs.get("http_async_client"),
+            )
         kwargs.setdefault("max_retries", 1)
         kwargs.setdefault("use_responses_api", False)
         # Marks a small embedded model, for the agent's defaults (`check_plans`).
@@ -391,6 +455,12 @@ class LocalLLMServer:
 
 EMBEDDED_MARK = "langchain_llmorch_embedded_model"
 """Metadata key of the chat models `chat_model` makes; its value is the model's name."""
+
+
+def _check_flag(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        msg = f"{name} must be True or False, not {value!r}"
+        raise OptionTypeError(msg)
 
 
 def _is_name(model: str | Path) -> bool:
