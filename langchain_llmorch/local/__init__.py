@@ -56,7 +56,8 @@ Example:
 The parts: `langchain_llmorch.local.weights` assembles and checks the weights,
 `langchain_llmorch.local.requirements` finds the runtime and the model,
 `langchain_llmorch.local.server` holds `LocalLLMServer`,
-`langchain_llmorch.local.cpu_slots` makes its requests hold machine-wide CPU slots,
+`langchain_llmorch.local.cpu_slots` makes its requests hold machine-wide CPU slots (the share
+of them `langchain_llmorch.local.model_slots` keeps),
 `langchain_llmorch.local.process` probes and stops its child process,
 `langchain_llmorch.local.server_main` is the child, and
 `langchain_llmorch.local.grammar` and `langchain_llmorch.local.answer_grammar` make the
