@@ -21,8 +21,7 @@ and descriptions (any tools, any domain):
 
 `agent.refit` puts what these checks find right, where it can, without the model.
 
-Words match by their stems ("weighs" and "weight", "supplier" and "supplies"), and a few
-English adjectives stand for their nouns ("high" for height, "long" for length).
+Words are read and matched by `agent.words` (stems, and adjectives for their nouns).
 
 Example:
     ```python
@@ -57,74 +56,15 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
-# Words that say nothing of which tool fits.
-_STOP_WORDS = """
-a an the of in on at to for from by with and or what which who whom whose how many much
-is are was were be been do does did has have had it its this that these those there their
-his her my your our one per each any some give gives tell me please than then more most
-less fewer same between up look looks returns return name names
-use uses used need needs take takes get gets make makes go goes run runs running come
-comes put puts keep keeps
-"""
-_STOP = frozenset(_STOP_WORDS.split())
-# Adjectives a question asks with, for the nouns tools are described with.
-_NOUNS = {
-    "high": "height",
-    "tall": "height",
-    "long": "length",
-    "longest": "length",
-    "heavy": "weight",
-    "heavier": "weight",
-    "far": "distance",
-    "old": "age",
-    "deep": "depth",
-    "wide": "width",
-    "big": "size",
-    "large": "size",
-    "hot": "temperature",
-    "fast": "speed",
-    "cost": "price",
-    "costs": "price",
-    "expensive": "price",
-    "cheap": "price",
-}
-_WORD = re.compile(r"[a-z][a-z0-9]*")
 _RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
 # "the country that Seville", "the supplier of the umbrella", "the artist of the album X":
 # an article and one word (what the name is) may come between.
 _ARTICLE = r"(?:(?:the|a|an)\s+)?(?:[a-z]+\s+)?"
-
-
-def _stem_match(one: str, other: str) -> bool:
-    """Whether two words share a stem: equal, or a common start nearly as long as either."""
-    if one == other:
-        return True
-    shared = 0
-    for a, b in zip(one, other, strict=False):
-        if a != b:
-            break
-        shared += 1
-    return shared >= max(4, min(len(one), len(other)) - 2)
-
-
-def _words(text: str) -> set[str]:
-    """The content words of `text`, lower case, with an adjective's noun added."""
-    found = set(_WORD.findall(text.lower().replace("_", " "))) - _STOP
-    return found | {_NOUNS[w] for w in found if w in _NOUNS}
-
-
-def _vocabulary(tool: BaseTool, *, arguments: bool = True) -> set[str]:
-    """A tool's words: its name's, its description's and (`arguments`) its arguments'."""
-    text = " ".join([tool.name, *(tool.args if arguments else ()), tool.description or ""])
-    return _words(text)
-
-
-def _shares(words: set[str], vocabulary: set[str]) -> set[str]:
-    return {w for w in words if any(_stem_match(w, v) for v in vocabulary)}
 
 
 def result_kind(tool: BaseTool) -> str | None:
@@ -316,8 +256,8 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
                     continue
                 if not returns_text(other) or not text_arguments(other):
                     continue
-                vocabulary = _vocabulary(other, arguments=False)  # what it gives
-                if not (_shares({what}, vocabulary) and _shares({argument}, vocabulary)):
+                vocabulary = tool_words(other, arguments=False)  # what it gives
+                if not (shared_words({what}, vocabulary) and shared_words({argument}, vocabulary)):
                     continue
                 done = _looked_up(calls, call, other, value)
                 if done is None and any(c.tool == other.name for c in calls):
@@ -385,11 +325,11 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
             if clause is None:
                 continue
-            words = _words(clause) - _words(value)
-            if not words or _shares(words, _vocabulary(tool)):
+            words = content_words(clause) - content_words(value)
+            if not words or shared_words(words, tool_words(tool)):
                 continue
             fits = {
-                other.name: _shares(words, _vocabulary(other))
+                other.name: shared_words(words, tool_words(other))
                 for other in tools
                 if other is not tool and other.name not in BUILTIN_TOOLS and text_arguments(other)
             }
