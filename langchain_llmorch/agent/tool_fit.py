@@ -16,8 +16,10 @@ and descriptions (any tools, any domain):
   many litres are 15 gallons?" (the tool knows gallons; the joiner multiplies by 15).
 - **a name asked about with another tool's words** (`misfit_tools`): "what does a chair
   weigh?" planned as `shipping_rate(carrier="Chair")`. The words around the name in the
-  question (its clause) share no word with the tool that got it, and do with exactly one
-  other tool that takes a text ("weigh" and `item_weight`'s "weighs").
+  question (its clause) share no word with the tool that got it, or fewer than with
+  exactly one other tool that takes a text, which shares all of those and more ("weigh"
+  and `item_weight`'s "weighs"; "passengers ... carry" and a vehicle's seats over
+  "passengers" and a line's daily riders).
 
 `agent.refit` puts what these checks find right, where it can, without the model.
 
@@ -294,6 +296,8 @@ class Misfit:
     clause: str
     said: str
     tool: BaseTool
+    argument: str = ""
+    """The argument of `call` that was given the name."""
 
     def doubt(self) -> str:
         """The doubt in words, for the repair request."""
@@ -306,6 +310,14 @@ class Misfit:
 def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit]:
     """The names `plan` gives a tool where the question's words about them are another's.
 
+    The question's clause about the name (without the name) is held against each tool's
+    words. The call is doubted when exactly one other tool that takes a text shares the
+    most of the clause's words, and the called tool shares none of them, or only some of
+    those the other shares ("how many passengers can 6 buses carry": a tool of how many
+    passengers "ride a line on an average day" shares "passengers", one of how many
+    passengers a vehicle "can carry" shares "passengers" and "carry"), unless the plan
+    calls that other tool too.
+
     Example:
         ```python
         from langchain_llmorch.agent.tool_fit import misfits
@@ -316,17 +328,19 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         ```
     """
     by_name = {t.name: t for t in tools}
+    called = {c.tool for c in plan.calls}
     found = []
     for call in _tool_calls(plan):
         tool = by_name.get(call.tool)
         if tool is None:
             continue
-        for _, value in _literal_texts(call):
+        for argument, value in _literal_texts(call):
             clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
             if clause is None:
                 continue
             words = content_words(clause) - content_words(value)
-            if not words or shared_words(words, tool_words(tool)):
+            own = shared_words(words, tool_words(tool))
+            if not words or own == words:
                 continue
             fits = {
                 other.name: shared_words(words, tool_words(other))
@@ -337,8 +351,14 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             winners = [name for name, shared in fits.items() if len(shared) == best]
             if best == 0 or len(winners) != 1:
                 continue
+            # Where the called tool shares words too, the other must fit clearly better
+            # (every word the called one shares, and more), and not be in the plan already:
+            # a clause may ask for both ("the artist of X" and that artist's followers).
+            if own and (not fits[winners[0]] > own or winners[0] in called):
+                continue
             said = ", ".join(sorted(fits[winners[0]]))
-            found.append(Misfit(call, value, clause.strip(), said, by_name[winners[0]]))
+            misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
+            found.append(misfit)
     return found
 
 
