@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_llmorch.agent.answer import numbers_in, numbers_of
-from langchain_llmorch.agent.unit_numbers import unit_of
+from langchain_llmorch.agent.unit_numbers import group_size, unit_of
 from langchain_llmorch.plan.expressions import walk
 from langchain_llmorch.plan.language import Call
 
@@ -238,6 +238,12 @@ def _unit_after(question: str, end: int) -> tuple[str, ...]:
     return _spellings(unit.group(1)) if unit else ()
 
 
+def _word_after(question: str, end: int) -> str:
+    """The word written right after the number ending at `end`, lower case, or ""."""
+    word = re.match(r"\s*([A-Za-z]+)", question[end:])
+    return word.group(1).lower() if word else ""
+
+
 def _forms(words: tuple[str, ...]) -> set[str]:
     """The words and, for short units, their spelled names ("kg": "kilogram")."""
     return {form for word in words for form in (word, *_UNITS.get(word, ()))}
@@ -334,8 +340,9 @@ def products(
         if cid is None:
             continue
         call, rate = numeric[cid]
-        per = (references or {}).get(call.tool)
         written = amount
+        amount *= group_size(_word_after(question, match.end()))  # "3 dozen": 36
+        per = (references or {}).get(call.tool)
         if per is not None:
             # "100 g" of a result for 100 g is the result; "2 kg" of it, 20 times; "3 cups"
             # of it, unknown.

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.words import content_words, shared_words, tool_words
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -338,12 +338,13 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
             if clause is None:
                 continue
-            words = content_words(clause) - content_words(value)
-            own = shared_words(words, tool_words(tool))
-            if not words or own == words:
+            named = content_words(value)
+            asked = {w: f for w, f in word_forms(clause).items() if w not in named}
+            own = _covered(asked, tool)
+            if not asked or own == set(asked):
                 continue
             fits = {
-                other.name: shared_words(words, tool_words(other))
+                other.name: _covered(asked, other)
                 for other in tools
                 if other is not tool and other.name not in BUILTIN_TOOLS and text_arguments(other)
             }
@@ -356,10 +357,17 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             # a clause may ask for both ("the artist of X" and that artist's followers).
             if own and (not fits[winners[0]] > own or winners[0] in called):
                 continue
-            said = ", ".join(sorted(fits[winners[0]]))
+            forms = {form for word in fits[winners[0]] for form in asked[word]}
+            said = ", ".join(sorted(shared_words(forms, tool_words(by_name[winners[0]]))))
             misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
             found.append(misfit)
     return found
+
+
+def _covered(asked: dict[str, set[str]], tool: BaseTool) -> set[str]:
+    """The words of `asked` that `tool`'s words match, by any of their forms."""
+    vocabulary = tool_words(tool)
+    return {word for word, forms in asked.items() if shared_words(forms, vocabulary)}
 
 
 def misfit_tools(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:

@@ -104,6 +104,19 @@ _SMALLEST = 0.001
 _AMOUNT = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*-?\s*([a-z]+)", re.IGNORECASE)
 
 
+def group_size(word: str) -> int:
+    """How many one of a counted group holds ("dozen": 12, "score": 20), else 1.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.unit_numbers import group_size
+
+        assert (group_size("dozen"), group_size("loaves")) == (12, 1)
+        ```
+    """
+    return _GROUPS.get(word.lower(), 1)
+
+
 def unit_of(word: str) -> tuple[str, float] | None:
     """(family, size in the family's base unit) of a unit's spelling, or None.
 
@@ -209,4 +222,4 @@ def _tidy(value: float) -> float:
     return float(f"{value:.10g}")
 
 
-__all__ = ["conversions", "converted_numbers", "named_units", "tool_units", "unit_of"]
+__all__ = ["conversions", "converted_numbers", "group_size", "named_units", "tool_units", "unit_of"]

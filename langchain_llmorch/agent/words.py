@@ -92,6 +92,23 @@ def content_words(text: str) -> set[str]:
     return found | {_NOUNS[w] for w in found if w in _NOUNS}
 
 
+def word_forms(text: str) -> dict[str, set[str]]:
+    """Each content word of `text` with the forms it matches by: itself, and its noun.
+
+    A word stands once however many forms it has: "cost" is one word asked, matched by
+    "cost" or "price".
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import word_forms
+
+        assert word_forms("What does it cost?") == {"cost": {"cost", "price"}}
+        ```
+    """
+    found = set(_WORD.findall(text.lower().replace("_", " "))) - STOP_WORDS
+    return {w: {w, _NOUNS[w]} if w in _NOUNS else {w} for w in found}
+
+
 def tool_words(tool: BaseTool, *, arguments: bool = True) -> set[str]:
     """A tool's words: its name's, its description's and (`arguments`) its arguments'.
 
@@ -125,4 +142,11 @@ def shared_words(words: set[str], vocabulary: set[str]) -> set[str]:
     return {w for w in words if any(stem_match(w, v) for v in vocabulary)}
 
 
-__all__ = ["STOP_WORDS", "content_words", "shared_words", "stem_match", "tool_words"]
+__all__ = [
+    "STOP_WORDS",
+    "content_words",
+    "shared_words",
+    "stem_match",
+    "tool_words",
+    "word_forms",
+]

@@ -143,3 +143,10 @@ def test_the_joiner_is_handed_a_total_with_the_answer_checks_only(*, checks: boo
     told = any("= 4.7" in text for text in asked)
     assert told is checks
     assert state["messages"][-1].text.startswith("Together they need 4.7 litres")
+
+
+def test_an_amount_in_dozens_is_multiplied_as_a_count() -> None:
+    numeric = _numeric('s1: bread_price(bread="baguette")', 1.3)
+    (fact,) = products("What do 3 dozen baguettes cost?", numeric)
+    assert fact.value == pytest.approx(46.8)
+    assert "x 36 =" in fact.text

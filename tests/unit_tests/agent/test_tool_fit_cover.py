@@ -115,3 +115,23 @@ def test_a_call_the_new_tool_needs_more_for_is_left_alone() -> None:
     found = misfits(plan, question, [parking_fee, garage_spaces])
     assert [f.tool.name for f in found] == ["parking_fee"]
     assert refitted(plan, question, [parking_fee, garage_spaces]) is None
+
+
+@inout
+def bread_price(bread: str) -> float:
+    """Look up the price of one loaf of a bread, in euros."""
+    return 1.3
+
+
+@inout
+def oven_cost(oven: str, hours: float) -> float:
+    """What running a bakery oven costs, in euros, for a number of hours."""
+    return 3.6 * hours
+
+
+def test_a_word_and_its_noun_count_once() -> None:
+    # "cost" is matched by the oven's "costs" and by the bread's "price": one word each,
+    # so the oven covers no more of the question than the bread does.
+    plan = parse_plan('s1: bread_price(bread="baguette")')
+    question = "What do 3 dozen baguettes cost?"
+    assert misfits(plan, question, [bread_price, oven_cost]) == []
