@@ -33,8 +33,8 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.amount_fit import counted_names, wrong_units
 from langchain_llmorch.agent.tool_fit import (
-    counted_names,
     lookups,
     misfits,
     result_kind,
@@ -68,7 +68,9 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
       plan whose result the call was not given (the name was) gives it;
     - a name asked about with another tool's words goes to that tool instead, with the
       call's other arguments that tool takes (by name; else the one left, of its kind),
-      when they give every argument it needs.
+      when they give every argument it needs;
+    - an amount the question writes in another unit than the one its argument (or the
+      tool's description) names is converted ("90 minutes" as `hours=90`: `hours=1.5`).
 
     Example:
         ```python
@@ -90,7 +92,13 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         assert fixed.render() == 's1: airport_code(city="Denver")\\ns2: runway(code=s1)'
         ```
     """
-    steps = (_without_self_fed, _without_counts, _with_lookups, _refitted_misfits)
+    steps = (
+        _without_self_fed,
+        _without_counts,
+        _with_lookups,
+        _refitted_misfits,
+        _in_argument_units,
+    )
     current, changed = plan, False
     for step in steps:
         fixed = step(current, question, tools)
@@ -211,6 +219,16 @@ def _moved(call: Call, argument: str, value: str, tool: BaseTool) -> dict[str, E
         return None
     order = list(tool.args)
     return dict(sorted(kwargs.items(), key=lambda item: order.index(item[0])))
+
+
+def _in_argument_units(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each amount the question writes in one unit given in its argument's, or None."""
+    calls = list(plan.calls)
+    found = wrong_units(plan, question, tools)
+    for call, argument, value in found:
+        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: value})
+    return _renumbered(calls) if found else None
 
 
 def _renumbered(calls: Sequence[Call]) -> Plan:

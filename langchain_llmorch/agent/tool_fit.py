@@ -12,8 +12,6 @@ and descriptions (any tools, any domain):
   `electricity_price(country="Seville")`. Doubted when the question names something as
   "the W of/that ... V", `V` is given to an argument `A`, and another tool that returns a
   text has both `W` and `A` among its words (it looks up the `A` of something).
-- **an amount written into a name** (`counted_names`): `from_unit="15 gallons"` for "How
-  many litres are 15 gallons?" (the tool knows gallons; the joiner multiplies by 15).
 - **a name asked about with another tool's words** (`misfit_tools`): "what does a chair
   weigh?" planned as `shipping_rate(carrier="Chair")`. The words around the name in the
   question (its clause) share no word with the tool that got it, or fewer than with
@@ -21,7 +19,9 @@ and descriptions (any tools, any domain):
   and `item_weight`'s "weighs"; "passengers ... carry" and a vehicle's seats over
   "passengers" and a line's daily riders).
 
-`agent.refit` puts what these checks find right, where it can, without the model.
+`fit_doubts` adds the doubts of `agent.amount_fit` (an amount written into a name, or
+in another unit than its argument's). `agent.refit` puts what these checks find right,
+where it can, without the model.
 
 Words are read and matched by `agent.words` (stems, and adjectives for their nouns).
 
@@ -58,6 +58,7 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.amount_fit import counted_names, wrong_units
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
@@ -375,34 +376,6 @@ def misfit_tools(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[s
     return [found.doubt() for found in misfits(plan, question, tools)]
 
 
-_COUNTED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([a-z][\w -]*)")
-
-
-def counted_names(plan: Plan, question: str) -> list[tuple[Call, str, str]]:
-    """(call, argument, name) for each text that counts a name: `"15 gallons"`, `"gallons"`.
-
-    The question writes the text, and the name after the number starts in lower case (a
-    title such as "12 Angry Men" is left alone); the joiner multiplies the amount.
-
-    Example:
-        ```python
-        from langchain_llmorch import parse_plan
-        from langchain_llmorch.agent.tool_fit import counted_names
-
-        plan = parse_plan('s1: factor(from_unit="15 gallons", to_unit="litres")')
-        ((call, argument, name),) = counted_names(plan, "How many litres are 15 gallons?")
-        assert (call.id, argument, name) == ("s1", "from_unit", "gallons")
-        ```
-    """
-    found = []
-    for call in _tool_calls(plan):
-        for argument, value in _literal_texts(call):
-            counted = _COUNTED.fullmatch(value)
-            if counted and value.lower() in question.lower():
-                found.append((call, argument, counted.group(2).strip()))
-    return found
-
-
 def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
     """Every doubt of this module about `plan` for `question`, one line each."""
     counted = [
@@ -410,18 +383,23 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         f'(the answer multiplies it), the name is "{name}"'
         for call, argument, name in counted_names(plan, question)
     ]
+    units = [
+        f"{call.id} gives {argument}={call.kwargs[argument]}, but the question writes it in "
+        f"another unit: {argument}={value}"
+        for call, argument, value in wrong_units(plan, question, tools)
+    ]
     return [
         *self_chains(plan),
         *skipped_lookups(plan, question, tools),
         *misfit_tools(plan, question, tools),
         *counted,
+        *units,
     ]
 
 
 __all__ = [
     "Lookup",
     "Misfit",
-    "counted_names",
     "fit_doubts",
     "lookups",
     "misfit_tools",

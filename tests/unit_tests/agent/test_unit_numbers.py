@@ -11,6 +11,8 @@ from langchain_core.messages import HumanMessage
 
 from langchain_llmorch import inout, parse_plan
 from langchain_llmorch.agent.checks import plan_doubts
+from langchain_llmorch.agent.refit import refitted
+from langchain_llmorch.agent.tool_fit import fit_doubts
 from langchain_llmorch.agent.tool_inputs import tool_defaults, tool_inputs, tool_vocabulary
 from langchain_llmorch.agent.unit_numbers import conversions, converted_numbers, tool_units
 from langchain_llmorch.local.grammar import given_numbers, plan_grammar
@@ -95,3 +97,21 @@ def test_the_plan_checks_take_a_converted_number_as_given_and_its_amount_as_used
     assert plan_doubts(wrong, question, tool_defaults(tools), tools=tools) == [
         "s1 uses 2.5, a number the question does not give"
     ]
+
+
+def test_an_amount_given_in_the_questions_unit_is_doubted_and_converted() -> None:
+    question = "What does parking at the Central garage cost for 90 minutes?"
+    plan = parse_plan('s1: parking_fee(garage="Central", hours=90)')
+    assert fit_doubts(plan, question, [parking_fee]) == [
+        "s1 gives hours=90, but the question writes it in another unit: hours=1.5"
+    ]
+    fixed = refitted(plan, question, [parking_fee])
+    assert fixed is not None
+    assert fixed.render() == 's1: parking_fee(garage="Central", hours=1.5)'
+    # The description names the unit when the argument's name does not.
+    fixed = refitted(parse_plan("s1: bottle_count(volume=1500)"), "Fill 1500 ml", [bottle_count])
+    assert fixed is not None
+    assert fixed.render() == "s1: bottle_count(volume=1.5)"
+    # Written in the argument's unit already: left alone.
+    same = parse_plan('s1: parking_fee(garage="Central", hours=2)')
+    assert refitted(same, "Parking at Central for 2 hours?", [parking_fee]) is None
