@@ -612,7 +612,7 @@ BAKERY_QUESTIONS: tuple[Question, ...] = (
     ask(
         "What do 3 dozen baguettes cost?",
         {("bread_price", "bread", "baguette")},
-        (36 * 1.3,),
+        (46.8,),
     ),
     ask(
         "How many grams of sugar are in 0.4 kg of brioche?",

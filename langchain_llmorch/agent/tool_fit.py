@@ -312,12 +312,14 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
     """The names `plan` gives a tool where the question's words about them are another's.
 
     The question's clause about the name (without the name) is held against each tool's
-    words. The call is doubted when exactly one other tool that takes a text shares the
-    most of the clause's words, and the called tool shares none of them, or only some of
-    those the other shares ("how many passengers can 6 buses carry": a tool of how many
-    passengers "ride a line on an average day" shares "passengers", one of how many
-    passengers a vehicle "can carry" shares "passengers" and "carry"), unless the plan
-    calls that other tool too.
+    words; where that clause is names alone ("..., rye or spelt?"), the whole question
+    without the plan's names is. The call is doubted when exactly one other tool that
+    takes a text shares the most of the clause's words, and the called tool shares none
+    of them, or only some of those the other shares ("how many passengers can 6 buses
+    carry": a tool of how many passengers "ride a line on an average day" shares
+    "passengers", one of how many passengers a vehicle "can carry" shares "passengers"
+    and "carry"), unless the plan calls that other tool too. A word and its noun
+    ("cost", "price") count as one.
 
     Example:
         ```python
@@ -330,6 +332,7 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
     """
     by_name = {t.name: t for t in tools}
     called = {c.tool for c in plan.calls}
+    names = {w for _, text in _plan_texts(plan) for w in content_words(text)}
     found = []
     for call in _tool_calls(plan):
         tool = by_name.get(call.tool)
@@ -339,8 +342,11 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
             if clause is None:
                 continue
-            named = content_words(value)
+            named = content_words(value) | names
             asked = {w: f for w, f in word_forms(clause).items() if w not in named}
+            if not asked:  # "Which bread bakes longer, rye or spelt?": the names' clause
+                # says nothing of them; the question does, besides the names it gives.
+                asked = {w: f for w, f in word_forms(question).items() if w not in named}
             own = _covered(asked, tool)
             if not asked or own == set(asked):
                 continue
@@ -363,6 +369,12 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
             found.append(misfit)
     return found
+
+
+def _plan_texts(plan: Plan) -> Iterator[tuple[str, str]]:
+    """(argument name, text) for each argument any tool call of `plan` gives as a text."""
+    for call in _tool_calls(plan):
+        yield from _literal_texts(call)
 
 
 def _covered(asked: dict[str, set[str]], tool: BaseTool) -> set[str]:

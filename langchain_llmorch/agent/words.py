@@ -53,6 +53,23 @@ _NOUNS = {
     "costs": "price",
     "expensive": "price",
     "cheap": "price",
+    "cheaper": "price",
+    "cheapest": "price",
+    "dearer": "price",
+    "pricier": "price",
+    "longer": "length",
+    "shorter": "length",
+    "shortest": "length",
+    "taller": "height",
+    "higher": "height",
+    "lighter": "weight",
+    "older": "age",
+    "deeper": "depth",
+    "wider": "width",
+    "bigger": "size",
+    "larger": "size",
+    "farther": "distance",
+    "faster": "speed",
 }
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 

@@ -7,6 +7,8 @@ moved call keeps the arguments the new tool takes.
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_llmorch import inout, parse_plan
 from langchain_llmorch.agent.refit import refitted
 from langchain_llmorch.agent.tool_fit import misfits
@@ -135,3 +137,36 @@ def test_a_word_and_its_noun_count_once() -> None:
     plan = parse_plan('s1: bread_price(bread="baguette")')
     question = "What do 3 dozen baguettes cost?"
     assert misfits(plan, question, [bread_price, oven_cost]) == []
+
+
+@inout
+def bread_flour(bread: str) -> int:
+    """Look up how many grams of flour one loaf of a bread takes."""
+    return 450
+
+
+@inout
+def bake_minutes(bread: str) -> int:
+    """Look up how many minutes a loaf of a bread bakes in the oven."""
+    return 40
+
+
+BAKERY = [bread_price, bread_flour, bake_minutes]
+
+
+@pytest.mark.parametrize(
+    ("question", "tool"),
+    [
+        ("Which bread bakes longer, rye or spelt?", "bake_minutes"),
+        ("Which loaf is cheaper, the rye or the spelt?", "bread_price"),
+    ],
+)
+def test_names_alone_in_their_clause_are_asked_about_by_the_question(
+    question: str, tool: str
+) -> None:
+    plan = parse_plan('s1: bread_flour(bread="rye")\ns2: bread_flour(bread="spelt")')
+    fixed = refitted(plan, question, BAKERY)
+    assert fixed is not None
+    assert {call.tool for call in fixed.calls} == {tool}
+    right = parse_plan(f's1: {tool}(bread="rye")\ns2: {tool}(bread="spelt")')
+    assert refitted(right, question, BAKERY) is None
