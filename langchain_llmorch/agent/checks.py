@@ -62,6 +62,7 @@ from langchain_llmorch.agent.tool_inputs import (
     tool_inputs,
     tool_vocabulary,
 )
+from langchain_llmorch.agent.unit_numbers import conversions, converted_numbers, tool_units
 from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan, parse_plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -124,10 +125,13 @@ def plan_doubts(
         ```
     """
     given = {abs(n) for n in numbers_in(conversation)} | _ALWAYS_GROUNDED
+    units = tool_units(tools)
+    given |= converted_numbers(conversation, units)  # "90 minutes" as hours=1.5
     doubts: list[str] = []
     called = {c.tool for c in plan.calls}
     priced = [t.description or "" for t in tools if t.name in called]
-    unused = _unused(plan, question, vocabulary, inputs or ToolInputs(), priced)
+    converted = conversions(question, units)
+    unused = _unused(plan, question, vocabulary, inputs or ToolInputs(), priced, converted)
     if unused:
         doubts.append(f"the question gives {', '.join(unused)}, but no call uses it")
     seen: dict[str, str] = {}
@@ -234,14 +238,20 @@ def without_repeats(plan: Plan) -> Plan | None:
 
 
 def _unused(
-    plan: Plan, question: str, vocabulary: str, inputs: ToolInputs, priced: Sequence[str] = ()
+    plan: Plan,
+    question: str,
+    vocabulary: str,
+    inputs: ToolInputs,
+    priced: Sequence[str] = (),
+    converted: Mapping[float, set[float]] | None = None,
 ) -> list[str]:
     """What the question gives (numbers, quoted texts, names) that no call uses.
 
     Only what some tool can take (`inputs`) is listed; a plan without tool calls is not
     asked for numbers alone (a year, an amount does not say that a tool is needed). An
     amount in a unit one of the called tools' descriptions (`priced`) gives its result
-    for is the joiner's to multiply.
+    for is the joiner's to multiply; one a call uses in another unit (`converted`: "90
+    minutes" as `hours=1.5`) is used.
     """
     calls = [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
     used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
@@ -260,7 +270,9 @@ def _unused(
         wanted += [
             _written(n)
             for n in dict.fromkeys(abs(n) for n in numbers_in(rest))
-            if n not in used_numbers and n not in amounts
+            if n not in used_numbers
+            and n not in amounts
+            and not (converted or {}).get(n, set()) & used_numbers
         ]
     names += [(word, word) for word in _NAME.findall(rest)]
     wanted += [

@@ -155,7 +155,11 @@ def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[
     """Each pair of one tool's named results in order, in words, for the joiner to copy.
 
     Only when `question` asks which is larger or smaller (`unanswered_comparisons`): shown
-    to a question that asks for the values, the 0.5B model compared them instead.
+    to a question that asks for the values, the 0.5B model compared them instead. A
+    question that asks for the smaller ("which is cheaper", "which needs less", "the
+    shortest") is answered smaller first, in its own word where it is a comparative
+    ("Central (0.35) is cheaper than Riverside (0.5)"); three or more results of one tool
+    are ranked from the one asked for.
 
     Example:
         ```python
@@ -166,18 +170,46 @@ def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[
         numeric = {"s1": (mars, 3.72), "s2": (venus, 8.87)}
         question = "Which planet has the stronger gravity, Mars or Venus?"
         assert orderings(question, numeric) == ["Venus (8.87) is larger than Mars (3.72)"]
+        assert orderings("Which planet has the weaker gravity?", numeric) == [
+            "Mars (3.72) is weaker than Venus (8.87)"
+        ]
         assert orderings("What is the gravity of Mars and of Venus?", numeric) == []
         ```
     """
-    if not _ASKS_COMPARISON.search(question):
+    asked = _ASKS_COMPARISON.search(question)
+    if not asked:
         return []
-    pairs = [group for group in _groups(numeric) if len(group) == 2]  # noqa: PLR2004
-    truths = [_truth(group).removeprefix("the results say ") for group in pairs]
+    word = asked.group("word").lower()
+    smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
+    lines = []
+    for group in _groups(numeric):
+        if len(group) == 2:  # noqa: PLR2004 - a pair says it plainly
+            lines.append(_pair(group, word) if smaller else _truth(group))
+        elif len(group) <= _RANKED:
+            ranked = sorted(group, key=lambda s: s.value, reverse=not smaller)
+            order = ", ".join(_name(s) for s in ranked)
+            lines.append(
+                f"from {'smallest to largest' if smaller else 'largest to smallest'}: {order}"
+            )
+    truths = [line.removeprefix("the results say ") for line in lines]
     return [truth[0].upper() + truth[1:] for truth in truths]
 
 
+# Results of one tool ranked for the joiner: more would cost its prompt too much.
+_RANKED = 5
+# Comparatives that say only "smaller" (said so); others ("cheaper") are said as asked.
+_PLAIN_LESS = frozenset({"less", "fewer", "lower", "smaller"})
+
+
+def _pair(group: list[_Subject], word: str) -> str:
+    """A pair, the smaller first, in the question's word: "Central (0.35) is cheaper than ..."."""
+    low, high = sorted(group, key=lambda s: s.value)
+    said = word if re.fullmatch(_LESS, word) and word not in _PLAIN_LESS else "smaller"
+    return f"{_name(low)} is {said} than {_name(high)}"
+
+
 _ASKS_COMPARISON = re.compile(
-    rf"\b(?:which|whose|who|where)\b.*?\b(?:{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
+    rf"\b(?:which|whose|who|where)\b.*?\b(?P<word>{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
     re.IGNORECASE | re.DOTALL,
 )
 

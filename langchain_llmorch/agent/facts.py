@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_llmorch.agent.answer import numbers_in, numbers_of
+from langchain_llmorch.agent.unit_numbers import group_size, unit_of
 from langchain_llmorch.plan.expressions import walk
 from langchain_llmorch.plan.language import Call
 
@@ -165,6 +166,8 @@ _UNITS = {
     "hrs": ("hour",),
     "min": ("minute",),
     "s": ("second",),
+    "day": ("day",),
+    "week": ("week",),
     "kwh": ("kilowatt-hour", "kilowatt hour", "kwh"),
     "mwh": ("megawatt-hour", "megawatt hour", "mwh"),
 }
@@ -235,6 +238,12 @@ def _unit_after(question: str, end: int) -> tuple[str, ...]:
     return _spellings(unit.group(1)) if unit else ()
 
 
+def _word_after(question: str, end: int) -> str:
+    """The word written right after the number ending at `end`, lower case, or ""."""
+    word = re.match(r"\s*([A-Za-z]+)", question[end:])
+    return word.group(1).lower() if word else ""
+
+
 def _forms(words: tuple[str, ...]) -> set[str]:
     """The words and, for short units, their spelled names ("kg": "kilogram")."""
     return {form for word in words for form in (word, *_UNITS.get(word, ()))}
@@ -244,16 +253,36 @@ def _same_unit(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
     return any(a.startswith(b) or b.startswith(a) for a in _forms(one) for b in _forms(other))
 
 
+def _in_unit(amount: float, unit: tuple[str, ...], target: tuple[str, ...]) -> float | None:
+    """`amount` (in `unit`) in the `target` unit: as it is, converted in its family, or None.
+
+    "2 kg" for a result per 100 grams is 2000 (g); "250 miles" for one per 100 km, None
+    (the table converts within the metric units, time and counts only).
+    """
+    if not unit:
+        return None
+    if _same_unit(unit, target):
+        return amount
+    have = next((u for w in _forms(unit) if (u := unit_of(w)) is not None), None)
+    want = next((u for w in _forms(target) if (u := unit_of(w)) is not None), None)
+    if have is None or want is None or have[0] != want[0]:
+        return None
+    return float(f"{amount * have[1] / want[1]:.10g}")
+
+
 def _nearest(
     question: str,
     end: int,
     calls: Mapping[str, tuple[Call, float]],
     descriptions: Mapping[str, str] | None,
+    references: Mapping[str, tuple[float, tuple[str, ...]]] | None = None,
 ) -> str | None:
     """The first call the number ending at `end` is an amount of, or None.
 
     An amount of what it looked up (`amount_of`), else of the unit its tool prices
-    (`per_unit_of`, when `descriptions` has the tool's).
+    (`per_unit_of`, when `descriptions` has the tool's), else in the unit family of the
+    quantity its tool gives its result for ("250 km" and "per 100 kilometres":
+    `references`).
     """
     whole = descriptions is not None  # the answer checks' amounts: names with "and" too
     for cid, (call, _) in calls.items():
@@ -261,6 +290,11 @@ def _nearest(
             return cid
     for cid, (call, _) in calls.items():
         if per_unit_of(question, end, (descriptions or {}).get(call.tool, "")):
+            return cid
+    unit = _unit_after(question, end)
+    for cid, (call, _) in calls.items():
+        per = (references or {}).get(call.tool)
+        if per is not None and _in_unit(1.0, unit, per[1]) is not None:
             return cid
     return None
 
@@ -287,8 +321,9 @@ def products(
             ("3 copies of Salt and Cedar").
         references: the quantity each tool gives its result for when not one unit
             (`reference_of`), by name: an amount in that unit is divided by it ("250 g"
-            with a result for 100 g: x 250 / 100); an amount in no unit or another is
-            not multiplied (the product would be wrong).
+            with a result for 100 g: x 250 / 100), one in another unit of its family
+            first converted ("2 kg": x 2000 / 100; `agent.unit_numbers`); an amount in
+            no unit or another family is not multiplied (the product would be wrong).
 
     Returns:
         At most `MAX_PRODUCTS` facts, amounts first.
@@ -301,14 +336,21 @@ def products(
         amount = float(match.group(0).replace(",", ""))
         if amount in used or amount in seen or amount in {0.0, 1.0}:
             continue
-        cid = _nearest(question, match.end(), numeric, descriptions)
+        cid = _nearest(question, match.end(), numeric, descriptions, references)
         if cid is None:
             continue
         call, rate = numeric[cid]
+        written = amount
+        amount *= group_size(_word_after(question, match.end()))  # "3 dozen": 36
         per = (references or {}).get(call.tool)
-        if per is not None and not _same_unit(_unit_after(question, match.end()), per[1]):
-            continue  # "100 g" of a result for 100 g is the result; "3 cups" of it, unknown
-        seen.add(amount)
+        if per is not None:
+            # "100 g" of a result for 100 g is the result; "2 kg" of it, 20 times; "3 cups"
+            # of it, unknown.
+            converted = _in_unit(amount, _unit_after(question, match.end()), per[1])
+            if converted is None:
+                continue
+            amount = converted
+        seen.add(written)
         scale = amount / per[0] if per is not None else amount
         value = rate * scale
         times = f"{shown(amount)} / {shown(per[0])}" if per is not None else shown(amount)

@@ -18,6 +18,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from langchain_llmorch.agent import prompts
+from langchain_llmorch.agent.aggregates import aggregates
 from langchain_llmorch.agent.answer import (
     ADDED_RESULTS,
     answer_steps,
@@ -89,6 +90,8 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         descriptions=units,
         references=references,
     )
+    if checks_answers(ctx):  # a total or a difference the question asks for, first
+        computed = [*aggregates(question, numeric, described=described), *computed]
     compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],

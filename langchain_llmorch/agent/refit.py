@@ -33,8 +33,8 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.amount_fit import counted_names, wrong_units
 from langchain_llmorch.agent.tool_fit import (
-    counted_names,
     lookups,
     misfits,
     result_kind,
@@ -66,9 +66,11 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
       (when that is its only required one), and its result to the call; a look-up in the
       plan whose result the call was not given (the name was) gives it;
-    - a name asked about with another tool's words goes to that tool instead (its only
-      argument: the call's other arguments were chosen for the wrong tool), when that
-      tool needs one argument.
+    - a name asked about with another tool's words goes to that tool instead, with the
+      call's other arguments that tool takes (by name; else the one left, of its kind),
+      when they give every argument it needs;
+    - an amount the question writes in another unit than the one its argument (or the
+      tool's description) names is converted ("90 minutes" as `hours=90`: `hours=1.5`).
 
     Example:
         ```python
@@ -90,7 +92,13 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         assert fixed.render() == 's1: airport_code(city="Denver")\\ns2: runway(code=s1)'
         ```
     """
-    steps = (_without_self_fed, _without_counts, _with_lookups, _refitted_misfits)
+    steps = (
+        _without_self_fed,
+        _without_counts,
+        _with_lookups,
+        _refitted_misfits,
+        _in_argument_units,
+    )
     current, changed = plan, False
     for step in steps:
         fixed = step(current, question, tools)
@@ -171,13 +179,56 @@ def _refitted_misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> P
     calls = list(plan.calls)
     changed = False
     for found in misfits(plan, question, tools):
-        required = _required(found.tool)
-        if len(required) != 1:
+        kwargs = _moved(found.call, found.argument, found.value, found.tool)
+        if kwargs is None:
             continue
         at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
-        calls[at] = Call(found.call.id, found.tool.name, kwargs={required[0]: found.value})
+        calls[at] = Call(found.call.id, found.tool.name, kwargs=kwargs)
         changed = True
     return _renumbered(calls) if changed else None
+
+
+def _moved(call: Call, argument: str, value: str, tool: BaseTool) -> dict[str, Expr] | None:
+    """The arguments of `tool` for `call`'s name `value` (its `argument`), or None.
+
+    The name goes to `tool`'s text argument of the same name, else to its only required
+    text argument; each other argument `tool` needs is kept from `call` by its name, else
+    (one left on each side, of one kind: a text or not) the one `call` has left. Arguments
+    `tool` does not take are dropped; one it needs that `call` cannot give: None.
+    """
+    texts = text_arguments(tool)
+    required = _required(tool)
+    if argument in texts:
+        target = argument
+    else:
+        needed = [n for n in required if n in texts]
+        if len(needed) != 1:
+            return None
+        target = needed[0]
+    kwargs: dict[str, Expr] = {target: value}
+    rest = {n: e for n, e in call.kwargs.items() if n != argument}
+    kwargs |= {n: e for n, e in rest.items() if n in tool.args and n != target}
+    missing = [n for n in required if n not in kwargs]
+    left = [n for n in rest if n not in kwargs]
+    if len(missing) == 1 and len(left) == 1:
+        (need,), (have,) = missing, left
+        if (need in texts) is isinstance(rest[have], str):
+            kwargs[need] = rest[have]
+            missing = []
+    if missing:
+        return None
+    order = list(tool.args)
+    return dict(sorted(kwargs.items(), key=lambda item: order.index(item[0])))
+
+
+def _in_argument_units(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with each amount the question writes in one unit given in its argument's, or None."""
+    calls = list(plan.calls)
+    found = wrong_units(plan, question, tools)
+    for call, argument, value in found:
+        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: value})
+    return _renumbered(calls) if found else None
 
 
 def _renumbered(calls: Sequence[Call]) -> Plan:

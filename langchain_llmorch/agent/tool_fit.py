@@ -12,17 +12,18 @@ and descriptions (any tools, any domain):
   `electricity_price(country="Seville")`. Doubted when the question names something as
   "the W of/that ... V", `V` is given to an argument `A`, and another tool that returns a
   text has both `W` and `A` among its words (it looks up the `A` of something).
-- **an amount written into a name** (`counted_names`): `from_unit="15 gallons"` for "How
-  many litres are 15 gallons?" (the tool knows gallons; the joiner multiplies by 15).
 - **a name asked about with another tool's words** (`misfit_tools`): "what does a chair
   weigh?" planned as `shipping_rate(carrier="Chair")`. The words around the name in the
-  question (its clause) share no word with the tool that got it, and do with exactly one
-  other tool that takes a text ("weigh" and `item_weight`'s "weighs").
+  question (its clause) share no word with the tool that got it, or fewer than with
+  exactly one other tool that takes a text, which shares all of those and more ("weigh"
+  and `item_weight`'s "weighs"; "passengers ... carry" and a vehicle's seats over
+  "passengers" and a line's daily riders).
 
-`agent.refit` puts what these checks find right, where it can, without the model.
+`fit_doubts` adds the doubts of `agent.amount_fit` (an amount written into a name, or
+in another unit than its argument's). `agent.refit` puts what these checks find right,
+where it can, without the model.
 
-Words match by their stems ("weighs" and "weight", "supplier" and "supplies"), and a few
-English adjectives stand for their nouns ("high" for height, "long" for length).
+Words are read and matched by `agent.words` (stems, and adjectives for their nouns).
 
 Example:
     ```python
@@ -57,74 +58,16 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.amount_fit import counted_names, wrong_units
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
-# Words that say nothing of which tool fits.
-_STOP_WORDS = """
-a an the of in on at to for from by with and or what which who whom whose how many much
-is are was were be been do does did has have had it its this that these those there their
-his her my your our one per each any some give gives tell me please than then more most
-less fewer same between up look looks returns return name names
-use uses used need needs take takes get gets make makes go goes run runs running come
-comes put puts keep keeps
-"""
-_STOP = frozenset(_STOP_WORDS.split())
-# Adjectives a question asks with, for the nouns tools are described with.
-_NOUNS = {
-    "high": "height",
-    "tall": "height",
-    "long": "length",
-    "longest": "length",
-    "heavy": "weight",
-    "heavier": "weight",
-    "far": "distance",
-    "old": "age",
-    "deep": "depth",
-    "wide": "width",
-    "big": "size",
-    "large": "size",
-    "hot": "temperature",
-    "fast": "speed",
-    "cost": "price",
-    "costs": "price",
-    "expensive": "price",
-    "cheap": "price",
-}
-_WORD = re.compile(r"[a-z][a-z0-9]*")
 _RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
 # "the country that Seville", "the supplier of the umbrella", "the artist of the album X":
 # an article and one word (what the name is) may come between.
 _ARTICLE = r"(?:(?:the|a|an)\s+)?(?:[a-z]+\s+)?"
-
-
-def _stem_match(one: str, other: str) -> bool:
-    """Whether two words share a stem: equal, or a common start nearly as long as either."""
-    if one == other:
-        return True
-    shared = 0
-    for a, b in zip(one, other, strict=False):
-        if a != b:
-            break
-        shared += 1
-    return shared >= max(4, min(len(one), len(other)) - 2)
-
-
-def _words(text: str) -> set[str]:
-    """The content words of `text`, lower case, with an adjective's noun added."""
-    found = set(_WORD.findall(text.lower().replace("_", " "))) - _STOP
-    return found | {_NOUNS[w] for w in found if w in _NOUNS}
-
-
-def _vocabulary(tool: BaseTool, *, arguments: bool = True) -> set[str]:
-    """A tool's words: its name's, its description's and (`arguments`) its arguments'."""
-    text = " ".join([tool.name, *(tool.args if arguments else ()), tool.description or ""])
-    return _words(text)
-
-
-def _shares(words: set[str], vocabulary: set[str]) -> set[str]:
-    return {w for w in words if any(_stem_match(w, v) for v in vocabulary)}
 
 
 def result_kind(tool: BaseTool) -> str | None:
@@ -316,8 +259,8 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
                     continue
                 if not returns_text(other) or not text_arguments(other):
                     continue
-                vocabulary = _vocabulary(other, arguments=False)  # what it gives
-                if not (_shares({what}, vocabulary) and _shares({argument}, vocabulary)):
+                vocabulary = tool_words(other, arguments=False)  # what it gives
+                if not (shared_words({what}, vocabulary) and shared_words({argument}, vocabulary)):
                     continue
                 done = _looked_up(calls, call, other, value)
                 if done is None and any(c.tool == other.name for c in calls):
@@ -354,6 +297,8 @@ class Misfit:
     clause: str
     said: str
     tool: BaseTool
+    argument: str = ""
+    """The argument of `call` that was given the name."""
 
     def doubt(self) -> str:
         """The doubt in words, for the repair request."""
@@ -366,6 +311,16 @@ class Misfit:
 def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit]:
     """The names `plan` gives a tool where the question's words about them are another's.
 
+    The question's clause about the name (without the name) is held against each tool's
+    words; where that clause is names alone ("..., rye or spelt?"), the whole question
+    without the plan's names is. The call is doubted when exactly one other tool that
+    takes a text shares the most of the clause's words, and the called tool shares none
+    of them, or only some of those the other shares ("how many passengers can 6 buses
+    carry": a tool of how many passengers "ride a line on an average day" shares
+    "passengers", one of how many passengers a vehicle "can carry" shares "passengers"
+    and "carry"), unless the plan calls that other tool too. A word and its noun
+    ("cost", "price") count as one.
+
     Example:
         ```python
         from langchain_llmorch.agent.tool_fit import misfits
@@ -376,20 +331,27 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         ```
     """
     by_name = {t.name: t for t in tools}
+    called = {c.tool for c in plan.calls}
+    names = {w for _, text in _plan_texts(plan) for w in content_words(text)}
     found = []
     for call in _tool_calls(plan):
         tool = by_name.get(call.tool)
         if tool is None:
             continue
-        for _, value in _literal_texts(call):
+        for argument, value in _literal_texts(call):
             clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
             if clause is None:
                 continue
-            words = _words(clause) - _words(value)
-            if not words or _shares(words, _vocabulary(tool)):
+            named = content_words(value) | names
+            asked = {w: f for w, f in word_forms(clause).items() if w not in named}
+            if not asked:  # "Which bread bakes longer, rye or spelt?": the names' clause
+                # says nothing of them; the question does, besides the names it gives.
+                asked = {w: f for w, f in word_forms(question).items() if w not in named}
+            own = _covered(asked, tool)
+            if not asked or own == set(asked):
                 continue
             fits = {
-                other.name: _shares(words, _vocabulary(other))
+                other.name: _covered(asked, other)
                 for other in tools
                 if other is not tool and other.name not in BUILTIN_TOOLS and text_arguments(other)
             }
@@ -397,42 +359,33 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             winners = [name for name, shared in fits.items() if len(shared) == best]
             if best == 0 or len(winners) != 1:
                 continue
-            said = ", ".join(sorted(fits[winners[0]]))
-            found.append(Misfit(call, value, clause.strip(), said, by_name[winners[0]]))
+            # Where the called tool shares words too, the other must fit clearly better
+            # (every word the called one shares, and more), and not be in the plan already:
+            # a clause may ask for both ("the artist of X" and that artist's followers).
+            if own and (not fits[winners[0]] > own or winners[0] in called):
+                continue
+            forms = {form for word in fits[winners[0]] for form in asked[word]}
+            said = ", ".join(sorted(shared_words(forms, tool_words(by_name[winners[0]]))))
+            misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
+            found.append(misfit)
     return found
+
+
+def _plan_texts(plan: Plan) -> Iterator[tuple[str, str]]:
+    """(argument name, text) for each argument any tool call of `plan` gives as a text."""
+    for call in _tool_calls(plan):
+        yield from _literal_texts(call)
+
+
+def _covered(asked: dict[str, set[str]], tool: BaseTool) -> set[str]:
+    """The words of `asked` that `tool`'s words match, by any of their forms."""
+    vocabulary = tool_words(tool)
+    return {word for word, forms in asked.items() if shared_words(forms, vocabulary)}
 
 
 def misfit_tools(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
     """Names given to a tool whose words the question's clause about them does not use."""
     return [found.doubt() for found in misfits(plan, question, tools)]
-
-
-_COUNTED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([a-z][\w -]*)")
-
-
-def counted_names(plan: Plan, question: str) -> list[tuple[Call, str, str]]:
-    """(call, argument, name) for each text that counts a name: `"15 gallons"`, `"gallons"`.
-
-    The question writes the text, and the name after the number starts in lower case (a
-    title such as "12 Angry Men" is left alone); the joiner multiplies the amount.
-
-    Example:
-        ```python
-        from langchain_llmorch import parse_plan
-        from langchain_llmorch.agent.tool_fit import counted_names
-
-        plan = parse_plan('s1: factor(from_unit="15 gallons", to_unit="litres")')
-        ((call, argument, name),) = counted_names(plan, "How many litres are 15 gallons?")
-        assert (call.id, argument, name) == ("s1", "from_unit", "gallons")
-        ```
-    """
-    found = []
-    for call in _tool_calls(plan):
-        for argument, value in _literal_texts(call):
-            counted = _COUNTED.fullmatch(value)
-            if counted and value.lower() in question.lower():
-                found.append((call, argument, counted.group(2).strip()))
-    return found
 
 
 def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
@@ -442,18 +395,23 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         f'(the answer multiplies it), the name is "{name}"'
         for call, argument, name in counted_names(plan, question)
     ]
+    units = [
+        f"{call.id} gives {argument}={call.kwargs[argument]}, but the question writes it in "
+        f"another unit: {argument}={value}"
+        for call, argument, value in wrong_units(plan, question, tools)
+    ]
     return [
         *self_chains(plan),
         *skipped_lookups(plan, question, tools),
         *misfit_tools(plan, question, tools),
         *counted,
+        *units,
     ]
 
 
 __all__ = [
     "Lookup",
     "Misfit",
-    "counted_names",
     "fit_doubts",
     "lookups",
     "misfit_tools",

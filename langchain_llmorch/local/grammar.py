@@ -9,7 +9,8 @@ JSON (`{"id": "s1", "tool": ..., "args": {...}}`), and the model is not asked to
 close it with anything but the marker.
 
 A plan request also limits the numbers a call may be given (`given_numbers`): those the
-user wrote (in digits, or as a word: "two", "a dozen"), the tools' defaults, 0 and 1.
+user wrote (in digits, or as a word: "two", "a dozen"), what they are in another unit a
+tool names ("90 minutes" is 1.5 for an argument `hours`), the tools' defaults, 0 and 1.
 The 0.5B model wrote `hours=2.5` for "2 hours", copying the examples' sample value; sent
 back with the doubt, it wrote the same plan again. Numbers inside texts stay free.
 
@@ -208,7 +209,9 @@ def given_numbers(messages: Iterable[AnyMessage], tools: Sequence[BaseTool]) -> 
     """The numbers a plan for `messages` may give a call (`plan_grammar`'s `numbers`).
 
     What the user's messages write (`numbers_given`; a repair request's own text, which
-    quotes the doubted plan, is not the user's), the tools' numeric defaults, and 1.
+    quotes the doubted plan, is not the user's), the values those amounts take in another
+    unit of their family that a tool's argument names or description names ("90 minutes"
+    and an argument `hours`: 1.5; `agent.unit_numbers`), the tools' numeric defaults, and 1.
 
     Example:
         ```python
@@ -220,11 +223,17 @@ def given_numbers(messages: Iterable[AnyMessage], tools: Sequence[BaseTool]) -> 
         ```
     """
     from langchain_llmorch.agent.prompts import REPAIR_HEAD  # noqa: PLC0415 - a cycle
+    from langchain_llmorch.agent.unit_numbers import (  # noqa: PLC0415 - a cycle
+        converted_numbers,
+        tool_units,
+    )
 
     found = {1.0}
+    units = tool_units(tools)
     for message in messages:
         if message.type == "human" and not message.text.startswith(REPAIR_HEAD):
             found |= numbers_given(message.text)
+            found |= converted_numbers(message.text, units)
     for tool in tools:
         for spec in tool.args.values():
             default = spec.get("default")

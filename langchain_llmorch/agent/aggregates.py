@@ -1,0 +1,96 @@
+"""Sums and differences of looked-up results, computed for the joiner to copy.
+
+Asked "how much water do a tomato and a basil plant need together?", the 0.5B model
+added 3.5 and 1.2 in its head; asked "how much longer is X than Y?", it subtracted. Both
+are arithmetic a small model gets wrong, and the answer grammar allows only numbers that
+were given or computed. With the answer checks on (the embedded model's default), the
+joiner is handed them:
+
+- a total ("together", "in total", "combined", "altogether", "in all", "sum") of the
+  numeric results of one tool, two or more of them;
+- a difference ("how much more ... than", "how many fewer", "by how much", "difference")
+  of a pair of one tool's results, the larger first.
+
+Example:
+    ```python
+    from langchain_llmorch import parse_plan
+    from langchain_llmorch.agent.aggregates import aggregates
+
+    a, b = parse_plan('s1: water(plant="tomato")\\ns2: water(plant="basil")').calls
+    numeric = {"s1": (a, 3.5), "s2": (b, 1.2)}
+    (total,) = aggregates("How much water do tomato and basil need together?", numeric)
+    assert total.value == 4.7
+    (gap,) = aggregates("How much more water does tomato need than basil?", numeric)
+    assert gap.value == 2.3
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from langchain_llmorch.agent.facts import Fact, shown
+from langchain_llmorch.plan.language import Call
+
+_TOTAL = re.compile(
+    r"\b(?:together|in\s+total|total|combined|altogether|in\s+all|sum|all\s+told)\b",
+    re.IGNORECASE,
+)
+_DIFFERENCE = re.compile(
+    r"\bhow\s+(?:much|many)\s+(?:\w+\s+){0,2}?(?:more|less|fewer|longer|shorter|higher|lower|"
+    r"heavier|lighter|older|younger|bigger|smaller|larger|cheaper|dearer|farther|further|"
+    r"taller|deeper|wider|faster|slower)\b|\bby\s+how\s+(?:much|many)\b|\bdifference\b",
+    re.IGNORECASE,
+)
+# At most this many values are summed (each one costs the joiner's prompt tokens).
+_MAX_TERMS = 6
+_DIGITS = 10
+
+
+def aggregates(
+    question: str,
+    numeric: Mapping[str, tuple[Call, float]],
+    *,
+    described: Callable[[Call], str] | None = None,
+) -> list[Fact]:
+    """The totals and differences `question` asks of `numeric`'s results, per tool.
+
+    Args:
+        question: the user's question.
+        numeric: the finished calls with a numeric result, by id: (call, value).
+        described: how a call is written in the fact (default: `tool(arg=value)`).
+
+    Returns:
+        A total for each tool with two to six results, when the question asks for one;
+        a difference for each tool with exactly two, when it asks for one.
+    """
+    show = described or (lambda call: call.render().split(": ", 1)[1])
+    groups: dict[str, list[tuple[Call, float]]] = {}
+    for call, value in numeric.values():
+        groups.setdefault(call.tool, []).append((call, value))
+    facts = []
+    total = bool(_TOTAL.search(question))
+    difference = bool(_DIFFERENCE.search(question))
+    for members in groups.values():
+        if total and 2 <= len(members) <= _MAX_TERMS:  # noqa: PLR2004 - a sum of two or more
+            value = _tidy(sum(v for _, v in members))
+            terms = " + ".join(f"{show(c)} {shown(v)}" for c, v in members)
+            facts.append(Fact(f"total: {terms} = {shown(value)}", value))
+        if difference and len(members) == 2:  # noqa: PLR2004 - a pair
+            (high_call, high), (low_call, low) = sorted(members, key=lambda m: -m[1])
+            value = _tidy(high - low)
+            text = (
+                f"difference: {show(high_call)} {shown(high)} - {show(low_call)} "
+                f"{shown(low)} = {shown(value)}"
+            )
+            facts.append(Fact(text, value))
+    return facts
+
+
+def _tidy(value: float) -> float:
+    """`value` without float noise (3.5 + 1.2 is 4.7, not 4.700000000000001)."""
+    return float(f"{value:.{_DIGITS}g}")
+
+
+__all__ = ["aggregates"]

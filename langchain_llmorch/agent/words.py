@@ -1,0 +1,169 @@
+"""The words a question and a tool are read with, for the plan checks of `agent.tool_fit`.
+
+A tool is described by its name, its arguments' names and its description; a question by
+its clauses. Both are reduced to content words (lower case, without the words that say
+nothing of which tool fits: "the", "how", "many", ...), and words match by their stems
+("weighs" and "weight", "supplier" and "supplies"). A few English adjectives stand for
+their nouns ("high" for height, "long" for length).
+
+Example:
+    ```python
+    from langchain_llmorch.agent.words import content_words, shared_words, stem_match
+
+    assert stem_match("weighs", "weight")
+    assert content_words("How high is the tower?") == {"high", "height", "tower"}
+    assert shared_words({"weighs", "chair"}, {"weight", "item"}) == {"weighs"}
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.tools import BaseTool
+
+# Words that say nothing of which tool fits.
+_STOP_WORDS = """
+a an the of in on at to for from by with and or what which who whom whose how many much
+is are was were be been do does did has have had it its this that these those there their
+his her my your our one per each any some give gives tell me please than then more most
+less fewer same between up look looks returns return name names
+use uses used need needs take takes get gets make makes go goes run runs running come
+comes put puts keep keeps
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+"""Words that say nothing of which tool fits."""
+# Adjectives a question asks with, for the nouns tools are described with.
+_NOUNS = {
+    "high": "height",
+    "tall": "height",
+    "long": "length",
+    "longest": "length",
+    "heavy": "weight",
+    "heavier": "weight",
+    "far": "distance",
+    "old": "age",
+    "deep": "depth",
+    "wide": "width",
+    "big": "size",
+    "large": "size",
+    "hot": "temperature",
+    "fast": "speed",
+    "cost": "price",
+    "costs": "price",
+    "expensive": "price",
+    "cheap": "price",
+    "cheaper": "price",
+    "cheapest": "price",
+    "dearer": "price",
+    "pricier": "price",
+    "longer": "length",
+    "shorter": "length",
+    "shortest": "length",
+    "taller": "height",
+    "higher": "height",
+    "lighter": "weight",
+    "older": "age",
+    "deeper": "depth",
+    "wider": "width",
+    "bigger": "size",
+    "larger": "size",
+    "farther": "distance",
+    "faster": "speed",
+}
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
+def stem_match(one: str, other: str) -> bool:
+    """Whether two words share a stem: equal, or a common start nearly as long as either.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import stem_match
+
+        assert stem_match("supplier", "supplies")
+        assert not stem_match("seat", "season")
+        ```
+    """
+    if one == other:
+        return True
+    shared = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= max(4, min(len(one), len(other)) - 2)
+
+
+def content_words(text: str) -> set[str]:
+    """The content words of `text`, lower case, with an adjective's noun added.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import content_words
+
+        assert content_words("How long is the Nile?") == {"long", "length", "nile"}
+        ```
+    """
+    found = set(_WORD.findall(text.lower().replace("_", " "))) - STOP_WORDS
+    return found | {_NOUNS[w] for w in found if w in _NOUNS}
+
+
+def word_forms(text: str) -> dict[str, set[str]]:
+    """Each content word of `text` with the forms it matches by: itself, and its noun.
+
+    A word stands once however many forms it has: "cost" is one word asked, matched by
+    "cost" or "price".
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import word_forms
+
+        assert word_forms("What does it cost?") == {"cost": {"cost", "price"}}
+        ```
+    """
+    found = set(_WORD.findall(text.lower().replace("_", " "))) - STOP_WORDS
+    return {w: {w, _NOUNS[w]} if w in _NOUNS else {w} for w in found}
+
+
+def tool_words(tool: BaseTool, *, arguments: bool = True) -> set[str]:
+    """A tool's words: its name's, its description's and (`arguments`) its arguments'.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.words import tool_words
+
+        @inout
+        def item_weight(item: str) -> float:
+            \"\"\"How much one item weighs.\"\"\"
+            return 7.8
+
+        assert tool_words(item_weight) == {"item", "weight", "weighs"}
+        ```
+    """
+    text = " ".join([tool.name, *(tool.args if arguments else ()), tool.description or ""])
+    return content_words(text)
+
+
+def shared_words(words: set[str], vocabulary: set[str]) -> set[str]:
+    """The words of `words` that share a stem with a word of `vocabulary`.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import shared_words
+
+        assert shared_words({"riders", "bus"}, {"ride", "line"}) == {"riders"}
+        ```
+    """
+    return {w for w in words if any(stem_match(w, v) for v in vocabulary)}
+
+
+__all__ = [
+    "STOP_WORDS",
+    "content_words",
+    "shared_words",
+    "stem_match",
+    "tool_words",
+    "word_forms",
+]
