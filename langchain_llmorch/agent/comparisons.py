@@ -101,7 +101,9 @@ def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, floa
     a mass). A sentence that names one of them and a comparative word ("larger", "more",
     "cheaper", "highest"...) claims the subject named nearest before the word (else the
     first after it) is larger or smaller than the others it names (else than the rest),
-    or the largest or smallest; a "not" before the word turns the claim round.
+    or the largest or smallest; a "not" before the word turns the claim round. A sentence
+    that gives one value to several subjects ("50 litres each", "both", "the same") whose
+    results differ is contradicted too.
 
     Example:
         ```python
@@ -139,7 +141,37 @@ def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[st
         if subject.value > max(values) if larger else subject.value < min(values):
             continue
         truths.append(_truth(group))
+    for group in _groups(numeric):
+        truth = _uniform_truth(sentence, group)
+        if truth and truth not in truths:
+            truths.append(truth)
     return truths
+
+
+# One value given to several subjects: "50 litres each", "both cost 2", "the same".
+_UNIFORM = re.compile(r"\b(?:each|both|all|the same|equal(?:ly)?|alike|apiece)\b", re.IGNORECASE)
+_SAME = re.compile(r"\b(?:the same|equal(?:ly)?|alike)\b", re.IGNORECASE)
+_WRITTEN = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w-])")
+
+
+def _uniform_truth(sentence: str, group: list[_Subject]) -> str | None:
+    """What the results say, when `sentence` gives one value to subjects whose results differ.
+
+    The sentence names two or more of the group's subjects, has a word that spreads one
+    value over them ("each", "both", "all", "the same") and writes one number, or says
+    they are the same; their results are not all one value.
+    """
+    if not _UNIFORM.search(sentence):
+        return None
+    named = [
+        s for s in group if any(_mentions_name(sentence, n) for n in s.names[:-1] if n.strip())
+    ]
+    if len(named) < 2 or len({s.value for s in named}) < 2:  # noqa: PLR2004 - several
+        return None
+    written = {float(w.replace(",", "")) for w in _WRITTEN.findall(sentence)}
+    if len(written) != 1 and not _SAME.search(sentence):
+        return None
+    return "the results differ: " + ", ".join(_name(s) for s in named)
 
 
 def _truth(group: list[_Subject]) -> str:
