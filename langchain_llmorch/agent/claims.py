@@ -162,30 +162,34 @@ def correction_request(
         unanswered: what the results say, for a comparison the question asks and the
             answer does not make (`unanswered_comparisons`).
     """
-    parts = [f"Your answer gets a comparison wrong: {truth}." for truth in contradicted]
-    parts += [f"Your answer does not say which is larger: {truth}." for truth in unanswered]
-    parts += [f"Your answer does not state the computed value: {fact}." for fact in unstated]
+    parts = [f"{_WRONG} {truth}." for truth in contradicted]
+    parts += [f"{_UNSAID} {truth}." for truth in unanswered]
+    parts += [f"{_UNSTATED} {fact}." for fact in unstated]
     if left_out:
-        parts.append(
-            f"Your answer leaves out {'; '.join(left_out)}: keep what it says and write "
-            "each number."
-        )
+        parts.append(f"Your answer leaves out {'; '.join(left_out)}: {_WRITE_EACH}")
     if unsupported:
-        parts.append(
-            f"Your answer states {', '.join(unsupported)}, which no result gives: state only "
-            "values from the results."
-        )
+        parts.append(f"Your answer states {', '.join(unsupported)}, {_ONLY_RESULTS}")
     if unnamed:
         names = "; ".join(", ".join(subjects(failed[cid])) for cid in unnamed)
         parts.append(f"It does not say that the result for {names} is not available.")
-    if failed:
-        parts.append(
-            "Answer again. For every call that failed, say that its result is not available "
-            "and give no value for it."
-        )
-    else:
-        parts.append("Answer again in one or two full sentences, with the numbers as given.")
+    parts.append(_AGAIN_FAILED if failed else _AGAIN)
     return " ".join(parts)
+
+
+_WRONG = "Your answer gets a comparison wrong:"
+_UNSAID = "Your answer does not say which is larger:"
+_UNSTATED = "Your answer does not state the computed value:"
+_WRITE_EACH = "keep what it says and write each number."
+_ONLY_RESULTS = "which no result gives: state only values from the results."
+_AGAIN_FAILED = (
+    "Answer again. For every call that failed, say that its result is not available and "
+    "give no value for it."
+)
+_AGAIN = "Answer again in one or two full sentences, with the numbers as given."
+CORRECTION_INSTRUCTIONS = (_WRITE_EACH, _ONLY_RESULTS, _AGAIN_FAILED, _AGAIN)
+"""The fixed instruction text of `correction_request`: none of it may stay in an answer."""
+CORRECTION_OPENINGS = (_WRONG, _UNSAID, _UNSTATED, "Your answer leaves out", "Your answer states")
+"""How `correction_request`'s sentences about an answer start (a value follows)."""
 
 
 def results_answer(finished: Mapping[str, Any], failed: Mapping[str, tuple[Call, str]]) -> str:
@@ -206,6 +210,8 @@ def _written_numbers(text: str) -> list[str]:
 
 
 __all__ = [
+    "CORRECTION_INSTRUCTIONS",
+    "CORRECTION_OPENINGS",
     "correction_request",
     "literal_texts",
     "reason_in_words",

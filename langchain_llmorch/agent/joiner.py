@@ -5,7 +5,8 @@ models, which is largest and smallest), the calls that failed, and what recovery
 in place of what was asked. When calls failed, the answer must not state a value no result
 supports, and must say which results are not available (`agent.claims`): a contradicted
 answer goes back once with the contradiction stated; if the second answer still invents,
-the answer is made from the results alone. With `append_results` (the embedded model),
+the answer is made from the results alone. A sentence that repeats the prompt's own
+instructions is taken out (`agent.echoes`). With `append_results` (the embedded model),
 numeric results the answer leaves out are added as a `(Results: ...)` note.
 """
 
@@ -40,6 +41,7 @@ from langchain_llmorch.agent.comparisons import (
     orderings,
     unanswered_comparisons,
 )
+from langchain_llmorch.agent.echoes import without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
@@ -107,7 +109,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     if reply.error is not None and bound is not None:  # a grammar the server refused
         bound = None
         reply = yield from ask("join", request)
-    text = reply.text.strip()
+    text = without_echoes(reply.text.strip())
     said = conversation_text(state["messages"])
     review = _Review(
         finished, failed_calls, numeric, computed, said, question, checking=checks_answers(ctx)
@@ -119,7 +121,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
             [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))],
             bound=bound,
         )
-        second = again.text.strip()
+        second = without_echoes(again.text.strip())
         second_objections = review.objections(second) if second else None
         if second and second_objections is None:
             text = second

@@ -302,6 +302,18 @@ Answer the user's last question from the results below, in one or two full sente
 that say what each number is. Write the number of every result exactly as it is
 given. Do not mention the tools, the plan or call ids."""
 
+COMPARED_HEAD = (
+    "Compared (the question asks which is larger or smaller: say it, with both numbers):"
+)
+COMPUTED_HEAD = "Computed from the results (if the question asks for one, state its value):"
+FAILED_HEAD = (
+    "These calls failed, so their results are not available. Say so for each, naming what "
+    "it was for, and give no value for them:"
+)
+ALSO_HEAD = "While answering, also do this:"
+ANSWER_INSTRUCTIONS = (JOINER_RULES, COMPARED_HEAD, COMPUTED_HEAD, FAILED_HEAD, ALSO_HEAD)
+"""The joiner prompt's fixed instruction text: none of it may stay in an answer."""
+
 
 def joiner_messages(
     messages: Sequence[AnyMessage],
@@ -339,26 +351,18 @@ def joiner_messages(
     if extremes:
         parts.append(extremes)
     if orderings:  # small models copy a sentence better than they compare numbers
-        parts.append(
-            "Compared (the question asks which is larger or smaller: say it, with both "
-            "numbers):\n" + "\n".join(f"- {line}" for line in orderings)
-        )
+        parts.append(COMPARED_HEAD + "\n" + "\n".join(f"- {line}" for line in orderings))
     if facts:
-        parts.append(
-            "Computed from the results (if the question asks for one, state its value):\n"
-            + "\n".join(f"- {fact}" for fact in facts)
-        )
+        parts.append(COMPUTED_HEAD + "\n" + "\n".join(f"- {fact}" for fact in facts))
     if failed:
         parts.append(
-            "These calls failed, so their results are not available. Say so for each, "
-            "naming what it was for, and give no value for them:\n"
-            + "\n".join(f"- {call}: {why}" for call, why in failed.items())
+            FAILED_HEAD + "\n" + "\n".join(f"- {call}: {why}" for call, why in failed.items())
         )
     if notes:
         parts.append("Notes:\n" + "\n".join(f"- {note}" for note in notes))
     asks = [s for s in steps if not s.startswith(_COPIED_ANSWER_PROMPT)]
     if asks:
-        parts.append("While answering, also do this:\n" + "\n".join(f"- {s}" for s in asks))
+        parts.append(ALSO_HEAD + "\n" + "\n".join(f"- {s}" for s in asks))
     parts.append("Answer:")
     return [SystemMessage(JOINER_RULES), *messages[:-1], HumanMessage("\n\n".join(parts))]
 
@@ -390,6 +394,7 @@ def _short(value: Any, limit: int = 400) -> str:
 
 
 __all__ = [
+    "ANSWER_INSTRUCTIONS",
     "END_OF_PLAN",
     "GRAMMAR_PLAN_RULES",
     "JOINER_RULES",

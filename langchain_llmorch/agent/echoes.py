@@ -1,0 +1,69 @@
+"""Sentences of our own instructions that a model copied into its answer, taken out.
+
+A small model sometimes repeats a line of the joiner's prompt or of a send-back request
+("The question asks which is larger or smaller: say it, with both numbers.") as if it
+were part of the answer. `without_echoes` removes each sentence of an answer that is a
+piece of that fixed instruction text (or opens as a send-back sentence does), and keeps
+the rest as written.
+
+Example:
+    ```python
+    from langchain_llmorch.agent.echoes import without_echoes
+
+    said = "Astra has more seats. Answer again in one or two full sentences. Rex has 140."
+    assert without_echoes(said) == "Astra has more seats. Rex has 140."
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+
+from langchain_llmorch.agent.claims import CORRECTION_INSTRUCTIONS, CORRECTION_OPENINGS
+from langchain_llmorch.agent.prompts import ANSWER_INSTRUCTIONS
+
+# A sentence this short ("Answer again.") may be the model's own; a longer one that is a
+# run of the instruction's words is an echo.
+_MIN_WORDS = 5
+_WORD = re.compile(r"[a-z0-9]+")
+# A sentence and the space after it (a point before a space or the end; a line break).
+_SENTENCE = re.compile(r".*?(?:[.!?](?=\s|$)|\n|$)\s*", re.DOTALL)
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+_INSTRUCTIONS = tuple(
+    f" {_words(text)} " for text in (*ANSWER_INSTRUCTIONS, *CORRECTION_INSTRUCTIONS)
+)
+_OPENINGS = tuple(_words(text) + " " for text in CORRECTION_OPENINGS)
+
+
+def is_echo(sentence: str) -> bool:
+    """Whether `sentence` repeats our fixed instruction text rather than answering.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.echoes import is_echo
+
+        assert is_echo("The question asks which is larger or smaller: say it.")
+        assert not is_echo("The Astra has 180 seats.")
+        ```
+    """
+    words = _words(sentence)
+    if not words:
+        return False
+    if any(words.startswith(opening) for opening in _OPENINGS):
+        return True
+    return len(words.split()) >= _MIN_WORDS and any(f" {words} " in t for t in _INSTRUCTIONS)
+
+
+def without_echoes(answer: str) -> str:
+    """`answer` without its sentences that repeat our instructions (`is_echo`)."""
+    pieces = [m.group(0) for m in _SENTENCE.finditer(answer) if m.group(0)]
+    kept = [piece for piece in pieces if not is_echo(piece)]
+    return answer if len(kept) == len(pieces) else "".join(kept).strip()
+
+
+__all__ = ["is_echo", "without_echoes"]
