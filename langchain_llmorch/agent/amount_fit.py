@@ -5,6 +5,9 @@ right by `agent.refit` without the model):
 
 - **an amount written into a name** (`counted_names`): `from_unit="15 gallons"` for "How
   many litres are 15 gallons?" (the tool knows gallons; the joiner multiplies by 15).
+- **a name that is only a unit** (`unit_names`): `fuel_use(model="km")` beside
+  `fuel_use(model="Pixa")` for "the Pixa on a 250 km drive": the question uses "km" as an
+  amount's unit, not as a name; the call is dropped.
 - **an amount in the question's unit, not the argument's** (`wrong_units`): `hours=90`
   for "for 90 minutes", where the argument's name or the tool's description names hours
   (`agent.unit_numbers` converts: `hours=1.5`).
@@ -27,7 +30,7 @@ from collections.abc import Iterator, Sequence
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.unit_numbers import conversions, named_units
+from langchain_llmorch.agent.unit_numbers import conversions, group_size, named_units, unit_of
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
@@ -71,6 +74,75 @@ def counted_names(plan: Plan, question: str) -> list[tuple[Call, str, str]]:
     return found
 
 
+# An amount as a question writes it: "250 km", "90-minute", "3 dozen".
+_AMOUNT = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*-?\s*([a-z]+)", re.IGNORECASE)
+
+
+def _same_unit(word: str, other: str) -> bool:
+    """Whether two spellings name one unit ("km" and "kilometres"; "dozen" and "dozens")."""
+    word, other = word.lower(), other.lower()
+    unit = unit_of(word)
+    if unit is not None:
+        return unit == unit_of(other)
+    return group_size(word) > 1 and group_size(word) == group_size(other)
+
+
+def _amount_units(question: str) -> list[tuple[float, str]]:
+    """(number, unit word) for each amount `question` writes with a unit ("250 km")."""
+    return [
+        (float(m.group(1).replace(",", "")), m.group(2))
+        for m in _AMOUNT.finditer(question)
+        if unit_of(m.group(2)) is not None or group_size(m.group(2)) > 1
+    ]
+
+
+def unit_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tuple[Call, str]]:
+    """(call, argument) for each call given only a unit as a name, which no call uses.
+
+    The text is nothing but a unit word, or an amount with its unit ("km", "250 km"),
+    and the question writes that unit after a number (an amount, "a 250 km drive"). An
+    argument that takes units (its name or description says "unit") is left alone, and
+    so is a plan's only call.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.amount_fit import unit_names
+
+        plan = parse_plan('s1: bake_time(loaf="rye")\ns2: bake_time(loaf="minutes")')
+        question = "Can the rye loaf bake in 50 minutes?"
+        assert [(c.id, a) for c, a in unit_names(plan, question, [])] == [("s2", "loaf")]
+        ```
+    """
+    calls = _tool_calls(plan)
+    if len(calls) < 2:  # noqa: PLR2004 - a plan's only call stays
+        return []
+    by_name = {t.name: t for t in tools}
+    used = {ref for call in plan.calls for ref in call.references()}
+    amounts = _amount_units(question)
+    found = []
+    for call in calls:
+        if call.id in used:
+            continue
+        tool = by_name.get(call.tool)
+        for argument, value in _literal_texts(call):
+            spec = tool.args.get(argument, {}) if tool is not None else {}
+            if "unit" in f"{argument} {spec.get('description', '')}".lower():
+                continue
+            written = _AMOUNT.fullmatch(value)
+            number, word = (
+                (float(written.group(1).replace(",", "")), written.group(2))
+                if written
+                else (None, value)
+            )
+            if any(_same_unit(word, unit) and number in {None, amount} for amount, unit in amounts):
+                found.append((call, argument))
+                break
+    if len(found) >= len(calls):  # never every call
+        return []
+    return found
+
+
 def wrong_units(
     plan: Plan, question: str, tools: Sequence[BaseTool]
 ) -> list[tuple[Call, str, float]]:
@@ -105,4 +177,4 @@ def wrong_units(
     return found
 
 
-__all__ = ["counted_names", "wrong_units"]
+__all__ = ["counted_names", "unit_names", "wrong_units"]

@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.amount_fit import counted_names, wrong_units
+from langchain_llmorch.agent.amount_fit import counted_names, unit_names, wrong_units
 from langchain_llmorch.agent.tool_fit import (
     lookups,
     misfits,
@@ -63,6 +63,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     - a call fed its own tool's result that no later call uses is dropped, when that
       result cannot be the argument (a number for a text, or a text for a number);
     - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
+    - a call given only a unit the question uses for an amount (`model="km"` for "a 250
+      km drive") is dropped, when no call uses its result and others stay;
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
       (when that is its only required one), and its result to the call; a look-up in the
       plan whose result the call was not given (the name was) gives it;
@@ -95,6 +97,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     steps = (
         _without_self_fed,
         _without_counts,
+        _without_unit_names,
         _with_lookups,
         _refitted_misfits,
         _in_argument_units,
@@ -147,6 +150,12 @@ def _without_counts(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Pl
         at = next(i for i, c in enumerate(calls) if c.id == call.id)
         calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: name})
     return _renumbered(calls) if found else None
+
+
+def _without_unit_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` without the calls given only a unit as a name (`unit_names`), or None."""
+    dropped = {call.id for call, _ in unit_names(plan, question, tools)}
+    return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
 
 
 def _required(tool: BaseTool) -> list[str]:

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.amount_fit import counted_names, wrong_units
+from langchain_llmorch.agent.amount_fit import counted_names, unit_names, wrong_units
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
@@ -400,12 +400,18 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         f"another unit: {argument}={value}"
         for call, argument, value in wrong_units(plan, question, tools)
     ]
+    unit_only = [
+        f'{call.id} gives {argument}="{call.kwargs[argument]}": the question uses it as the '
+        "unit of an amount, not as a name; leave that call out"
+        for call, argument in unit_names(plan, question, tools)
+    ]
     return [
         *self_chains(plan),
         *skipped_lookups(plan, question, tools),
         *misfit_tools(plan, question, tools),
         *counted,
         *units,
+        *unit_only,
     ]
 
 
