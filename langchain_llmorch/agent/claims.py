@@ -192,6 +192,24 @@ CORRECTION_OPENINGS = (_WRONG, _UNSAID, _UNSTATED, "Your answer leaves out", "Yo
 """How `correction_request`'s sentences about an answer start (a value follows)."""
 
 
+def computed_answer(facts: Sequence[str]) -> str:
+    """An answer that says the computed values, when the model's twice did not.
+
+    Args:
+        facts: the computed values as the joiner was told them (`agent.facts`), the one
+            the question asks for first.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.claims import computed_answer
+
+        said = computed_answer(["fare(zone=2) x 3 = 2.5 x 3 = 7.5"])
+        assert said == "From the results: fare(zone=2) x 3 = 2.5 x 3 = 7.5."
+        ```
+    """
+    return f"From the results: {'; '.join(facts)}." if facts else ""
+
+
 def results_answer(finished: Mapping[str, Any], failed: Mapping[str, tuple[Call, str]]) -> str:
     """An answer made from the results alone, when the model's could not be trusted."""
     lines = [f"{call} = {result_text(value)[:200]}" for call, value in finished.items()]
@@ -212,6 +230,7 @@ def _written_numbers(text: str) -> list[str]:
 __all__ = [
     "CORRECTION_INSTRUCTIONS",
     "CORRECTION_OPENINGS",
+    "computed_answer",
     "correction_request",
     "literal_texts",
     "reason_in_words",

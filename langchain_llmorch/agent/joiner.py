@@ -5,7 +5,8 @@ models, which is largest and smallest), the calls that failed, and what recovery
 in place of what was asked. When calls failed, the answer must not state a value no result
 supports, and must say which results are not available (`agent.claims`): a contradicted
 answer goes back once with the contradiction stated; if the second answer still invents,
-the answer is made from the results alone. A sentence that repeats the prompt's own
+the answer is made from the results alone; one that twice leaves out the value computed
+for it says that value (`claims.computed_answer`). A sentence that repeats the prompt's own
 instructions is taken out (`agent.echoes`). With `append_results` (the embedded model),
 numeric results the answer leaves out are added as a `(Results: ...)` note.
 """
@@ -28,6 +29,7 @@ from langchain_llmorch.agent.answer import (
 )
 from langchain_llmorch.agent.checks import conversation_text
 from langchain_llmorch.agent.claims import (
+    computed_answer,
     correction_request,
     reason_in_words,
     results_answer,
@@ -122,20 +124,8 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
             bound=bound,
         )
         second = without_echoes(again.text.strip())
-        second_objections = review.objections(second) if second else None
-        if second and second_objections is None:
-            text = second
-        elif failed_calls and (second_objections or objections).unsupported:
-            # Still a value for a failed call, or one nothing supports: the results speak.
-            why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
-            text = results_answer(finished, why)
-        else:  # the better of the two, with any comparison still wrong put right
-            # The first answer states a value for a failed call, the second does not: never
-            # keep the first, even when the second has as many other faults.
-            invented = bool(failed_calls and objections.unsupported)
-            if second_objections is not None and (second_objections < objections or invented):
-                text = second
-            text = correct_comparisons(text, numeric)
+        why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
+        text = review.settled(text, objections, second, why)
     if not text:  # a joiner that fails (context too small, server down) leaves the results
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = results_answer(finished, why)
@@ -255,6 +245,40 @@ class _Review:
     question: str
     checking: bool
 
+    def settled(
+        self, first: str, objections: _Objections, second: str, why: Mapping[str, tuple[Call, str]]
+    ) -> str:
+        """The answer after one send-back: `second` if it holds, else the better one put right.
+
+        A value still stated for a failed call (or one nothing supports) leaves the
+        results to speak (`results_answer`); a comparison still wrong is put right; an
+        answer still without the computed value says it (`computed_answer`).
+        """
+        second_objections = self.objections(second) if second else None
+        if second and second_objections is None:
+            return second
+        if self.failed and (second_objections or objections).unsupported:
+            text = results_answer(self.finished, why)
+        else:  # the better of the two, with any comparison still wrong put right
+            # The first answer states a value for a failed call, the second does not: never
+            # keep the first, even when the second has as many other faults.
+            text = first
+            invented = bool(self.failed and objections.unsupported)
+            if second_objections is not None and (second_objections < objections or invented):
+                text = second
+            text = correct_comparisons(text, self.numeric)
+        if self.unstated(text):  # twice without the computed value: it is said
+            text = computed_answer([fact.text for fact in self.computed])
+        return text
+
+    def unstated(self, text: str) -> bool:
+        """Whether the answer checks ask `text` for a computed value it does not state."""
+        return (
+            self.checking
+            and bool(self.computed)
+            and not any(mentions(text, f.value) for f in self.computed)
+        )
+
     def objections(self, text: str) -> _Objections | None:
         """What is wrong with `text`, or None."""
         unsupported: list[str] = []
@@ -271,7 +295,7 @@ class _Review:
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
-            if self.computed and not any(mentions(text, f.value) for f in self.computed):
+            if self.unstated(text):
                 unstated = [fact.text for fact in self.computed]
             elif not self.computed:  # an amount's answer need not repeat the rate
                 missing = missing_results(text, self.finished)
