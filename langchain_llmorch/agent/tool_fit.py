@@ -10,8 +10,9 @@ and descriptions (any tools, any domain):
 - **a look-up skipped** (`skipped_lookups`): the question asks for "the country that
   Seville is in", a tool returns a country's name (`city_country`), and the plan gives
   `electricity_price(country="Seville")`. Doubted when the question names something as
-  "the W of/that ... V", `V` is given to an argument `A`, and another tool that returns a
-  text has both `W` and `A` among its words (it looks up the `A` of something).
+  "the W of/that ... V" (or "the W that makes V": "the company that makes the Marlin"),
+  `V` is given to an argument `A`, and another tool that returns a text has both `W` and
+  `A` among its words (it looks up the `A` of something).
 - **a name asked about with another tool's words** (`misfit_tools`): "what does a chair
   weigh?" planned as `shipping_rate(carrier="Chair")`. The words around the name in the
   question (its clause) share no word with the tool that got it, or fewer than with
@@ -68,6 +69,10 @@ _RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
 # "the country that Seville", "the supplier of the umbrella", "the artist of the album X":
 # an article and one word (what the name is) may come between.
 _ARTICLE = r"(?:(?:the|a|an)\s+)?(?:[a-z]+\s+)?"
+# "the company that makes the Marlin": the W is the subject of a verb whose object is the
+# name (one word, maybe with "has"/"had"/"did" before it: "the team that has won X").
+_SUBJECT_RELATIVE = r"(?:that|which|who)"
+_VERB = r"(?:(?:has|have|had|did|does|will)\s+)?[a-z]+\s+"
 
 
 def result_kind(tool: BaseTool) -> str | None:
@@ -223,11 +228,19 @@ class Lookup:
 def _asked_of(question: str, value: str) -> str | None:
     """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None.
 
+    The W may do something to the name too: "the company that makes the Marlin", "the
+    author who wrote Dune", "the team which won the Cup".
+
     A name ending in s may take the apostrophe alone ("Iron Lanterns' author").
     """
     name = re.escape(value)
-    asked = re.search(
-        rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{name}\b", question, re.IGNORECASE
+    asked = (
+        re.search(rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{name}\b", question, re.IGNORECASE)
+        or re.search(
+            rf"\b([a-z][a-z-]*)\s+{_SUBJECT_RELATIVE}\s+{_VERB}(?:(?:the|a|an)\s+)?{name}\b",
+            question,
+            re.IGNORECASE,
+        )
     ) or re.search(
         rf"\b{name}(?:['\u2019]s|(?<=s)['\u2019])\s+([a-z][a-z-]*)", question, re.IGNORECASE
     )
