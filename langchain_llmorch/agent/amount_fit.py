@@ -109,7 +109,7 @@ def unit_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
         from langchain_llmorch import parse_plan
         from langchain_llmorch.agent.amount_fit import unit_names
 
-        plan = parse_plan('s1: bake_time(loaf="rye")\ns2: bake_time(loaf="minutes")')
+        plan = parse_plan('s1: bake_time(loaf="rye")\\ns2: bake_time(loaf="minutes")')
         question = "Can the rye loaf bake in 50 minutes?"
         assert [(c.id, a) for c, a in unit_names(plan, question, [])] == [("s2", "loaf")]
         ```
