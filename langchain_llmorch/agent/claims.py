@@ -147,6 +147,7 @@ def correction_request(
     unstated: Sequence[str] = (),
     left_out: Sequence[str] = (),
     unanswered: Sequence[str] = (),
+    misstated: Sequence[str] = (),
 ) -> str:
     """What the joiner says when it sends a contradicted answer back.
 
@@ -161,9 +162,12 @@ def correction_request(
         left_out: results the answer does not write (`call = value`).
         unanswered: what the results say, for a comparison the question asks and the
             answer does not make (`unanswered_comparisons`).
+        misstated: sentences that give a result as the amount asked about
+            (`misstated_amounts`).
     """
     parts = [f"{_WRONG} {truth}." for truth in contradicted]
     parts += [f"{_UNSAID} {truth}." for truth in unanswered]
+    parts += [f'{_MISSTATED} "{sentence}"' for sentence in misstated]
     parts += [f"{_UNSTATED} {fact}." for fact in unstated]
     if left_out:
         parts.append(f"Your answer leaves out {'; '.join(left_out)}: {_WRITE_EACH}")
@@ -179,6 +183,7 @@ def correction_request(
 _WRONG = "Your answer gets a comparison wrong:"
 _UNSAID = "Your answer does not say which is larger:"
 _UNSTATED = "Your answer does not state the computed value:"
+_MISSTATED = "Your answer gives a looked-up value as the amount asked about:"
 _WRITE_EACH = "keep what it says and write each number."
 _ONLY_RESULTS = "which no result gives: state only values from the results."
 _AGAIN_FAILED = (
@@ -188,8 +193,72 @@ _AGAIN_FAILED = (
 _AGAIN = "Answer again in one or two full sentences, with the numbers as given."
 CORRECTION_INSTRUCTIONS = (_WRITE_EACH, _ONLY_RESULTS, _AGAIN_FAILED, _AGAIN)
 """The fixed instruction text of `correction_request`: none of it may stay in an answer."""
-CORRECTION_OPENINGS = (_WRONG, _UNSAID, _UNSTATED, "Your answer leaves out", "Your answer states")
+CORRECTION_OPENINGS = (
+    _WRONG,
+    _UNSAID,
+    _UNSTATED,
+    _MISSTATED,
+    "Your answer leaves out",
+    "Your answer states",
+)
 """How `correction_request`'s sentences about an answer start (a value follows)."""
+
+
+# "250 km", "8 adult": an amount the question gives, as it writes it (number, next word).
+_AMOUNT_PHRASE = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*-?\s*([a-z]+)", re.IGNORECASE)
+# A sentence that states a rate ("4.4 litres per 100 km") is not stating the amount.
+_RATE = re.compile(r"\b(?:per|every|each|a piece|apiece)\b|/", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def misstated_amounts(
+    answer: str, question: str, results: Iterable[Any], computed: Sequence[float]
+) -> list[str]:
+    """The sentences of `answer` that give a looked-up value as the amount asked about.
+
+    When a value was computed for the question (4.4 litres per 100 km on a 250 km drive
+    is 11 litres), a sentence that repeats the question's amount ("on a 250 km drive"),
+    states no computed value and states a result instead ("uses 4.4 litres") gives the
+    rate, or another call's result, for the computed value. A sentence that says it is a
+    rate ("per", "each") is not such a claim.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.claims import misstated_amounts
+
+        question = "How many litres does the Pixa use on a 250 km drive?"
+        said = "The Pixa uses 4.4 litres on a 250 km drive."
+        assert misstated_amounts(said, question, [4.4], [11.0]) == [said]
+        right = "It uses 11 litres on a 250 km drive."
+        assert misstated_amounts(right, question, [4.4], [11.0]) == []
+        ```
+    """
+    if not computed:
+        return []
+    phrases = {
+        (float(m.group(1).replace(",", "")), m.group(2).lower())
+        for m in _AMOUNT_PHRASE.finditer(question)
+    }
+    values = [n for value in results for n in numbers_of(value)]
+    found = []
+    for sentence in _SENTENCES.split(answer):
+        if _RATE.search(sentence) or any(mentions(sentence, v) for v in computed):
+            continue
+        written = {
+            (float(m.group(1).replace(",", "")), m.group(2).lower())
+            for m in _AMOUNT_PHRASE.finditer(sentence)
+        }
+        if not written & phrases:
+            continue
+        amounts = {number for number, _ in phrases}
+        stated = [
+            float(w.replace(",", ""))
+            for w in _written_numbers(sentence)
+            if float(w.replace(",", "")) not in amounts
+        ]
+        if any(mentions(result_text(n), v) for n in stated for v in values):
+            found.append(sentence)
+    return found
 
 
 def computed_answer(facts: Sequence[str]) -> str:
@@ -233,6 +302,7 @@ __all__ = [
     "computed_answer",
     "correction_request",
     "literal_texts",
+    "misstated_amounts",
     "reason_in_words",
     "results_answer",
     "subjects",

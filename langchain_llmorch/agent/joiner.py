@@ -31,6 +31,7 @@ from langchain_llmorch.agent.checks import conversation_text
 from langchain_llmorch.agent.claims import (
     computed_answer,
     correction_request,
+    misstated_amounts,
     reason_in_words,
     results_answer,
     unavailable_sentence,
@@ -207,10 +208,11 @@ class _Objections:
     unstated: list[str]
     left_out: list[str]
     unanswered: list[str]
+    misstated: list[str]
 
     def count(self) -> int:
         kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
-        return sum(len(kind) for kind in kinds) + len(self.unanswered)
+        return sum(len(kind) for kind in kinds) + len(self.unanswered) + len(self.misstated)
 
     def __lt__(self, other: _Objections) -> bool:
         return self.count() < other.count()
@@ -224,6 +226,7 @@ class _Objections:
             unstated=self.unstated,
             left_out=self.left_out,
             unanswered=self.unanswered,
+            misstated=self.misstated,
         )
 
 
@@ -273,11 +276,16 @@ class _Review:
 
     def unstated(self, text: str) -> bool:
         """Whether the answer checks ask `text` for a computed value it does not state."""
-        return (
-            self.checking
-            and bool(self.computed)
-            and not any(mentions(text, f.value) for f in self.computed)
-        )
+        if not self.checking or not self.computed:
+            return False
+        return not any(mentions(text, f.value) for f in self.computed) or bool(self.misstated(text))
+
+    def misstated(self, text: str) -> list[str]:
+        """The sentences of `text` that give a result as the amount the question asks."""
+        if not self.checking:
+            return []
+        values = [f.value for f in self.computed]
+        return misstated_amounts(text, self.question, self.finished.values(), values)
 
     def objections(self, text: str) -> _Objections | None:
         """What is wrong with `text`, or None."""
@@ -292,15 +300,19 @@ class _Review:
         unstated: list[str] = []
         left_out: list[str] = []
         unanswered: list[str] = []
+        misstated: list[str] = []
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
+            misstated = self.misstated(text)
             if self.unstated(text):
                 unstated = [fact.text for fact in self.computed]
             elif not self.computed:  # an amount's answer need not repeat the rate
                 missing = missing_results(text, self.finished)
                 left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
-        found = _Objections(unsupported, unnamed, contradicted, unstated, left_out, unanswered)
+        found = _Objections(
+            unsupported, unnamed, contradicted, unstated, left_out, unanswered, misstated
+        )
         return found if found.count() else None
 
 

@@ -65,3 +65,19 @@ def test_an_answer_that_states_the_computed_value_is_kept() -> None:
     said, asked = _run('s1: ferry_fare(route="Harbour")', "The 8 tickets cost 52 euros.")
     assert len(asked) == 1
     assert said == "The 8 tickets cost 52 euros."
+
+
+def test_a_rate_given_as_the_amount_is_sent_back_even_beside_the_computed_value() -> None:
+    answer = "8 adult ferry tickets on the Harbour route cost 6.5 euros. The total is 52."
+    said, asked = _run('s1: ferry_fare(route="Harbour")', answer)
+    assert len(asked) == 2
+    assert "cost 6.5 euros" in asked[1]  # the send-back quotes the sentence
+    assert "cost 6.5 euros" not in said
+    assert "52" in said
+
+
+def test_a_rate_said_as_a_rate_beside_the_computed_value_is_kept() -> None:
+    answer = "A ticket costs 6.5 euros each, so 8 adult ferry tickets cost 52 euros."
+    said, asked = _run('s1: ferry_fare(route="Harbour")', answer)
+    assert len(asked) == 1
+    assert said == answer
