@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4, holdout5
+from bench import holdout2, holdout3, holdout4, holdout5, holdout6
 from bench.local_questions import SETS, _normal, comparison_wrong
 
-HELD_OUT = {**holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **holdout5.SETS}
+HELD_OUT = {**holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **holdout5.SETS, **holdout6.SETS}
 
 
 def _calls_by_tool(calls: frozenset[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:
@@ -34,7 +34,7 @@ def _amounts(text: str) -> list[float]:
     return [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
 
 
-@pytest.mark.parametrize("name", sorted({**holdout4.SETS, **holdout5.SETS}))
+@pytest.mark.parametrize("name", sorted({**holdout4.SETS, **holdout5.SETS, **holdout6.SETS}))
 def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
     """Where one call of a tool answers, the tool's result is one of the stated numbers or,
     for a conversion, that number over an amount the question states (amount x rate), or
@@ -103,3 +103,45 @@ def test_the_fifth_holdout_s_scorer_reads_spellings_as_its_tools_do(
     tool: str, arg: str, said: str, meant: str
 ) -> None:
     assert _normal(said, tool, arg) == meant
+
+
+def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> list[float]:
+    """Run a question's expected calls (one per tool, or one per distinct first argument),
+    a chained argument taking its tool's result."""
+    by_name = {tool.name: tool for tool in tools}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for tool, arg, value in sorted(calls, key=lambda c: (c[0], c[1], str(c[2]))):
+        runs = grouped.setdefault(tool, [])
+        if not runs or arg in runs[-1]:
+            runs.append({})
+        runs[-1][arg] = value
+    done: dict[str, Any] = {}
+    numbers: list[float] = []
+    for tool in sorted(
+        grouped, key=lambda t: any("<result of" in str(v) for r in grouped[t] for v in r.values())
+    ):
+        for kwargs in grouped[tool]:
+            filled = {
+                k: done[str(v)[len("<result of ") : -1]] if "<result of" in str(v) else v
+                for k, v in kwargs.items()
+            }
+            done[tool] = by_name[tool].invoke(filled)
+            if isinstance(done[tool], int | float):
+                numbers.append(float(done[tool]))
+    return numbers
+
+
+@pytest.mark.parametrize("name", sorted(holdout6.SETS))
+def test_the_sixth_holdout_s_numbers_follow_from_its_calls(name: str) -> None:
+    """Each stated number is a result, a sum or difference of two, or a result times an
+    amount the question states."""
+    tools, questions = holdout6.SETS[name]
+    for question in questions:
+        results = _results(tools, question.calls)
+        amounts = _amounts(question.text)
+        derived = set(results)
+        derived |= {a + b for a in results for b in results if a is not b}
+        derived |= {a - b for a in results for b in results}
+        derived |= {r * a for r in results for a in amounts}
+        for n in question.numbers:
+            assert any(n == pytest.approx(d) for d in derived), (question.text, n, results)
