@@ -9,6 +9,7 @@ result supports, failed calls not named) are `agent.claims`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,7 +104,8 @@ def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, floa
     first after it) is larger or smaller than the others it names (else than the rest),
     or the largest or smallest; a "not" before the word turns the claim round. A sentence
     that gives one value to several subjects ("50 litres each", "both", "the same") whose
-    results differ is contradicted too.
+    results differ is contradicted too, and so is one that gives a subject another
+    subject's result ("the Orla burns 40 hours and the Pim 12.5", the other way round).
 
     Example:
         ```python
@@ -142,9 +144,9 @@ def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[st
             continue
         truths.append(_truth(group))
     for group in _groups(numeric):
-        truth = _uniform_truth(sentence, group)
-        if truth and truth not in truths:
-            truths.append(truth)
+        for truth in (_uniform_truth(sentence, group), _swapped_truth(sentence, group)):
+            if truth and truth not in truths:
+                truths.append(truth)
     return truths
 
 
@@ -172,6 +174,58 @@ def _uniform_truth(sentence: str, group: list[_Subject]) -> str | None:
     if len(written) != 1 and not _SAME.search(sentence):
         return None
     return "the results differ: " + ", ".join(_name(s) for s in named)
+
+
+def _pairs(sentence: str, group: list[_Subject]) -> list[tuple[_Subject, float]]:
+    """The values `sentence` gives the group's subjects it names, as it pairs them.
+
+    A subject followed by a number has that number ("a ferret eats 150, a rabbit 55");
+    a list of subjects followed by a list of as many numbers pairs them in order ("Brisa
+    and Kestrel are 9.1 and 7.9, respectively"). Only numbers that are one of the group's
+    results count, so an amount or a unit between them changes nothing.
+    """
+    values = {s.value for s in group}
+    tokens: list[tuple[int, _Subject | float]] = []
+    for subject in group:
+        for name in subject.names[:-1]:
+            tokens += [(at, subject) for at in _mentions_name(sentence, name) if name.strip()]
+    named_at = {at for at, _ in tokens}
+    for match in _WRITTEN.finditer(sentence):
+        if match.start() in named_at:  # a name that is a number ("fibonacci of 10")
+            continue
+        number = float(match.group().replace(",", ""))
+        if any(math.isclose(number, v, rel_tol=1e-9) for v in values):
+            tokens.append((match.start(), number))
+    tokens.sort(key=lambda t: t[0])
+    pairs: list[tuple[_Subject, float]] = []
+    subjects: list[_Subject] = []
+    numbers: list[float] = []
+    for _, token in [*tokens, (len(sentence), _Subject((), math.nan))]:
+        if isinstance(token, _Subject) and numbers:  # a run of subjects, then of numbers, ends
+            if len(numbers) == len(subjects) or len(subjects) == 1:
+                pairs += zip(subjects, numbers[: len(subjects)], strict=False)
+            subjects, numbers = [], []
+        if isinstance(token, _Subject):
+            if token.names and (not subjects or subjects[-1] is not token):
+                subjects.append(token)
+        elif subjects:
+            numbers.append(token)
+    return pairs
+
+
+def _swapped_truth(sentence: str, group: list[_Subject]) -> str | None:
+    """What the results say, when `sentence` gives a subject another subject's result."""
+    pairs = _pairs(sentence, group)
+    wrong = [
+        (subject, number)
+        for subject, number in pairs
+        if not math.isclose(number, subject.value, rel_tol=1e-9)
+        and any(math.isclose(number, s.value, rel_tol=1e-9) for s in group if s is not subject)
+    ]
+    if not wrong:
+        return None
+    named = list(dict.fromkeys(subject for subject, _ in pairs))
+    return "the results are " + ", ".join(_name(s) for s in named)
 
 
 def _truth(group: list[_Subject]) -> str:

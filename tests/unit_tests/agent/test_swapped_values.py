@@ -1,0 +1,54 @@
+"""Results given to the wrong subjects ("a ferret eats 150 g, a rabbit 55 g" when it is the
+other way round) are contradicted claims, sent back and then put right."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_llmorch import parse_plan
+from langchain_llmorch.agent.comparisons import contradicted_comparisons, correct_comparisons
+from langchain_llmorch.plan.language import Call
+
+
+def _numeric() -> dict[str, tuple[Call, float]]:
+    a, b = parse_plan('s1: lantern_hours(lantern="Orla")\ns2: lantern_hours(lantern="Pim")').calls
+    return {"s1": (a, 12.5), "s2": (b, 40)}
+
+
+TRUTH = "the results are Orla (12.5), Pim (40)"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The Orla burns for 40 hours and the Pim for 12.5 hours.",
+        "The Orla and the Pim burn for 40 and 12.5 hours, respectively.",
+        "For the Orla it is 40, and for the Pim it is 12.5.",
+    ],
+)
+def test_each_subject_given_the_other_s_result_is_contradicted(said: str) -> None:
+    assert contradicted_comparisons(said, _numeric()) == [TRUTH]
+    fixed = correct_comparisons(said + " Both were looked up.", _numeric())
+    assert fixed == "The results are Orla (12.5), Pim (40). Both were looked up."
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The Orla burns for 12.5 hours and the Pim for 40 hours.",
+        "The Orla and the Pim burn for 12.5 and 40 hours, respectively.",
+        "The Pim (40) burns longer than the Orla (12.5).",
+        "The Pim burns longer than the Orla: 40 against 12.5.",
+        "The Orla burns for 12.5 hours, 27.5 less than the Pim.",
+        "Both lanterns were looked up.",
+    ],
+)
+def test_each_subject_with_its_own_result_is_kept(said: str) -> None:
+    assert contradicted_comparisons(said, _numeric()) == []
+    assert correct_comparisons(said, _numeric()) == said
+
+
+def test_a_name_that_is_a_number_is_not_read_as_a_value() -> None:
+    a, b = parse_plan("s1: square(n=4)\ns2: square(n=16)").calls
+    numeric = {"s1": (a, 16), "s2": (b, 256)}
+    assert contradicted_comparisons("The square of 4 is 16 and of 16 is 256.", numeric) == []
