@@ -1,8 +1,9 @@
-"""The local llama.cpp server's child process, seen from the parent: probe, port and stop.
+"""The local llama.cpp server's child process, seen from the parent: start, probe, stop.
 
 `LocalLLMServer` (in `langchain_llmorch.local.server`) runs
 `langchain_llmorch.local.server_main` in a child process on a free loopback port (`free_port`),
-polls it over HTTP without any proxy (`probe`) until the model answers, and stops it with
+starts it (`spawn`), polls it over HTTP without any proxy (`probe`) until the model answers,
+reads the end of its log for errors (`log_tail`), and stops it with
 `stop_process`: close its standard input (the child then exits on its own), then terminate,
 then kill. `LocalServerError` is re-exported by `langchain_llmorch.local`; import it from there.
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import socket
 import subprocess
 import urllib.error
 import urllib.request
-from typing import IO
+from typing import IO, Any
 
 from langchain_llmorch.errors import LLMOrchError
 
@@ -23,6 +25,7 @@ LOOPBACK = "127.0.0.1"
 """The only address the server listens on."""
 _PROBE_TIMEOUT = 2.0
 _STOP_GRACE = 2.0
+_LOG_TAIL_CHARS = 2000
 
 
 class LocalServerError(LLMOrchError):
@@ -77,6 +80,47 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# --------------------------------------------------------------------------- the child
+
+
+def spawn(command: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start the child in a session of its own (Ctrl+C in a terminal stays with the parent).
+
+    Its standard input is a pipe (closing it stops the child), its output is dropped and its
+    errors go to `log`: a file, not a pipe, since nobody reads it while the child runs and a
+    full pipe would block llama.cpp's threads.
+
+    Raises:
+        OSError: the process could not be started.
+    """
+    extra: dict[str, Any] = {}
+    if os.name == "posix":
+        extra["start_new_session"] = True
+    else:  # pragma: no cover - Windows
+        extra["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    return subprocess.Popen(  # noqa: S603 - fixed argv, our own module
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        **extra,
+    )
+
+
+def log_tail(log: IO[bytes] | None) -> str:
+    """The last lines the child wrote to `log` ("(empty)" if none; "" when unreadable)."""
+    if log is None:
+        return ""
+    try:
+        log.flush()
+        size = log.seek(0, os.SEEK_END)
+        log.seek(max(0, size - _LOG_TAIL_CHARS))
+        text = log.read().decode("utf-8", "replace").strip()
+    except (OSError, ValueError):
+        return ""
+    return text or "(empty)"
+
+
 # --------------------------------------------------------------------------- stopping
 
 
@@ -104,4 +148,12 @@ def stop_process(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
         log.close()
 
 
-__all__ = ["LOOPBACK", "LocalServerError", "free_port", "probe", "stop_process"]
+__all__ = [
+    "LOOPBACK",
+    "LocalServerError",
+    "free_port",
+    "log_tail",
+    "probe",
+    "spawn",
+    "stop_process",
+]

@@ -8,7 +8,6 @@ See `langchain_llmorch.local` for the whole story (what to install, what the mod
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,9 @@ from langchain_llmorch.local.process import (
     LOOPBACK,
     LocalServerError,
     free_port,
+    log_tail,
     probe,
+    spawn,
     stop_process,
 )
 from langchain_llmorch.local.requirements import DEFAULT_MODEL_FILE, check_local_requirements
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 _POLL_INTERVAL = 0.05
-_STDERR_TAIL_CHARS = 2000
 _HTTP_OK = 200
 
 HOLD_CPU_SLOTS = False
@@ -265,19 +265,8 @@ class LocalLLMServer:
         # A file, not a pipe, for the child's log: nobody reads it while it runs,
         # and a full pipe would block llama.cpp's threads.
         self._log = tempfile.TemporaryFile(prefix="llmorch-llama-")  # noqa: SIM115
-        extra: dict[str, Any] = {}
-        if os.name == "posix":
-            extra["start_new_session"] = True  # Ctrl+C in a terminal stays with the parent
-        else:  # pragma: no cover - Windows
-            extra["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         try:
-            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, our own module
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=self._log,
-                **extra,
-            )
+            self._process = spawn(command, self._log)
         except OSError as err:
             self._log.close()
             self._log = None
@@ -295,7 +284,7 @@ class LocalLLMServer:
             if code is not None:
                 msg = (
                     f"the local llama.cpp server exited with code {code} before it was ready "
-                    f"(model {self.model_path}, port {self.port}). Its log:\n{self._log_tail()}"
+                    f"(model {self.model_path}, port {self.port}). Its log:\n{log_tail(self._log)}"
                 )
                 raise LocalServerError(msg)
             status = probe(url)
@@ -308,21 +297,9 @@ class LocalLLMServer:
         msg = (
             f"the local llama.cpp server was not ready after {self.startup_timeout:g}s "
             f"({answer} from {url}); raise startup_timeout for a bigger model. "
-            f"Its log:\n{self._log_tail()}"
+            f"Its log:\n{log_tail(self._log)}"
         )
         raise LocalServerError(msg)
-
-    def _log_tail(self) -> str:
-        if self._log is None:
-            return ""
-        try:
-            self._log.flush()
-            size = self._log.seek(0, os.SEEK_END)
-            self._log.seek(max(0, size - _STDERR_TAIL_CHARS))
-            text = self._log.read().decode("utf-8", "replace").strip()
-        except (OSError, ValueError):
-            return ""
-        return text or "(empty)"
 
     def stop(self) -> None:
         """Stop the server process (closing its input, then terminating it). Idempotent.
