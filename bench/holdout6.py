@@ -103,8 +103,7 @@ VACCINE = {"dog": 28.0, "cat": 22.0, "rabbit": 18.0, "ferret": 25.0, "parrot": 3
 
 def animal_name(animal: str) -> str:
     """An animal's key: `"an adult Cat"` -> `"cat"`."""
-    key = table_key(animal, FOOD_G, prefixes=("adult ",))
-    return key.removeprefix("adult ").strip()
+    return table_key(animal, FOOD_G, prefixes=("adult ",))
 
 
 @inout
