@@ -156,6 +156,13 @@ _SAME = re.compile(r"\b(?:the same|equal(?:ly)?|alike)\b", re.IGNORECASE)
 _WRITTEN = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w-])")
 
 
+def _literal_mentions(sentence: str, subject: _Subject) -> list[int]:
+    """Where `sentence` names `subject` by its call's arguments (not by its result)."""
+    return [
+        at for name in subject.names[:-1] if name.strip() for at in _mentions_name(sentence, name)
+    ]
+
+
 def _uniform_truth(sentence: str, group: list[_Subject]) -> str | None:
     """What the results say, when `sentence` gives one value to subjects whose results differ.
 
@@ -165,9 +172,7 @@ def _uniform_truth(sentence: str, group: list[_Subject]) -> str | None:
     """
     if not _UNIFORM.search(sentence):
         return None
-    named = [
-        s for s in group if any(_mentions_name(sentence, n) for n in s.names[:-1] if n.strip())
-    ]
+    named = [s for s in group if _literal_mentions(sentence, s)]
     if len(named) < 2 or len({s.value for s in named}) < 2:  # noqa: PLR2004 - several
         return None
     written = {float(w.replace(",", "")) for w in _WRITTEN.findall(sentence)}
@@ -187,8 +192,7 @@ def _pairs(sentence: str, group: list[_Subject]) -> list[tuple[_Subject, float]]
     values = {s.value for s in group}
     tokens: list[tuple[int, _Subject | float]] = []
     for subject in group:
-        for name in subject.names[:-1]:
-            tokens += [(at, subject) for at in _mentions_name(sentence, name) if name.strip()]
+        tokens += [(at, subject) for at in _literal_mentions(sentence, subject)]
     named_at = {at for at, _ in tokens}
     for match in _WRITTEN.finditer(sentence):
         if match.start() in named_at:  # a name that is a number ("fibonacci of 10")
