@@ -8,10 +8,17 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4, holdout5, holdout6
+from bench import holdout2, holdout3, holdout4, holdout5, holdout6, holdout7
 from bench.local_questions import SETS, _normal, comparison_wrong
 
-HELD_OUT = {**holdout2.SETS, **holdout3.SETS, **holdout4.SETS, **holdout5.SETS, **holdout6.SETS}
+HELD_OUT = {
+    **holdout2.SETS,
+    **holdout3.SETS,
+    **holdout4.SETS,
+    **holdout5.SETS,
+    **holdout6.SETS,
+    **holdout7.SETS,
+}
 
 
 def _calls_by_tool(calls: frozenset[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:
@@ -34,11 +41,14 @@ def _amounts(text: str) -> list[float]:
     return [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
 
 
-@pytest.mark.parametrize("name", sorted({**holdout4.SETS, **holdout5.SETS, **holdout6.SETS}))
+@pytest.mark.parametrize(
+    "name", sorted({**holdout4.SETS, **holdout5.SETS, **holdout6.SETS, **holdout7.SETS})
+)
 def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
     """Where one call of a tool answers, the tool's result is one of the stated numbers or,
     for a conversion, that number over an amount the question states (amount x rate), or
-    over a hundredth of it (a per-100 figure scaled to the amount)."""
+    over a hundredth or a thousandth of it (a per-100 figure, or grams of a per-kilogram
+    price, scaled to the amount)."""
     tools: list[BaseTool] = SETS[name][0]
     by_name = {tool.name: tool for tool in tools}
     for question in SETS[name][1]:
@@ -52,7 +62,10 @@ def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
         amounts = _amounts(question.text)
         assert any(
             n == pytest.approx(result)
-            or any(n / result in (pytest.approx(a), pytest.approx(a / 100)) for a in amounts)
+            or any(
+                n / result in (pytest.approx(a), pytest.approx(a / 100), pytest.approx(a / 1000))
+                for a in amounts
+            )
             for n in question.numbers
         ), question.text
 
@@ -131,11 +144,11 @@ def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> l
     return numbers
 
 
-@pytest.mark.parametrize("name", sorted(holdout6.SETS))
-def test_the_sixth_holdout_s_numbers_follow_from_its_calls(name: str) -> None:
+@pytest.mark.parametrize("name", sorted({**holdout6.SETS, **holdout7.SETS}))
+def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
     """Each stated number is a result, a sum or difference of two, or a result times an
-    amount the question states."""
-    tools, questions = holdout6.SETS[name]
+    amount the question states (or a thousandth of it: grams of a per-kilogram price)."""
+    tools, questions = SETS[name]
     for question in questions:
         results = _results(tools, question.calls)
         amounts = _amounts(question.text)
@@ -143,5 +156,6 @@ def test_the_sixth_holdout_s_numbers_follow_from_its_calls(name: str) -> None:
         derived |= {a + b for a in results for b in results if a is not b}
         derived |= {a - b for a in results for b in results}
         derived |= {r * a for r in results for a in amounts}
+        derived |= {r * a / 1000 for r in results for a in amounts}
         for n in question.numbers:
             assert any(n == pytest.approx(d) for d in derived), (question.text, n, results)
