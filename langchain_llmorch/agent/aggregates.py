@@ -72,11 +72,11 @@ def aggregates(
     facts = []
     total = bool(_TOTAL.search(question))
     difference = bool(_DIFFERENCE.search(question))
-    for members in groups.values():
+    for tool, members in groups.items():
         if total and 2 <= len(members) <= _MAX_TERMS:  # noqa: PLR2004 - a sum of two or more
             value = _tidy(sum(v for _, v in members))
             terms = " + ".join(f"{show(c)} {shown(v)}" for c, v in members)
-            facts.append(Fact(f"total: {terms} = {shown(value)}", value))
+            facts.append(Fact(f"total: {terms} = {shown(value)}", value, tool))
         if difference and len(members) == 2:  # noqa: PLR2004 - a pair
             (high_call, high), (low_call, low) = sorted(members, key=lambda m: -m[1])
             value = _tidy(high - low)
@@ -84,7 +84,7 @@ def aggregates(
                 f"difference: {show(high_call)} {shown(high)} - {show(low_call)} "
                 f"{shown(low)} = {shown(value)}"
             )
-            facts.append(Fact(text, value))
+            facts.append(Fact(text, value, tool))
     return facts
 
 

@@ -148,6 +148,7 @@ def correction_request(
     left_out: Sequence[str] = (),
     unanswered: Sequence[str] = (),
     misstated: Sequence[str] = (),
+    misnamed: Sequence[str] = (),
 ) -> str:
     """What the joiner says when it sends a contradicted answer back.
 
@@ -164,10 +165,13 @@ def correction_request(
             answer does not make (`unanswered_comparisons`).
         misstated: sentences that give a result as the amount asked about
             (`misstated_amounts`).
+        misnamed: what the results say, for each number the answer writes with another
+            unit than its result is in (`agent.stated_units`).
     """
     parts = [f"{_WRONG} {truth}." for truth in contradicted]
     parts += [f"{_UNSAID} {truth}." for truth in unanswered]
     parts += [f'{_MISSTATED} "{sentence}"' for sentence in misstated]
+    parts += [f"{_MISNAMED} {truth}." for truth in misnamed]
     parts += [f"{_UNSTATED} {fact}." for fact in unstated]
     if left_out:
         parts.append(f"Your answer leaves out {'; '.join(left_out)}: {_WRITE_EACH}")
@@ -184,6 +188,7 @@ _WRONG = "Your answer gets a comparison wrong:"
 _UNSAID = "Your answer does not say which is larger:"
 _UNSTATED = "Your answer does not state the computed value:"
 _MISSTATED = "Your answer gives a looked-up value as the amount asked about:"
+_MISNAMED = "Your answer gives a number in the wrong unit:"
 _WRITE_EACH = "keep what it says and write each number."
 _ONLY_RESULTS = "which no result gives: state only values from the results."
 _AGAIN_FAILED = (
@@ -198,6 +203,7 @@ CORRECTION_OPENINGS = (
     _UNSAID,
     _UNSTATED,
     _MISSTATED,
+    _MISNAMED,
     "Your answer leaves out",
     "Your answer states",
 )

@@ -66,6 +66,8 @@ class Fact:
     """As the joiner reads it: `calories_per_gram(food="oats") x 250 = 3.89 x 250 = 972.5`."""
     value: float
     """The computed number."""
+    tool: str = ""
+    """The tool whose results it was computed from, when one: the value is in its unit."""
 
 
 def shown(value: float) -> str:
@@ -355,7 +357,11 @@ def products(
         value = rate * scale
         times = f"{shown(amount)} / {shown(per[0])}" if per is not None else shown(amount)
         facts.append(
-            Fact(f"{show(call)} x {times} = {_exact(rate)} x {times} = {shown(value)}", value)
+            Fact(
+                f"{show(call)} x {times} = {_exact(rate)} x {times} = {shown(value)}",
+                value,
+                call.tool,
+            )
         )
     for step in steps:
         fact = one_step(step)

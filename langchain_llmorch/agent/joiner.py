@@ -14,7 +14,7 @@ numeric results the answer leaves out are added as a `(Results: ...)` note.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
@@ -48,6 +48,13 @@ from langchain_llmorch.agent.echoes import without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
+from langchain_llmorch.agent.stated_units import (
+    Misnamed,
+    Unit,
+    correct_units,
+    misnamed_units,
+    result_units,
+)
 from langchain_llmorch.local.answer_grammar import (
     MAX_REQUIRED,
     answer_constraint,
@@ -115,7 +122,14 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     text = without_echoes(reply.text.strip())
     said = conversation_text(state["messages"])
     review = _Review(
-        finished, failed_calls, numeric, computed, said, question, checking=checks_answers(ctx)
+        finished,
+        failed_calls,
+        numeric,
+        computed,
+        said,
+        question,
+        checking=checks_answers(ctx),
+        units=result_units(ctx.tools) if checks_answers(ctx) else {},
     )
     objections = review.objections(text) if text else None
     if objections is not None:
@@ -209,10 +223,12 @@ class _Objections:
     left_out: list[str]
     unanswered: list[str]
     misstated: list[str]
+    misnamed: list[Misnamed]
 
     def count(self) -> int:
         kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
-        return sum(len(kind) for kind in kinds) + len(self.unanswered) + len(self.misstated)
+        more = (self.unanswered, self.misstated, self.misnamed)
+        return sum(len(kind) for kind in (*kinds, *more))
 
     def __lt__(self, other: _Objections) -> bool:
         return self.count() < other.count()
@@ -227,6 +243,7 @@ class _Objections:
             left_out=self.left_out,
             unanswered=self.unanswered,
             misstated=self.misstated,
+            misnamed=[wrong.truth for wrong in self.misnamed],
         )
 
 
@@ -237,7 +254,8 @@ class _Review:
     Always, when calls failed: no value for them, and each named. With `checking` (the
     answer checks of small models, `check_answers`): every number it states is
     supported, no comparison is contradicted, a comparison the question asks is made, a
-    computed value is stated, and no numeric result is left out (`missing_results`).
+    computed value is stated, no numeric result is left out (`missing_results`), and no
+    result is given in another unit than its tool's (`agent.stated_units`).
     """
 
     finished: Mapping[str, Any]
@@ -247,6 +265,7 @@ class _Review:
     conversation: str
     question: str
     checking: bool
+    units: Mapping[str, Unit] = field(default_factory=dict)
 
     def settled(
         self, first: str, objections: _Objections, second: str, why: Mapping[str, tuple[Call, str]]
@@ -270,6 +289,7 @@ class _Review:
             if second_objections is not None and (second_objections < objections or invented):
                 text = second
             text = correct_comparisons(text, self.numeric)
+            text = correct_units(text, self.misnamed(text))
         if self.unstated(text):  # twice without the computed value: it is said
             text = computed_answer([fact.text for fact in self.computed])
         return text
@@ -287,6 +307,12 @@ class _Review:
         values = [f.value for f in self.computed]
         return misstated_amounts(text, self.question, self.finished.values(), values)
 
+    def misnamed(self, text: str) -> list[Misnamed]:
+        """The numbers of `text` written with another unit than their result is in."""
+        if not self.checking or not self.units:
+            return []
+        return misnamed_units(text, self.numeric, self.units, self.computed, question=self.question)
+
     def objections(self, text: str) -> _Objections | None:
         """What is wrong with `text`, or None."""
         unsupported: list[str] = []
@@ -301,6 +327,7 @@ class _Review:
         left_out: list[str] = []
         unanswered: list[str] = []
         misstated: list[str] = []
+        misnamed = self.misnamed(text)
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
@@ -311,7 +338,7 @@ class _Review:
                 missing = missing_results(text, self.finished)
                 left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
         found = _Objections(
-            unsupported, unnamed, contradicted, unstated, left_out, unanswered, misstated
+            unsupported, unnamed, contradicted, unstated, left_out, unanswered, misstated, misnamed
         )
         return found if found.count() else None
 
