@@ -40,57 +40,88 @@ from langchain_llmorch.agent.facts import Fact, shown
 from langchain_llmorch.agent.unit_numbers import unit_of
 from langchain_llmorch.plan.language import Call
 
-# Spellings that stand for one unit whatever the family: currencies, and units outside the
-# metric table `unit_numbers` converts. A spelling maps to the unit's name.
-_NAMED: dict[str, tuple[str, ...]] = {
-    "euro": ("euro", "euros", "eur", "€"),
-    "dollar": ("dollar", "dollars", "usd", "$", "us$"),
-    "pound": ("pound", "pounds", "lb", "lbs", "£", "gbp"),  # of mass or sterling: either
-    "cent": ("cent", "cents"),
-    "yen": ("yen", "jpy", "¥"),
-    "franc": ("franc", "francs", "chf"),
-    "krona": ("krona", "kronor", "krone", "kroner", "sek", "nok", "dkk"),
-    "rupee": ("rupee", "rupees", "inr", "₹"),
-    "yuan": ("yuan", "cny", "rmb", "renminbi"),
-    "peso": ("peso", "pesos"),
-    "zloty": ("zloty", "zlotys", "pln"),
-    "ounce": ("ounce", "ounces", "oz"),
-    "mile": ("mile", "miles"),
-    "foot": ("foot", "feet", "ft"),
-    "inch": ("inch", "inches"),
-    "yard": ("yard", "yards"),
-    "gallon": ("gallon", "gallons"),
-    "pint": ("pint", "pints"),
-    "acre": ("acre", "acres"),
-    "hectare": ("hectare", "hectares"),
-    "ton": ("ton", "tons", "tonne", "tonnes"),  # the kinds of ton are not told apart
-    "year": ("year", "years"),
-    "month": ("month", "months"),
-    "celsius": ("celsius", "°c"),
-    "fahrenheit": ("fahrenheit", "°f"),
-    "kelvin": ("kelvin",),
-    "percent": ("percent", "%"),
-    "kcal": ("calorie", "calories", "kcal", "kilocalorie", "kilocalories"),
-    "kilojoule": ("kilojoule", "kilojoules", "kj"),
+# Units outside the metric table `unit_numbers` converts, with their kinds and spellings.
+# Only units of one kind are told apart: "$6" for a result in hours is some other number.
+_NAMED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "euro": (frozenset({"currency"}), ("euro", "euros", "eur", "€")),
+    "dollar": (frozenset({"currency"}), ("dollar", "dollars", "usd", "$", "us$")),
+    # Of mass or sterling: a pound is never kilograms nor euros.
+    "pound": (frozenset({"currency", "mass"}), ("pound", "pounds", "lb", "lbs", "£", "gbp")),
+    "cent": (frozenset({"currency"}), ("cent", "cents")),
+    "yen": (frozenset({"currency"}), ("yen", "jpy", "¥")),
+    "franc": (frozenset({"currency"}), ("franc", "francs", "chf")),
+    "krona": (frozenset({"currency"}), ("krona", "kronor", "krone", "kroner", "sek", "nok")),
+    "rupee": (frozenset({"currency"}), ("rupee", "rupees", "inr", "₹")),
+    "yuan": (frozenset({"currency"}), ("yuan", "cny", "rmb", "renminbi")),
+    "peso": (frozenset({"currency"}), ("peso", "pesos")),
+    "zloty": (frozenset({"currency"}), ("zloty", "zlotys", "pln")),
+    "ounce": (frozenset({"mass"}), ("ounce", "ounces", "oz")),
+    "mile": (frozenset({"length"}), ("mile", "miles")),
+    "foot": (frozenset({"length"}), ("foot", "feet", "ft")),
+    "inch": (frozenset({"length"}), ("inch", "inches")),
+    "yard": (frozenset({"length"}), ("yard", "yards")),
+    "gallon": (frozenset({"volume"}), ("gallon", "gallons")),
+    "pint": (frozenset({"volume"}), ("pint", "pints")),
+    "acre": (frozenset({"area"}), ("acre", "acres")),
+    "hectare": (frozenset({"area"}), ("hectare", "hectares")),
+    "year": (frozenset({"time"}), ("year", "years")),
+    "month": (frozenset({"time"}), ("month", "months")),
+    "celsius": (frozenset({"temperature"}), ("celsius", "°c", "ºc", "℃")),
+    "fahrenheit": (frozenset({"temperature"}), ("fahrenheit", "°f", "ºf", "℉")),
+    "kelvin": (frozenset({"temperature"}), ("kelvin",)),
+    "kcal": (frozenset({"energy"}), ("calorie", "calories", "kcal", "kilocalorie", "kilocalories")),
+    "kilojoule": (frozenset({"energy"}), ("kilojoule", "kilojoules", "kj")),
 }
-_NAME = {spelling: name for name, spellings in _NAMED.items() for spelling in spellings}
+_NAME = {spelling: name for name, (_, spellings) in _NAMED.items() for spelling in spellings}
+_NAME |= {"ton": "tonne", "tons": "tonne"}  # the kinds of ton are not told apart
+# How a unit named by a code or symbol is written back: "145 euros", not "145 eur".
+_WRITTEN = {
+    **dict.fromkeys(("$", "usd", "us$"), "dollars"),
+    **dict.fromkeys(("€", "eur"), "euros"),
+    **dict.fromkeys(("£", "gbp"), "pounds"),
+    "jpy": "yen",
+    "¥": "yen",
+    "chf": "francs",
+    "inr": "rupees",
+    "₹": "rupees",
+    "cny": "yuan",
+    "pln": "zloty",
+    "celsius": "°C",
+    "fahrenheit": "°F",
+    "°c": "°C",
+    "ºc": "°C",
+    "°f": "°F",
+    "ºf": "°F",
+    "t": "tonnes",
+}
 # Metric spellings this short are read only where they cannot mean something else: never
 # in an answer's prose ("3 m" may be millions), always in a tool's name (`length_m`).
 _AMBIGUOUS = 1
-_SYMBOLS = "$€£¥₹"
-# What a description says its result is in: "in euros", "how many grams", "number of days".
-_DESCRIBED = re.compile(
-    r"\b(?:in|how\s+many|number\s+of|amount\s+of)\s+([a-z°%$€£¥₹]+)", re.IGNORECASE
+# A tool name's last word that is no unit there: `price_min` is a minimum, `sales_year` a period.
+_NOT_IN_NAMES = frozenset({"min", "day", "month", "year", "week", "h", "s", "hour", "second"})
+_UNIT = (
+    r"(?:(?:us|u\.s\.|swiss|japanese|british|canadian|australian)\s+)?"
+    r"(?:degrees?\s+)?([a-z°º%$€£¥₹℃℉]+)"
 )
-_UNIT_WORD = re.compile(r"[a-z°%$€£¥₹]+", re.IGNORECASE)
-# Words before a unit that make it the quantity of a rate: "per 100 km", "one kilogram".
-_RATE_OF = re.compile(r"\b(?:per|one|a|an|each|every)(?:\s+\d[\d,.]*)?\s+$", re.IGNORECASE)
-_SYMBOL_WORD = {"$": "dollars", "€": "euros", "£": "pounds", "¥": "yen", "₹": "rupees"}
-# A number in an answer, with a currency symbol or code before it or a unit word after it.
+# What a description says its result is in: "in euros", "how many grams".
+_DESCRIBED = re.compile(rf"\b(?:in|how\s+many)\s+{_UNIT}", re.IGNORECASE)
+_UNIT_WORD = re.compile(r"[a-z°º%$€£¥₹℃℉]+", re.IGNORECASE)
+# Words before a unit that make it the quantity of a rate, or an input: "per 100 km", "one
+# kilogram", "for a number of hours", "a distance in miles".
+_RATE_OF = re.compile(
+    r"(?:\b(?:per|one|a|an|each|every|of)(?:\s+\d[\d,.]*)?|\bfor(?:\s+\w+){0,4}?|"
+    r"\b(?:distance|weight|duration|time|amount|length|mass|volume)\s+in)\s+$",
+    re.IGNORECASE,
+)
+# The arguments' own descriptions ("Args: weight: in kilograms") say nothing of the result.
+_ARGUMENTS = re.compile(r"\n\s*(?:args|arguments|parameters|params)\s*:", re.IGNORECASE)
+# "5 million", "1.2k": the number is not the value written, whatever its unit.
+_MAGNITUDES = frozenset({"thousand", "million", "billion", "trillion", "bn", "k", "m", "mn"})
+# A number in an answer, with a currency symbol or code before it or a unit after it.
 _STATED = re.compile(
-    r"(?:(?P<before>[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|us\$)\b)\s?)?"
+    r"(?:(?P<before>[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|us\$))\s?)?"
     r"(?P<number>(?<![\w.])-?\d[\d,]*(?:\.\d+)?)"
-    r"(?:\s?-?\s?(?P<after>%|°[cf]\b|[a-z]+\b))?",
+    r"(?:(?P<gap>\s?-?\s?)(?:degrees?\s+)?(?P<after>%|[°º][cf]\b|[€$£¥₹℃℉]|[a-z]+\b))?",
     re.IGNORECASE,
 )
 
@@ -119,6 +150,8 @@ class Misnamed:
     """The unit the result is in."""
     truth: str
     """What the results say, for the send-back request."""
+    hyphen: bool = False
+    """Whether the unit is joined to the number by a hyphen ("a 24-pound dog")."""
 
 
 def unit_name(spelling: str, *, prose: bool = True) -> str | None:
@@ -135,19 +168,28 @@ def unit_name(spelling: str, *, prose: bool = True) -> str | None:
     """
     word = spelling.lower()
     if word in _NAME:
-        return _NAME[word]
+        word = _NAME[word]
+        if word in _NAMED:
+            return word
     if prose and len(word) <= _AMBIGUOUS:
         return None
     metric = unit_of(word)
     return None if metric is None else f"{metric[0]} {float(metric[1])}"
 
 
+def kinds(name: str) -> frozenset[str]:
+    """What a unit (by `unit_name`) measures: `{"currency"}`, `{"mass"}`; a pound, both."""
+    return _NAMED[name][0] if name in _NAMED else frozenset({name.split(maxsplit=1)[0]})
+
+
 def unit_in(description: str, name: str = "") -> Unit | None:
     """The unit a tool's result is in, from its description or else its name, or None.
 
     The description must say it ("in euros", "how many grams") and name no other unit
-    but as the quantity of a rate ("per 100 km", "one kilogram", "a day"): "convert an
-    amount in dollars to euros" gives no unit, nor does a name that ends in another unit.
+    but as the quantity of a rate or an input ("per 100 km", "one kilogram", "for a number
+    of hours", "a distance in miles"): "convert an amount in dollars to euros" gives no
+    unit, nor does a name that ends in another unit. What the description says of the
+    arguments (after "Args:") is not read.
 
     Example:
         ```python
@@ -160,10 +202,12 @@ def unit_in(description: str, name: str = "") -> Unit | None:
         assert unit_in("Convert an amount in dollars to euros.") is None
         ```
     """
+    description = _ARGUMENTS.split(description, maxsplit=1)[0]
     said = {
-        named: m.group(1).lower()
+        named: _WRITTEN.get(m.group(1).lower(), m.group(1))
         for m in _DESCRIBED.finditer(description)
-        if (named := unit_name(m.group(1))) is not None
+        if not _RATE_OF.search(description[: m.start()] + " ")
+        and (named := unit_name(m.group(1))) is not None
     }
     named_anywhere = {
         named
@@ -173,7 +217,7 @@ def unit_in(description: str, name: str = "") -> Unit | None:
     }
     words = name.lower().split("_")
     last = words[-1] if len(words) > 1 and words[-2] != "per" else ""
-    in_name = unit_name(last, prose=False) if last else None
+    in_name = None if last in _NOT_IN_NAMES else unit_name(last, prose=False)
     if said:
         if len(said) > 1 or set(said) != named_anywhere or in_name not in {None, *said}:
             return None
@@ -181,7 +225,7 @@ def unit_in(description: str, name: str = "") -> Unit | None:
         return Unit(named, word)
     if named_anywhere or in_name is None:
         return None  # a unit named, but not as the result's; or none
-    return Unit(in_name, last)
+    return Unit(in_name, _WRITTEN.get(last, last))
 
 
 def result_units(tools: Iterable[BaseTool]) -> dict[str, Unit]:
@@ -203,6 +247,9 @@ def misnamed_units(
 ) -> list[Misnamed]:
     """The numbers of `answer` that equal a result and are written with another unit.
 
+    Another unit of the same kind only ("24 pounds" for 24 kilograms, "$145" for 145
+    euros): "open 24 hours" beside a price of 24 euros is some other number.
+
     Args:
         answer: the model's answer.
         numeric: the finished calls with a numeric result, by id: (call, value).
@@ -218,39 +265,61 @@ def misnamed_units(
     asked = {_key(m) for m in _STATED.finditer(question)}
     found: list[Misnamed] = []
     for match in _STATED.finditer(answer):
-        spelling = match.group("before") or match.group("after") or ""
+        before, after = match.group("before"), match.group("after")
+        if after and after.lower() in _MAGNITUDES:
+            continue  # "$5 million": the value is not 5
+        spelling = before or after or ""
         stated = unit_name(spelling)
         if stated is None or _key(match) in asked:
             continue
         number = match.group("number")
         meant = [(source, unit) for value, source, unit in values if mentions(number, value)]
-        kinds = {unit for _, unit in meant}
-        if len(kinds) != 1 or None in kinds:
+        if len({unit for _, unit in meant}) != 1:
             continue  # no result, or results in two units (or one of none): no telling
         source, unit = meant[0]
-        if unit is None or unit.name == stated:
+        if unit is None or unit.name == stated or not kinds(unit.name) & kinds(stated):
             continue
-        wrong = _SYMBOL_WORD.get(spelling, spelling.lower())
+        wrong = _WRITTEN.get(spelling.lower(), spelling)
         truth = f"{source} is in {unit.word}, not {wrong}"
-        end = match.end("number") if match.group("before") else match.end()
-        found.append(Misnamed(match.start(), end, number, unit, truth))
+        hyphen = not before and "-" in (match.group("gap") or "")
+        end = match.end("number") if before else match.end()
+        found.append(Misnamed(match.start(), end, number, unit, truth, hyphen=hyphen))
     return found
 
 
 def correct_units(answer: str, misnamed: Sequence[Misnamed]) -> str:
     """`answer` with each misnamed unit replaced by the one its result is in.
 
-    The last resort, when the model named a unit wrong twice: "$145" becomes "145 euros".
+    The last resort, when the model named a unit wrong twice: "$145" becomes "145 euros",
+    "a 24-pound dog" "a 24-kilogram dog".
     """
     out = answer
     for wrong in sorted(misnamed, key=lambda m: -m.start):
-        out = f"{out[: wrong.start]}{wrong.written} {wrong.unit.word}{out[wrong.end :]}"
+        word = wrong.unit.word
+        said = f"{wrong.written}-{_singular(word)}" if wrong.hyphen else f"{wrong.written} {word}"
+        out = f"{out[: wrong.start]}{said}{out[wrong.end :]}"
     return out
 
 
-def _key(match: re.Match[str]) -> tuple[str, str]:
+def _singular(word: str) -> str:
+    if re.search(r"(?:ch|sh|x)es$", word):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _key(match: re.Match[str]) -> tuple[str, str | None]:
     spelling = match.group("before") or match.group("after") or ""
-    return (shown(float(match.group("number").replace(",", ""))), spelling.lower())
+    number = shown(float(match.group("number").replace(",", "")))
+    return (number, unit_name(spelling) or spelling.lower())
 
 
-__all__ = ["Misnamed", "Unit", "correct_units", "misnamed_units", "result_units", "unit_in"]
+__all__ = [
+    "Misnamed",
+    "Unit",
+    "correct_units",
+    "kinds",
+    "misnamed_units",
+    "result_units",
+    "unit_in",
+    "unit_name",
+]

@@ -53,10 +53,31 @@ def test_the_unit_a_result_is_in_is_read_from_the_tool(
         ("Look up a hotel's guest rating, out of 10.", "hotel_rating"),
         ("Look up how many rooms a hotel has.", "hotel_rooms"),
         ("Look up the weight of a parcel in kg, and its price.", "parcel_price_eur"),
+        # The unit of an input, not of the result:
+        ("What charging a car at a station costs for a number of hours.", "charging_cost"),
+        ("Look up what a taxi charges for a distance in miles.", "taxi_fare"),
+        ("What shipping a parcel costs.\n\nArgs:\n    weight: in kilograms.", "shipping"),
+        # A name's last word that is no unit there:
+        ("Look up the lowest price of a product.", "price_min"),
+        ("Look up a shop's sales this year.", "sales_this_year"),
     ],
 )
 def test_a_tool_that_does_not_say_one_unit_has_none(description: str, name: str) -> None:
     assert unit_in(description, name) is None
+
+
+@pytest.mark.parametrize(
+    ("description", "name", "word"),
+    [
+        ("Look up a city's noon temperature, in degrees Celsius.", "temperature", "°C"),
+        ("Look up what a gram of gold costs, in US dollars.", "gold_price", "dollars"),
+        ("Look up a load's weight.", "load_weight_t", "tonnes"),
+    ],
+)
+def test_a_unit_is_written_back_as_people_write_it(description: str, name: str, word: str) -> None:
+    unit = unit_in(description, name)
+    assert unit is not None
+    assert unit.word == word
 
 
 def test_spellings_that_could_mean_two_things_in_prose_are_no_unit() -> None:
@@ -106,6 +127,8 @@ MARLOW = _numeric('s1: hotel_rate(hotel="Marlow")', [145.0])
         ("It is 145 dollars a night.", MARLOW, "It is 145 euros a night."),
         ("It costs USD 145.00 a night.", MARLOW, "It costs 145.00 euros a night."),
         ("A dog weighs 24 grams.", DOG, "A dog weighs 24 kilograms."),
+        ("A 24-pound dog.", DOG, "A 24-kilogram dog."),
+        ("The Marlow costs 145 $ a night.", MARLOW, "The Marlow costs 145 euros a night."),
     ],
 )
 def test_a_result_in_another_unit_is_found_and_put_right(
@@ -122,14 +145,28 @@ def test_a_result_in_another_unit_is_found_and_put_right(
         "An adult dog weighs 24 kilograms.",
         "An adult dog weighs 24 kg, about 53 pounds.",  # 53 is no result: another check's
         "A night at the Marlow costs €145.",
+        "A night at the Marlow costs 145 €.",
         "A night at the Marlow costs 145 EUR, or 145.",
         "The dog weighs 24.",
         "It weighs 24 m.",  # "m" may be millions: not read
+        "A night costs 145 euros; the desk is open 24 hours, 145 days a year.",  # other kinds
+        "The dog weighs 24 kilograms, 24% more than last year.",
+        "The dog is 24 months old and weighs 24 kg.",
+        "The Marlow made $145 million.",  # not the value 145
     ],
 )
 def test_a_result_in_its_own_unit_or_none_is_kept(said: str) -> None:
     numeric = {**DOG, "s2": MARLOW["s1"]}
     assert misnamed_units(said, numeric, UNITS) == []
+
+
+def test_a_temperature_in_the_other_scale_is_put_right() -> None:
+    (call,) = parse_plan('s1: noon_temperature(city="Faro")').calls
+    units = {"noon_temperature": unit_in("A city's noon temperature, in degrees Celsius.")}
+    said = "It is 20 degrees Fahrenheit in Faro at noon."
+    wrong = misnamed_units(said, {"s1": (call, 20.0)}, units)
+    assert correct_units(said, wrong) == "It is 20 °C in Faro at noon."
+    assert misnamed_units("It is 20°C in Faro.", {"s1": (call, 20.0)}, units) == []
 
 
 def test_a_number_two_tools_give_in_different_units_is_left_alone() -> None:
@@ -140,6 +177,7 @@ def test_a_number_two_tools_give_in_different_units_is_left_alone() -> None:
 def test_an_amount_the_question_writes_is_no_claim() -> None:
     question = "What do 24 pounds of dog food cost?"
     assert misnamed_units("24 pounds cost 60 euros.", DOG, UNITS, question=question) == []
+    assert misnamed_units("24 lbs cost 60 euros.", DOG, UNITS, question=question) == []
     assert misnamed_units("24 pounds cost 60 euros.", DOG, UNITS) != []
 
 
@@ -153,7 +191,7 @@ def test_a_value_computed_from_one_tool_s_results_is_in_its_unit() -> None:
 
 @given(
     value=st.floats(min_value=0.01, max_value=1e6, allow_nan=False).map(lambda v: round(v, 2)),
-    stated=st.sampled_from(["pounds", "grams", "tonnes", "ounces", "euros", "miles"]),
+    stated=st.sampled_from(["pounds", "grams", "tonnes", "ounces", "milligrams", "lbs"]),
 )
 def test_any_weight_stated_in_another_unit_is_caught_and_put_right(
     value: float, stated: str
