@@ -273,8 +273,9 @@ class _Review:
         """The answer after one send-back: `second` if it holds, else the better one put right.
 
         A value still stated for a failed call (or one nothing supports) leaves the
-        results to speak (`results_answer`); a comparison still wrong is put right; an
-        answer still without the computed value says it (`computed_answer`).
+        results to speak (`results_answer`); a comparison or a unit still wrong is put
+        right, a comparison the question asks and still not made is added; an answer
+        still without the computed value says it (`computed_answer`).
         """
         second_objections = self.objections(second) if second else None
         if second and second_objections is None:
@@ -290,6 +291,9 @@ class _Review:
                 text = second
             text = correct_comparisons(text, self.numeric)
             text = correct_units(text, self.misnamed(text))
+            if self.checking:  # a comparison asked and twice not made: the results make it
+                asked = unanswered_comparisons(self.question, text, self.numeric)
+                text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
         if self.unstated(text):  # twice without the computed value: it is said
             text = computed_answer([fact.text for fact in self.computed])
         return text

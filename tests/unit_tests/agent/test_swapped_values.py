@@ -3,11 +3,15 @@ other way round) are contradicted claims, sent back and then put right."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from langchain_llmorch import parse_plan
+import pytest
+from langchain_core.messages import BaseMessage
+
+from langchain_llmorch import create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.comparisons import contradicted_comparisons, correct_comparisons
 from langchain_llmorch.plan.language import Call
+from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
 
 def _numeric() -> dict[str, tuple[Call, float]]:
@@ -52,3 +56,29 @@ def test_a_name_that_is_a_number_is_not_read_as_a_value() -> None:
     a, b = parse_plan("s1: square(n=4)\ns2: square(n=16)").calls
     numeric = {"s1": (a, 16), "s2": (b, 256)}
     assert contradicted_comparisons("The square of 4 is 16 and of 16 is 256.", numeric) == []
+
+
+@inout
+def daily_food(animal: str) -> int:
+    """Look up how many grams of food an animal eats a day."""
+    return {"ferret": 55, "rabbit": 150}[animal]
+
+
+def test_a_comparison_asked_and_twice_not_made_is_made_from_the_results() -> None:
+    swapped = "A ferret eats 150 grams a day, and a rabbit eats 55."
+
+    def script(messages: list[BaseMessage]) -> str:
+        if request_kind(messages) in {"plan", "repair"}:
+            return 's1: daily_food(animal="ferret")\ns2: daily_food(animal="rabbit")'
+        return swapped
+
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [daily_food], check_plans=False, check_answers=True
+    )
+    question = "Which eats more food a day, a ferret or a rabbit?"
+    out: dict[str, Any] = agent.invoke({"messages": [("user", question)]})
+    said = out["messages"][-1].text
+    assert "ferret (55)" in said
+    assert "rabbit (150)" in said
+    assert "rabbit (150) is larger than ferret (55)" in said
+    assert "150 grams" not in said
