@@ -1,0 +1,146 @@
+"""What a tool takes and gives, and what a question asks of a name: read by the plan checks.
+
+`agent.tool_fit` and `agent.misfits` hold a plan's calls to the question with these: which
+tools return a text or a number (`result_kind`, from the function's annotation), which
+arguments take a text, the plan's plain-text arguments, and the "W" a question asks of a
+name ("the country that Seville is in": `asked_of`).
+
+Example:
+    ```python
+    from langchain_llmorch.agent.tool_kinds import asked_of
+
+    assert asked_of("What does power cost in the country that Seville is in?", "Seville") == (
+        "country"
+    )
+    ```
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.plan.language import Call, Plan
+from langchain_llmorch.tools import BUILTIN_TOOLS
+
+_RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
+# "the country that Seville", "the supplier of the umbrella", "the artist of the album X":
+# an article and one word (what the name is) may come between.
+_ARTICLE = r"(?:(?:the|a|an)\s+)?(?:[a-z]+\s+)?"
+# "the company that makes the Marlin": the W is the subject of a verb whose object is the
+# name (one word, maybe with "has"/"had"/"did" before it: "the team that has won X").
+_SUBJECT_RELATIVE = r"(?:that|which|who)"
+_VERB = r"(?:(?:has|have|had|did|does|will)\s+)?[a-z]+\s+"
+
+
+def result_kind(tool: BaseTool) -> str | None:
+    """What `tool`'s function is annotated to return: "text", "number", or None (unknown).
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_kinds import result_kind
+
+        @inout
+        def code(city: str) -> str:
+            \"\"\"An airport's code.\"\"\"
+            return "DEN"
+
+        assert result_kind(code) == "text"
+        ```
+    """
+    func = getattr(tool, "func", None)
+    if func is None:
+        return None
+    try:
+        annotation = inspect.signature(func).return_annotation
+    except (TypeError, ValueError):
+        return None
+    if annotation in {str, "str"}:
+        return "text"
+    return "number" if annotation in {int, float, "int", "float"} else None
+
+
+def returns_text(tool: BaseTool) -> bool:
+    """Whether `tool`'s function is annotated to return a text (`-> str`).
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_kinds import returns_text
+
+        @inout
+        def code(city: str) -> str:
+            \"\"\"An airport's code.\"\"\"
+            return "DEN"
+
+        assert returns_text(code)
+        ```
+    """
+    return result_kind(tool) == "text"
+
+
+def text_arguments(tool: BaseTool) -> list[str]:
+    """The names of `tool`'s arguments that take a text.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_kinds import text_arguments
+
+        @inout
+        def stock(item: str, days: int) -> int:
+            \"\"\"Units of an item in stock.\"\"\"
+            return 3
+
+        assert text_arguments(stock) == ["item"]
+        ```
+    """
+    return [n for n, s in tool.args.items() if s.get("type", "string") == "string"]
+
+
+def literal_texts(call: Call) -> Iterator[tuple[str, str]]:
+    """(argument name, text) for each argument given as a plain text."""
+    for name, expr in call.kwargs.items():
+        if isinstance(expr, str) and expr.strip():
+            yield name, expr.strip()
+
+
+def tool_calls(plan: Plan) -> list[Call]:
+    """The calls of `plan` that call a tool (not `self` nor `join`)."""
+    return [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
+
+
+def asked_of(question: str, value: str) -> str | None:
+    """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None.
+
+    The W may do something to the name too: "the company that makes the Marlin", "the
+    author who wrote Dune", "the team which won the Cup".
+
+    A name ending in s may take the apostrophe alone ("Iron Lanterns' author").
+    """
+    name = re.escape(value)
+    asked = (
+        re.search(rf"\b([a-z][a-z-]*)\s+{_RELATIVE}\s+{_ARTICLE}{name}\b", question, re.IGNORECASE)
+        or re.search(
+            rf"\b([a-z][a-z-]*)\s+{_SUBJECT_RELATIVE}\s+{_VERB}(?:(?:the|a|an)\s+)?{name}\b",
+            question,
+            re.IGNORECASE,
+        )
+    ) or re.search(
+        rf"\b{name}(?:['\u2019]s|(?<=s)['\u2019])\s+([a-z][a-z-]*)", question, re.IGNORECASE
+    )
+    return asked.group(1).lower() if asked else None
+
+
+__all__ = [
+    "asked_of",
+    "literal_texts",
+    "result_kind",
+    "returns_text",
+    "text_arguments",
+    "tool_calls",
+]
