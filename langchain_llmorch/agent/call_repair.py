@@ -43,6 +43,8 @@ class Rewritten:
     """Why every rewrite was refused (each would have changed what was asked), else None."""
     record: list[dict[str, Any]] = field(default_factory=list)
     """The state's `rewrites`: every rewrite so far, kept or refused."""
+    exhausted: bool = False
+    """Whether a failure stands because its call came back unchanged (recovery ran out)."""
 
 
 def exhausted(state: LLMOrchState, ctx: AgentContext) -> str | None:
@@ -94,6 +96,11 @@ def rewrite_failed(
             record.append(_rewrite_record(rewrite, errors, replaced, kept=False))
             _rewritten_event(writer, rewrite, frg, recoveries + 1, replaced, kept=False)
             continue
+        if not rewrite.changed and repeats_the_failure(errors.get(point, "")):
+            # The same call again would fail the same way: the failure stands.
+            record.append(_rewrite_record(rewrite, errors, [], kept=False))
+            _rewritten_event(writer, rewrite, frg, recoveries + 1, [], kept=False)
+            continue
         if rewrite.changed:
             record.append(_rewrite_record(rewrite, errors, [], kept=True))
             _rewritten_event(writer, rewrite, frg, recoveries + 1, [], kept=True)
@@ -110,11 +117,17 @@ def rewrite_failed(
                 call=rewrite.call.render(),
             )
         )
-    if not rewrites:  # every rewrite was refused: the failures stand
-        reason = "Recovery would have changed what was asked:\n" + "\n".join(
-            f"- {r['old']}: {'; '.join(r['replaced'])}" for r in record if not r["kept"]
-        )
-        return Rewritten(refused=reason, record=record)
+    if not rewrites:  # every rewrite was refused or the same call: the failures stand
+        refused = [r for r in record if not r["kept"] and r["replaced"]]
+        same = [r for r in record if not r["kept"] and not r["replaced"]]
+        reasons = []
+        if refused:
+            reasons.append("Recovery would have changed what was asked:")
+            reasons += [f"- {r['old']}: {'; '.join(r['replaced'])}" for r in refused]
+        if same:
+            reasons.append("Calls failed (recovery gave the same call, which fails the same way):")
+            reasons += [f"- {r['id']}: {r['error']}" for r in same]
+        return Rewritten(refused="\n".join(reasons), record=record, exhausted=bool(same))
     new_plan, kept = apply_rewrites(plan, frg, rewrites, results)
     update = {
         "plan": new_plan.source,
@@ -124,6 +137,27 @@ def rewrite_failed(
         "rewrites": record,
     }
     return Rewritten(update=update, record=record)
+
+
+# Failures that the same call meets again: it looked for something that is not there, or
+# was given a value its tool rejects. A timeout or a crashed worker may pass on a retry.
+_DETERMINISTIC = frozenset(
+    {"KeyError", "LookupError", "IndexError", "ValueError", "ZeroDivisionError", "TypeError"}
+)
+
+
+def repeats_the_failure(why: str) -> bool:
+    """Whether running the same call again fails as `why` says (`KeyError: 'ZZZZ'`).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.call_repair import repeats_the_failure
+
+        assert repeats_the_failure("KeyError: 'reef'")
+        assert not repeats_the_failure("CallTimeoutError: over 30 s")
+        ```
+    """
+    return why.partition(":")[0].strip() in _DETERMINISTIC
 
 
 def _rewrite_record(

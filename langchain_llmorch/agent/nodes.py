@@ -256,6 +256,8 @@ def _repair_runtime(state: LLMOrchState, ctx: AgentContext) -> Step:
         return update | {"failure": reason}
     rewritten = yield from rewrite_failed(state, ctx, plan, frg)
     if rewritten.refused is not None:  # every rewrite was refused: the failures stand
+        if rewritten.exhausted and ctx.options.raise_on_failure:
+            raise RecoveryExhaustedError(rewritten.refused)
         update = yield from _join(state | {"rewrites": rewritten.record}, ctx)
         return update | {"failure": rewritten.refused, "rewrites": rewritten.record}
     return rewritten.update

@@ -6,12 +6,20 @@ from typing import Any
 
 import pytest
 
-from langchain_llmorch import Orchestrator, build_frg, compute, inout, parse_plan
+from langchain_llmorch import (
+    Orchestrator,
+    build_frg,
+    compute,
+    create_llmorch_agent,
+    inout,
+    parse_plan,
+)
 from langchain_llmorch.agent.call_repair import checked_rewrite, exhausted
 from langchain_llmorch.agent.options import AgentOptions
 from langchain_llmorch.agent.requests import Reply
 from langchain_llmorch.agent.state import AgentContext
-from langchain_llmorch.testing import planner_or
+from langchain_llmorch.errors import RecoveryExhaustedError
+from langchain_llmorch.testing import ScriptedChatModel, planner_or, request_kind
 
 
 @inout
@@ -103,3 +111,53 @@ def test_a_usable_rewrite_is_kept() -> None:
 )
 def test_an_unusable_rewrite_keeps_the_original_call(reply: str) -> None:
     assert _rewrite(reply) == ('s1: lookup(city="Paris")', False)
+
+
+# ---------------------------------------------- the same call again, after it failed
+
+
+@inout
+def tank_fish(tank: str) -> int:
+    """Look up how many fish live in an aquarium tank."""
+    if tank == "Slow":
+        raise TimeoutError
+    return {"Reef": 85}[tank]
+
+
+def _run_same_call_back(failing: str, **options: Any) -> tuple[dict[str, Any], int]:
+    asked: list[str] = []
+
+    def script(messages: list[Any]) -> str:
+        kind = request_kind(messages)
+        if kind in {"plan", "repair"}:
+            return f's1: tank_fish(tank="Reef")\ns2: tank_fish(tank="{failing}")'
+        if kind == "recover":  # the failed call, as it was
+            asked.append(kind)
+            return f's2: tank_fish(tank="{failing}")'
+        return "The Reef has 85 fish."
+
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [tank_fish], check_plans=False, max_recoveries=2, **options
+    )
+    out: dict[str, Any] = agent.invoke({"messages": [("user", "How many fish?")]})
+    return out, len(asked)
+
+
+def test_a_call_that_was_not_found_is_not_run_again_unchanged() -> None:
+    out, recoveries = _run_same_call_back("Kelp")
+    assert recoveries == 1  # not once per recovery turn
+    assert "same call" in out["failure"]
+    assert "- s2: KeyError" in out["failure"]
+    assert out["results"] == {"s1": 85}
+    assert "Kelp" in out["messages"][-1].text  # named as unavailable
+
+
+def test_unchanged_and_out_of_turns_raises_when_asked() -> None:
+    with pytest.raises(RecoveryExhaustedError, match="same call"):
+        _run_same_call_back("Kelp", raise_on_failure=True)
+
+
+def test_a_call_that_may_pass_on_a_retry_is_run_again() -> None:
+    out, recoveries = _run_same_call_back("Slow")
+    assert recoveries == 2  # every recovery turn
+    assert "after 2 recovery attempt(s)" in out["failure"]
