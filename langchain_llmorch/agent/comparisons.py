@@ -65,7 +65,25 @@ def _groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[_Subject]]:
         names = _named(call, value)
         if names:
             by_tool.setdefault(call.tool, []).append(_Subject(tuple(names), value))
-    return [g for g in by_tool.values() if len({s.value for s in g}) > 1]
+    return [_told_apart(g) for g in by_tool.values() if len({s.value for s in g}) > 1]
+
+
+def _told_apart(group: list[_Subject]) -> list[_Subject]:
+    """`group` with the names every subject shares left out, when others tell them apart.
+
+    `stock(item="backpacks", warehouse="Leeds")` and `(..., warehouse="Bristol")` are
+    Leeds and Bristol: "backpacks" names both.
+    """
+    shared = set.intersection(*({n.lower() for n in s.names[:-1]} for s in group))
+    if not shared:
+        return group
+    told: list[_Subject] = []
+    for subject in group:
+        own = tuple(n for n in subject.names[:-1] if n.lower() not in shared)
+        if not own:  # nothing but their results tells them apart
+            return group
+        told.append(_Subject((*own, subject.names[-1]), subject.value))
+    return told
 
 
 def _claim(sentence: str, group: list[_Subject]) -> tuple[_Subject, bool, bool] | None:

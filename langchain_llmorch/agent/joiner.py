@@ -54,6 +54,7 @@ from langchain_llmorch.agent.stated_units import (
     correct_units,
     misnamed_units,
     result_units,
+    without_notes,
 )
 from langchain_llmorch.local.answer_grammar import (
     MAX_REQUIRED,
@@ -138,7 +139,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
             [*request, AIMessage(text), HumanMessage(objections.request(failed_calls))],
             bound=bound,
         )
-        second = without_echoes(again.text.strip())
+        second = without_notes(without_echoes(again.text.strip()), objections.misnamed)
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = review.settled(text, objections, second, why)
     if not text:  # a joiner that fails (context too small, server down) leaves the results

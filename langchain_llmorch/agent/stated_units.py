@@ -301,6 +301,38 @@ def correct_units(answer: str, misnamed: Sequence[Misnamed]) -> str:
     return out
 
 
+# A sentence and the space after it: up to a point before a space or the end ("2.35" is
+# one number), or a line break.
+_SENTENCE = re.compile(r".*?(?:[.!?](?=\s|$)|\n|$)\s*", re.DOTALL)
+
+
+def without_notes(answer: str, misnamed: Sequence[Misnamed]) -> str:
+    """`answer` without the sentences that copy what a send-back said of a unit.
+
+    A small model sent back with "... = 2.35 is in euros, not dollars" may write that
+    sentence into its answer; it is ours, not an answer, and is taken out.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.stated_units import Misnamed, Unit, without_notes
+
+        truth = "rate = 2.35 is in euros, not dollars"
+        wrong = Misnamed(0, 5, "2.35", Unit("euro", "euros"), truth)
+        said = "2.35 is in euros, not dollars. Shipping costs 28.2 euros."
+        assert without_notes(said, [wrong]) == "Shipping costs 28.2 euros."
+        ```
+    """
+    notes = [f"is in {m.truth.rsplit(' is in ', 1)[-1]}".lower() for m in misnamed]
+    if not notes:
+        return answer
+    kept = [
+        sentence
+        for sentence in _SENTENCE.findall(answer)
+        if not any(note in sentence.lower() for note in notes)
+    ]
+    return "".join(kept).strip()
+
+
 def _singular(word: str) -> str:
     if re.search(r"(?:ch|sh|x)es$", word):
         return word[:-2]
@@ -322,4 +354,5 @@ __all__ = [
     "result_units",
     "unit_in",
     "unit_name",
+    "without_notes",
 ]

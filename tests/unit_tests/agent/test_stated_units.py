@@ -249,3 +249,15 @@ def test_without_the_answer_checks_the_unit_is_not_held() -> None:
     said, asked = _run(["A night costs $145."], check_answers=False, append_results=False)
     assert len(asked) == 1
     assert said == "A night costs $145."
+
+
+def test_a_copy_of_the_send_back_s_unit_note_is_taken_out() -> None:
+    said, asked = _run(
+        [
+            "A night costs $145.",
+            'hotel_rate(hotel="Marlow") = 145 is in euros, not dollars. It costs 145 euros.',
+        ],
+        check_answers=True,
+    )
+    assert len(asked) == 2
+    assert said == "It costs 145 euros."

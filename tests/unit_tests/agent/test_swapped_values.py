@@ -9,7 +9,11 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.comparisons import contradicted_comparisons, correct_comparisons
+from langchain_llmorch.agent.comparisons import (
+    contradicted_comparisons,
+    correct_comparisons,
+    unanswered_comparisons,
+)
 from langchain_llmorch.plan.language import Call
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
@@ -82,3 +86,17 @@ def test_a_comparison_asked_and_twice_not_made_is_made_from_the_results() -> Non
     assert "rabbit (150)" in said
     assert "rabbit (150) is larger than ferret (55)" in said
     assert "150 grams" not in said
+
+
+def test_subjects_are_named_by_what_tells_them_apart() -> None:
+    leeds, bristol = parse_plan(
+        's1: stock(item="backpacks", warehouse="Leeds")\n'
+        's2: stock(item="backpacks", warehouse="Bristol")'
+    ).calls
+    numeric = {"s1": (leeds, 8), "s2": (bristol, 25)}
+    truth = "the results say Bristol (25) is larger than Leeds (8)"
+    assert contradicted_comparisons("Leeds has more backpacks than Bristol.", numeric) == [truth]
+    assert contradicted_comparisons("Bristol has more backpacks than Leeds.", numeric) == []
+    question = "Which warehouse has more backpacks, Leeds or Bristol?"
+    said = "Leeds has 8 backpacks and Bristol has 25."
+    assert unanswered_comparisons(question, said, numeric) == [truth]
