@@ -108,8 +108,10 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
                 continue
             named = content_words(value) | names
             asked = {w: f for w, f in word_forms(clause).items() if w not in named}
-            if not asked:  # "Which bread bakes longer, rye or spelt?": the names' clause
-                # says nothing of them; the question does, besides the names it gives.
+            if not asked and len(called) == 1:  # "Which bread bakes longer, rye or spelt?":
+                # the names' clause says nothing of them; the question does, besides the
+                # names. Not where the plan calls two tools: the question's other words may
+                # be another part's ("how many litres are 15 gallons, and how high is K2").
                 asked = {w: f for w, f in word_forms(question).items() if w not in named}
             own = _covered(asked, tool)
             counter = _counting_tool(question, value, tool, named, tools, called)
