@@ -71,6 +71,7 @@ _NAMED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "kelvin": (frozenset({"temperature"}), ("kelvin",)),
     "kcal": (frozenset({"energy"}), ("calorie", "calories", "kcal", "kilocalorie", "kilocalories")),
     "kilojoule": (frozenset({"energy"}), ("kilojoule", "kilojoules", "kj")),
+    "kwh": (frozenset({"energy"}), ("kwh", "kilowatt-hour", "kilowatt-hours")),
 }
 _NAME = {spelling: name for name, (_, spellings) in _NAMED.items() for spelling in spellings}
 _NAME |= {"ton": "tonne", "tons": "tonne"}  # the kinds of ton are not told apart
@@ -94,6 +95,8 @@ _WRITTEN = {
     "ºf": "°F",
     "t": "tonnes",
 }
+# Kinds of measure a number of one is never a number of another: a mass is no volume.
+_PHYSICAL = frozenset({"mass", "length", "volume", "area", "energy", "temperature"})
 # Metric spellings this short are read only where they cannot mean something else: never
 # in an answer's prose ("3 m" may be millions), always in a tool's name (`length_m`).
 _AMBIGUOUS = 1
@@ -101,11 +104,11 @@ _AMBIGUOUS = 1
 _NOT_IN_NAMES = frozenset({"min", "day", "month", "year", "week", "h", "s", "hour", "second"})
 _UNIT = (
     r"(?:(?:us|u\.s\.|swiss|japanese|british|canadian|australian)\s+)?"
-    r"(?:degrees?\s+)?([a-z°º%$€£¥₹℃℉]+)"
+    r"(?:degrees?\s+)?([a-z°º%$€£¥₹℃℉]+(?:-[a-z]+)?)"
 )
 # What a description says its result is in: "in euros", "how many grams".
 _DESCRIBED = re.compile(rf"\b(?:in|how\s+many)\s+{_UNIT}", re.IGNORECASE)
-_UNIT_WORD = re.compile(r"[a-z°º%$€£¥₹℃℉]+", re.IGNORECASE)
+_UNIT_WORD = re.compile(r"[a-z°º%$€£¥₹℃℉]+(?:-[a-z]+)?", re.IGNORECASE)
 # Words before a unit that make it the quantity of a rate, or an input: "per 100 km", "one
 # kilogram", "for a number of hours", "a distance in miles".
 _RATE_OF = re.compile(
@@ -121,7 +124,7 @@ _MAGNITUDES = frozenset({"thousand", "million", "billion", "trillion", "bn", "k"
 _STATED = re.compile(
     r"(?:(?P<before>[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|us\$))\s?)?"
     r"(?P<number>(?<![\w.])-?\d[\d,]*(?:\.\d+)?)"
-    r"(?:(?P<gap>\s?-?\s?)(?:degrees?\s+)?(?P<after>%|[°º][cf]\b|[€$£¥₹℃℉]|[a-z]+\b))?",
+    r"(?:(?P<gap>\s?-?\s?)(?:degrees?\s+)?(?P<after>%|[°º][cf]\b|[€$£¥₹℃℉]|[a-z]+(?:-[a-z]+)?\b))?",
     re.IGNORECASE,
 )
 
@@ -277,7 +280,7 @@ def misnamed_units(
         if len({unit for _, unit in meant}) != 1:
             continue  # no result, or results in two units (or one of none): no telling
         source, unit = meant[0]
-        if unit is None or unit.name == stated or not kinds(unit.name) & kinds(stated):
+        if unit is None or unit.name == stated or not _comparable(unit.name, stated):
             continue
         wrong = _WRITTEN.get(spelling.lower(), spelling)
         truth = f"{source} is in {unit.word}, not {wrong}"
@@ -285,6 +288,17 @@ def misnamed_units(
         end = match.end("number") if before else match.end()
         found.append(Misnamed(match.start(), end, number, unit, truth, hyphen=hyphen))
     return found
+
+
+def _comparable(meant: str, stated: str) -> bool:
+    """Whether a number in unit `meant` written in `stated` is a claim about that number.
+
+    Units of one kind always are ("24 pounds" for 24 kilograms); of two physical kinds
+    too ("30 litres of CO2" for 30 grams). Time and money are not held to another kind:
+    "open 24 hours" beside a price of 24 euros is some other number.
+    """
+    both = kinds(meant) | kinds(stated)
+    return bool(kinds(meant) & kinds(stated)) or both <= _PHYSICAL
 
 
 def correct_units(answer: str, misnamed: Sequence[Misnamed]) -> str:

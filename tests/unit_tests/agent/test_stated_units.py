@@ -169,6 +169,29 @@ def test_a_temperature_in_the_other_scale_is_put_right() -> None:
     assert misnamed_units("It is 20°C in Faro.", {"s1": (call, 20.0)}, units) == []
 
 
+def test_a_physical_quantity_written_in_another_kind_is_caught() -> None:
+    (call,) = parse_plan('s1: co2_per_kwh(country="Norway")').calls
+    units = {"co2_per_kwh": unit_in("How many grams of CO2 one kilowatt-hour of power emits.")}
+    numeric = {"s1": (call, 30.0)}
+    said = "A kWh emits 30 liters of CO2 in Norway."
+    assert correct_units(said, misnamed_units(said, numeric, units)) == (
+        "A kWh emits 30 grams of CO2 in Norway."
+    )
+    # Time and money are not held to a physical unit: "30 years" is some other number.
+    assert misnamed_units("It emits 30 grams, 30 years on.", numeric, units) == []
+
+
+def test_kilowatt_hours_are_one_unit() -> None:
+    unit = unit_in("How many kilowatt-hours an appliance uses in a day.", "energy_used")
+    assert unit is not None
+    assert unit.word == "kilowatt-hours"
+    (call,) = parse_plan('s1: energy_used(appliance="heater")').calls
+    numeric = {"s1": (call, 9.0)}
+    assert misnamed_units("It uses 9 kWh a day.", numeric, {"energy_used": unit}) == []
+    wrong = misnamed_units("It uses 9 kilojoules a day.", numeric, {"energy_used": unit})
+    assert correct_units("It uses 9 kilojoules a day.", wrong) == "It uses 9 kilowatt-hours a day."
+
+
 def test_a_number_two_tools_give_in_different_units_is_left_alone() -> None:
     numeric = _numeric('s1: hotel_rate(hotel="Marlow")\ns2: hotel_rooms(hotel="Alder")', [145, 145])
     assert misnamed_units("The Marlow costs 145 dollars.", numeric, UNITS) == []
