@@ -57,7 +57,8 @@ def unsupported_numbers(
 
     Supported: a result, arithmetic on two results (`supported_values`), a number the
     conversation gave, a value computed for the joiner (`computed`: an amount times a
-    rate), and small whole numbers (they count things).
+    rate), and small whole numbers (they count things), but not as a count of what the
+    question asks how many of ("1 fish" for "how many fish live in ...").
 
     Example:
         ```python
@@ -69,10 +70,14 @@ def unsupported_numbers(
     """
     supported = [*supported_values(results), *computed]
     given = numbers_in(conversation)
+    asked = {_singular(w) for m in _HOW_MANY.finditer(conversation) for w in m.groups() if w}
     out: list[str] = []
-    for written in _written_numbers(answer):
+    for match in _NUMBER.finditer(answer):
+        written = match.group(0).rstrip(",")
         number = float(written.replace(",", ""))
-        if number.is_integer() and abs(number) <= _SMALL_COUNT:
+        noun = _WORD_AFTER.match(answer, match.end())
+        counts_asked = noun is not None and _singular(noun.group(1)) in asked
+        if number.is_integer() and abs(number) <= _SMALL_COUNT and not counts_asked:
             continue
         if any(mentions(written, value) for value in supported):
             continue
@@ -295,6 +300,16 @@ def results_answer(finished: Mapping[str, Any], failed: Mapping[str, tuple[Call,
 
 # Not after a letter or a point, nor after a hyphen that follows one ("SHA-256", "3-5").
 _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d[\d,]*(?:\.\d+)?(?![\w-])")
+
+
+# "how many fish", "how many adult tickets": the noun a question counts (or the word after).
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)(?:\s+([a-z]+))?", re.IGNORECASE)
+_WORD_AFTER = re.compile(r"\s+([a-z]+)", re.IGNORECASE)
+
+
+def _singular(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _written_numbers(text: str) -> list[str]:

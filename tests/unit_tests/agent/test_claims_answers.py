@@ -328,3 +328,19 @@ def test_a_question_that_asks_no_comparison_is_shown_none_in_words() -> None:
     script = Answers(MOUNTAINS, "K2 is 8611 m high and Kangchenjunga 8586 m.")
     _agent(script).invoke({"messages": [("user", "How high are K2 and Kangchenjunga?")]})
     assert "is larger than" not in script.joins[0]
+
+
+@pytest.mark.parametrize(
+    ("said", "results", "question", "unsupported"),
+    [
+        ("There is 1 fish in the tank. It has 85.", [85], "How many fish live in it?", ["1"]),
+        ("1 follower. Mira has 48200 followers.", [48200], "How many followers has Mira?", ["1"]),
+        ("There are 85 fish in 1 tank.", [85], "How many fish live in it?", []),
+        ("It takes 3 steps.", [3], "How many steps does it take?", []),
+        ("There are 2 fish.", [2.0], "How many fish are there?", []),
+    ],
+)
+def test_a_small_count_of_what_the_question_counts_must_be_a_result(
+    said: str, results: list[float], question: str, unsupported: list[str]
+) -> None:
+    assert unsupported_numbers(said, results, question) == unsupported
