@@ -272,6 +272,33 @@ def misstated_amounts(
     return found
 
 
+def without_unsupported(
+    answer: str, results: Iterable[Any], conversation: str, *, computed: Iterable[float] = ()
+) -> str:
+    """`answer` without the sentences that state a number nothing supports.
+
+    The last resort for an answer that invented a number twice ("There is 1 fish in the
+    tank." beside the result 85): what is left holds; it may be empty.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.claims import without_unsupported
+
+        said = "There is 1 fish in the tank. The tank has 85 fish."
+        assert without_unsupported(said, [85], "How many fish live in it?") == (
+            "The tank has 85 fish."
+        )
+        ```
+    """
+    values = list(computed)
+    kept = [
+        sentence
+        for sentence in _SENTENCES.split(answer)
+        if not unsupported_numbers(sentence, results, conversation, computed=values)
+    ]
+    return " ".join(kept).strip()
+
+
 def computed_answer(facts: Sequence[str]) -> str:
     """An answer that says the computed values, when the model's twice did not.
 
@@ -331,4 +358,5 @@ __all__ = [
     "unavailable_sentence",
     "unnamed_failures",
     "unsupported_numbers",
+    "without_unsupported",
 ]

@@ -66,4 +66,27 @@ def without_echoes(answer: str) -> str:
     return answer if len(kept) == len(pieces) else "".join(kept).strip()
 
 
-__all__ = ["is_echo", "without_echoes"]
+def once_each(answer: str) -> str:
+    """`answer` with a sentence it repeats word for word written once.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.echoes import once_each
+
+        said = "Paradiso holds more. Paradiso holds more. Roxy holds 500."
+        assert once_each(said) == "Paradiso holds more. Roxy holds 500."
+        ```
+    """
+    pieces = [m.group(0) for m in _SENTENCE.finditer(answer) if m.group(0)]
+    seen: set[str] = set()
+    kept = []
+    for piece in pieces:
+        key = _words(piece)
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(piece)
+    return answer if len(kept) == len(pieces) else "".join(kept).strip()
+
+
+__all__ = ["is_echo", "once_each", "without_echoes"]

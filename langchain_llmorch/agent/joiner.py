@@ -37,6 +37,7 @@ from langchain_llmorch.agent.claims import (
     unavailable_sentence,
     unnamed_failures,
     unsupported_numbers,
+    without_unsupported,
 )
 from langchain_llmorch.agent.comparisons import (
     contradicted_comparisons,
@@ -44,7 +45,7 @@ from langchain_llmorch.agent.comparisons import (
     orderings,
     unanswered_comparisons,
 )
-from langchain_llmorch.agent.echoes import without_echoes
+from langchain_llmorch.agent.echoes import once_each, without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
@@ -142,6 +143,8 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         second = without_notes(without_echoes(again.text.strip()), objections.misnamed)
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = review.settled(text, objections, second, why)
+    if checks_answers(ctx):
+        text = once_each(text)
     if not text:  # a joiner that fails (context too small, server down) leaves the results
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = results_answer(finished, why)
@@ -273,10 +276,11 @@ class _Review:
     ) -> str:
         """The answer after one send-back: `second` if it holds, else the better one put right.
 
-        A value still stated for a failed call (or one nothing supports) leaves the
-        results to speak (`results_answer`); a comparison or a unit still wrong is put
-        right, a comparison the question asks and still not made is added; an answer
-        still without the computed value says it (`computed_answer`).
+        A value still stated for a failed call leaves the results to speak
+        (`results_answer`); a comparison or a unit still wrong is put right, a sentence
+        with a number nothing supports is taken out, a comparison the question asks and
+        still not made is added; an answer still without the computed value says it
+        (`computed_answer`).
         """
         second_objections = self.objections(second) if second else None
         if second and second_objections is None:
@@ -292,6 +296,11 @@ class _Review:
                 text = second
             text = correct_comparisons(text, self.numeric)
             text = correct_units(text, self.misnamed(text))
+            if self.checking:  # a number still invented goes; what is left must hold
+                values = [fact.value for fact in self.computed]
+                results = self.finished.values()
+                held = without_unsupported(text, results, self.conversation, computed=values)
+                text = held or results_answer(self.finished, why)
             if self.checking:  # a comparison asked and twice not made: the results make it
                 asked = unanswered_comparisons(self.question, text, self.numeric)
                 text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])

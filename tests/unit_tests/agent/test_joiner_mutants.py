@@ -217,14 +217,24 @@ def test_an_answer_sent_back_is_asked_again_as_a_join_request() -> None:
     assert kinds == ["plan", "join", "join"]
 
 
-def test_without_failed_calls_a_number_no_result_gives_is_sent_back_not_replaced() -> None:
-    # The answer made from the results alone is for failed calls; here the better of
-    # the two answers stays.
+def test_without_failed_calls_a_number_no_result_gives_is_sent_back_then_taken_out() -> None:
+    # Said twice, the sentence with the invented number goes; nothing else was left, so
+    # the results speak, with the comparison the question asks.
     invented = "K2 (8611 m) is higher than Kangchenjunga (8586 m), by 31 m."
     script = Answers(MOUNTAINS, invented)
-    assert _answer(script, WHICH, check=True) == invented
+    said = _answer(script, WHICH, check=True)
     assert len(script.joins) == 2
     assert "Your answer states 31, which no result gives" in script.joins[1]
+    assert "31" not in said
+    assert "K2 (8611) is larger than Kangchenjunga (8586)" in said
+
+
+def test_only_the_sentence_with_an_invented_number_is_taken_out() -> None:
+    invented = "K2 (8611 m) is higher than Kangchenjunga (8586 m). The gap is 31 m."
+    script = Answers(MOUNTAINS, invented)
+    assert (
+        _answer(script, WHICH, check=True) == "K2 (8611 m) is higher than Kangchenjunga (8586 m)."
+    )
 
 
 def test_a_comparison_left_unsaid_and_a_result_left_out_are_sent_back() -> None:
