@@ -182,7 +182,7 @@ def per_unit_of(question: str, end: int, description: str) -> bool:
 
     The word after the number is a unit ("12 kg", "3 hours", "40 litres") and the tool's
     description gives its result for one of that unit ("what a carrier charges to ship one
-    kilogram", "the cost per hour").
+    kilogram", "the cost per hour"), or of another unit of its family ("90 minutes").
 
     Example:
         ```python
@@ -195,7 +195,10 @@ def per_unit_of(question: str, end: int, description: str) -> bool:
     """
     spelled = _unit_after(question, end)  # none: nothing matches
     priced = [m.group(1).lower() for m in _PER.finditer(description.lower())]
-    return any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled)
+    if any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled):
+        return True
+    # Another unit of the priced one's family: "90 minutes" of a cost per hour.
+    return any(_in_unit(1.0, spelled, _spellings(p)) is not None for p in priced)
 
 
 def _spellings(word: str) -> tuple[str, ...]:
@@ -270,6 +273,26 @@ def _in_unit(amount: float, unit: tuple[str, ...], target: tuple[str, ...]) -> f
     if have is None or want is None or have[0] != want[0]:
         return None
     return float(f"{amount * have[1] / want[1]:.10g}")
+
+
+def _in_priced_unit(
+    amount: float, question: str, end: int, tool: str, descriptions: Mapping[str, str] | None
+) -> float:
+    """`amount` in the unit `tool` prices, when both are units of one family.
+
+    "500 grams" of what "one kilogram" costs is 0.5 of it; else `amount` is as it is. The
+    priced unit is read from the description ("one kilogram", "per hour") or the
+    tool's name (`price_per_kg`).
+    """
+    said = _unit_after(question, end)
+    if not any(unit_of(w) is not None for w in _forms(said)):
+        return amount  # "6 tomato plants", "5 adults": counts, not units
+    text = f"{(descriptions or {}).get(tool, '')} {tool.replace('_', ' ')}".lower()
+    for priced in _PER.finditer(text):
+        converted = _in_unit(amount, said, _spellings(priced.group(1)))
+        if converted is not None:
+            return converted
+    return amount
 
 
 def _nearest(
@@ -352,13 +375,20 @@ def products(
             if converted is None:
                 continue
             amount = converted
+        else:  # "500 grams" of what one kilogram costs is 0.5 of it, not 500
+            amount = _in_priced_unit(amount, question, match.end(), call.tool, descriptions)
         seen.add(written)
         scale = amount / per[0] if per is not None else amount
         value = rate * scale
         times = f"{shown(amount)} / {shown(per[0])}" if per is not None else shown(amount)
+        said = f" ({match.group(0)} {_word_after(question, match.end())})"
+        converted = per is None and amount != written * group_size(
+            _word_after(question, match.end())
+        )
+        first = f"{times}{said}" if converted else times
         facts.append(
             Fact(
-                f"{show(call)} x {times} = {_exact(rate)} x {times} = {shown(value)}",
+                f"{show(call)} x {first} = {_exact(rate)} x {times} = {shown(value)}",
                 value,
                 call.tool,
             )

@@ -116,6 +116,8 @@ _RATE_OF = re.compile(
     r"\b(?:distance|weight|duration|time|amount|length|mass|volume)\s+in)\s+$",
     re.IGNORECASE,
 )
+# The thing a result is given for one of: "one cup", "a night", "per day".
+_BASE = re.compile(r"\b(?:one|per|a|an|each|every)\s+([a-z]+)", re.IGNORECASE)
 # The arguments' own descriptions ("Args: weight: in kilograms") say nothing of the result.
 _ARGUMENTS = re.compile(r"\n\s*(?:args|arguments|parameters|params)\s*:", re.IGNORECASE)
 # "5 million", "1.2k": the number is not the value written, whatever its unit.
@@ -137,6 +139,8 @@ class Unit:
     """What it is, whatever the spelling: `"euro"`, `"mass 1000.0"` (a kilogram)."""
     word: str
     """As the tool's description writes it: `"euros"`, `"kilograms"`."""
+    per: frozenset[str] = frozenset()
+    """What the result is given for one of ("one cup", "a night"): never its unit."""
 
 
 @dataclass(frozen=True)
@@ -225,10 +229,15 @@ def unit_in(description: str, name: str = "") -> Unit | None:
         if len(said) > 1 or set(said) != named_anywhere or in_name not in {None, *said}:
             return None
         ((named, word),) = said.items()
-        return Unit(named, word)
+        return Unit(named, word, _bases(description))
     if named_anywhere or in_name is None:
         return None  # a unit named, but not as the result's; or none
-    return Unit(in_name, _WRITTEN.get(last, last))
+    return Unit(in_name, _WRITTEN.get(last, last), _bases(description))
+
+
+def _bases(description: str) -> frozenset[str]:
+    """The words `description` gives its result for one of: "one cup", "a night", "per day"."""
+    return frozenset(_singular(m.group(1).lower()) for m in _BASE.finditer(description))
 
 
 def result_units(tools: Iterable[BaseTool]) -> dict[str, Unit]:
@@ -272,15 +281,20 @@ def misnamed_units(
         if after and after.lower() in _MAGNITUDES:
             continue  # "$5 million": the value is not 5
         spelling = before or after or ""
-        stated = unit_name(spelling)
-        if stated is None or _key(match) in asked:
+        if not spelling or _key(match) in asked:
             continue
+        stated = unit_name(spelling)
         number = match.group("number")
         meant = [(source, unit) for value, source, unit in values if mentions(number, value)]
         if len({unit for _, unit in meant}) != 1:
             continue  # no result, or results in two units (or one of none): no telling
         source, unit = meant[0]
-        if unit is None or unit.name == stated or not _comparable(unit.name, stated):
+        if unit is None:
+            continue
+        if stated is None:  # "115 cups" of what one cup contains, in milligrams
+            if before or _singular(spelling.lower()) not in unit.per:
+                continue
+        elif unit.name == stated or not _comparable(unit.name, stated):
             continue
         wrong = _WRITTEN.get(spelling.lower(), spelling)
         truth = f"{source} is in {unit.word}, not {wrong}"

@@ -81,3 +81,24 @@ def test_an_amount_of_a_name_holding_and_is_multiplied_with_the_answer_checks() 
     # an "and" before the name still ends the amount
     other = "How many pages do 3 copies have, and Salt and Cedar?"
     assert products(other, numeric, descriptions={}) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "description", "tool", "value"),
+    [
+        # Another unit of the family the tool prices one of: converted first.
+        ("What do 500 grams of the Tamsin cost?", "What one kilogram costs.", "price", 13.5),
+        ("What do 500 grams of the Tamsin cost?", "The price of the Tamsin.", "price_per_kg", 13.5),
+        ("What does the Tamsin cost for 90 minutes?", "The cost per hour.", "price", 40.5),
+        # The same unit, or a count: as it is.
+        ("What do 3 kg of the Tamsin cost?", "What one kilogram costs.", "price", 81.0),
+        ("What do 3 bags of the Tamsin cost?", "What one kilogram costs.", "price", 81.0),
+    ],
+)
+def test_an_amount_in_another_unit_of_the_priced_one_is_converted(
+    question: str, description: str, tool: str, value: float
+) -> None:
+    numeric = _numeric(f's1: {tool}(blend="Tamsin")', 27.0)
+    (fact,) = products(question, numeric, descriptions={tool: description})
+    assert fact.value == pytest.approx(value)
+    assert fact.tool == tool

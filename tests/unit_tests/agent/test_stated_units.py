@@ -192,6 +192,19 @@ def test_kilowatt_hours_are_one_unit() -> None:
     assert correct_units("It uses 9 kilojoules a day.", wrong) == "It uses 9 kilowatt-hours a day."
 
 
+def test_a_result_counted_in_what_it_is_given_for_one_of_is_put_right() -> None:
+    (call,) = parse_plan('s1: caffeine_per_cup(blend="Tamsin")').calls
+    description = "Look up how many milligrams of caffeine one cup of a blend contains."
+    units = {"caffeine_per_cup": unit_in(description)}
+    numeric = {"s1": (call, 115.0)}
+    said = "The Tamsin has 115 cups of caffeine."
+    (wrong,) = misnamed_units(said, numeric, units)
+    assert wrong.truth.endswith("= 115 is in milligrams, not cups")
+    assert correct_units(said, [wrong]) == "The Tamsin has 115 milligrams of caffeine."
+    for right in ("It has 115 mg per cup.", "It has 115 milligrams a cup.", "115 in 1 cup."):
+        assert misnamed_units(right, numeric, units) == []
+
+
 def test_a_number_two_tools_give_in_different_units_is_left_alone() -> None:
     numeric = _numeric('s1: hotel_rate(hotel="Marlow")\ns2: hotel_rooms(hotel="Alder")', [145, 145])
     assert misnamed_units("The Marlow costs 145 dollars.", numeric, UNITS) == []
@@ -228,7 +241,7 @@ def test_any_weight_stated_in_another_unit_is_caught_and_put_right(
 
 def test_units_are_only_read_for_tools_that_say_theirs() -> None:
     assert set(UNITS) == {"adult_weight", "hotel_rate"}
-    assert UNITS["hotel_rate"] == Unit("euro", "euros")
+    assert UNITS["hotel_rate"] == Unit("euro", "euros", frozenset({"night", "hotel"}))
 
 
 # --------------------------------------------------------------------- the joiner
