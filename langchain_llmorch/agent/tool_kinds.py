@@ -118,7 +118,8 @@ def asked_of(question: str, value: str) -> str | None:
     """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None.
 
     The W may do something to the name too: "the company that makes the Marlin", "the
-    author who wrote Dune", "the team which won the Cup".
+    author who wrote Dune", "the team which won the Cup"; and the "that" may be left out
+    when a verb follows the name ("the country the Ombra blend comes from").
 
     A name ending in s may take the apostrophe alone ("Iron Lanterns' author").
     """
@@ -132,6 +133,12 @@ def asked_of(question: str, value: str) -> str | None:
         )
     ) or re.search(
         rf"\b{name}(?:['\u2019]s|(?<=s)['\u2019])\s+([a-z][a-z-]*)", question, re.IGNORECASE
+    )
+    # "the country the Ombra blend comes from": a relative clause without its "that".
+    asked = asked or re.search(
+        rf"\bthe\s+([a-z][a-z-]*)\s+(?:the|a|an)\s+{name}\b(?:\s+[a-z]+){{0,2}}\s+{_VERB}",
+        question,
+        re.IGNORECASE,
     )
     return asked.group(1).lower() if asked else None
 

@@ -67,6 +67,12 @@ def team_stadium(team: str) -> str:
             [cup_winner, team_stadium],
             's1: cup_winner(cup="Shield Cup")\ns2: team_stadium(team=s1)',
         ),
+        (  # the clause without its "that"
+            's1: maker_revenue(maker="Zephyr")',
+            "What is the revenue of the company the Zephyr console comes from?",
+            [console_maker, maker_revenue],
+            's1: console_maker(console="Zephyr")\ns2: maker_revenue(maker=s1)',
+        ),
     ],
 )
 def test_the_look_up_the_clause_asks_for_is_added(
@@ -86,3 +92,5 @@ def test_a_name_asked_about_itself_is_left_alone() -> None:
     # The clause's noun is nothing a tool returns.
     question = "What is the revenue of the firm that makes the Zephyr?"
     assert skipped_lookups(plan, question, tools) == []
+    # No verb after the name: "the company the Zephyr" is no clause.
+    assert skipped_lookups(plan, "What is the company the Zephyr revenue?", tools) == []
