@@ -27,7 +27,16 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4, holdout5, holdout6, holdout7, local_devsets
+from bench import (
+    holdout2,
+    holdout3,
+    holdout4,
+    holdout5,
+    holdout6,
+    holdout7,
+    holdout8,
+    local_devsets,
+)
 from bench.question_sets import QUESTIONS, TOOLS, Question
 from bench.question_sets import SETS as OLD_SETS
 from langchain_llmorch.agent.answer import mentions, model_words
@@ -40,11 +49,12 @@ SETS = {
     **holdout5.SETS,
     **holdout6.SETS,
     **holdout7.SETS,
+    **holdout8.SETS,
     **local_devsets.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
-`shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`, `music`,
-`garden`, `library`."""
+`shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
+`museums`, `bikes`, `music`, `garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
@@ -52,6 +62,7 @@ _CANONICAL = {
     **holdout5.CANONICAL,
     **holdout6.CANONICAL,
     **holdout7.CANONICAL,
+    **holdout8.CANONICAL,
     **local_devsets.CANONICAL,
 }
 

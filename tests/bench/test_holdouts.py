@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4, holdout5, holdout6, holdout7
+from bench import holdout2, holdout3, holdout4, holdout5, holdout6, holdout7, holdout8
 from bench.local_questions import SETS, _normal, comparison_wrong
 
 HELD_OUT = {
@@ -18,6 +18,7 @@ HELD_OUT = {
     **holdout5.SETS,
     **holdout6.SETS,
     **holdout7.SETS,
+    **holdout8.SETS,
 }
 
 
@@ -42,7 +43,8 @@ def _amounts(text: str) -> list[float]:
 
 
 @pytest.mark.parametrize(
-    "name", sorted({**holdout4.SETS, **holdout5.SETS, **holdout6.SETS, **holdout7.SETS})
+    "name",
+    sorted({**holdout4.SETS, **holdout5.SETS, **holdout6.SETS, **holdout7.SETS, **holdout8.SETS}),
 )
 def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
     """Where one call of a tool answers, the tool's result is one of the stated numbers or,
@@ -144,7 +146,7 @@ def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> l
     return numbers
 
 
-@pytest.mark.parametrize("name", sorted({**holdout6.SETS, **holdout7.SETS}))
+@pytest.mark.parametrize("name", sorted({**holdout6.SETS, **holdout7.SETS, **holdout8.SETS}))
 def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
     """Each stated number is a result, a sum or difference of two, or a result times an
     amount the question states (or a thousandth of it: grams of a per-kilogram price)."""
