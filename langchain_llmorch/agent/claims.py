@@ -220,6 +220,7 @@ _AMOUNT_PHRASE = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*-?\s*([a-z]+)", r
 # A sentence that states a rate ("4.4 litres per 100 km") is not stating the amount.
 _RATE = re.compile(r"\b(?:per|every|each|a piece|apiece)\b|/", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_LINES_AND_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def misstated_amounts(
@@ -292,11 +293,12 @@ def without_unsupported(
     """
     values = list(computed)
     kept = [
-        sentence
-        for sentence in _SENTENCES.split(answer)
+        sentence.strip()
+        for sentence in _LINES_AND_SENTENCES.split(answer)
         if not unsupported_numbers(sentence, results, conversation, computed=values)
     ]
-    return " ".join(kept).strip()
+    said = " ".join(sentence for sentence in kept if sentence)
+    return said if re.search(r"[^\W\d_]{2}", said) else ""  # "1." is no answer
 
 
 def computed_answer(facts: Sequence[str]) -> str:
@@ -334,8 +336,14 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)(?:\s+([a-z]+))?", re.IGNORECASE
 _WORD_AFTER = re.compile(r"\s+([a-z]+)", re.IGNORECASE)
 
 
+# Plurals not made with an s: "how many people" is counted in persons too.
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+
+
 def _singular(word: str) -> str:
     word = word.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 

@@ -15,6 +15,7 @@ from langchain_core.messages import BaseMessage
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.claims import (
     unsupported_numbers,
+    without_unsupported,
 )
 from langchain_llmorch.agent.comparisons import (
     contradicted_comparisons,
@@ -336,6 +337,7 @@ def test_a_question_that_asks_no_comparison_is_shown_none_in_words() -> None:
         ("There is 1 fish in the tank. It has 85.", [85], "How many fish live in it?", ["1"]),
         ("1 follower. Mira has 48200 followers.", [48200], "How many followers has Mira?", ["1"]),
         ("There are 85 fish in 1 tank.", [85], "How many fish live in it?", []),
+        ("Volta: 1 person. 85: 1 person.", [85], "How many people work there?", ["1", "1"]),
         ("It takes 3 steps.", [3], "How many steps does it take?", []),
         ("There are 2 fish.", [2.0], "How many fish are there?", []),
     ],
@@ -344,3 +346,13 @@ def test_a_small_count_of_what_the_question_counts_must_be_a_result(
     said: str, results: list[float], question: str, unsupported: list[str]
 ) -> None:
     assert unsupported_numbers(said, results, question) == unsupported
+
+
+def test_lines_with_an_invented_count_go_and_a_bare_number_is_no_answer() -> None:
+    said = "1. Trask: 1 person\n   - Volta Works: 1 person\n   - 85: 1 person"
+    question = "How many people work for the company that makes the Trask?"
+    assert without_unsupported(said, [85, "Volta Works"], question) == ""
+    kept = without_unsupported(
+        "There is 1 fish here.\nThe tank has 85 fish.", [85], "How many fish?"
+    )
+    assert kept == "The tank has 85 fish."
