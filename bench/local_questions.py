@@ -35,6 +35,7 @@ from bench import (
     holdout6,
     holdout7,
     holdout8,
+    holdout9,
     local_devsets,
 )
 from bench.question_sets import QUESTIONS, TOOLS, Question
@@ -50,11 +51,12 @@ SETS = {
     **holdout6.SETS,
     **holdout7.SETS,
     **holdout8.SETS,
+    **holdout9.SETS,
     **local_devsets.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
-`museums`, `bikes`, `music`, `garden`, `library`."""
+`museums`, `bikes`, `trains`, `gyms`, `music`, `garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
@@ -63,6 +65,7 @@ _CANONICAL = {
     **holdout6.CANONICAL,
     **holdout7.CANONICAL,
     **holdout8.CANONICAL,
+    **holdout9.CANONICAL,
     **local_devsets.CANONICAL,
 }
 

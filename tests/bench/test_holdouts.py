@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 
-from bench import holdout2, holdout3, holdout4, holdout5, holdout6, holdout7, holdout8
+from bench import (
+    holdout2,
+    holdout3,
+    holdout4,
+    holdout5,
+    holdout6,
+    holdout7,
+    holdout8,
+    holdout9,
+)
 from bench.local_questions import SETS, _normal, comparison_wrong
 
 HELD_OUT = {
@@ -19,6 +28,7 @@ HELD_OUT = {
     **holdout6.SETS,
     **holdout7.SETS,
     **holdout8.SETS,
+    **holdout9.SETS,
 }
 
 
@@ -44,7 +54,16 @@ def _amounts(text: str) -> list[float]:
 
 @pytest.mark.parametrize(
     "name",
-    sorted({**holdout4.SETS, **holdout5.SETS, **holdout6.SETS, **holdout7.SETS, **holdout8.SETS}),
+    sorted(
+        {
+            **holdout4.SETS,
+            **holdout5.SETS,
+            **holdout6.SETS,
+            **holdout7.SETS,
+            **holdout8.SETS,
+            **holdout9.SETS,
+        }
+    ),
 )
 def test_a_single_call_question_s_numbers_come_from_its_tool(name: str) -> None:
     """Where one call of a tool answers, the tool's result is one of the stated numbers or,
@@ -146,7 +165,9 @@ def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> l
     return numbers
 
 
-@pytest.mark.parametrize("name", sorted({**holdout6.SETS, **holdout7.SETS, **holdout8.SETS}))
+@pytest.mark.parametrize(
+    "name", sorted({**holdout6.SETS, **holdout7.SETS, **holdout8.SETS, **holdout9.SETS})
+)
 def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
     """Each stated number is a result, a sum or difference of two, or a result times an
     amount the question states (or a thousandth of it: grams of a per-kilogram price)."""
