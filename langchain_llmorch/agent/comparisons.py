@@ -95,6 +95,7 @@ def _claim(sentence: str, group: list[_Subject]) -> tuple[_Subject, bool, bool] 
         for s in group
         for name in s.names
         for at in _mentions_name(sentence, name)
+        if not _is_difference(sentence, at, at + len(name))
     ]
     word = _COMPARATIVE.search(sentence)
     if not found or word is None:
@@ -199,13 +200,31 @@ def _uniform_truth(sentence: str, group: list[_Subject]) -> str | None:
     return "the results differ: " + ", ".join(_name(s) for s in named)
 
 
+# A number that is a difference: "25 metres longer than", "by 25".
+_DIFFERENCE_AFTER = re.compile(
+    r"\s*(?:[a-z]+\s+){0,2}?(?:more|less|fewer|longer|shorter|higher|lower|heavier|lighter|"
+    r"larger|smaller|bigger|older|younger|cheaper|dearer|faster|slower|taller|deeper|wider)"
+    r"\s+than\b",
+    re.IGNORECASE,
+)
+_BY = re.compile(r"\bby\s+$", re.IGNORECASE)
+
+
+def _is_difference(sentence: str, start: int, end: int) -> bool:
+    """Whether the number at `start:end` of `sentence` is written as a difference."""
+    if re.fullmatch(r"-?\d[\d,]*(?:\.\d+)?", sentence[start:end]) is None:
+        return False
+    return bool(_DIFFERENCE_AFTER.match(sentence, end) or _BY.search(sentence[:start]))
+
+
 def _pairs(sentence: str, group: list[_Subject]) -> list[tuple[_Subject, float]]:
     """The values `sentence` gives the group's subjects it names, as it pairs them.
 
     A subject followed by a number has that number ("a ferret eats 150, a rabbit 55");
     a list of subjects followed by a list of as many numbers pairs them in order ("Brisa
     and Kestrel are 9.1 and 7.9, respectively"). Only numbers that are one of the group's
-    results count, so an amount or a unit between them changes nothing.
+    results count, so an amount or a unit between them changes nothing; a difference ("25
+    metres longer than", "by 25") is no subject's value.
     """
     values = {s.value for s in group}
     tokens: list[tuple[int, _Subject | float]] = []
@@ -215,6 +234,8 @@ def _pairs(sentence: str, group: list[_Subject]) -> list[tuple[_Subject, float]]
     for match in _WRITTEN.finditer(sentence):
         if match.start() in named_at:  # a name that is a number ("fibonacci of 10")
             continue
+        if _is_difference(sentence, match.start(), match.end()):
+            continue  # "25 metres longer than", "by 25": a difference, no subject's value
         number = float(match.group().replace(",", ""))
         if any(math.isclose(number, v, rel_tol=1e-9) for v in values):
             tokens.append((match.start(), number))

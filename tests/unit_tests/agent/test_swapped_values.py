@@ -100,3 +100,19 @@ def test_subjects_are_named_by_what_tells_them_apart() -> None:
     question = "Which warehouse has more backpacks, Leeds or Bristol?"
     said = "Leeds has 8 backpacks and Bristol has 25."
     assert unanswered_comparisons(question, said, numeric) == [truth]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The Ironleaf's pool is 25.0 metres longer than the Forge's pool.",
+        "The Ironleaf's pool is longer than the Forge's by 25 metres.",
+    ],
+)
+def test_a_difference_equal_to_a_result_is_no_subject_s_value(said: str) -> None:
+    ironleaf, forge = parse_plan(
+        's1: pool_length(gym="Ironleaf")\ns2: pool_length(gym="Forge")'
+    ).calls
+    numeric = {"s1": (ironleaf, 50.0), "s2": (forge, 25.0)}
+    assert contradicted_comparisons(said, numeric) == []
+    assert contradicted_comparisons("The Ironleaf's pool is 25 metres long.", numeric) != []
