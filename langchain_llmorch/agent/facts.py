@@ -37,7 +37,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_llmorch.agent.answer import numbers_in, numbers_of
-from langchain_llmorch.agent.unit_numbers import group_size, unit_of
+from langchain_llmorch.agent.rate_units import (
+    in_priced_unit,
+    in_unit,
+    per_unit_of,
+    reference_of,
+    unit_after,
+    word_after,
+)
+from langchain_llmorch.agent.unit_numbers import group_size
 from langchain_llmorch.plan.expressions import walk
 from langchain_llmorch.plan.language import Call
 
@@ -145,156 +153,6 @@ def amount_of(question: str, end: int, names: Iterable[str], *, whole: bool = Fa
     return False
 
 
-# Short units, by the words a tool's description spells them with.
-_UNITS = {
-    "kg": ("kilogram",),
-    "g": ("gram",),
-    "mg": ("milligram",),
-    "t": ("tonne", "ton"),
-    "lb": ("pound",),
-    "lbs": ("pound",),
-    "oz": ("ounce",),
-    "km": ("kilometre", "kilometer"),
-    "m": ("metre", "meter"),
-    "cm": ("centimetre", "centimeter"),
-    "mm": ("millimetre", "millimeter"),
-    "mi": ("mile",),
-    "ft": ("foot", "feet"),
-    "l": ("litre", "liter"),
-    "ml": ("millilitre", "milliliter"),
-    "gal": ("gallon",),
-    "h": ("hour",),
-    "hr": ("hour",),
-    "hrs": ("hour",),
-    "min": ("minute",),
-    "s": ("second",),
-    "day": ("day",),
-    "week": ("week",),
-    "kwh": ("kilowatt-hour", "kilowatt hour", "kwh"),
-    "mwh": ("megawatt-hour", "megawatt hour", "mwh"),
-}
-# What a rate is given for, in a tool's description: "one kilogram", "per hour".
-_PER = re.compile(r"\b(?:one|per|a|an|each|every)\s+([a-z]+(?:[- ]hour)?)")
-
-
-def per_unit_of(question: str, end: int, description: str) -> bool:
-    """Whether the number ending at `end` of `question` is in the unit `description` prices.
-
-    The word after the number is a unit ("12 kg", "3 hours", "40 litres") and the tool's
-    description gives its result for one of that unit ("what a carrier charges to ship one
-    kilogram", "the cost per hour"), or of another unit of its family ("90 minutes").
-
-    Example:
-        ```python
-        from langchain_llmorch.agent.facts import per_unit_of
-
-        question = "What does it cost to ship 12 kg?"
-        assert per_unit_of(question, question.index("12") + 2, "Charge to ship one kilogram.")
-        assert not per_unit_of(question, question.index("12") + 2, "Charge per parcel.")
-        ```
-    """
-    spelled = _unit_after(question, end)  # none: nothing matches
-    priced = [m.group(1).lower() for m in _PER.finditer(description.lower())]
-    if any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled):
-        return True
-    # Another unit of the priced one's family: "90 minutes" of a cost per hour.
-    return any(_in_unit(1.0, spelled, _spellings(p)) is not None for p in priced)
-
-
-def _spellings(word: str) -> tuple[str, ...]:
-    """How a tool's description may spell unit `word` ("kg": "kilogram"; "litres": "litre")."""
-    word = word.lower()
-    return _UNITS.get(word, (word[:-1] if len(word) > 3 and word.endswith("s") else word,))  # noqa: PLR2004
-
-
-_SPELLED_UNITS = frozenset(name for names in _UNITS.values() for name in names)
-# A quantity with its unit: "100 grams", "100 g", "per_100g" in a tool's name.
-_QUANTITY = re.compile(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*_?([a-z]+)")
-
-
-def reference_of(text: str) -> tuple[float, tuple[str, ...]] | None:
-    """The quantity a tool gives its result for, when it is not one unit.
-
-    Read from the tool's name and description (`text`): "how many kilocalories 100 grams
-    of a food have", `calories_per_100g`. An amount of that tool's subject is then
-    multiplied by the result over that quantity (250 g: x 250 / 100), not by the result.
-
-    Example:
-        ```python
-        from langchain_llmorch.agent.facts import reference_of
-
-        assert reference_of("calories_per_100g: kilocalories of 100 grams") == (100.0, ("g",))
-        assert reference_of("What one kilogram costs, in euros.") is None
-        assert reference_of("The 10 largest cities of a country.") is None
-        ```
-    """
-    for match in _QUANTITY.finditer(text.lower()):
-        amount = float(match.group(1).replace(",", ""))
-        word = match.group(2)
-        known = word in _UNITS or any(name in _SPELLED_UNITS for name in _spellings(word))
-        if known and amount not in {0.0, 1.0}:
-            return amount, (word,) if word in _UNITS else _spellings(word)
-    return None
-
-
-def _unit_after(question: str, end: int) -> tuple[str, ...]:
-    """The spellings of the unit written right after the number ending at `end`, if any."""
-    unit = re.match(r"\s*([A-Za-z]+)", question[end:])
-    return _spellings(unit.group(1)) if unit else ()
-
-
-def _word_after(question: str, end: int) -> str:
-    """The word written right after the number ending at `end`, lower case, or ""."""
-    word = re.match(r"\s*([A-Za-z]+)", question[end:])
-    return word.group(1).lower() if word else ""
-
-
-def _forms(words: tuple[str, ...]) -> set[str]:
-    """The words and, for short units, their spelled names ("kg": "kilogram")."""
-    return {form for word in words for form in (word, *_UNITS.get(word, ()))}
-
-
-def _same_unit(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
-    return any(a.startswith(b) or b.startswith(a) for a in _forms(one) for b in _forms(other))
-
-
-def _in_unit(amount: float, unit: tuple[str, ...], target: tuple[str, ...]) -> float | None:
-    """`amount` (in `unit`) in the `target` unit: as it is, converted in its family, or None.
-
-    "2 kg" for a result per 100 grams is 2000 (g); "250 miles" for one per 100 km, None
-    (the table converts within the metric units, time and counts only).
-    """
-    if not unit:
-        return None
-    if _same_unit(unit, target):
-        return amount
-    have = next((u for w in _forms(unit) if (u := unit_of(w)) is not None), None)
-    want = next((u for w in _forms(target) if (u := unit_of(w)) is not None), None)
-    if have is None or want is None or have[0] != want[0]:
-        return None
-    return float(f"{amount * have[1] / want[1]:.10g}")
-
-
-def _in_priced_unit(
-    amount: float, question: str, end: int, tool: str, descriptions: Mapping[str, str] | None
-) -> float:
-    """`amount` in the unit `tool` prices, when both are units of one family.
-
-    "500 grams" of what "one kilogram" costs is 0.5 of it; else `amount` is as it is. The
-    priced unit is read from the description ("one kilogram", "per hour") or the
-    tool's name (`price_per_kg`).
-    """
-    said = _unit_after(question, end)
-    if not any(unit_of(w) is not None for w in _forms(said)):
-        return amount  # "6 tomato plants", "5 adults": counts, not units
-    text = f"{(descriptions or {}).get(tool, '')} {tool.replace('_', ' ')}".lower()
-    for priced in _PER.finditer(text):
-        converted = _in_unit(amount, said, _spellings(priced.group(1)))
-        if converted is not None:
-            return converted
-    return amount
-
-
 def _nearest(
     question: str,
     end: int,
@@ -316,10 +174,10 @@ def _nearest(
     for cid, (call, _) in calls.items():
         if per_unit_of(question, end, (descriptions or {}).get(call.tool, "")):
             return cid
-    unit = _unit_after(question, end)
+    unit = unit_after(question, end)
     for cid, (call, _) in calls.items():
         per = (references or {}).get(call.tool)
-        if per is not None and _in_unit(1.0, unit, per[1]) is not None:
+        if per is not None and in_unit(1.0, unit, per[1]) is not None:
             return cid
     return None
 
@@ -366,24 +224,24 @@ def products(
             continue
         call, rate = numeric[cid]
         written = amount
-        amount *= group_size(_word_after(question, match.end()))  # "3 dozen": 36
+        amount *= group_size(word_after(question, match.end()))  # "3 dozen": 36
         per = (references or {}).get(call.tool)
         if per is not None:
             # "100 g" of a result for 100 g is the result; "2 kg" of it, 20 times; "3 cups"
             # of it, unknown.
-            converted = _in_unit(amount, _unit_after(question, match.end()), per[1])
+            converted = in_unit(amount, unit_after(question, match.end()), per[1])
             if converted is None:
                 continue
             amount = converted
         else:  # "500 grams" of what one kilogram costs is 0.5 of it, not 500
-            amount = _in_priced_unit(amount, question, match.end(), call.tool, descriptions)
+            amount = in_priced_unit(amount, question, match.end(), call.tool, descriptions)
         seen.add(written)
         scale = amount / per[0] if per is not None else amount
         value = rate * scale
         times = f"{shown(amount)} / {shown(per[0])}" if per is not None else shown(amount)
-        said = f" ({match.group(0)} {_word_after(question, match.end())})"
+        said = f" ({match.group(0)} {word_after(question, match.end())})"
         converted = per is None and amount != written * group_size(
-            _word_after(question, match.end())
+            word_after(question, match.end())
         )
         first = f"{times}{said}" if converted else times
         facts.append(
