@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from langchain_llmorch.agent.answer import mentions, numbers_in, numbers_of
+from langchain_llmorch.agent.words import singular
 from langchain_llmorch.plan.language import Call, result_text
 
 # Small whole numbers are counts and ordinals ("the 2 tickers", "top 3"), not claimed values.
@@ -70,13 +71,13 @@ def unsupported_numbers(
     """
     supported = [*supported_values(results), *computed]
     given = numbers_in(conversation)
-    asked = {_singular(w) for m in _HOW_MANY.finditer(conversation) for w in m.groups() if w}
+    asked = {singular(w.lower()) for m in _HOW_MANY.finditer(conversation) for w in m.groups() if w}
     out: list[str] = []
     for match in _NUMBER.finditer(answer):
         written = match.group(0).rstrip(",")
         number = float(written.replace(",", ""))
         noun = _WORD_AFTER.match(answer, match.end())
-        counts_asked = noun is not None and _singular(noun.group(1)) in asked
+        counts_asked = noun is not None and singular(noun.group(1).lower()) in asked
         if number.is_integer() and abs(number) <= _SMALL_COUNT and not counts_asked:
             continue
         if any(mentions(written, value) for value in supported):
@@ -334,17 +335,6 @@ _NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d[\d,]*(?:\.\d+)?(?![\w-])")
 # "how many fish", "how many adult tickets": the noun a question counts (or the word after).
 _HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)(?:\s+([a-z]+))?", re.IGNORECASE)
 _WORD_AFTER = re.compile(r"\s+([a-z]+)", re.IGNORECASE)
-
-
-# Plurals not made with an s: "how many people" is counted in persons too.
-_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
-
-
-def _singular(word: str) -> str:
-    word = word.lower()
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _written_numbers(text: str) -> list[str]:

@@ -59,9 +59,26 @@ def is_echo(sentence: str) -> bool:
     return len(words.split()) >= _MIN_WORDS and any(f" {words} " in t for t in _INSTRUCTIONS)
 
 
+def sentences(text: str) -> list[str]:
+    """`text`'s sentences, each with the space after it: joined, they are `text` again.
+
+    A sentence ends at a point before a space or the end ("2.35" is one number), or at a
+    line break.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.echoes import sentences
+
+        said = "It is 2.35 euros. Done.\\nNext"
+        assert sentences(said) == ["It is 2.35 euros. ", "Done.\\n", "Next"]
+        ```
+    """
+    return [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0)]
+
+
 def without_echoes(answer: str) -> str:
     """`answer` without its sentences that repeat our instructions (`is_echo`)."""
-    pieces = [m.group(0) for m in _SENTENCE.finditer(answer) if m.group(0)]
+    pieces = sentences(answer)
     kept = [piece for piece in pieces if not is_echo(piece)]
     return answer if len(kept) == len(pieces) else "".join(kept).strip()
 
@@ -77,7 +94,7 @@ def once_each(answer: str) -> str:
         assert once_each(said) == "Paradiso holds more. Roxy holds 500."
         ```
     """
-    pieces = [m.group(0) for m in _SENTENCE.finditer(answer) if m.group(0)]
+    pieces = sentences(answer)
     seen: set[str] = set()
     kept = []
     for piece in pieces:
@@ -89,4 +106,4 @@ def once_each(answer: str) -> str:
     return answer if len(kept) == len(pieces) else "".join(kept).strip()
 
 
-__all__ = ["is_echo", "once_each", "without_echoes"]
+__all__ = ["is_echo", "once_each", "sentences", "without_echoes"]

@@ -296,12 +296,13 @@ class _Review:
                 text = second
             text = correct_comparisons(text, self.numeric)
             text = correct_units(text, self.misnamed(text))
-            if self.checking:  # a number still invented goes; what is left must hold
+            if self.checking:
+                # A number still invented goes; what is left must hold.
                 values = [fact.value for fact in self.computed]
                 results = self.finished.values()
                 held = without_unsupported(text, results, self.conversation, computed=values)
                 text = held or results_answer(self.finished, why)
-            if self.checking:  # a comparison asked and twice not made: the results make it
+                # A comparison asked and twice not made: the results make it.
                 asked = unanswered_comparisons(self.question, text, self.numeric)
                 text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
         if self.unstated(text):  # twice without the computed value: it is said

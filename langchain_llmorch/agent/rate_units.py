@@ -72,7 +72,7 @@ def per_unit_of(question: str, end: int, description: str) -> bool:
         ```
     """
     spelled = unit_after(question, end)  # none: nothing matches
-    priced = [m.group(1).lower() for m in _PER.finditer(description.lower())]
+    priced = _priced(description)
     if any(p.startswith(name) or name.startswith(p) for p in priced for name in spelled):
         return True
     # Another unit of the priced one's family: "90 minutes" of a cost per hour.
@@ -165,12 +165,16 @@ def in_priced_unit(
     said = unit_after(question, end)
     if not any(unit_of(w) is not None for w in _forms(said)):
         return amount  # "6 tomato plants", "5 adults": counts, not units
-    text = f"{(descriptions or {}).get(tool, '')} {tool.replace('_', ' ')}".lower()
-    for priced in _PER.finditer(text):
-        converted = in_unit(amount, said, spellings(priced.group(1)))
+    for priced in _priced(f"{(descriptions or {}).get(tool, '')} {tool.replace('_', ' ')}"):
+        converted = in_unit(amount, said, spellings(priced))
         if converted is not None:
             return converted
     return amount
+
+
+def _priced(text: str) -> list[str]:
+    """The words `text` gives a rate for one of: "one kilogram", "per hour" (lower case)."""
+    return [m.group(1).lower() for m in _PER.finditer(text.lower())]
 
 
 __all__ = [

@@ -36,8 +36,10 @@ from dataclasses import dataclass
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import mentions
+from langchain_llmorch.agent.echoes import sentences
 from langchain_llmorch.agent.facts import Fact, shown
 from langchain_llmorch.agent.unit_numbers import unit_of
+from langchain_llmorch.agent.words import singular
 from langchain_llmorch.plan.language import Call
 
 # Units outside the metric table `unit_numbers` converts, with their kinds and spellings.
@@ -237,7 +239,7 @@ def unit_in(description: str, name: str = "") -> Unit | None:
 
 def _bases(description: str) -> frozenset[str]:
     """The words `description` gives its result for one of: "one cup", "a night", "per day"."""
-    return frozenset(_singular(m.group(1).lower()) for m in _BASE.finditer(description))
+    return frozenset(singular(m.group(1).lower()) for m in _BASE.finditer(description))
 
 
 def result_units(tools: Iterable[BaseTool]) -> dict[str, Unit]:
@@ -292,7 +294,7 @@ def misnamed_units(
         if unit is None:
             continue
         if stated is None:  # "115 cups" of what one cup contains, in milligrams
-            if before or _singular(spelling.lower()) not in unit.per:
+            if before or singular(spelling.lower()) not in unit.per:
                 continue
         elif unit.name == stated or not _comparable(unit.name, stated):
             continue
@@ -324,14 +326,9 @@ def correct_units(answer: str, misnamed: Sequence[Misnamed]) -> str:
     out = answer
     for wrong in sorted(misnamed, key=lambda m: -m.start):
         word = wrong.unit.word
-        said = f"{wrong.written}-{_singular(word)}" if wrong.hyphen else f"{wrong.written} {word}"
+        said = f"{wrong.written}-{singular(word)}" if wrong.hyphen else f"{wrong.written} {word}"
         out = f"{out[: wrong.start]}{said}{out[wrong.end :]}"
     return out
-
-
-# A sentence and the space after it: up to a point before a space or the end ("2.35" is
-# one number), or a line break.
-_SENTENCE = re.compile(r".*?(?:[.!?](?=\s|$)|\n|$)\s*", re.DOTALL)
 
 
 def without_notes(answer: str, misnamed: Sequence[Misnamed]) -> str:
@@ -355,16 +352,10 @@ def without_notes(answer: str, misnamed: Sequence[Misnamed]) -> str:
         return answer
     kept = [
         sentence
-        for sentence in _SENTENCE.findall(answer)
+        for sentence in sentences(answer)
         if not any(note in sentence.lower() for note in notes)
     ]
     return "".join(kept).strip()
-
-
-def _singular(word: str) -> str:
-    if re.search(r"(?:ch|sh|x)es$", word):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _key(match: re.Match[str]) -> tuple[str, str | None]:

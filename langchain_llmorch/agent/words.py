@@ -159,10 +159,34 @@ def shared_words(words: set[str], vocabulary: set[str]) -> set[str]:
     return {w for w in words if any(stem_match(w, v) for v in vocabulary)}
 
 
+# Plurals not made with an s: "how many people" is counted in persons too.
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+
+
+def singular(word: str) -> str:
+    """`word` in the singular, as a plural noun's usual forms undo ("inches", "cups").
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import singular
+
+        assert [singular(w) for w in ("cups", "inches", "people", "glass")] == [
+            "cup", "inch", "person", "glass"
+        ]
+        ```
+    """
+    if word.lower() in _IRREGULAR:
+        return _IRREGULAR[word.lower()]
+    if re.search(r"(?:ch|sh|x)es$", word):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
 __all__ = [
     "STOP_WORDS",
     "content_words",
     "shared_words",
+    "singular",
     "stem_match",
     "tool_words",
     "word_forms",
