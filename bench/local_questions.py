@@ -36,6 +36,7 @@ from bench import (
     holdout7,
     holdout8,
     holdout9,
+    holdout10,
     local_devsets,
 )
 from bench.question_sets import QUESTIONS, TOOLS, Question
@@ -52,11 +53,12 @@ SETS = {
     **holdout7.SETS,
     **holdout8.SETS,
     **holdout9.SETS,
+    **holdout10.SETS,
     **local_devsets.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
-`museums`, `bikes`, `trains`, `gyms`, `music`, `garden`, `library`."""
+`museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `music`, `garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
@@ -66,6 +68,7 @@ _CANONICAL = {
     **holdout7.CANONICAL,
     **holdout8.CANONICAL,
     **holdout9.CANONICAL,
+    **holdout10.CANONICAL,
     **local_devsets.CANONICAL,
 }
 

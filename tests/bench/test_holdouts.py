@@ -17,6 +17,7 @@ from bench import (
     holdout7,
     holdout8,
     holdout9,
+    holdout10,
 )
 from bench.local_questions import SETS, _normal, comparison_wrong
 
@@ -29,6 +30,7 @@ HELD_OUT = {
     **holdout7.SETS,
     **holdout8.SETS,
     **holdout9.SETS,
+    **holdout10.SETS,
 }
 
 
@@ -62,6 +64,7 @@ def _amounts(text: str) -> list[float]:
             **holdout7.SETS,
             **holdout8.SETS,
             **holdout9.SETS,
+            **holdout10.SETS,
         }
     ),
 )
