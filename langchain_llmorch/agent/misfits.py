@@ -82,7 +82,9 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
     of them, or only some of those the other shares ("how many passengers can 6 buses
     carry": a tool of how many passengers "ride a line on an average day" shares
     "passengers", one of how many passengers a vehicle "can carry" shares "passengers"
-    and "carry"), unless the plan calls that other tool too. A word and its noun
+    and "carry"), unless the plan calls that other tool too; never where the other tool is
+    given the call's result (a look-up and the call it feeds: "the revenue of the firm that
+    makes the Zephyr"). A word and its noun
     ("cost", "price") count as one.
 
     Example:
@@ -97,6 +99,10 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
     by_name = {t.name: t for t in tools}
     called = {c.tool for c in plan.calls}
     names = {w for _, text in _plan_texts(plan) for w in content_words(text)}
+    fed: dict[str, set[str]] = {}  # a call's id: the tools given its result
+    for later in plan.calls:
+        for ref in later.references():
+            fed.setdefault(ref, set()).add(later.tool)
     found = []
     for call in tool_calls(plan):
         tool = by_name.get(call.tool)
@@ -127,8 +133,8 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             }
             best = max((len(s) for s in fits.values()), default=0)
             winners = [name for name, shared in fits.items() if len(shared) == best]
-            if best == 0 or len(winners) != 1:
-                continue
+            if best == 0 or len(winners) != 1 or winners[0] in fed.get(call.id, ()):
+                continue  # (a look-up whose result the fitting tool is given: a chain)
             # Where the called tool shares words too, the other must fit clearly better
             # (every word the called one shares, and more), and not be in the plan already:
             # a clause may ask for both ("the artist of X" and that artist's followers).

@@ -59,6 +59,7 @@ from langchain_llmorch.agent.amount_fit import counted_names, unit_names, wrong_
 from langchain_llmorch.agent.misfits import Misfit, misfit_tools, misfits
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
+    asked_verb,
     literal_texts,
     result_kind,
     returns_text,
@@ -170,7 +171,8 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
                 if not returns_text(other) or not text_arguments(other):
                     continue
                 vocabulary = tool_words(other, arguments=False)  # what it gives
-                if not (shared_words({what}, vocabulary) and shared_words({argument}, vocabulary)):
+                asked = {what} | ({verb} if (verb := asked_verb(question, value)) else set())
+                if not (shared_words(asked, vocabulary) and shared_words({argument}, vocabulary)):
                     continue
                 done = _looked_up(calls, call, other, value)
                 if done is None and any(c.tool == other.name for c in calls):

@@ -143,8 +143,33 @@ def asked_of(question: str, value: str) -> str | None:
     return asked.group(1).lower() if asked else None
 
 
+def asked_verb(question: str, value: str) -> str | None:
+    """The verb of "the W who/that VERBs `value`", or None: what the W does to the name.
+
+    A W as plain as "person" or "company" says little of which tool finds it; the verb
+    does ("the person who owns the Summit Club": a tool that looks up who owns a gym).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.tool_kinds import asked_verb
+
+        question = "How many gyms does the person who owns the Summit Club own?"
+        assert asked_verb(question, "Summit Club") == "owns"
+        assert asked_verb("What is the capital of Peru?", "Peru") is None
+        ```
+    """
+    found = re.search(
+        rf"\b[a-z][a-z-]*\s+{_SUBJECT_RELATIVE}\s+(?:(?:has|have|had|did|does|will)\s+)?"
+        rf"([a-z]+)\s+(?:(?:the|a|an)\s+)?{re.escape(value)}\b",
+        question,
+        re.IGNORECASE,
+    )
+    return found.group(1).lower() if found else None
+
+
 __all__ = [
     "asked_of",
+    "asked_verb",
     "literal_texts",
     "result_kind",
     "returns_text",

@@ -46,6 +46,18 @@ def team_stadium(team: str) -> str:
     return "Park Lane"
 
 
+@inout
+def boat_owner(boat: str) -> str:
+    """Look up who owns a boat; returns the owner's name."""
+    return "Ada Quist"
+
+
+@inout
+def owner_boats(owner: str) -> int:
+    """How many boats a person owns."""
+    return 4
+
+
 @pytest.mark.parametrize(
     ("plan", "question", "tools", "fixed"),
     [
@@ -73,6 +85,18 @@ def team_stadium(team: str) -> str:
             [console_maker, maker_revenue],
             's1: console_maker(console="Zephyr")\ns2: maker_revenue(maker=s1)',
         ),
+        (  # a plain noun ("firm", "person"): the clause's verb names the look-up
+            's1: maker_revenue(maker="Zephyr")',
+            "What is the revenue of the firm that makes the Zephyr?",
+            [console_maker, maker_revenue],
+            's1: console_maker(console="Zephyr")\ns2: maker_revenue(maker=s1)',
+        ),
+        (
+            's1: owner_boats(owner="Grey Heron")',
+            "How many boats does the person who owns the Grey Heron own?",
+            [boat_owner, owner_boats],
+            's1: boat_owner(boat="Grey Heron")\ns2: owner_boats(owner=s1)',
+        ),
     ],
 )
 def test_the_look_up_the_clause_asks_for_is_added(
@@ -89,8 +113,8 @@ def test_a_name_asked_about_itself_is_left_alone() -> None:
     plan = parse_plan('s1: maker_revenue(maker="Zephyr")')
     tools = [console_maker, maker_revenue]
     assert skipped_lookups(plan, "What is the revenue of Zephyr?", tools) == []
-    # The clause's noun is nothing a tool returns.
-    question = "What is the revenue of the firm that makes the Zephyr?"
+    # Neither the clause's noun nor its verb is anything a tool returns or does.
+    question = "What is the revenue of the firm that sells the Zephyr?"
     assert skipped_lookups(plan, question, tools) == []
     # No verb after the name: "the company the Zephyr" is no clause.
     assert skipped_lookups(plan, "What is the company the Zephyr revenue?", tools) == []
