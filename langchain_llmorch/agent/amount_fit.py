@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.unit_numbers import conversions, group_size, named_units, unit_of
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
@@ -177,4 +178,78 @@ def wrong_units(
     return found
 
 
-__all__ = ["counted_names", "unit_names", "wrong_units"]
+# What a number counts: the words after it up to a preposition or a clause's end ("4
+# adults on the Coldfell": adults; "3 large bags": large bags).
+_COUNTS = re.compile(
+    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s+((?:[a-z]+\s+){0,2}?[a-z]+)"
+    r"(?=\s*(?:[,;:?!.]|$|\b(?:on|at|in|of|for|to|from|with|and|by|per|a|an|the|than)\b))",
+    re.IGNORECASE,
+)
+
+
+def miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tuple[Call, str, str]]:
+    """(call, argument, counted) for each amount given to an argument that counts else.
+
+    "What do tickets for 4 adults on the Coldfell cost?" planned as `train_fare(...)` and
+    `luggage_fee(train=..., bags=4)`: the question's 4 counts adults, which the fare
+    tool's words name ("one adult's ticket": the joiner multiplies its result by 4) and
+    neither the bags argument nor its tool do. Such a call, whose result no call uses, is
+    left out; an argument that names a unit is `wrong_units`'s, and a plan's only call
+    stays.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout, parse_plan
+        from langchain_llmorch.agent.amount_fit import miscounted
+
+        @inout
+        def fare(train: str) -> float:
+            \"\"\"What one adult's ticket for a train costs.\"\"\"
+            return 71.0
+
+        @inout
+        def bag_fee(train: str, bags: int) -> float:
+            \"\"\"The price of taking a number of bags on a train.\"\"\"
+            return 8.0
+
+        plan = parse_plan('s1: fare(train="Coldfell")\\ns2: bag_fee(train="Coldfell", bags=4)')
+        question = "What do tickets for 4 adults on the Coldfell cost?"
+        ((call, argument, counted),) = miscounted(plan, question, [fare, bag_fee])
+        assert (call.id, argument, counted) == ("s2", "bags", "adults")
+        ```
+    """
+    calls = _tool_calls(plan)
+    if len(calls) < 2:  # noqa: PLR2004 - a plan's only call stays
+        return []
+    by_name = {t.name: t for t in tools}
+    used = {ref for call in plan.calls for ref in call.references()}
+    counts: dict[float, set[str]] = {}
+    for match in _COUNTS.finditer(question):
+        counted = content_words(match.group(2)) - {
+            w for w in content_words(match.group(2)) if unit_of(w)
+        }
+        counts.setdefault(float(match.group(1).replace(",", "")), set()).update(counted)
+    found = []
+    for call in calls:
+        tool = by_name.get(call.tool)
+        if call.id in used or tool is None:
+            continue
+        for argument, expr in call.kwargs.items():
+            if isinstance(expr, bool) or not isinstance(expr, int | float):
+                continue
+            counted = counts.get(float(expr), set())
+            if (
+                not counted
+                or named_units("", names=[argument])
+                or shared_words(counted, tool_words(tool))
+            ):
+                continue
+            others = [by_name[c.tool] for c in calls if c is not call and c.tool in by_name]
+            elsewhere = {w for other in others for w in shared_words(counted, tool_words(other))}
+            if elsewhere:  # another call's tool counts it
+                found.append((call, argument, min(elsewhere)))
+                break
+    return found
+
+
+__all__ = ["counted_names", "miscounted", "unit_names", "wrong_units"]

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.rate_units import spellings
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
     literal_texts,
@@ -119,6 +120,8 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
                 # names. Not where the plan calls two tools: the question's other words may
                 # be another part's ("how many litres are 15 gallons, and how high is K2").
                 asked = {w: f for w, f in word_forms(question).items() if w not in named}
+            # A unit asked in short is the one a tool spells out ("km", "kilometres").
+            asked = {w: forms | set(spellings(w)) for w, forms in asked.items()}
             own = _covered(asked, tool)
             counter = _counting_tool(question, value, tool, named, tools, called)
             if counter is not None:  # "how many" asked of a tool that returns a name

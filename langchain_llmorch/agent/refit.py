@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.amount_fit import counted_names, unit_names, wrong_units
+from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
 from langchain_llmorch.agent.tool_fit import (
     lookups,
     misfits,
@@ -65,6 +65,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
     - a call given only a unit the question uses for an amount (`model="km"` for "a 250
       km drive") is dropped, when no call uses its result and others stay;
+    - a call given an amount of what another call's tool counts, not its own ("4 adults"
+      as `bags=4` beside a fare for one adult), is dropped, when no call uses its result;
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
       (when that is its only required one), and its result to the call; a look-up in the
       plan whose result the call was not given (the name was) gives it;
@@ -98,6 +100,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _without_self_fed,
         _without_counts,
         _without_unit_names,
+        _without_miscounted,
         _with_lookups,
         _refitted_misfits,
         _in_argument_units,
@@ -155,6 +158,12 @@ def _without_counts(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Pl
 def _without_unit_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
     """`plan` without the calls given only a unit as a name (`unit_names`), or None."""
     dropped = {call.id for call, _ in unit_names(plan, question, tools)}
+    return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _without_miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` without the calls given an amount of what they do not count, or None."""
+    dropped = {call.id for call, _, _ in miscounted(plan, question, tools)}
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
 
 

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.amount_fit import counted_names, unit_names, wrong_units
+from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
 from langchain_llmorch.agent.misfits import Misfit, misfit_tools, misfits
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
@@ -213,6 +213,11 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         "unit of an amount, not as a name; leave that call out"
         for call, argument in unit_names(plan, question, tools)
     ]
+    counts_else = [
+        f"{call.id} gives {argument}={call.kwargs[argument]}, but the question's "
+        f"{call.kwargs[argument]} counts {counted}, not {argument}: leave that call out"
+        for call, argument, counted in miscounted(plan, question, tools)
+    ]
     return [
         *self_chains(plan),
         *skipped_lookups(plan, question, tools),
@@ -220,6 +225,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *counted,
         *units,
         *unit_only,
+        *counts_else,
     ]
 
 
