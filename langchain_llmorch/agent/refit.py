@@ -41,6 +41,7 @@ from langchain_llmorch.agent.tool_fit import (
     self_fed,
     text_arguments,
 )
+from langchain_llmorch.agent.unasked import unasked_calls
 from langchain_llmorch.plan.expressions import (
     BinOp,
     DictExpr,
@@ -73,6 +74,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     - a name asked about with another tool's words goes to that tool instead, with the
       call's other arguments that tool takes (by name; else the one left, of its kind),
       when they give every argument it needs;
+    - a call whose tool gives nothing a one-part question asks, beside one whose tool
+      does, is dropped, when no call uses its result (`agent.unasked`);
     - an amount the question writes in another unit than the one its argument (or the
       tool's description) names is converted ("90 minutes" as `hours=90`: `hours=1.5`).
 
@@ -103,6 +106,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _without_miscounted,
         _with_lookups,
         _refitted_misfits,
+        _without_unasked,
         _in_argument_units,
     )
     current, changed = plan, False
@@ -204,6 +208,12 @@ def _refitted_misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> P
         calls[at] = Call(found.call.id, found.tool.name, kwargs=kwargs)
         changed = True
     return _renumbered(calls) if changed else None
+
+
+def _without_unasked(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` without the calls a one-part question asks nothing of, or None."""
+    dropped = {call.id for call in unasked_calls(plan, question, tools)}
+    return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
 
 
 def _moved(call: Call, argument: str, value: str, tool: BaseTool) -> dict[str, Expr] | None:

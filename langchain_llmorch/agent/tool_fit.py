@@ -66,6 +66,7 @@ from langchain_llmorch.agent.tool_kinds import (
     text_arguments,
     tool_calls,
 )
+from langchain_llmorch.agent.unasked import unasked_doubts
 from langchain_llmorch.agent.words import shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
@@ -226,6 +227,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *units,
         *unit_only,
         *counts_else,
+        *unasked_doubts(plan, question, tools),
     ]
 
 

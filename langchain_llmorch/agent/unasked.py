@@ -1,0 +1,85 @@
+"""Calls a one-part question asks nothing of: `unasked_calls`.
+
+"What does it cost to take 3 large bags on the Aldora?" planned as `luggage_fee(...)` and
+`train_operator(train="Aldora")`: the question's words (besides the names and what the
+tools are given: "train", "bags") are the luggage tool's ("cost", "large", "bags") and
+none of the operator tool's. The 1.5B model added such a call to 5 of 48 held-out
+questions; its result then reached the answer as if asked ("The brewing cost for 4 cups
+is $12.4" to a question about caffeine). `agent.refit` drops it; `agent.tool_fit` gathers
+the doubt.
+
+Example:
+    ```python
+    from langchain_llmorch import inout, parse_plan
+    from langchain_llmorch.agent.unasked import unasked_calls
+
+    @inout
+    def bike_range(model: str) -> float:
+        \"\"\"How many kilometres a bike model rides on one charge.\"\"\"
+        return 95.0
+
+    @inout
+    def bike_price(model: str) -> float:
+        \"\"\"What a bike model costs, in euros.\"\"\"
+        return 1899.0
+
+    plan = parse_plan('s1: bike_price(model="Trask")\\ns2: bike_range(model="Trask")')
+    question = "How many kilometres does the Trask ride on 2 charges?"
+    assert [c.id for c in unasked_calls(plan, question, [bike_range, bike_price])] == ["s1"]
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from langchain_core.tools import BaseTool
+
+from langchain_llmorch.agent.tool_kinds import literal_texts, tool_calls
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
+from langchain_llmorch.plan.language import Call, Plan
+
+# The words a question asks with; more than one asks more than one thing ("How many
+# seats..., and what does it cost?"), or a relative clause may hide a second tool's part.
+_ASKING = re.compile(r"\b(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
+
+
+def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Call]:
+    """The calls of `plan` whose tool gives nothing `question` asks, which no call uses.
+
+    Only for a question that asks one thing (one question word): its words, without the
+    names the plan gives and the tools' argument names, are held against each called
+    tool's name and description. A call whose tool shares none of them is unasked when
+    another call's tool shares some; never every call.
+    """
+    if len(_ASKING.findall(question)) != 1:
+        return []
+    by_name = {t.name: t for t in tools}
+    calls = [c for c in tool_calls(plan) if c.tool in by_name]
+    given = {w for call in calls for _, text in literal_texts(call) for w in content_words(text)}
+    arguments = {w for tool in tools for name in tool.args for w in content_words(name)}
+    asked = {w: f for w, f in word_forms(question).items() if w not in given | arguments}
+    if not asked:
+        return []
+
+    def answers(call: Call) -> bool:
+        gives = tool_words(by_name[call.tool], arguments=False) - arguments
+        return any(shared_words(forms, gives) for forms in asked.values())
+
+    used = {ref for call in plan.calls for ref in call.references()}
+    asking = [call for call in calls if answers(call)]
+    if not asking:
+        return []
+    return [call for call in calls if call not in asking and call.id not in used]
+
+
+def unasked_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
+    """The unasked calls of `plan`, one doubt each, for the repair request."""
+    return [
+        f"{call.id} calls {call.tool}, but the question asks nothing it gives: leave it out"
+        for call in unasked_calls(plan, question, tools)
+    ]
+
+
+__all__ = ["unasked_calls", "unasked_doubts"]

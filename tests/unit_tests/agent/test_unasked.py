@@ -1,0 +1,69 @@
+"""Calls a one-part question asks nothing of (`agent.unasked`)."""
+
+from __future__ import annotations
+
+from langchain_llmorch import inout, parse_plan
+from langchain_llmorch.agent.refit import refitted
+from langchain_llmorch.agent.tool_fit import fit_doubts
+from langchain_llmorch.agent.unasked import unasked_calls
+
+
+@inout
+def beam_range(lighthouse: str) -> float:
+    """How many nautical miles a lighthouse's beam reaches."""
+    return 18.0
+
+
+@inout
+def keeper(lighthouse: str) -> str:
+    """Look up who keeps a lighthouse; returns the keeper's name."""
+    return "Orla Fenn"
+
+
+@inout
+def keeper_years(keeper: str) -> int:
+    """How many years a keeper has served."""
+    return 12
+
+
+@inout
+def visit_price(lighthouse: str, visitors: int) -> float:
+    """The price of a guided visit of a lighthouse for a number of visitors."""
+    return 9.0
+
+
+TOOLS = [beam_range, keeper, keeper_years, visit_price]
+
+
+def _ids(plan: str, question: str) -> list[str]:
+    return [call.id for call in unasked_calls(parse_plan(plan), question, TOOLS)]
+
+
+def test_a_call_the_question_asks_nothing_of_is_left_out() -> None:
+    plan = 's1: keeper(lighthouse="Skerrow")\ns2: visit_price(lighthouse="Skerrow", visitors=3)'
+    question = "What does a guided visit of Skerrow cost for 3 visitors?"
+    assert _ids(plan, question) == ["s1"]
+    assert any(
+        "s1 calls keeper" in doubt for doubt in fit_doubts(parse_plan(plan), question, TOOLS)
+    )
+    fixed = refitted(parse_plan(plan), question, TOOLS)
+    assert fixed is not None
+    assert fixed.render() == 's1: visit_price(lighthouse="Skerrow", visitors=3)'
+
+
+def test_a_question_of_two_parts_keeps_every_call() -> None:
+    plan = 's1: keeper(lighthouse="Skerrow")\ns2: beam_range(lighthouse="Skerrow")'
+    question = "Who keeps Skerrow, and how far does its beam reach?"
+    assert _ids(plan, question) == []
+
+
+def test_a_look_up_whose_result_is_used_stays() -> None:
+    plan = 's1: keeper(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)'
+    assert _ids(plan, "How many years has the Skerrow keeper served?") == []
+
+
+def test_nothing_is_left_out_where_no_call_is_asked_for() -> None:
+    plan = 's1: keeper(lighthouse="Skerrow")\ns2: beam_range(lighthouse="Skerrow")'
+    assert _ids(plan, "What is Skerrow like?") == []  # "like": no tool's word
+    # Both asked ("beam" and "reach" are the range tool's; nothing is the keeper's).
+    assert _ids(plan, "How far does the Skerrow beam reach?") == ["s1"]
