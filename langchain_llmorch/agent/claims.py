@@ -155,6 +155,7 @@ def correction_request(
     unanswered: Sequence[str] = (),
     misstated: Sequence[str] = (),
     misnamed: Sequence[str] = (),
+    as_rate: Sequence[str] = (),
 ) -> str:
     """What the joiner says when it sends a contradicted answer back.
 
@@ -173,11 +174,14 @@ def correction_request(
             (`misstated_amounts`).
         misnamed: what the results say, for each number the answer writes with another
             unit than its result is in (`agent.stated_units`).
+        as_rate: sentences that give a value computed from a rate as the rate
+            (`agent.rate_claims`).
     """
     parts = [f"{_WRONG} {truth}." for truth in contradicted]
     parts += [f"{_UNSAID} {truth}." for truth in unanswered]
     parts += [f'{_MISSTATED} "{sentence}"' for sentence in misstated]
     parts += [f"{_MISNAMED} {truth}." for truth in misnamed]
+    parts += [f'{_AS_RATE} "{sentence}"' for sentence in as_rate]
     parts += [f"{_UNSTATED} {fact}." for fact in unstated]
     if left_out:
         parts.append(f"Your answer leaves out {'; '.join(left_out)}: {_WRITE_EACH}")
@@ -191,10 +195,11 @@ def correction_request(
 
 
 _WRONG = "Your answer gets a comparison wrong:"
-_UNSAID = "Your answer does not say which is larger:"
+_UNSAID = "Your answer does not make the comparison asked:"
 _UNSTATED = "Your answer does not state the computed value:"
 _MISSTATED = "Your answer gives a looked-up value as the amount asked about:"
 _MISNAMED = "Your answer gives a number in the wrong unit:"
+_AS_RATE = "Your answer calls the computed total a rate (per one):"
 _WRITE_EACH = "keep what it says and write each number."
 _ONLY_RESULTS = "which no result gives: state only values from the results."
 _AGAIN_FAILED = (
@@ -210,6 +215,7 @@ CORRECTION_OPENINGS = (
     _UNSTATED,
     _MISSTATED,
     _MISNAMED,
+    _AS_RATE,
     "Your answer leaves out",
     "Your answer states",
 )

@@ -349,7 +349,9 @@ def unanswered_comparisons(
     """What the results say, when `question` asks which is larger and `answer` never says.
 
     A question asks for a comparison when it has "which" (or "whose", "who", "where")
-    before a comparative word ("Which has more divisors, 360 or 840?"). The answer says
+    before a comparative word ("Which has more divisors, 360 or 840?"); one that asks for
+    the smaller of two is told the smaller first, in its own word where it is a
+    comparative ("cheaper"; "fewer" and the like as "smaller"). The answer says
     which when one of its sentences makes a claim that `contradicted_comparisons` reads
     (right or wrong: a wrong one is that function's to find).
 
@@ -366,14 +368,24 @@ def unanswered_comparisons(
             "the results say 840 (32) is larger than 360 (24)"
         ]
         assert unanswered_comparisons(question, "840 has more divisors.", numeric) == []
+        assert unanswered_comparisons("Which has fewer divisors?", said, numeric) == [
+            "the results say 360 (24) is smaller than 840 (32)"
+        ]
         ```
     """
     groups = _groups(numeric)
-    if not groups or not _ASKS_COMPARISON.search(question):
+    asked = _ASKS_COMPARISON.search(question)
+    if not groups or not asked:
         return []
     sentences = _SENTENCE.split(answer)
     if any(_claim(sentence, group) for sentence in sentences for group in groups):
         return []
+    word = asked.group("word").lower()
+    if re.fullmatch(f"{_LESS}|{_LEAST}", word):  # asked for the smaller: said as asked
+        return [
+            f"the results say {_pair(group, word)}" if len(group) == 2 else _truth(group)  # noqa: PLR2004
+            for group in groups
+        ]
     return [_truth(group) for group in groups]
 
 

@@ -76,6 +76,8 @@ class Fact:
     """The computed number."""
     tool: str = ""
     """The tool whose results it was computed from, when one: the value is in its unit."""
+    rate: float | None = None
+    """The result an amount was multiplied by, for a product (`amount x rate`)."""
 
 
 def shown(value: float) -> str:
@@ -249,6 +251,7 @@ def products(
                 f"{show(call)} x {first} = {_exact(rate)} x {times} = {shown(value)}",
                 value,
                 call.tool,
+                rate=rate,
             )
         )
     for step in steps:

@@ -14,7 +14,6 @@ numeric results the answer leaves out are added as a `(Results: ...)` note.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
@@ -29,31 +28,20 @@ from langchain_llmorch.agent.answer import (
 )
 from langchain_llmorch.agent.checks import conversation_text
 from langchain_llmorch.agent.claims import (
-    computed_answer,
-    correction_request,
-    misstated_amounts,
     reason_in_words,
     results_answer,
     unavailable_sentence,
     unnamed_failures,
-    unsupported_numbers,
-    without_unsupported,
 )
 from langchain_llmorch.agent.comparisons import (
-    contradicted_comparisons,
-    correct_comparisons,
     orderings,
-    unanswered_comparisons,
 )
 from langchain_llmorch.agent.echoes import once_each, without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
+from langchain_llmorch.agent.review import Review
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.stated_units import (
-    Misnamed,
-    Unit,
-    correct_units,
-    misnamed_units,
     result_units,
     without_notes,
 )
@@ -122,8 +110,10 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         bound = None
         reply = yield from ask("join", request)
     text = without_echoes(reply.text.strip())
+    if checks_answers(ctx):  # a small model may loop: "1 company fleet\n1 company fleet..."
+        text = once_each(text)
     said = conversation_text(state["messages"])
-    review = _Review(
+    review = Review(
         finished,
         failed_calls,
         numeric,
@@ -141,6 +131,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
             bound=bound,
         )
         second = without_notes(without_echoes(again.text.strip()), objections.misnamed)
+        second = once_each(second) if checks_answers(ctx) else second
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = review.settled(text, objections, second, why)
     if checks_answers(ctx):
@@ -214,148 +205,6 @@ def checks_answers(ctx: AgentContext) -> bool:
         ```
     """
     return ctx.embedded_default(ctx.options.check_answers)
-
-
-@dataclass(frozen=True)
-class _Objections:
-    """What is wrong with an answer, to send it back once."""
-
-    unsupported: list[str]
-    unnamed: list[str]
-    contradicted: list[str]
-    unstated: list[str]
-    left_out: list[str]
-    unanswered: list[str]
-    misstated: list[str]
-    misnamed: list[Misnamed]
-
-    def count(self) -> int:
-        kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
-        more = (self.unanswered, self.misstated, self.misnamed)
-        return sum(len(kind) for kind in (*kinds, *more))
-
-    def __lt__(self, other: _Objections) -> bool:
-        return self.count() < other.count()
-
-    def request(self, failed: Mapping[str, Call]) -> str:
-        return correction_request(
-            self.unsupported,
-            self.unnamed,
-            failed,
-            contradicted=self.contradicted,
-            unstated=self.unstated,
-            left_out=self.left_out,
-            unanswered=self.unanswered,
-            misstated=self.misstated,
-            misnamed=[wrong.truth for wrong in self.misnamed],
-        )
-
-
-@dataclass(frozen=True)
-class _Review:
-    """Holds an answer's claims to the results.
-
-    Always, when calls failed: no value for them, and each named. With `checking` (the
-    answer checks of small models, `check_answers`): every number it states is
-    supported, no comparison is contradicted, a comparison the question asks is made, a
-    computed value is stated, no numeric result is left out (`missing_results`), and no
-    result is given in another unit than its tool's (`agent.stated_units`).
-    """
-
-    finished: Mapping[str, Any]
-    failed: Mapping[str, Call]
-    numeric: Mapping[str, tuple[Call, float]]
-    computed: list[Fact]
-    conversation: str
-    question: str
-    checking: bool
-    units: Mapping[str, Unit] = field(default_factory=dict)
-
-    def settled(
-        self, first: str, objections: _Objections, second: str, why: Mapping[str, tuple[Call, str]]
-    ) -> str:
-        """The answer after one send-back: `second` if it holds, else the better one put right.
-
-        A value still stated for a failed call leaves the results to speak
-        (`results_answer`); a comparison or a unit still wrong is put right, a sentence
-        with a number nothing supports is taken out, a comparison the question asks and
-        still not made is added; an answer still without the computed value says it
-        (`computed_answer`).
-        """
-        second_objections = self.objections(second) if second else None
-        if second and second_objections is None:
-            return second
-        if self.failed and (second_objections or objections).unsupported:
-            text = results_answer(self.finished, why)
-        else:  # the better of the two, with any comparison still wrong put right
-            # The first answer states a value for a failed call, the second does not: never
-            # keep the first, even when the second has as many other faults.
-            text = first
-            invented = bool(self.failed and objections.unsupported)
-            if second_objections is not None and (second_objections < objections or invented):
-                text = second
-            text = correct_comparisons(text, self.numeric)
-            text = correct_units(text, self.misnamed(text))
-            if self.checking:
-                # A number still invented goes; what is left must hold.
-                values = [fact.value for fact in self.computed]
-                results = self.finished.values()
-                held = without_unsupported(text, results, self.conversation, computed=values)
-                text = held or results_answer(self.finished, why)
-                # A comparison asked and twice not made: the results make it.
-                asked = unanswered_comparisons(self.question, text, self.numeric)
-                text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
-        if self.unstated(text):  # twice without the computed value: it is said
-            text = computed_answer([fact.text for fact in self.computed])
-        return text
-
-    def unstated(self, text: str) -> bool:
-        """Whether the answer checks ask `text` for a computed value it does not state."""
-        if not self.checking or not self.computed:
-            return False
-        return not any(mentions(text, f.value) for f in self.computed) or bool(self.misstated(text))
-
-    def misstated(self, text: str) -> list[str]:
-        """The sentences of `text` that give a result as the amount the question asks."""
-        if not self.checking:
-            return []
-        values = [f.value for f in self.computed]
-        return misstated_amounts(text, self.question, self.finished.values(), values)
-
-    def misnamed(self, text: str) -> list[Misnamed]:
-        """The numbers of `text` written with another unit than their result is in."""
-        if not self.checking or not self.units:
-            return []
-        return misnamed_units(text, self.numeric, self.units, self.computed, question=self.question)
-
-    def objections(self, text: str) -> _Objections | None:
-        """What is wrong with `text`, or None."""
-        unsupported: list[str] = []
-        if self.failed or self.checking:
-            values = [fact.value for fact in self.computed]
-            unsupported = unsupported_numbers(
-                text, self.finished.values(), self.conversation, computed=values
-            )
-        unnamed = unnamed_failures(text, self.failed) if unsupported else []
-        contradicted: list[str] = []
-        unstated: list[str] = []
-        left_out: list[str] = []
-        unanswered: list[str] = []
-        misstated: list[str] = []
-        misnamed = self.misnamed(text)
-        if self.checking:
-            contradicted = contradicted_comparisons(text, self.numeric)
-            unanswered = unanswered_comparisons(self.question, text, self.numeric)
-            misstated = self.misstated(text)
-            if self.unstated(text):
-                unstated = [fact.text for fact in self.computed]
-            elif not self.computed:  # an amount's answer need not repeat the rate
-                missing = missing_results(text, self.finished)
-                left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
-        found = _Objections(
-            unsupported, unnamed, contradicted, unstated, left_out, unanswered, misstated, misnamed
-        )
-        return found if found.count() else None
 
 
 def described(call: Call) -> str:

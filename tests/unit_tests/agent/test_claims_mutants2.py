@@ -151,7 +151,7 @@ def test_the_request_that_sends_an_answer_back_says_everything_wrong() -> None:
     )
     assert said == (
         "Your answer gets a comparison wrong: the results say A is larger than B. "
-        "Your answer does not say which is larger: the results say C is larger than D. "
+        "Your answer does not make the comparison asked: the results say C is larger than D. "
         "Your answer does not state the computed value: x = 2 x 3 = 6. "
         "Your answer leaves out f(a=1) = 4; f(a=2) = 5: keep what it says and write each "
         "number. "

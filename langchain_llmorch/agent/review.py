@@ -1,0 +1,207 @@
+"""An answer's claims held to the results: what is wrong with it, and what stands after.
+
+`Review` holds an answer to the finished and failed calls, the values computed for the
+question and (with `check_answers`) the comparisons, amounts and units the results give;
+`Objections` is what it found, sent back once as one request. The joiner
+(`agent.joiner`) asks, sends back and settles with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_llmorch.agent.answer import mentions, missing_results, numbers_in
+from langchain_llmorch.agent.claims import (
+    computed_answer,
+    correction_request,
+    misstated_amounts,
+    results_answer,
+    unnamed_failures,
+    unsupported_numbers,
+    without_unsupported,
+)
+from langchain_llmorch.agent.comparisons import (
+    contradicted_comparisons,
+    correct_comparisons,
+    unanswered_comparisons,
+)
+from langchain_llmorch.agent.facts import Fact
+from langchain_llmorch.agent.rate_claims import rates_misstated
+from langchain_llmorch.agent.stated_units import Misnamed, Unit, correct_units, misnamed_units
+from langchain_llmorch.plan.language import Call, result_text
+
+
+@dataclass(frozen=True)
+class Objections:
+    """What is wrong with an answer, to send it back once."""
+
+    unsupported: list[str]
+    unnamed: list[str]
+    contradicted: list[str]
+    unstated: list[str]
+    left_out: list[str]
+    unanswered: list[str]
+    misstated: list[str]
+    misnamed: list[Misnamed]
+    as_rate: list[str] = field(default_factory=list)
+
+    def count(self) -> int:
+        """How many faults were found, of every kind."""
+        kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
+        more = (self.unanswered, self.misstated, self.misnamed, self.as_rate)
+        return sum(len(kind) for kind in (*kinds, *more))
+
+    def __lt__(self, other: Objections) -> bool:
+        """Fewer faults: the better answer of two."""
+        return self.count() < other.count()
+
+    def request(self, failed: Mapping[str, Call]) -> str:
+        """The send-back request that states every fault (`claims.correction_request`)."""
+        return correction_request(
+            self.unsupported,
+            self.unnamed,
+            failed,
+            contradicted=self.contradicted,
+            unstated=self.unstated,
+            left_out=self.left_out,
+            unanswered=self.unanswered,
+            misstated=self.misstated,
+            misnamed=[wrong.truth for wrong in self.misnamed],
+            as_rate=self.as_rate,
+        )
+
+
+@dataclass(frozen=True)
+class Review:
+    """Holds an answer's claims to the results.
+
+    Always, when calls failed: no value for them, and each named. With `checking` (the
+    answer checks of small models, `check_answers`): every number it states is
+    supported, no comparison is contradicted, a comparison the question asks is made, a
+    computed value is stated, no numeric result is left out (`missing_results`), and no
+    result is given in another unit than its tool's (`agent.stated_units`).
+    """
+
+    finished: Mapping[str, Any]
+    failed: Mapping[str, Call]
+    numeric: Mapping[str, tuple[Call, float]]
+    computed: list[Fact]
+    conversation: str
+    question: str
+    checking: bool
+    units: Mapping[str, Unit] = field(default_factory=dict)
+
+    def settled(
+        self, first: str, objections: Objections, second: str, why: Mapping[str, tuple[Call, str]]
+    ) -> str:
+        """The answer after one send-back: `second` if it holds, else the better one put right.
+
+        A value still stated for a failed call leaves the results to speak
+        (`results_answer`); a comparison or a unit still wrong is put right, a sentence
+        with a number nothing supports is taken out, a comparison the question asks and
+        still not made is added; an answer still without the computed value says it
+        (`computed_answer`).
+        """
+        second_objections = self.objections(second) if second else None
+        if second and second_objections is None:
+            return second
+        if self.failed and (second_objections or objections).unsupported:
+            text = results_answer(self.finished, why)
+        else:  # the better of the two, with any comparison still wrong put right
+            # The first answer states a value for a failed call, the second does not: never
+            # keep the first, even when the second has as many other faults.
+            text = first
+            invented = bool(self.failed and objections.unsupported)
+            if second_objections is not None and (second_objections < objections or invented):
+                text = second
+            text = correct_comparisons(text, self.numeric)
+            text = correct_units(text, self.misnamed(text))
+            if self.checking:
+                # A number still invented goes; what is left must hold.
+                values = [fact.value for fact in self.computed]
+                results = self.finished.values()
+                held = without_unsupported(text, results, self.conversation, computed=values)
+                # Numbers, none of them a result nor a computed value: no answer at all.
+                text = (
+                    held if held and not self.baseless(held) else results_answer(self.finished, why)
+                )
+                # A comparison asked and twice not made: the results make it.
+                asked = unanswered_comparisons(self.question, text, self.numeric)
+                text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
+        if self.unstated(text):  # twice without the computed value: it is said
+            text = computed_answer([fact.text for fact in self.computed])
+        return text
+
+    def baseless(self, text: str) -> bool:
+        """Whether `text` states numbers and not one of them is a result or computed value.
+
+        Twice so, the answer is no answer ("1 train operator 1 company fleet" to a question
+        whose result is 62): the results speak instead.
+        """
+        values = [v for _, v in self.numeric.values()] + [f.value for f in self.computed]
+        stated = bool(numbers_in(text))
+        return stated and bool(values) and not any(mentions(text, v) for v in values)
+
+    def unstated(self, text: str) -> bool:
+        """Whether the answer checks ask `text` for a computed value it does not state."""
+        if not self.checking or not self.computed:
+            return False
+        return not any(mentions(text, f.value) for f in self.computed) or bool(self.misstated(text))
+
+    def misstated(self, text: str) -> list[str]:
+        """The sentences of `text` that give a result as the amount the question asks."""
+        if not self.checking:
+            return []
+        values = [f.value for f in self.computed]
+        found = misstated_amounts(text, self.question, self.finished.values(), values)
+        return found + [s for s in rates_misstated(text, self.computed) if s not in found]
+
+    def misnamed(self, text: str) -> list[Misnamed]:
+        """The numbers of `text` written with another unit than their result is in."""
+        if not self.checking or not self.units:
+            return []
+        return misnamed_units(text, self.numeric, self.units, self.computed, question=self.question)
+
+    def objections(self, text: str) -> Objections | None:
+        """What is wrong with `text`, or None."""
+        unsupported: list[str] = []
+        if self.failed or self.checking:
+            values = [fact.value for fact in self.computed]
+            unsupported = unsupported_numbers(
+                text, self.finished.values(), self.conversation, computed=values
+            )
+        unnamed = unnamed_failures(text, self.failed) if unsupported else []
+        contradicted: list[str] = []
+        unstated: list[str] = []
+        left_out: list[str] = []
+        unanswered: list[str] = []
+        misstated: list[str] = []
+        as_rate: list[str] = []
+        misnamed = self.misnamed(text)
+        if self.checking:
+            contradicted = contradicted_comparisons(text, self.numeric)
+            unanswered = unanswered_comparisons(self.question, text, self.numeric)
+            as_rate = rates_misstated(text, self.computed)
+            misstated = [s for s in self.misstated(text) if s not in as_rate]
+            if self.unstated(text):
+                unstated = [fact.text for fact in self.computed]
+            elif not self.computed:  # an amount's answer need not repeat the rate
+                missing = missing_results(text, self.finished)
+                left_out = [f"{call} = {result_text(v)[:80]}" for call, v in missing.items()]
+        found = Objections(
+            unsupported,
+            unnamed,
+            contradicted,
+            unstated,
+            left_out,
+            unanswered,
+            misstated,
+            misnamed,
+            as_rate,
+        )
+        return found if found.count() else None
+
+
+__all__ = ["Objections", "Review"]

@@ -1,0 +1,113 @@
+"""Answers that loop, that state no result, or that call a computed amount a rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from langchain_llmorch import create_llmorch_agent, inout
+from langchain_llmorch.agent.comparisons import unanswered_comparisons
+from langchain_llmorch.agent.facts import Fact
+from langchain_llmorch.agent.rate_claims import rates_misstated
+from langchain_llmorch.testing import ScriptedChatModel, request_kind
+
+PRICES = {"Quill": 24.0, "Marrow": 18.0}
+
+
+@inout
+def price_per_kg(tea: str) -> float:
+    """Look up what one kilogram of a tea costs, in euros."""
+    return PRICES[tea]
+
+
+@inout
+def shop_owner(shop: str) -> str:
+    """Look up who owns a tea shop; returns the owner's name."""
+    return "Ilse Brandt"
+
+
+@inout
+def owner_shops(owner: str) -> int:
+    """Look up how many tea shops a person owns."""
+    return 9
+
+
+class Script:
+    """Plans `plan`, then answers with each of `answers` in turn (the last one repeats)."""
+
+    def __init__(self, plan: str, *answers: str) -> None:
+        self.plan, self.answers = plan, list(answers)
+        self.joins: list[str] = []
+
+    def __call__(self, messages: list[BaseMessage]) -> str:
+        if request_kind(messages) in {"plan", "repair"}:
+            return self.plan
+        self.joins.append(messages[-1].text)
+        return self.answers[min(len(self.joins), len(self.answers)) - 1]
+
+
+def _ask(script: Script, question: str) -> str:
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script),
+        [price_per_kg, shop_owner, owner_shops],
+        check_answers=True,
+        append_results=False,
+    )
+    out: Any = agent.invoke({"messages": [("user", question)]})
+    return str(out["messages"][-1].text)
+
+
+FACT = Fact("price_per_kg(tea=Quill) x 0.5 = 24 x 0.5 = 12", 12.0, "price_per_kg", rate=24.0)
+
+
+def test_a_computed_amount_called_a_rate_is_found() -> None:
+    said = "The price per kilogram of Quill is 12 euros."
+    assert rates_misstated(said, [FACT]) == [said]
+    assert rates_misstated("Each kilogram of Quill costs 12 euros.", [FACT]) == [
+        "Each kilogram of Quill costs 12 euros."
+    ]
+
+
+def test_a_rate_stated_beside_the_amount_or_no_rate_word_is_no_claim() -> None:
+    assert rates_misstated("500 g of Quill cost 12 euros, at 24 per kilogram.", [FACT]) == []
+    assert rates_misstated("500 grams of Quill cost 12 euros.", [FACT]) == []
+    total = Fact("total: 24 + 18 = 42", 42.0, "price_per_kg")  # no rate: a sum
+    assert rates_misstated("Together they cost 42 euros per kilogram.", [total]) == []
+
+
+def test_an_answer_calling_the_amount_a_rate_goes_back_and_is_not_kept() -> None:
+    wrong = "The price per kilogram of Quill is 12 euros."
+    script = Script('s1: price_per_kg(tea="Quill")', wrong, "500 grams of Quill cost 12 euros.")
+    assert _ask(script, "What do 500 grams of Quill cost?") == "500 grams of Quill cost 12 euros."
+    assert "calls the computed total a rate" in script.joins[1]
+    again = Script('s1: price_per_kg(tea="Quill")', wrong)
+    answer = _ask(again, "What do 500 grams of Quill cost?")
+    assert "12" in answer
+    assert "per kilogram of Quill is 12" not in answer
+
+
+def test_a_looping_answer_is_said_once_and_one_without_any_result_gives_way() -> None:
+    loop = "1 tea blend\n1 leaf grade\n" * 20
+    plan = 's1: shop_owner(shop="Leafwell")\ns2: owner_shops(owner=s1)'
+    script = Script(plan, loop)
+    answer = _ask(script, "How many shops does the person who owns Leafwell own?")
+    assert "9" in answer
+    assert "1 tea blend" not in answer
+    kept = Script(plan, loop, "Ilse Brandt owns 9 tea shops.")
+    assert _ask(kept, "How many shops does the person who owns Leafwell own?") == (
+        "Ilse Brandt owns 9 tea shops."
+    )
+
+
+def test_a_comparison_asked_for_the_smaller_is_stated_as_asked() -> None:
+    from langchain_llmorch import parse_plan
+
+    quill, marrow = parse_plan(
+        's1: price_per_kg(tea="Quill")\ns2: price_per_kg(tea="Marrow")'
+    ).calls
+    numeric = {"s1": (quill, 24.0), "s2": (marrow, 18.0)}
+    said = "Quill is 24 euros. Marrow is 18 euros."
+    assert unanswered_comparisons("Which tea is cheaper, Quill or Marrow?", said, numeric) == [
+        "the results say Marrow (18.0) is cheaper than Quill (24.0)"
+    ]
