@@ -40,6 +40,7 @@ from langchain_llmorch.agent.echoes import once_each, without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.review import Review
+from langchain_llmorch.agent.spoken import plain_calls
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.stated_units import (
     result_units,
@@ -135,7 +136,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = review.settled(text, objections, second, why)
     if checks_answers(ctx):
-        text = once_each(text)
+        text = plain_calls(once_each(text), frg.calls, results)
     if not text:  # a joiner that fails (context too small, server down) leaves the results
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = results_answer(finished, why)
