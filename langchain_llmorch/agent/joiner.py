@@ -104,6 +104,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         notes=notes,
         facts=[f.text for f in computed],
         orderings=compared,
+        extremes=not checks_answers(ctx),  # the checks give the orderings asked for
     )
     bound = _grammar(ctx, request, computed, numeric, compared=bool(compared))
     reply = yield from ask("join", request, bound=bound)
@@ -111,8 +112,8 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         bound = None
         reply = yield from ask("join", request)
     text = without_echoes(reply.text.strip())
-    if checks_answers(ctx):  # a small model may loop: "1 company fleet\n1 company fleet..."
-        text = once_each(text)
+    if checks_answers(ctx):  # a small model may loop ("1 company fleet\n1 company fleet...")
+        text = plain_calls(once_each(text), frg.calls, results)  # and copy calls as code
     said = conversation_text(state["messages"])
     review = Review(
         finished,
@@ -132,11 +133,12 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
             bound=bound,
         )
         second = without_notes(without_echoes(again.text.strip()), objections.misnamed)
-        second = once_each(second) if checks_answers(ctx) else second
+        if checks_answers(ctx):
+            second = plain_calls(once_each(second), frg.calls, results)
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = review.settled(text, objections, second, why)
     if checks_answers(ctx):
-        text = plain_calls(once_each(text), frg.calls, results)
+        text = once_each(text)
     if not text:  # a joiner that fails (context too small, server down) leaves the results
         why = {cid: (frg.calls[cid], errors[cid]) for cid in failed_calls}
         text = results_answer(finished, why)

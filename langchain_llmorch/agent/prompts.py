@@ -324,6 +324,7 @@ def joiner_messages(
     notes: Sequence[str] = (),
     facts: Sequence[str] = (),
     orderings: Sequence[str] = (),
+    extremes: bool = True,
 ) -> list[AnyMessage]:
     """The joiner's single request: the question, the results, and the folded answer steps.
 
@@ -342,14 +343,18 @@ def joiner_messages(
             an amount the question gives times a looked-up rate).
         orderings: results compared, in words, when the question asks which is larger
             (`comparisons.orderings`: "Venus (8.87) is larger than Mars (3.72)").
+        extremes: whether each tool's largest and smallest result is named (`Largest:
+            ...`). The answer checks give `orderings` instead: told the extremes of two
+            results whose total was asked, the 0.5B model wrote "The largest number is
+            67" of the total.
     """
     messages = conversation(messages)
     question = last_question(messages)
     lines = [f"- {call} = {_short(value, 600)}" for call, value in results.items()]
     parts = [f"Question: {question}", "Results:\n" + ("\n".join(lines) or "- (none)")]
-    extremes = _extremes(results)
-    if extremes:
-        parts.append(extremes)
+    named = _extremes(results) if extremes else ""
+    if named:
+        parts.append(named)
     if orderings:  # small models copy a sentence better than they compare numbers
         parts.append(COMPARED_HEAD + "\n" + "\n".join(f"- {line}" for line in orderings))
     if facts:

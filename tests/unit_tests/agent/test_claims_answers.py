@@ -322,7 +322,9 @@ def test_with_answer_checks_the_joiner_is_shown_the_results_compared_in_words(
     _agent(script, check=check).invoke({"messages": [("user", "Which is higher?")]})
     shown_in_words = "- K2 (8611) is larger than Kangchenjunga (8586)" in script.joins[0]
     assert shown_in_words is check
-    assert "Largest: height(mountain=" in script.joins[0]
+    # The extremes, for a model without the checks only: shown them beside a total, the
+    # 0.5B model called the total the largest.
+    assert ("Largest: height(mountain=" in script.joins[0]) is not check
 
 
 def test_a_question_that_asks_no_comparison_is_shown_none_in_words() -> None:
