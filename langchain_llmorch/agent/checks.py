@@ -53,6 +53,7 @@ from langchain_core.tools import BaseTool
 from langchain_llmorch.agent.answer import numbers_in
 from langchain_llmorch.agent.facts import amount_of, per_unit_of
 from langchain_llmorch.agent.prompts import last_question
+from langchain_llmorch.agent.rate_units import in_unit, reference_of, unit_after
 from langchain_llmorch.agent.refit import refitted
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.tool_fit import fit_doubts
@@ -202,6 +203,7 @@ def doubted(
         return {"plan": kept.render(), "doubts": [], "checked": True}
     fixed = refitted(kept or plan, last_question(state["messages"]), ctx.tools)
     if fixed is not None:  # a tool put right: the model only wrote its plan again
+        fixed = without_repeats(fixed) or fixed  # a call moved onto one the plan has
         left = doubts_of(fixed)
         update = {"plan": fixed.render(), "doubts": left, "checked": True}
         return update | ({"in_doubt": True} if left else {})
@@ -306,14 +308,22 @@ def _amounts(question: str, used: str, priced: Sequence[str] = ()) -> set[float]
 
     "250 grams of oats" with `calories_per_gram(food="oats")`, or "12 kg" with a tool
     described as the charge "to ship one kilogram" (`priced`): the joiner multiplies the
-    amount by the result (`agent.facts`), no call needs it.
+    amount by the result (`agent.facts`), no call needs it; so does an amount in the unit
+    family of what a called tool gives its result for ("a 250 km drive" with litres "per
+    100 kilometres"). The base of a rate ("per 100 km") is no amount at all.
     """
     texts = [t.lower() for t in re.findall(r'"([^"]+)"', used)]
+    # What a called tool gives its result for, when not one ("per 100 kilometres").
+    references = [per[1] for description in priced if (per := reference_of(description))]
     return {
         abs(float(match.group(0).replace(",", "")))
         for match in re.finditer(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", question)
         if amount_of(question, match.end(), texts, whole=True)
         or any(per_unit_of(question, match.end(), description) for description in priced)
+        # "per 100 km": the base of a rate, which no call is given.
+        or re.search(r"\bper\s+$", question[: match.start()], re.IGNORECASE)
+        # "a 250 km drive" with a tool's result per 100 km: the joiner scales it.
+        or any(in_unit(1.0, unit_after(question, match.end()), unit) for unit in references)
     }
 
 

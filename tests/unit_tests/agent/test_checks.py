@@ -358,3 +358,81 @@ def test_a_question_no_tool_fits_is_answered_without_a_repair() -> None:
     assert kinds[0] == "plan"
     assert "repair" not in kinds  # the scripted answer's numbers may be sent back: not a repair
     assert out["doubts"] == []
+
+
+@inout
+def food_per_day(animal: str) -> int:
+    """Look up how many grams of food an animal eats a day."""
+    return 35
+
+
+@inout
+def lifespan(species: str) -> int:
+    """Look up how many years a species usually lives."""
+    return 50
+
+
+@inout
+def litres_per_100km(model: str) -> float:
+    """Look up how many litres of fuel a car model uses per 100 kilometres."""
+    return 4.4
+
+
+@inout
+def fuel_for(model: str, km: float) -> float:
+    """Litres of fuel a car model uses on a drive of a number of kilometres."""
+    return 11.0
+
+
+def test_a_call_moved_onto_one_the_plan_has_runs_once_without_a_repair() -> None:
+    script = Script('s1: food_per_day(animal="parrot")\ns2: lifespan(species="parrot")')
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [food_per_day, lifespan], check_plans=True
+    )
+    out = agent.invoke({"messages": [("user", "How many grams of food does a parrot eat?")]})
+    assert [kind for kind, _ in script.requests] == ["plan", "join"]
+    assert out["plan"] == 's1: food_per_day(animal="parrot")'
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which uses more fuel per 100 km, the Pixa or the Cresta?",  # a rate's base
+        "How many litres does the Pixa use on a 250 km drive? And the Cresta?",  # scaled
+    ],
+)
+def test_a_rate_s_base_and_an_amount_in_its_unit_are_no_unused_numbers(question: str) -> None:
+    tools = [litres_per_100km, fuel_for]  # a tool that takes a number: numbers are asked
+    plan = parse_plan('s1: litres_per_100km(model="Pixa")\ns2: litres_per_100km(model="Cresta")')
+    doubts = plan_doubts(
+        plan,
+        question,
+        tool_defaults(tools),
+        question=question,
+        vocabulary=tool_vocabulary(tools),
+        inputs=tool_inputs(tools),
+        tools=tools,
+    )
+    assert [d for d in doubts if d.startswith("the question gives")] == []
+    # A number in no rate's unit is still asked for.
+    other = "How many litres does the Pixa use on a 3 hour drive? And the Cresta?"
+    doubts = plan_doubts(plan, other, {}, question=other, inputs=tool_inputs(tools), tools=tools)
+    assert "the question gives 3, but no call uses it" in doubts
+
+
+@inout
+def rating(model: str) -> float:
+    """A car model's efficiency rating."""
+    return 7.0
+
+
+def test_a_rate_s_base_is_no_amount_whatever_the_tools_say() -> None:
+    tools = [rating, fuel_for]
+    plan = parse_plan('s1: rating(model="Pixa")\ns2: rating(model="Cresta")')
+    question = "Which has the better rating per 100 km, the Pixa or the Cresta?"
+    doubts = plan_doubts(plan, question, {}, question=question, inputs=tool_inputs(tools))
+    assert doubts == []
+    asked = "Which has the better rating over 100 km, the Pixa or the Cresta?"
+    assert plan_doubts(plan, asked, {}, question=asked, inputs=tool_inputs(tools)) == [
+        "the question gives 100, but no call uses it"
+    ]
