@@ -114,7 +114,9 @@ def _name(subject: _Subject) -> str:
     return f"{subject.names[0]} ({result_text(subject.value)})"
 
 
-def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+def contradicted_comparisons(
+    answer: str, numeric: Mapping[str, tuple[Call, float]], question: str = ""
+) -> list[str]:
     """What the results say, for each comparison in `answer` they contradict.
 
     Results of the same tool are compared (the gravity of two planets, not a gravity with
@@ -125,6 +127,8 @@ def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, floa
     that gives one value to several subjects ("50 litres each", "both", "the same") whose
     results differ is contradicted too, and so is one that gives a subject another
     subject's result ("the Orla burns 40 hours and the Pim 12.5", the other way round).
+    With the `question`, when it asks which is larger or smaller, an answer that only
+    names one ("The answer is cat.", "Cat.") claims it is the one asked for.
 
     Example:
         ```python
@@ -142,17 +146,19 @@ def contradicted_comparisons(answer: str, numeric: Mapping[str, tuple[Call, floa
     """
     truths: list[str] = []
     for sentence in _SENTENCE.split(answer):
-        for truth in _truths(sentence, numeric):
+        for truth in _truths(sentence, numeric, question):
             if truth not in truths:
                 truths.append(truth)
     return truths
 
 
-def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[str]:
+def _truths(
+    sentence: str, numeric: Mapping[str, tuple[Call, float]], question: str = ""
+) -> list[str]:
     """What the results say, for each comparison of `sentence` they contradict."""
     truths = []
     for group in _groups(numeric):
-        claim = _claim(sentence, group)
+        claim = _claim(sentence, group) or _named_answer(sentence, group, question)
         if claim is None:
             continue
         subject, larger, superlative = claim
@@ -161,12 +167,36 @@ def _truths(sentence: str, numeric: Mapping[str, tuple[Call, float]]) -> list[st
         values = [s.value for s in (named if named and not superlative else rest)]
         if subject.value > max(values) if larger else subject.value < min(values):
             continue
-        truths.append(_truth(group))
+        truths.append(_asked_truth(group, question))
     for group in _groups(numeric):
         for truth in (_uniform_truth(sentence, group), _swapped_truth(sentence, group)):
             if truth and truth not in truths:
                 truths.append(truth)
     return truths
+
+
+# An answer that only names its pick: "The answer is cat.", "Answer: the Odrun.", "Cat."
+_NAMED_ANSWER = re.compile(
+    r"^\s*(?:(?:the\s+)?answer\s*(?:is\s*:?|:)\s*)?(?:(?:the|a|an)\s+)?(?P<name>[^.!?,;:]+?)"
+    r"\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _named_answer(
+    sentence: str, group: list[_Subject], question: str
+) -> tuple[_Subject, bool, bool] | None:
+    """The claim of a sentence that only names one of `group`, to a comparison question."""
+    word = asked_comparative(question)
+    found = _NAMED_ANSWER.match(sentence)
+    if word is None or found is None or _COMPARATIVE.search(sentence):
+        return None
+    name = found.group("name").strip().lower()
+    picked = [s for s in group if any(n.lower() == name for n in s.names[:-1])]
+    if len(picked) != 1:
+        return None
+    smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
+    return picked[0], not smaller, bool(re.fullmatch(f"{_MOST}|{_LEAST}", word))
 
 
 # One value given to several subjects: "50 litres each", "both cost 2", "the same".
@@ -305,10 +335,9 @@ def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[
         assert orderings("What is the gravity of Mars and of Venus?", numeric) == []
         ```
     """
-    asked = _ASKS_COMPARISON.search(question)
-    if not asked:
+    word = asked_comparative(question)
+    if word is None:
         return []
-    word = asked.group("word").lower()
     smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
     lines = []
     for group in _groups(numeric):
@@ -341,6 +370,39 @@ _ASKS_COMPARISON = re.compile(
     rf"\b(?:which|whose|who|where)\b.*?\b(?P<word>{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
     re.IGNORECASE | re.DOTALL,
 )
+# "Is petrol cheaper in Spain or in Poland?", "Does the Cresta or the Sorel use more?"
+_ASKS_EITHER = re.compile(
+    rf"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|will|would)\b(?=.*\bor\b)"
+    rf".*?\b(?P<word>{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _asked_truth(group: list[_Subject], question: str) -> str:
+    """What the results say of a group's order, a pair in the question's word when smaller."""
+    word = asked_comparative(question)
+    if word is not None and len(group) == 2 and re.fullmatch(f"{_LESS}|{_LEAST}", word):  # noqa: PLR2004
+        return f"the results say {_pair(group, word)}"
+    return _truth(group)
+
+
+def asked_comparative(question: str) -> str | None:
+    """The comparative word of a question that asks which is larger or smaller, or None.
+
+    "Which ... cheaper", "whose ... more", and an either-or question ("Is petrol cheaper
+    in Spain or in Poland?").
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.comparisons import asked_comparative
+
+        assert asked_comparative("Which planet has the stronger gravity?") == "stronger"
+        assert asked_comparative("Is petrol cheaper in Spain or in Poland?") == "cheaper"
+        assert asked_comparative("Is petrol cheaper in Spain than a year ago?") is None
+        ```
+    """
+    asked = _ASKS_COMPARISON.search(question) or _ASKS_EITHER.search(question)
+    return asked.group("word").lower() if asked else None
 
 
 def unanswered_comparisons(
@@ -374,22 +436,18 @@ def unanswered_comparisons(
         ```
     """
     groups = _groups(numeric)
-    asked = _ASKS_COMPARISON.search(question)
-    if not groups or not asked:
+    word = asked_comparative(question)
+    if not groups or word is None:
         return []
     sentences = _SENTENCE.split(answer)
-    if any(_claim(sentence, group) for sentence in sentences for group in groups):
+    if any(_claim(s, g) or _named_answer(s, g, question) for s in sentences for g in groups):
         return []
-    word = asked.group("word").lower()
-    if re.fullmatch(f"{_LESS}|{_LEAST}", word):  # asked for the smaller: said as asked
-        return [
-            f"the results say {_pair(group, word)}" if len(group) == 2 else _truth(group)  # noqa: PLR2004
-            for group in groups
-        ]
-    return [_truth(group) for group in groups]
+    return [_asked_truth(group, question) for group in groups]
 
 
-def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> str:
+def correct_comparisons(
+    answer: str, numeric: Mapping[str, tuple[Call, float]], question: str = ""
+) -> str:
     """`answer`, each sentence with a comparison the results contradict put right.
 
     The sentence is replaced by what the results say: the last resort, when the model got
@@ -410,7 +468,7 @@ def correct_comparisons(answer: str, numeric: Mapping[str, tuple[Call, float]]) 
     """
     out: list[str] = []
     for sentence in _SENTENCE.split(answer):
-        truths = _truths(sentence, numeric)
+        truths = _truths(sentence, numeric, question)
         put = " ".join(t[0].upper() + t[1:] + "." for t in truths) if truths else sentence
         if put not in out:
             out.append(put)

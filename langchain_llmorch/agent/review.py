@@ -116,7 +116,7 @@ class Review:
             invented = bool(self.failed and objections.unsupported)
             if second_objections is not None and (second_objections < objections or invented):
                 text = second
-            text = correct_comparisons(text, self.numeric)
+            text = correct_comparisons(text, self.numeric, self.question)
             text = correct_units(text, self.misnamed(text))
             if self.checking:
                 # A number still invented goes; what is left must hold.
@@ -181,7 +181,7 @@ class Review:
         as_rate: list[str] = []
         misnamed = self.misnamed(text)
         if self.checking:
-            contradicted = contradicted_comparisons(text, self.numeric)
+            contradicted = contradicted_comparisons(text, self.numeric, self.question)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
             as_rate = rates_misstated(text, self.computed)
             misstated = [s for s in self.misstated(text) if s not in as_rate]

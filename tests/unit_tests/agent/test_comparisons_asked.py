@@ -1,0 +1,68 @@
+"""Comparisons a question asks: either-or questions, and answers that only name a pick."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_llmorch import parse_plan
+from langchain_llmorch.agent.comparisons import (
+    asked_comparative,
+    contradicted_comparisons,
+    correct_comparisons,
+    orderings,
+    unanswered_comparisons,
+)
+
+CAT, FERRET = parse_plan('s1: weight(animal="cat")\ns2: weight(animal="ferret")').calls
+WEIGHTS = {"s1": (CAT, 4.5), "s2": (FERRET, 1.1)}
+LIGHTER = "Which is lighter as an adult, a cat or a ferret?"
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("Is petrol cheaper in Spain or in Poland?", "cheaper"),
+        ("Does the Cresta or the Sorel use more fuel?", "more"),
+        ("Are the Alps higher than the Andes, or lower?", "higher"),
+        ("Is petrol cheaper in Spain than it was?", None),  # no "or": no choice asked
+        ("How much cheaper is petrol in Spain?", None),
+    ],
+)
+def test_an_either_or_question_asks_a_comparison(question: str, word: str | None) -> None:
+    assert asked_comparative(question) == word
+
+
+def test_an_either_or_comparison_left_unmade_is_stated_as_asked() -> None:
+    spain, poland = parse_plan('s1: petrol(country="Spain")\ns2: petrol(country="Poland")').calls
+    numeric = {"s1": (spain, 1.6), "s2": (poland, 1.45)}
+    question = "Is petrol cheaper in Spain or in Poland?"
+    assert unanswered_comparisons(question, "Spain: 1.6 Poland: 1.45", numeric) == [
+        "the results say Poland (1.45) is cheaper than Spain (1.6)"
+    ]
+    assert orderings(question, numeric) == ["Poland (1.45) is cheaper than Spain (1.6)"]
+
+
+@pytest.mark.parametrize("said", ["The answer is cat.", "Answer: the cat.", "Cat."])
+def test_an_answer_that_only_names_the_wrong_pick_is_contradicted(said: str) -> None:
+    assert contradicted_comparisons(said, WEIGHTS, LIGHTER) == [
+        "the results say ferret (1.1) is lighter than cat (4.5)"
+    ]
+    assert correct_comparisons(said, WEIGHTS, LIGHTER) == (
+        "The results say ferret (1.1) is lighter than cat (4.5)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "question"),
+    [
+        ("The answer is ferret.", LIGHTER),  # the right pick
+        ("The answer is cat.", "What do a cat and a ferret weigh?"),  # no comparison asked
+        ("The answer is cat or ferret.", LIGHTER),  # names no one pick
+    ],
+)
+def test_a_right_pick_or_no_pick_is_no_contradiction(said: str, question: str) -> None:
+    assert contradicted_comparisons(said, WEIGHTS, question) == []
+
+
+def test_an_answer_that_names_its_pick_makes_the_comparison_asked() -> None:
+    assert unanswered_comparisons(LIGHTER, "The answer is ferret.", WEIGHTS) == []
