@@ -138,17 +138,40 @@ _NAMED_ANSWER = re.compile(
 def _named_answer(
     sentence: str, group: list[Subject], question: str
 ) -> tuple[Subject, bool, bool] | None:
-    """The claim of a sentence that only names one of `group`, to a comparison question."""
+    """The claim of a sentence that names one of `group` as its answer, to a comparison.
+
+    "The answer is cat.", "The answer is "Kangchenjunga" with a height of 8586 metres.",
+    "Cat.": the pick is said to be the one the question asks for.
+    """
     word = asked_comparative(question)
-    found = _NAMED_ANSWER.match(sentence)
-    if word is None or found is None or _COMPARATIVE.search(sentence):
+    if word is None or _COMPARATIVE.search(sentence):
         return None
-    name = found.group("name").strip().lower()
-    picked = [s for s in group if any(n.lower() == name for n in s.names[:-1])]
+    said = _ANSWER_IS.search(sentence)
+    if said is not None:
+        rest = sentence[said.end() :].lower()
+        picked = [s for s in group if any(_starts_with(rest, n) for n in s.names[:-1])]
+        named = [s for s in group if any(mentions_name(rest, n) for n in s.names[:-1])]
+        picked = picked if len(named) == 1 else []  # "cat or ferret": no one pick
+    else:
+        whole = _NAMED_ANSWER.match(sentence)
+        name = whole.group("name").strip().lower() if whole else None
+        picked = [s for s in group if any(n.lower() == name for n in s.names[:-1])]
     if len(picked) != 1:
         return None
     smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
     return picked[0], not smaller, bool(re.fullmatch(f"{_MOST}|{_LEAST}", word))
+
+
+# "The answer is", "Answer:", then maybe a quote and an article: what follows is the pick.
+_ANSWER_IS = re.compile(
+    r"\banswer\s*(?:is\s*:?|:)\s*[\"'\u201c]?\s*(?:(?:the|a|an)\s+)?", re.IGNORECASE
+)
+
+
+def _starts_with(text: str, name: str) -> bool:
+    """Whether `text` (lower case) starts with `name` as a whole word."""
+    name = name.strip().lower()
+    return bool(name) and text.startswith(name) and not text[len(name) : len(name) + 1].isalnum()
 
 
 def _truth(group: list[Subject]) -> str:

@@ -296,8 +296,10 @@ def misnamed_units(
         if stated is None:  # "115 cups" of what one cup contains, in milligrams
             if before or singular(spelling.lower()) not in unit.per:
                 continue
-        elif unit.name == stated or not _comparable(unit.name, stated):
-            continue
+        elif unit.name == stated or not (
+            _comparable(unit.name, stated) or any(unit_name(w) == stated for w in unit.per)
+        ):
+            continue  # (a result in the unit it is for one of: "14.5 kilograms" of euros/kg)
         wrong = _WRITTEN.get(spelling.lower(), spelling)
         truth = f"{source} is in {unit.word}, not {wrong}"
         hyphen = not before and "-" in (match.group("gap") or "")

@@ -50,8 +50,9 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
 
     Only for a question that asks one thing (one question word): its words, without the
     names the plan gives and the tools' argument names, are held against each called
-    tool's name and description. A call whose tool shares none of them is unasked when
-    another call's tool shares some; never every call.
+    tool's name and description, without the words every called tool shares. A call whose
+    tool shares none of them is unasked when another call's tool shares some; never every
+    call.
     """
     if len(_ASKING.findall(question)) != 1:
         return []
@@ -63,12 +64,15 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     if not asked:
         return []
 
-    def answers(call: Call) -> bool:
+    def covered(call: Call) -> set[str]:
         gives = tool_words(by_name[call.tool], arguments=False) - arguments
-        return any(shared_words(forms, gives) for forms in asked.values())
+        return {word for word, forms in asked.items() if shared_words(forms, gives)}
 
+    words = {call.id: covered(call) for call in calls}
+    # A word every called tool shares ("bus" of two bus-line tools) tells none apart.
+    common = set.intersection(*words.values()) if words else set()
     used = {ref for call in plan.calls for ref in call.references()}
-    asking = [call for call in calls if answers(call)]
+    asking = [call for call in calls if words[call.id] - common]
     if not asking:
         return []
     return [call for call in calls if call not in asking and call.id not in used]

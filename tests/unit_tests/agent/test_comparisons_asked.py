@@ -42,7 +42,10 @@ def test_an_either_or_comparison_left_unmade_is_stated_as_asked() -> None:
     assert orderings(question, numeric) == ["Poland (1.45) is cheaper than Spain (1.6)"]
 
 
-@pytest.mark.parametrize("said", ["The answer is cat.", "Answer: the cat.", "Cat."])
+@pytest.mark.parametrize(
+    "said",
+    ["The answer is cat.", "Answer: the cat.", "Cat.", 'The answer is "cat", at 4.5 kg.'],
+)
 def test_an_answer_that_only_names_the_wrong_pick_is_contradicted(said: str) -> None:
     assert contradicted_comparisons(said, WEIGHTS, LIGHTER) == [
         "the results say ferret (1.1) is lighter than cat (4.5)"
@@ -58,6 +61,7 @@ def test_an_answer_that_only_names_the_wrong_pick_is_contradicted(said: str) -> 
         ("The answer is ferret.", LIGHTER),  # the right pick
         ("The answer is cat.", "What do a cat and a ferret weigh?"),  # no comparison asked
         ("The answer is cat or ferret.", LIGHTER),  # names no one pick
+        ("The answer is catnip.", LIGHTER),  # a word that starts with a name is not it
     ],
 )
 def test_a_right_pick_or_no_pick_is_no_contradiction(said: str, question: str) -> None:

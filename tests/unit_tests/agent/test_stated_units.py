@@ -205,6 +205,20 @@ def test_a_result_counted_in_what_it_is_given_for_one_of_is_put_right() -> None:
         assert misnamed_units(right, numeric, units) == []
 
 
+def test_a_price_written_in_the_unit_it_is_for_one_of_is_put_right() -> None:
+    (call,) = parse_plan('s1: bean_price(bean="Ombra")').calls
+    description = "Look up what one kilogram of a coffee bean costs, in euros."
+    units = {"bean_price": unit_in(description)}
+    numeric = {"s1": (call, 24.0)}
+    said = "The Ombra is 24 kilograms, the dearest."
+    (wrong,) = misnamed_units(said, numeric, units)
+    assert wrong.truth.endswith("= 24 is in euros, not kilograms")
+    assert correct_units(said, [wrong]) == "The Ombra is 24 euros, the dearest."
+    assert misnamed_units("The Ombra costs 24 euros per kilogram.", numeric, units) == []
+    # Money written in another kind is otherwise no claim: "open 24 hours".
+    assert misnamed_units("The shop is open 24 hours.", numeric, units) == []
+
+
 def test_a_number_two_tools_give_in_different_units_is_left_alone() -> None:
     numeric = _numeric('s1: hotel_rate(hotel="Marlow")\ns2: hotel_rooms(hotel="Alder")', [145, 145])
     assert misnamed_units("The Marlow costs 145 dollars.", numeric, UNITS) == []

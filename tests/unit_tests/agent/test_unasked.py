@@ -67,3 +67,24 @@ def test_nothing_is_left_out_where_no_call_is_asked_for() -> None:
     assert _ids(plan, "What is Skerrow like?") == []  # "like": no tool's word
     # Both asked ("beam" and "reach" are the range tool's; nothing is the keeper's).
     assert _ids(plan, "How far does the Skerrow beam reach?") == ["s1"]
+
+
+@inout
+def tower_height(lighthouse: str) -> float:
+    """How many metres tall a lighthouse's stone tower is."""
+    return 31.0
+
+
+@inout
+def tower_visitors(lighthouse: str) -> int:
+    """How many people visit a lighthouse's stone tower in a year."""
+    return 5200
+
+
+def test_a_word_every_called_tool_shares_tells_none_apart() -> None:
+    plan = 's1: tower_height(lighthouse="Skerrow")\ns2: tower_visitors(lighthouse="Skerrow")'
+    tools = [tower_height, tower_visitors]
+    question = "How many metres is the Skerrow stone tower?"  # "stone tower": both tools'
+    assert [c.id for c in unasked_calls(parse_plan(plan), question, tools)] == ["s2"]
+    both = "What are the height and the visitors of the Skerrow tower?"
+    assert unasked_calls(parse_plan(plan), both, tools) == []
