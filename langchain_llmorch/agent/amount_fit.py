@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 
@@ -172,10 +173,22 @@ def wrong_units(
             if isinstance(expr, bool) or not isinstance(expr, int | float):
                 continue
             wanted = named_units("", names=[name]) or named_units(described)
-            converted = conversions(question, wanted).get(float(expr), set())
+            number = _finite(expr)
+            if number is None:
+                continue
+            converted = conversions(question, wanted).get(number, set())
             if len(converted) == 1:
                 found.append((call, name, converted.pop()))
     return found
+
+
+def _finite(value: float) -> float | None:
+    """`value` as a float, or None when it is too large for one (an untrusted plan's)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 # What a number counts: the words after it up to a preposition or a clause's end ("4
@@ -223,12 +236,10 @@ def miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
         return []
     by_name = {t.name: t for t in tools}
     used = {ref for call in plan.calls for ref in call.references()}
-    counts: dict[float, set[str]] = {}
+    counts: dict[float, list[set[str]]] = {}
     for match in _COUNTS.finditer(question):
-        counted = content_words(match.group(2)) - {
-            w for w in content_words(match.group(2)) if unit_of(w)
-        }
-        counts.setdefault(float(match.group(1).replace(",", "")), set()).update(counted)
+        counted = {w for w in content_words(match.group(2)) if not unit_of(w)}
+        counts.setdefault(float(match.group(1).replace(",", "")), []).append(counted)
     found = []
     for call in calls:
         tool = by_name.get(call.tool)
@@ -237,7 +248,11 @@ def miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
         for argument, expr in call.kwargs.items():
             if isinstance(expr, bool) or not isinstance(expr, int | float):
                 continue
-            counted = counts.get(float(expr), set())
+            number = _finite(expr)
+            written = counts.get(number, []) if number is not None else []
+            if len(written) != 1:  # "2 people ... 2 nights": which one it counts is unknown
+                continue
+            counted = written[0]
             if (
                 not counted
                 or named_units("", names=[argument])

@@ -22,6 +22,7 @@ from langchain_llmorch.agent.subjects import (
     subject_groups,
 )
 from langchain_llmorch.agent.value_claims import swapped_truth, uniform_truth
+from langchain_llmorch.agent.words import content_words, shared_words
 from langchain_llmorch.plan.language import Call
 
 _MORE = (
@@ -127,14 +128,6 @@ def _truths(
     return truths
 
 
-# An answer that only names its pick: "The answer is cat.", "Answer: the Odrun.", "Cat."
-_NAMED_ANSWER = re.compile(
-    r"^\s*(?:(?:the\s+)?answer\s*(?:is\s*:?|:)\s*)?(?:(?:the|a|an)\s+)?(?P<name>[^.!?,;:]+?)"
-    r"\s*[.!]?\s*$",
-    re.IGNORECASE,
-)
-
-
 def _named_answer(
     sentence: str, group: list[Subject], question: str
 ) -> tuple[Subject, bool, bool] | None:
@@ -144,7 +137,7 @@ def _named_answer(
     "Cat.": the pick is said to be the one the question asks for.
     """
     word = asked_comparative(question)
-    if word is None or _COMPARATIVE.search(sentence):
+    if word is None or _COMPARATIVE.search(sentence) or not _plain_order(question, word, group):
         return None
     said = _ANSWER_IS.search(sentence)
     if said is not None:
@@ -152,10 +145,9 @@ def _named_answer(
         picked = [s for s in group if any(_starts_with(rest, n) for n in s.names[:-1])]
         named = [s for s in group if any(mentions_name(rest, n) for n in s.names[:-1])]
         picked = picked if len(named) == 1 else []  # "cat or ferret": no one pick
-    else:
-        whole = _NAMED_ANSWER.match(sentence)
-        name = whole.group("name").strip().lower() if whole else None
-        picked = [s for s in group if any(n.lower() == name for n in s.names[:-1])]
+    else:  # the sentence is a name and nothing else: "Cat.", "The Odrun!"
+        name = _ARTICLE.sub("", sentence.strip().rstrip(".!").strip()).lower()
+        picked = [s for s in group if any(n.strip().lower() == name for n in s.names[:-1])]
     if len(picked) != 1:
         return None
     smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
@@ -166,6 +158,30 @@ def _named_answer(
 _ANSWER_IS = re.compile(
     r"\banswer\s*(?:is\s*:?|:)\s*[\"'\u201c]?\s*(?:(?:the|a|an)\s+)?", re.IGNORECASE
 )
+
+
+# Comparatives that mean the larger or the smaller number whatever the tool gives.
+_PLAIN = frozenset({"larger", "smaller", "bigger", "greater", "higher", "lower", "largest"})
+_PLAIN_AFTER = frozenset({"more", "less", "fewer", "most", "least", "fewest"})
+
+
+def _plain_order(question: str, word: str, group: list[Subject]) -> bool:
+    """Whether the question's `word` says plainly which of `group`'s values it picks.
+
+    "Which has more seats" of a seats tool, "which is lighter" of a weight tool: the
+    larger or the smaller result. "Which car is more efficient" of a fuel-use tool, or
+    "which train is faster" of trip hours, may mean the other one: a pick named alone is
+    then no claim this module can hold to the results.
+    """
+    tool = content_words(group[0].tool.replace("_", " ")) if group and group[0].tool else set()
+    if word in _PLAIN_AFTER:
+        after = re.search(rf"\b{word}\s+([a-z]+)", question, re.IGNORECASE)
+        said = after.group(1).lower() if after else ""
+        return not said or said in {"or", "than"} or bool(shared_words(content_words(said), tool))
+    return word in _PLAIN or bool(shared_words(content_words(word), tool))
+
+
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
 def _starts_with(text: str, name: str) -> bool:

@@ -130,7 +130,7 @@ class Review:
                 # A comparison asked and twice not made: the results make it.
                 asked = unanswered_comparisons(self.question, text, self.numeric)
                 text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
-        if self.unstated(text):  # twice without the computed value: it is said
+        if self.unstated(text) or self.as_rate(text):  # twice: the computed value is said
             text = computed_answer([fact.text for fact in self.computed])
         return text
 
@@ -155,8 +155,14 @@ class Review:
         if not self.checking:
             return []
         values = [f.value for f in self.computed]
-        found = misstated_amounts(text, self.question, self.finished.values(), values)
-        return found + [s for s in rates_misstated(text, self.computed) if s not in found]
+        return misstated_amounts(text, self.question, self.finished.values(), values)
+
+    def as_rate(self, text: str) -> list[str]:
+        """The sentences of `text` that call an amount computed from a rate the rate."""
+        if not self.checking:
+            return []
+        bases = {name: unit.per for name, unit in self.units.items()}
+        return rates_misstated(text, self.computed, bases)
 
     def misnamed(self, text: str) -> list[Misnamed]:
         """The numbers of `text` written with another unit than their result is in."""
@@ -183,7 +189,7 @@ class Review:
         if self.checking:
             contradicted = contradicted_comparisons(text, self.numeric, self.question)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
-            as_rate = rates_misstated(text, self.computed)
+            as_rate = self.as_rate(text)
             misstated = [s for s in self.misstated(text) if s not in as_rate]
             if self.unstated(text):
                 unstated = [fact.text for fact in self.computed]

@@ -26,18 +26,25 @@ from typing import Any
 from langchain_llmorch.plan.expressions import Ref
 from langchain_llmorch.plan.language import Call, result_text
 
+# Longest chained result said in place of its call ("Westrail", not a fetched page).
+_SHORT = 40
+
 
 def spoken(call: Call, results: Mapping[str, Any]) -> str | None:
     """`call` in words ("the luggage fee of Aldora for 3 bags"), or None when it cannot be.
 
     Texts are what the call is "of"; numbers what it is "for", with their argument's
-    name; a chained argument is the result it refers to, when finished.
+    name; a chained argument is the result it refers to, when finished and short (at most
+    40 characters, one line).
     """
     texts: list[str] = []
     amounts: list[str] = []
     for name, expr in [*(("", a) for a in call.args), *call.kwargs.items()]:
         if isinstance(expr, Ref) and expr.id in results:
-            texts.append(result_text(results[expr.id]))
+            said = result_text(results[expr.id])
+            if len(said) > _SHORT or "\n" in said:  # a page of text is no name
+                return None
+            texts.append(said)
         elif isinstance(expr, str) and expr.strip():
             texts.append(expr.strip())
         elif isinstance(expr, int | float) and not isinstance(expr, bool):

@@ -39,6 +39,8 @@ class Subject:
 
     names: tuple[str, ...]
     value: float
+    tool: str = ""
+    """The tool whose result it is."""
 
 
 def subject_groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[Subject]]:
@@ -47,7 +49,7 @@ def subject_groups(numeric: Mapping[str, tuple[Call, float]]) -> list[list[Subje
     for call, value in numeric.values():
         names = named_as(call, value)
         if names:
-            by_tool.setdefault(call.tool, []).append(Subject(tuple(names), value))
+            by_tool.setdefault(call.tool, []).append(Subject(tuple(names), value, call.tool))
     return [told_apart(g) for g in by_tool.values() if len({s.value for s in g}) > 1]
 
 
@@ -65,7 +67,7 @@ def told_apart(group: list[Subject]) -> list[Subject]:
         own = tuple(n for n in subject.names[:-1] if n.lower() not in shared)
         if not own:  # nothing but their results tells them apart
             return group
-        told.append(Subject((*own, subject.names[-1]), subject.value))
+        told.append(Subject((*own, subject.names[-1]), subject.value, subject.tool))
     return told
 
 

@@ -43,18 +43,25 @@ from langchain_llmorch.plan.language import Call, Plan
 # The words a question asks with; more than one asks more than one thing ("How many
 # seats..., and what does it cost?"), or a relative clause may hide a second tool's part.
 _ASKING = re.compile(r"\b(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
+# Words that join a second thing to the first ("3 nights, parking included", "the total
+# with breakfast"): the question may ask of a tool it never names.
+_JOINING = re.compile(
+    r"\b(?:and|plus|with|including|included|inclusive|total|together|also|both|as well)\b",
+    re.IGNORECASE,
+)
 
 
 def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Call]:
     """The calls of `plan` whose tool gives nothing `question` asks, which no call uses.
 
-    Only for a question that asks one thing (one question word): its words, without the
+    Only for a question that asks one thing (one question word, and no word that joins a
+    second thing to it: "and", "plus", "with", "included", "total"): its words, without the
     names the plan gives and the tools' argument names, are held against each called
     tool's name and description, without the words every called tool shares. A call whose
     tool shares none of them is unasked when another call's tool shares some; never every
     call.
     """
-    if len(_ASKING.findall(question)) != 1:
+    if len(_ASKING.findall(question)) != 1 or _JOINING.search(question):
         return []
     by_name = {t.name: t for t in tools}
     calls = [c for c in tool_calls(plan) if c.tool in by_name]

@@ -70,3 +70,34 @@ def test_a_right_pick_or_no_pick_is_no_contradiction(said: str, question: str) -
 
 def test_an_answer_that_names_its_pick_makes_the_comparison_asked() -> None:
     assert unanswered_comparisons(LIGHTER, "The answer is ferret.", WEIGHTS) == []
+
+
+@pytest.mark.parametrize(
+    ("plan", "values", "question", "said"),
+    [
+        (  # less fuel is more efficient: "more" is not the larger number here
+            's1: fuel_use(model="Cresta")\ns2: fuel_use(model="Sorel")',
+            (5.5, 7.0),
+            "Which car is more efficient, the Cresta or the Sorel?",
+            "The Cresta.",
+        ),
+        (  # fewer hours is faster
+            's1: trip_hours(train="Aldora")\ns2: trip_hours(train="Dunmere")',
+            (3.0, 5.0),
+            "Which train is faster, the Aldora or the Dunmere?",
+            "The answer is Aldora.",
+        ),
+    ],
+)
+def test_a_pick_whose_comparative_may_mean_the_smaller_number_is_no_claim(
+    plan: str, values: tuple[float, float], question: str, said: str
+) -> None:
+    one, two = parse_plan(plan).calls
+    numeric = {"s1": (one, values[0]), "s2": (two, values[1])}
+    assert contradicted_comparisons(said, numeric, question) == []
+    assert correct_comparisons(said, numeric, question) == said
+
+
+def test_a_long_run_of_spaces_is_read_at_once() -> None:
+    said = "Poland" + " \n" * 3000 + "x"
+    assert contradicted_comparisons(said, WEIGHTS, "Is the cat or the ferret lighter?") == []

@@ -69,3 +69,32 @@ def test_a_plan_s_only_call_a_used_result_and_a_unit_stay() -> None:
     assert miscounted(used, "What do 3 guests pay at the Lark?", TOOLS) == []
     walked = parse_plan('s1: night_rate(hotel="Lark")\ns2: walk_time(hotel="Lark", metres=400)')
     assert miscounted(walked, "How long is 400 m on foot for a guest of the Lark?", TOOLS) == []
+
+
+@inout
+def breakfast(hotel: str, guests: int) -> float:
+    """The price of breakfast at a hotel for a number of guests."""
+    return 14.0
+
+
+@inout
+def room(hotel: str, nights: int) -> float:
+    """The price of a room at a hotel for a number of nights."""
+    return 90.0
+
+
+def test_a_number_the_question_writes_twice_is_no_one_s_to_take() -> None:
+    plan = parse_plan('s1: room(hotel="Lark", nights=2)\ns2: breakfast(hotel="Lark", guests=2)')
+    question = "What does it cost for 2 guests to stay 2 nights at the Lark, with breakfast?"
+    assert miscounted(plan, question, [room, breakfast]) == []
+    assert refitted(plan, question, [room, breakfast]) is None
+
+
+def test_a_number_too_large_for_a_float_is_no_crash() -> None:
+    huge = str(2**1024 - 1)
+    plan = parse_plan(f'{PLAN_PREFIX}s2: parking_fee(hotel="Lark", cars={huge})')
+    assert miscounted(plan, f"What do {huge} guests pay at the Lark?", TOOLS) == []
+    assert fit_doubts(plan, "What do 3 guests pay at the Lark?", TOOLS) is not None
+
+
+PLAN_PREFIX = 's1: night_rate(hotel="Lark")\n'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout
@@ -59,21 +60,38 @@ def _ask(script: Script, question: str) -> str:
 
 
 FACT = Fact("price_per_kg(tea=Quill) x 0.5 = 24 x 0.5 = 12", 12.0, "price_per_kg", rate=24.0)
+BASES = {"price_per_kg": {"kilogram", "tea"}}
 
 
-def test_a_computed_amount_called_a_rate_is_found() -> None:
-    said = "The price per kilogram of Quill is 12 euros."
-    assert rates_misstated(said, [FACT]) == [said]
-    assert rates_misstated("Each kilogram of Quill costs 12 euros.", [FACT]) == [
-        "Each kilogram of Quill costs 12 euros."
-    ]
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The price per kilogram of Quill is 12 euros.",
+        "Each kilogram of Quill costs 12 euros.",
+        "Quill costs 12 euros a kilogram.",
+    ],
+)
+def test_a_computed_amount_called_a_rate_is_found(said: str) -> None:
+    assert rates_misstated(said, [FACT], BASES) == [said]
 
 
-def test_a_rate_stated_beside_the_amount_or_no_rate_word_is_no_claim() -> None:
-    assert rates_misstated("500 g of Quill cost 12 euros, at 24 per kilogram.", [FACT]) == []
-    assert rates_misstated("500 grams of Quill cost 12 euros.", [FACT]) == []
+@pytest.mark.parametrize(
+    "said",
+    [
+        "500 g of Quill cost 12 euros, at 24 per kilogram.",  # the rate beside it
+        "500 grams of Quill cost 12 euros.",  # no rate word
+        "Half a kilogram of Quill costs 12 euros.",  # "half a kilogram": an amount
+        "It costs 12 euros per order.",  # per something the rate is not for
+        "Each kilogram is weighed; so 500 g cost 12 euros.",  # another clause
+    ],
+)
+def test_a_rate_stated_beside_the_amount_or_another_base_is_no_claim(said: str) -> None:
+    assert rates_misstated(said, [FACT], BASES) == []
+
+
+def test_a_sum_is_no_rate() -> None:
     total = Fact("total: 24 + 18 = 42", 42.0, "price_per_kg")  # no rate: a sum
-    assert rates_misstated("Together they cost 42 euros per kilogram.", [total]) == []
+    assert rates_misstated("Together they cost 42 euros per kilogram.", [total], BASES) == []
 
 
 def test_an_answer_calling_the_amount_a_rate_goes_back_and_is_not_kept() -> None:
@@ -111,3 +129,27 @@ def test_a_comparison_asked_for_the_smaller_is_stated_as_asked() -> None:
     assert unanswered_comparisons("Which tea is cheaper, Quill or Marrow?", said, numeric) == [
         "the results say Marrow (18.0) is cheaper than Quill (24.0)"
     ]
+
+
+@inout
+def adult_fare(train: str) -> float:
+    """Look up what one adult's ticket for a train costs, in euros."""
+    return 71.0
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Each of the 4 adults needs a ticket, so together they cost 284 euros.",
+        "Tickets for 4 adults cost 284 euros, one ticket per adult.",
+        "Each adult needs a ticket: 284 euros for all 4 of them.",
+    ],
+)
+def test_a_right_total_beside_a_rate_word_is_kept_as_said(said: str) -> None:
+    script = Script('s1: adult_fare(train="Coldfell")', said)
+    agent = create_llmorch_agent(
+        ScriptedChatModel(script), [adult_fare], check_answers=True, append_results=False
+    )
+    out: Any = agent.invoke({"messages": [("user", "What do tickets for 4 adults cost?")]})
+    assert out["messages"][-1].text == said
+    assert len(script.joins) == 1

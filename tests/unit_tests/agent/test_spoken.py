@@ -71,3 +71,11 @@ def _answer(*, check: bool) -> str:
 def test_the_answer_checks_say_copied_calls_in_words_and_others_keep_the_model_s() -> None:
     assert _answer(check=True) == "The kiln owner of Ashby is Mara Voll."
     assert _answer(check=False) == 'The kiln_owner(kiln="Ashby") is Mara Voll.'
+
+
+def test_a_long_chained_result_is_not_said_in_place_of_its_call() -> None:
+    page, count = parse_plan('s1: fetch_page(url="x")\ns2: word_count(text=s1)').calls
+    results = {"s1": "Lorem ipsum " * 400, "s2": 812}
+    assert spoken(count, results) is None
+    said = "The word_count(text=s1) is 812."
+    assert plain_calls(said, {"s1": page, "s2": count}, results) == said

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_llmorch import inout, parse_plan
 from langchain_llmorch.agent.refit import refitted
 from langchain_llmorch.agent.tool_fit import fit_doubts
@@ -88,3 +90,31 @@ def test_a_word_every_called_tool_shares_tells_none_apart() -> None:
     assert [c.id for c in unasked_calls(parse_plan(plan), question, tools)] == ["s2"]
     both = "What are the height and the visitors of the Skerrow tower?"
     assert unasked_calls(parse_plan(plan), both, tools) == []
+
+
+@inout
+def room_price(hotel: str, nights: int) -> float:
+    """The price of a room at a hotel for a number of nights."""
+    return 270.0
+
+
+@inout
+def parking_fee(hotel: str, nights: int) -> float:
+    """What parking a car at a hotel costs for a number of nights."""
+    return 45.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What will 3 nights at the Harbor Hotel cost me, parking included?",
+        "What is the total for a 3 night stay at the Harbor Hotel plus parking?",
+        "What do 3 nights at the Harbor Hotel cost with parking?",
+    ],
+)
+def test_a_question_that_joins_a_second_thing_keeps_every_call(question: str) -> None:
+    plan = (
+        's1: room_price(hotel="Harbor Hotel", nights=3)\n'
+        's2: parking_fee(hotel="Harbor Hotel", nights=3)'
+    )
+    assert unasked_calls(parse_plan(plan), question, [room_price, parking_fee]) == []
