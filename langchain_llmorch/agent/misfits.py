@@ -110,11 +110,23 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         if tool is None:
             continue
         for argument, value in literal_texts(call):
-            clause = next((c for c in _CLAUSES.split(question) if value.lower() in c.lower()), None)
+            clause = _clause_of(question, value)
             if clause is None:
                 continue
             named = content_words(value) | names
             asked = {w: f for w, f in word_forms(clause).items() if w not in named}
+            # What another call on the same name answers is not this call's to answer
+            # ("Who directs X, and how many minutes does it run?": the director's words).
+            for other in tool_calls(plan):
+                same = any(v.lower() == value.lower() for _, v in literal_texts(other))
+                if (
+                    other is not call
+                    and same
+                    and other.tool != call.tool
+                    and other.tool in by_name
+                    and (taken := _covered(asked, by_name[other.tool]))
+                ):
+                    asked = {w: f for w, f in asked.items() if w not in taken} or asked
             if not asked and len(called) == 1:  # "Which bread bakes longer, rye or spelt?":
                 # the names' clause says nothing of them; the question does, besides the
                 # names. Not where the plan calls two tools: the question's other words may
@@ -136,6 +148,8 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             }
             best = max((len(s) for s in fits.values()), default=0)
             winners = [name for name, shared in fits.items() if len(shared) == best]
+            if len(winners) > 1:  # a tie: only a tool the call's arguments can fill
+                winners = [w for w in winners if _fillable(by_name[w], call, argument)]
             if best == 0 or len(winners) != 1 or winners[0] in fed.get(call.id, ()):
                 continue  # (a look-up whose result the fitting tool is given: a chain)
             # Where the called tool shares words too, the other must fit clearly better
@@ -193,6 +207,41 @@ def _counting_tool(
         return None
     forms = {form for word in own for form in asked[word]}
     return counters[0], ", ".join(sorted(shared_words(forms, tool_words(counters[0]))))
+
+
+# A pronoun that carries a clause's name on to the next: "..., and how long does it run?"
+_PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|that one)\b", re.IGNORECASE)
+
+
+def _clause_of(question: str, value: str) -> str | None:
+    """The clause of `question` that names `value`, with the clauses after it that say it.
+
+    "Who directs The Copper Bell, and how many minutes does it run?": both parts are
+    about The Copper Bell.
+    """
+    clauses = [c for c in _CLAUSES.split(question) if c.strip()]
+    at = next((i for i, c in enumerate(clauses) if value.lower() in c.lower()), None)
+    if at is None:
+        return None
+    said = [clauses[at].strip()]
+    for later in clauses[at + 1 :]:
+        if not _PRONOUN.search(later):
+            break
+        said.append(later.strip())
+    return ", ".join(said)
+
+
+def _fillable(tool: BaseTool, call: Call, argument: str) -> bool:
+    """Whether `call`'s arguments give every argument `tool` needs, the name its text one.
+
+    A tool that needs more than the call has (`group_booking(play, tickets)` for a call
+    given a play alone) cannot take the call's place.
+    """
+    texts = text_arguments(tool)
+    given = set(call.kwargs) - {argument}
+    needed = [n for n, spec in tool.args.items() if "default" not in spec]
+    missing = [n for n in needed if n not in given]
+    return len(missing) <= 1 and all(n in texts for n in missing)
 
 
 def _designated(question: str, value: str, argument: str) -> bool:

@@ -48,3 +48,57 @@ def test_a_clause_of_names_alone_reads_the_question_when_one_tool_is_called() ->
     plan = parse_plan('s1: tower_visitors(tower="Spire")\ns2: tower_visitors(tower="Mast")')
     found = misfits(plan, "Which is higher, Spire or Mast?", TOOLS)
     assert {m.tool.name for m in found} == {"tower_height"}
+
+
+@inout
+def show_minutes(show: str) -> int:
+    """Look up how many minutes a show runs for."""
+    return 95
+
+
+@inout
+def show_host(show: str) -> str:
+    """Look up who hosts a show; returns the host's name."""
+    return "Ada Quist"
+
+
+@inout
+def hall_seats(show: str) -> int:
+    """Look up how many seats the hall that stages a show has."""
+    return 240
+
+
+@inout
+def seat_price(show: str) -> float:
+    """Look up what one seat for a show costs, in pounds."""
+    return 28.0
+
+
+@inout
+def block_booking(show: str, seats: int) -> float:
+    """The price, in pounds, of a block booking of a number of seats for a show."""
+    return 22.0
+
+
+SHOWS = [show_minutes, show_host, hall_seats, seat_price, block_booking]
+
+
+def test_a_clause_that_says_it_of_the_name_is_read_with_the_name_s() -> None:
+    plan = parse_plan('s1: show_host(show="Lantern")\ns2: hall_seats(show="Lantern")')
+    question = "Who hosts Lantern, and how many minutes does it run?"
+    (found,) = misfits(plan, question, SHOWS)
+    assert (found.call.id, found.tool.name) == ("s2", "show_minutes")
+    fixed = refitted(plan, question, SHOWS)
+    assert fixed is not None
+    assert fixed.render() == 's1: show_host(show="Lantern")\ns2: show_minutes(show="Lantern")'
+    # Without the pronoun the second clause is about something else: not Lantern's minutes.
+    other = misfits(plan, "Who hosts Lantern, and how many minutes is a break?", SHOWS)
+    assert "show_minutes" not in {found.tool.name for found in other}
+
+
+def test_a_tool_the_call_cannot_fill_is_no_candidate() -> None:
+    # seat_price and block_booking share the question's words; block_booking needs a
+    # number of seats the call does not have, so seat_price is the one tool that fits.
+    plan = parse_plan('s1: show_minutes(show="Lantern")\ns2: show_minutes(show="Rook")')
+    question = "Which show has the cheaper seat, Lantern or Rook?"
+    assert {f.tool.name for f in misfits(plan, question, SHOWS)} == {"seat_price"}
