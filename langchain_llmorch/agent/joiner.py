@@ -104,7 +104,10 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         notes=notes,
         facts=[f.text for f in computed],
         orderings=compared,
-        extremes=not checks_answers(ctx),  # the checks give the orderings asked for
+        # With the checks, only for a comparison asked: beside a total, the 0.5B model
+        # called the total "the largest number"; without them, for three results it copied
+        # the ranking bare ("1 (30.71), 5 (25.36), 2 (25.32)": no answer in words).
+        extremes=not checks_answers(ctx) or bool(compared),
     )
     bound = _grammar(ctx, request, computed, numeric, compared=bool(compared))
     reply = yield from ask("join", request, bound=bound)

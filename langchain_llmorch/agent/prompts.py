@@ -344,9 +344,9 @@ def joiner_messages(
         orderings: results compared, in words, when the question asks which is larger
             (`comparisons.orderings`: "Venus (8.87) is larger than Mars (3.72)").
         extremes: whether each tool's largest and smallest result is named (`Largest:
-            ...`). The answer checks give `orderings` instead: told the extremes of two
-            results whose total was asked, the 0.5B model wrote "The largest number is
-            67" of the total.
+            ...`). With the answer checks, only when the question asks a comparison: told
+            the extremes of two results whose total was asked, the 0.5B model wrote "The
+            largest number is 67" of the total.
     """
     messages = conversation(messages)
     question = last_question(messages)

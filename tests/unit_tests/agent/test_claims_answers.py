@@ -322,8 +322,17 @@ def test_with_answer_checks_the_joiner_is_shown_the_results_compared_in_words(
     _agent(script, check=check).invoke({"messages": [("user", "Which is higher?")]})
     shown_in_words = "- K2 (8611) is larger than Kangchenjunga (8586)" in script.joins[0]
     assert shown_in_words is check
-    # The extremes, for a model without the checks only: shown them beside a total, the
-    # 0.5B model called the total the largest.
+    # The extremes too, for a comparison asked (with the checks, only then).
+    assert "Largest: height(mountain=" in script.joins[0]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_with_answer_checks_no_extremes_are_shown_for_a_total(*, check: bool) -> None:
+    script = Answers(MOUNTAINS, "Together they are 17197 m high.")
+    _agent(script, check=check).invoke(
+        {"messages": [("user", "How high are K2 and Kangchenjunga together?")]}
+    )
+    # Shown the extremes beside a total, the 0.5B model called the total the largest.
     assert ("Largest: height(mountain=" in script.joins[0]) is not check
 
 
