@@ -27,26 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.tool_kinds import literal_texts, tool_calls
 from langchain_llmorch.agent.unit_numbers import conversions, group_size, named_units, unit_of
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words
 from langchain_llmorch.plan.language import Call, Plan
-from langchain_llmorch.tools import BUILTIN_TOOLS
-
-
-def _tool_calls(plan: Plan) -> list[Call]:
-    return [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
-
-
-def _literal_texts(call: Call) -> Iterator[tuple[str, str]]:
-    """(argument name, text) for each argument given as a plain text."""
-    for name, expr in call.kwargs.items():
-        if isinstance(expr, str) and expr.strip():
-            yield name, expr.strip()
-
 
 _COUNTED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([a-z][\w -]*)")
 
@@ -68,8 +56,8 @@ def counted_names(plan: Plan, question: str) -> list[tuple[Call, str, str]]:
         ```
     """
     found = []
-    for call in _tool_calls(plan):
-        for argument, value in _literal_texts(call):
+    for call in tool_calls(plan):
+        for argument, value in literal_texts(call):
             counted = _COUNTED.fullmatch(value)
             if counted and value.lower() in question.lower():
                 found.append((call, argument, counted.group(2).strip()))
@@ -116,7 +104,7 @@ def unit_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
         assert [(c.id, a) for c, a in unit_names(plan, question, [])] == [("s2", "loaf")]
         ```
     """
-    calls = _tool_calls(plan)
+    calls = tool_calls(plan)
     if len(calls) < 2:  # noqa: PLR2004 - a plan's only call stays
         return []
     by_name = {t.name: t for t in tools}
@@ -127,7 +115,7 @@ def unit_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
         if call.id in used:
             continue
         tool = by_name.get(call.tool)
-        for argument, value in _literal_texts(call):
+        for argument, value in literal_texts(call):
             spec = tool.args.get(argument, {}) if tool is not None else {}
             if "unit" in f"{argument} {spec.get('description', '')}".lower():
                 continue
@@ -166,7 +154,7 @@ def wrong_units(
     """
     by_name = {t.name: t for t in tools}
     found = []
-    for call in _tool_calls(plan):
+    for call in tool_calls(plan):
         tool = by_name.get(call.tool)
         described = (tool.description or "") if tool is not None else ""
         for name, expr in call.kwargs.items():
@@ -231,7 +219,7 @@ def miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
         assert (call.id, argument, counted) == ("s2", "bags", "adults")
         ```
     """
-    calls = _tool_calls(plan)
+    calls = tool_calls(plan)
     if len(calls) < 2:  # noqa: PLR2004 - a plan's only call stays
         return []
     by_name = {t.name: t for t in tools}

@@ -150,8 +150,7 @@ def _named_answer(
         picked = [s for s in group if any(n.strip().lower() == name for n in s.names[:-1])]
     if len(picked) != 1:
         return None
-    smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
-    return picked[0], not smaller, bool(re.fullmatch(f"{_MOST}|{_LEAST}", word))
+    return picked[0], not _asks_smaller(word), bool(re.fullmatch(f"{_MOST}|{_LEAST}", word))
 
 
 # "The answer is", "Answer:", then maybe a quote and an article: what follows is the pick.
@@ -227,7 +226,7 @@ def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[
     word = asked_comparative(question)
     if word is None:
         return []
-    smaller = bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
+    smaller = _asks_smaller(word)
     lines = []
     for group in subject_groups(numeric):
         if len(group) == 2:  # noqa: PLR2004 - a pair says it plainly
@@ -270,9 +269,14 @@ _ASKS_EITHER = re.compile(
 def _asked_truth(group: list[Subject], question: str) -> str:
     """What the results say of a group's order, a pair in the question's word when smaller."""
     word = asked_comparative(question)
-    if word is not None and len(group) == 2 and re.fullmatch(f"{_LESS}|{_LEAST}", word):  # noqa: PLR2004
+    if word is not None and len(group) == 2 and _asks_smaller(word):  # noqa: PLR2004
         return f"the results say {_pair(group, word)}"
     return _truth(group)
+
+
+def _asks_smaller(word: str) -> bool:
+    """Whether comparative `word` asks for the smaller ("cheaper", "fewest")."""
+    return bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
 
 
 def asked_comparative(question: str) -> str | None:

@@ -41,6 +41,7 @@ from langchain_llmorch.agent.rate_units import spellings
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
     literal_texts,
+    required_arguments,
     result_kind,
     text_arguments,
     tool_calls,
@@ -239,8 +240,7 @@ def _fillable(tool: BaseTool, call: Call, argument: str) -> bool:
     """
     texts = text_arguments(tool)
     given = set(call.kwargs) - {argument}
-    needed = [n for n, spec in tool.args.items() if "default" not in spec]
-    missing = [n for n in needed if n not in given]
+    missing = [n for n in required_arguments(tool) if n not in given]
     return len(missing) <= 1 and all(n in texts for n in missing)
 
 

@@ -41,6 +41,7 @@ from langchain_llmorch.agent.tool_fit import (
     self_fed,
     text_arguments,
 )
+from langchain_llmorch.agent.tool_kinds import required_arguments
 from langchain_llmorch.agent.unasked import unasked_calls
 from langchain_llmorch.plan.expressions import (
     BinOp,
@@ -171,10 +172,6 @@ def _without_miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) ->
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
 
 
-def _required(tool: BaseTool) -> list[str]:
-    return [n for n, s in tool.args.items() if "default" not in s]
-
-
 def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
     """`plan` with each skipped look-up added before the call it feeds, or None."""
     calls = list(plan.calls)
@@ -186,7 +183,7 @@ def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan 
             calls[at] = replace(calls[at], kwargs=kwargs)
             changed = True
             continue
-        required = _required(found.tool)
+        required = required_arguments(found.tool)
         if len(required) != 1 or required[0] not in text_arguments(found.tool):
             continue
         look = Call(f"_{found.call.id}", found.tool.name, kwargs={required[0]: found.value})
@@ -225,7 +222,7 @@ def _moved(call: Call, argument: str, value: str, tool: BaseTool) -> dict[str, E
     `tool` does not take are dropped; one it needs that `call` cannot give: None.
     """
     texts = text_arguments(tool)
-    required = _required(tool)
+    required = required_arguments(tool)
     if argument in texts:
         target = argument
     else:

@@ -102,6 +102,11 @@ def text_arguments(tool: BaseTool) -> list[str]:
     return [n for n, s in tool.args.items() if s.get("type", "string") == "string"]
 
 
+def required_arguments(tool: BaseTool) -> list[str]:
+    """The names of `tool`'s arguments that have no default."""
+    return [n for n, spec in tool.args.items() if "default" not in spec]
+
+
 def literal_texts(call: Call) -> Iterator[tuple[str, str]]:
     """(argument name, text) for each argument given as a plain text."""
     for name, expr in call.kwargs.items():
@@ -171,6 +176,7 @@ __all__ = [
     "asked_of",
     "asked_verb",
     "literal_texts",
+    "required_arguments",
     "result_kind",
     "returns_text",
     "text_arguments",
