@@ -37,6 +37,7 @@ from bench import (
     holdout8,
     holdout9,
     holdout10,
+    holdout11,
     local_devsets,
 )
 from bench.question_sets import QUESTIONS, TOOLS, Question
@@ -54,11 +55,13 @@ SETS = {
     **holdout8.SETS,
     **holdout9.SETS,
     **holdout10.SETS,
+    **holdout11.SETS,
     **local_devsets.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
-`museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `music`, `garden`, `library`."""
+`museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`, `music`,
+`garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
@@ -69,6 +72,7 @@ _CANONICAL = {
     **holdout8.CANONICAL,
     **holdout9.CANONICAL,
     **holdout10.CANONICAL,
+    **holdout11.CANONICAL,
     **local_devsets.CANONICAL,
 }
 

@@ -18,6 +18,7 @@ from bench import (
     holdout8,
     holdout9,
     holdout10,
+    holdout11,
 )
 from bench.local_questions import SETS, _normal, comparison_wrong
 
@@ -31,6 +32,7 @@ HELD_OUT = {
     **holdout8.SETS,
     **holdout9.SETS,
     **holdout10.SETS,
+    **holdout11.SETS,
 }
 
 
@@ -65,6 +67,7 @@ def _amounts(text: str) -> list[float]:
             **holdout8.SETS,
             **holdout9.SETS,
             **holdout10.SETS,
+            **holdout11.SETS,
         }
     ),
 )
@@ -169,7 +172,17 @@ def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> l
 
 
 @pytest.mark.parametrize(
-    "name", sorted({**holdout6.SETS, **holdout7.SETS, **holdout8.SETS, **holdout9.SETS})
+    "name",
+    sorted(
+        {
+            **holdout6.SETS,
+            **holdout7.SETS,
+            **holdout8.SETS,
+            **holdout9.SETS,
+            **holdout10.SETS,
+            **holdout11.SETS,
+        }
+    ),
 )
 def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
     """Each stated number is a result, a sum or difference of two, or a result times an
