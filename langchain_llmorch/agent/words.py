@@ -71,7 +71,14 @@ _NOUNS = {
     "farther": "distance",
     "faster": "speed",
 }
+# A word: letters and digits, the possessive's "s" not one ("Gullhaven's" is "gullhaven").
 _WORD = re.compile(r"[a-z][a-z0-9]*")
+_POSSESSIVE = re.compile(r"(?<=[a-z])['\u2019]s\b")
+
+
+def _words(text: str) -> set[str]:
+    """The lower-case words of `text`, a possessive's "s" and the stop words left out."""
+    return set(_WORD.findall(_POSSESSIVE.sub("", text.lower()).replace("_", " "))) - STOP_WORDS
 
 
 def stem_match(one: str, other: str) -> bool:
@@ -105,7 +112,7 @@ def content_words(text: str) -> set[str]:
         assert content_words("How long is the Nile?") == {"long", "length", "nile"}
         ```
     """
-    found = set(_WORD.findall(text.lower().replace("_", " "))) - STOP_WORDS
+    found = _words(text)
     return found | {_NOUNS[w] for w in found if w in _NOUNS}
 
 
@@ -120,9 +127,10 @@ def word_forms(text: str) -> dict[str, set[str]]:
         from langchain_llmorch.agent.words import word_forms
 
         assert word_forms("What does it cost?") == {"cost": {"cost", "price"}}
+        assert word_forms("Skerrow's keeper") == {"skerrow": {"skerrow"}, "keeper": {"keeper"}}
         ```
     """
-    found = set(_WORD.findall(text.lower().replace("_", " "))) - STOP_WORDS
+    found = _words(text)
     return {w: {w, _NOUNS[w]} if w in _NOUNS else {w} for w in found}
 
 

@@ -118,3 +118,19 @@ def test_a_question_that_joins_a_second_thing_keeps_every_call(question: str) ->
         's2: parking_fee(hotel="Harbor Hotel", nights=3)'
     )
     assert unasked_calls(parse_plan(plan), question, [room_price, parking_fee]) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How long has Skerrow's keeper been in post?", "How long has Skerrow\u2019s keeper worked?"],
+)
+def test_a_possessive_s_is_no_word_a_tool_shares(question: str) -> None:
+    """"Skerrow's": the "s" matched the keeper tool's "keeper's" and no other, so the
+    chain's end, the part asked, was dropped as asked nothing."""
+    plan = 's1: keeper(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)'
+    assert _ids(plan, question) == []
+
+
+def test_with_a_possessive_a_call_asked_nothing_of_is_still_left_out() -> None:
+    plan = 's1: keeper(lighthouse="Skerrow")\ns2: beam_range(lighthouse="Skerrow")'
+    assert _ids(plan, "How far does Skerrow's beam reach?") == ["s1"]
