@@ -34,6 +34,7 @@ from dataclasses import replace
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
+from langchain_llmorch.agent.joined_names import joined_names
 from langchain_llmorch.agent.tool_fit import (
     lookups,
     misfits,
@@ -62,6 +63,9 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     Sent back with the doubt stated, the 0.5B model wrote the same plan again (7 of 7
     questions), so what can be put right without the model is:
 
+    - a call given two names as one (`play="Night Harbour and Willowgate"`, where the
+      question means two plays) is made one call per name, when no call uses its result
+      (`agent.joined_names`);
     - a call fed its own tool's result that no later call uses is dropped, when that
       result cannot be the argument (a number for a text, or a text for a number);
     - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
@@ -101,6 +105,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         ```
     """
     steps = (
+        _split_names,
         _without_self_fed,
         _without_counts,
         _without_unit_names,
@@ -116,6 +121,31 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         if fixed is not None:
             current, changed = fixed, True
     return current if changed else None
+
+
+def _split_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with a call given two names as one made one call per name, or None.
+
+    Only a call whose result no call uses: which name's result a later call wants is
+    the model's to say.
+    """
+    referred = {ref for call in plan.calls for ref in call.references()}
+    calls = list(plan.calls)
+    changed = False
+    for call, argument, names in joined_names(plan, question, tools):
+        if call.id in referred:
+            continue
+        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        calls[at : at + 1] = [
+            replace(
+                call,
+                id=call.id if i == 0 else f"_{call.id}_{i}",
+                kwargs={**call.kwargs, argument: name},
+            )
+            for i, name in enumerate(names)
+        ]
+        changed = True
+    return _renumbered(calls) if changed else None
 
 
 def _without_self_fed(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> Plan | None:

@@ -19,8 +19,9 @@ and descriptions (any tools, any domain):
   in.
 
 `fit_doubts` adds the doubts of `agent.amount_fit` (an amount written into a name, or
-in another unit than its argument's). `agent.refit` puts what these checks find right,
-where it can, without the model.
+in another unit than its argument's), of `agent.joined_names` (two names given as one) and
+of `agent.unasked` (a call a one-part question asks nothing of). `agent.refit` puts what
+these checks find right, where it can, without the model.
 
 Words are read and matched by `agent.words` (stems, and adjectives for their nouns).
 
@@ -56,6 +57,7 @@ from dataclasses import dataclass
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
+from langchain_llmorch.agent.joined_names import joined_doubts
 from langchain_llmorch.agent.misfits import Misfit, misfit_tools, misfits
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
@@ -220,6 +222,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         for call, argument, counted in miscounted(plan, question, tools)
     ]
     return [
+        *joined_doubts(plan, question, tools),
         *self_chains(plan),
         *skipped_lookups(plan, question, tools),
         *misfit_tools(plan, question, tools),
