@@ -31,7 +31,6 @@ from langchain_llmorch.agent.claims import (
     reason_in_words,
     results_answer,
     unavailable_sentence,
-    unnamed_failures,
 )
 from langchain_llmorch.agent.comparisons import (
     orderings,
@@ -39,7 +38,7 @@ from langchain_llmorch.agent.comparisons import (
 from langchain_llmorch.agent.echoes import once_each, without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
-from langchain_llmorch.agent.review import Review
+from langchain_llmorch.agent.review import Review, unacknowledged_failures
 from langchain_llmorch.agent.spoken import plain_calls
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.stated_units import (
@@ -153,7 +152,7 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         added += [fact.text for fact in computed if not mentions(text, fact.value)]
         if added:
             text = f"{text}\n\n{ADDED_RESULTS}{'; '.join(added)}.)"
-    for cid in unnamed_failures(text, failed_calls):
+    for cid in unacknowledged_failures(text, failed_calls):
         text = f"{text} {unavailable_sentence(failed_calls[cid], errors[cid])}"
     # The model's own message, when its words are the answer: streamed once, not twice.
     same = text == reply.text.strip() and reply.message_id is not None

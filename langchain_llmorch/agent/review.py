@@ -8,6 +8,7 @@ question and (with `check_answers`) the comparisons, amounts and units the resul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from langchain_llmorch.agent.claims import (
     correction_request,
     misstated_amounts,
     results_answer,
+    subjects,
     unnamed_failures,
     unsupported_numbers,
     without_unsupported,
@@ -27,10 +29,46 @@ from langchain_llmorch.agent.comparisons import (
     correct_comparisons,
     unanswered_comparisons,
 )
+from langchain_llmorch.agent.echoes import sentences
 from langchain_llmorch.agent.facts import Fact
 from langchain_llmorch.agent.rate_claims import rates_misstated
 from langchain_llmorch.agent.stated_units import Misnamed, Unit, correct_units, misnamed_units
 from langchain_llmorch.plan.language import Call, result_text
+
+# Words that say a value could not be had: "could not find", "is not available", "failed".
+_UNAVAILABLE = re.compile(
+    r"\b(?:could\s*n[o']?t|cannot|can'?t|unable|(?:did|does|do|was|is|are|were)\s*n[o']?t|"
+    r"not\s+(?:be\s+)?(?:found|available|known|listed|retrieved|returned|able)|"
+    r"unavailable|unknown|missing|fail(?:ed|s|ure)?|errors?|"
+    r"no\s+(?:data|results?|information|records?|values?|answer|figures?))\b",
+    re.IGNORECASE,
+)
+
+
+def unacknowledged_failures(answer: str, failed: Mapping[str, Call]) -> list[str]:
+    """The failed calls (by id) no sentence of `answer` says could not be had.
+
+    Naming a failed call's subject is not enough ("The seats of Night Harbour and
+    Willowgate has     seats altogether." names it, with a blank for the value): a
+    sentence must name it and say it is not there ("could not", "not found",
+    "unavailable", "failed", "no data", ...).
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.review import unacknowledged_failures
+
+        (call,) = parse_plan('s1: share_price(ticker="ZZZZ")').calls
+        assert unacknowledged_failures("ZZZZ trades at  .", {"s1": call}) == ["s1"]
+        assert unacknowledged_failures("I could not find ZZZZ.", {"s1": call}) == []
+        ```
+    """
+    said = [s.lower() for s in sentences(answer) if _UNAVAILABLE.search(s)]
+    return [
+        cid
+        for cid, call in failed.items()
+        if not any(subject in s for s in said for subject in subjects(call))
+    ]
 
 
 @dataclass(frozen=True)
@@ -210,4 +248,4 @@ class Review:
         return found if found.count() else None
 
 
-__all__ = ["Objections", "Review"]
+__all__ = ["Objections", "Review", "unacknowledged_failures"]
