@@ -76,9 +76,15 @@ _WORD = re.compile(r"[a-z][a-z0-9]*")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['\u2019]s\b")
 
 
+# "sells its apples for less" asks which is cheaper ("for more nights" asks no price).
+_FOR_LESS = re.compile(r"\bfor\s+(less|more)\b(?=\s*(?:[,.;:?!]|than\b|$))")
+
+
 def _words(text: str) -> set[str]:
     """The lower-case words of `text`, a possessive's "s" and the stop words left out."""
-    return set(_WORD.findall(_POSSESSIVE.sub("", text.lower()).replace("_", " "))) - STOP_WORDS
+    text = _POSSESSIVE.sub("", text.lower()).replace("_", " ")
+    text = _FOR_LESS.sub(lambda m: "cheaper" if m.group(1) == "less" else "dearer", text)
+    return set(_WORD.findall(text)) - STOP_WORDS
 
 
 def stem_match(one: str, other: str) -> bool:
@@ -128,6 +134,7 @@ def word_forms(text: str) -> dict[str, set[str]]:
 
         assert word_forms("What does it cost?") == {"cost": {"cost", "price"}}
         assert word_forms("Skerrow's keeper") == {"skerrow": {"skerrow"}, "keeper": {"keeper"}}
+        assert word_forms("sold for less?")["cheaper"] == {"cheaper", "price"}
         ```
     """
     found = _words(text)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_llmorch import inout, parse_plan
 from langchain_llmorch.agent.misfits import misfits
 from langchain_llmorch.agent.refit import refitted
+from langchain_llmorch.agent.words import word_forms
 
 
 @inout
@@ -102,3 +105,30 @@ def test_a_tool_the_call_cannot_fill_is_no_candidate() -> None:
     plan = parse_plan('s1: show_minutes(show="Lantern")\ns2: show_minutes(show="Rook")')
     question = "Which show has the cheaper seat, Lantern or Rook?"
     assert {f.tool.name for f in misfits(plan, question, SHOWS)} == {"seat_price"}
+
+
+@inout
+def loaves_baked(bakery: str) -> int:
+    """Look up how many loaves a bakery bakes a day."""
+    return 300
+
+
+@inout
+def loaf_price(bakery: str) -> float:
+    """Look up what one of a bakery's loaves costs, in euros."""
+    return 3.4
+
+
+@pytest.mark.parametrize("said", ["for less", "for more"])
+def test_selling_for_less_asks_the_price(said: str) -> None:
+    """ "Sells its loaves for less" asks which is cheaper: the price tool, not the count."""
+    plan = parse_plan('s1: loaves_baked(bakery="Arden")\ns2: loaves_baked(bakery="Belhaven")')
+    question = f"Which bakery sells its loaves {said}, Arden or Belhaven?"
+    fixed = refitted(plan, question, [loaves_baked, loaf_price])
+    assert fixed is not None
+    assert [c.tool for c in fixed.calls] == ["loaf_price", "loaf_price"]
+
+
+def test_for_more_of_something_asks_no_price() -> None:
+    assert "dearer" not in word_forms("Can I stay for more nights?")
+    assert word_forms("Is it sold for less than 5 euros?")["cheaper"] == {"cheaper", "price"}
