@@ -31,7 +31,12 @@ from langchain_llmorch.agent.comparisons import (
 )
 from langchain_llmorch.agent.echoes import sentences
 from langchain_llmorch.agent.facts import Fact
-from langchain_llmorch.agent.rate_claims import rates_misstated
+from langchain_llmorch.agent.rate_claims import (
+    rates_misstated,
+    totals,
+    totals_as_rates,
+    totals_put_right,
+)
 from langchain_llmorch.agent.stated_units import Misnamed, Unit, correct_units, misnamed_units
 from langchain_llmorch.plan.language import Call, result_text
 
@@ -156,6 +161,7 @@ class Review:
                 text = second
             text = correct_comparisons(text, self.numeric, self.question)
             text = correct_units(text, self.misnamed(text))
+            text = totals_put_right(text, totals(self.numeric)) if self.checking else text
             if self.checking:
                 # A number still invented goes; what is left must hold.
                 values = [fact.value for fact in self.computed]
@@ -196,11 +202,15 @@ class Review:
         return misstated_amounts(text, self.question, self.finished.values(), values)
 
     def as_rate(self, text: str) -> list[str]:
-        """The sentences of `text` that call an amount computed from a rate the rate."""
+        """The sentences of `text` that call an amount computed from a rate the rate.
+
+        Or a tool's total for an amount (`group_booking(tickets=5)`) the price of one.
+        """
         if not self.checking:
             return []
         bases = {name: unit.per for name, unit in self.units.items()}
-        return rates_misstated(text, self.computed, bases)
+        found = rates_misstated(text, self.computed, bases)
+        return list(dict.fromkeys([*found, *totals_as_rates(text, totals(self.numeric))]))
 
     def misnamed(self, text: str) -> list[Misnamed]:
         """The numbers of `text` written with another unit than their result is in."""

@@ -7,10 +7,16 @@ from typing import Any
 import pytest
 from langchain_core.messages import BaseMessage
 
-from langchain_llmorch import create_llmorch_agent, inout
+from langchain_llmorch import create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.comparisons import unanswered_comparisons
 from langchain_llmorch.agent.facts import Fact
-from langchain_llmorch.agent.rate_claims import rates_misstated
+from langchain_llmorch.agent.rate_claims import (
+    Total,
+    rates_misstated,
+    totals,
+    totals_as_rates,
+    totals_put_right,
+)
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
 PRICES = {"Quill": 24.0, "Marrow": 18.0}
@@ -153,3 +159,69 @@ def test_a_right_total_beside_a_rate_word_is_kept_as_said(said: str) -> None:
     out: Any = agent.invoke({"messages": [("user", "What do tickets for 4 adults cost?")]})
     assert out["messages"][-1].text == said
     assert len(script.joins) == 1
+
+
+@inout
+def tasting_price(tea: str, guests: int) -> float:
+    """The price, in euros, of a tea tasting for a number of guests."""
+    return {"Quill": 9.0}[tea] * guests
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "A tasting of Quill costs 36 euros per guest.",
+        "The tasting costs 36 euros for each guest.",
+        "It is 36 euros a guest.",
+        "Quill's tasting comes to 36 euros for one guest.",
+    ],
+)
+def test_a_tool_s_total_called_the_price_of_one_is_found(said: str) -> None:
+    total = Total(36.0, 4.0, "guests")
+    assert totals_as_rates(said, [total]) == [said]
+    put_right = totals_put_right(said, [total])
+    assert "for 4 guests" in put_right
+    assert totals_as_rates(put_right, [total]) == []
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "A tasting for 4 guests costs 36 euros.",
+        "It costs 36 euros, 9 euros per guest.",
+        "The tasting costs 36 euros; each guest gets 3 cups.",
+    ],
+)
+def test_a_total_said_for_its_amount_or_beside_its_share_is_no_claim(said: str) -> None:
+    assert totals_as_rates(said, [Total(36.0, 4.0, "guests")]) == []
+
+
+def test_only_a_plural_amount_other_than_one_makes_a_total() -> None:
+    calls = parse_plan(
+        's1: tasting_price(tea="Quill", guests=4)\n'
+        's2: tasting_price(tea="Quill", guests=1)\n'
+        's3: price_per_kg(tea="Quill")'
+    ).calls
+    numeric = {c.id: (c, 9.0) for c in calls}
+    assert totals(numeric) == [Total(9.0, 4.0, "guests")]
+
+
+def test_a_total_called_the_price_of_one_goes_back_and_is_put_right() -> None:
+    plan = 's1: tasting_price(tea="Quill", guests=4)'
+    wrong = "A tasting of Quill costs 36.0 euros per guest."
+    fixed = "A tasting of Quill for 4 guests costs 36.0 euros."
+    agent_script = Script(plan, wrong, fixed)
+    question = "What does a tasting of Quill cost for 4 guests?"
+    tools = [tasting_price]
+    agent = create_llmorch_agent(
+        ScriptedChatModel(agent_script), tools, check_answers=True, append_results=False
+    )
+    out: Any = agent.invoke({"messages": [("user", question)]})
+    assert out["messages"][-1].text == fixed
+    assert "calls the computed total a rate" in agent_script.joins[1]
+    stubborn = Script(plan, wrong)
+    agent = create_llmorch_agent(
+        ScriptedChatModel(stubborn), tools, check_answers=True, append_results=False
+    )
+    out = agent.invoke({"messages": [("user", question)]})
+    assert out["messages"][-1].text == "A tasting of Quill costs 36.0 euros for 4 guests."
