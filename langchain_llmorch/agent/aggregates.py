@@ -65,7 +65,7 @@ def aggregates(
         A total for each tool with two to six results, when the question asks for one;
         a difference for each tool with exactly two, when it asks for one.
     """
-    show = described or (lambda call: call.render().split(": ", 1)[1])
+    show = described or Call.expression
     groups: dict[str, list[tuple[Call, float]]] = {}
     for call, value in numeric.values():
         groups.setdefault(call.tool, []).append((call, value))

@@ -151,7 +151,7 @@ def plan_doubts(
             listed = ", ".join(_written(n) for n in sorted(invented))
             noun = "a number" if len(invented) == 1 else "numbers"
             doubts.append(f"{call.id} uses {listed}, {noun} the question does not give")
-        body = call.render().split(": ", 1)[1]
+        body = call.expression()
         if body in seen:
             doubts.append(f"{call.id} repeats {seen[body]} exactly")
         else:
@@ -229,7 +229,7 @@ def without_repeats(plan: Plan) -> Plan | None:
     seen: set[str] = set()
     kept = []
     for call in plan.calls:
-        body = call.render().split(": ", 1)[1]
+        body = call.expression()
         if call.tool not in BUILTIN_TOOLS and body in seen and call.id not in referred:
             continue
         seen.add(body)
@@ -256,7 +256,7 @@ def _unused(
     minutes" as `hours=1.5`) is used.
     """
     calls = [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
-    used = " ".join(c.render().split(": ", 1)[1].split("(", 1)[-1] for c in calls).lower()
+    used = " ".join(c.expression().split("(", 1)[-1] for c in calls).lower()
     used_numbers = {abs(n) for n in numbers_in(used)}
     known = vocabulary.lower()
     wanted: list[str] = []

@@ -213,7 +213,7 @@ def products(
     Returns:
         At most `MAX_PRODUCTS` facts, amounts first.
     """
-    show = described or (lambda call: call.render().split(": ", 1)[1])
+    show = described or Call.expression
     used = _literal_numbers(call for call, _ in numeric.values())
     facts: list[Fact] = []
     seen: set[float] = set()

@@ -214,7 +214,7 @@ def checks_answers(ctx: AgentContext) -> bool:
 
 def described(call: Call) -> str:
     """A call as the joiner shows it: `tool(arg=value)`, without its id."""
-    return call.render().split(": ", 1)[1]
+    return call.expression()
 
 
 def folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:

@@ -39,10 +39,12 @@ from langchain_llmorch.agent.facts import Fact
 from langchain_llmorch.agent.words import singular, stem_match
 from langchain_llmorch.plan.language import Call
 
-# "per kilogram", "each adult", "12 euros a kilogram": a rate's base, as an answer says it
-# ("half a kilogram" is an amount, not a rate).
-_BASE = re.compile(
-    r"\b(?:per|each|every)\s+([a-z]+)|\d\s*(?:[a-z]+\s+)?(?:a|an)\s+([a-z]+)", re.IGNORECASE
+# "per kilogram", "each adult", "for one night", "12 euros a kilogram": a rate's base, as
+# an answer says it ("half a kilogram" is an amount, not a rate). `phrase` is what says it.
+_PER_ONE = re.compile(
+    r"\b(?P<per>(?:per|each|every|for\s+(?:a|an|one))\s+(?P<base>[a-z]+))\b"
+    r"|\d\s*(?:[a-z]+\s+)?(?P<a>(?:a|an)\s+(?P<a_base>[a-z]+))\b",
+    re.IGNORECASE,
 )
 # A clause ends at a comma, a semicolon, a colon or a joining word.
 _CLAUSE = re.compile(r"[,;:]|\b(?:so|and|but|while|which|at)\b", re.IGNORECASE)
@@ -72,7 +74,7 @@ def _as_rate(clause: str, fact: Fact, base: Collection[str]) -> bool:
     """Whether `clause` states `fact`'s value as the rate for one of its base."""
     if not mentions(clause, fact.value) or mentions(clause, fact.rate or 0.0):
         return False
-    said = [singular((m.group(1) or m.group(2)).lower()) for m in _BASE.finditer(clause)]
+    said = [singular(_base(m)) for m in _PER_ONE.finditer(clause)]
     return any(stem_match(word, b) for word in said for b in base)
 
 
@@ -151,8 +153,6 @@ def totals_put_right(answer: str, found: Sequence[Total]) -> str:
 
 # A plural noun an amount is given as ("tickets", "nights", "crates").
 _PLURAL = re.compile(r"[a-z]{3,}s")
-# "per ticket", "each ticket", "a ticket": one of something.
-_PER_ONE = re.compile(r"\b(?:per|each|every|for\s+(?:a|an|one)|a|an)\s+([a-z]+)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,;:.!?](?:\s|$)|\b(?:so|and|but|while|which)\b", re.IGNORECASE)
 
 
@@ -164,15 +164,21 @@ def _per_one(answer: str, found: Sequence[Total]) -> list[tuple[int, int, tuple[
     """
     out = []
     for match in _PER_ONE.finditer(answer):
+        at, to = match.span("per") if match.group("per") else match.span("a")
         for total in found:
-            if not stem_match(singular(match.group(1).lower()), singular(total.noun)):
+            if not stem_match(singular(_base(match)), singular(total.noun)):
                 continue
-            clause = _around(answer, match.start(), _CLAUSE_END)
+            clause = _around(answer, at, _CLAUSE_END)
             if mentions(clause, total.value) and not mentions(clause, total.value / total.amount):
-                start, end = _sentence_span(answer, match.start())
-                out.append((start, end, (match.start(), match.end(), total)))
+                start, end = _sentence_span(answer, at)
+                out.append((start, end, (at, to, total)))
                 break
     return out
+
+
+def _base(match: re.Match[str]) -> str:
+    """The word a `_PER_ONE` match gives a rate for one of, lower case."""
+    return (match.group("base") or match.group("a_base")).lower()
 
 
 def _around(text: str, at: int, ends: re.Pattern[str]) -> str:

@@ -61,7 +61,7 @@ def spoken(call: Call, results: Mapping[str, Any]) -> str | None:
 
 def _forms(call: Call) -> list[str]:
     """How an answer may copy `call`: as shown to the joiner, or without the quotes."""
-    shown = call.render().split(": ", 1)[1]
+    shown = call.expression()
     return list(dict.fromkeys([shown, shown.replace('"', ""), shown.replace('"', "'")]))
 
 

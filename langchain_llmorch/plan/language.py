@@ -94,9 +94,13 @@ class Call:
 
     def render(self) -> str:
         """The call in the plan language (`s1: tool(a=1, b=s0)`)."""
+        return f"{self.id}: {self.expression()}"
+
+    def expression(self) -> str:
+        """The call without its id (`tool(a=1, b=s0)`): how answers and checks show it."""
         parts = [render_expr(a) for a in self.args]
         parts += [f"{k}={render_expr(v)}" for k, v in self.kwargs.items()]
-        return f"{self.id}: {self.tool}({', '.join(parts)})"
+        return f"{self.tool}({', '.join(parts)})"
 
 
 @dataclass(frozen=True)
