@@ -14,6 +14,7 @@ numeric results the answer leaves out are added as a `(Results: ...)` note.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
@@ -39,7 +40,7 @@ from langchain_llmorch.agent.echoes import once_each, without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.review import Review, unacknowledged_failures
-from langchain_llmorch.agent.spoken import plain_calls
+from langchain_llmorch.agent.spoken import plain_calls, with_results
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
 from langchain_llmorch.agent.stated_units import (
     result_units,
@@ -62,10 +63,11 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
     """The joiner's step: the answer, as the state's last AI message."""
     results = state.get("results", {})
     errors = state.get("errors", {})
-    finished = {described(c): results[cid] for cid, c in frg.calls.items() if cid in results}
+    show = partial(described, results=results)
+    finished = {show(c): results[cid] for cid, c in frg.calls.items() if cid in results}
     failed_calls = {cid: frg.calls[cid] for cid in errors if cid in frg.calls}
     failed = {
-        described(frg.calls[cid]): reason_in_words(why)
+        show(frg.calls[cid]): reason_in_words(why)
         for cid, why in errors.items()
         if cid in frg.calls
     }
@@ -88,12 +90,12 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         question,
         numeric,
         steps,
-        described=described,
+        described=show,
         descriptions=units,
         references=references,
     )
     if checks_answers(ctx):  # a total or a difference the question asks for, first
-        computed = [*aggregates(question, numeric, described=described), *computed]
+        computed = [*aggregates(question, numeric, described=show), *computed]
     compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],
@@ -212,9 +214,13 @@ def checks_answers(ctx: AgentContext) -> bool:
     return ctx.embedded_default(ctx.options.check_answers)
 
 
-def described(call: Call) -> str:
-    """A call as the joiner shows it: `tool(arg=value)`, without its id."""
-    return call.expression()
+def described(call: Call, results: Mapping[str, Any] | None = None) -> str:
+    """A call as the joiner shows it: `tool(arg=value)`, without its id.
+
+    With `results`, each chained argument is written as the short result it stands for
+    (`spoken.with_results`): `staff(company="Volta Works")`, not `staff(company=s1)`.
+    """
+    return with_results(call, results).expression() if results else call.expression()
 
 
 def folded_prompt(plan: Plan, call_id: str, results: Mapping[str, Any]) -> str:

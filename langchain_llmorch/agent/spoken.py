@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from langchain_llmorch.plan.expressions import Ref
+from langchain_llmorch.plan.expressions import Expr, Ref
 from langchain_llmorch.plan.language import Call, result_text
 
 # Longest chained result said in place of its call ("Westrail", not a fetched page).
@@ -59,10 +60,45 @@ def spoken(call: Call, results: Mapping[str, Any]) -> str | None:
     return said
 
 
-def _forms(call: Call) -> list[str]:
+def with_results(call: Call, results: Mapping[str, Any]) -> Call:
+    """`call` with each chained argument written as the short result it stands for.
+
+    `maker_staff(company=s1)` is `maker_staff(company="Volta Works")` once `s1` gave
+    "Volta Works": how the joiner and a results note show it. A result that is no short
+    text or number (a page, a list) stays a reference.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.spoken import with_results
+
+        _, call = parse_plan('s1: maker(model="Trask")\ns2: staff(company=s1)').calls
+        filled = with_results(call, {"s1": "Volta Works"})
+        assert filled.expression() == 'staff(company="Volta Works")'
+        ```
+    """
+    args = tuple(_filled(a, results) for a in call.args)
+    kwargs = {name: _filled(expr, results) for name, expr in call.kwargs.items()}
+    return replace(call, args=args, kwargs=kwargs)
+
+
+def _filled(expr: Expr, results: Mapping[str, Any]) -> Expr:
+    """`expr`, or the result it refers to when that is a short text or a number."""
+    if not isinstance(expr, Ref) or expr.id not in results:
+        return expr
+    value = results[expr.id]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and len(value) <= _SHORT and "\n" not in value and value.strip():
+        return value
+    return expr
+
+
+def _forms(call: Call, results: Mapping[str, Any]) -> list[str]:
     """How an answer may copy `call`: as shown to the joiner, or without the quotes."""
-    shown = call.expression()
-    return list(dict.fromkeys([shown, shown.replace('"', ""), shown.replace('"', "'")]))
+    shown = [call.expression(), with_results(call, results).expression()]
+    forms = [form for s in shown for form in (s, s.replace('"', ""), s.replace('"', "'"))]
+    return list(dict.fromkeys(forms))
 
 
 def plain_calls(answer: str, calls: Mapping[str, Call], results: Mapping[str, Any]) -> str:
@@ -71,7 +107,7 @@ def plain_calls(answer: str, calls: Mapping[str, Call], results: Mapping[str, An
         said = spoken(call, results)
         if said is None:
             continue
-        for form in _forms(call):
+        for form in _forms(call, results):
             answer = _said_as(answer, form, said)
     return answer
 
@@ -93,4 +129,4 @@ def _said_as(answer: str, form: str, said: str) -> str:
     return "".join([*out, answer[at:]])
 
 
-__all__ = ["plain_calls", "spoken"]
+__all__ = ["plain_calls", "spoken", "with_results"]

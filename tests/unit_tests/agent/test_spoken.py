@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.spoken import plain_calls, spoken
+from langchain_llmorch.agent.spoken import plain_calls, spoken, with_results
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
 
 PLAN = parse_plan(
@@ -79,3 +79,38 @@ def test_a_long_chained_result_is_not_said_in_place_of_its_call() -> None:
     assert spoken(count, results) is None
     said = "The word_count(text=s1) is 812."
     assert plain_calls(said, {"s1": page, "s2": count}, results) == said
+
+
+@pytest.mark.parametrize(
+    ("call_id", "shown"),
+    [
+        ("s2", 'owner_kilns(owner="Mara Voll")'),  # a short text result: in quotes
+        ("s4", "kiln_owner(kiln=s9)"),  # no result: the reference stays
+    ],
+)
+def test_a_chained_argument_is_shown_as_its_result(call_id: str, shown: str) -> None:
+    assert with_results(CALLS[call_id], RESULTS).expression() == shown
+    _, count = parse_plan('s1: fetch_page(url="x")\ns2: word_count(text=s1)').calls
+    assert with_results(count, {"s1": "Lorem ipsum " * 400}) == count
+
+
+@inout
+def owner_kilns(owner: str) -> int:
+    """Look up how many kilns a person owns."""
+    return 4
+
+
+def test_the_joiner_and_the_results_answer_show_a_chained_call_by_its_result() -> None:
+    requests: list[str] = []
+
+    def script(messages: list[BaseMessage]) -> str:
+        if request_kind(messages) in {"plan", "repair"}:
+            return 's1: kiln_owner(kiln="Ashby")\ns2: owner_kilns(owner=s1)'
+        requests.append(messages[-1].text)
+        return ""  # no answer: the results speak
+
+    agent = create_llmorch_agent(ScriptedChatModel(script), [kiln_owner, owner_kilns])
+    out: Any = agent.invoke({"messages": [("user", "How many kilns has the Ashby kiln's owner?")]})
+    assert 'owner_kilns(owner="Mara Voll") = 4' in requests[0]
+    assert 'owner_kilns(owner="Mara Voll") = 4' in out["messages"][-1].text
+    assert "owner=s1" not in out["messages"][-1].text
