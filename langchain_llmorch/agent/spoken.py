@@ -72,7 +72,7 @@ def with_results(call: Call, results: Mapping[str, Any]) -> Call:
         from langchain_llmorch import parse_plan
         from langchain_llmorch.agent.spoken import with_results
 
-        _, call = parse_plan('s1: maker(model="Trask")\ns2: staff(company=s1)').calls
+        _, call = parse_plan('s1: maker(model="Trask")\\ns2: staff(company=s1)').calls
         filled = with_results(call, {"s1": "Volta Works"})
         assert filled.expression() == 'staff(company="Volta Works")'
         ```
