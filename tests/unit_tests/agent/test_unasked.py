@@ -125,7 +125,7 @@ def test_a_question_that_joins_a_second_thing_keeps_every_call(question: str) ->
     ["How long has Skerrow's keeper been in post?", "How long has Skerrow\u2019s keeper worked?"],
 )
 def test_a_possessive_s_is_no_word_a_tool_shares(question: str) -> None:
-    """"Skerrow's": the "s" matched the keeper tool's "keeper's" and no other, so the
+    """In "Skerrow's" the "s" matched the keeper tool's "keeper's" and no other, so the
     chain's end, the part asked, was dropped as asked nothing."""
     plan = 's1: keeper(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)'
     assert _ids(plan, question) == []
