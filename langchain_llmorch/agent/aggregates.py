@@ -6,7 +6,8 @@ are arithmetic a small model gets wrong, and the answer grammar allows only numb
 were given or computed. With the answer checks on (the embedded model's default), the
 joiner is handed them:
 
-- a total ("together", "in total", "combined", "altogether", "in all", "sum") of the
+- a total ("together", "in total", "combined", "altogether", "in all", "sum", "between
+  them", "add up", "overall") of the
   numeric results of one tool, two or more of them;
 - a difference ("how much more ... than", "how many fewer", "by how much", "difference")
   of a pair of one tool's results, the larger first.
@@ -34,7 +35,8 @@ from langchain_llmorch.agent.facts import Fact, shown
 from langchain_llmorch.plan.language import Call
 
 _TOTAL = re.compile(
-    r"\b(?:together|in\s+total|total|combined|altogether|in\s+all|sum|all\s+told)\b",
+    r"\b(?:together|in\s+total|total|combined|altogether|in\s+all|sum|all\s+told|"
+    r"between\s+them|add(?:ed|ing)?\s+up|overall|collectively|jointly)\b",
     re.IGNORECASE,
 )
 _DIFFERENCE = re.compile(

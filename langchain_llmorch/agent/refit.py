@@ -44,6 +44,7 @@ from langchain_llmorch.agent.tool_fit import (
 )
 from langchain_llmorch.agent.tool_kinds import required_arguments
 from langchain_llmorch.agent.unasked import unasked_calls
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words
 from langchain_llmorch.plan.expressions import (
     BinOp,
     DictExpr,
@@ -55,6 +56,7 @@ from langchain_llmorch.plan.expressions import (
     iter_refs,
 )
 from langchain_llmorch.plan.language import Call, Plan, parse_plan
+from langchain_llmorch.tools import BUILTIN_TOOLS
 
 
 def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
@@ -66,6 +68,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     - a call given two names as one (`play="Night Harbour and Willowgate"`, where the
       question means two plays) is made one call per name, when no call uses its result
       (`agent.joined_names`);
+    - a call fed its own tool's result where that result fits (a name) is given to the
+      tool that takes such a name instead, when exactly one does (`_onward`);
     - a call fed its own tool's result that no later call uses is dropped, when that
       result cannot be the argument (a number for a text, or a text for a number);
     - an amount written into a name (`"15 gallons"`) is taken out (`"gallons"`);
@@ -106,6 +110,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     """
     steps = (
         _split_names,
+        _onward,
         _without_self_fed,
         _without_counts,
         _without_unit_names,
@@ -163,6 +168,41 @@ def _without_self_fed(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> 
         if call.id not in referred and call.tool in by_name and _misfed(call, ref, by_name)
     }
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _onward(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with a call fed its own tool's name result given to the tool that takes it.
+
+    `s2: resort_operator(resort=s1)` after `s1: resort_operator(resort="Kelderpeak")`:
+    the company's name fits the text argument, but a company is no resort. The tool to
+    call with it is the one other tool whose only required argument is a text named by a
+    word of the first tool's description ("returns the company's name": `company`), and
+    that shares a word with the question. Sent back instead, the 0.5B model swapped both
+    calls for a count and answered it as the company's.
+    """
+    asked = content_words(question)
+    calls = list(plan.calls)
+    changed = False
+    for call, ref in self_fed(plan):
+        own = next((t for t in tools if t.name == call.tool), None)
+        if own is None or result_kind(own) != "text":
+            continue
+        gives = tool_words(own, arguments=False)
+        onward = []
+        for tool in tools:
+            required = required_arguments(tool)
+            if tool.name in {own.name, *BUILTIN_TOOLS} or len(required) != 1:
+                continue
+            (argument,) = required
+            named = argument in text_arguments(tool) and shared_words({argument}, gives)
+            if named and shared_words(asked, tool_words(tool, arguments=False) - gives):
+                onward.append((tool, argument))
+        if len(onward) != 1:
+            continue
+        (tool, argument), at = onward[0], calls.index(call)
+        calls[at] = Call(call.id, tool.name, kwargs={argument: Ref(ref)})
+        changed = True
+    return _renumbered(calls) if changed else None
 
 
 def _misfed(call: Call, ref: str, tools: Mapping[str, BaseTool]) -> bool:

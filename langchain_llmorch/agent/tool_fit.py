@@ -51,6 +51,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -134,12 +135,15 @@ class Lookup:
     tool: BaseTool
     done: str | None = None
     """The id of a call in the plan that looks it up already (its result is not passed)."""
+    given: str = ""
+    """What the call was given when not `value` itself ("Gullhaven's harbour master")."""
 
     def doubt(self) -> str:
         """The doubt in words, for the repair request."""
         head = (
-            f'{self.call.id} gives {self.argument}="{self.value}", but the question asks '
-            f'for the {self.what} of "{self.value}", not for "{self.value}" itself: '
+            f'{self.call.id} gives {self.argument}="{self.given or self.value}", but the '
+            f'question asks for the {self.what} of "{self.value}", not for "{self.value}" '
+            "itself: "
         )
         if self.done is not None:
             return head + f"{self.done} looks that up; pass its result as {self.argument}"
@@ -164,8 +168,8 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
     found = []
     calls = tool_calls(plan)
     for call in calls:
-        for argument, value in literal_texts(call):
-            what = asked_of(question, value)
+        for argument, given in literal_texts(call):
+            value, what = _possessed(given, question) or (given, asked_of(question, given))
             if what is None:
                 continue
             for other in tools:
@@ -180,9 +184,28 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
                 done = _looked_up(calls, call, other, value)
                 if done is None and any(c.tool == other.name for c in calls):
                     continue  # a look-up of something else: not this mistake
-                found.append(Lookup(call, argument, value, what, other, done))
+                found.append(
+                    Lookup(
+                        call, argument, value, what, other, done, "" if value == given else given
+                    )
+                )
                 break
     return found
+
+
+# "Gullhaven's harbour master": a name, then what of it is meant.
+_POSSESSED = re.compile(r"(?P<name>.+?)['\u2019]s\s+(?P<what>[a-z][a-z ]*)", re.IGNORECASE)
+
+
+def _possessed(given: str, question: str) -> tuple[str, str] | None:
+    """(name, what) for a text given as the question's "V's W", or None.
+
+    `"Gullhaven's harbour master"`, written so in the question, is the master of Gullhaven.
+    """
+    match = _POSSESSED.fullmatch(given.strip())
+    if match is None or given.strip().lower() not in question.lower():
+        return None
+    return match.group("name").strip(), match.group("what").split()[-1].lower()
 
 
 def _looked_up(calls: Sequence[Call], call: Call, tool: BaseTool, value: str) -> str | None:

@@ -26,8 +26,9 @@ from langchain_core.tools import BaseTool
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
-_RELATIVE = r"(?:of|that|which|where|whose|in\s+which)"
-# "the country that Seville", "the supplier of the umbrella", "the artist of the album X":
+_RELATIVE = r"(?:of|that|which|where|whose|in\s+which|behind|at)"
+# "the country that Seville", "the supplier of the umbrella", "the artist of the album X",
+# "the company behind Kelderpeak", "the harbour master at Gullhaven":
 # an article and one word (what the name is) may come between.
 _ARTICLE = r"(?:(?:the|a|an)\s+)?(?:[a-z]+\s+)?"
 # "the company that makes the Marlin": the W is the subject of a verb whose object is the

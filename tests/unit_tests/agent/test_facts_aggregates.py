@@ -59,6 +59,9 @@ def test_three_results_are_ranked_from_the_one_asked_for() -> None:
         "How much water do a tomato and a basil plant need in total?",
         "What is the combined water need of a tomato and a basil plant?",
         "How much water do they need altogether, tomato and basil?",
+        "Between them, how much water do a tomato and a basil plant need?",
+        "Add up the water a tomato and a basil plant need.",
+        "What is the overall water need of a tomato and a basil plant?",
     ],
 )
 def test_a_total_is_computed_when_asked(question: str) -> None:
