@@ -156,6 +156,7 @@ def correction_request(
     misstated: Sequence[str] = (),
     misnamed: Sequence[str] = (),
     as_rate: Sequence[str] = (),
+    miscalculated: Sequence[str] = (),
 ) -> str:
     """What the joiner says when it sends a contradicted answer back.
 
@@ -176,12 +177,15 @@ def correction_request(
             unit than its result is in (`agent.stated_units`).
         as_rate: sentences that give a value computed from a rate as the rate
             (`agent.rate_claims`).
+        miscalculated: each calculation the answer works out wrong, said right
+            (`agent.arithmetic`).
     """
     parts = [f"{_WRONG} {truth}." for truth in contradicted]
     parts += [f"{_UNSAID} {truth}." for truth in unanswered]
     parts += [f'{_MISSTATED} "{sentence}"' for sentence in misstated]
     parts += [f"{_MISNAMED} {truth}." for truth in misnamed]
     parts += [f'{_AS_RATE} "{sentence}"' for sentence in as_rate]
+    parts += [f"{_MISCALCULATED} {truth}." for truth in miscalculated]
     parts += [f"{_UNSTATED} {fact}." for fact in unstated]
     if left_out:
         parts.append(f"Your answer leaves out {'; '.join(left_out)}: {_WRITE_EACH}")
@@ -200,6 +204,7 @@ _UNSTATED = "Your answer does not state the computed value:"
 _MISSTATED = "Your answer gives a looked-up value as the amount asked about:"
 _MISNAMED = "Your answer gives a number in the wrong unit:"
 _AS_RATE = "Your answer calls the computed total a rate (per one):"
+_MISCALCULATED = "Your answer works a calculation out wrong:"
 _WRITE_EACH = "keep what it says and write each number."
 _ONLY_RESULTS = "which no result gives: state only values from the results."
 _AGAIN_FAILED = (

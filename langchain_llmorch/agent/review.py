@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_llmorch.agent.answer import mentions, missing_results, numbers_in
+from langchain_llmorch.agent.arithmetic import calculations_put_right, miscalculations
 from langchain_llmorch.agent.claims import (
     computed_answer,
     correction_request,
@@ -89,11 +90,12 @@ class Objections:
     misstated: list[str]
     misnamed: list[Misnamed]
     as_rate: list[str] = field(default_factory=list)
+    miscalculated: list[str] = field(default_factory=list)
 
     def count(self) -> int:
         """How many faults were found, of every kind."""
         kinds = (self.unsupported, self.unnamed, self.contradicted, self.unstated, self.left_out)
-        more = (self.unanswered, self.misstated, self.misnamed, self.as_rate)
+        more = (self.unanswered, self.misstated, self.misnamed, self.as_rate, self.miscalculated)
         return sum(len(kind) for kind in (*kinds, *more))
 
     def __lt__(self, other: Objections) -> bool:
@@ -113,6 +115,7 @@ class Objections:
             misstated=self.misstated,
             misnamed=[wrong.truth for wrong in self.misnamed],
             as_rate=self.as_rate,
+            miscalculated=self.miscalculated,
         )
 
 
@@ -176,7 +179,7 @@ class Review:
                 text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
         if self.unstated(text) or self.as_rate(text):  # twice: the computed value is said
             text = computed_answer([fact.text for fact in self.computed])
-        return text
+        return calculations_put_right(text)
 
     def baseless(self, text: str) -> bool:
         """Whether `text` states numbers and not one of them is a result or computed value.
@@ -254,6 +257,7 @@ class Review:
             misstated,
             misnamed,
             as_rate,
+            [wrong.truth for wrong in miscalculations(text)],
         )
         return found if found.count() else None
 
