@@ -6,7 +6,9 @@ than with exactly one other tool that takes a text, which shares all of those an
 ("weigh" and `item_weight`'s "weighs"; "passengers ... carry" and a vehicle's seats over
 "passengers" and a line's daily riders). And a "how many" question planned with a tool
 that returns a name, where one tool counts what the question calls that name ("the Reef
-and the Kelp tanks"). `agent.refit` moves such calls; `agent.tool_fit` gathers the doubts.
+and the Kelp tanks"), or a "who" clause planned with a tool that returns a number where one
+tool returns a name ("Who runs Frostmere"). `agent.refit` moves such calls;
+`agent.tool_fit` gathers the doubts.
 
 Example:
     ```python
@@ -140,6 +142,10 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             if counter is not None:  # "how many" asked of a tool that returns a name
                 found.append(Misfit(call, value, clause.strip(), counter[1], counter[0], argument))
                 continue
+            namer = _naming_tool(clause, call, argument, tool, tools, called, question, named)
+            if namer is not None:  # "who" asked of a tool that returns a number
+                found.append(Misfit(call, value, clause.strip(), "who", namer, argument))
+                continue
             if not asked or own == set(asked):
                 continue
             fits = {
@@ -208,6 +214,54 @@ def _counting_tool(
         return None
     forms = {form for word in own for form in asked[word]}
     return counters[0], ", ".join(sorted(shared_words(forms, tool_words(counters[0]))))
+
+
+# A clause that asks for a person or a body by name: "Who runs Frostmere", not "Who has
+# more lifts" (a comparison of numbers answered with a name).
+_ASKS_WHO = re.compile(
+    r"^\s*who\b(?!.*\b(?:than|more|most|less|least|fewer|fewest)\b)", re.IGNORECASE
+)
+
+
+def _naming_tool(
+    clause: str,
+    call: Call,
+    argument: str,
+    tool: BaseTool,
+    tools: Sequence[BaseTool],
+    called: set[str],
+    question: str,
+    named: set[str],
+) -> BaseTool | None:
+    """The one tool that returns a name for a "who" clause, where `tool` gives a number.
+
+    "Who runs Frostmere, and how deep is the snow there?" planned with a lifts count and a
+    snow depth: the clause asks who, a count is no one, and the question has no word of
+    the count's besides what the tools take ("resort"; the depth's "deep" is the other
+    part's). The tool that returns a text and
+    takes what the call was given (`_fillable`; of several, those that take it under the
+    same name), when exactly one does and the plan does not call it already.
+    """
+    first = clause.split(",", 1)[0]  # the name's own clause, not those carried on by "it"
+    if not _ASKS_WHO.search(first) or result_kind(tool) != "number":
+        return None
+    kinds = {w for other in tools for name in other.args for w in content_words(name)}
+    asked = {w: f for w, f in word_forms(question).items() if w not in named | kinds}
+    if _covered(asked, tool):  # the question asks something of the called tool too
+        return None
+    namers = [
+        other
+        for other in tools
+        if other is not tool
+        and other.name not in BUILTIN_TOOLS
+        and result_kind(other) == "text"
+        and _fillable(other, call, argument)
+    ]
+    if len(namers) > 1:  # those that take the name as the call does ("resort")
+        namers = [other for other in namers if argument in other.args]
+    if len(namers) != 1 or namers[0].name in called:
+        return None
+    return namers[0]
 
 
 # A pronoun that carries a clause's name on to the next: "..., and how long does it run?"

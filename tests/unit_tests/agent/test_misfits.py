@@ -132,3 +132,58 @@ def test_selling_for_less_asks_the_price(said: str) -> None:
 def test_for_more_of_something_asks_no_price() -> None:
     assert "dearer" not in word_forms("Can I stay for more nights?")
     assert word_forms("Is it sold for less than 5 euros?")["cheaper"] == {"cheaper", "price"}
+
+
+@inout
+def kiln_owner(kiln: str) -> str:
+    """Look up who owns a kiln; returns the owner's name."""
+    return "Mara Voll"
+
+
+@inout
+def kiln_chambers(kiln: str) -> int:
+    """Look up how many chambers a kiln has."""
+    return 3
+
+
+@inout
+def kiln_heat(kiln: str) -> int:
+    """Look up the highest temperature a kiln reaches, in degrees Celsius."""
+    return 1280
+
+
+KILNS = [kiln_owner, kiln_chambers, kiln_heat]
+
+
+@pytest.mark.parametrize(
+    ("plan", "question", "fixed"),
+    [
+        (
+            's1: kiln_chambers(kiln="Ashby")',
+            "Who owns Ashby?",
+            's1: kiln_owner(kiln="Ashby")',
+        ),
+        (
+            's1: kiln_chambers(kiln="Ashby")\ns2: kiln_heat(kiln="Ashby")',
+            "Who has the Ashby kiln, and how hot does it get?",
+            's1: kiln_owner(kiln="Ashby")\ns2: kiln_heat(kiln="Ashby")',
+        ),
+    ],
+)
+def test_who_asked_of_a_count_goes_to_the_tool_that_names(
+    plan: str, question: str, fixed: str
+) -> None:
+    refit = refitted(parse_plan(plan), question, KILNS)
+    assert refit is not None
+    assert refit.render() == fixed
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who has more chambers, Ashby or Penn?", "Who owns Ashby, and how many chambers has it?"],
+)
+def test_who_asking_a_comparison_or_already_answered_moves_nothing(question: str) -> None:
+    plan = 's1: kiln_chambers(kiln="Ashby")\ns2: kiln_chambers(kiln="Penn")'
+    if "owns" in question:
+        plan = 's1: kiln_owner(kiln="Ashby")\ns2: kiln_chambers(kiln="Ashby")'
+    assert misfits(parse_plan(plan), question, KILNS) == []
