@@ -32,6 +32,7 @@ from langchain_llmorch.agent.comparisons import (
 )
 from langchain_llmorch.agent.echoes import sentences
 from langchain_llmorch.agent.facts import Fact
+from langchain_llmorch.agent.gap_claims import gaps_put_right, misstated_gaps
 from langchain_llmorch.agent.rate_claims import (
     rates_misstated,
     totals,
@@ -177,6 +178,8 @@ class Review:
                 # A comparison asked and twice not made: the results make it.
                 asked = unanswered_comparisons(self.question, text, self.numeric)
                 text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
+        if self.checking:  # a result still given as the gap of its pair: the gap
+            text = gaps_put_right(text, self.numeric)
         if self.unstated(text) or self.as_rate(text):  # twice: the computed value is said
             text = computed_answer([fact.text for fact in self.computed])
         return calculations_put_right(text)
@@ -198,11 +201,17 @@ class Review:
         return not any(mentions(text, f.value) for f in self.computed) or bool(self.misstated(text))
 
     def misstated(self, text: str) -> list[str]:
-        """The sentences of `text` that give a result as the amount the question asks."""
+        """The sentences of `text` that give a result as the amount the question asks.
+
+        Or as the gap between it and its pair ("3120 meters higher than",
+        `agent.gap_claims`).
+        """
         if not self.checking:
             return []
         values = [f.value for f in self.computed]
-        return misstated_amounts(text, self.question, self.finished.values(), values)
+        found = misstated_amounts(text, self.question, self.finished.values(), values)
+        gaps = [gap.sentence for gap in misstated_gaps(text, self.numeric)]
+        return list(dict.fromkeys([*found, *gaps]))
 
     def as_rate(self, text: str) -> list[str]:
         """The sentences of `text` that call an amount computed from a rate the rate.
