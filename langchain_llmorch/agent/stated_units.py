@@ -272,7 +272,7 @@ def misnamed_units(
         question: the user's question; an amount it writes with its unit is no claim.
     """
     values: list[tuple[float, str, Unit | None]] = [
-        (value, f"{call.render().split(': ', 1)[1]} = {shown(value)}", units.get(call.tool))
+        (value, f"{call.expression()} = {shown(value)}", units.get(call.tool))
         for call, value in numeric.values()
     ]
     values += [(f.value, f.text, units.get(f.tool)) for f in computed if f.tool]
@@ -312,11 +312,18 @@ def _comparable(meant: str, stated: str) -> bool:
     """Whether a number in unit `meant` written in `stated` is a claim about that number.
 
     Units of one kind always are ("24 pounds" for 24 kilograms); of two physical kinds
-    too ("30 litres of CO2" for 30 grams). Time and money are not held to another kind:
-    "open 24 hours" beside a price of 24 euros is some other number.
+    too ("30 litres of CO2" for 30 grams), and money against a physical kind ("370.0
+    litres" for a price of 370 pounds). Time is not held to another kind: "open 24 hours"
+    beside a price of 24 euros is some other number.
     """
-    both = kinds(meant) | kinds(stated)
-    return bool(kinds(meant) & kinds(stated)) or both <= _PHYSICAL
+    one, other = kinds(meant), kinds(stated)
+    if one & other or one | other <= _PHYSICAL:
+        return True
+    if "currency" in one and "currency" not in other:  # a price said in litres
+        return bool(other) and other <= _PHYSICAL
+    if "currency" in other and "currency" not in one:  # a weight said in euros
+        return bool(one) and one <= _PHYSICAL
+    return False
 
 
 def correct_units(answer: str, misnamed: Sequence[Misnamed]) -> str:

@@ -311,3 +311,39 @@ def test_a_copy_of_the_send_back_s_unit_note_is_taken_out() -> None:
     )
     assert len(asked) == 2
     assert said == "It costs 145 euros."
+
+
+@inout
+def petrol_cost(depot: str, litres: int) -> float:
+    """The price, in euros, of a number of litres of petrol at a depot."""
+    return 1.48 * litres
+
+
+@inout
+def tank_volume(depot: str) -> float:
+    """Look up how much petrol a depot's tank holds, in litres."""
+    return 12000.0
+
+
+@pytest.mark.parametrize(
+    ("call", "value", "said", "wrong"),
+    [
+        ('s1: petrol_cost(depot="Ardle", litres=250)', 370.0, "It costs 370.0 litres.", True),
+        (
+            's1: petrol_cost(depot="Ardle", litres=250)',
+            370.0,
+            "250 litres cost 370.0 euros.",
+            False,
+        ),
+        ('s1: tank_volume(depot="Ardle")', 12000.0, "The tank holds 12000 euros.", True),
+        ('s1: petrol_cost(depot="Ardle", litres=24)', 35.52, "Open 24 hours; 35.52 euros.", False),
+    ],
+)
+def test_money_said_in_a_physical_unit_is_a_unit_claim(
+    call: str, value: float, said: str, *, wrong: bool
+) -> None:
+    (planned,) = parse_plan(call).calls
+    units = result_units([petrol_cost, tank_volume])
+    question = "What do 250 litres of petrol cost at Ardle?"
+    found = misnamed_units(said, {"s1": (planned, value)}, units, question=question)
+    assert bool(found) is wrong
