@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.tool_kinds import literal_texts, text_arguments, tool_calls
+from langchain_llmorch.agent.tool_kinds import given_texts, text_arguments
 from langchain_llmorch.agent.words import STOP_WORDS, content_words
 from langchain_llmorch.plan.language import Call, Plan
 
@@ -60,16 +60,12 @@ def joined_names(
     """
     by_name = {t.name: t for t in tools}
     found = []
-    for call in tool_calls(plan):
-        tool = by_name.get(call.tool)
-        if tool is None:
+    for call, tool, argument, value in given_texts(plan, by_name):
+        if argument not in text_arguments(tool):
             continue
-        for argument, value in literal_texts(call):
-            if argument not in text_arguments(tool):
-                continue
-            names = _names(value, question)
-            if names and _means_two(question, value, names, tool, argument):
-                found.append((call, argument, names))
+        names = _names(value, question)
+        if names and _means_two(question, value, names, tool, argument):
+            found.append((call, argument, names))
     return found
 
 

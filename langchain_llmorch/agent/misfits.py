@@ -42,6 +42,7 @@ from langchain_core.tools import BaseTool
 from langchain_llmorch.agent.rate_units import spellings
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
+    given_texts,
     literal_texts,
     required_arguments,
     result_kind,
@@ -108,66 +109,62 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         for ref in later.references():
             fed.setdefault(ref, set()).add(later.tool)
     found = []
-    for call in tool_calls(plan):
-        tool = by_name.get(call.tool)
-        if tool is None:
+    for call, tool, argument, value in given_texts(plan, by_name):
+        clause = _clause_of(question, value)
+        if clause is None:
             continue
-        for argument, value in literal_texts(call):
-            clause = _clause_of(question, value)
-            if clause is None:
-                continue
-            named = content_words(value) | names
-            asked = {w: f for w, f in word_forms(clause).items() if w not in named}
-            # What another call on the same name answers is not this call's to answer
-            # ("Who directs X, and how many minutes does it run?": the director's words).
-            for other in tool_calls(plan):
-                same = any(v.lower() == value.lower() for _, v in literal_texts(other))
-                if (
-                    other is not call
-                    and same
-                    and other.tool != call.tool
-                    and other.tool in by_name
-                    and (taken := _covered(asked, by_name[other.tool]))
-                ):
-                    asked = {w: f for w, f in asked.items() if w not in taken} or asked
-            if not asked and len(called) == 1:  # "Which bread bakes longer, rye or spelt?":
-                # the names' clause says nothing of them; the question does, besides the
-                # names. Not where the plan calls two tools: the question's other words may
-                # be another part's ("how many litres are 15 gallons, and how high is K2").
-                asked = {w: f for w, f in word_forms(question).items() if w not in named}
-            # A unit asked in short is the one a tool spells out ("km", "kilometres").
-            asked = {w: forms | set(spellings(w)) for w, forms in asked.items()}
-            own = _covered(asked, tool)
-            counter = _counting_tool(question, value, tool, named, tools, called)
-            if counter is not None:  # "how many" asked of a tool that returns a name
-                found.append(Misfit(call, value, clause.strip(), counter[1], counter[0], argument))
-                continue
-            namer = _naming_tool(clause, call, argument, tool, tools, called, question, named)
-            if namer is not None:  # "who" asked of a tool that returns a number
-                found.append(Misfit(call, value, clause.strip(), "who", namer, argument))
-                continue
-            if not asked or own == set(asked):
-                continue
-            fits = {
-                other.name: _covered(asked, other)
-                for other in tools
-                if other is not tool and other.name not in BUILTIN_TOOLS and text_arguments(other)
-            }
-            best = max((len(s) for s in fits.values()), default=0)
-            winners = [name for name, shared in fits.items() if len(shared) == best]
-            if len(winners) > 1:  # a tie: only a tool the call's arguments can fill
-                winners = [w for w in winners if _fillable(by_name[w], call, argument)]
-            if best == 0 or len(winners) != 1 or winners[0] in fed.get(call.id, ()):
-                continue  # (a look-up whose result the fitting tool is given: a chain)
-            # Where the called tool shares words too, the other must fit clearly better
-            # (every word the called one shares, and more), and not be in the plan already:
-            # a clause may ask for both ("the artist of X" and that artist's followers).
-            if own and (not fits[winners[0]] > own or winners[0] in called):
-                continue
-            forms = {form for word in fits[winners[0]] for form in asked[word]}
-            said = ", ".join(sorted(shared_words(forms, tool_words(by_name[winners[0]]))))
-            misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
-            found.append(misfit)
+        named = content_words(value) | names
+        asked = {w: f for w, f in word_forms(clause).items() if w not in named}
+        # What another call on the same name answers is not this call's to answer
+        # ("Who directs X, and how many minutes does it run?": the director's words).
+        for other in tool_calls(plan):
+            same = any(v.lower() == value.lower() for _, v in literal_texts(other))
+            if (
+                other is not call
+                and same
+                and other.tool != call.tool
+                and other.tool in by_name
+                and (taken := _covered(asked, by_name[other.tool]))
+            ):
+                asked = {w: f for w, f in asked.items() if w not in taken} or asked
+        if not asked and len(called) == 1:  # "Which bread bakes longer, rye or spelt?":
+            # the names' clause says nothing of them; the question does, besides the
+            # names. Not where the plan calls two tools: the question's other words may
+            # be another part's ("how many litres are 15 gallons, and how high is K2").
+            asked = {w: f for w, f in word_forms(question).items() if w not in named}
+        # A unit asked in short is the one a tool spells out ("km", "kilometres").
+        asked = {w: forms | set(spellings(w)) for w, forms in asked.items()}
+        own = _covered(asked, tool)
+        counter = _counting_tool(question, value, tool, named, tools, called)
+        if counter is not None:  # "how many" asked of a tool that returns a name
+            found.append(Misfit(call, value, clause.strip(), counter[1], counter[0], argument))
+            continue
+        namer = _naming_tool(clause, call, argument, tool, tools, called, question, named)
+        if namer is not None:  # "who" asked of a tool that returns a number
+            found.append(Misfit(call, value, clause.strip(), "who", namer, argument))
+            continue
+        if not asked or own == set(asked):
+            continue
+        fits = {
+            other.name: _covered(asked, other)
+            for other in tools
+            if other is not tool and other.name not in BUILTIN_TOOLS and text_arguments(other)
+        }
+        best = max((len(s) for s in fits.values()), default=0)
+        winners = [name for name, shared in fits.items() if len(shared) == best]
+        if len(winners) > 1:  # a tie: only a tool the call's arguments can fill
+            winners = [w for w in winners if _fillable(by_name[w], call, argument)]
+        if best == 0 or len(winners) != 1 or winners[0] in fed.get(call.id, ()):
+            continue  # (a look-up whose result the fitting tool is given: a chain)
+        # Where the called tool shares words too, the other must fit clearly better
+        # (every word the called one shares, and more), and not be in the plan already:
+        # a clause may ask for both ("the artist of X" and that artist's followers).
+        if own and (not fits[winners[0]] > own or winners[0] in called):
+            continue
+        forms = {form for word in fits[winners[0]] for form in asked[word]}
+        said = ", ".join(sorted(shared_words(forms, tool_words(by_name[winners[0]]))))
+        misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
+        found.append(misfit)
     return found
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from langchain_core.tools import BaseTool
 
@@ -118,6 +118,20 @@ def literal_texts(call: Call) -> Iterator[tuple[str, str]]:
 def tool_calls(plan: Plan) -> list[Call]:
     """The calls of `plan` that call a tool (not `self` nor `join`)."""
     return [c for c in plan.calls if c.tool not in BUILTIN_TOOLS]
+
+
+def given_texts(
+    plan: Plan, tools: Mapping[str, BaseTool]
+) -> Iterator[tuple[Call, BaseTool, str, str]]:
+    """(call, its tool, argument name, text) for each plain text a call of `plan` is given.
+
+    Only the calls of `tools` (by name): a built-in or unknown tool is left out.
+    """
+    for call in tool_calls(plan):
+        tool = tools.get(call.tool)
+        if tool is not None:
+            for argument, text in literal_texts(call):
+                yield call, tool, argument, text
 
 
 def asked_of(question: str, value: str) -> str | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout
 from langchain_llmorch.agent.arithmetic import calculations_put_right, miscalculations
-from langchain_llmorch.testing import ScriptedChatModel, request_kind
+from langchain_llmorch.testing import planner_or
 
 
 @pytest.mark.parametrize(
@@ -56,14 +55,13 @@ def berths(marina: str) -> int:
 def test_a_miscalculated_answer_goes_back_and_is_put_right(*, check: bool) -> None:
     joins: list[str] = []
 
-    def model(messages: list[BaseMessage]) -> str:
-        if request_kind(messages) in {"plan", "repair"}:
-            return 's1: berths(marina="Orla")\ns2: berths(marina="Penn")'
-        joins.append(messages[-1].text)
+    def answer(request: str) -> str:
+        joins.append(request)
         return "Together they have 410 + 96 = 410 berths."
 
+    plan = 's1: berths(marina="Orla")\ns2: berths(marina="Penn")'
     agent = create_llmorch_agent(
-        ScriptedChatModel(model), [berths], check_answers=check, append_results=False
+        planner_or(plan, answer), [berths], check_answers=check, append_results=False
     )
     out: Any = agent.invoke({"messages": [("user", "How many berths do Orla and Penn have?")]})
     assert "410 + 96 = 506" in out["messages"][-1].text

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.gap_claims import gaps_put_right, misstated_gaps
-from langchain_llmorch.testing import ScriptedChatModel, request_kind
+from langchain_llmorch.testing import planner_or
 
 A, B = parse_plan('s1: depth(lake="Orm")\ns2: depth(lake="Vell")').calls
 NUMERIC = {"s1": (A, 64.0), "s2": (B, 41.5)}
@@ -60,14 +59,13 @@ def depth(lake: str) -> float:
 def test_the_answer_checks_send_the_gap_back_and_put_it_right() -> None:
     joins: list[str] = []
 
-    def model(messages: list[BaseMessage]) -> str:
-        if request_kind(messages) in {"plan", "repair"}:
-            return 's1: depth(lake="Orm")\ns2: depth(lake="Vell")'
-        joins.append(messages[-1].text)
+    def answer(request: str) -> str:
+        joins.append(request)
         return "Orm is 64 metres deeper than Vell. The difference is 22.5 metres."
 
+    plan = 's1: depth(lake="Orm")\ns2: depth(lake="Vell")'
     agent = create_llmorch_agent(
-        ScriptedChatModel(model), [depth], check_answers=True, append_results=False
+        planner_or(plan, answer), [depth], check_answers=True, append_results=False
     )
     out: Any = agent.invoke({"messages": [("user", "How much deeper is Orm than Vell?")]})
     assert len(joins) == 2

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
 from langchain_llmorch.agent.review import unacknowledged_failures
-from langchain_llmorch.testing import ScriptedChatModel, request_kind
+from langchain_llmorch.testing import planner_or
 
 (FAILED,) = parse_plan('s1: kiln_capacity(pottery="Brindle")').calls
 
@@ -57,14 +56,10 @@ def test_the_joiner_says_what_failed_when_the_answer_only_names_it() -> None:
     """The model's answer names the failed call's subject with a blank for its value: the
     answer then says the value could not be had, and why."""
 
-    def model(_messages: list[BaseMessage]) -> str:
-        if request_kind() == "plan":
-            return 's1: kiln_capacity(pottery="Brindle")'
-        if request_kind() == "recover":
-            return ""
-        return "The kiln of Brindle holds     pots."
-
-    agent = create_llmorch_agent(ScriptedChatModel(model), [kiln_capacity], max_recoveries=1)
+    model = planner_or(
+        's1: kiln_capacity(pottery="Brindle")', "The kiln of Brindle holds     pots."
+    )
+    agent = create_llmorch_agent(model, [kiln_capacity], max_recoveries=1)
     state = agent.invoke({"messages": [("user", "How many pots does Brindle's kiln fire?")]})
     answer = state["messages"][-1].text
     assert answer.startswith("The kiln of Brindle holds")
