@@ -169,7 +169,8 @@ def test_a_run_killed_with_sigkill_resumes_on_postgres_without_redoing_finished_
         first.send_signal(signal.SIGKILL)
         first.wait()
     assert first.returncode == -signal.SIGKILL
-    done = sorted(line for line in log.read_text().splitlines() if line.startswith("done"))
+    lines = log.read_text().splitlines()
+    done = sorted(line for line in lines if line.startswith("done"))
     assert done == ["done 1", "done 2", "done 3"]
 
     go.touch()
@@ -178,5 +179,9 @@ def test_a_run_killed_with_sigkill_resumes_on_postgres_without_redoing_finished_
     )
     assert second.stdout.strip() == "[1][2][3][4][5][6]"
     runs = Counter(log.read_text().splitlines())
-    # Finished calls ran once (0 re-runs); the calls cut short by the kill started again.
-    assert {n: runs[f"start {n}"] for n in range(1, 7)} == {1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 6: 2}
+    # Finished calls ran once (0 re-runs); each call cut short by the kill (or not yet
+    # started when it came: under load the kill may beat call 6's start) started once more.
+    before = Counter(lines)
+    expected = {n: 1 if n <= 3 else before[f"start {n}"] + 1 for n in range(1, 7)}
+    assert {n: runs[f"start {n}"] for n in range(1, 7)} == expected
+    assert all(runs[f"done {n}"] == 1 for n in range(1, 7))
