@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from langchain_llmorch.agent.answer import mentions
+from langchain_llmorch.agent.edits import spliced
 from langchain_llmorch.agent.facts import shown
 
 _NUM = r"\d[\d,]*(?:\.\d+)?"
@@ -88,10 +89,7 @@ def miscalculations(answer: str) -> list[Miscalculation]:
 
 def calculations_put_right(answer: str) -> str:
     """`answer` with the result of each wrong one-step calculation written right."""
-    out = answer
-    for wrong in sorted(miscalculations(answer), key=lambda m: -m.start):
-        out = f"{out[: wrong.start]}{shown(wrong.right)}{out[wrong.end :]}"
-    return out
+    return spliced(answer, [(m.start, m.end, shown(m.right)) for m in miscalculations(answer)])
 
 
 __all__ = ["Miscalculation", "calculations_put_right", "miscalculations"]

@@ -73,7 +73,20 @@ def sentences(text: str) -> list[str]:
         assert sentences(said) == ["It is 2.35 euros. ", "Done.\\n", "Next"]
         ```
     """
-    return [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0)]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each of `text`'s sentences (`sentences`) starts and ends.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.echoes import sentence_spans
+
+        assert sentence_spans("It is 2.35 euros. Done.") == [(0, 18), (18, 23)]
+        ```
+    """
+    return [m.span() for m in _SENTENCE.finditer(text) if m.group(0)]
 
 
 def without_echoes(answer: str) -> str:
@@ -106,4 +119,4 @@ def once_each(answer: str) -> str:
     return answer if len(kept) == len(pieces) else "".join(kept).strip()
 
 
-__all__ = ["is_echo", "once_each", "sentences", "without_echoes"]
+__all__ = ["is_echo", "once_each", "sentence_spans", "sentences", "without_echoes"]

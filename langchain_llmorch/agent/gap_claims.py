@@ -29,7 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from langchain_llmorch.agent.answer import mentions
-from langchain_llmorch.agent.echoes import sentences
+from langchain_llmorch.agent.echoes import sentence_spans
+from langchain_llmorch.agent.edits import spliced
 from langchain_llmorch.agent.facts import shown
 from langchain_llmorch.plan.language import Call
 
@@ -62,7 +63,8 @@ def misstated_gaps(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> li
         by_tool.setdefault(call.tool, []).append(value)
     pairs = [values for values in by_tool.values() if len(values) == 2]  # noqa: PLR2004
     found = []
-    for sentence_start, sentence in _located(answer):
+    for sentence_start, sentence_end in sentence_spans(answer):
+        sentence = answer[sentence_start:sentence_end]
         for match in _GAP.finditer(sentence):
             written = match.group("n")
             for a, b in pairs:
@@ -76,19 +78,8 @@ def misstated_gaps(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> li
 
 def gaps_put_right(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> str:
     """`answer` with each misstated gap written as the pair's difference."""
-    out = answer
-    for wrong in sorted(misstated_gaps(answer, numeric), key=lambda g: -g.start):
-        out = f"{out[: wrong.start]}{shown(wrong.gap)}{out[wrong.end :]}"
-    return out
-
-
-def _located(text: str) -> list[tuple[int, str]]:
-    """`text`'s sentences, each with where it starts."""
-    out, at = [], 0
-    for sentence in sentences(text):
-        out.append((at, sentence))
-        at += len(sentence)
-    return out
+    wrong = misstated_gaps(answer, numeric)
+    return spliced(answer, [(gap.start, gap.end, shown(gap.gap)) for gap in wrong])
 
 
 __all__ = ["MisstatedGap", "gaps_put_right", "misstated_gaps"]

@@ -34,7 +34,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_llmorch.agent.answer import mentions
-from langchain_llmorch.agent.echoes import sentences
+from langchain_llmorch.agent.echoes import sentence_spans, sentences
+from langchain_llmorch.agent.edits import spliced
 from langchain_llmorch.agent.facts import Fact
 from langchain_llmorch.agent.words import singular, stem_match
 from langchain_llmorch.plan.language import Call
@@ -145,14 +146,16 @@ def totals_put_right(answer: str, found: Sequence[Total]) -> str:
         )
         ```
     """
-    out = answer
-    for _, _, (start, end, total) in sorted(_per_one(answer, found), key=lambda f: -f[2][0]):
-        out = f"{out[:start]}for {total.amount:g} {total.noun}{out[end:]}"
-    return out
+    edits = [
+        (at, to, f"for {total.amount:g} {total.noun}")
+        for _, _, (at, to, total) in _per_one(answer, found)
+    ]
+    return spliced(answer, edits)
 
 
 # A plural noun an amount is given as ("tickets", "nights", "crates").
 _PLURAL = re.compile(r"[a-z]{3,}s")
+# Within a sentence, a clause ends at a comma, a semicolon, a colon or a joining word.
 _CLAUSE_END = re.compile(r"[,;:.!?](?:\s|$)|\b(?:so|and|but|while|which)\b", re.IGNORECASE)
 
 
@@ -163,16 +166,19 @@ def _per_one(answer: str, found: Sequence[Total]) -> list[tuple[int, int, tuple[
     phrase of a clause that states a total's value, not that value over its amount.
     """
     out = []
-    for match in _PER_ONE.finditer(answer):
-        at, to = match.span("per") if match.group("per") else match.span("a")
-        for total in found:
-            if not stem_match(singular(_base(match)), singular(total.noun)):
-                continue
-            clause = _around(answer, at, _CLAUSE_END)
-            if mentions(clause, total.value) and not mentions(clause, total.value / total.amount):
-                start, end = _sentence_span(answer, at)
-                out.append((start, end, (at, to, total)))
-                break
+    for start, end in sentence_spans(answer):
+        sentence = answer[start:end]
+        for match in _PER_ONE.finditer(sentence):
+            at, to = match.span("per") if match.group("per") else match.span("a")
+            for total in found:
+                if not stem_match(singular(_base(match)), singular(total.noun)):
+                    continue
+                clause = _around(sentence, at, _CLAUSE_END)
+                if mentions(clause, total.value) and not mentions(
+                    clause, total.value / total.amount
+                ):
+                    out.append((start, end, (start + at, start + to, total)))
+                    break
     return out
 
 
@@ -186,13 +192,6 @@ def _around(text: str, at: int, ends: re.Pattern[str]) -> str:
     before = [m.end() for m in ends.finditer(text, 0, at)]
     after = ends.search(text, at)
     return text[before[-1] if before else 0 : after.start() if after else len(text)]
-
-
-def _sentence_span(text: str, at: int) -> tuple[int, int]:
-    """The start and end of the sentence of `text` that position `at` is in."""
-    starts = [m.end() for m in re.finditer(r"[.!?](?:\s+)", text[:at])]
-    end = re.search(r"[.!?](?:\s|$)", text[at:])
-    return (starts[-1] if starts else 0), (at + end.end() if end else len(text))
 
 
 __all__ = ["Total", "rates_misstated", "totals", "totals_as_rates", "totals_put_right"]

@@ -37,6 +37,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.answer import mentions
 from langchain_llmorch.agent.echoes import sentences
+from langchain_llmorch.agent.edits import spliced
 from langchain_llmorch.agent.facts import Fact, shown
 from langchain_llmorch.agent.unit_numbers import unit_of
 from langchain_llmorch.agent.words import singular
@@ -332,12 +333,13 @@ def correct_units(answer: str, misnamed: Sequence[Misnamed]) -> str:
     The last resort, when the model named a unit wrong twice: "$145" becomes "145 euros",
     "a 24-pound dog" "a 24-kilogram dog".
     """
-    out = answer
-    for wrong in sorted(misnamed, key=lambda m: -m.start):
-        word = wrong.unit.word
-        said = f"{wrong.written}-{singular(word)}" if wrong.hyphen else f"{wrong.written} {word}"
-        out = f"{out[: wrong.start]}{said}{out[wrong.end :]}"
-    return out
+    return spliced(answer, [(wrong.start, wrong.end, _said_in_unit(wrong)) for wrong in misnamed])
+
+
+def _said_in_unit(wrong: Misnamed) -> str:
+    """A misnamed number written with its result's unit ("145 euros", "24-kilogram")."""
+    word = wrong.unit.word
+    return f"{wrong.written}-{singular(word)}" if wrong.hyphen else f"{wrong.written} {word}"
 
 
 def without_notes(answer: str, misnamed: Sequence[Misnamed]) -> str:
