@@ -49,7 +49,13 @@ from langchain_llmorch.agent.tool_kinds import (
     text_arguments,
     tool_calls,
 )
-from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
+from langchain_llmorch.agent.words import (
+    argument_words,
+    content_words,
+    shared_words,
+    tool_words,
+    word_forms,
+)
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
@@ -242,7 +248,7 @@ def _naming_tool(
     first = clause.split(",", 1)[0]  # the name's own clause, not those carried on by "it"
     if not _ASKS_WHO.search(first) or result_kind(tool) != "number":
         return None
-    kinds = {w for other in tools for name in other.args for w in content_words(name)}
+    kinds = argument_words(tools)
     asked = {w: f for w, f in word_forms(question).items() if w not in named | kinds}
     if _covered(asked, tool):  # the question asks something of the called tool too
         return None

@@ -37,7 +37,13 @@ from collections.abc import Sequence
 from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.tool_kinds import literal_texts, tool_calls
-from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
+from langchain_llmorch.agent.words import (
+    argument_words,
+    content_words,
+    shared_words,
+    tool_words,
+    word_forms,
+)
 from langchain_llmorch.plan.language import Call, Plan
 
 # The words a question asks with; more than one asks more than one thing ("How many
@@ -66,7 +72,7 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     by_name = {t.name: t for t in tools}
     calls = [c for c in tool_calls(plan) if c.tool in by_name]
     given = {w for call in calls for _, text in literal_texts(call) for w in content_words(text)}
-    arguments = {w for tool in tools for name in tool.args for w in content_words(name)}
+    arguments = argument_words(tools)
     asked = {w: f for w, f in word_forms(question).items() if w not in given | arguments}
     if not asked:
         return []

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from langchain_core.tools import BaseTool
 
@@ -161,6 +162,27 @@ def tool_words(tool: BaseTool, *, arguments: bool = True) -> set[str]:
     return content_words(text)
 
 
+def argument_words(tools: Iterable[BaseTool]) -> set[str]:
+    """The content words of every argument name of `tools` ("resort", "company").
+
+    What a question says to name the things the tools take, not what it asks of them.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.words import argument_words
+
+        @inout
+        def fare(train_line: str, adults: int) -> float:
+            \"\"\"The fare of a train line for a number of adults.\"\"\"
+            return 9.5
+
+        assert argument_words([fare]) == {"train", "line", "adults"}
+        ```
+    """
+    return {word for tool in tools for name in tool.args for word in content_words(name)}
+
+
 def shared_words(words: set[str], vocabulary: set[str]) -> set[str]:
     """The words of `words` that share a stem with a word of `vocabulary`.
 
@@ -199,6 +221,7 @@ def singular(word: str) -> str:
 
 __all__ = [
     "STOP_WORDS",
+    "argument_words",
     "content_words",
     "shared_words",
     "singular",
