@@ -140,7 +140,7 @@ def _split_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan |
     for call, argument, names in joined_names(plan, question, tools):
         if call.id in referred:
             continue
-        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        at = _at(calls, call.id)
         calls[at : at + 1] = [
             replace(
                 call,
@@ -199,7 +199,7 @@ def _onward(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None
                 onward.append((tool, argument))
         if len(onward) != 1:
             continue
-        (tool, argument), at = onward[0], calls.index(call)
+        (tool, argument), at = onward[0], _at(calls, call.id)
         calls[at] = Call(call.id, tool.name, kwargs={argument: Ref(ref)})
         changed = True
     return _renumbered(calls) if changed else None
@@ -225,7 +225,7 @@ def _without_counts(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Pl
     calls = list(plan.calls)
     found = counted_names(plan, question)
     for call, argument, name in found:
-        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        at = _at(calls, call.id)
         calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: name})
     return _renumbered(calls) if found else None
 
@@ -247,7 +247,7 @@ def _with_lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan 
     calls = list(plan.calls)
     changed = False
     for found in lookups(plan, question, tools):
-        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        at = _at(calls, found.call.id)
         if found.done is not None:  # looked up, but the name passed instead of the result
             kwargs = {**calls[at].kwargs, found.argument: Ref(found.done)}
             calls[at] = replace(calls[at], kwargs=kwargs)
@@ -271,7 +271,7 @@ def _refitted_misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> P
         kwargs = _moved(found.call, found.argument, found.value, found.tool)
         if kwargs is None:
             continue
-        at = next(i for i, c in enumerate(calls) if c.id == found.call.id)
+        at = _at(calls, found.call.id)
         calls[at] = Call(found.call.id, found.tool.name, kwargs=kwargs)
         changed = True
     return _renumbered(calls) if changed else None
@@ -321,9 +321,14 @@ def _in_argument_units(plan: Plan, question: str, tools: Sequence[BaseTool]) -> 
     calls = list(plan.calls)
     found = wrong_units(plan, question, tools)
     for call, argument, value in found:
-        at = next(i for i, c in enumerate(calls) if c.id == call.id)
+        at = _at(calls, call.id)
         calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: value})
     return _renumbered(calls) if found else None
+
+
+def _at(calls: Sequence[Call], call_id: str) -> int:
+    """Where the call `call_id` stands in `calls`."""
+    return next(i for i, c in enumerate(calls) if c.id == call_id)
 
 
 def _renumbered(calls: Sequence[Call]) -> Plan:
