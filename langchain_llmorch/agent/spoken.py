@@ -43,7 +43,7 @@ def spoken(call: Call, results: Mapping[str, Any]) -> str | None:
     for name, expr in [*(("", a) for a in call.args), *call.kwargs.items()]:
         if isinstance(expr, Ref) and expr.id in results:
             said = result_text(results[expr.id])
-            if len(said) > _SHORT or "\n" in said:  # a page of text is no name
+            if not _short(said):  # a page of text is no name
                 return None
             texts.append(said)
         elif isinstance(expr, str) and expr.strip():
@@ -89,9 +89,14 @@ def _filled(expr: Expr, results: Mapping[str, Any]) -> Expr:
     value = results[expr.id]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and len(value) <= _SHORT and "\n" not in value and value.strip():
+    if isinstance(value, str) and _short(value) and value.strip():
         return value
     return expr
+
+
+def _short(text: str) -> bool:
+    """Whether a result's `text` can stand for its call: one line, at most 40 characters."""
+    return len(text) <= _SHORT and "\n" not in text
 
 
 def _forms(call: Call, results: Mapping[str, Any]) -> list[str]:
