@@ -38,6 +38,7 @@ from bench import (
     holdout9,
     holdout10,
     holdout11,
+    holdout12,
     local_devsets,
 )
 from bench.question_sets import QUESTIONS, TOOLS, Question
@@ -56,12 +57,13 @@ SETS = {
     **holdout9.SETS,
     **holdout10.SETS,
     **holdout11.SETS,
+    **holdout12.SETS,
     **local_devsets.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
-`museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`, `music`,
-`garden`, `library`."""
+`museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`,
+`observatories`, `mines`, `music`, `garden`, `library`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
@@ -73,6 +75,7 @@ _CANONICAL = {
     **holdout9.CANONICAL,
     **holdout10.CANONICAL,
     **holdout11.CANONICAL,
+    **holdout12.CANONICAL,
     **local_devsets.CANONICAL,
 }
 
@@ -229,12 +232,12 @@ def ran_calls(state: dict[str, Any]) -> set[tuple[str, str, Any]]:
 _MORE = re.compile(
     r"\b(larger|higher|greater|bigger|more|stronger|heavier|taller|longer|largest|highest|"
     r"greatest|biggest|most|strongest|heaviest|tallest|longest|dearer|dearest|pricier|"
-    r"priciest|costlier|exceeds?|outweighs?)\b",
+    r"priciest|costlier|exceeds?|outweighs?|deeper|deepest|richer|richest|further|farther)\b",
     re.IGNORECASE,
 )
 _LESS = re.compile(
     r"\b(smaller|lower|less|fewer|weaker|lighter|shorter|smallest|lowest|least|fewest|"
-    r"weakest|lightest|shortest|cheaper|cheapest)\b",
+    r"weakest|lightest|shortest|cheaper|cheapest|shallower|shallowest|poorer|poorest)\b",
     re.IGNORECASE,
 )
 

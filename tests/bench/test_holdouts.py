@@ -19,6 +19,7 @@ from bench import (
     holdout9,
     holdout10,
     holdout11,
+    holdout12,
 )
 from bench.local_questions import SETS, _normal, comparison_wrong
 
@@ -33,6 +34,7 @@ HELD_OUT = {
     **holdout9.SETS,
     **holdout10.SETS,
     **holdout11.SETS,
+    **holdout12.SETS,
 }
 
 
@@ -52,8 +54,14 @@ def test_every_expected_call_names_a_tool_and_its_argument(name: str) -> None:
             assert arg in args[tool], (question.text, tool, arg)
 
 
+_SPANS = {"a week": 7.0, "a fortnight": 14.0}
+
+
 def _amounts(text: str) -> list[float]:
-    return [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+    """The amounts `text` states: its numbers (a thousands comma read as part of the
+    number) and the spans of days it names ("a week")."""
+    numbers = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+    return numbers + [days for span, days in _SPANS.items() if span in text.lower()]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +76,7 @@ def _amounts(text: str) -> list[float]:
             **holdout9.SETS,
             **holdout10.SETS,
             **holdout11.SETS,
+            **holdout12.SETS,
         }
     ),
 )
@@ -181,6 +190,7 @@ def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> l
             **holdout9.SETS,
             **holdout10.SETS,
             **holdout11.SETS,
+            **holdout12.SETS,
         }
     ),
 )
@@ -198,3 +208,15 @@ def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
         derived |= {r * a / 1000 for r in results for a in amounts}
         for n in question.numbers:
             assert any(n == pytest.approx(d) for d in derived), (question.text, n, results)
+
+
+def test_deeper_and_poorer_are_claims_too() -> None:
+    assert comparison_wrong("Orrin Gap digs deeper than Brackenhollow.", "orrin gap", "x") is None
+    assert comparison_wrong("Brackenhollow digs deeper.", "orrin gap", "brackenhollow")
+    assert comparison_wrong("Wenlow has the poorer ore.", "tessaly", "wenlow") is None
+    assert comparison_wrong("Tessaly has the poorer ore.", "tessaly", "wenlow")
+
+
+def test_amounts_read_thousands_commas_and_a_week() -> None:
+    assert _amounts("Quote me the haulage for 1,200 tonnes.") == [1200.0]
+    assert _amounts("Keep it up for a week") == [7.0]
