@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from langchain_llmorch.agent.subjects import (
     WRITTEN,
@@ -47,7 +48,9 @@ def value_pairs(sentence: str, group: list[Subject]) -> list[tuple[Subject, floa
 
     A subject followed by a number has that number ("a ferret eats 150, a rabbit 55");
     a list of subjects followed by a list of as many numbers pairs them in order ("Brisa
-    and Kestrel are 9.1 and 7.9, respectively"). Only numbers that are one of the group's
+    and Kestrel are 9.1 and 7.9, respectively"). A sentence that writes a number before
+    any subject is read the other way round: a number has the subject that follows it
+    ("150 watts for the fridge and 60 watts for the laptop"). Only numbers that are one of the group's
     results count, so an amount or a unit between them changes nothing; a difference ("25
     metres longer than", "by 25") is no subject's value.
     """
@@ -65,19 +68,33 @@ def value_pairs(sentence: str, group: list[Subject]) -> list[tuple[Subject, floa
         if any(math.isclose(number, v, rel_tol=1e-9) for v in values):
             tokens.append((match.start(), number))
     tokens.sort(key=lambda t: t[0])
-    pairs: list[tuple[Subject, float]] = []
-    subjects: list[Subject] = []
-    numbers: list[float] = []
-    for _, token in [*tokens, (len(sentence), Subject((), math.nan))]:
-        if isinstance(token, Subject) and numbers:  # a run of subjects, then of numbers, ends
-            if len(numbers) == len(subjects) or len(subjects) == 1:
-                pairs += zip(subjects, numbers[: len(subjects)], strict=False)
-            subjects, numbers = [], []
-        if isinstance(token, Subject):
-            if token.names and (not subjects or subjects[-1] is not token):
-                subjects.append(token)
-        elif subjects:
-            numbers.append(token)
+    if tokens and not isinstance(tokens[0][1], Subject):  # "150 watts for the fridge and 60 ..."
+        return [(s, n) for n, s in _runs([t for _, t in tokens], leader=float)]
+    return _runs([t for _, t in tokens], leader=Subject)
+
+
+def _runs(tokens: list[Subject | float], leader: type) -> list[tuple[Any, Any]]:
+    """(leader, follower) pairs of runs of leaders each followed by a run of followers.
+
+    A run pairs in order when its leaders and followers are as many, or when one leader
+    leads them (it takes the first follower); other runs are too loose to read.
+    """
+    pairs: list[tuple[Any, Any]] = []
+    leaders: list[Subject | float] = []
+    followers: list[Subject | float] = []
+    for token in [*tokens, None]:
+        is_leader = token is not None and isinstance(token, leader)
+        if (token is None or is_leader) and followers:  # a run of leaders, then followers, ends
+            if len(followers) == len(leaders) or len(leaders) == 1:
+                pairs += zip(leaders, followers[: len(leaders)], strict=False)
+            leaders, followers = [], []
+        if token is None:
+            break
+        if is_leader:
+            if not leaders or leaders[-1] is not token:
+                leaders.append(token)
+        elif leaders:
+            followers.append(token)
     return pairs
 
 

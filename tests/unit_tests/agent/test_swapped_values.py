@@ -32,6 +32,8 @@ TRUTH = "the results are Orla (12.5), Pim (40)"
         "The Orla burns for 40 hours and the Pim for 12.5 hours.",
         "The Orla and the Pim burn for 40 and 12.5 hours, respectively.",
         "For the Orla it is 40, and for the Pim it is 12.5.",
+        "40 hours for the Orla and 12.5 hours for the Pim.",
+        "40 and 12.5 hours for the Orla and the Pim, respectively.",
     ],
 )
 def test_each_subject_given_the_other_s_result_is_contradicted(said: str) -> None:
@@ -49,6 +51,9 @@ def test_each_subject_given_the_other_s_result_is_contradicted(said: str) -> Non
         "The Pim burns longer than the Orla: 40 against 12.5.",
         "The Orla burns for 12.5 hours, 27.5 less than the Pim.",
         "Both lanterns were looked up.",
+        "12.5 hours for the Orla and 40 hours for the Pim.",
+        "12.5 and 40 hours for the Orla and the Pim, respectively.",
+        "At 40 hours, the Pim burns longer than the Orla.",
     ],
 )
 def test_each_subject_with_its_own_result_is_kept(said: str) -> None:
