@@ -19,6 +19,7 @@ Example:
     assert [gap.sentence for gap in misstated_gaps(said, numeric)] == [said]
     assert gaps_put_right(said, numeric) == "K's top is 355 meters higher than S's."
     assert misstated_gaps("K's top is 355 meters higher than S's.", numeric) == []
+    assert misstated_gaps("K's top, at 3120, is higher than S's.", numeric) == []
     ```
 """
 
@@ -35,8 +36,10 @@ from langchain_llmorch.agent.facts import shown
 from langchain_llmorch.plan.language import Call
 
 # A number, up to two words (a unit), then a comparative and "than": "355 metres higher than".
+# A verb between them makes the number a value compared, not a gap: "89.9 is larger than".
 _GAP = re.compile(
-    r"(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?)\s+(?:[a-z]+\s+){0,2}?"
+    r"(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?)\s+"
+    r"(?:(?!(?:is|are|was|were|be|being|been|seems?|looks?|and|or|but)\b)[a-z]+\s+){0,2}?"
     r"(?:more|less|fewer|[a-z]{2,}er)\s+than\b",
     re.IGNORECASE,
 )

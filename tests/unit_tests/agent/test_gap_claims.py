@@ -34,6 +34,8 @@ def test_a_result_given_as_the_gap_is_found_and_put_right(said: str, right: str)
         "Orm (64) is deeper than Vell (41.5).",
         "Orm is deeper than Vell: 64 against 41.5.",
         "Orm is 3 times deeper than a pond.",  # not a result
+        "The depth of Orm = 64 is larger than the depth of Vell = 41.5.",  # a value compared
+        "At 64 metres Orm, which is 64 m, was deeper than Vell.",
     ],
 )
 def test_the_gap_itself_or_a_comparison_without_one_is_no_claim(said: str) -> None:
