@@ -72,9 +72,10 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
         name=SELF_TOOL,
         args_schema=_SelfInput,
         description=(
-            "self(prompt: str) -> str: ask the assistant's own language model to answer, "
-            "summarise, compare or compute something from text. Reference earlier results "
-            'inside the prompt, e.g. self(prompt="Average of {s1} and {s2}").'
+            "Ask the assistant's own language model to answer, summarise, compare or "
+            "compute something from text no tool gives. Put the results of calls above it "
+            'in the prompt by their ids, e.g. after s1 and s2: s3: self(prompt="Average '
+            'of {s1} and {s2}").'
         ),
     )
     # A chat model does not pickle: `self` always runs in this process. As a compute

@@ -70,6 +70,7 @@ from langchain_llmorch.agent.tool_kinds import (
     tool_calls,
 )
 from langchain_llmorch.agent.unasked import unasked_doubts
+from langchain_llmorch.agent.uncalled import uncalled_doubts
 from langchain_llmorch.agent.words import shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
@@ -254,6 +255,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *unit_only,
         *counts_else,
         *unasked_doubts(plan, question, tools),
+        *uncalled_doubts(plan, question, tools),
     ]
 
 

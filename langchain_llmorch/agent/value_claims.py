@@ -50,9 +50,9 @@ def value_pairs(sentence: str, group: list[Subject]) -> list[tuple[Subject, floa
     a list of subjects followed by a list of as many numbers pairs them in order ("Brisa
     and Kestrel are 9.1 and 7.9, respectively"). A sentence that writes a number before
     any subject is read the other way round: a number has the subject that follows it
-    ("150 watts for the fridge and 60 watts for the laptop"). Only numbers that are one of the group's
-    results count, so an amount or a unit between them changes nothing; a difference ("25
-    metres longer than", "by 25") is no subject's value.
+    ("150 watts for the fridge and 60 watts for the laptop"). Only numbers that are one of
+    the group's results count, so an amount or a unit between them changes nothing; a
+    difference ("25 metres longer than", "by 25") is no subject's value.
     """
     values = {s.value for s in group}
     tokens: list[tuple[int, Subject | float]] = []

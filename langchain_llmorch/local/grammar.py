@@ -69,14 +69,19 @@ def _literal(text: str) -> str:
     return json.dumps(text)
 
 
-def _call_rule(tool: BaseTool, refs: str | None) -> str:
-    """The right-hand side of one tool's call, with `refs` (a rule) allowed as values."""
+def _call_rule(tool: BaseTool, refs: str | None, text: str = "str") -> str:
+    """The right-hand side of one tool's call, with `refs` (a rule) allowed as values.
+
+    A text argument's values are `text` (a rule): the step's own, whose braces hold only
+    earlier ids.
+    """
     args = tool.args if tool.name != SELF_TOOL else {"prompt": {"type": "string"}}
     required = [(n, s) for n, s in args.items() if "default" not in s]
     optional = [(n, s) for n, s in args.items() if "default" in s]
 
     def value(spec: Mapping[str, Any]) -> str:
         own = _value(spec)
+        own = text if own == "str" else own
         return f"({own} | {refs})" if refs else own
 
     parts = [_literal(f"{tool.name}(")]
@@ -139,11 +144,27 @@ def plan_grammar(
         if step > 1:
             lines.append(f"ref{step} ::= " + " | ".join(f'"s{i}"' for i in range(1, step)))
             refs = f"ref{step}"
+        lines.append(_text_rule(step, refs))
         names = [f"t{i}-{step}" for i in range(len(usable))]
         lines.append(f"call{step} ::= " + " | ".join(names))
-        lines += [f"{n} ::= {_call_rule(t, refs)}" for n, t in zip(names, usable, strict=True)]
+        lines += [
+            f"{n} ::= {_call_rule(t, refs, f'txt{step}')}"
+            for n, t in zip(names, usable, strict=True)
+        ]
     end = f"end ::= {_literal(END_OF_PLAN)}"
     return "\n".join(["root ::= step1", *lines, end, *_number_rules(numbers), _TEXTS])
+
+
+def _text_rule(step: int, refs: str | None) -> str:
+    """Step `step`'s texts: braces only around an earlier id (`{s1}` from step 2 on).
+
+    Under the plain `str` rule the 0.5B model wrote `s1: self(prompt="Average of {s1}
+    and {s2}")`, a reference to itself and to a later call, and wrote it again when sent
+    back with the error. A text of the embedded model's plan holds no other braces.
+    """
+    plain = '[^"\\\\\\n{}]'
+    char = f'({plain} | "{{" {refs} "}}")' if refs else plain
+    return f'txt{step} ::= "\\"" {char}{{0,{MAX_TEXT}}} "\\""'
 
 
 def _number_rules(numbers: Collection[float] | None) -> list[str]:
@@ -287,7 +308,27 @@ def text_plan_constraint(
     if kind not in _PLAN_KINDS or not uses_plan_grammar(ctx):
         return {}
     numbers = None if messages is None else given_numbers(messages, ctx.tools)
-    return grammar_request(ctx.tools, numbers=numbers)
+    return grammar_request(_callable(ctx.tools, kind, messages), numbers=numbers)
+
+
+def _callable(
+    tools: Sequence[BaseTool], kind: str, messages: Sequence[AnyMessage] | None
+) -> Sequence[BaseTool]:
+    """The tools a request's plan may call: those that fit, for a repair that must call one.
+
+    A repair of a plan doubted for calling no tool where one fits (`agent.uncalled`)
+    may call only the tools the doubt names: sent back with the doubt, the 0.5B model
+    wrote its `self` steps again; under a grammar without `self`, it called the first
+    tool of the list.
+    """
+    from langchain_llmorch.agent.uncalled import UNCALLED  # noqa: PLC0415 - a cycle
+
+    last = messages[-1].text if kind == "repair" and messages else ""
+    doubt = next((line for line in last.splitlines() if UNCALLED in line), None)
+    if doubt is None:
+        return tools
+    named = [tool for tool in tools if f" {tool.name} (" in doubt]
+    return named or [tool for tool in tools if tool.name != SELF_TOOL] or tools
 
 
 def uses_plan_grammar(ctx: AgentContext) -> bool:

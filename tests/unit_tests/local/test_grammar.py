@@ -15,6 +15,7 @@ from langchain_llmorch.errors import OptionValueError
 from langchain_llmorch.local.grammar import plan_grammar
 from langchain_llmorch.local.server import EMBEDDED_MARK
 from langchain_llmorch.testing import ScriptedChatModel, request_kind
+from tests.unit_tests.local.test_answer_grammar import _allows
 
 
 @inout
@@ -35,9 +36,9 @@ def _rules(grammar: str) -> dict[str, str]:
 
 def test_each_tool_is_called_with_its_own_arguments_in_order() -> None:
     rules = _rules(plan_grammar([height, energy], max_steps=3))
-    assert rules["t0-1"] == '"height(" "mountain=" str ")"'
+    assert rules["t0-1"] == '"height(" "mountain=" txt1 ")"'
     # required first, the optional one may follow; step 1 may refer to nothing
-    assert rules["t1-1"] == '"energy(" "appliance=" str ", hours=" num (", rounded=" bool)? ")"'
+    assert rules["t1-1"] == '"energy(" "appliance=" txt1 ", hours=" num (", rounded=" bool)? ")"'
     assert rules["t1-3"].count("ref3") == 3
 
 
@@ -138,3 +139,62 @@ def test_auto_planning_is_text_when_plans_go_under_the_grammar(
     model = ChatOpenAI(model="m", api_key="x", metadata=metadata)  # type: ignore[arg-type]
     options = AgentOptions(plan_grammar=option)
     assert AgentContext.build(model, [height], Orchestrator(), options).planning == planning
+
+
+def _text_grammar(grammar: str, step: int) -> str:
+    """Step `step`'s text rule and its references, `{0,N}` read as `*`, as the root."""
+    rules = _rules(grammar)
+    body = re.sub(r"\{0,\d+\}", "*", rules[f"txt{step}"])
+    refs = [f"ref{step} ::= {rules[f'ref{step}']}"] if f"ref{step}" in rules else []
+    return "\n".join([f"root ::= {body}", *refs])
+
+
+@pytest.mark.parametrize(
+    ("step", "text", "allowed"),
+    [
+        (1, '"Average of 6 and 2"', True),
+        (1, '"Average of {s1} and {s2}"', False),  # itself and a later call: never valid
+        (2, '"Average of {s1}"', True),
+        (2, '"Average of {s2}"', False),
+        (3, '"{s1} and {s2}"', True),
+        (3, '"a {name} template"', False),  # the embedded model's texts hold no other braces
+    ],
+)
+def test_a_text_holds_braces_only_around_an_earlier_id(
+    step: int, text: str, *, allowed: bool
+) -> None:
+    grammar = plan_grammar([height], max_steps=3)
+    assert _allows(_text_grammar(grammar, step), text) is allowed
+
+
+@inout
+def cooking_minutes(dish: str, servings: int) -> int:
+    """How many minutes it takes to cook a dish for a number of servings."""
+    return {"dal": 47, "risotto": 31}[dish]
+
+
+def _self_then_tools(messages: list[BaseMessage]) -> str:
+    kind = request_kind(messages)
+    if kind == "plan":
+        return 's1: self(prompt="Which takes longer?")\n'
+    if kind == "repair":
+        return 's1: cooking_minutes(dish="dal", servings=6)\n'
+    return "Dal takes 47 minutes."
+
+
+def test_a_repair_that_must_call_a_tool_may_call_only_those_that_fit() -> None:
+    SENT.clear()
+    model = Recording(_self_then_tools, metadata={EMBEDDED_MARK: "qwen"})
+    agent = create_llmorch_agent(model, [height, cooking_minutes], planning="text")
+    out: Any = agent.invoke(
+        {"messages": [("user", "How long does dal for 6 servings take to cook?")]}
+    )
+    (plan_kind, plan, _), (repair_kind, repair, _), *_ = SENT
+    assert (plan_kind, repair_kind) == ("plan", "repair")
+    assert "self(" in plan["extra_body"]["grammar"]
+    assert '"height("' in plan["extra_body"]["grammar"]
+    grammar = repair["extra_body"]["grammar"]
+    assert '"cooking_minutes("' in grammar
+    assert "self(" not in grammar
+    assert '"height("' not in grammar
+    assert out["messages"][-1].text.startswith("Dal takes 47 minutes")
