@@ -194,11 +194,16 @@ class Review:
         stated = bool(numbers_in(text))
         return stated and bool(values) and not any(mentions(text, v) for v in values)
 
-    def unstated(self, text: str) -> bool:
-        """Whether the answer checks ask `text` for a computed value it does not state."""
+    def unstated(self, text: str, misstated: list[str] | None = None) -> bool:
+        """Whether the answer checks ask `text` for a computed value it does not state.
+
+        `misstated`: `self.misstated(text)`, when the caller has it already.
+        """
         if not self.checking or not self.computed:
             return False
-        return not any(mentions(text, f.value) for f in self.computed) or bool(self.misstated(text))
+        if not any(mentions(text, f.value) for f in self.computed):
+            return True
+        return bool(self.misstated(text) if misstated is None else misstated)
 
     def misstated(self, text: str) -> list[str]:
         """The sentences of `text` that give a result as the amount the question asks.
@@ -250,8 +255,9 @@ class Review:
             contradicted = contradicted_comparisons(text, self.numeric, self.question)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
             as_rate = self.as_rate(text)
-            misstated = [s for s in self.misstated(text) if s not in as_rate]
-            if self.unstated(text):
+            found = self.misstated(text)
+            misstated = [s for s in found if s not in as_rate]
+            if self.unstated(text, found):
                 unstated = [fact.text for fact in self.computed]
             elif not self.computed:  # an amount's answer need not repeat the rate
                 missing = missing_results(text, self.finished)
