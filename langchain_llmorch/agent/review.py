@@ -255,9 +255,9 @@ class Review:
             contradicted = contradicted_comparisons(text, self.numeric, self.question)
             unanswered = unanswered_comparisons(self.question, text, self.numeric)
             as_rate = self.as_rate(text)
-            found = self.misstated(text)
-            misstated = [s for s in found if s not in as_rate]
-            if self.unstated(text, found):
+            given = self.misstated(text)
+            misstated = [s for s in given if s not in as_rate]
+            if self.unstated(text, given):
                 unstated = [fact.text for fact in self.computed]
             elif not self.computed:  # an amount's answer need not repeat the rate
                 missing = missing_results(text, self.finished)
