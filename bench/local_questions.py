@@ -40,6 +40,7 @@ from bench import (
     holdout11,
     holdout12,
     local_devsets,
+    local_rewordings,
 )
 from bench.question_sets import QUESTIONS, TOOLS, Question
 from bench.question_sets import SETS as OLD_SETS
@@ -59,11 +60,13 @@ SETS = {
     **holdout11.SETS,
     **holdout12.SETS,
     **local_devsets.SETS,
+    **local_rewordings.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
 `museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`,
-`observatories`, `mines`, `music`, `garden`, `library`."""
+`observatories`, `mines`, `music`, `garden`, `library`, `hiking`, `aquarium`, `bakery`,
+`resorts_reworded`, `marinas_reworded`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,

@@ -71,7 +71,7 @@ from langchain_llmorch.agent.tool_kinds import (
 )
 from langchain_llmorch.agent.unasked import unasked_doubts
 from langchain_llmorch.agent.uncalled import uncalled_doubts
-from langchain_llmorch.agent.words import shared_words, tool_words
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -168,20 +168,22 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
     """
     found = []
     calls = tool_calls(plan)
+    by_name = {tool.name: tool for tool in tools}
     for call in calls:
         for argument, given in literal_texts(call):
             value, what = _possessed(given, question) or (given, asked_of(question, given))
             if what is None:
                 continue
-            for other in tools:
-                if other.name == call.tool or other.name in BUILTIN_TOOLS:
-                    continue
-                if not returns_text(other) or not text_arguments(other):
-                    continue
-                vocabulary = tool_words(other, arguments=False)  # what it gives
-                asked = {what} | ({verb} if (verb := asked_verb(question, value)) else set())
-                if not (shared_words(asked, vocabulary) and shared_words({argument}, vocabulary)):
-                    continue
+            asked = {what} | ({verb} if (verb := asked_verb(question, value)) else set())
+            finders = _finders(argument, call.tool, tools)
+            fitting = [t for t in finders if shared_words(asked, tool_words(t, arguments=False))]
+            # A W no finder's words name, asked at a place ("the person in charge at V")
+            # with a call that does not give it either: the one tool that finds the argument.
+            own = tool_words(by_name[call.tool]) if call.tool in by_name else set()
+            placed = re.search(rf"\b(?:at|in)\s+(?:the\s+)?{re.escape(value)}\b", question, _I)
+            if not fitting and len(finders) == 1 and placed and not shared_words(asked, own):
+                fitting = finders
+            for other in fitting:
                 done = _looked_up(calls, call, other, value)
                 if done is None and any(c.tool == other.name for c in calls):
                     continue  # a look-up of something else: not this mistake
@@ -192,6 +194,35 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
                 )
                 break
     return found
+
+
+def _finders(argument: str, tool: str, tools: Sequence[BaseTool]) -> list[BaseTool]:
+    """The other tools that take a text and return one named like `argument`."""
+    return [
+        other
+        for other in tools
+        if other.name != tool
+        and other.name not in BUILTIN_TOOLS
+        and returns_text(other)
+        and text_arguments(other)
+        and shared_words({argument}, _returned(other))
+    ]
+
+
+_I = re.IGNORECASE
+# "...; returns the harbour master's name": what a tool's text result names.
+_RETURNS = re.compile(r"\breturns\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z ]*?)(?:['\u2019]s)?\s+name")
+
+
+def _returned(tool: BaseTool) -> set[str]:
+    """The words of what `tool` returns.
+
+    Its name's words that are no argument's, and what its description says it returns
+    the name of.
+    """
+    named = content_words(tool.name) - content_words(" ".join(tool.args))
+    said = _RETURNS.search((tool.description or "").lower())
+    return named | (content_words(said.group(1)) if said else set())
 
 
 # "Gullhaven's harbour master": a name, then what of it is meant.

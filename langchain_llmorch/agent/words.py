@@ -34,44 +34,51 @@ comes put puts keep keeps
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 """Words that say nothing of which tool fits."""
-# Adjectives a question asks with, for the nouns tools are described with.
-_NOUNS = {
-    "high": "height",
-    "tall": "height",
-    "long": "length",
-    "longest": "length",
-    "heavy": "weight",
-    "heavier": "weight",
-    "far": "distance",
-    "old": "age",
-    "deep": "depth",
-    "wide": "width",
-    "big": "size",
-    "large": "size",
-    "hot": "temperature",
-    "fast": "speed",
-    "cost": "price",
-    "costs": "price",
-    "expensive": "price",
-    "cheap": "price",
-    "cheaper": "price",
-    "cheapest": "price",
-    "dearer": "price",
-    "pricier": "price",
-    "longer": "length",
-    "shorter": "length",
-    "shortest": "length",
-    "taller": "height",
-    "higher": "height",
-    "lighter": "weight",
-    "older": "age",
-    "deeper": "depth",
-    "wider": "width",
-    "bigger": "size",
-    "larger": "size",
-    "farther": "distance",
-    "faster": "speed",
+# Adjectives a question asks with, for the nouns tools are described with; each also in its
+# comparative and superlative ("shallower", "cheapest"), made by `_graded`.
+_MEASURES = {
+    "height": "high tall low",
+    "length": "long short",
+    "weight": "heavy light",
+    "distance": "far near close",
+    "age": "old young",
+    "depth": "deep shallow",
+    "width": "wide narrow",
+    "size": "big large small",
+    "temperature": "hot cold warm cool",
+    "speed": "fast slow quick",
+    "price": "cheap dear pricey costly expensive",
 }
+# Words for a price that are no adjective.
+_PRICE_WORDS = {"cost": "price", "costs": "price"}
+
+
+_IRREGULAR_GRADES = {"far": ("farther", "farthest", "further", "furthest")}
+
+
+def _graded(adjective: str) -> set[str]:
+    """An adjective with its comparative and superlative: "big", "bigger", "biggest"."""
+    if adjective in _IRREGULAR_GRADES:
+        return {adjective, *_IRREGULAR_GRADES[adjective]}
+    if adjective.endswith("e"):
+        stem = adjective[:-1]
+    elif adjective.endswith("ey"):  # pricey, pricier
+        stem = adjective[:-2] + "i"
+    elif adjective.endswith("y"):
+        stem = adjective[:-1] + "i"
+    elif re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwy]", adjective):  # big, hot, wet
+        stem = adjective + adjective[-1]
+    else:
+        stem = adjective
+    return {adjective, f"{stem}er", f"{stem}est"}
+
+
+_NOUNS = {
+    form: noun
+    for noun, adjectives in _MEASURES.items()
+    for adjective in adjectives.split()
+    for form in _graded(adjective)
+} | _PRICE_WORDS
 # A word: letters and digits, the possessive's "s" not one ("Gullhaven's" is "gullhaven").
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['\u2019]s\b")
