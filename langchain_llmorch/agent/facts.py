@@ -46,6 +46,7 @@ from langchain_llmorch.agent.rate_units import (
     word_after,
 )
 from langchain_llmorch.agent.unit_numbers import group_size
+from langchain_llmorch.agent.words import singular
 from langchain_llmorch.plan.expressions import walk
 from langchain_llmorch.plan.language import Call
 
@@ -217,34 +218,33 @@ def products(
     used = _literal_numbers(call for call, _ in numeric.values())
     facts: list[Fact] = []
     seen: set[float] = set()
-    for match in _AMOUNT.finditer(question):
-        amount = float(match.group(0).replace(",", ""))
+    counted = {name for call, _ in numeric.values() for name in call.kwargs}
+    for text, end, given in question_amounts(question, counted):
+        amount = given
         if amount in used or amount in seen or amount in {0.0, 1.0}:
             continue
-        cid = _nearest(question, match.end(), numeric, descriptions, references)
+        cid = _nearest(question, end, numeric, descriptions, references)
         if cid is None:
             continue
         call, rate = numeric[cid]
         written = amount
-        amount *= group_size(word_after(question, match.end()))  # "3 dozen": 36
+        amount *= group_size(word_after(question, end))  # "3 dozen": 36
         per = (references or {}).get(call.tool)
         if per is not None:
             # "100 g" of a result for 100 g is the result; "2 kg" of it, 20 times; "3 cups"
             # of it, unknown.
-            converted = in_unit(amount, unit_after(question, match.end()), per[1])
+            converted = in_unit(amount, unit_after(question, end), per[1])
             if converted is None:
                 continue
             amount = converted
         else:  # "500 grams" of what one kilogram costs is 0.5 of it, not 500
-            amount = in_priced_unit(amount, question, match.end(), call.tool, descriptions)
+            amount = in_priced_unit(amount, question, end, call.tool, descriptions)
         seen.add(written)
         scale = amount / per[0] if per is not None else amount
         value = rate * scale
         times = f"{shown(amount)} / {shown(per[0])}" if per is not None else shown(amount)
-        said = f" ({match.group(0)} {word_after(question, match.end())})"
-        converted = per is None and amount != written * group_size(
-            word_after(question, match.end())
-        )
+        said = f" ({text} {word_after(question, end)})"
+        converted = per is None and amount != written * group_size(word_after(question, end))
         first = f"{times}{said}" if converted else times
         facts.append(
             Fact(
@@ -259,6 +259,55 @@ def products(
         if fact is not None:
             facts.append(fact)
     return facts[:MAX_PRODUCTS]
+
+
+# Amounts written in words: "three days", "a couple of nights", "a dozen eggs".
+_SPELLED = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+_WORD_AMOUNTS = {word: float(n) for n, word in enumerate(_SPELLED.split(), 2)} | {
+    "twenty": 20.0,
+    "thirty": 30.0,
+    "forty": 40.0,
+    "fifty": 50.0,
+    "a couple of": 2.0,
+    "a pair of": 2.0,
+    "a dozen": 12.0,
+    "half a dozen": 6.0,
+}
+_WORD_AMOUNT = re.compile(
+    r"\b("
+    + "|".join(sorted(map(re.escape, _WORD_AMOUNTS), key=len, reverse=True))
+    + r")\s+(?=[a-z])",
+    re.IGNORECASE,
+)
+
+
+def question_amounts(question: str, counted: Iterable[str] = ()) -> list[tuple[str, int, float]]:
+    """The amounts `question` writes, as (text, end, value), in digits or in words.
+
+    An amount in words counts only where the word after it is no name a call is given
+    (`counted`, its arguments' names): "three days" is an amount, "the two marinas" a
+    count of what the calls look up.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import question_amounts
+
+        said = "What do three days at Vallorin and 2 lessons for the two resorts cost?"
+        assert [a[2] for a in question_amounts(said, ["resort"])] == [3.0, 2.0]
+        ```
+    """
+    found = [
+        (m.group(0), m.end(), float(m.group(0).replace(",", "")))
+        for m in _AMOUNT.finditer(question)
+    ]
+    kinds = {singular(name.lower()) for name in counted}
+    for match in _WORD_AMOUNT.finditer(question):
+        text = match.group(1)
+        end = match.start(1) + len(text)
+        if singular(word_after(question, end)) in kinds:
+            continue
+        found.append((text, end, _WORD_AMOUNTS[text.lower()]))
+    return sorted(found, key=lambda amount: amount[1])
 
 
 def one_step(text: str) -> Fact | None:
