@@ -6,7 +6,8 @@ meters higher than Skarnholm's. The difference in height is 355 meters." The sec
 sentence is right, the first says the gap is 3120. A number written right before a
 comparative and "than" ("3120 meters higher than", "12 fewer than") is a gap; where it is
 one of a pair of one tool's results and not their difference, the answer is sent back,
-then the difference is written in its place.
+then the difference is written in its place; so is a number after "by" that follows a
+comparative and "than" ("larger than Gullhaven by 8 meters").
 
 Example:
     ```python
@@ -44,6 +45,14 @@ _GAP = re.compile(
     re.IGNORECASE,
 )
 
+# A comparative, "than" and what it is compared with, then "by" and the gap: "larger than
+# Gullhaven by 8 meters".
+_BY_GAP = re.compile(
+    r"\b(?:more|less|fewer|[a-z]{2,}er)\s+than\s+[^.,;:!?]{1,60}?\s+by\s+"
+    r"(?:about\s+|around\s+|roughly\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)(?![\d.]*\d)",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class MisstatedGap:
@@ -68,7 +77,8 @@ def misstated_gaps(answer: str, numeric: Mapping[str, tuple[Call, float]]) -> li
     found = []
     for sentence_start, sentence_end in sentence_spans(answer):
         sentence = answer[sentence_start:sentence_end]
-        for match in _GAP.finditer(sentence):
+        gaps = [*_GAP.finditer(sentence), *_BY_GAP.finditer(sentence)]
+        for match in sorted(gaps, key=lambda m: m.start("n")):
             written = match.group("n")
             for a, b in pairs:
                 gap = abs(a - b)

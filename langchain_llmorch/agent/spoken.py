@@ -121,7 +121,8 @@ def _said_as(answer: str, form: str, said: str) -> str:
     """`answer` with `form` written as `said`, its article kept, capitalised to start."""
     out: list[str] = []
     at = 0
-    for match in re.finditer(rf"(?:\b(the|The)\s+)?{re.escape(form)}", answer):
+    # "Mooring_fee(marina=...)": a copy that starts a sentence may be capitalised.
+    for match in re.finditer(rf"(?:\b(the|The)\s+)?(?i:{re.escape(form)})", answer):
         before = answer[: match.start()].rstrip()
         if match.group(1):
             words = f"{match.group(1)} {said.removeprefix('the ')}"

@@ -20,6 +20,11 @@ NUMERIC = {"s1": (A, 64.0), "s2": (B, 41.5)}
         ("Orm is 64 metres deeper than Vell.", "Orm is 22.5 metres deeper than Vell."),
         ("Vell is 41.5 less than Orm.", "Vell is 22.5 less than Orm."),
         ("It lies 64.0 m lower than Vell, I think.", "It lies 22.5 m lower than Vell, I think."),
+        ("Orm is larger than Vell by 64 meters.", "Orm is larger than Vell by 22.5 meters."),
+        (
+            "Vell is shallower than Orm by about 41.5 m.",
+            "Vell is shallower than Orm by about 22.5 m.",
+        ),
     ],
 )
 def test_a_result_given_as_the_gap_is_found_and_put_right(said: str, right: str) -> None:
@@ -31,6 +36,8 @@ def test_a_result_given_as_the_gap_is_found_and_put_right(said: str, right: str)
     "said",
     [
         "Orm is 22.5 metres deeper than Vell.",
+        "Orm is deeper than Vell by 22.5 metres.",
+        "Orm is deeper than Vell by far, at 64 metres.",
         "Orm (64) is deeper than Vell (41.5).",
         "Orm is deeper than Vell: 64 against 41.5.",
         "Orm is 3 times deeper than a pond.",  # not a result

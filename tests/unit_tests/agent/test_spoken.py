@@ -43,6 +43,7 @@ def test_a_call_is_said_by_its_tool_and_what_it_was_given(call_id: str, words: s
         ),
         ("So owner_kilns(owner=s1) = 4.", "So the owner kilns of Mara Voll = 4."),
         ("Mara Voll owns 4 kilns.", "Mara Voll owns 4 kilns."),
+        ('Kiln_owner(kiln="Ashby") = Mara Voll', "The kiln owner of Ashby = Mara Voll"),
     ],
 )
 def test_an_answer_s_copied_calls_are_said_in_words(answer: str, plain: str) -> None:
