@@ -64,6 +64,7 @@ from langchain_llmorch.agent.tool_inputs import (
     tool_vocabulary,
 )
 from langchain_llmorch.agent.unit_numbers import conversions, converted_numbers, tool_units
+from langchain_llmorch.agent.whole_names import whole_names
 from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan, parse_plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -178,11 +179,15 @@ def doubted(
     Returns:
         `doubts` and `checked`; `in_doubt=True` (the route to one repair) when doubted. A
         plan whose only fault is an exact repeat of a call gets no repair: the repeat is
-        dropped (`without_repeats`, the new `plan`).
+        dropped (`without_repeats`, the new `plan`). A name the plan cuts short ("Ashby"
+        for the question's "Port Ashby") is given whole first (`agent.whole_names`).
     """
     if not ctx.check_plans or checked or compiled.get("compile_error"):
         return {}
     plan = parse_plan(compiled["plan"])
+    whole = whole_names(plan, last_question(state["messages"]))
+    named = {"plan": whole.render()} if whole is not None else {}  # a name cut short: whole
+    plan = whole or plan
 
     def doubts_of(plan: Plan) -> list[str]:
         return plan_doubts(
@@ -197,7 +202,7 @@ def doubted(
 
     doubts = doubts_of(plan)
     if not doubts:
-        return {"doubts": [], "checked": True}
+        return {"doubts": [], "checked": True, **named}
     kept = without_repeats(plan)
     if kept is not None and not doubts_of(kept):  # only a repeat: dropped, no request
         return {"plan": kept.render(), "doubts": [], "checked": True}
@@ -207,7 +212,7 @@ def doubted(
         left = doubts_of(fixed)
         update = {"plan": fixed.render(), "doubts": left, "checked": True}
         return update | ({"in_doubt": True} if left else {})
-    return {"doubts": doubts, "checked": True, "in_doubt": True}
+    return {"doubts": doubts, "checked": True, "in_doubt": True, **named}
 
 
 def without_repeats(plan: Plan) -> Plan | None:

@@ -15,6 +15,7 @@ import pytest
 from bench.local_questions import SETS
 from bench.question_sets import Question
 from langchain_llmorch.agent.tool_fit import fit_doubts
+from langchain_llmorch.agent.whole_names import whole_names
 from langchain_llmorch.plan.language import Plan, parse_plan
 
 _CHAINED = "<result of "
@@ -75,3 +76,10 @@ def test_a_right_plan_chains_the_look_up_it_needs() -> None:
     assert right_plan(chain).render() == (
         's1: gym_owner(gym="summit club")\ns2: owner_gyms(owner=s1)'
     )
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_no_right_plan_has_a_name_made_whole(name: str) -> None:
+    _, questions = SETS[name]
+    changed = {q.text: w.render() for q in questions if (w := whole_names(right_plan(q), q.text))}
+    assert changed == {}

@@ -1,0 +1,64 @@
+"""Names a plan cuts short are given whole (`agent.whole_names`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from langchain_llmorch import create_llmorch_agent, inout, parse_plan
+from langchain_llmorch.agent.whole_names import whole_names
+from langchain_llmorch.local.server import EMBEDDED_MARK
+from langchain_llmorch.testing import planner_or
+
+
+@pytest.mark.parametrize(
+    ("value", "question", "whole"),
+    [
+        ("Ashby", "Port Ashby vs Tarrow Quay: which is dearer?", "Port Ashby"),
+        ("Kells", "How deep is the Bay of Kells?", "Bay of Kells"),
+        ("Ives", "Is St Ives Harbour busy tonight?", "St Ives Harbour"),
+        ("Ashby", "Is Port Ashby's fee higher?", "Port Ashby"),
+    ],
+)
+def test_a_name_written_only_inside_a_longer_one_is_made_whole(
+    value: str, question: str, whole: str
+) -> None:
+    plan = parse_plan(f's1: fee(marina="{value}")')
+    fixed = whole_names(plan, question)
+    assert fixed is not None
+    assert fixed.render() == f's1: fee(marina="{whole}")'
+
+
+@pytest.mark.parametrize(
+    ("value", "question"),
+    [
+        ("Ashby", "Is Ashby dearer than Port Ashby?"),  # written alone too
+        ("Ashby", "Is Ashby dearer than Tarrow Quay?"),  # "Is" starts the sentence
+        ("Ashby", "Port Ashby or Ashby Vale: which is dearer?"),  # inside two names
+        ("Copper Bell", "What do 5 tickets for The Copper Bell cost?"),  # the article
+        ("Tessaly", "If Tessaly keeps going, how many tonnes?"),
+        ("Port Ashby", "What is the fee at Port Ashby?"),  # whole already
+    ],
+)
+def test_a_name_written_alone_or_ambiguous_is_left(value: str, question: str) -> None:
+    assert whole_names(parse_plan(f's1: fee(marina="{value}")'), question) is None
+
+
+@inout
+def mooring_fee(marina: str) -> float:
+    """Look up what mooring at a marina costs per night."""
+    return {"Port Ashby": 29.5, "Tarrow Quay": 44.0}[marina]
+
+
+def test_the_embedded_models_plan_runs_with_the_whole_name() -> None:
+    model = planner_or(
+        's1: mooring_fee(marina="Ashby")\ns2: mooring_fee(marina="Tarrow Quay")',
+        "Port Ashby charges 29.5 and Tarrow Quay 44.0.",
+    )
+    model.metadata = {EMBEDDED_MARK: "qwen"}
+    agent = create_llmorch_agent(model, [mooring_fee], append_results=False)
+    question = "Port Ashby vs Tarrow Quay: which charges more per night?"
+    out: Any = agent.invoke({"messages": [("user", question)]})
+    assert out["results"] == {"s1": 29.5, "s2": 44.0}
+    assert 'marina="Port Ashby"' in out["plan"]
