@@ -32,6 +32,7 @@ from langchain_llmorch.agent.comparisons import (
 )
 from langchain_llmorch.agent.echoes import sentences
 from langchain_llmorch.agent.facts import Fact
+from langchain_llmorch.agent.failed_values import given_to_failed
 from langchain_llmorch.agent.gap_claims import gaps_put_right, misstated_gaps
 from langchain_llmorch.agent.rate_claims import (
     rates_misstated,
@@ -243,6 +244,10 @@ class Review:
             unsupported = unsupported_numbers(
                 text, self.finished.values(), self.conversation, computed=values
             )
+        # Another call's result given to a failed one ("the fee of Ashby = 44.0").
+        unsupported += [
+            n for n in given_to_failed(text, self.failed, self.numeric) if n not in unsupported
+        ]
         unnamed = unnamed_failures(text, self.failed) if unsupported else []
         contradicted: list[str] = []
         unstated: list[str] = []

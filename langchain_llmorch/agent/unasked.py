@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.tool_kinds import literal_texts, tool_calls
+from langchain_llmorch.agent.tool_kinds import literal_texts, result_kind, tool_calls
 from langchain_llmorch.agent.words import (
     argument_words,
     content_words,
@@ -65,12 +65,22 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     names the plan gives and the tools' argument names, are held against each called
     tool's name and description, without the words every called tool shares. A call whose
     tool shares none of them is unasked when another call's tool shares some; never every
-    call.
+    call. A question that asks only "who" asks for a name: a call whose tool gives a
+    number, beside one that gives a text, is unasked ("Who's in charge at Linsey Cove?"
+    with the harbour master's years of service looked up after the name).
     """
     if len(_ASKING.findall(question)) != 1 or _JOINING.search(question):
         return []
     by_name = {t.name: t for t in tools}
     calls = [c for c in tool_calls(plan) if c.tool in by_name]
+    used = {ref for call in plan.calls for ref in call.references()}
+    if _ASKING.findall(question)[0].lower() == "who":  # a name is asked, not a number
+        named = [c for c in calls if result_kind(by_name[c.tool]) == "text"]
+        counts = [
+            c for c in calls if result_kind(by_name[c.tool]) == "number" and c.id not in used
+        ]
+        if named and counts:
+            return counts
     given = {w for call in calls for _, text in literal_texts(call) for w in content_words(text)}
     arguments = argument_words(tools)
     asked = {w: f for w, f in word_forms(question).items() if w not in given | arguments}
@@ -84,7 +94,6 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     words = {call.id: covered(call) for call in calls}
     # A word every called tool shares ("bus" of two bus-line tools) tells none apart.
     common = set.intersection(*words.values()) if words else set()
-    used = {ref for call in plan.calls for ref in call.references()}
     asking = [call for call in calls if words[call.id] - common]
     if not asking:
         return []

@@ -134,3 +134,28 @@ def test_a_possessive_s_is_no_word_a_tool_shares(question: str) -> None:
 def test_with_a_possessive_a_call_asked_nothing_of_is_still_left_out() -> None:
     plan = 's1: keeper(lighthouse="Skerrow")\ns2: beam_range(lighthouse="Skerrow")'
     assert _ids(plan, "How far does Skerrow's beam reach?") == ["s1"]
+
+
+@inout
+def keeper_name(lighthouse: str) -> str:
+    """Look up who keeps a lighthouse; returns the keeper's name."""
+    return "Orla Fenn"
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        's1: keeper_name(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)',
+        's1: keeper_name(lighthouse="Skerrow")\ns2: beam_range(lighthouse="Skerrow")',
+    ],
+)
+def test_a_who_question_asks_no_number(plan: str) -> None:
+    tools = [keeper_name, keeper_years, beam_range]
+    found = unasked_calls(parse_plan(plan), "Who's in charge at Skerrow?", tools)
+    assert [call.id for call in found] == ["s2"]
+
+
+def test_a_who_question_that_also_asks_a_number_keeps_it() -> None:
+    tools = [keeper_name, keeper_years]
+    plan = parse_plan('s1: keeper_name(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)')
+    assert unasked_calls(plan, "Who keeps Skerrow, and how long has she served?", tools) == []
