@@ -66,7 +66,7 @@ SETS = {
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
 `museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`,
 `observatories`, `mines`, `music`, `garden`, `library`, `hiking`, `aquarium`, `bakery`,
-`resorts_reworded`, `marinas_reworded`."""
+`resorts_reworded`, `marinas_reworded`, `theatres_reworded`, `orchards_reworded`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,
