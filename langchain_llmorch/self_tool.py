@@ -73,9 +73,8 @@ def make_self_tool(model: BaseChatModel, *, kind: ToolKind = INOUT) -> BaseTool:
         args_schema=_SelfInput,
         description=(
             "Ask the assistant's own language model to answer, summarise, compare or "
-            "compute something from text no tool gives. Put the results of calls above it "
-            'in the prompt by their ids, e.g. after s1 and s2: s3: self(prompt="Average '
-            'of {s1} and {s2}").'
+            "compute something from text no tool gives. To use the results of calls above "
+            "it, write their ids in braces in the prompt ({s1})."
         ),
     )
     # A chat model does not pickle: `self` always runs in this process. As a compute

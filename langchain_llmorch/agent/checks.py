@@ -65,6 +65,7 @@ from langchain_llmorch.agent.tool_inputs import (
 )
 from langchain_llmorch.agent.unit_numbers import conversions, converted_numbers, tool_units
 from langchain_llmorch.agent.whole_names import whole_names
+from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan, parse_plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -213,6 +214,29 @@ def doubted(
         update = {"plan": fixed.render(), "doubts": left, "checked": True}
         return update | ({"in_doubt": True} if left else {})
     return {"doubts": doubts, "checked": True, "in_doubt": True, **named}
+
+
+def refit_repaired(
+    compiled: Mapping[str, Any], state: LLMOrchState, ctx: AgentContext
+) -> dict[str, Any]:
+    """The state update that puts a repaired plan right without another request, if it can.
+
+    The plan that comes back from its one repair is not doubted again; what the plan
+    checks put right without the model still is: a name cut short, an exact repeat, and
+    what `agent.refit` rewrites (the 0.5B model's repair of "How much more does a kilo
+    of A cost than B's?" looked up both orchards' trees).
+    """
+    if not ctx.check_plans or compiled.get("compile_error") or not compiled.get("plan"):
+        return {}
+    question = last_question(state["messages"])
+    try:
+        plan = parse_plan(compiled["plan"])
+    except PlanSyntaxError:  # compiled, so never; but a check must not fail the run
+        return {}
+    fixed = whole_names(plan, question) or plan
+    fixed = without_repeats(fixed) or fixed
+    fixed = refitted(fixed, question, ctx.tools) or fixed
+    return {"plan": fixed.render()} if fixed is not plan else {}
 
 
 def without_repeats(plan: Plan) -> Plan | None:

@@ -46,6 +46,12 @@ _JOIN = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|\band\b|\bor\b|&)\s*", re.IGNOREC
 # Words that say a question means two or more things. Not a total's words ("in all",
 # "altogether"): "the pages of 3 copies of Salt and Cedar in all" sums copies of one book.
 _TWO = re.compile(r"\b(?:both|either|between|respectively|compare|versus|vs)\b", re.IGNORECASE)
+# A total's words: two names summed, unless an amount of the first is asked ("the pages
+# of 3 copies of Salt and Cedar in all" sums copies of one book).
+_TOTAL = re.compile(
+    r"\b(?:put\s+together|combined|together|in\s+total|altogether|in\s+all|total|sum)\b",
+    re.IGNORECASE,
+)
 # Said again after "and" or "or": the second name stands apart ("and at Linsey Cove").
 _AGAIN = r"(?:at|in|on|of|for|from|to|by|with|the)"
 
@@ -105,11 +111,23 @@ def _means_two(
     """Whether the question says the names are two things, not one name with "and" in it."""
     if len(names) > 2 or re.search(r"\bor\b", value, re.IGNORECASE) or _TWO.search(question):  # noqa: PLR2004
         return True
+    kinds = {w for w in content_words(f"{tool.name} {argument}") if not w.endswith("s")}
+    one = rf"{re.escape(names[-1])}\s+(?:{'|'.join(map(re.escape, kinds))})\b" if kinds else None
+    # "the Brindle and Okeford kiln": the kind in the singular after it names one thing.
+    single = one is not None and re.search(one, question, re.IGNORECASE) is not None
+    if _TOTAL.search(question) and not single and not _counted(question, names[0]):
+        return True
     later = "|".join(re.escape(n) for n in names[1:])
     if re.search(rf"\b(?:and|or)\s+{_AGAIN}\s+(?:{later})(?!\w)", question, re.IGNORECASE):
         return True
-    kinds = {w for w in content_words(f"{tool.name} {argument}") if not w.endswith("s")}
     return bool(content_words(question) & {plural for kind in kinds for plural in _plurals(kind)})
+
+
+def _counted(question: str, name: str) -> bool:
+    """Whether `question` asks an amount of `name`: "3 copies of Salt", "two boxes of X"."""
+    amount = r"(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen)"
+    pattern = rf"\b{amount}\s+(?:[a-z]+\s+){{0,2}}?(?:of\s+)?(?:the\s+)?{re.escape(name)}\b"
+    return re.search(pattern, question, re.IGNORECASE) is not None
 
 
 def _plurals(noun: str) -> set[str]:

@@ -17,7 +17,7 @@ from langgraph.config import get_stream_writer
 from langchain_llmorch.agent import prompts
 from langchain_llmorch.agent.answer import answer_steps, runnable_plan
 from langchain_llmorch.agent.call_repair import exhausted, rewrite_failed
-from langchain_llmorch.agent.checks import doubted, doubts_message
+from langchain_llmorch.agent.checks import doubted, doubts_message, refit_repaired
 from langchain_llmorch.agent.joiner import join
 from langchain_llmorch.agent.recovery import is_programmer_error
 from langchain_llmorch.agent.requests import (
@@ -193,6 +193,7 @@ def _reconsider(state: LLMOrchState, ctx: AgentContext) -> Step:
         )
     reply = yield from ask(kind, prompt, stop=[prompts.END_OF_PLAN])
     compiled = _compiled(reply, ctx)
+    compiled |= refit_repaired(compiled, state, ctx)
     return {"repairs": repairs + 1, "in_doubt": False} | compiled
 
 

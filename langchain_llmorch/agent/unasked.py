@@ -57,6 +57,36 @@ _JOINING = re.compile(
 )
 
 
+# Words before "who", "which", "whose" that keep it a question ("tell me which", "and
+# who"); after another word it starts a relative clause ("the person who directed").
+_ASKING_AFTER = frozenset(
+    {"and", "or", "but", "me", "us", "know", "tell", "wonder", "ask", "asking", "see", "say"}
+)
+_RELATIVE = frozenset({"who", "whom", "whose", "which"})
+
+
+def asking_words(question: str) -> list[str]:
+    """The question words `question` asks with, lower case; a relative pronoun is none.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.unasked import asking_words
+
+        assert asking_words("How many plays has the person who directed X made?") == ["how"]
+        assert asking_words("Tell me which is longer, and who directs it.") == ["which", "who"]
+        ```
+    """
+    found = []
+    for match in _ASKING.finditer(question):
+        word = match.group(0).lower()
+        before = re.findall(r"[A-Za-z']+|[^\sA-Za-z']", question[: match.start()])
+        after_word = bool(before) and before[-1].isalpha()
+        if word in _RELATIVE and after_word and before[-1].lower() not in _ASKING_AFTER:
+            continue  # "the person who directed": a relative clause
+        found.append(word)
+    return found
+
+
 def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Call]:
     """The calls of `plan` whose tool gives nothing `question` asks, which no call uses.
 
@@ -69,16 +99,15 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     number, beside one that gives a text, is unasked ("Who's in charge at Linsey Cove?"
     with the harbour master's years of service looked up after the name).
     """
-    if len(_ASKING.findall(question)) != 1 or _JOINING.search(question):
+    asking = asking_words(question)
+    if len(asking) != 1 or _JOINING.search(question):
         return []
     by_name = {t.name: t for t in tools}
     calls = [c for c in tool_calls(plan) if c.tool in by_name]
     used = {ref for call in plan.calls for ref in call.references()}
-    if _ASKING.findall(question)[0].lower() == "who":  # a name is asked, not a number
+    if asking[0] == "who":  # a name is asked, not a number
         named = [c for c in calls if result_kind(by_name[c.tool]) == "text"]
-        counts = [
-            c for c in calls if result_kind(by_name[c.tool]) == "number" and c.id not in used
-        ]
+        counts = [c for c in calls if result_kind(by_name[c.tool]) == "number" and c.id not in used]
         if named and counts:
             return counts
     given = {w for call in calls for _, text in literal_texts(call) for w in content_words(text)}
@@ -94,10 +123,15 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     words = {call.id: covered(call) for call in calls}
     # A word every called tool shares ("bus" of two bus-line tools) tells none apart.
     common = set.intersection(*words.values()) if words else set()
-    asking = [call for call in calls if words[call.id] - common]
-    if not asking:
+    asked_of = [call for call in calls if words[call.id] - common]
+    if not asked_of:
         return []
-    return [call for call in calls if call not in asking and call.id not in used]
+    # The end of a chain (a call given another's result) is what the chain was made for.
+    return [
+        call
+        for call in calls
+        if call not in asked_of and call.id not in used and not call.references()
+    ]
 
 
 def unasked_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:
@@ -108,4 +142,4 @@ def unasked_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list
     ]
 
 
-__all__ = ["unasked_calls", "unasked_doubts"]
+__all__ = ["asking_words", "unasked_calls", "unasked_doubts"]

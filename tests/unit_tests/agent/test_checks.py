@@ -436,3 +436,39 @@ def test_a_rate_s_base_is_no_amount_whatever_the_tools_say() -> None:
     assert plan_doubts(plan, asked, {}, question=asked, inputs=tool_inputs(tools)) == [
         "the question gives 100, but no call uses it"
     ]
+
+
+def test_a_repaired_plan_is_put_right_without_another_request() -> None:
+
+    from langchain_llmorch import create_llmorch_agent
+    from langchain_llmorch.local.server import EMBEDDED_MARK
+    from langchain_llmorch.testing import ScriptedChatModel, request_kind
+
+    @inout
+    def tree_count(orchard: str) -> int:
+        """Look up how many trees an orchard has."""
+        return {"Quillby": 1575, "Harrow Hill": 2150}[orchard]
+
+    @inout
+    def apple_price(orchard: str) -> float:
+        """Look up what one kilogram of an orchard's apples costs."""
+        return {"Quillby": 2.9, "Harrow Hill": 4.1}[orchard]
+
+    kinds: list[str] = []
+
+    def script(messages: Any) -> str:
+        kinds.append(request_kind(messages))
+        if kinds[-1] == "plan":
+            return 's1: self(prompt="How much more?")'  # no call: doubted, repaired
+        if kinds[-1] == "repair":  # worse: both trees
+            return 's1: tree_count(orchard="Quillby")\ns2: tree_count(orchard="Harrow Hill")'
+        return "A kilo costs 1.2 more at Harrow Hill."
+
+    model = ScriptedChatModel(script, metadata={EMBEDDED_MARK: "qwen"})
+    agent = create_llmorch_agent(model, [tree_count, apple_price], append_results=False)
+    question = "How much more does a kilo of Harrow Hill apples cost than Quillby's?"
+    out: Any = agent.invoke({"messages": [("user", question)]})
+    assert kinds.count("repair") == 1
+    assert out["plan"] == (
+        's1: apple_price(orchard="Quillby")\ns2: apple_price(orchard="Harrow Hill")'
+    )

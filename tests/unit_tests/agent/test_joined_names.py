@@ -98,3 +98,25 @@ def test_other_arguments_go_with_each_name() -> None:
     assert fixed.render() == (
         's1: firing_cost(pottery="Brindle", pots=12)\ns2: firing_cost(pottery="Okeford", pots=12)'
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "two"),
+    [
+        ("What's the seat count for Orla Hall and Pim Rooms put together?", True),
+        ("How many seats do Orla Hall and Pim Rooms have combined?", True),
+        ("How many seats in 3 copies of Orla Hall and Pim Rooms in all?", False),
+        ("How many seats does the Orla Hall and Pim Rooms venue have in total?", False),
+    ],
+)
+def test_a_total_of_names_means_two_unless_an_amount_or_a_singular_kind_says_one(
+    question: str, *, two: bool
+) -> None:
+    @inout
+    def venue_seats(venue: str) -> int:
+        """Look up how many seats a venue has."""
+        return 300
+
+    plan = parse_plan('s1: venue_seats(venue="Orla Hall and Pim Rooms")')
+    found = joined_names(plan, question, [venue_seats])
+    assert bool(found) is two

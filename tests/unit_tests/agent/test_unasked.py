@@ -159,3 +159,16 @@ def test_a_who_question_that_also_asks_a_number_keeps_it() -> None:
     tools = [keeper_name, keeper_years]
     plan = parse_plan('s1: keeper_name(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)')
     assert unasked_calls(plan, "Who keeps Skerrow, and how long has she served?", tools) == []
+
+
+def test_a_relative_who_asks_nothing_and_the_chain_s_end_stays() -> None:
+    from langchain_llmorch.agent.unasked import asking_words
+
+    question = "How many years has the keeper who keeps Skerrow served?"
+    assert asking_words(question) == ["how"]
+    tools = [keeper_name, keeper_years, beam_range]
+    plan = parse_plan(
+        's1: keeper_name(lighthouse="Skerrow")\ns2: keeper_years(keeper=s1)\n'
+        's3: beam_range(lighthouse="Skerrow")'
+    )
+    assert [call.id for call in unasked_calls(plan, question, tools)] == ["s3"]
