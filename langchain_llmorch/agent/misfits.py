@@ -51,6 +51,7 @@ from langchain_llmorch.agent.tool_kinds import (
 )
 from langchain_llmorch.agent.words import (
     argument_words,
+    compared_measures,
     content_words,
     shared_words,
     tool_words,
@@ -149,6 +150,10 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         if namer is not None:  # "who" asked of a tool that returns a number
             found.append(Misfit(call, value, clause.strip(), "who", namer, argument))
             continue
+        measurer = _measuring_tool(question, call, tool, tools, called)
+        if measurer is not None:  # "pricier" asked of a tool that gives no price
+            found.append(Misfit(call, value, clause.strip(), measurer[1], measurer[0], argument))
+            continue
         if not asked or own == set(asked):
             continue
         fits = {
@@ -172,6 +177,37 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
         found.append(misfit)
     return found
+
+
+def _measuring_tool(
+    question: str, call: Call, tool: BaseTool, tools: Sequence[BaseTool], called: set[str]
+) -> tuple[BaseTool, str] | None:
+    """The one tool that gives the measure a comparison asks, when the called one does not.
+
+    "Is a seat at Night Harbour pricier than one at Saltmarsh?" planned with a seats
+    tool ("seat" is its word): "pricier" compares by price, which a ticket-price tool
+    gives. Only where the question compares by one measure, the called tool's words do
+    not name it, exactly one other tool's do, the call's arguments fit it, and the plan
+    does not call it already.
+    """
+    measures = compared_measures(question)
+    argument = next(iter(call.kwargs), None)
+    if len(measures) != 1 or argument is None:
+        return None
+    if shared_words(measures, tool_words(tool, arguments=False)):
+        return None
+    givers = [
+        other
+        for other in tools
+        if other is not tool
+        and other.name not in BUILTIN_TOOLS
+        and text_arguments(other)
+        and shared_words(measures, tool_words(other, arguments=False))
+        and _fillable(other, call, argument)
+    ]
+    if len(givers) != 1 or givers[0].name in called:
+        return None
+    return givers[0], next(iter(measures))
 
 
 # A question that asks for a number: "how many fish", "how much", "what is the total".

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -42,9 +43,9 @@ from langchain_llmorch.agent.tool_fit import (
     self_fed,
     text_arguments,
 )
-from langchain_llmorch.agent.tool_kinds import required_arguments
+from langchain_llmorch.agent.tool_kinds import required_arguments, tool_calls
 from langchain_llmorch.agent.unasked import unasked_calls
-from langchain_llmorch.agent.words import content_words, shared_words, tool_words
+from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import (
     BinOp,
     DictExpr,
@@ -77,6 +78,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
       km drive") is dropped, when no call uses its result and others stay;
     - a call given an amount of what another call's tool counts, not its own ("4 adults"
       as `bags=4` beside a fare for one adult), is dropped, when no call uses its result;
+    - two calls of a compared pair by two tools go to the one whose words share more of
+      the question's (`_one_measure`);
     - a skipped look-up is added: the name goes to the look-up tool's first text argument
       (when that is its only required one), and its result to the call; a look-up in the
       plan whose result the call was not given (the name was) gives it;
@@ -117,6 +120,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _without_miscounted,
         _with_lookups,
         _refitted_misfits,
+        _one_measure,
         _without_unasked,
         _in_argument_units,
     )
@@ -324,6 +328,45 @@ def _in_argument_units(plan: Plan, question: str, tools: Sequence[BaseTool]) -> 
         at = _at(calls, call.id)
         calls[at] = replace(calls[at], kwargs={**calls[at].kwargs, argument: value})
     return _renumbered(calls) if found else None
+
+
+# A question that sets two things against each other: "than", "or", "vs", "compared".
+_SET_AGAINST = re.compile(r"\b(?:than|or|vs|versus|compared?|between)\b", re.IGNORECASE)
+
+
+def _one_measure(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with a compared pair looked up by one tool, or None.
+
+    "How much more does a kilo of Harrow Hill apples cost than Quillby's?" planned as
+    `orchard_trees(orchard="Harrow Hill")` and `apple_price(orchard="Quillby")`: two
+    things set against each other are measured alike. Where the plan is two calls, each
+    given one name for the same argument and nothing else, by two tools, and the question
+    sets them against each other ("than", "or", "vs"), both go to the tool whose words
+    share more of the question's (none where they share as many).
+    """
+    calls = tool_calls(plan)
+    by_name = {t.name: t for t in tools}
+    if len(calls) != 2 or len(plan.calls) != 2 or not _SET_AGAINST.search(question):  # noqa: PLR2004
+        return None
+    first, second = calls
+    if first.tool == second.tool or first.tool not in by_name or second.tool not in by_name:
+        return None
+    if list(first.kwargs) != list(second.kwargs) or len(first.kwargs) != 1 or first.args:
+        return None
+    if any(not isinstance(v, str) for c in calls for v in c.kwargs.values()):
+        return None
+    given = {w for c in calls for v in c.kwargs.values() for w in content_words(str(v))}
+    asked = {w: f for w, f in word_forms(question).items() if w not in given}
+
+    def shared(tool: str) -> int:
+        words = tool_words(by_name[tool], arguments=False)
+        return sum(1 for forms in asked.values() if shared_words(forms, words))
+
+    one, other = shared(first.tool), shared(second.tool)
+    if one == other:
+        return None
+    tool = first.tool if one > other else second.tool
+    return _renumbered([replace(c, tool=tool) for c in calls])
 
 
 def _at(calls: Sequence[Call], call_id: str) -> int:

@@ -79,6 +79,29 @@ _NOUNS = {
     for adjective in adjectives.split()
     for form in _graded(adjective)
 } | _PRICE_WORDS
+# The comparatives and superlatives among them ("pricier", "deepest"), not the plain forms.
+_GRADED = {
+    form
+    for adjectives in _MEASURES.values()
+    for adjective in adjectives.split()
+    for form in _graded(adjective) - {adjective}
+}
+
+
+def compared_measures(text: str) -> set[str]:
+    """The measures `text` compares by: the nouns of its comparatives and superlatives.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import compared_measures
+
+        assert compared_measures("Is a seat at A pricier than one at B?") == {"price"}
+        assert compared_measures("How deep is A?") == set()
+        ```
+    """
+    return {_NOUNS[w] for w in _words(text) if w in _GRADED}
+
+
 # A word: letters and digits, the possessive's "s" not one ("Gullhaven's" is "gullhaven").
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['\u2019]s\b")

@@ -187,3 +187,47 @@ def test_who_asking_a_comparison_or_already_answered_moves_nothing(question: str
     if "owns" in question:
         plan = 's1: kiln_owner(kiln="Ashby")\ns2: kiln_chambers(kiln="Ashby")'
     assert misfits(parse_plan(plan), question, KILNS) == []
+
+
+def test_a_comparison_by_a_measure_goes_to_the_tool_that_gives_it() -> None:
+    from langchain_llmorch.agent.refit import refitted
+
+    @inout
+    def hall_seats(play: str) -> int:
+        """Look up how many seats the theatre that shows a play has."""
+        return 880
+
+    @inout
+    def ticket_price(play: str) -> float:
+        """Look up what one ticket for a play costs."""
+        return 42.0
+
+    tools = [hall_seats, ticket_price]
+    plan = parse_plan('s1: hall_seats(play="Orla")\ns2: hall_seats(play="Pim")')
+    question = "Is a seat at Orla pricier than one at Pim?"
+    fixed = refitted(plan, question, tools)
+    assert fixed is not None
+    assert fixed.render() == 's1: ticket_price(play="Orla")\ns2: ticket_price(play="Pim")'
+    assert refitted(plan, "Does Orla have more seats than Pim?", tools) is None
+
+
+def test_a_compared_pair_is_measured_by_one_tool() -> None:
+    from langchain_llmorch.agent.refit import refitted
+
+    @inout
+    def tree_count(orchard: str) -> int:
+        """Look up how many apple trees an orchard has."""
+        return 1575
+
+    @inout
+    def apple_price(orchard: str) -> float:
+        """Look up what one kilogram of an orchard's apples costs."""
+        return 2.9
+
+    tools = [tree_count, apple_price]
+    plan = parse_plan('s1: tree_count(orchard="Harrow")\ns2: apple_price(orchard="Quill")')
+    fixed = refitted(plan, "How much more does a kilo of Harrow apples cost than Quill's?", tools)
+    assert fixed is not None
+    assert fixed.render() == 's1: apple_price(orchard="Harrow")\ns2: apple_price(orchard="Quill")'
+    asked_both = "How many trees has Harrow, and what do Quill's apples cost?"
+    assert refitted(plan, asked_both, tools) is None
