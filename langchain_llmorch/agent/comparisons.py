@@ -27,7 +27,7 @@ from langchain_llmorch.plan.language import Call
 
 _MORE = (
     "larger|higher|greater|bigger|more|stronger|heavier|taller|longer|warmer|hotter|"
-    "dearer|costlier|farther|further|wider|deeper|older|faster|exceeds?|outweighs?"
+    "dearer|costlier|pricier|farther|further|wider|deeper|older|faster|exceeds?|outweighs?"
 )
 _LESS = (
     "smaller|lower|less|fewer|weaker|lighter|shorter|colder|cooler|cheaper|nearer|closer|"
@@ -266,6 +266,16 @@ _ASKS_EITHER = re.compile(
 )
 
 
+# "Is a seat at A pricier than one at B?", "Does Skarnholm have more snow than Frostmere?":
+# a yes-or-no question set against another subject, not against a time ("than a year ago").
+_ASKS_THAN = re.compile(
+    rf"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|will|would)\b"
+    rf".*?\b(?P<word>{_MORE}|{_LESS})\b(?:\s+[a-z]+){{0,2}}?\s+than\s+"
+    r"(?!(?:a|an|last|ever|before|usual|expected|normal|average|it|that|this)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _asked_truth(group: list[Subject], question: str) -> str:
     """What the results say of a group's order, a pair in the question's word when smaller."""
     word = asked_comparative(question)
@@ -282,8 +292,9 @@ def _asks_smaller(word: str) -> bool:
 def asked_comparative(question: str) -> str | None:
     """The comparative word of a question that asks which is larger or smaller, or None.
 
-    "Which ... cheaper", "whose ... more", and an either-or question ("Is petrol cheaper
-    in Spain or in Poland?").
+    "Which ... cheaper", "whose ... more", an either-or question ("Is petrol cheaper
+    in Spain or in Poland?") and a yes-or-no one set against another subject ("Is a
+    seat at A pricier than one at B?"; not "than a year ago").
 
     Example:
         ```python
@@ -292,9 +303,14 @@ def asked_comparative(question: str) -> str | None:
         assert asked_comparative("Which planet has the stronger gravity?") == "stronger"
         assert asked_comparative("Is petrol cheaper in Spain or in Poland?") == "cheaper"
         assert asked_comparative("Is petrol cheaper in Spain than a year ago?") is None
+        assert asked_comparative("Is a seat at A pricier than one at B?") == "pricier"
         ```
     """
-    asked = _ASKS_COMPARISON.search(question) or _ASKS_EITHER.search(question)
+    asked = (
+        _ASKS_COMPARISON.search(question)
+        or _ASKS_EITHER.search(question)
+        or _ASKS_THAN.search(question)
+    )
     return asked.group("word").lower() if asked else None
 
 

@@ -101,3 +101,17 @@ def test_a_pick_whose_comparative_may_mean_the_smaller_number_is_no_claim(
 def test_a_long_run_of_spaces_is_read_at_once() -> None:
     said = "Poland" + " \n" * 3000 + "x"
     assert contradicted_comparisons(said, WEIGHTS, "Is the cat or the ferret lighter?") == []
+
+
+def test_a_yes_or_no_comparison_with_than_is_asked_and_answered() -> None:
+    from langchain_llmorch import parse_plan
+    from langchain_llmorch.agent.comparisons import unanswered_comparisons
+
+    a, b = parse_plan('s1: price(play="Orla")\ns2: price(play="Pim")').calls
+    numeric = {"s1": (a, 42.0), "s2": (b, 36.5)}
+    question = "Is a seat at Orla pricier than one at Pim?"
+    said = "A seat at Orla costs 42.0 and one at Pim 36.5."
+    assert unanswered_comparisons(question, said, numeric) == [
+        "the results say Orla (42.0) is larger than Pim (36.5)"
+    ]
+    assert unanswered_comparisons(question, "Yes: Orla is pricier than Pim.", numeric) == []
