@@ -29,8 +29,12 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
+from langchain_llmorch.agent.answer import mentions
+from langchain_llmorch.agent.echoes import sentence_spans
+from langchain_llmorch.agent.edits import spliced
 from langchain_llmorch.agent.facts import Fact, shown
 from langchain_llmorch.plan.language import Call
 
@@ -95,4 +99,62 @@ def _tidy(value: float) -> float:
     return float(f"{value:.{_DIGITS}g}")
 
 
-__all__ = ["aggregates"]
+@dataclass(frozen=True)
+class MisstatedTotal:
+    """A result written where the total the question asks belongs."""
+
+    start: int
+    end: int
+    total: float
+    sentence: str
+
+
+def misstated_totals(answer: str, facts: Sequence[Fact]) -> list[MisstatedTotal]:
+    """The results `answer` gives as the total asked ("147 workers in total", 359 summed).
+
+    A sentence with a total's word ("in total", "together", "combined") that writes none
+    of the computed totals but writes one of the results summed claims that result is
+    the total. Where one total was computed, its number is what belongs there.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.aggregates import aggregates, misstated_totals
+
+        a, b = parse_plan('s1: staff(mine="A")\\ns2: staff(mine="B")').calls
+        facts = aggregates("How many workers in total?", {"s1": (a, 212), "s2": (b, 147)})
+        said = "147 workers in total. A has 212 and B 147, 359 in all."
+        assert [m.sentence for m in misstated_totals(said, facts)] == ["147 workers in total."]
+        assert misstated_totals("359 workers in total.", facts) == []
+        ```
+    """
+    totals = [fact for fact in facts if fact.text.startswith("total:")]
+    if len(totals) != 1:
+        return []
+    (total,) = totals
+    terms = [float(n) for n in re.findall(r" (-?\d+(?:\.\d+)?)(?= \+| =)", total.text)]
+    found = []
+    for start, end in sentence_spans(answer):
+        sentence = answer[start:end]
+        if not _TOTAL.search(sentence) or mentions(sentence, total.value):
+            continue
+        for match in _WRITTEN.finditer(sentence):
+            if any(mentions(match.group(0), term) for term in terms):
+                at = start + match.start()
+                found.append(
+                    MisstatedTotal(at, at + len(match.group(0)), total.value, sentence.strip())
+                )
+                break
+    return found
+
+
+def totals_said(answer: str, facts: Sequence[Fact]) -> str:
+    """`answer` with each result given as the total written as the total."""
+    wrong = misstated_totals(answer, facts)
+    return spliced(answer, [(m.start, m.end, shown(m.total)) for m in wrong])
+
+
+_WRITTEN = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+
+
+__all__ = ["MisstatedTotal", "aggregates", "misstated_totals", "totals_said"]

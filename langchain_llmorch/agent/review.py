@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_llmorch.agent.aggregates import misstated_totals, totals_said
 from langchain_llmorch.agent.answer import mentions, missing_results, numbers_in
 from langchain_llmorch.agent.arithmetic import calculations_put_right, miscalculations
 from langchain_llmorch.agent.claims import (
@@ -179,8 +180,8 @@ class Review:
                 # A comparison asked and twice not made: the results make it.
                 asked = unanswered_comparisons(self.question, text, self.numeric)
                 text = " ".join([text, *(f"{t[0].upper()}{t[1:]}." for t in asked)])
-        if self.checking:  # a result still given as the gap of its pair: the gap
-            text = gaps_put_right(text, self.numeric)
+        if self.checking:  # a result still given as the gap of its pair, or the total
+            text = totals_said(gaps_put_right(text, self.numeric), self.computed)
         if self.unstated(text) or self.as_rate(text):  # twice: the computed value is said
             text = computed_answer([fact.text for fact in self.computed])
         return calculations_put_right(text)
@@ -210,14 +211,16 @@ class Review:
         """The sentences of `text` that give a result as the amount the question asks.
 
         Or as the gap between it and its pair ("3120 meters higher than",
-        `agent.gap_claims`).
+        `agent.gap_claims`), or as the total of the results summed ("147 workers in
+        total", `aggregates.misstated_totals`).
         """
         if not self.checking:
             return []
         values = [f.value for f in self.computed]
         found = misstated_amounts(text, self.question, self.finished.values(), values)
         gaps = [gap.sentence for gap in misstated_gaps(text, self.numeric)]
-        return list(dict.fromkeys([*found, *gaps]))
+        summed = [total.sentence for total in misstated_totals(text, self.computed)]
+        return list(dict.fromkeys([*found, *gaps, *summed]))
 
     def as_rate(self, text: str) -> list[str]:
         """The sentences of `text` that call an amount computed from a rate the rate.

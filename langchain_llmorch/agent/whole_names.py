@@ -25,10 +25,13 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
+from langchain_core.tools import BaseTool
+
 from langchain_llmorch.agent.tool_kinds import literal_texts
-from langchain_llmorch.agent.words import STOP_WORDS
+from langchain_llmorch.agent.words import STOP_WORDS, content_words, shared_words, tool_words
 from langchain_llmorch.plan.language import Plan, parse_plan
 
 # A capitalised name of two or more words, a lower-case joining word allowed between
@@ -96,4 +99,38 @@ def _whole(value: str, names: list[str], question: str) -> str | None:
     return name if len(part.findall(question)) <= inside else None
 
 
-__all__ = ["whole_names"]
+# "Wenlow's shaft": a name, its possessive, and what of it is meant.
+_OWNED = re.compile(r"(?P<name>.+?)['\u2019]s?\s+(?P<what>[a-z][a-z ]*)", re.IGNORECASE)
+
+
+def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with "V's W" given to a tool whose own words are W's, as V; or None.
+
+    "Tell me how deep Wenlow's shaft is" planned as `shaft_depth(mine="Wenlow's shaft")`:
+    the shaft is what the tool measures, not part of the mine's name. Where the question
+    writes the text so and every word of W is one of the called tool's (its name's,
+    arguments' or description's), the call is given V. (Where another tool finds W, the
+    look-up is `agent.tool_fit`'s.)
+    """
+    by_name = {tool.name: tool for tool in tools}
+    calls = list(plan.calls)
+    changed = False
+    for at, call in enumerate(calls):
+        tool = by_name.get(call.tool)
+        if tool is None:
+            continue
+        kwargs = dict(call.kwargs)
+        for argument, value in literal_texts(call):
+            owned = _OWNED.fullmatch(value.strip())
+            if owned is None or value.strip().lower() not in question.lower():
+                continue
+            what = content_words(owned.group("what"))
+            if what and what <= shared_words(what, tool_words(tool)):
+                kwargs[argument] = owned.group("name").strip()
+        if kwargs != dict(call.kwargs):
+            calls[at] = replace(call, kwargs=kwargs)
+            changed = True
+    return parse_plan("\n".join(c.render() for c in calls)) if changed else None
+
+
+__all__ = ["bare_names", "whole_names"]

@@ -64,3 +64,28 @@ def test_the_joiner_says_what_failed_when_the_answer_only_names_it() -> None:
     answer = state["messages"][-1].text
     assert answer.startswith("The kiln of Brindle holds")
     assert "I could not get the kiln capacity for Brindle" in answer
+
+
+def test_a_result_given_as_the_total_goes_back_then_the_total_is_written() -> None:
+    from langchain_llmorch import create_llmorch_agent, inout
+    from langchain_llmorch.testing import planner_or
+
+    @inout
+    def workforce(mine: str) -> int:
+        """Look up how many people work at a mine."""
+        return {"Orla": 212, "Pim": 147}[mine]
+
+    joins: list[str] = []
+
+    def answer(request: str) -> str:
+        joins.append(request)
+        return "147 workers in total. Orla has 212 and Pim 147."
+
+    plan = 's1: workforce(mine="Orla")\ns2: workforce(mine="Pim")'
+    agent = create_llmorch_agent(
+        planner_or(plan, answer), [workforce], check_answers=True, append_results=False
+    )
+    out = agent.invoke({"messages": [("user", "Orla and Pim: how many workers in total?")]})
+    assert len(joins) == 2
+    assert "147 workers in total" in joins[1]
+    assert out["messages"][-1].text.startswith("359 workers in total.")

@@ -62,3 +62,36 @@ def test_the_embedded_models_plan_runs_with_the_whole_name() -> None:
     out: Any = agent.invoke({"messages": [("user", question)]})
     assert out["results"] == {"s1": 29.5, "s2": 44.0}
     assert 'marina="Port Ashby"' in out["plan"]
+
+
+@inout
+def shaft_depth(mine: str) -> int:
+    """Look up how deep a mine's main shaft goes, in metres."""
+    return 945
+
+
+@inout
+def mine_owner(mine: str) -> str:
+    """Look up which company owns a mine; returns the company's name."""
+    return "Halden"
+
+
+@pytest.mark.parametrize(
+    ("value", "question", "bare"),
+    [
+        ("Orla's shaft", "How deep is Orla's shaft?", "Orla"),
+        ("Orla's main shaft", "How far does Orla's main shaft go?", "Orla"),
+        ("Orla's owner", "How deep is the shaft of Orla's owner?", None),  # not the tool's
+        ("Orla's shaft", "How deep is the Orla shaft?", None),  # not written so
+    ],
+)
+def test_what_the_tool_measures_is_no_part_of_the_name(
+    value: str, question: str, bare: str | None
+) -> None:
+    from langchain_llmorch.agent.whole_names import bare_names
+
+    plan = parse_plan(f's1: shaft_depth(mine="{value}")')
+    fixed = bare_names(plan, question, [shaft_depth, mine_owner])
+    assert (fixed.render() if fixed else None) == (
+        f's1: shaft_depth(mine="{bare}")' if bare else None
+    )
