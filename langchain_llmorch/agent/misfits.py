@@ -34,7 +34,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
@@ -122,18 +122,7 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
             continue
         named = content_words(value) | names
         asked = {w: f for w, f in word_forms(clause).items() if w not in named}
-        # What another call on the same name answers is not this call's to answer
-        # ("Who directs X, and how many minutes does it run?": the director's words).
-        for other in tool_calls(plan):
-            same = any(v.lower() == value.lower() for _, v in literal_texts(other))
-            if (
-                other is not call
-                and same
-                and other.tool != call.tool
-                and other.tool in by_name
-                and (taken := _covered(asked, by_name[other.tool]))
-            ):
-                asked = {w: f for w, f in asked.items() if w not in taken} or asked
+        asked, elsewhere = _not_others(asked, plan, call, tool, value, by_name)
         if not asked and len(called) == 1:  # "Which bread bakes longer, rye or spelt?":
             # the names' clause says nothing of them; the question does, besides the
             # names. Not where the plan calls two tools: the question's other words may
@@ -153,6 +142,8 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         measurer = _measuring_tool(question, call, tool, tools, called)
         if measurer is not None:  # "pricier" asked of a tool that gives no price
             found.append(Misfit(call, value, clause.strip(), measurer[1], measurer[0], argument))
+            continue
+        if elsewhere and _ELSEWHERE.search(question):  # "how many people work there"
             continue
         if not asked or own == set(asked):
             continue
@@ -177,6 +168,38 @@ def misfits(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Misfit
         misfit = Misfit(call, value, clause.strip(), said, by_name[winners[0]], argument)
         found.append(misfit)
     return found
+
+
+def _not_others(
+    asked: dict[str, set[str]],
+    plan: Plan,
+    call: Call,
+    tool: BaseTool,
+    value: str,
+    by_name: Mapping[str, BaseTool],
+) -> tuple[dict[str, set[str]], bool]:
+    """The clause's words without those another call on the same name answers.
+
+    What another call on the same name answers is not this call's to answer ("Who
+    directs X, and how many minutes does it run?": the director's words). Also whether
+    the clause is all another call's, so this call's words are elsewhere ("how deep is
+    Wenlow's shaft and how many people work there": the workforce call's clause is the
+    second).
+    """
+    elsewhere = False
+    for other in tool_calls(plan):
+        same = any(v.lower() == value.lower() for _, v in literal_texts(other))
+        if (
+            other is not call
+            and same
+            and other.tool != call.tool
+            and other.tool in by_name
+            and (taken := _covered(asked, by_name[other.tool]))
+        ):
+            left = {w: f for w, f in asked.items() if w not in taken}
+            elsewhere = elsewhere or (not left and _covered(asked, tool) != set(asked))
+            asked = left or asked
+    return asked, elsewhere
 
 
 def _measuring_tool(
@@ -305,6 +328,8 @@ def _naming_tool(
 
 # A pronoun that carries a clause's name on to the next: "..., and how long does it run?"
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|that one)\b", re.IGNORECASE)
+# A word that asks of a subject named before: "... and how many people work there".
+_ELSEWHERE = re.compile(r"\b(?:it|its|they|their|them|there|this one|that one)\b", re.IGNORECASE)
 
 
 def _clause_of(question: str, value: str) -> str | None:
