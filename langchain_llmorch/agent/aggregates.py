@@ -9,7 +9,8 @@ joiner is handed them:
 - a total ("together", "in total", "combined", "altogether", "in all", "sum", "between
   them", "add up", "overall") of the
   numeric results of one tool, two or more of them;
-- a difference ("how much more ... than", "how many fewer", "by how much", "difference")
+- a difference ("how much more ... than", "how many fewer", "by how much", "difference",
+  "gap")
   of a pair of one tool's results, the larger first.
 
 Example:
@@ -46,7 +47,7 @@ _TOTAL = re.compile(
 _DIFFERENCE = re.compile(
     r"\bhow\s+(?:much|many)\s+(?:\w+\s+){0,2}?(?:more|less|fewer|longer|shorter|higher|lower|"
     r"heavier|lighter|older|younger|bigger|smaller|larger|cheaper|dearer|farther|further|"
-    r"taller|deeper|wider|faster|slower)\b|\bby\s+how\s+(?:much|many)\b|\bdifference\b",
+    r"taller|deeper|wider|faster|slower)\b|\bby\s+how\s+(?:much|many)\b|\b(?:difference|gap)\b",
     re.IGNORECASE,
 )
 # At most this many values are summed (each one costs the joiner's prompt tokens).

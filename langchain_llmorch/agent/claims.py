@@ -310,7 +310,10 @@ def without_unsupported(
         if not unsupported_numbers(sentence, results, conversation, computed=values)
     ]
     said = " ".join(sentence for sentence in kept if sentence)
-    return said if re.search(r"[^\W\d_]{2}", said) else ""  # "1." is no answer
+    # "1." is no answer; "1150 - 890 = 260", the computed gap, is one.
+    found = [*values, *(n for value in results for n in numbers_of(value))]
+    worded = re.search(r"[^\W\d_]{2}", said) or any(mentions(said, v) for v in found)
+    return said if worded else ""
 
 
 def computed_answer(facts: Sequence[str]) -> str:

@@ -89,8 +89,31 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SENTENCE.finditer(text) if m.group(0)]
 
 
+# A piece of text said three or more times in a row: a small model's loop.
+_LOOP = re.compile(r"(\S.{2,79}?)(?:\s*\1){2,}", re.DOTALL)
+_A_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def without_loops(answer: str) -> str:
+    """`answer` with a piece it says three or more times in a row said once.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.echoes import without_loops
+
+        said = "It failed (no value for it) (no value for it) (no value for it) (no"
+        assert without_loops(said) == "It failed (no value for it) (no"
+        assert without_loops("It is 111 metres.") == "It is 111 metres."
+        assert without_loops("They hold 1, 1, 1, 2 boats.") == "They hold 1, 1, 1, 2 boats."
+        ```
+    """
+    # A piece with a word only: numbers said again ("1, 1, 1") may be the values.
+    return _LOOP.sub(lambda m: m.group(1) if _A_WORD.search(m.group(1)) else m.group(0), answer)
+
+
 def without_echoes(answer: str) -> str:
-    """`answer` without its sentences that repeat our instructions (`is_echo`)."""
+    """`answer` without loops (`without_loops`) nor sentences echoing our instructions."""
+    answer = without_loops(answer)
     pieces = sentences(answer)
     kept = [piece for piece in pieces if not is_echo(piece)]
     return answer if len(kept) == len(pieces) else "".join(kept).strip()
@@ -119,4 +142,11 @@ def once_each(answer: str) -> str:
     return answer if len(kept) == len(pieces) else "".join(kept).strip()
 
 
-__all__ = ["is_echo", "once_each", "sentence_spans", "sentences", "without_echoes"]
+__all__ = [
+    "is_echo",
+    "once_each",
+    "sentence_spans",
+    "sentences",
+    "without_echoes",
+    "without_loops",
+]

@@ -165,6 +165,7 @@ class Review:
             invented = bool(self.failed and objections.unsupported)
             if second_objections is not None and (second_objections < objections or invented):
                 text = second
+            text = calculations_put_right(text)  # "1150 - 890 = 1150": 260, stated
             text = correct_comparisons(text, self.numeric, self.question)
             text = correct_units(text, self.misnamed(text))
             text = totals_put_right(text, totals(self.numeric)) if self.checking else text

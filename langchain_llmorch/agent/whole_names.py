@@ -108,12 +108,14 @@ def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | N
 
     "Tell me how deep Wenlow's shaft is" planned as `shaft_depth(mine="Wenlow's shaft")`:
     the shaft is what the tool measures, not part of the mine's name. Where the question
-    writes the text so and every word of W is one of the called tool's (its name's,
-    arguments' or description's), the call is given V. (Where another tool finds W, the
+    writes the text so and every word of W is one of a called tool's (its name's,
+    arguments' or description's: the workforce call given "Wenlow's shaft" beside the
+    shaft-depth call), the call is given V. (Where another tool finds W, the
     look-up is `agent.tool_fit`'s.)
     """
     by_name = {tool.name: tool for tool in tools}
     calls = list(plan.calls)
+    called = [by_name[c.tool] for c in calls if c.tool in by_name]
     changed = False
     for at, call in enumerate(calls):
         tool = by_name.get(call.tool)
@@ -125,7 +127,7 @@ def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | N
             if owned is None or value.strip().lower() not in question.lower():
                 continue
             what = content_words(owned.group("what"))
-            if what and what <= shared_words(what, tool_words(tool)):
+            if what and any(what <= shared_words(what, tool_words(t)) for t in called):
                 kwargs[argument] = owned.group("name").strip()
         if kwargs != dict(call.kwargs):
             calls[at] = replace(call, kwargs=kwargs)

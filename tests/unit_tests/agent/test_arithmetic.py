@@ -66,3 +66,18 @@ def test_a_miscalculated_answer_goes_back_and_is_put_right(*, check: bool) -> No
     out: Any = agent.invoke({"messages": [("user", "How many berths do Orla and Penn have?")]})
     assert "410 + 96 = 506" in out["messages"][-1].text
     assert "works a calculation out wrong: 410 + 96 = 506, not 410" in joins[1]
+
+
+def test_a_calculation_answer_put_right_stands_as_the_answer() -> None:
+    @inout
+    def output(mine: str) -> int:
+        """Look up how many tonnes a mine produces per day."""
+        return {"Orrin": 1150, "Wenlow": 890}[mine]
+
+    plan = 's1: output(mine="Orrin")\ns2: output(mine="Wenlow")'
+    agent = create_llmorch_agent(
+        planner_or(plan, "1150 - 890 = 1150"), [output], check_answers=True, append_results=False
+    )
+    question = "What's the gap in daily output between Orrin and Wenlow?"
+    out: Any = agent.invoke({"messages": [("user", question)]})
+    assert out["messages"][-1].text == "1150 - 890 = 260"

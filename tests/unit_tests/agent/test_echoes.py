@@ -58,3 +58,11 @@ def test_the_joiner_removes_an_echo_from_the_models_answer() -> None:
     assert out["messages"][-1].text == (
         "The Forth bridge is 2529 metres long. The Tower bridge is 244 metres long."
     )
+
+
+def test_a_loop_is_said_once_and_numbers_said_again_stay() -> None:
+    from langchain_llmorch.agent.echoes import without_echoes, without_loops
+
+    looped = "It failed." + " (no value for it)" * 30
+    assert without_echoes(looped) == "It failed. (no value for it)"
+    assert without_loops("Depths: 3.1, 3.1, 3.1 m.") == "Depths: 3.1, 3.1, 3.1 m."

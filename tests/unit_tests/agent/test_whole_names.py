@@ -95,3 +95,18 @@ def test_what_the_tool_measures_is_no_part_of_the_name(
     assert (fixed.render() if fixed else None) == (
         f's1: shaft_depth(mine="{bare}")' if bare else None
     )
+
+
+def test_a_possessed_word_of_another_called_tool_is_no_part_of_the_name() -> None:
+    from langchain_llmorch.agent.whole_names import bare_names
+
+    @inout
+    def workforce(mine: str) -> int:
+        """Look up how many people work at a mine."""
+        return 263
+
+    plan = parse_plan('s1: shaft_depth(mine="Orla\'s shaft")\ns2: workforce(mine="Orla\'s shaft")')
+    question = "Tell me how deep Orla's shaft is and how many people work there."
+    fixed = bare_names(plan, question, [shaft_depth, workforce])
+    assert fixed is not None
+    assert fixed.render() == 's1: shaft_depth(mine="Orla")\ns2: workforce(mine="Orla")'
