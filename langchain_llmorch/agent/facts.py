@@ -254,6 +254,7 @@ def products(
                 rate=rate,
             )
         )
+    facts += _spans(question, numeric, show, descriptions or {}, seen)
     for step in steps:
         fact = one_step(step)
         if fact is not None:
@@ -279,6 +280,45 @@ _WORD_AMOUNT = re.compile(
     + r")\s+(?=[a-z])",
     re.IGNORECASE,
 )
+
+
+# A span of days said as a word: "for a week", "over a fortnight", "a week's worth".
+_SPAN_DAYS = {"week": 7.0, "fortnight": 14.0}
+_SPAN = re.compile(
+    r"\b(?:for|over|in|during|across)\s+(?:a|one|the\s+next|the\s+whole|a\s+whole)\s+"
+    r"(week|fortnight)\b|\ba\s+(week|fortnight)['\u2019]s\b",
+    re.IGNORECASE,
+)
+# A result given for one day: "per day", "a day", "each day", "daily".
+_DAILY = re.compile(r"\b(?:per|a|each|every|one)\s+day\b|\bdaily\b", re.IGNORECASE)
+
+
+def _spans(
+    question: str,
+    numeric: Mapping[str, tuple[Call, float]],
+    show: Callable[[Call], str],
+    descriptions: Mapping[str, str],
+    seen: set[float],
+) -> list[Fact]:
+    """A daily result kept up for a span the question names in words ("for a week": x 7).
+
+    Only a result its tool gives for one day (its name or description says "daily", "per
+    day"), and only where the question writes no amount of days in digits.
+    """
+    found = _SPAN.search(question)
+    if found is None or 7.0 in seen or 14.0 in seen:  # noqa: PLR2004 - days said already
+        return []
+    word = (found.group(1) or found.group(2)).lower()
+    days = _SPAN_DAYS[word]
+    facts = []
+    for call, rate in numeric.values():
+        said = f"{call.tool.replace('_', ' ')} {descriptions.get(call.tool, '')}"
+        if not _DAILY.search(said):
+            continue
+        value = rate * days
+        text = f"{show(call)} x {shown(days)} (days in a {word}) = {_exact(rate)} x {shown(days)}"
+        facts.append(Fact(f"{text} = {shown(value)}", value, call.tool, rate=rate))
+    return facts
 
 
 def question_amounts(question: str, counted: Iterable[str] = ()) -> list[tuple[str, int, float]]:

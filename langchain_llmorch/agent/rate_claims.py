@@ -76,7 +76,22 @@ def _as_rate(clause: str, fact: Fact, base: Collection[str]) -> bool:
     if not mentions(clause, fact.value) or mentions(clause, fact.rate or 0.0):
         return False
     said = [singular(_base(m)) for m in _PER_ONE.finditer(clause)]
+    said += [one for word, one in _FOR_ONE.items() if re.search(rf"\b{word}\b", clause, _I)]
     return any(stem_match(word, b) for word in said for b in base)
+
+
+_I = re.IGNORECASE
+# Words that say "for one" of a span: "the daily output is 2905" calls a week's total a day's.
+_FOR_ONE = {
+    "daily": "day",
+    "nightly": "night",
+    "hourly": "hour",
+    "weekly": "week",
+    "monthly": "month",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+}
 
 
 @dataclass(frozen=True)

@@ -225,3 +225,16 @@ def test_a_total_called_the_price_of_one_goes_back_and_is_put_right() -> None:
     )
     out = agent.invoke({"messages": [("user", question)]})
     assert out["messages"][-1].text == "A tasting of Quill costs 36.0 euros for 4 guests."
+
+
+def test_a_span_s_total_called_daily_is_a_rate_claim() -> None:
+    from langchain_llmorch import parse_plan
+    from langchain_llmorch.agent.facts import Fact
+    from langchain_llmorch.agent.rate_claims import rates_misstated
+
+    parse_plan('s1: tonnes_mined(mine="Orla")')
+    fact = Fact("tonnes x 7 (days in a week) = 415 x 7 = 2905", 2905.0, "tonnes_mined", rate=415.0)
+    bases = {"tonnes_mined": ("day",)}
+    said = "The daily output for Orla is 2905 tonnes."
+    assert rates_misstated(said, [fact], bases) == [said]
+    assert rates_misstated("Orla mines 2905 tonnes in a week.", [fact], bases) == []
