@@ -141,10 +141,14 @@ class Lookup:
 
     def doubt(self) -> str:
         """The doubt in words, for the repair request."""
+        asked = (  # "whoever directs X" (`_whoever`), else "the W of X"
+            f'{self.what} "{self.value}"'
+            if self.what.startswith("whoever ")
+            else f'the {self.what} of "{self.value}"'
+        )
         head = (
             f'{self.call.id} gives {self.argument}="{self.given or self.value}", but the '
-            f'question asks for the {self.what} of "{self.value}", not for "{self.value}" '
-            "itself: "
+            f'question asks for {asked}, not for "{self.value}" itself: '
         )
         if self.done is not None:
             return head + f"{self.done} looks that up; pass its result as {self.argument}"
@@ -173,6 +177,7 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
         for argument, given in literal_texts(call):
             value, what = _possessed(given, question) or (given, asked_of(question, given))
             if what is None:
+                found += _whoever(calls, call, argument, given, question, tools)
                 continue
             asked = {what} | ({verb} if (verb := asked_verb(question, value)) else set())
             finders = _finders(argument, call.tool, tools)
@@ -194,6 +199,47 @@ def lookups(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[Lookup
                 )
                 break
     return found
+
+
+# "whoever directs Ferrow Ridge", "who runs Vallorin": the look-up said by its verb alone.
+_WHOEVER = r"\bwho(?:ever|m)?\s+(?:(?:has|have|had|did|does|will)\s+)?([a-z]+)\s+(?:the\s+)?"
+
+
+def _whoever(
+    calls: Sequence[Call],
+    call: Call,
+    argument: str,
+    value: str,
+    question: str,
+    tools: Sequence[BaseTool],
+) -> list[Lookup]:
+    """The look-up of "whoever VERBs `value`" skipped by `call`, or nothing.
+
+    "How many papers has whoever directs Ferrow Ridge published?" planned as
+    `published_papers(astronomer="Ferrow Ridge")`: no noun names the astronomer, the verb
+    does, and one tool's words have it ("Look up who directs an observatory"). Only where
+    exactly one other tool that takes and returns a text has the verb, the plan does not
+    call it already, and `call`'s own words do not have it.
+    """
+    said = re.search(_WHOEVER + re.escape(value) + r"\b", question, _I)
+    if said is None or call.tool not in {t.name for t in tools}:
+        return []
+    verb = {said.group(1).lower()}
+    own = next(t for t in tools if t.name == call.tool)
+    if shared_words(verb, tool_words(own, arguments=False)):
+        return []
+    doers = [
+        t
+        for t in tools
+        if t.name != call.tool
+        and t.name not in BUILTIN_TOOLS
+        and returns_text(t)
+        and text_arguments(t)
+        and shared_words(verb, tool_words(t, arguments=False))
+    ]
+    if len(doers) != 1 or any(c.tool == doers[0].name for c in calls):
+        return []
+    return [Lookup(call, argument, value, f"whoever {said.group(1).lower()}", doers[0])]
 
 
 def _finders(argument: str, tool: str, tools: Sequence[BaseTool]) -> list[BaseTool]:

@@ -7,7 +7,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch import inout, parse_plan
 from langchain_llmorch.agent.refit import refitted
-from langchain_llmorch.agent.tool_fit import skipped_lookups
+from langchain_llmorch.agent.tool_fit import fit_doubts, skipped_lookups
 
 
 @inout
@@ -118,3 +118,28 @@ def test_a_name_asked_about_itself_is_left_alone() -> None:
     assert skipped_lookups(plan, question, tools) == []
     # No verb after the name: "the company the Zephyr" is no clause.
     assert skipped_lookups(plan, "What is the company the Zephyr revenue?", tools) == []
+
+
+@inout
+def hall_head(hall: str) -> str:
+    """Look up who leads a concert hall; returns the person's name."""
+    return "Ada Moss"
+
+
+@inout
+def concerts_given(conductor: str) -> int:
+    """Look up how many concerts a conductor has given."""
+    return 40
+
+
+def test_a_look_up_said_by_its_verb_alone_is_added() -> None:
+    question = "How many concerts has whoever leads Elm Hall given?"
+    plan = parse_plan('s1: concerts_given(conductor="Elm Hall")')
+    tools = [hall_head, concerts_given]
+    (doubt,) = fit_doubts(plan, question, tools)
+    assert 'asks for whoever leads "Elm Hall"' in doubt
+    fixed = refitted(plan, question, tools)
+    assert fixed is not None
+    assert fixed.render() == 's1: hall_head(hall="Elm Hall")\ns2: concerts_given(conductor=s1)'
+    right = parse_plan('s1: hall_head(hall="Elm Hall")\ns2: concerts_given(conductor=s1)')
+    assert fit_doubts(right, question, tools) == []
