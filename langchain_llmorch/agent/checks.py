@@ -64,7 +64,7 @@ from langchain_llmorch.agent.tool_inputs import (
     tool_vocabulary,
 )
 from langchain_llmorch.agent.unit_numbers import conversions, converted_numbers, tool_units
-from langchain_llmorch.agent.whole_names import bare_names, whole_names
+from langchain_llmorch.agent.whole_names import names_put_right
 from langchain_llmorch.errors import PlanSyntaxError
 from langchain_llmorch.plan.expressions import Expr, walk
 from langchain_llmorch.plan.language import Plan, parse_plan
@@ -187,8 +187,7 @@ def doubted(
         return {}
     plan = parse_plan(compiled["plan"])
     question = last_question(state["messages"])
-    whole = whole_names(plan, question) or plan  # a name cut short: whole
-    whole = bare_names(whole, question, ctx.tools) or whole  # "Wenlow's shaft": Wenlow
+    whole = names_put_right(plan, question, ctx.tools)
     named = {"plan": whole.render()} if whole is not plan else {}
     plan = whole
 
@@ -235,8 +234,7 @@ def refit_repaired(
         plan = parse_plan(compiled["plan"])
     except PlanSyntaxError:  # compiled, so never; but a check must not fail the run
         return {}
-    fixed = whole_names(plan, question) or plan
-    fixed = bare_names(fixed, question, ctx.tools) or fixed
+    fixed = names_put_right(plan, question, ctx.tools)
     fixed = without_repeats(fixed) or fixed
     fixed = refitted(fixed, question, ctx.tools) or fixed
     return {"plan": fixed.render()} if fixed is not plan else {}

@@ -52,7 +52,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
@@ -64,6 +64,7 @@ from langchain_llmorch.agent.tool_kinds import (
     asked_of,
     asked_verb,
     literal_texts,
+    possessed,
     result_kind,
     returns_text,
     text_arguments,
@@ -228,15 +229,7 @@ def _whoever(
     own = next(t for t in tools if t.name == call.tool)
     if shared_words(verb, tool_words(own, arguments=False)):
         return []
-    doers = [
-        t
-        for t in tools
-        if t.name != call.tool
-        and t.name not in BUILTIN_TOOLS
-        and returns_text(t)
-        and text_arguments(t)
-        and shared_words(verb, tool_words(t, arguments=False))
-    ]
+    doers = _text_tools(call.tool, tools, verb, lambda t: tool_words(t, arguments=False))
     if len(doers) != 1 or any(c.tool == doers[0].name for c in calls):
         return []
     return [Lookup(call, argument, value, f"whoever {said.group(1).lower()}", doers[0])]
@@ -244,6 +237,16 @@ def _whoever(
 
 def _finders(argument: str, tool: str, tools: Sequence[BaseTool]) -> list[BaseTool]:
     """The other tools that take a text and return one named like `argument`."""
+    return _text_tools(tool, tools, {argument}, _returned)
+
+
+def _text_tools(
+    tool: str,
+    tools: Sequence[BaseTool],
+    words: set[str],
+    vocabulary: Callable[[BaseTool], set[str]],
+) -> list[BaseTool]:
+    """The tools but `tool` that take and return a text, `vocabulary` sharing `words`."""
     return [
         other
         for other in tools
@@ -251,7 +254,7 @@ def _finders(argument: str, tool: str, tools: Sequence[BaseTool]) -> list[BaseTo
         and other.name not in BUILTIN_TOOLS
         and returns_text(other)
         and text_arguments(other)
-        and shared_words({argument}, _returned(other))
+        and shared_words(words, vocabulary(other))
     ]
 
 
@@ -271,19 +274,13 @@ def _returned(tool: BaseTool) -> set[str]:
     return named | (content_words(said.group(1)) if said else set())
 
 
-# "Gullhaven's harbour master": a name, then what of it is meant.
-_POSSESSED = re.compile(r"(?P<name>.+?)['\u2019]s\s+(?P<what>[a-z][a-z ]*)", re.IGNORECASE)
-
-
 def _possessed(given: str, question: str) -> tuple[str, str] | None:
-    """(name, what) for a text given as the question's "V's W", or None.
+    """(name, what) for a text given as the question's "V's W", W's head noun; or None.
 
     `"Gullhaven's harbour master"`, written so in the question, is the master of Gullhaven.
     """
-    match = _POSSESSED.fullmatch(given.strip())
-    if match is None or given.strip().lower() not in question.lower():
-        return None
-    return match.group("name").strip(), match.group("what").split()[-1].lower()
+    owned = possessed(given, question)
+    return (owned[0], owned[1].split()[-1]) if owned else None
 
 
 def _looked_up(calls: Sequence[Call], call: Call, tool: BaseTool, value: str) -> str | None:

@@ -134,6 +134,28 @@ def given_texts(
                 yield call, tool, argument, text
 
 
+# "Gullhaven's harbour master": a name, then what of it is meant.
+_POSSESSED = re.compile(r"(?P<name>.+?)['\u2019]s\s+(?P<what>[a-z][a-z ]*)", re.IGNORECASE)
+
+
+def possessed(given: str, question: str) -> tuple[str, str] | None:
+    """(name, what) for a text given as the question's "V's W", or None.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.tool_kinds import possessed
+
+        question = "How long has Gullhaven's harbour master served?"
+        assert possessed("Gullhaven's harbour master", question) == ("Gullhaven", "harbour master")
+        assert possessed("Gullhaven's harbour master", "Who is it?") is None
+        ```
+    """
+    match = _POSSESSED.fullmatch(given.strip())
+    if match is None or given.strip().lower() not in question.lower():
+        return None
+    return match.group("name").strip(), match.group("what").strip().lower()
+
+
 def asked_of(question: str, value: str) -> str | None:
     """W when the question asks for "the W of/that ... `value`" or "`value`'s W", else None.
 
@@ -191,6 +213,7 @@ __all__ = [
     "asked_of",
     "asked_verb",
     "literal_texts",
+    "possessed",
     "required_arguments",
     "result_kind",
     "returns_text",

@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.tool_kinds import literal_texts
+from langchain_llmorch.agent.tool_kinds import literal_texts, possessed
 from langchain_llmorch.agent.words import STOP_WORDS, content_words, shared_words, tool_words
 from langchain_llmorch.plan.language import Plan, parse_plan
 
@@ -99,10 +99,6 @@ def _whole(value: str, names: list[str], question: str) -> str | None:
     return name if len(part.findall(question)) <= inside else None
 
 
-# "Wenlow's shaft": a name, its possessive, and what of it is meant.
-_OWNED = re.compile(r"(?P<name>.+?)['\u2019]s?\s+(?P<what>[a-z][a-z ]*)", re.IGNORECASE)
-
-
 def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:
     """`plan` with "V's W" given to a tool whose own words are W's, as V; or None.
 
@@ -123,16 +119,22 @@ def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | N
             continue
         kwargs = dict(call.kwargs)
         for argument, value in literal_texts(call):
-            owned = _OWNED.fullmatch(value.strip())
-            if owned is None or value.strip().lower() not in question.lower():
+            owned = possessed(value, question)
+            if owned is None:
                 continue
-            what = content_words(owned.group("what"))
+            what = content_words(owned[1])
             if what and any(what <= shared_words(what, tool_words(t)) for t in called):
-                kwargs[argument] = owned.group("name").strip()
+                kwargs[argument] = owned[0]
         if kwargs != dict(call.kwargs):
             calls[at] = replace(call, kwargs=kwargs)
             changed = True
     return parse_plan("\n".join(c.render() for c in calls)) if changed else None
 
 
-__all__ = ["bare_names", "whole_names"]
+def names_put_right(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan:
+    """`plan` with its names cut short made whole, then "V's W" given as V; or `plan`."""
+    whole = whole_names(plan, question) or plan  # "Ashby": Port Ashby
+    return bare_names(whole, question, tools) or whole  # "Wenlow's shaft": Wenlow
+
+
+__all__ = ["bare_names", "names_put_right", "whole_names"]
