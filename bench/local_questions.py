@@ -39,6 +39,7 @@ from bench import (
     holdout10,
     holdout11,
     holdout12,
+    holdout13,
     local_devsets,
     local_rewordings,
 )
@@ -59,13 +60,15 @@ SETS = {
     **holdout10.SETS,
     **holdout11.SETS,
     **holdout12.SETS,
+    **holdout13.SETS,
     **local_devsets.SETS,
     **local_rewordings.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
 `shop`, `kitchen`, `transit`, `cinema`, `cars`, `hotels`, `pets`, `ferries`, `coffee`,
 `museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`,
-`observatories`, `mines`, `music`, `garden`, `library`, `hiking`, `aquarium`, `bakery`,
+`observatories`, `mines`, `lighthouses`, `dairies`, `music`, `garden`, `library`, `hiking`,
+`aquarium`, `bakery`,
 `resorts_reworded`, `marinas_reworded`, `theatres_reworded`, `orchards_reworded`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
@@ -79,6 +82,7 @@ _CANONICAL = {
     **holdout10.CANONICAL,
     **holdout11.CANONICAL,
     **holdout12.CANONICAL,
+    **holdout13.CANONICAL,
     **local_devsets.CANONICAL,
 }
 

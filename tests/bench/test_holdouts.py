@@ -20,6 +20,7 @@ from bench import (
     holdout10,
     holdout11,
     holdout12,
+    holdout13,
 )
 from bench.local_questions import SETS, _normal, comparison_wrong
 
@@ -35,6 +36,7 @@ HELD_OUT = {
     **holdout10.SETS,
     **holdout11.SETS,
     **holdout12.SETS,
+    **holdout13.SETS,
 }
 
 
@@ -77,6 +79,7 @@ def _amounts(text: str) -> list[float]:
             **holdout10.SETS,
             **holdout11.SETS,
             **holdout12.SETS,
+            **holdout13.SETS,
         }
     ),
 )
@@ -191,12 +194,14 @@ def _results(tools: list[BaseTool], calls: frozenset[tuple[str, str, Any]]) -> l
             **holdout10.SETS,
             **holdout11.SETS,
             **holdout12.SETS,
+            **holdout13.SETS,
         }
     ),
 )
 def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
-    """Each stated number is a result, a sum or difference of two, or a result times an
-    amount the question states (or a thousandth of it: grams of a per-kilogram price)."""
+    """Each stated number is a result, a sum, difference, mean or quotient of two, or a
+    result times an amount the question states (or a thousandth of it: grams of a
+    per-kilogram price)."""
     tools, questions = SETS[name]
     for question in questions:
         results = _results(tools, question.calls)
@@ -204,6 +209,8 @@ def test_the_latest_holdouts_numbers_follow_from_their_calls(name: str) -> None:
         derived = set(results)
         derived |= {a + b for a in results for b in results if a is not b}
         derived |= {a - b for a in results for b in results}
+        derived |= {(a + b) / 2 for a in results for b in results if a is not b}
+        derived |= {a / b for a in results for b in results if b}
         derived |= {r * a for r in results for a in amounts}
         derived |= {r * a / 1000 for r in results for a in amounts}
         for n in question.numbers:
