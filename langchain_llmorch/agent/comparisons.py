@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from langchain_llmorch.agent.subjects import (
     Subject,
@@ -27,14 +28,22 @@ from langchain_llmorch.plan.language import Call
 
 _MORE = (
     "larger|higher|greater|bigger|more|stronger|heavier|taller|longer|warmer|hotter|"
-    "dearer|costlier|pricier|farther|further|wider|deeper|older|faster|exceeds?|outweighs?"
+    "dearer|costlier|pricier|farther|further|wider|deeper|older|faster|richer|brighter|"
+    "louder|busier|exceeds?|outweighs?|outnumbers?"
 )
 _LESS = (
     "smaller|lower|less|fewer|weaker|lighter|shorter|colder|cooler|cheaper|nearer|closer|"
-    "narrower|shallower|younger|slower"
+    "narrower|shallower|younger|slower|poorer|dimmer|quieter"
 )
-_MOST = "largest|highest|greatest|biggest|most|strongest|heaviest|tallest|longest|warmest|hottest"
-_LEAST = "smallest|lowest|least|fewest|weakest|lightest|shortest|coldest|cheapest|nearest"
+_MOST = (
+    "largest|highest|greatest|biggest|most|strongest|heaviest|tallest|longest|warmest|"
+    "hottest|dearest|priciest|costliest|farthest|furthest|widest|deepest|oldest|fastest|"
+    "richest|brightest|loudest|busiest"
+)
+_LEAST = (
+    "smallest|lowest|least|fewest|weakest|lightest|shortest|coldest|cheapest|nearest|"
+    "closest|narrowest|shallowest|youngest|slowest|poorest|dimmest|quietest"
+)
 _COMPARATIVE = re.compile(
     rf"\b(?:(?P<more>{_MORE})|(?P<less>{_LESS})|(?P<most>{_MOST})|(?P<least>{_LEAST}))\b",
     re.IGNORECASE,
@@ -324,7 +333,9 @@ def unanswered_comparisons(
     the smaller of two is told the smaller first, in its own word where it is a
     comparative ("cheaper"; "fewer" and the like as "smaller"). The answer says
     which when one of its sentences makes a claim that `contradicted_comparisons` reads
-    (right or wrong: a wrong one is that function's to find).
+    (right or wrong: a wrong one is that function's to find) about a subject it names by
+    its call's arguments: a claim about a value alone ("The largest number is 2615")
+    does not say which subject it is.
 
     Example:
         ```python
@@ -349,9 +360,19 @@ def unanswered_comparisons(
     if not groups or word is None:
         return []
     sentences = _SENTENCE.split(answer)
-    if any(_claim(s, g) or _named_answer(s, g, question) for s in sentences for g in groups):
+    # Said by name: "The largest number is 2615" tells no one which place is higher.
+    if any(
+        _claim(s, _without_results(g)) or _named_answer(s, g, question)
+        for s in sentences
+        for g in groups
+    ):
         return []
     return [_asked_truth(group, question) for group in groups]
+
+
+def _without_results(group: list[Subject]) -> list[Subject]:
+    """`group`'s subjects named only by their calls' arguments, not by their results."""
+    return [replace(s, names=s.names[:-1]) if len(s.names) > 1 else s for s in group]
 
 
 def correct_comparisons(

@@ -108,10 +108,10 @@ def _plain(expr: Expr) -> Any:
 def replaced_subjects(original: Call, rewritten: Call, question: str) -> list[str]:
     """What a rewrite replaces that the question gave: `'ZZZZ' -> 'ACME'`, one per value.
 
-    A value of the original call that the question writes (a name, a number) must stay in
-    the rewrite, or be replaced by one alike enough to be the same thing spelled or
-    formatted right (`SAME_SUBJECT`): recovery may fix how a call is made, not what the
-    user asked about.
+    A value of the original call that the question writes (a name, a number; a name
+    misspelt counts as written) must stay in the rewrite, or be replaced by one alike
+    enough to be the same thing spelled or formatted right (`SAME_SUBJECT`): recovery may
+    fix how a call is made, not what the user asked about.
 
     Example:
         ```python
@@ -143,10 +143,22 @@ def _given(value: Any, question: str) -> bool:
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, str):
-        return len(value.strip()) > 1 and value.strip().lower() in question
+        text = value.strip().lower()
+        return len(text) > 1 and (text in question or _misspelt(text, question))
     if isinstance(value, int | float):
         return str(value) in question
     return False
+
+
+def _misspelt(text: str, question: str) -> bool:
+    """Whether `text` is alike (`SAME_SUBJECT`) some run of as many words of `question`.
+
+    "Ferrrow Ridge", a misspelling of the question's "Ferrow Ridge", was given by the
+    question: its rewrite must keep the subject ("Caldwick" is another).
+    """
+    words = re.findall(r"[\w'-]+", question)
+    n = len(text.split())
+    return any(_alike(text, " ".join(words[i : i + n])) for i in range(len(words) - n + 1))
 
 
 def _alike(old: str, new: Any) -> bool:

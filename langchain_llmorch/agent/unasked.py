@@ -36,6 +36,7 @@ from collections.abc import Sequence
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.answer import numbers_in
 from langchain_llmorch.agent.tool_kinds import literal_texts, result_kind, tool_calls
 from langchain_llmorch.agent.words import (
     argument_words,
@@ -94,8 +95,9 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     second thing to it: "and", "plus", "with", "included", "total"): its words, without the
     names the plan gives and the tools' argument names, are held against each called
     tool's name and description, without the words every called tool shares. A call whose
-    tool shares none of them is unasked when another call's tool shares some; never every
-    call. A question that asks only "who" asks for a name: a call whose tool gives a
+    tool shares none of them is unasked when another call's tool shares some, or is given
+    an amount the question states ("5 hours on the Caldwick telescope": `hours=5`); never
+    every call. A question that asks only "who" asks for a name: a call whose tool gives a
     number, beside one that gives a text, is unasked ("Who's in charge at Linsey Cove?"
     with the harbour master's years of service looked up after the name).
     """
@@ -123,7 +125,8 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     words = {call.id: covered(call) for call in calls}
     # A word every called tool shares ("bus" of two bus-line tools) tells none apart.
     common = set.intersection(*words.values()) if words else set()
-    asked_of = [call for call in calls if words[call.id] - common]
+    stated = {abs(n) for n in numbers_in(question)}
+    asked_of = [call for call in calls if words[call.id] - common or _given_amount(call, stated)]
     if not asked_of:
         return []
     # The end of a chain (a call given another's result) is what the chain was made for.
@@ -132,6 +135,14 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
         for call in calls
         if call not in asked_of and call.id not in used and not call.references()
     ]
+
+
+def _given_amount(call: Call, stated: set[float]) -> bool:
+    """Whether `call` is given an amount the question states ("5 hours on X": hours=5)."""
+    return any(
+        isinstance(e, int | float) and not isinstance(e, bool) and abs(e) in stated
+        for e in call.kwargs.values()
+    )
 
 
 def unasked_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Names the plan cuts short: `whole_names`.
+"""Names the plan cuts short or misspells: `whole_names`, `misspelt_names`.
 
 "Port Ashby vs Tarrow Quay: which charges more per night?" was planned by the 0.5B model
 as `mooring_fee(marina="Ashby")`: the tool knows "Port Ashby", the call failed, the
@@ -131,10 +131,95 @@ def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | N
     return parse_plan("\n".join(c.render() for c in calls)) if changed else None
 
 
+# A name shorter than this is not read as misspelt ("Bon" may be another name than "Ban").
+_SHORTEST = 4
+# Up to this length a name is misspelt by one letter; a longer one by up to two.
+_SHORT = 6
+_MOST_EDITS = 2
+# A single capitalised word, a possible one-word name ("Caldwick").
+_WORD = re.compile(r"\b[A-Z][\w'\u2019-]*")
+
+
+def misspelt_names(plan: Plan, question: str) -> Plan | None:
+    """`plan` with each name it misspells written as the question writes it, or None.
+
+    "Is Caldwick lower than Ferrow Ridge?" was planned by the 0.5B model with
+    `observatory="Ferrrow Ridge"`: the call failed, and its recovery looked up Caldwick
+    again. A text argument the question does not write, one or two letters from exactly
+    one capitalised name of the question (one for a name of up to six letters), is that
+    name misspelt; it is given as the question writes it.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.whole_names import misspelt_names
+
+        plan = parse_plan('s1: height(site="Caldwick")\\ns2: height(site="Ferrrow Ridge")')
+        fixed = misspelt_names(plan, "Is Caldwick lower than Ferrow Ridge?")
+        assert fixed is not None and fixed.calls[1].kwargs == {"site": "Ferrow Ridge"}
+        assert misspelt_names(plan, "Is Caldwick lower than Ferrow Ridge or Farrow Ridge?") is None
+        ```
+    """
+    names = _names(question) + [
+        word
+        for word in (_POSSESSIVE.sub("", m.group(0)) for m in _WORD.finditer(question))
+        if word.lower() not in _OPENERS and word.lower() not in STOP_WORDS
+    ]
+    calls = list(plan.calls)
+    changed = False
+    for at, call in enumerate(calls):
+        kwargs = dict(call.kwargs)
+        for argument, value in literal_texts(call):
+            if len(value.strip()) < _SHORTEST or value.strip().lower() in question.lower():
+                continue
+            near = {name for name in names if _misspells(value.strip(), name)}
+            if len(near) == 1:
+                kwargs[argument] = near.pop()
+        if kwargs != dict(call.kwargs):
+            calls[at] = replace(call, kwargs=kwargs)
+            changed = True
+    return parse_plan("\n".join(c.render() for c in calls)) if changed else None
+
+
+def _misspells(value: str, name: str) -> bool:
+    """Whether `value` is `name` with a letter or two added, dropped, changed or swapped."""
+    allowed = 1 if len(name) <= _SHORT else _MOST_EDITS
+    return 0 < edit_distance(value.lower(), name.lower()) <= allowed
+
+
+def edit_distance(one: str, other: str) -> int:
+    """The letters to add, drop, change or swap (two side by side) to make `one` `other`.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.whole_names import edit_distance
+
+        assert edit_distance("ferrrow", "ferrow") == 1
+        assert edit_distance("caldwikc", "caldwick") == 1
+        assert edit_distance("tessaly", "wenlow") > 2
+        ```
+    """
+    if abs(len(one) - len(other)) > _MOST_EDITS:
+        return _MOST_EDITS + 1  # more than a misspelling, however it is made
+    rows = [list(range(len(other) + 1))]
+    for i, a in enumerate(one, 1):
+        row = [i]
+        for j, b in enumerate(other, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b)))
+            if i > 1 and j > 1 and a == other[j - 2] and one[i - 2] == b:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
 def names_put_right(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan:
-    """`plan` with its names cut short made whole, then "V's W" given as V; or `plan`."""
-    whole = whole_names(plan, question) or plan  # "Ashby": Port Ashby
+    """`plan` with its names misspelt or cut short made whole, then "V's W" given as V.
+
+    `plan` itself when none is.
+    """
+    spelt = misspelt_names(plan, question) or plan  # "Ferrrow Ridge": Ferrow Ridge
+    whole = whole_names(spelt, question) or spelt  # "Ashby": Port Ashby
     return bare_names(whole, question, tools) or whole  # "Wenlow's shaft": Wenlow
 
 
-__all__ = ["bare_names", "names_put_right", "whole_names"]
+__all__ = ["bare_names", "edit_distance", "misspelt_names", "names_put_right", "whole_names"]

@@ -48,9 +48,15 @@ _MEASURES = {
     "temperature": "hot cold warm cool",
     "speed": "fast slow quick",
     "price": "cheap dear pricey costly expensive",
+    "content": "rich poor",
+    "strength": "strong weak",
+    "brightness": "bright dim",
 }
-# Words for a price that are no adjective.
-_PRICE_WORDS = {"cost": "price", "costs": "price"}
+# Words for a price that are no adjective ("What's the bill?" asks a fee's price).
+_PRICE_WORDS = dict.fromkeys(
+    ["cost", "costs", "fee", "fees", "bill", "bills", "charge", "charges", "fare", "fares"],
+    "price",
+)
 
 
 _IRREGULAR_GRADES = {"far": ("farther", "farthest", "further", "furthest")}

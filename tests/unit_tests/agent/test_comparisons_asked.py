@@ -115,3 +115,35 @@ def test_a_yes_or_no_comparison_with_than_is_asked_and_answered() -> None:
         "the results say Orla (42.0) is larger than Pim (36.5)"
     ]
     assert unanswered_comparisons(question, "Yes: Orla is pricier than Pim.", numeric) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("Which has the poorer ore, Wenlow or Tessaly?", "poorer"),
+        ("Whose milk is richer, A's or B's?", "richer"),
+        ("Which star is the brightest?", "brightest"),
+        ("Is Caldwick lower than Ferrow Ridge?", "lower"),
+    ],
+)
+def test_graded_words_of_quality_ask_comparisons(question: str, word: str) -> None:
+    assert asked_comparative(question) == word
+
+
+def test_a_comparison_said_of_values_alone_does_not_say_which_subject() -> None:
+    low, high = parse_plan('s1: altitude(site="Caldwick")\ns2: altitude(site="Ferrow Ridge")').calls
+    numeric = {"s1": (low, 1275), "s2": (high, 2615)}
+    question = "Is Caldwick lower than Ferrow Ridge?"
+    truth = ["the results say Caldwick (1275) is smaller than Ferrow Ridge (2615)"]
+    said = "The largest number is 2615, and the smallest number is 1275."
+    assert unanswered_comparisons(question, said, numeric) == truth
+    assert unanswered_comparisons(question, "Yes, Caldwick is lower (1275 m).", numeric) == []
+
+
+def test_a_poorer_pick_is_held_against_the_results() -> None:
+    wenlow, tessaly = parse_plan('s1: grade(mine="Wenlow")\ns2: grade(mine="Tessaly")').calls
+    numeric = {"s1": (wenlow, 1.8), "s2": (tessaly, 3.6)}
+    question = "Which has the poorer ore, Wenlow or Tessaly?"
+    assert contradicted_comparisons("Tessaly has the poorer ore.", numeric, question)
+    assert contradicted_comparisons("Wenlow has the poorer ore.", numeric, question) == []
+    assert orderings(question, numeric) == ["Wenlow (1.8) is poorer than Tessaly (3.6)"]

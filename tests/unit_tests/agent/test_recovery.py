@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from langchain_llmorch import build_frg, parse_plan
-from langchain_llmorch.agent.recovery import Rewrite, apply_rewrites, parse_rewrite, recovery_points
+from langchain_llmorch.agent.recovery import (
+    Rewrite,
+    apply_rewrites,
+    parse_rewrite,
+    recovery_points,
+    replaced_subjects,
+)
 from langchain_llmorch.errors import PlanSyntaxError
 from tests.unit_tests._prop_tools import TOOLS, Spec, descendants, plan_text, plans
 
@@ -184,3 +190,13 @@ def test_an_unusable_reply_is_quoted_in_the_error() -> None:
     with pytest.raises(PlanSyntaxError) as err:
         parse_rewrite(parse_plan(RANKED).calls[0], reply)
     assert str(err.value).endswith(f"got {'x' * 200!r}")
+
+
+def test_a_rewrite_keeps_the_subject_a_misspelt_value_stood_for() -> None:
+    old, other, spelt = parse_plan(
+        's2: aperture(site="Ferrrow Ridge")\ns2: aperture(site="Caldwick")\n'
+        's2: aperture(site="Ferrow Ridge")'
+    ).calls
+    question = "Is Caldwick lower than Ferrow Ridge?"
+    assert replaced_subjects(old, other, question) == ["'Ferrrow Ridge' -> 'Caldwick'"]
+    assert replaced_subjects(old, spelt, question) == []

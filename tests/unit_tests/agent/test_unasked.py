@@ -172,3 +172,40 @@ def test_a_relative_who_asks_nothing_and_the_chain_s_end_stays() -> None:
         's3: beam_range(lighthouse="Skerrow")'
     )
     assert [call.id for call in unasked_calls(plan, question, tools)] == ["s3"]
+
+
+@inout
+def scope_aperture(observatory: str) -> int:
+    """Look up the diameter of an observatory's main telescope mirror, in centimetres."""
+    return 183
+
+
+@inout
+def scope_time_cost(observatory: str, hours: int) -> float:
+    """The fee, in dollars, for a number of hours of time on an observatory's telescope."""
+    return 180.0 * hours
+
+
+def test_a_look_up_beside_the_call_given_the_question_s_amount_is_unasked() -> None:
+    # Both tools' words have "telescope"; only the fee's call is given the 5 hours.
+    plan = parse_plan(
+        's1: scope_aperture(observatory="Caldwick")\n'
+        's2: scope_time_cost(observatory="Caldwick", hours=5)'
+    )
+    question = "I'd like 5 hours on the Caldwick telescope. What's the bill?"
+    tools = [scope_aperture, scope_time_cost]
+    assert [c.id for c in unasked_calls(plan, question, tools)] == ["s1"]
+    # Asked of both: the mirror's size is a second thing asked.
+    both = "I'd like 5 hours on the Caldwick telescope: how wide is its mirror, and the bill?"
+    assert unasked_calls(plan, both, tools) == []
+
+
+def test_a_bill_asks_a_fee() -> None:
+    plan = parse_plan(
+        's1: scope_aperture(observatory="Caldwick")\ns2: scope_time_cost(observatory="Caldwick", hours=3)'
+    )
+    # No amount the question states: the fee is told apart by "bill" alone.
+    question = "What's the bill for the Caldwick telescope for three hours?"
+    assert [c.id for c in unasked_calls(plan, question, [scope_aperture, scope_time_cost])] == [
+        "s1"
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from langchain_llmorch import create_llmorch_agent, inout, parse_plan
-from langchain_llmorch.agent.whole_names import whole_names
+from langchain_llmorch.agent.whole_names import misspelt_names, whole_names
 from langchain_llmorch.local.server import EMBEDDED_MARK
 from langchain_llmorch.testing import planner_or
 
@@ -110,3 +110,33 @@ def test_a_possessed_word_of_another_called_tool_is_no_part_of_the_name() -> Non
     fixed = bare_names(plan, question, [shaft_depth, workforce])
     assert fixed is not None
     assert fixed.render() == 's1: shaft_depth(mine="Orla")\ns2: workforce(mine="Orla")'
+
+
+@pytest.mark.parametrize(
+    ("value", "question", "meant"),
+    [
+        ("Ferrrow Ridge", "Is Caldwick lower than Ferrow Ridge?", "Ferrow Ridge"),
+        ("Caldwikc", "Is Caldwick lower than Ferrow Ridge?", "Caldwick"),
+        ("tesaly", "Which mine is deeper, Tessaly or Wenlow?", "Tessaly"),
+    ],
+)
+def test_a_name_misspelt_by_a_letter_or_two_is_written_as_the_question_writes_it(
+    value: str, question: str, meant: str
+) -> None:
+    fixed = misspelt_names(parse_plan(f's1: depth(site="{value}")'), question)
+    assert fixed is not None
+    assert fixed.render() == f's1: depth(site="{meant}")'
+
+
+@pytest.mark.parametrize(
+    ("value", "question"),
+    [
+        ("Orrin", "Is Orrin Gap deeper than Wenlow?"),  # cut short: whole_names' to mend
+        ("Leeds", "Is Leeds bigger than Leads?"),  # written as it is
+        ("Farrow", "Is Barrow bigger than Harrow?"),  # near two names: which is unknown
+        ("Paris", "What is the weather in Rome?"),  # near none
+        ("Bon", "Is Ban open?"),  # too short to tell a misspelling from another name
+    ],
+)
+def test_a_text_no_single_name_is_a_misspelling_of_stays(value: str, question: str) -> None:
+    assert misspelt_names(parse_plan(f's1: depth(site="{value}")'), question) is None
