@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.answer import numbers_in
+from langchain_llmorch.agent.facts import question_amounts
 from langchain_llmorch.agent.tool_kinds import literal_texts, result_kind, tool_calls
 from langchain_llmorch.agent.words import (
     argument_words,
@@ -125,7 +125,8 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     words = {call.id: covered(call) for call in calls}
     # A word every called tool shares ("bus" of two bus-line tools) tells none apart.
     common = set.intersection(*words.values()) if words else set()
-    stated = {abs(n) for n in numbers_in(question)}
+    named = {argument for call in calls for argument, _ in literal_texts(call)}  # "the two mines"
+    stated = {abs(value) for _, _, value in question_amounts(question, named)}
     asked_of = [call for call in calls if words[call.id] - common or _given_amount(call, stated)]
     if not asked_of:
         return []
@@ -138,7 +139,7 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
 
 
 def _given_amount(call: Call, stated: set[float]) -> bool:
-    """Whether `call` is given an amount the question states ("5 hours on X": hours=5)."""
+    """Whether `call` is given an amount the question states ("5 hours on X", "Two tickets")."""
     return any(
         isinstance(e, int | float) and not isinstance(e, bool) and abs(e) in stated
         for e in call.kwargs.values()

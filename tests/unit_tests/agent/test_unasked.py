@@ -209,3 +209,14 @@ def test_a_bill_asks_a_fee() -> None:
     assert [c.id for c in unasked_calls(plan, question, [scope_aperture, scope_time_cost])] == [
         "s1"
     ]
+
+
+def test_an_amount_said_in_words_is_the_question_s_too() -> None:
+    plan = parse_plan(
+        's1: scope_aperture(observatory="Caldwick")\n'
+        's2: scope_time_cost(observatory="Caldwick", hours=2)'
+    )
+    question = "Two hours at Caldwick, how much altogether?"
+    assert [c.id for c in unasked_calls(plan, question, [scope_aperture, scope_time_cost])] == [
+        "s1"
+    ]
