@@ -36,6 +36,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
 from langchain_llmorch.agent.joined_names import joined_names
+from langchain_llmorch.agent.passed_on import with_names_kept
 from langchain_llmorch.agent.tool_fit import (
     lookups,
     misfits,
@@ -45,6 +46,7 @@ from langchain_llmorch.agent.tool_fit import (
 )
 from langchain_llmorch.agent.tool_kinds import required_arguments, tool_calls
 from langchain_llmorch.agent.unasked import unasked_calls
+from langchain_llmorch.agent.who_asked import who_refitted
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import (
     BinOp,
@@ -69,6 +71,9 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     - a call given two names as one (`play="Night Harbour and Willowgate"`, where the
       question means two plays) is made one call per name, when no call uses its result
       (`agent.joined_names`);
+    - a look-up's result passed on where the name it looked up belongs (the director's
+      name as the play whose minutes are asked) is replaced by that name
+      (`agent.passed_on`);
     - a call fed its own tool's result where that result fits (a name) is given to the
       tool that takes such a name instead, when exactly one does (`_onward`);
     - a call fed its own tool's result that no later call uses is dropped, when that
@@ -88,6 +93,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
       when they give every argument it needs;
     - a call whose tool gives nothing a one-part question asks, beside one whose tool
       does, is dropped, when no call uses its result (`agent.unasked`);
+    - a "who" question's one call that gives a number goes to the one tool that names
+      a person and takes its name (`agent.who_asked`);
     - an amount the question writes in another unit than the one its argument (or the
       tool's description) names is converted ("90 minutes" as `hours=90`: `hours=1.5`).
 
@@ -113,6 +120,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
     """
     steps = (
         _split_names,
+        _names_kept,
         _onward,
         _without_self_fed,
         _without_counts,
@@ -122,6 +130,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _refitted_misfits,
         _one_measure,
         _without_unasked,
+        who_refitted,
         _in_argument_units,
     )
     current, changed = plan, False
@@ -172,6 +181,11 @@ def _without_self_fed(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> 
         if call.id not in referred and call.tool in by_name and _misfed(call, ref, by_name)
     }
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _names_kept(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with a look-up's result passed on where its name belongs given the name."""
+    return with_names_kept(plan, tools)
 
 
 def _onward(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:

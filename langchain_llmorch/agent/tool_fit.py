@@ -60,19 +60,22 @@ from langchain_core.tools import BaseTool
 from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
 from langchain_llmorch.agent.joined_names import joined_doubts
 from langchain_llmorch.agent.misfits import Misfit, misfit_tools, misfits
+from langchain_llmorch.agent.passed_on import passed_on_doubts
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
     asked_verb,
     literal_texts,
     possessed,
     result_kind,
+    returned_words,
     returns_text,
     text_arguments,
     tool_calls,
 )
 from langchain_llmorch.agent.unasked import unasked_doubts
 from langchain_llmorch.agent.uncalled import uncalled_doubts
-from langchain_llmorch.agent.words import content_words, shared_words, tool_words
+from langchain_llmorch.agent.who_asked import who_doubts
+from langchain_llmorch.agent.words import shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -237,7 +240,7 @@ def _whoever(
 
 def _finders(argument: str, tool: str, tools: Sequence[BaseTool]) -> list[BaseTool]:
     """The other tools that take a text and return one named like `argument`."""
-    return _text_tools(tool, tools, {argument}, _returned)
+    return _text_tools(tool, tools, {argument}, returned_words)
 
 
 def _text_tools(
@@ -259,19 +262,6 @@ def _text_tools(
 
 
 _I = re.IGNORECASE
-# "...; returns the harbour master's name": what a tool's text result names.
-_RETURNS = re.compile(r"\breturns\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z ]*?)(?:['\u2019]s)?\s+name")
-
-
-def _returned(tool: BaseTool) -> set[str]:
-    """The words of what `tool` returns.
-
-    Its name's words that are no argument's, and what its description says it returns
-    the name of.
-    """
-    named = content_words(tool.name) - content_words(" ".join(tool.args))
-    said = _RETURNS.search((tool.description or "").lower())
-    return named | (content_words(said.group(1)) if said else set())
 
 
 def _possessed(given: str, question: str) -> tuple[str, str] | None:
@@ -322,6 +312,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
     return [
         *joined_doubts(plan, question, tools),
         *self_chains(plan),
+        *passed_on_doubts(plan, tools),
         *skipped_lookups(plan, question, tools),
         *misfit_tools(plan, question, tools),
         *counted,
@@ -329,6 +320,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *unit_only,
         *counts_else,
         *unasked_doubts(plan, question, tools),
+        *who_doubts(plan, question, tools),
         *uncalled_doubts(plan, question, tools),
     ]
 

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.words import content_words
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
 
@@ -82,6 +83,34 @@ def returns_text(tool: BaseTool) -> bool:
         ```
     """
     return result_kind(tool) == "text"
+
+
+# "...; returns the harbour master's name": what a tool's text result names.
+_RETURNS = re.compile(r"\breturns\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z ]*?)(?:['\u2019]s)?\s+name")
+
+
+def returned_words(tool: BaseTool) -> set[str]:
+    """The words of what `tool` returns.
+
+    Its name's words that are no argument's, and what its description says it returns
+    the name of.
+
+    Example:
+        ```python
+        from langchain_llmorch import inout
+        from langchain_llmorch.agent.tool_kinds import returned_words
+
+        @inout
+        def play_director(play: str) -> str:
+            \"\"\"Look up who directs a play; returns the director's name.\"\"\"
+            return "Tobin Achter"
+
+        assert returned_words(play_director) == {"director"}
+        ```
+    """
+    named = content_words(tool.name) - content_words(" ".join(tool.args))
+    said = _RETURNS.search((tool.description or "").lower())
+    return named | (content_words(said.group(1)) if said else set())
 
 
 def text_arguments(tool: BaseTool) -> list[str]:
@@ -216,6 +245,7 @@ __all__ = [
     "possessed",
     "required_arguments",
     "result_kind",
+    "returned_words",
     "returns_text",
     "text_arguments",
     "tool_calls",

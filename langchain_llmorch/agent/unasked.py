@@ -125,8 +125,8 @@ def unasked_calls(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[
     words = {call.id: covered(call) for call in calls}
     # A word every called tool shares ("bus" of two bus-line tools) tells none apart.
     common = set.intersection(*words.values()) if words else set()
-    named = {argument for call in calls for argument, _ in literal_texts(call)}  # "the two mines"
-    stated = {abs(value) for _, _, value in question_amounts(question, named)}
+    kinds = {argument for call in calls for argument, _ in literal_texts(call)}  # "the two mines"
+    stated = {abs(value) for _, _, value in question_amounts(question, kinds)}
     asked_of = [call for call in calls if words[call.id] - common or _given_amount(call, stated)]
     if not asked_of:
         return []

@@ -52,9 +52,10 @@ _MEASURES = {
     "strength": "strong weak",
     "brightness": "bright dim",
 }
-# Words for a price that are no adjective ("What's the bill?" asks a fee's price).
+# Words for a price that are no adjective ("What's the bill?" asks a fee's price); not
+# "charge" ("Who's in charge?").
 _PRICE_WORDS = dict.fromkeys(
-    ["cost", "costs", "fee", "fees", "bill", "bills", "charge", "charges", "fare", "fares"],
+    ["cost", "costs", "fee", "fees", "bill", "bills", "charges", "fare", "fares"],
     "price",
 )
 

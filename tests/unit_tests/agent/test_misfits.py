@@ -231,3 +231,19 @@ def test_a_compared_pair_is_measured_by_one_tool() -> None:
     assert fixed.render() == 's1: apple_price(orchard="Harrow")\ns2: apple_price(orchard="Quill")'
     asked_both = "How many trees has Harrow, and what do Quill's apples cost?"
     assert refitted(plan, asked_both, tools) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "forms"),
+    [
+        ("What's the bill for 5 hours?", "bill", {"bill", "price"}),
+        ("What are the fares?", "fares", {"fares", "price"}),
+        ("Who's in charge at Linsey Cove?", "charge", {"charge"}),  # no price
+        ("Which has the poorer ore?", "poorer", {"poorer", "content"}),
+        ("Which star is brighter?", "brighter", {"brighter", "brightness"}),
+    ],
+)
+def test_words_for_a_price_and_graded_qualities_name_their_measure(
+    question: str, word: str, forms: set[str]
+) -> None:
+    assert word_forms(question)[word] == forms
