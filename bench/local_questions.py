@@ -41,6 +41,7 @@ from bench import (
     holdout12,
     holdout13,
     local_devsets,
+    local_kinds,
     local_rewordings,
 )
 from bench.question_sets import QUESTIONS, TOOLS, Question
@@ -62,6 +63,7 @@ SETS = {
     **holdout12.SETS,
     **holdout13.SETS,
     **local_devsets.SETS,
+    **local_kinds.SETS,
     **local_rewordings.SETS,
 }
 """Every question set by name: `tuned`, `fresh`, `holdout`, `science`, `travel`, `energy`,
@@ -69,7 +71,8 @@ SETS = {
 `museums`, `bikes`, `trains`, `gyms`, `theatres`, `orchards`, `resorts`, `marinas`,
 `observatories`, `mines`, `lighthouses`, `dairies`, `music`, `garden`, `library`, `hiking`,
 `aquarium`, `bakery`,
-`resorts_reworded`, `marinas_reworded`, `theatres_reworded`, `orchards_reworded`."""
+`resorts_reworded`, `marinas_reworded`, `theatres_reworded`, `orchards_reworded`,
+`means_ratios`."""
 _CANONICAL = {
     **holdout2.CANONICAL,
     **holdout3.CANONICAL,

@@ -9,9 +9,12 @@ joiner is handed them:
 - a total ("together", "in total", "combined", "altogether", "in all", "sum", "between
   them", "add up", "overall") of the
   numeric results of one tool, two or more of them;
+- a mean ("average", "mean") of two or more numeric results of one tool;
 - a difference ("how much more ... than", "how many fewer", "by how much", "difference",
   "gap")
   of a pair of one tool's results, the larger first.
+
+A result per unit of another ("litres per fish") is `agent.ratios`'.
 
 Example:
     ```python
@@ -44,6 +47,7 @@ _TOTAL = re.compile(
     r"between\s+them|add(?:ed|ing)?\s+up|overall|collectively|jointly)\b",
     re.IGNORECASE,
 )
+_MEAN = re.compile(r"\b(?:average|averaged|mean)\b", re.IGNORECASE)
 _DIFFERENCE = re.compile(
     r"\bhow\s+(?:much|many)\s+(?:\w+\s+){0,2}?(?:more|less|fewer|longer|shorter|higher|lower|"
     r"heavier|lighter|older|younger|bigger|smaller|larger|cheaper|dearer|farther|further|"
@@ -53,6 +57,8 @@ _DIFFERENCE = re.compile(
 # At most this many values are summed (each one costs the joiner's prompt tokens).
 _MAX_TERMS = 6
 _DIGITS = 10
+# A mean is rounded to this many decimals ("463.33", not "463.3333333").
+_PLACES = 2
 
 
 def aggregates(
@@ -61,7 +67,7 @@ def aggregates(
     *,
     described: Callable[[Call], str] | None = None,
 ) -> list[Fact]:
-    """The totals and differences `question` asks of `numeric`'s results, per tool.
+    """The totals, means and differences `question` asks of `numeric`'s results, per tool.
 
     Args:
         question: the user's question.
@@ -69,8 +75,8 @@ def aggregates(
         described: how a call is written in the fact (default: `tool(arg=value)`).
 
     Returns:
-        A total for each tool with two to six results, when the question asks for one;
-        a difference for each tool with exactly two, when it asks for one.
+        A total (or a mean) for each tool with two to six results, when the question
+        asks for one; a difference for each tool with exactly two, when it asks for one.
     """
     show = described or Call.expression
     groups: dict[str, list[tuple[Call, float]]] = {}
@@ -78,12 +84,17 @@ def aggregates(
         groups.setdefault(call.tool, []).append((call, value))
     facts = []
     total = bool(_TOTAL.search(question))
+    mean = bool(_MEAN.search(question))
     difference = bool(_DIFFERENCE.search(question))
     for tool, members in groups.items():
+        terms = " + ".join(f"{show(c)} {shown(v)}" for c, v in members)
         if total and 2 <= len(members) <= _MAX_TERMS:  # noqa: PLR2004 - a sum of two or more
             value = _tidy(sum(v for _, v in members))
-            terms = " + ".join(f"{show(c)} {shown(v)}" for c, v in members)
             facts.append(Fact(f"total: {terms} = {shown(value)}", value, tool))
+        if mean and 2 <= len(members) <= _MAX_TERMS:  # noqa: PLR2004 - a mean of two or more
+            value = _tidy(round(sum(v for _, v in members) / len(members), _PLACES))
+            text = f"mean: ({terms}) / {len(members)} = {shown(value)}"
+            facts.append(Fact(text, value, tool))
         if difference and len(members) == 2:  # noqa: PLR2004 - a pair
             (high_call, high), (low_call, low) = sorted(members, key=lambda m: -m[1])
             value = _tidy(high - low)

@@ -38,6 +38,7 @@ from langchain_llmorch.agent.comparisons import (
 )
 from langchain_llmorch.agent.echoes import once_each, without_echoes
 from langchain_llmorch.agent.facts import Fact, numeric_results, products, reference_of
+from langchain_llmorch.agent.ratios import ratios
 from langchain_llmorch.agent.requests import Step, ask
 from langchain_llmorch.agent.review import Review, unacknowledged_failures
 from langchain_llmorch.agent.spoken import plain_calls, with_results
@@ -94,8 +95,13 @@ def join(state: LLMOrchState, ctx: AgentContext, frg: FRG, plan: Plan) -> Step:
         descriptions=units,
         references=references,
     )
-    if checks_answers(ctx):  # a total or a difference the question asks for, first
-        computed = [*aggregates(question, numeric, described=show), *computed]
+    if checks_answers(ctx):  # a total, mean, difference or ratio the question asks, first
+        descriptions = {t.name: t.description or "" for t in ctx.tools}
+        asked = [
+            *aggregates(question, numeric, described=show),
+            *ratios(question, numeric, descriptions, described=show),
+        ]
+        computed = [*asked, *computed]
     compared = orderings(question, numeric) if checks_answers(ctx) else []
     request = prompts.joiner_messages(
         state["messages"],

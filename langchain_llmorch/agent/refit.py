@@ -37,6 +37,7 @@ from langchain_core.tools import BaseTool
 from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
 from langchain_llmorch.agent.joined_names import joined_names
 from langchain_llmorch.agent.passed_on import with_names_kept
+from langchain_llmorch.agent.per_unit import with_divisors
 from langchain_llmorch.agent.tool_fit import (
     lookups,
     misfits,
@@ -95,6 +96,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
       does, is dropped, when no call uses its result (`agent.unasked`);
     - a "who" question's one call that gives a number goes to the one tool that names
       a person and takes its name (`agent.who_asked`);
+    - a question asked "per X" of a plan whose one call counts no X gets the call of the
+      one tool that counts X, for the same names (`agent.per_unit`);
     - an amount the question writes in another unit than the one its argument (or the
       tool's description) names is converted ("90 minutes" as `hours=90`: `hours=1.5`).
 
@@ -131,6 +134,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _one_measure,
         _without_unasked,
         who_refitted,
+        with_divisors,
         _in_argument_units,
     )
     current, changed = plan, False

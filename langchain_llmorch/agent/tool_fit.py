@@ -61,6 +61,7 @@ from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_n
 from langchain_llmorch.agent.joined_names import joined_doubts
 from langchain_llmorch.agent.misfits import Misfit, misfit_tools, misfits
 from langchain_llmorch.agent.passed_on import passed_on_doubts
+from langchain_llmorch.agent.per_unit import divisor_doubts
 from langchain_llmorch.agent.tool_kinds import (
     asked_of,
     asked_verb,
@@ -321,6 +322,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *counts_else,
         *unasked_doubts(plan, question, tools),
         *who_doubts(plan, question, tools),
+        *divisor_doubts(plan, question, tools),
         *uncalled_doubts(plan, question, tools),
     ]
 
