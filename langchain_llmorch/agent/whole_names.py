@@ -95,8 +95,22 @@ def _whole(value: str, names: list[str], question: str) -> str | None:
     if len(holding) != 1:
         return None
     (name,) = holding
+    if len(value.split()) > 1 and _opened(name, value, question):
+        return None  # "Stack Marrock Point's tower...": a verb, not part of the name
     inside = question.count(name) * len(part.findall(name))
     return name if len(part.findall(question)) <= inside else None
+
+
+def _opened(name: str, value: str, question: str) -> bool:
+    """Whether `name` is `value` after only the first word of a sentence of `question`.
+
+    A name of two words or more, said after a capitalised word that opens the sentence
+    ("Stack", "Average"), is likely whole already: the word is the sentence's, not the
+    name's. (One word after it is likely cut short: "Port Ashby" for "Ashby".)
+    """
+    first, _, rest = name.partition(" ")
+    opening = re.search(rf"(?:^|[.!?:]\s+){re.escape(first)}\s", question)
+    return rest.lower() == value.lower() and opening is not None
 
 
 def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:

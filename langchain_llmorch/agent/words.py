@@ -133,10 +133,11 @@ def stem_match(one: str, other: str) -> bool:
         from langchain_llmorch.agent.words import stem_match
 
         assert stem_match("supplier", "supplies")
+        assert stem_match("cow", "cows")
         assert not stem_match("seat", "season")
         ```
     """
-    if one == other:
+    if one == other or singular(one) == singular(other):  # "cow" and "cows"
         return True
     shared = 0
     for a, b in zip(one, other, strict=False):

@@ -140,3 +140,12 @@ def test_a_name_misspelt_by_a_letter_or_two_is_written_as_the_question_writes_it
 )
 def test_a_text_no_single_name_is_a_misspelling_of_stays(value: str, question: str) -> None:
     assert misspelt_names(parse_plan(f's1: depth(site="{value}")'), question) is None
+
+
+def test_a_whole_name_after_the_verb_that_opens_the_sentence_stays() -> None:
+    question = "Stack Marrock Point's tower on top of Skellan Head's: how high is that?"
+    assert whole_names(parse_plan('s1: height(site="Marrock Point")'), question) is None
+    # One word after it is a name cut short.
+    fixed = whole_names(parse_plan('s1: fee(marina="Ashby")'), "Port Ashby or Tarrow Quay?")
+    assert fixed is not None
+    assert fixed.render() == 's1: fee(marina="Port Ashby")'
