@@ -47,7 +47,6 @@ from langchain_llmorch.agent.tool_fit import (
 )
 from langchain_llmorch.agent.tool_kinds import required_arguments, tool_calls
 from langchain_llmorch.agent.unasked import unasked_calls
-from langchain_llmorch.agent.who_asked import who_refitted
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words, word_forms
 from langchain_llmorch.plan.expressions import (
     BinOp,
@@ -94,8 +93,6 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
       when they give every argument it needs;
     - a call whose tool gives nothing a one-part question asks, beside one whose tool
       does, is dropped, when no call uses its result (`agent.unasked`);
-    - a "who" question's one call that gives a number goes to the one tool that names
-      a person and takes its name (`agent.who_asked`);
     - a question asked "per X" of a plan whose one call counts no X gets the call of the
       one tool that counts X, for the same names (`agent.per_unit`);
     - an amount the question writes in another unit than the one its argument (or the
@@ -133,7 +130,6 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _refitted_misfits,
         _one_measure,
         _without_unasked,
-        who_refitted,
         with_divisors,
         _in_argument_units,
     )

@@ -75,7 +75,6 @@ from langchain_llmorch.agent.tool_kinds import (
 )
 from langchain_llmorch.agent.unasked import unasked_doubts
 from langchain_llmorch.agent.uncalled import uncalled_doubts
-from langchain_llmorch.agent.who_asked import who_doubts
 from langchain_llmorch.agent.words import shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
@@ -321,7 +320,6 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *unit_only,
         *counts_else,
         *unasked_doubts(plan, question, tools),
-        *who_doubts(plan, question, tools),
         *divisor_doubts(plan, question, tools),
         *uncalled_doubts(plan, question, tools),
     ]

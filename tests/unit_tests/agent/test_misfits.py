@@ -247,3 +247,15 @@ def test_words_for_a_price_and_graded_qualities_name_their_measure(
     question: str, word: str, forms: set[str]
 ) -> None:
     assert word_forms(question)[word] == forms
+
+
+def test_in_charge_asks_who_and_no_price() -> None:
+    @inout
+    def kiln_fee(kiln: str) -> float:
+        """Look up what a firing at a kiln costs, in pounds."""
+        return 26.0
+
+    plan = parse_plan('s1: kiln_fee(kiln="Ashby")')
+    refit = refitted(plan, "Who's in charge at Ashby?", [*KILNS, kiln_fee])
+    assert refit is not None
+    assert refit.render() == 's1: kiln_owner(kiln="Ashby")'
