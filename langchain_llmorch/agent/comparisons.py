@@ -4,7 +4,8 @@
 results the larger (or the reverse); `correct_comparisons` rewrites them; `orderings` puts
 a compared pair in words for the joiner to copy; `unanswered_comparisons` finds an answer
 that never says which is larger when the question asks. The subjects compared are
-`agent.subjects`'; the values given to them (one to several, or swapped) are
+`agent.subjects`'; the words of comparison and what a question asks,
+`agent.comparatives`'; the values given to them (one to several, or swapped) are
 `agent.value_claims`'; the numeric claims (values no result supports, failed calls not
 named) are `agent.claims`'.
 """
@@ -15,6 +16,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
+from langchain_llmorch.agent.comparatives import (
+    COMPARATIVE,
+    LEAST,
+    LESS,
+    MOST,
+    asked_comparative,
+    asks_smaller,
+)
 from langchain_llmorch.agent.subjects import (
     Subject,
     is_difference,
@@ -26,28 +35,6 @@ from langchain_llmorch.agent.value_claims import swapped_truth, uniform_truth
 from langchain_llmorch.agent.words import content_words, shared_words
 from langchain_llmorch.plan.language import Call
 
-_MORE = (
-    "larger|higher|greater|bigger|more|stronger|heavier|taller|longer|warmer|hotter|"
-    "dearer|costlier|pricier|farther|further|wider|deeper|older|faster|richer|brighter|"
-    "louder|busier|exceeds?|outweighs?|outnumbers?"
-)
-_LESS = (
-    "smaller|lower|less|fewer|weaker|lighter|shorter|colder|cooler|cheaper|nearer|closer|"
-    "narrower|shallower|younger|slower|poorer|dimmer|quieter"
-)
-_MOST = (
-    "largest|highest|greatest|biggest|most|strongest|heaviest|tallest|longest|warmest|"
-    "hottest|dearest|priciest|costliest|farthest|furthest|widest|deepest|oldest|fastest|"
-    "richest|brightest|loudest|busiest"
-)
-_LEAST = (
-    "smallest|lowest|least|fewest|weakest|lightest|shortest|coldest|cheapest|nearest|"
-    "closest|narrowest|shallowest|youngest|slowest|poorest|dimmest|quietest"
-)
-_COMPARATIVE = re.compile(
-    rf"\b(?:(?P<more>{_MORE})|(?P<less>{_LESS})|(?P<most>{_MOST})|(?P<least>{_LEAST}))\b",
-    re.IGNORECASE,
-)
 _NEGATION = re.compile(r"\b(?:not|n't|never|no)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -63,7 +50,7 @@ def _claim(sentence: str, group: list[Subject]) -> tuple[Subject, bool, bool] | 
         for at in mentions_name(sentence, name)
         if not is_difference(sentence, at, at + len(name))
     ]
-    word = _COMPARATIVE.search(sentence)
+    word = COMPARATIVE.search(sentence)
     if not found or word is None:
         return None
     before = [f for f in found if f[0] < word.start()]
@@ -146,7 +133,7 @@ def _named_answer(
     "Cat.": the pick is said to be the one the question asks for.
     """
     word = asked_comparative(question)
-    if word is None or _COMPARATIVE.search(sentence) or not _plain_order(question, word, group):
+    if word is None or COMPARATIVE.search(sentence) or not _plain_order(question, word, group):
         return None
     said = _ANSWER_IS.search(sentence)
     if said is not None:
@@ -159,7 +146,7 @@ def _named_answer(
         picked = [s for s in group if any(n.strip().lower() == name for n in s.names[:-1])]
     if len(picked) != 1:
         return None
-    return picked[0], not _asks_smaller(word), bool(re.fullmatch(f"{_MOST}|{_LEAST}", word))
+    return picked[0], not asks_smaller(word), bool(re.fullmatch(f"{MOST}|{LEAST}", word))
 
 
 # "The answer is", "Answer:", then maybe a quote and an article: what follows is the pick.
@@ -235,7 +222,7 @@ def orderings(question: str, numeric: Mapping[str, tuple[Call, float]]) -> list[
     word = asked_comparative(question)
     if word is None:
         return []
-    smaller = _asks_smaller(word)
+    smaller = asks_smaller(word)
     lines = []
     for group in subject_groups(numeric):
         if len(group) == 2:  # noqa: PLR2004 - a pair says it plainly
@@ -259,68 +246,16 @@ _PLAIN_LESS = frozenset({"less", "fewer", "lower", "smaller"})
 def _pair(group: list[Subject], word: str) -> str:
     """A pair, the smaller first, in the question's word: "Central (0.35) is cheaper than ..."."""
     low, high = sorted(group, key=lambda s: s.value)
-    said = word if re.fullmatch(_LESS, word) and word not in _PLAIN_LESS else "smaller"
+    said = word if re.fullmatch(LESS, word) and word not in _PLAIN_LESS else "smaller"
     return f"{said_name(low)} is {said} than {said_name(high)}"
-
-
-_ASKS_COMPARISON = re.compile(
-    rf"\b(?:which|whose|who|where)\b.*?\b(?P<word>{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
-    re.IGNORECASE | re.DOTALL,
-)
-# "Is petrol cheaper in Spain or in Poland?", "Does the Cresta or the Sorel use more?"
-_ASKS_EITHER = re.compile(
-    rf"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|will|would)\b(?=.*\bor\b)"
-    rf".*?\b(?P<word>{_MORE}|{_LESS}|{_MOST}|{_LEAST})\b",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-# "Is a seat at A pricier than one at B?", "Does Skarnholm have more snow than Frostmere?":
-# a yes-or-no question set against another subject, not against a time ("than a year ago").
-_ASKS_THAN = re.compile(
-    rf"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|will|would)\b"
-    rf".*?\b(?P<word>{_MORE}|{_LESS})\b(?:\s+[a-z]+){{0,2}}?\s+than\s+"
-    r"(?!(?:a|an|last|ever|before|usual|expected|normal|average|it|that|this)\b)",
-    re.IGNORECASE | re.DOTALL,
-)
 
 
 def _asked_truth(group: list[Subject], question: str) -> str:
     """What the results say of a group's order, a pair in the question's word when smaller."""
     word = asked_comparative(question)
-    if word is not None and len(group) == 2 and _asks_smaller(word):  # noqa: PLR2004
+    if word is not None and len(group) == 2 and asks_smaller(word):  # noqa: PLR2004
         return f"the results say {_pair(group, word)}"
     return _truth(group)
-
-
-def _asks_smaller(word: str) -> bool:
-    """Whether comparative `word` asks for the smaller ("cheaper", "fewest")."""
-    return bool(re.fullmatch(f"{_LESS}|{_LEAST}", word))
-
-
-def asked_comparative(question: str) -> str | None:
-    """The comparative word of a question that asks which is larger or smaller, or None.
-
-    "Which ... cheaper", "whose ... more", an either-or question ("Is petrol cheaper
-    in Spain or in Poland?") and a yes-or-no one set against another subject ("Is a
-    seat at A pricier than one at B?"; not "than a year ago").
-
-    Example:
-        ```python
-        from langchain_llmorch.agent.comparisons import asked_comparative
-
-        assert asked_comparative("Which planet has the stronger gravity?") == "stronger"
-        assert asked_comparative("Is petrol cheaper in Spain or in Poland?") == "cheaper"
-        assert asked_comparative("Is petrol cheaper in Spain than a year ago?") is None
-        assert asked_comparative("Is a seat at A pricier than one at B?") == "pricier"
-        ```
-    """
-    asked = (
-        _ASKS_COMPARISON.search(question)
-        or _ASKS_EITHER.search(question)
-        or _ASKS_THAN.search(question)
-    )
-    return asked.group("word").lower() if asked else None
 
 
 def unanswered_comparisons(

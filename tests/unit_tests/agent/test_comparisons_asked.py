@@ -1,12 +1,13 @@
-"""Comparisons a question asks: either-or questions, and answers that only name a pick."""
+"""Comparisons a question asks (`agent.comparatives`): either-or questions, and answers
+that only name a pick."""
 
 from __future__ import annotations
 
 import pytest
 
 from langchain_llmorch import parse_plan
+from langchain_llmorch.agent.comparatives import asked_comparative
 from langchain_llmorch.agent.comparisons import (
-    asked_comparative,
     contradicted_comparisons,
     correct_comparisons,
     orderings,
