@@ -47,7 +47,12 @@ _TOTAL = re.compile(
     r"between\s+them|add(?:ed|ing)?\s+up|overall|collectively|jointly)\b",
     re.IGNORECASE,
 )
-_MEAN = re.compile(r"\b(?:average|averaged|mean)\b", re.IGNORECASE)
+# "the average length", "on average", "the mean" (a noun); not "on an average day" (a
+# typical one: a total may be asked of it) nor "what does X mean".
+_MEAN = re.compile(
+    r"(?<!\ban\s)\b(?:average|averaged)\b|\b(?:the|a)\s+mean\b",
+    re.IGNORECASE,
+)
 _DIFFERENCE = re.compile(
     r"\bhow\s+(?:much|many)\s+(?:\w+\s+){0,2}?(?:more|less|fewer|longer|shorter|higher|lower|"
     r"heavier|lighter|older|younger|bigger|smaller|larger|cheaper|dearer|farther|further|"

@@ -94,3 +94,23 @@ def test_a_rate_for_one_of_something_asks_no_quotient() -> None:
     # The night rate is for one guest already: a capacity is no divisor of it.
     plan = parse_plan('s1: night_rate(hotel="Lark")')
     assert missing_divisors(plan, "What does a night at the Lark cost per person?", TOOLS) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("What's the average number of fish in the Reef and Kelp tanks?", True),
+        ("On average, how many fish are in the Reef and Kelp tanks?", True),
+        ("Averaged over the Reef and Kelp tanks, how many fish are there?", True),
+        ("What's the mean number of fish in the Reef and Kelp tanks?", True),
+        ("How many fish swim in the Reef and Kelp tanks on an average day altogether?", False),
+        ("What does 'fish' mean for the Reef and Kelp tanks?", False),
+    ],
+)
+def test_a_mean_is_asked_by_average_and_mean_not_by_an_average_day(
+    question: str, asked: bool
+) -> None:
+    reef, kelp = parse_plan('s1: tank_fish(tank="Reef")\ns2: tank_fish(tank="Kelp")').calls
+    numeric = {"s1": (reef, 85), "s2": (kelp, 60)}
+    means = [f for f in aggregates(question, numeric) if f.text.startswith("mean:")]
+    assert [f.value for f in means] == ([72.5] if asked else [])
