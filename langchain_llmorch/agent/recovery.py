@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_llmorch.agent.whole_names import misspells
 from langchain_llmorch.errors import MissingExtraError, PlanSyntaxError, UnpicklableCallError
 from langchain_llmorch.plan.expressions import Expr, render_expr
 from langchain_llmorch.plan.frg import FRG
@@ -151,14 +152,14 @@ def _given(value: Any, question: str) -> bool:
 
 
 def _misspelt(text: str, question: str) -> bool:
-    """Whether `text` is alike (`SAME_SUBJECT`) some run of as many words of `question`.
+    """Whether `text` is a run of as many words of `question` misspelt (`misspells`).
 
     "Ferrrow Ridge", a misspelling of the question's "Ferrow Ridge", was given by the
     question: its rewrite must keep the subject ("Caldwick" is another).
     """
     words = re.findall(r"[\w'-]+", question)
     n = len(text.split())
-    return any(_alike(text, " ".join(words[i : i + n])) for i in range(len(words) - n + 1))
+    return any(misspells(text, " ".join(words[i : i + n])) for i in range(len(words) - n + 1))
 
 
 def _alike(old: str, new: Any) -> bool:

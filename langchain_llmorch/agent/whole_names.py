@@ -186,7 +186,7 @@ def misspelt_names(plan: Plan, question: str) -> Plan | None:
         for argument, value in literal_texts(call):
             if len(value.strip()) < _SHORTEST or value.strip().lower() in question.lower():
                 continue
-            near = {name for name in names if _misspells(value.strip(), name)}
+            near = {name for name in names if misspells(value.strip(), name)}
             if len(near) == 1:
                 kwargs[argument] = near.pop()
         if kwargs != dict(call.kwargs):
@@ -195,8 +195,19 @@ def misspelt_names(plan: Plan, question: str) -> Plan | None:
     return parse_plan("\n".join(c.render() for c in calls)) if changed else None
 
 
-def _misspells(value: str, name: str) -> bool:
-    """Whether `value` is `name` with a letter or two added, dropped, changed or swapped."""
+def misspells(value: str, name: str) -> bool:
+    """Whether `value` is `name` with a letter or two added, dropped, changed or swapped.
+
+    One letter for a name of up to six letters, two for a longer one; case aside.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.whole_names import misspells
+
+        assert misspells("Ferrrow Ridge", "Ferrow Ridge")
+        assert not misspells("Copper Bell Theatre", "Copper Bell")
+        ```
+    """
     allowed = 1 if len(name) <= _SHORT else _MOST_EDITS
     return 0 < edit_distance(value.lower(), name.lower()) <= allowed
 
@@ -236,4 +247,11 @@ def names_put_right(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Pla
     return bare_names(whole, question, tools) or whole  # "Wenlow's shaft": Wenlow
 
 
-__all__ = ["bare_names", "edit_distance", "misspelt_names", "names_put_right", "whole_names"]
+__all__ = [
+    "bare_names",
+    "edit_distance",
+    "misspells",
+    "misspelt_names",
+    "names_put_right",
+    "whole_names",
+]
