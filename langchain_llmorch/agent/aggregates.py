@@ -11,7 +11,7 @@ joiner is handed them:
   numeric results of one tool, two or more of them;
 - a mean ("average", "mean") of two or more numeric results of one tool;
 - a difference ("how much more ... than", "how many fewer", "by how much", "difference",
-  "gap")
+  "gap", "how many years passed between", "apart", "separate")
   of a pair of one tool's results, the larger first.
 
 A result per unit of another ("litres per fish") is `agent.ratios`'.
@@ -56,7 +56,8 @@ _MEAN = re.compile(
 _DIFFERENCE = re.compile(
     r"\bhow\s+(?:much|many)\s+(?:\w+\s+){0,2}?(?:more|less|fewer|longer|shorter|higher|lower|"
     r"heavier|lighter|older|younger|bigger|smaller|larger|cheaper|dearer|farther|further|"
-    r"taller|deeper|wider|faster|slower)\b|\bby\s+how\s+(?:much|many)\b|\b(?:difference|gap)\b",
+    r"taller|deeper|wider|faster|slower)\b|\bby\s+how\s+(?:much|many)\b|\b(?:difference|gap)\b"
+    r"|\b(?:passed|elapsed|went\s+by)\s+between\b|\bapart\b|\bseparates?\b",
     re.IGNORECASE,
 )
 # At most this many values are summed (each one costs the joiner's prompt tokens).

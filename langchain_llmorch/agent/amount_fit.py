@@ -28,13 +28,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.facts import spanned_days
 from langchain_llmorch.agent.tool_kinds import literal_texts, tool_calls
 from langchain_llmorch.agent.unit_numbers import conversions, group_size, named_units, unit_of
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words
-from langchain_llmorch.plan.language import Call, Plan
+from langchain_llmorch.plan.language import Call, Plan, parse_plan
 
 _COUNTED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([a-z][\w -]*)")
 
@@ -255,4 +258,61 @@ def miscounted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[tup
     return found
 
 
-__all__ = ["counted_names", "miscounted", "unit_names", "wrong_units"]
+# Arguments that count days (or nights), which "a week" or "a fortnight" gives.
+_DAY_ARGUMENTS = frozenset({"days", "day", "nights", "night", "num_days", "number_of_days"})
+
+
+def unspanned_days(plan: Plan, question: str) -> list[tuple[Call, str, float]]:
+    """(call, argument, days) where a days argument is not given the span the question says.
+
+    "What would feeding Dunmore Leys' herd cost for a fortnight?" planned as
+    `feed_bill(farm="Dunmore Leys", days=1)`: the question's span is 14 days. Only where
+    the question writes no number of days in digits, and the argument's name counts days
+    or nights.
+
+    Example:
+        ```python
+        from langchain_llmorch import parse_plan
+        from langchain_llmorch.agent.amount_fit import unspanned_days
+
+        plan = parse_plan('s1: feed_bill(farm="Leys", days=1)')
+        ((call, argument, days),) = unspanned_days(plan, "Feed for a fortnight: the cost?")
+        assert (call.id, argument, days) == ("s1", "days", 14.0)
+        assert unspanned_days(plan, "Feed for a fortnight, 3 days of it hay: the cost?") == []
+        ```
+    """
+    span = spanned_days(question)
+    if span is None or re.search(r"\d\s*(?:days?|nights?)\b", question, re.IGNORECASE):
+        return []
+    days = span[1]
+    return [
+        (call, argument, days)
+        for call in tool_calls(plan)
+        for argument, value in call.kwargs.items()
+        if argument.lower() in _DAY_ARGUMENTS
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value != days
+    ]
+
+
+def with_spanned_days(plan: Plan, question: str) -> Plan | None:
+    """`plan` with each days argument given the span the question says, or None."""
+    found = unspanned_days(plan, question)
+    if not found:
+        return None
+    given: dict[str, dict[str, Any]] = {}
+    for call, argument, days in found:
+        given.setdefault(call.id, dict(call.kwargs))[argument] = int(days)
+    calls = [replace(c, kwargs=given[c.id]) if c.id in given else c for c in plan.calls]
+    return parse_plan("\n".join(c.render() for c in calls))
+
+
+__all__ = [
+    "counted_names",
+    "miscounted",
+    "unit_names",
+    "unspanned_days",
+    "with_spanned_days",
+    "wrong_units",
+]

@@ -24,6 +24,7 @@ from langchain_llmorch.agent.recovery import (
     plain_args,
     recovery_points,
     replaced_subjects,
+    without_possessive,
 )
 from langchain_llmorch.agent.requests import Reply, Request, ask
 from langchain_llmorch.agent.state import AgentContext, LLMOrchState
@@ -79,18 +80,23 @@ def rewrite_failed(
     record = list(state.get("rewrites", []))
     for point in recovery_points(frg, errors):
         original = frg.calls[point]
-        reply = yield from ask(
-            "recover",
-            prompts.recovery_messages(
-                question=question,
-                tools=ctx.tools,
-                recovery_call=original.render(),
-                failed_calls=failed,
-                results=results,
-            ),
-            call_id=point,
-        )
-        rewrite = checked_rewrite(original, reply, plan, frg, ctx)
+        # A name given with the question's possessive ("Gullhaven's"): given bare, no request.
+        bare = without_possessive(original, question) if point in errors else None
+        if bare is not None:
+            rewrite = bare
+        else:
+            reply = yield from ask(
+                "recover",
+                prompts.recovery_messages(
+                    question=question,
+                    tools=ctx.tools,
+                    recovery_call=original.render(),
+                    failed_calls=failed,
+                    results=results,
+                ),
+                call_id=point,
+            )
+            rewrite = checked_rewrite(original, reply, plan, frg, ctx)
         replaced = replaced_subjects(original, rewrite.call, question)
         if replaced:  # it would answer another question: refused, the call stays failed
             record.append(_rewrite_record(rewrite, errors, replaced, kept=False))

@@ -305,11 +305,10 @@ def _spans(
     Only a result its tool gives for one day (its name or description says "daily", "per
     day"), and only where the question writes no amount of days in digits.
     """
-    found = _SPAN.search(question)
-    if found is None or 7.0 in seen or 14.0 in seen:  # noqa: PLR2004 - days said already
+    span = spanned_days(question)
+    if span is None or 7.0 in seen or 14.0 in seen:  # noqa: PLR2004 - days said already
         return []
-    word = (found.group(1) or found.group(2)).lower()
-    days = _SPAN_DAYS[word]
+    word, days = span
     facts = []
     for call, rate in numeric.values():
         said = f"{call.tool.replace('_', ' ')} {descriptions.get(call.tool, '')}"
@@ -319,6 +318,27 @@ def _spans(
         text = f"{show(call)} x {shown(days)} (days in a {word}) = {_exact(rate)} x {shown(days)}"
         facts.append(Fact(f"{text} = {shown(value)}", value, call.tool, rate=rate))
     return facts
+
+
+def spanned_days(question: str) -> tuple[str, float] | None:
+    """The span of days `question` names in words, and its days: ("fortnight", 14.0).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.facts import spanned_days
+
+        assert spanned_days("What does feeding the herd cost for a fortnight?") == (
+            "fortnight", 14.0
+        )
+        assert spanned_days("What does a week's stay cost?") == ("week", 7.0)
+        assert spanned_days("How many weeks are there?") is None
+        ```
+    """
+    found = _SPAN.search(question)
+    if found is None:
+        return None
+    word = (found.group(1) or found.group(2)).lower()
+    return word, _SPAN_DAYS[word]
 
 
 def question_amounts(question: str, counted: Iterable[str] = ()) -> list[tuple[str, int, float]]:
@@ -395,4 +415,5 @@ __all__ = [
     "products",
     "reference_of",
     "shown",
+    "spanned_days",
 ]

@@ -117,13 +117,16 @@ def reference_of(text: str) -> tuple[float, tuple[str, ...]] | None:
 
 def unit_after(question: str, end: int) -> tuple[str, ...]:
     """The spellings of the unit written right after the number ending at `end`, if any."""
-    unit = re.match(r"\s*([A-Za-z]+)", question[end:])
+    unit = re.match(r"\s*-?\s*([A-Za-z]+)", question[end:])  # "30 days", "a 30-day month"
     return spellings(unit.group(1)) if unit else ()
 
 
 def word_after(question: str, end: int) -> str:
-    """The word written right after the number ending at `end`, lower case, or ""."""
-    word = re.match(r"\s*([A-Za-z]+)", question[end:])
+    """The word written right after the number ending at `end`, lower case, or "".
+
+    A hyphen may join them: "a 30-day month" is 30 days.
+    """
+    word = re.match(r"\s*-?\s*([A-Za-z]+)", question[end:])
     return word.group(1).lower() if word else ""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_llmorch.agent.whole_names import misspells
@@ -167,6 +167,46 @@ def _alike(old: str, new: Any) -> bool:
         return False
     a, b = old.strip().lower(), new.strip().lower()
     return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= SAME_SUBJECT
+
+
+# "Gullhaven's", "Dunmore Leys's herd": a name with a possessive, maybe a noun after it.
+_POSSESSED = re.compile(r"^(?P<name>.+?)['\u2019]s?(?:\s+[a-z][\w\s-]*)?$", re.IGNORECASE)
+
+
+def without_possessive(original: Call, question: str) -> Rewrite | None:
+    """`original` with each name written with the question's possessive given bare, or None.
+
+    "Whose beam reaches further, Gullhaven's or Ostreby's?" planned as
+    `light_range(lighthouse="Gullhaven's")`: the tool knows Gullhaven, the call failed,
+    and the model's recovery wrote it again. A failed call's text argument that is a
+    name the question writes with "'s" or "'" ("Dunmore Leys'"), maybe with a noun
+    after it ("Dunmore Leys's herd"), is given the name alone, without asking the model.
+    A name whose "'s" is its own ("McDonald's") is left as it is where its call works.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.recovery import without_possessive
+        from langchain_llmorch.plan.language import Call
+
+        call = Call("s1", "herd", kwargs={"farm": "Dunmore Leys's herd"})
+        rewrite = without_possessive(call, "Does Hollinsby's herd outnumber Dunmore Leys'?")
+        assert rewrite is not None and rewrite.call.kwargs == {"farm": "Dunmore Leys"}
+        assert without_possessive(call, "How big is the herd at Dunmore Leys?") is None
+        ```
+    """
+    kwargs = dict(original.kwargs)
+    for argument, value in original.kwargs.items():
+        if not isinstance(value, str):
+            continue
+        found = _POSSESSED.match(value.strip())
+        if found is None:
+            continue
+        name = found.group("name").strip()
+        if re.search(rf"(?<![\w]){re.escape(name)}['\u2019]", question, re.IGNORECASE):
+            kwargs[argument] = name
+    if kwargs == dict(original.kwargs):
+        return None
+    return Rewrite(original=original, call=replace(original, kwargs=kwargs))
 
 
 def parse_rewrite(original: Call, reply: str) -> Rewrite:

@@ -34,7 +34,13 @@ from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
+from langchain_llmorch.agent.amount_fit import (
+    counted_names,
+    miscounted,
+    unit_names,
+    with_spanned_days,
+    wrong_units,
+)
 from langchain_llmorch.agent.joined_names import joined_names
 from langchain_llmorch.agent.passed_on import with_names_kept
 from langchain_llmorch.agent.per_unit import with_divisors
@@ -95,6 +101,8 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
       does, is dropped, when no call uses its result (`agent.unasked`);
     - a question asked "per X" of a plan whose one call counts no X gets the call of the
       one tool that counts X, for the same names (`agent.per_unit`);
+    - a days argument not given the span the question says ("for a fortnight" as
+      `days=1`) is given it (`amount_fit.unspanned_days`);
     - an amount the question writes in another unit than the one its argument (or the
       tool's description) names is converted ("90 minutes" as `hours=90`: `hours=1.5`).
 
@@ -131,6 +139,7 @@ def refitted(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | Non
         _one_measure,
         _without_unasked,
         with_divisors,
+        _spanned,
         _in_argument_units,
     )
     current, changed = plan, False
@@ -181,6 +190,11 @@ def _without_self_fed(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> 
         if call.id not in referred and call.tool in by_name and _misfed(call, ref, by_name)
     }
     return _renumbered([c for c in plan.calls if c.id not in dropped]) if dropped else None
+
+
+def _spanned(plan: Plan, question: str, _tools: Sequence[BaseTool]) -> Plan | None:
+    """`plan` with a days argument given the span the question says ("a fortnight": 14)."""
+    return with_spanned_days(plan, question)
 
 
 def _names_kept(plan: Plan, _question: str, tools: Sequence[BaseTool]) -> Plan | None:

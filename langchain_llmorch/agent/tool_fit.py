@@ -57,7 +57,13 @@ from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.amount_fit import counted_names, miscounted, unit_names, wrong_units
+from langchain_llmorch.agent.amount_fit import (
+    counted_names,
+    miscounted,
+    unit_names,
+    unspanned_days,
+    wrong_units,
+)
 from langchain_llmorch.agent.joined_names import joined_doubts
 from langchain_llmorch.agent.misfits import Misfit, misfit_tools, misfits
 from langchain_llmorch.agent.passed_on import passed_on_doubts
@@ -75,7 +81,7 @@ from langchain_llmorch.agent.tool_kinds import (
 )
 from langchain_llmorch.agent.unasked import unasked_doubts
 from langchain_llmorch.agent.uncalled import uncalled_doubts
-from langchain_llmorch.agent.words import shared_words, tool_words
+from langchain_llmorch.agent.words import argument_words, shared_words, tool_words
 from langchain_llmorch.plan.expressions import iter_refs
 from langchain_llmorch.plan.language import Call, Plan
 from langchain_llmorch.tools import BUILTIN_TOOLS
@@ -223,14 +229,16 @@ def _whoever(
     `published_papers(astronomer="Ferrow Ridge")`: no noun names the astronomer, the verb
     does, and one tool's words have it ("Look up who directs an observatory"). Only where
     exactly one other tool that takes and returns a text has the verb, the plan does not
-    call it already, and `call`'s own words do not have it.
+    call it already, and `call`'s own words (but its arguments' names: "Who keeps the
+    Ostreby light?" with `keeper_service(keeper="Ostreby")`) do not have it.
     """
     said = re.search(_WHOEVER + re.escape(value) + r"\b", question, _I)
     if said is None or call.tool not in {t.name for t in tools}:
         return []
     verb = {said.group(1).lower()}
     own = next(t for t in tools if t.name == call.tool)
-    if shared_words(verb, tool_words(own, arguments=False)):
+    # The call's argument ("keeper") is who it is given, not what it does ("keeps").
+    if shared_words(verb, tool_words(own, arguments=False) - argument_words([own])):
         return []
     doers = _text_tools(call.tool, tools, verb, lambda t: tool_words(t, arguments=False))
     if len(doers) != 1 or any(c.tool == doers[0].name for c in calls):
@@ -304,6 +312,11 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         "unit of an amount, not as a name; leave that call out"
         for call, argument in unit_names(plan, question, tools)
     ]
+    spans = [
+        f"{call.id} gives {argument}={call.kwargs[argument]}, but the question's span is "
+        f"{days:g} days: {argument}={days:g}"
+        for call, argument, days in unspanned_days(plan, question)
+    ]
     counts_else = [
         f"{call.id} gives {argument}={call.kwargs[argument]}, but the question's "
         f"{call.kwargs[argument]} counts {counted}, not {argument}: leave that call out"
@@ -319,6 +332,7 @@ def fit_doubts(plan: Plan, question: str, tools: Sequence[BaseTool]) -> list[str
         *units,
         *unit_only,
         *counts_else,
+        *spans,
         *unasked_doubts(plan, question, tools),
         *divisor_doubts(plan, question, tools),
         *uncalled_doubts(plan, question, tools),

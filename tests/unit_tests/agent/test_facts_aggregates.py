@@ -153,3 +153,20 @@ def test_an_amount_in_dozens_is_multiplied_as_a_count() -> None:
     (fact,) = products("What do 3 dozen baguettes cost?", numeric)
     assert fact.value == pytest.approx(46.8)
     assert "x 36 =" in fact.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many years passed between A being first lit and B?",
+        "How many years separate the lighting of A and B?",
+        "How far apart in years were A and B first lit?",
+    ],
+)
+def test_years_passed_between_two_results_ask_their_difference(question: str) -> None:
+    from langchain_llmorch import parse_plan
+    from langchain_llmorch.agent.aggregates import aggregates
+
+    a, b = parse_plan('s1: year_lit(site="A")\ns2: year_lit(site="B")').calls
+    (gap,) = aggregates(question, {"s1": (a, 1846), "s2": (b, 1891)})
+    assert gap.value == 45

@@ -45,3 +45,11 @@ def test_a_daily_result_over_a_span_is_multiplied(question: str, value: float) -
 def test_no_daily_result_or_no_span_no_product(line: str, question: str) -> None:
     facts = products(question, _numeric(line, 415.0), descriptions=DESCRIPTIONS)
     assert [fact for fact in facts if "days in a" in fact.text] == []
+
+
+def test_an_amount_joined_to_its_unit_by_a_hyphen_is_multiplied() -> None:
+    numeric = _numeric('s1: milk_yield(farm="H")', 5460)
+    descriptions = {"milk_yield": "Look up how many litres of milk a farm produces per day."}
+    question = "Over a 30-day month at its daily yield, how many litres would H produce?"
+    (fact,) = products(question, numeric, descriptions=descriptions)
+    assert fact.value == 163800

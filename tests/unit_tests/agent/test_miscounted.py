@@ -98,3 +98,22 @@ def test_a_number_too_large_for_a_float_is_no_crash() -> None:
 
 
 PLAN_PREFIX = 's1: night_rate(hotel="Lark")\n'
+
+
+def test_a_days_argument_takes_the_span_the_question_says() -> None:
+    from langchain_llmorch.agent.amount_fit import unspanned_days
+
+    @inout
+    def feed_bill(farm: str, days: int) -> float:
+        """The cost of feeding a farm's herd for a number of days."""
+        return 702.5 * days
+
+    plan = parse_plan('s1: feed_bill(farm="Leys", days=1)')
+    question = "What would feeding Leys' herd cost for a fortnight?"
+    assert any("span is 14 days" in d for d in fit_doubts(plan, question, [feed_bill]))
+    fixed = refitted(plan, question, [feed_bill])
+    assert fixed is not None
+    assert fixed.render() == 's1: feed_bill(farm="Leys", days=14)'
+    right = parse_plan('s1: feed_bill(farm="Leys", days=14)')
+    assert unspanned_days(right, question) == []
+    assert unspanned_days(plan, "What would 3 days of feed cost, a week from now?") == []

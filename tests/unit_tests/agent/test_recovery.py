@@ -209,3 +209,61 @@ def test_a_value_longer_than_the_question_s_name_may_be_rewritten() -> None:
         's2: seats(play="Copper Bell Theatre")\ns2: seats(play="Copper Bell")'
     ).calls
     assert replaced_subjects(old, new, "How many seats has The Copper Bell?") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "question", "bare"),
+    [
+        ("Gullhaven's", "Whose beam reaches further, Gullhaven's or Ostreby's?", "Gullhaven"),
+        ("Dunmore Leys's herd", "Is Hollinsby's herd bigger than Dunmore Leys'?", "Dunmore Leys"),
+        ("McDonald's", "How many staff has McDonald's?", "McDonald"),
+    ],
+)
+def test_a_failed_call_s_possessive_name_is_given_bare(
+    value: str, question: str, bare: str
+) -> None:
+    from langchain_llmorch.agent.recovery import without_possessive
+    from langchain_llmorch.plan.language import Call
+
+    rewrite = without_possessive(Call("s1", "look", kwargs={"name": value}), question)
+    assert rewrite is not None
+    assert rewrite.call.kwargs == {"name": bare}
+
+
+def test_a_name_the_question_writes_without_a_possessive_is_left() -> None:
+    from langchain_llmorch.agent.recovery import without_possessive
+    from langchain_llmorch.plan.language import Call
+
+    call = Call("s1", "look", kwargs={"name": "St John's Wood"})
+    assert without_possessive(call, "How far is St Johns Wood?") is None
+
+
+def test_the_agent_gives_a_possessive_name_bare_without_a_recovery_request() -> None:
+    from langchain_core.messages import BaseMessage
+
+    from langchain_llmorch import create_llmorch_agent, inout
+    from langchain_llmorch.testing import ScriptedChatModel, request_kind
+
+    beams = {"gullhaven": 18, "ostreby": 24}
+
+    @inout
+    def light_range(lighthouse: str) -> int:
+        """How far out to sea a lighthouse's light can be seen, in nautical miles."""
+        return beams[lighthouse.lower()]
+
+    asked: list[str] = []
+
+    def script(messages: list[BaseMessage]) -> str:
+        asked.append(request_kind())
+        if request_kind() == "plan":
+            return (
+                's1: light_range(lighthouse="Gullhaven\'s")\n'
+                's2: light_range(lighthouse="Ostreby\'s")'
+            )
+        return "Ostreby's light reaches further (24 against 18)."
+
+    agent = create_llmorch_agent(ScriptedChatModel(script), [light_range])
+    question = "Whose beam reaches further out to sea, Gullhaven's or Ostreby's?"
+    state = agent.invoke({"messages": [("user", question)]})
+    assert "recover" not in asked
+    assert sorted(state["results"].values()) == [18, 24]

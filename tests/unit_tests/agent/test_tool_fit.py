@@ -360,3 +360,24 @@ def test_a_name_ending_in_s_takes_the_apostrophe_alone() -> None:
     assert fixed is not None
     assert fixed.render() == 's1: book_author(book="Iron Lanterns")\ns2: birth_year(author=s1)'
     assert refitted(plan, "Iron Lanterns author", [book_author, birth_year]) is None
+
+
+def test_who_verbs_a_name_asks_the_look_up_though_the_call_takes_the_doer() -> None:
+    @inout
+    def lighthouse_keeper(lighthouse: str) -> str:
+        """Look up who keeps a lighthouse; returns the keeper's name."""
+        return "Maren Tolle"
+
+    @inout
+    def keeper_service(keeper: str) -> int:
+        """Look up how many years a lighthouse keeper has served."""
+        return 23
+
+    tools = [lighthouse_keeper, keeper_service]
+    plan = parse_plan('s1: keeper_service(keeper="Ostreby")')
+    question = "Who keeps the Ostreby light, and how long have they served?"
+    fixed = refitted(plan, question, tools)
+    assert fixed is not None
+    assert fixed.render() == (
+        's1: lighthouse_keeper(lighthouse="Ostreby")\ns2: keeper_service(keeper=s1)'
+    )
