@@ -24,6 +24,7 @@ from langchain_llmorch.agent.recovery import (
     plain_args,
     recovery_points,
     replaced_subjects,
+    without_opening_word,
     without_possessive,
 )
 from langchain_llmorch.agent.requests import Reply, Request, ask
@@ -80,8 +81,13 @@ def rewrite_failed(
     record = list(state.get("rewrites", []))
     for point in recovery_points(frg, errors):
         original = frg.calls[point]
-        # A name given with the question's possessive ("Gullhaven's"): given bare, no request.
-        bare = without_possessive(original, question) if point in errors else None
+        # A name given with the question's possessive ("Gullhaven's") or its opening word
+        # ("Stack Marrock Point"): given bare, no request.
+        bare = (
+            without_possessive(original, question) or without_opening_word(original, question)
+            if point in errors
+            else None
+        )
         if bare is not None:
             rewrite = bare
         else:

@@ -209,6 +209,41 @@ def without_possessive(original: Call, question: str) -> Rewrite | None:
     return Rewrite(original=original, call=replace(original, kwargs=kwargs))
 
 
+def without_opening_word(original: Call, question: str) -> Rewrite | None:
+    """`original` with a name that took the question's opening word given without it.
+
+    "Stack Marrock Point's tower on top of Skellan Head's: how high would that reach?"
+    planned as `tower_height(lighthouse="Stack Marrock Point")`: the verb that opens the
+    sentence is no part of the name, and the call failed. A failed call's text argument
+    that starts with the word opening a sentence of the question, where the question
+    writes it so, is given without that word, without asking the model (its own call
+    failed; a name whose first word it is works and is never rewritten).
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.recovery import without_opening_word
+        from langchain_llmorch.plan.language import Call
+
+        call = Call("s1", "height", kwargs={"lighthouse": "Stack Marrock Point"})
+        question = "Stack Marrock Point's tower on Skellan Head's: how high is that?"
+        rewrite = without_opening_word(call, question)
+        assert rewrite is not None and rewrite.call.kwargs == {"lighthouse": "Marrock Point"}
+        assert without_opening_word(call, "How high is Stack Marrock Point?") is None
+        ```
+    """
+    kwargs = dict(original.kwargs)
+    for argument, value in original.kwargs.items():
+        if not isinstance(value, str) or len(value.split()) < 2:  # noqa: PLR2004 - a word left
+            continue
+        first, rest = value.strip().split(maxsplit=1)
+        opening = rf"(?:^|[.!?:]\s+){re.escape(first)}\s+{re.escape(rest)}\b"
+        if re.search(opening, question):
+            kwargs[argument] = rest
+    if kwargs == dict(original.kwargs):
+        return None
+    return Rewrite(original=original, call=replace(original, kwargs=kwargs))
+
+
 def parse_rewrite(original: Call, reply: str) -> Rewrite:
     """Read the rewritten call for `original` out of the LLM's reply.
 

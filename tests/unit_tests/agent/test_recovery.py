@@ -267,3 +267,17 @@ def test_the_agent_gives_a_possessive_name_bare_without_a_recovery_request() -> 
     state = agent.invoke({"messages": [("user", question)]})
     assert "recover" not in asked
     assert sorted(state["results"].values()) == [18, 24]
+
+
+def test_a_failed_name_that_took_the_opening_verb_is_given_without_it() -> None:
+    from langchain_llmorch.agent.recovery import without_opening_word
+    from langchain_llmorch.plan.language import Call
+
+    call = Call("s1", "height", kwargs={"site": "Add Kells Quay"})
+    question = "Add Kells Quay's depth to Orla's. What is it?"
+    rewrite = without_opening_word(call, question)
+    assert rewrite is not None
+    assert rewrite.call.kwargs == {"site": "Kells Quay"}
+    # Written inside the sentence, the first word is the name's.
+    assert without_opening_word(call, "What is Add Kells Quay's depth?") is None
+    assert without_opening_word(Call("s1", "h", kwargs={"site": "Orla"}), "Orla? Deep?") is None
