@@ -27,6 +27,7 @@ from langchain_llmorch.agent.comparatives import (
 from langchain_llmorch.agent.subjects import (
     Subject,
     is_difference,
+    literal_mentions,
     mentions_name,
     said_name,
     subject_groups,
@@ -295,14 +296,33 @@ def unanswered_comparisons(
     if not groups or word is None:
         return []
     sentences = _SENTENCE.split(answer)
-    # Said by name: "The largest number is 2615" tells no one which place is higher.
+    # Said by name, or by a value the answer gives its name beside: "The largest number is
+    # 2615" alone tells no one which place is higher.
     if any(
-        _claim(s, _without_results(g)) or _named_answer(s, g, question)
+        _claim(s, _without_results(g))
+        or _named_answer(s, g, question)
+        or _paired_claim(s, g, sentences)
         for s in sentences
         for g in groups
     ):
         return []
     return [_asked_truth(group, question) for group in groups]
+
+
+def _paired_claim(sentence: str, group: list[Subject], sentences: list[str]) -> bool:
+    """Whether `sentence` claims of a value that a sentence of the answer names beside it.
+
+    "The steering angles of scenes 1, 2 and 5 are 30.71, 25.32 and 25.36. The largest is
+    30.71.": the value says which scene.
+    """
+    claim = _claim(sentence, group)
+    if claim is None:
+        return False
+    subject = claim[0]
+    return any(
+        literal_mentions(other, subject) and mentions_name(other, subject.names[-1])
+        for other in sentences
+    )
 
 
 def _without_results(group: list[Subject]) -> list[Subject]:

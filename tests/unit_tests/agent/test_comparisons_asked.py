@@ -148,3 +148,15 @@ def test_a_poorer_pick_is_held_against_the_results() -> None:
     assert contradicted_comparisons("Tessaly has the poorer ore.", numeric, question)
     assert contradicted_comparisons("Wenlow has the poorer ore.", numeric, question) == []
     assert orderings(question, numeric) == ["Wenlow (1.8) is poorer than Tessaly (3.6)"]
+
+
+def test_a_value_claim_answers_where_the_answer_names_the_value_s_subject() -> None:
+    a, b, c = parse_plan("s1: angle(scene=1)\ns2: angle(scene=2)\ns3: angle(scene=5)").calls
+    numeric = {"s1": (a, 30.71), "s2": (b, 25.32), "s3": (c, 25.36)}
+    question = "Get the steering angles of scenes 1, 2 and 5, then say which one is the largest."
+    said = (
+        "The steering angles of scenes 1, 2 and 5 are 30.71, 25.32, and 25.36, respectively. "
+        "The largest steering angle is 30.71."
+    )
+    assert unanswered_comparisons(question, said, numeric) == []
+    assert unanswered_comparisons(question, "The largest steering angle is 30.71.", numeric)
