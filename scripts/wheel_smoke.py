@@ -3,7 +3,7 @@
 `make wheel-check` builds the wheel, installs it into a fresh virtual environment with only
 its runtime dependencies, and runs this file there. It checks that the core wheel works on
 its own: an inout and a compute call planned, run in parallel and answered; and that it ships
-the integration only: no `bench` (benchmarks, baselines, demo), no data files, under 400 KB.
+the integration only: no `bench` (benchmarks, baselines, demo), no data files, under 450 KB.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import langchain_llmorch
 from langchain_llmorch import compute, create_llmorch_agent, inout
 from langchain_llmorch.testing import planner_or
 
-MAX_WHEEL_BYTES = 400_000
+MAX_WHEEL_BYTES = 450_000  # code only; benchmarks or data would be megabytes
 CODE_FILES = {".py", ".typed"}  # modules, and the py.typed marker
 DIST = Path(__file__).resolve().parents[1] / "dist"  # where `make wheel-check` builds the wheel
 
