@@ -48,6 +48,7 @@ def is_echo(sentence: str) -> bool:
         from langchain_llmorch.agent.echoes import is_echo
 
         assert is_echo("The question asks which is larger or smaller: say it.")
+        assert is_echo("The number of every result exactly as it is given is")
         assert not is_echo("The Astra has 180 seats.")
         ```
     """
@@ -56,7 +57,28 @@ def is_echo(sentence: str) -> bool:
         return False
     if any(words.startswith(opening) for opening in _OPENINGS):
         return True
-    return len(words.split()) >= _MIN_WORDS and any(f" {words} " in t for t in _INSTRUCTIONS)
+    if len(words.split()) >= _MIN_WORDS and any(f" {words} " in t for t in _INSTRUCTIONS):
+        return True
+    return _mostly_copied(words.split())
+
+
+# A run this long of the instructions' words, making up this much of a sentence, is an
+# echo with a word or two of the model's around it ("The number of every result exactly
+# as it is given is").
+_LONG_RUN = 6
+_COPIED_SHARE = 0.7
+
+
+def _mostly_copied(words: list[str]) -> bool:
+    """Whether a long run of `words` is the instructions' and most of the sentence."""
+    for size in range(len(words), _LONG_RUN - 1, -1):
+        if size < _COPIED_SHARE * len(words):
+            return False
+        for start in range(len(words) - size + 1):
+            run = " " + " ".join(words[start : start + size]) + " "
+            if any(run in text for text in _INSTRUCTIONS):
+                return True
+    return False
 
 
 def sentences(text: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.messages import BaseMessage
 
 from langchain_llmorch import create_llmorch_agent, inout
@@ -66,3 +67,19 @@ def test_a_loop_is_said_once_and_numbers_said_again_stay() -> None:
     looped = "It failed." + " (no value for it)" * 30
     assert without_echoes(looped) == "It failed. (no value for it)"
     assert without_loops("Depths: 3.1, 3.1, 3.1 m.") == "Depths: 3.1, 3.1, 3.1 m."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "echo"),
+    [
+        ("The number of every result exactly as it is given is", True),
+        ("So: write the number of every result exactly as it is given.", True),
+        ("The tower of Skellan Head is 31 metres high.", False),
+        # The model's answer after a copied opening stays: most of the sentence is its own.
+        ("The question asks which is larger or smaller, so the answer is Caldwick.", False),
+    ],
+)
+def test_a_sentence_mostly_copied_from_the_instructions_is_an_echo(
+    sentence: str, echo: bool
+) -> None:
+    assert is_echo(sentence) is echo
