@@ -28,16 +28,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.edits import with_arguments
 from langchain_llmorch.agent.facts import spanned_days
 from langchain_llmorch.agent.tool_kinds import literal_texts, tool_calls
 from langchain_llmorch.agent.unit_numbers import conversions, group_size, named_units, unit_of
 from langchain_llmorch.agent.words import content_words, shared_words, tool_words
-from langchain_llmorch.plan.language import Call, Plan, parse_plan
+from langchain_llmorch.plan.language import Call, Plan
 
 _COUNTED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([a-z][\w -]*)")
 
@@ -301,11 +300,7 @@ def with_spanned_days(plan: Plan, question: str) -> Plan | None:
     found = unspanned_days(plan, question)
     if not found:
         return None
-    given: dict[str, dict[str, Any]] = {}
-    for call, argument, days in found:
-        given.setdefault(call.id, dict(call.kwargs))[argument] = int(days)
-    calls = [replace(c, kwargs=given[c.id]) if c.id in given else c for c in plan.calls]
-    return parse_plan("\n".join(c.render() for c in calls))
+    return with_arguments(plan, [(call.id, argument, int(days)) for call, argument, days in found])
 
 
 __all__ = [

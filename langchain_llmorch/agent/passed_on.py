@@ -36,14 +36,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
+from langchain_llmorch.agent.edits import with_arguments
 from langchain_llmorch.agent.tool_kinds import literal_texts, result_kind, returned_words
 from langchain_llmorch.agent.words import content_words, shared_words
 from langchain_llmorch.plan.expressions import Expr, Ref, Template
-from langchain_llmorch.plan.language import Call, Plan, parse_plan
+from langchain_llmorch.plan.language import Call, Plan
 
 
 def passed_on(plan: Plan, tools: Sequence[BaseTool]) -> list[tuple[Call, str, str, str]]:
@@ -87,11 +87,7 @@ def with_names_kept(plan: Plan, tools: Sequence[BaseTool]) -> Plan | None:
     found = passed_on(plan, tools)
     if not found:
         return None
-    given: dict[str, dict[str, Expr]] = {}
-    for call, argument, _, name in found:
-        given.setdefault(call.id, dict(call.kwargs))[argument] = name
-    calls = [replace(c, kwargs=given[c.id]) if c.id in given else c for c in plan.calls]
-    return parse_plan("\n".join(c.render() for c in calls))
+    return with_arguments(plan, [(call.id, argument, name) for call, argument, _, name in found])
 
 
 def passed_on_doubts(plan: Plan, tools: Sequence[BaseTool]) -> list[str]:

@@ -49,10 +49,15 @@ from langchain_llmorch.agent.tool_kinds import (
     result_kind,
     tool_calls,
 )
-from langchain_llmorch.agent.words import content_words, shared_words, singular
+from langchain_llmorch.agent.words import (
+    content_words,
+    described_words,
+    shared_words,
+    singular,
+    units_asked_per,
+)
 from langchain_llmorch.plan.language import Call, Plan, parse_plan
 
-_PER = re.compile(r"\b(?:per|each|every)\s+([a-z]+)", re.IGNORECASE)
 # "one guest", "per person": a result already for one of something; not a time.
 _ONE_OF = re.compile(r"\b(?:one|per|each|a\s+single)\s+([a-z]+)", re.IGNORECASE)
 _TIMES = frozenset(
@@ -80,7 +85,7 @@ def missing_divisors(
     plan: Plan, question: str, tools: Sequence[BaseTool]
 ) -> list[tuple[Call, BaseTool]]:
     """(call, tool) where the question asks per unit of what `tool`, uncalled, counts."""
-    units = {singular(m.group(1).lower()) for m in _PER.finditer(question)}
+    units = units_asked_per(question)
     calls = tool_calls(plan)
     by_name = {tool.name: tool for tool in tools}
     called = [by_name[c.tool] for c in calls if c.tool in by_name]
@@ -109,7 +114,7 @@ def missing_divisors(
 
 def _said(tool: BaseTool) -> set[str]:
     """The words of `tool`'s name and description, in the singular."""
-    return {singular(w) for w in content_words(f"{tool.name.replace('_', ' ')} {tool.description}")}
+    return described_words(tool.name, tool.description)
 
 
 def with_divisors(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | None:

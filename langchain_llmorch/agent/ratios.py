@@ -27,15 +27,13 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 from langchain_llmorch.agent.facts import Fact, shown
 from langchain_llmorch.agent.tool_kinds import literal_texts
-from langchain_llmorch.agent.words import content_words, shared_words, singular
+from langchain_llmorch.agent.words import described_words, shared_words, units_asked_per
 from langchain_llmorch.plan.language import Call
 
-_PER = re.compile(r"\b(?:per|each|every)\s+([a-z]+)", re.IGNORECASE)
 # A quotient is rounded to this many decimals ("43.33").
 _PLACES = 2
 
@@ -56,7 +54,7 @@ def ratios(
         described: how a call is written in the fact (default: `tool(arg=value)`).
     """
     show = described or Call.expression
-    units = {singular(m.group(1).lower()) for m in _PER.finditer(question)}
+    units = units_asked_per(question)
     members = list(numeric.values())
     if not units or len(members) != 2 or members[0][0].tool == members[1][0].tool:  # noqa: PLR2004
         return []
@@ -64,11 +62,11 @@ def ratios(
     if sorted(v for _, v in literal_texts(one)) != sorted(v for _, v in literal_texts(other)):
         return []  # not one subject's two results
 
-    def named_units(call: Call) -> set[str]:
-        said = content_words(f"{call.tool.replace('_', ' ')} {descriptions.get(call.tool, '')}")
-        return shared_words(units, {singular(w) for w in said})
-
-    divisors = [(c, v, named_units(c)) for c, v in members if named_units(c)]
+    named = [
+        (c, v, shared_words(units, described_words(c.tool, descriptions.get(c.tool, ""))))
+        for c, v in members
+    ]
+    divisors = [(c, v, unit) for c, v, unit in named if unit]
     if len(divisors) != 1:
         return []
     ((divisor, by, unit),) = divisors

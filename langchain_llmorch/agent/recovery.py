@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from langchain_llmorch.agent.tool_kinds import literal_texts
 from langchain_llmorch.agent.whole_names import misspells
 from langchain_llmorch.errors import MissingExtraError, PlanSyntaxError, UnpicklableCallError
 from langchain_llmorch.plan.expressions import Expr, render_expr
@@ -194,19 +195,16 @@ def without_possessive(original: Call, question: str) -> Rewrite | None:
         assert without_possessive(call, "How big is the herd at Dunmore Leys?") is None
         ```
     """
-    kwargs = dict(original.kwargs)
-    for argument, value in original.kwargs.items():
-        if not isinstance(value, str):
-            continue
-        found = _POSSESSED.match(value.strip())
+
+    def bare(text: str) -> str | None:
+        found = _POSSESSED.match(text)
         if found is None:
-            continue
+            return None
         name = found.group("name").strip()
-        if re.search(rf"(?<![\w]){re.escape(name)}['\u2019]", question, re.IGNORECASE):
-            kwargs[argument] = name
-    if kwargs == dict(original.kwargs):
-        return None
-    return Rewrite(original=original, call=replace(original, kwargs=kwargs))
+        said = re.search(rf"(?<![\w]){re.escape(name)}['\u2019]", question, re.IGNORECASE)
+        return name if said else None
+
+    return _texts_rewritten(original, bare)
 
 
 def without_opening_word(original: Call, question: str) -> Rewrite | None:
@@ -231,14 +229,24 @@ def without_opening_word(original: Call, question: str) -> Rewrite | None:
         assert without_opening_word(call, "How high is Stack Marrock Point?") is None
         ```
     """
-    kwargs = dict(original.kwargs)
-    for argument, value in original.kwargs.items():
-        if not isinstance(value, str) or len(value.split()) < 2:  # noqa: PLR2004 - a word left
-            continue
-        first, rest = value.strip().split(maxsplit=1)
+
+    def without_first(text: str) -> str | None:
+        if len(text.split()) < 2:  # noqa: PLR2004 - a word must be left
+            return None
+        first, rest = text.split(maxsplit=1)
         opening = rf"(?:^|[.!?:]\s+){re.escape(first)}\s+{re.escape(rest)}\b"
-        if re.search(opening, question):
-            kwargs[argument] = rest
+        return rest if re.search(opening, question) else None
+
+    return _texts_rewritten(original, without_first)
+
+
+def _texts_rewritten(original: Call, fix: Callable[[str], str | None]) -> Rewrite | None:
+    """`original` with each plain-text argument `fix` gives a new value (stripped), or None."""
+    kwargs = dict(original.kwargs)
+    for argument, text in literal_texts(original):
+        new = fix(text)
+        if new is not None:
+            kwargs[argument] = new
     if kwargs == dict(original.kwargs):
         return None
     return Rewrite(original=original, call=replace(original, kwargs=kwargs))

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from langchain_core.tools import BaseTool
 
-from langchain_llmorch.agent.tool_kinds import literal_texts, possessed
+from langchain_llmorch.agent.edits import with_texts
+from langchain_llmorch.agent.tool_kinds import possessed
 from langchain_llmorch.agent.words import STOP_WORDS, content_words, shared_words, tool_words
-from langchain_llmorch.plan.language import Plan, parse_plan
+from langchain_llmorch.plan.language import Call, Plan
 
 # A capitalised name of two or more words, a lower-case joining word allowed between
 # ("Port Ashby", "Bay of Kells", "St Ives Harbour").
@@ -70,20 +70,7 @@ _POSSESSIVE = re.compile(r"['\u2019]s?$")
 def whole_names(plan: Plan, question: str) -> Plan | None:
     """`plan` with each name it cuts short given whole (see the module), or None."""
     names = _names(question)
-    calls = list(plan.calls)
-    changed = False
-    for at, call in enumerate(calls):
-        kwargs = dict(call.kwargs)
-        for argument, value in literal_texts(call):
-            whole = _whole(value.strip(), names, question)
-            if whole is not None:
-                kwargs[argument] = whole
-        if kwargs != dict(call.kwargs):
-            calls[at] = replace(call, kwargs=kwargs)
-            changed = True
-    if not changed:
-        return None
-    return parse_plan("\n".join(call.render() for call in calls))
+    return with_texts(plan, lambda _call, _argument, text: _whole(text, names, question))
 
 
 def _whole(value: str, names: list[str], question: str) -> str | None:
@@ -124,25 +111,16 @@ def bare_names(plan: Plan, question: str, tools: Sequence[BaseTool]) -> Plan | N
     look-up is `agent.tool_fit`'s.)
     """
     by_name = {tool.name: tool for tool in tools}
-    calls = list(plan.calls)
-    called = [by_name[c.tool] for c in calls if c.tool in by_name]
-    changed = False
-    for at, call in enumerate(calls):
-        tool = by_name.get(call.tool)
-        if tool is None:
-            continue
-        kwargs = dict(call.kwargs)
-        for argument, value in literal_texts(call):
-            owned = possessed(value, question)
-            if owned is None:
-                continue
-            what = content_words(owned[1])
-            if what and any(what <= shared_words(what, tool_words(t)) for t in called):
-                kwargs[argument] = owned[0]
-        if kwargs != dict(call.kwargs):
-            calls[at] = replace(call, kwargs=kwargs)
-            changed = True
-    return parse_plan("\n".join(c.render() for c in calls)) if changed else None
+    called = [by_name[c.tool] for c in plan.calls if c.tool in by_name]
+
+    def bare(call: Call, _argument: str, text: str) -> str | None:
+        owned = possessed(text, question) if call.tool in by_name else None
+        what = content_words(owned[1]) if owned else set()
+        if owned and what and any(what <= shared_words(what, tool_words(t)) for t in called):
+            return owned[0]
+        return None
+
+    return with_texts(plan, bare)
 
 
 # A name shorter than this is not read as misspelt ("Bon" may be another name than "Ban").
@@ -179,20 +157,14 @@ def misspelt_names(plan: Plan, question: str) -> Plan | None:
         for word in (_POSSESSIVE.sub("", m.group(0)) for m in _WORD.finditer(question))
         if word.lower() not in _OPENERS and word.lower() not in STOP_WORDS
     ]
-    calls = list(plan.calls)
-    changed = False
-    for at, call in enumerate(calls):
-        kwargs = dict(call.kwargs)
-        for argument, value in literal_texts(call):
-            if len(value.strip()) < _SHORTEST or value.strip().lower() in question.lower():
-                continue
-            near = {name for name in names if misspells(value.strip(), name)}
-            if len(near) == 1:
-                kwargs[argument] = near.pop()
-        if kwargs != dict(call.kwargs):
-            calls[at] = replace(call, kwargs=kwargs)
-            changed = True
-    return parse_plan("\n".join(c.render() for c in calls)) if changed else None
+
+    def spelt(_call: Call, _argument: str, text: str) -> str | None:
+        if len(text) < _SHORTEST or text.lower() in question.lower():
+            return None
+        near = {name for name in names if misspells(text, name)}
+        return near.pop() if len(near) == 1 else None
+
+    return with_texts(plan, spelt)
 
 
 def misspells(value: str, name: str) -> bool:

@@ -257,13 +257,47 @@ def singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
+# "per fish", "each cow", "every kilometre": what a result is asked per.
+_PER = re.compile(r"\b(?:per|each|every)\s+([a-z]+)", re.IGNORECASE)
+
+
+def units_asked_per(text: str) -> set[str]:
+    """The units `text` asks a result per ("per fish", "each cow"), in the singular.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import units_asked_per
+
+        assert units_asked_per("How much water does each fish get, per day?") == {"fish", "day"}
+        ```
+    """
+    return {singular(m.group(1).lower()) for m in _PER.finditer(text)}
+
+
+def described_words(name: str, description: str) -> set[str]:
+    """The content words of a tool's name and description, each in the singular.
+
+    Example:
+        ```python
+        from langchain_llmorch.agent.words import described_words
+
+        assert described_words("tank_fish", "How many fish live in a tank.") == {
+            "tank", "fish", "live"
+        }
+        ```
+    """
+    return {singular(w) for w in content_words(f"{name.replace('_', ' ')} {description}")}
+
+
 __all__ = [
     "STOP_WORDS",
     "argument_words",
     "content_words",
+    "described_words",
     "shared_words",
     "singular",
     "stem_match",
     "tool_words",
+    "units_asked_per",
     "word_forms",
 ]
